@@ -1,0 +1,68 @@
+"""Authentication of xAPI requests and the scope each route requires.
+
+Every xAPI route is declared with :func:`requires`, naming the scopes that may call
+it; :func:`authenticate_request` runs before every xAPI request and puts the
+caller's :class:`~lrs.store.credentials.Principal` on ``flask.g``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from lrs.runtime import current_runtime
+from lrs.store.credentials import Principal, authenticate
+from lrs.xapi.errors import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def authenticate_request() -> Principal:
+    """Resolve the ``Authorization`` header to a principal, or raise 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "basic" or not credentials:
+        raise Unauthorized("authentication required: send HTTP Basic credentials")
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed Basic credentials") from None
+    key, sep, secret = decoded.partition(":")
+    if not sep:
+        raise Unauthorized("malformed Basic credentials")
+    runtime = current_runtime()
+    with runtime.db.read() as session:
+        principal = authenticate(session, runtime.settings.secret_key, key, secret)
+    if principal is None:
+        raise Unauthorized("unknown key or wrong secret")
+    g.principal = principal
+    return principal
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def requires(*acceptable: str) -> Callable[[F], F]:
+    """Allow the view only to principals holding one of ``acceptable`` scopes (else 403)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if not principal.allows(*acceptable):
+                raise Forbidden(
+                    f"this credential lacks the scope for this call (needs one of: "
+                    f"{', '.join(acceptable)})"
+                )
+            return view(*args, **kwargs)
+
+        wrapper.required_scopes = acceptable  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,49 @@
+"""The ``/xapi`` blueprint: version negotiation, authentication and common headers.
+
+Resource modules (statements, documents, about) each own a child blueprint;
+everything every xAPI request needs happens here once.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from lrs.auth.protector import authenticate_request
+from lrs.http import about, documents, statements
+from lrs.xapi.versions import XapiVersion, negotiate
+
+#: Endpoints that answer without credentials or version header (xAPI: About is open).
+_OPEN_ENDPOINTS = {"xapi.about.about"}
+
+
+def create_xapi_blueprint() -> Blueprint:
+    bp = Blueprint("xapi", __name__, url_prefix="/xapi")
+    bp.before_request(_negotiate_and_authenticate)
+    bp.after_request(_version_header)
+    for child in (statements.bp, documents.bp, about.bp):
+        bp.register_blueprint(child)
+    return bp
+
+
+def _negotiate_and_authenticate() -> None:
+    if request.method == "OPTIONS":
+        return
+    if request.endpoint in _OPEN_ENDPOINTS:
+        g.xapi_version = _optional_version()
+        return
+    authenticate_request()
+    g.xapi_version = negotiate(request.headers.get("X-Experience-API-Version"))
+
+
+def _optional_version() -> XapiVersion:
+    header = request.headers.get("X-Experience-API-Version")
+    return negotiate(header) if header else XapiVersion.V2_0_0
+
+
+def current_version() -> XapiVersion:
+    return g.get("xapi_version") or XapiVersion.V1_0_3
+
+
+def _version_header(response: Response) -> Response:
+    response.headers["X-Experience-API-Version"] = current_version().value
+    return response

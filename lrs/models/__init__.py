@@ -1,0 +1,25 @@
+"""SQLAlchemy models of the core; importing this package registers every table."""
+
+from lrs.models.auth import DEFAULT_TENANT_ID, Credential, Tenant
+from lrs.models.base import Base
+from lrs.models.documents import Document
+from lrs.models.statements import (
+    Activity,
+    Attachment,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+)
+
+__all__ = [
+    "DEFAULT_TENANT_ID",
+    "Activity",
+    "Attachment",
+    "Base",
+    "Credential",
+    "Document",
+    "Statement",
+    "StatementActivity",
+    "StatementAgent",
+    "Tenant",
+]

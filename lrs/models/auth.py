@@ -1,0 +1,39 @@
+"""Tenants and the Basic-auth credentials that belong to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lrs.models.base import Base
+from lrs.models.types import BigId
+
+#: Tenant that exists in every store; single-tenant deployments only use this one.
+DEFAULT_TENANT_ID = 1
+
+
+class Tenant(Base):
+    """A store: statements, documents and credentials never cross tenants."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Credential(Base):
+    """A Basic-auth key/secret pair. The secret is kept only as an HMAC-SHA256."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    #: Space-separated xAPI scopes, e.g. ``"statements/write statements/read/mine"``.
+    scopes: Mapped[str] = mapped_column(Text)
+    #: JSON of the Agent set as ``authority`` on statements this credential stores.
+    authority: Mapped[str] = mapped_column(Text)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    revoked_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -1,0 +1,100 @@
+"""Statements: the payload exactly as it is returned, plus indexed query columns.
+
+The JSON ``payload`` is the statement as the LRS returns it in ``exact`` format
+(with ``id``, ``stored``, ``authority`` and ``version`` filled in). Everything a
+query filters or sorts on is copied into indexed columns or link tables at insert
+time, so that queries never parse JSON.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lrs.models.base import Base
+from lrs.models.types import BigId
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+
+    #: Stored order: the paging cursor, stable while new statements arrive.
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    statement_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[str] = mapped_column(Text)
+    #: ``stored`` in microseconds since the epoch (UTC): exact, sortable, portable.
+    stored_us: Mapped[int] = mapped_column(BigInteger)
+    verb_id: Mapped[str] = mapped_column(Text)
+    registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: Target of a StatementRef object (voiding statements included).
+    ref_statement_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Credential that stored it: ``statements/read/mine`` sees only its own.
+    credential_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: SHA-2 hashes of attachments whose content the LRS holds, space separated.
+    attachment_sha2s: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        Index("uq_statements_tenant_statement_id", "tenant_id", "statement_id", unique=True),
+        Index("ix_statements_tenant_stored", "tenant_id", "stored_us", "pk"),
+        Index("ix_statements_tenant_verb", "tenant_id", "verb_id", "pk"),
+        Index("ix_statements_tenant_registration", "tenant_id", "registration", "pk"),
+        Index("ix_statements_tenant_ref", "tenant_id", "ref_statement_id"),
+    )
+
+
+class StatementAgent(Base):
+    """Agents a statement mentions, keyed by IFI, for ``agent`` filters.
+
+    ``related`` is false for the actor and an Agent/Group object (the plain ``agent``
+    filter) and true for every other place (``related_agents=true`` only).
+    """
+
+    __tablename__ = "statement_agents"
+
+    statement_pk: Mapped[int] = mapped_column(
+        ForeignKey("statements.pk", ondelete="CASCADE"), primary_key=True
+    )
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    related: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+
+    __table_args__ = (Index("ix_statement_agents_key", "agent_key", "related", "statement_pk"),)
+
+
+class StatementActivity(Base):
+    """Activities a statement mentions, for ``activity`` filters (same ``related`` rule)."""
+
+    __tablename__ = "statement_activities"
+
+    statement_pk: Mapped[int] = mapped_column(
+        ForeignKey("statements.pk", ondelete="CASCADE"), primary_key=True
+    )
+    activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    related: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+
+    __table_args__ = (
+        Index("ix_statement_activities_id", "activity_id", "related", "statement_pk"),
+    )
+
+
+class Activity(Base):
+    """The canonical (merged) definition of each activity, served by ``/activities``."""
+
+    __tablename__ = "activities"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: JSON of the merged Activity object.
+    definition: Mapped[str] = mapped_column(Text)
+
+
+class Attachment(Base):
+    """Attachment content, deduplicated by SHA-2 within a tenant."""
+
+    __tablename__ = "attachments"
+
+    tenant_id: Mapped[int] = mapped_column(Integer, ForeignKey("tenants.id"), primary_key=True)
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)

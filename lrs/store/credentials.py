@@ -1,0 +1,111 @@
+"""Credential use cases: create, list, revoke and authenticate Basic-auth keys."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lrs.auth import scopes as xapi_scopes
+from lrs.auth.secrets import hash_secret, new_key, new_secret, secret_matches
+from lrs.models import DEFAULT_TENANT_ID, Credential
+from lrs.xapi.errors import BadRequest, NotFound
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the credential, its tenant, what it may do, whom it speaks for."""
+
+    credential_id: int
+    tenant_id: int
+    scopes: frozenset[str]
+    authority: dict[str, Any]
+
+    def allows(self, *acceptable: str) -> bool:
+        return any(scope in self.scopes for scope in acceptable)
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """Returned once at creation: the only time the secret is known."""
+
+    key: str
+    secret: str
+    name: str
+    scopes: list[str]
+    authority: dict[str, Any]
+
+
+def create_credential(
+    session: Session,
+    server_key: str,
+    *,
+    name: str,
+    scopes: list[str],
+    authority: dict[str, Any] | None = None,
+    tenant_id: int = DEFAULT_TENANT_ID,
+) -> IssuedCredential:
+    bad = xapi_scopes.unknown(scopes)
+    if bad or not scopes:
+        raise BadRequest(
+            f"unknown scope(s) {', '.join(bad) or '(none given)'}; "
+            f"choose from {', '.join(xapi_scopes.XAPI_SCOPES)}"
+        )
+    key, secret = new_key(), new_secret()
+    authority = authority or {
+        "objectType": "Agent",
+        "name": name,
+        "account": {"homePage": "urn:weft:credentials", "name": key},
+    }
+    session.add(
+        Credential(
+            tenant_id=tenant_id,
+            key=key,
+            secret_hash=hash_secret(secret, server_key),
+            name=name,
+            scopes=" ".join(scopes),
+            authority=json.dumps(authority),
+            created_us=_now_us(),
+        )
+    )
+    return IssuedCredential(key, secret, name, list(scopes), authority)
+
+
+def list_credentials(session: Session, tenant_id: int | None = None) -> list[Credential]:
+    query = select(Credential).order_by(Credential.id)
+    if tenant_id is not None:
+        query = query.where(Credential.tenant_id == tenant_id)
+    return list(session.scalars(query))
+
+
+def revoke_credential(session: Session, key: str) -> None:
+    result = session.execute(
+        update(Credential)
+        .where(Credential.key == key, Credential.revoked_us.is_(None))
+        .values(revoked_us=_now_us())
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"no active credential with key {key!r}")
+
+
+def authenticate(session: Session, server_key: str, key: str, secret: str) -> Principal | None:
+    """The principal for a Basic-auth key/secret, or None when they do not match."""
+    row = session.scalars(
+        select(Credential).where(Credential.key == key, Credential.revoked_us.is_(None))
+    ).first()
+    if row is None or not secret_matches(secret, row.secret_hash, server_key):
+        return None
+    return Principal(
+        credential_id=row.id,
+        tenant_id=row.tenant_id,
+        scopes=xapi_scopes.expand(row.scopes.split()),
+        authority=json.loads(row.authority),
+    )
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000

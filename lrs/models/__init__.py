@@ -9,6 +9,7 @@ from lrs.models.statements import (
     Statement,
     StatementActivity,
     StatementAgent,
+    StatementTargetKey,
 )
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "Statement",
     "StatementActivity",
     "StatementAgent",
+    "StatementTargetKey",
     "Tenant",
 ]

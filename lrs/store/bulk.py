@@ -1,0 +1,60 @@
+"""Bulk writes that cost one round trip per table, whatever the number of rows.
+
+psycopg's ``executemany`` still runs one INSERT per row on the server, and a
+multi-row ``VALUES`` list is new SQL text for every batch size (parsed and planned
+each time). On PostgreSQL the rows are sent instead as one array per column and
+expanded with ``unnest``: a single statement whose text never changes, so psycopg
+prepares it once per connection. SQLite runs in-process, where ``executemany``
+(or SQLAlchemy's multi-row "insertmanyvalues" when rows come back) is the fast path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def bulk_insert(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Collection[tuple[Any, ...]],
+    *,
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """INSERT ``rows`` (tuples in ``columns`` order); the ``returning`` columns of each row.
+
+    Returned rows come in no particular order: callers match them by a unique column.
+    """
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        statement = insert(table)
+        if returning:
+            statement = statement.returning(*(table.c[name] for name in returning))
+        result = session.execute(
+            statement, [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+        return [tuple(row) for row in result] if returning else []
+    arrays = ", ".join(
+        f"CAST(:c{i} AS {table.c[name].type.compile(dialect)}[])" for i, name in enumerate(columns)
+    )
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}"
+    columns_of_rows = zip(*rows, strict=True)
+    result = session.execute(
+        text(sql), {f"c{i}": list(values) for i, values in enumerate(columns_of_rows)}
+    )
+    return [tuple(row) for row in result] if returning else []
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_*`` on PostgreSQL and SQLite."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

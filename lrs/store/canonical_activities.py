@@ -1,0 +1,79 @@
+"""Canonical activity definitions: the merge of every definition the LRS has seen.
+
+``GET /activities`` returns one definition per activity id. Statements may each
+carry a partial definition (one language, or no interaction details), so the
+canonical one is a merge: later values win, language maps and extensions merge
+per key. A batch reads the affected activities with one SELECT and writes only
+those that changed with one upsert.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lrs.models import Activity
+from lrs.store.bulk import dialect_insert
+
+#: Definition properties merged key by key rather than replaced.
+_MERGED_MAPS = ("name", "description", "extensions")
+
+
+def merge_activity(current: dict[str, Any] | None, incoming: dict[str, Any]) -> dict[str, Any]:
+    """``incoming`` folded into ``current`` (both Activity objects with the same id)."""
+    merged: dict[str, Any] = {"objectType": "Activity", "id": incoming["id"]}
+    old_def = (current or {}).get("definition") or {}
+    new_def = incoming.get("definition") or {}
+    if old_def or new_def:
+        definition = {**old_def, **new_def}
+        for name in _MERGED_MAPS:
+            old, new = old_def.get(name), new_def.get(name)
+            if isinstance(old, dict) and isinstance(new, dict):
+                definition[name] = {**old, **new}
+        merged["definition"] = definition
+    return merged
+
+
+def upsert_activities(
+    session: Session, tenant_id: int, activities: Iterable[dict[str, Any]]
+) -> None:
+    """Merge ``activities`` (in statement order) into the stored canonical definitions."""
+    incoming: dict[str, list[dict[str, Any]]] = {}
+    for activity in activities:
+        incoming.setdefault(activity["id"], []).append(activity)
+    if not incoming:
+        return
+    existing = {
+        activity_id: json.loads(definition)
+        for activity_id, definition in session.execute(
+            select(Activity.activity_id, Activity.definition).where(
+                Activity.tenant_id == tenant_id, Activity.activity_id.in_(list(incoming))
+            )
+        )
+    }
+    rows = []
+    for activity_id, versions in incoming.items():
+        current = existing.get(activity_id)
+        merged = current
+        for version in versions:
+            merged = merge_activity(merged, version)
+        if merged != current:
+            rows.append(
+                {"tenant_id": tenant_id, "activity_id": activity_id,
+                 "definition": json.dumps(merged, ensure_ascii=False)}
+            )
+    if rows:
+        session.execute(_upsert(session, Activity, ("tenant_id", "activity_id"), "definition"),
+                        rows)
+
+
+def _upsert(session: Session, model: Any, keys: tuple[str, ...], column: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE, so concurrent batches never collide on the key."""
+    statement = dialect_insert(session, model)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={column: getattr(statement.excluded, column)}
+    )

@@ -1,0 +1,276 @@
+"""Storing statements: one transaction per batch, a constant number of SQL statements.
+
+A batch of N statements costs one SELECT for id conflicts, one for StatementRef
+targets (only when the batch has any), and one INSERT per table, whatever N is:
+round trips, not Python, bound ingestion speed. Rows are plain dicts passed to
+``insert()`` (executemany / insertmanyvalues), never ORM objects.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lrs.models import (
+    Attachment,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementTargetKey,
+)
+from lrs.store.bulk import bulk_insert, dialect_insert
+from lrs.store.canonical_activities import upsert_activities
+from lrs.store.statement_index import (
+    VOIDED_VERB,
+    is_voiding,
+    mentions,
+    registration_of,
+    statement_ref_target,
+)
+from lrs.xapi.equivalence import equivalent
+from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail
+from lrs.xapi.multipart import AttachmentPart
+from lrs.xapi.versions import XapiVersion
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_STATEMENT_COLUMNS = (
+    "tenant_id", "statement_id", "payload", "stored_us", "verb_id", "registration",
+    "ref_statement_id", "voided", "credential_id", "attachment_sha2s",
+)
+
+#: ``version`` given to statements that do not state one, by request version.
+DEFAULT_STATEMENT_VERSION = {XapiVersion.V1_0_3: "1.0.0", XapiVersion.V2_0_0: "2.0.0"}
+
+
+def store_statements(
+    session: Session,
+    *,
+    tenant_id: int,
+    statements: list[dict[str, Any]],
+    authority: dict[str, Any],
+    credential_id: int | None,
+    version: XapiVersion,
+    attachments: dict[str, AttachmentPart] | None = None,
+) -> list[str]:
+    """Store a batch, all or nothing; return the statement ids in request order.
+
+    ``statements`` are validated statements. A statement whose id is already
+    stored is skipped when it is equivalent (a retry) and refused with 409 when
+    it is not; the same id twice in one batch is a 400.
+
+    :raises Conflict: an id is stored with a different statement.
+    :raises BadRequest: an id repeats within the batch.
+    """
+    stored_us, stored_iso = _now()
+    prepared = [
+        _prepare(s, stored_iso, authority, DEFAULT_STATEMENT_VERSION[version])
+        for s in statements
+    ]
+    ids = [p["id"] for p in prepared]
+    _refuse_repeated_ids(ids)
+    existing = _existing(session, tenant_id, ids)
+    new: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for index, (original, statement) in enumerate(zip(statements, prepared, strict=True)):
+        stored = existing.get(statement["id"])
+        if stored is None:
+            new.append((original, statement))
+        elif not equivalent(stored, original):
+            raise Conflict(
+                f"statement {statement['id']} is already stored with different content",
+                errors=[ErrorDetail(f"$[{index}].id", "already stored with different content")],
+            )
+    if new:
+        _insert(session, tenant_id, [s for _, s in new], stored_us, credential_id,
+                attachments or {})
+    return ids
+
+
+@dataclass
+class _Target:
+    """A stored StatementRef target: what its referrers inherit for filtering."""
+
+    pk: int
+    verb_id: str
+    registration: str | None
+    agents: set[tuple[str, bool]] = field(default_factory=set)
+    activities: set[tuple[str, bool]] = field(default_factory=set)
+    keys: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _insert(
+    session: Session,
+    tenant_id: int,
+    statements: list[dict[str, Any]],
+    stored_us: int,
+    credential_id: int | None,
+    parts: dict[str, AttachmentPart],
+) -> None:
+    found = [mentions(s) for s in statements]
+    refs = [statement_ref_target(s) for s in statements]
+    targets = _targets(session, tenant_id, {r for r in refs if r})
+    rows = [
+        (
+            tenant_id,
+            statement["id"],
+            json.dumps(statement, ensure_ascii=False, separators=(",", ":")),
+            stored_us,
+            statement["verb"]["id"],
+            registration_of(statement),
+            ref,
+            False,
+            credential_id,
+            " ".join(
+                a["sha2"].lower() for a in _attachments(statement) if a["sha2"].lower() in parts
+            ) or None,
+        )
+        for statement, ref in zip(statements, refs, strict=True)
+    ]
+    # Ids are unique within the batch: they map the returned pks back to rows.
+    pk_of = dict(bulk_insert(session, Statement.__table__, _STATEMENT_COLUMNS, rows,
+                             returning=("statement_id", "pk")))
+    voided_pks: list[int] = []
+    agent_rows: set[tuple[int, str, bool]] = set()
+    activity_rows: set[tuple[int, str, bool]] = set()
+    key_rows: set[tuple[int, str, str]] = set()
+    for statement, ref, mention in zip(statements, refs, found, strict=True):
+        pk = pk_of[statement["id"]]
+        agents, activities, keys = set(mention.agents), set(mention.activities), set()
+        target = targets.get(ref) if ref else None
+        if target is not None:
+            agents |= target.agents
+            activities |= target.activities
+            keys |= target.keys | {("verb", target.verb_id)}
+            if target.registration:
+                keys.add(("registration", target.registration))
+            if is_voiding(statement) and target.verb_id != VOIDED_VERB:
+                voided_pks.append(target.pk)
+        agent_rows.update((pk, key, related) for key, related in agents)
+        activity_rows.update((pk, a, related) for a, related in activities)
+        key_rows.update((pk, kind, value) for kind, value in keys)
+        # Later statements of this batch may target this one.
+        targets.setdefault(statement["id"], _Target(
+            pk, statement["verb"]["id"], registration_of(statement), agents, activities, keys
+        ))
+    bulk_insert(session, StatementAgent.__table__, ("statement_pk", "agent_key", "related"),
+                agent_rows)
+    bulk_insert(session, StatementActivity.__table__, ("statement_pk", "activity_id", "related"),
+                activity_rows)
+    bulk_insert(session, StatementTargetKey.__table__, ("statement_pk", "kind", "value"),
+                key_rows)
+    if voided_pks:
+        session.execute(update(Statement).where(Statement.pk.in_(voided_pks)).values(voided=True))
+    upsert_activities(session, tenant_id, (a for m in found for a in m.activity_objects))
+    _store_attachments(session, tenant_id, parts)
+
+
+def _targets(session: Session, tenant_id: int, ids: set[str]) -> dict[str, _Target]:
+    """Stored statements the batch references, with what referrers inherit from them."""
+    if not ids:
+        return {}
+    targets = {
+        statement_id: _Target(pk, verb_id, registration)
+        for pk, statement_id, verb_id, registration in session.execute(
+            select(Statement.pk, Statement.statement_id, Statement.verb_id,
+                   Statement.registration)
+            .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(list(ids)))
+        )
+    }
+    by_pk = {t.pk: t for t in targets.values()}
+    if not by_pk:
+        return targets
+    for pk, key, related in session.execute(
+        select(StatementAgent.statement_pk, StatementAgent.agent_key, StatementAgent.related)
+        .where(StatementAgent.statement_pk.in_(list(by_pk)))
+    ):
+        by_pk[pk].agents.add((key, related))
+    for pk, activity_id, related in session.execute(
+        select(StatementActivity.statement_pk, StatementActivity.activity_id,
+               StatementActivity.related)
+        .where(StatementActivity.statement_pk.in_(list(by_pk)))
+    ):
+        by_pk[pk].activities.add((activity_id, related))
+    for pk, kind, value in session.execute(
+        select(StatementTargetKey.statement_pk, StatementTargetKey.kind, StatementTargetKey.value)
+        .where(StatementTargetKey.statement_pk.in_(list(by_pk)))
+    ):
+        by_pk[pk].keys.add((kind, value))
+    return targets
+
+
+def _store_attachments(
+    session: Session, tenant_id: int, parts: dict[str, AttachmentPart]
+) -> None:
+    """Attachment bytes, deduplicated by hash (a hash already held is left as it is)."""
+    if not parts:
+        return
+    session.execute(
+        dialect_insert(session, Attachment).on_conflict_do_nothing(
+            index_elements=["tenant_id", "sha2"]
+        ),
+        [{"tenant_id": tenant_id, "sha2": p.sha2, "content_type": p.content_type,
+          "content": p.content} for p in parts.values()],
+    )
+
+
+def _existing(session: Session, tenant_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Statements already stored under any of ``ids`` (one SELECT)."""
+    return {
+        statement_id: json.loads(payload)
+        for statement_id, payload in session.execute(
+            select(Statement.statement_id, Statement.payload).where(
+                Statement.tenant_id == tenant_id, Statement.statement_id.in_(ids)
+            )
+        )
+    }
+
+
+def _prepare(
+    statement: dict[str, Any], stored: str, authority: dict[str, Any], default_version: str
+) -> dict[str, Any]:
+    """The statement as it will be returned: id, stored, authority, version, timestamp."""
+    prepared = dict(statement)
+    prepared["id"] = str(statement.get("id") or uuid.uuid4()).lower()
+    prepared.setdefault("timestamp", stored)
+    prepared["stored"] = stored
+    prepared["authority"] = authority
+    prepared.setdefault("version", default_version)
+    return prepared
+
+
+def _refuse_repeated_ids(ids: list[str]) -> None:
+    seen: set[str] = set()
+    for index, statement_id in enumerate(ids):
+        if statement_id in seen:
+            raise BadRequest(
+                f"statement id {statement_id} appears more than once in the batch",
+                errors=[ErrorDetail(f"$[{index}].id", "repeats an earlier statement's id")],
+            )
+        seen.add(statement_id)
+
+
+def _attachments(statement: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    holders = [statement]
+    obj = statement.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        holders.append(obj)
+    for holder in holders:
+        for attachment in holder.get("attachments") or []:
+            if isinstance(attachment, dict) and isinstance(attachment.get("sha2"), str):
+                yield attachment
+
+
+def _now() -> tuple[int, str]:
+    """``stored`` for a batch: milliseconds (what the JSON shows is what queries compare)."""
+    now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return (now - _EPOCH) // timedelta(microseconds=1), (
+        now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    )

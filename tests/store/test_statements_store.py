@@ -1,0 +1,84 @@
+"""Store use cases below HTTP: batches, voiding, canonical activities, streaming."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from lrs.models import DEFAULT_TENANT_ID, Activity, Attachment, Statement
+from lrs.store.queries import StatementQuery, find_page, get_statement, stream
+from lrs.store.statements import store_statements
+from lrs.xapi.errors import BadRequest, Conflict
+from lrs.xapi.multipart import AttachmentPart
+from lrs.xapi.versions import XapiVersion
+from tests.http.statement_helpers import make_statement, new_id, voiding
+
+AUTHORITY = {"objectType": "Agent", "mbox": "mailto:lrs@example.com"}
+
+
+def store(app: Flask, statements: list[dict[str, Any]], **kwargs: Any) -> list[str]:
+    with app.extensions["lrs"].db.write() as session:
+        return store_statements(
+            session, tenant_id=DEFAULT_TENANT_ID, statements=statements, authority=AUTHORITY,
+            credential_id=None, version=XapiVersion.V2_0_0, **kwargs,
+        )
+
+
+def test_store_statements_is_all_or_nothing(app: Flask) -> None:
+    kept = make_statement(id=new_id())
+    store(app, [kept])
+    with pytest.raises(Conflict):
+        store(app, [make_statement(), {**kept, "verb": {"id": "http://example.com/v/x"}}])
+    with pytest.raises(BadRequest):
+        store(app, [make_statement(id=kept["id"].upper()), make_statement(id=kept["id"])])
+    with app.extensions["lrs"].db.read() as session:
+        assert session.scalars(select(Statement.statement_id)).all() == [kept["id"]]
+
+
+def test_store_statements_voids_targets_in_the_same_batch(app: Flask) -> None:
+    target = make_statement(id=new_id())
+    store(app, [target, voiding(target["id"])])
+    with app.extensions["lrs"].db.read() as session:
+        assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=False) is None
+        assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=True) is not None
+
+
+def test_store_statements_merges_canonical_activity_definitions(app: Flask) -> None:
+    activity = "http://example.com/activities/merged"
+    first = make_statement(activity=activity)
+    second = make_statement(activity=activity)
+    second["object"]["definition"] = {"name": {"de-DE": "Eins"},
+                                      "type": "http://adlnet.gov/expapi/activities/lesson"}
+    store(app, [first])
+    store(app, [second])
+    with app.extensions["lrs"].db.read() as session:
+        stored = json.loads(session.scalar(
+            select(Activity.definition).where(Activity.activity_id == activity)))
+    assert stored["definition"]["name"] == {"en-US": "One", "fr-FR": "Un", "de-DE": "Eins"}
+    assert stored["definition"]["type"] == "http://adlnet.gov/expapi/activities/lesson"
+
+
+def test_store_statements_keeps_one_copy_of_each_attachment(app: Flask) -> None:
+    sha2 = "a" * 64
+    part = AttachmentPart(sha2, "text/plain", b"hello")
+    attachment = {"usageType": "http://example.com/u", "display": {"en-US": "a"},
+                  "contentType": "text/plain", "length": 5, "sha2": sha2}
+    for _ in range(2):
+        store(app, [make_statement(attachments=[attachment])], attachments={sha2: part})
+    with app.extensions["lrs"].db.read() as session:
+        assert session.scalars(select(Attachment.content)).all() == [b"hello"]
+        page = find_page(session, DEFAULT_TENANT_ID, StatementQuery(), limit=10)
+    assert [s.attachment_sha2s for s in page.statements] == [(sha2,), (sha2,)]
+
+
+def test_stream_yields_every_statement_in_stored_order(app: Flask) -> None:
+    ids = store(app, [make_statement() for _ in range(25)])
+    with app.extensions["lrs"].db.read() as session:
+        streamed = [json.loads(s.payload)["id"]
+                    for s in stream(session, DEFAULT_TENANT_ID, StatementQuery(ascending=True),
+                                    batch=7)]
+    assert streamed == ids

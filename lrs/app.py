@@ -6,8 +6,10 @@ from flask import Flask
 
 from lrs import migrations
 from lrs.db import Database, create_db_engine, dispose_after_fork
+from lrs.http.alternate import AlternateRequestSyntax
 from lrs.http.errors import register_error_handlers
 from lrs.http.xapi import create_xapi_blueprint
+from lrs.logging import configure_logging
 from lrs.runtime import Runtime
 from lrs.settings import Settings
 
@@ -31,6 +33,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         migrations.upgrade(engine)
     app.extensions["lrs"] = Runtime(settings=settings, db=Database(engine))
 
+    configure_logging(app, settings)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
+    app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]
+        app.wsgi_app, max_body_bytes=settings.max_body_bytes
+    )
     return app

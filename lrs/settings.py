@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 DEFAULT_SQLITE_PATH = Path("instance") / "weft.sqlite3"
 
 
@@ -28,9 +30,11 @@ class Settings:
     #: SQLAlchemy URL. SQLite file under ``./instance`` by default; production uses
     #: ``postgresql+psycopg://user:pass@host/db``.
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    #: Key used to HMAC credential secrets. Generated per process when unset, which
-    #: is fine for development but invalidates credentials on restart: set it in
-    #: production (``LRS_ENV=production`` refuses to start without it).
+    #: Key used to HMAC credential secrets. When unset in development, one is generated
+    #: once and kept in a ``secret_key`` file (mode 0600) beside the SQLite database
+    #: (``./instance/secret_key`` for other databases), so that credentials survive
+    #: restarts and work in every worker. ``LRS_ENV=production`` refuses to start
+    #: without it: set 32+ random characters.
     secret_key: str = field(default="", repr=False)
     #: ``development`` or ``production``.
     env: str = "development"
@@ -55,6 +59,13 @@ class Settings:
     cors_origins: str = "*"
     #: Comma-separated plugin names that are not loaded.
     disabled_plugins: str = ""
+    #: ``HOST:PORT`` that ``lrs serve`` and ``gunicorn.conf.py`` listen on.
+    bind: str = "127.0.0.1:8000"
+    #: gunicorn worker processes; 0 picks 1 on SQLite (one writer at a time) and
+    #: twice the CPU count on PostgreSQL.
+    workers: int = 0
+    #: Threads per worker; 0 picks 8 on SQLite and 4 on PostgreSQL.
+    threads: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -70,7 +81,7 @@ class Settings:
         settings = cls(**values)
         settings.check()
         if not settings.secret_key:
-            settings = _replace(settings, secret_key=secrets.token_hex(32))
+            settings = _replace(settings, secret_key=_development_secret_key(settings))
         return settings
 
     def check(self) -> None:
@@ -85,10 +96,56 @@ class Settings:
                      "max_batch_size", "page_size"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
+        for name in ("workers", "threads"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def secret_key_file(self) -> Path | None:
+        """Where the development secret key is kept: beside the data it protects.
+
+        ``None`` for an in-memory SQLite database, whose credentials die with the
+        process anyway.
+        """
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite":
+            return DEFAULT_SQLITE_PATH.parent / "secret_key"
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            return None
+        return Path(url.database).parent / "secret_key"
+
+
+def _development_secret_key(settings: Settings) -> str:
+    """The key in :attr:`Settings.secret_key_file`, created there on first use.
+
+    Every worker and every ``lrs`` command must hash secrets with the same key, or
+    a credential created by one is refused by the others. Creation is atomic (a
+    private temporary file hard-linked into place), so workers starting together
+    agree on whichever key was linked first.
+    """
+    path = settings.secret_key_file
+    if path is None:
+        return secrets.token_hex(32)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+        finally:
+            temporary.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(f"{path} holds no usable secret key: delete it or set LRS_SECRET_KEY")
+    return key
 
 
 def _replace(settings: Settings, **changes: Any) -> Settings:

@@ -1,0 +1,306 @@
+"""The ``lrs`` command: run the server, migrate, manage credentials, move statements.
+
+Every command reads the same ``LRS_*`` settings as the server (``--database``
+overrides ``LRS_DATABASE_URL``), so a credential created here works there. Heavy
+modules are imported inside the commands: ``lrs --help`` stays instant, and
+``lrs serve --reload`` leaves the application code for gunicorn workers to import.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lrs.auth.scopes import XAPI_SCOPES
+from lrs.cli_statements import AGENT, describe_error, statements
+from lrs.settings import Settings, SettingsError
+from lrs.xapi.errors import XapiError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from lrs.db import Database
+
+CURL_EXAMPLE = (
+    "curl -u {key}:{secret} -H 'X-Experience-API-Version: 2.0.0' {url}/statements"
+)
+
+
+class _Group(click.Group):
+    """Turns configuration and xAPI errors into a one-line ``Error:`` and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except XapiError as exc:
+            raise click.ClickException(describe_error(exc)) from exc
+
+
+@dataclass
+class Cli:
+    """What the commands share: settings built once, engines disposed at exit."""
+
+    database_url: str | None
+    ctx: click.Context
+    _settings: Settings | None = field(default=None, init=False)
+
+    def settings(self, **overrides: Any) -> Settings:
+        if self._settings is None or overrides:
+            if self.database_url:
+                overrides.setdefault("database_url", self.database_url)
+            self._settings = Settings.from_env(**overrides)
+        return self._settings
+
+    def database(self, *, migrate: bool | None = None) -> Database:
+        """The database, migrated first when ``LRS_AUTO_MIGRATE`` (or ``migrate``) says so."""
+        from lrs import migrations
+        from lrs.db import Database, create_db_engine
+
+        settings = self.settings()
+        engine = create_db_engine(settings)
+        self.ctx.call_on_close(engine.dispose)
+        if settings.auto_migrate if migrate is None else migrate:
+            migrations.upgrade(engine)
+        return Database(engine)
+
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  lrs serve                                      # http://127.0.0.1:8000/xapi on SQLite
+  lrs credentials create --name my-lms --scope all
+  lrs --database postgresql+psycopg://weft@db/weft db upgrade
+
+Configuration comes from LRS_* environment variables (docs/configuration.md).""",
+)
+@click.option(
+    "--database",
+    metavar="URL",
+    help="SQLAlchemy database URL; overrides LRS_DATABASE_URL.",
+)
+@click.pass_context
+def cli(ctx: click.Context, database: str | None) -> None:
+    """Weft, an xAPI 1.0.3 and 2.0 Learning Record Store."""
+    ctx.obj = Cli(database, ctx)
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  lrs serve                                 # 127.0.0.1:8000, SQLite in ./instance
+  lrs serve --host 0.0.0.0 --port 8080 --workers 4
+  lrs serve --reload                        # development: restart on code changes"""
+)
+@click.option("--host", help="Interface to listen on [default: from LRS_BIND, 127.0.0.1].")
+@click.option(
+    "--port", type=click.IntRange(0, 65535),
+    help="Port to listen on, 0 for any free one [default: from LRS_BIND, 8000].",
+)
+@click.option(
+    "--workers", type=click.IntRange(1), help="Worker processes [default: 1 on SQLite, 2 x CPUs]."
+)
+@click.option(
+    "--threads", type=click.IntRange(1), help="Threads per worker [default: 8 on SQLite, 4]."
+)
+@click.option("--reload", is_flag=True, help="Restart workers when the code changes (development).")
+@click.pass_obj
+def serve(
+    obj: Cli, host: str | None, port: int | None, workers: int | None, threads: int | None,
+    reload: bool,
+) -> None:
+    """Run the LRS with gunicorn.
+
+    On the default SQLite database, the first start creates ./instance/weft.sqlite3
+    and its schema; nothing needs to be set up first.
+    """
+    from lrs.serve import WeftServer, log_listeners
+
+    overrides: dict[str, Any] = {"bind": _bind(obj.settings().bind, host, port)}
+    if workers:
+        overrides["workers"] = workers
+    if threads:
+        overrides["threads"] = threads
+    settings = obj.settings(**overrides)
+
+    def announce(server: Any) -> None:
+        log_listeners(server)
+        for listener in server.LISTENERS:
+            click.echo(f"Weft LRS running at {listener}/xapi (Ctrl+C to stop)")
+
+    gunicorn: dict[str, Any] = {"when_ready": announce}
+    if reload:
+        gunicorn.update(reload=True, preload_app=False)
+    WeftServer(settings, partial(_load_app, settings), gunicorn).run()
+
+
+def _bind(bind: str, host: str | None, port: int | None) -> str:
+    default_host, _, default_port = bind.rpartition(":")
+    return f"{host or default_host}:{default_port if port is None else port}"
+
+
+def _load_app(settings: Settings) -> Flask:
+    """Build the app (migrating a fresh database) and hint at the first step if needed."""
+    from lrs.app import create_app
+    from lrs.store.credentials import list_credentials
+
+    app = create_app(settings)
+    with app.extensions["lrs"].db.read() as session:
+        if all(c.revoked_us is not None for c in list_credentials(session)):
+            click.echo(
+                "No credential yet. Create one for your LMS with:\n"
+                "  lrs credentials create --name my-lms --scope all"
+            )
+    return app
+
+
+@cli.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command(
+    epilog="""\b
+Example (production, with LRS_AUTO_MIGRATE=false):
+  LRS_DATABASE_URL=postgresql+psycopg://weft:PASSWORD@db/weft lrs db upgrade"""
+)
+@click.pass_obj
+def upgrade(obj: Cli) -> None:
+    """Apply every pending migration (run before starting a new release)."""
+    obj.database(migrate=True)
+    click.echo(f"Database {_masked(obj.settings().database_url)} is up to date.")
+
+
+@db.command(
+    epilog="""\b
+Example:
+  lrs db revision -m "add widget table\""""
+)
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@click.pass_obj
+def revision(obj: Cli, message: str) -> None:
+    """Autogenerate a migration from the models (development).
+
+    Compares lrs/models with an up-to-date database and writes the difference
+    under lrs/migrations/versions; read and edit it before committing.
+    """
+    from lrs import migrations
+
+    migrations.revision(obj.database(migrate=True).engine, message)
+
+
+def _masked(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@cli.group()
+def credentials() -> None:
+    """Basic-auth credentials for xAPI clients (LMS, authoring tools, reports)."""
+
+
+@credentials.command(
+    "create",
+    epilog="""\b
+Examples:
+  lrs credentials create --name my-lms --scope all
+  lrs credentials create --name reports --scope all/read
+  lrs credentials create --name quiz --scope statements/write --scope state \\
+      --authority '{"objectType": "Agent", "name": "Quiz", "mbox": "mailto:quiz@example.com"}'""",
+)
+@click.option("--name", required=True, help="Who uses it (shown by 'list' and in authority).")
+@click.option(
+    "--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True, required=True,
+    help="xAPI scope granted; repeat for several.",
+)
+@click.option(
+    "--authority", type=AGENT,
+    help="Agent set as statements' authority [default: an account named after the key].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the credential as one JSON object.")
+@click.pass_obj
+def create_credential(
+    obj: Cli, name: str, scopes: tuple[str, ...], authority: dict[str, Any] | None,
+    as_json: bool,
+) -> None:
+    """Create a credential and print its key and secret.
+
+    The secret is shown this once: only an HMAC of it is stored.
+    """
+    from lrs.store import credentials as store
+
+    settings = obj.settings()
+    with obj.database().write() as session:
+        issued = store.create_credential(
+            session, settings.secret_key, name=name, scopes=list(scopes), authority=authority
+        )
+    if as_json:
+        click.echo(json.dumps({"key": issued.key, "secret": issued.secret, "name": issued.name,
+                               "scopes": issued.scopes, "authority": issued.authority}))
+        return
+    url = "http://" + settings.bind.replace("0.0.0.0:", "127.0.0.1:") + "/xapi"
+    click.echo(
+        f"Created credential {name!r} with scope(s) {', '.join(scopes)}.\n\n"
+        f"  key:    {issued.key}\n  secret: {issued.secret}\n\n"
+        "The secret is shown only this once: store it now.\nTry it:\n  "
+        + CURL_EXAMPLE.format(key=issued.key, secret=issued.secret, url=url)
+    )
+
+
+@credentials.command("list", epilog="Example:\n\n  lrs credentials list")
+@click.pass_obj
+def list_credentials(obj: Cli) -> None:
+    """Show every credential (never their secrets)."""
+    from lrs.store import credentials as store
+
+    with obj.database().read() as session:
+        rows = [
+            (c.key, c.name, c.scopes, _iso(c.created_us), _iso(c.revoked_us))
+            for c in store.list_credentials(session)
+        ]
+    if not rows:
+        click.echo("No credentials. Create one with: lrs credentials create --name N --scope all")
+        return
+    header = ("KEY", "NAME", "SCOPES", "CREATED", "REVOKED")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@credentials.command("revoke", epilog="Example:\n\n  lrs credentials revoke 3f9a0c...")
+@click.argument("key")
+@click.pass_obj
+def revoke_credential(obj: Cli, key: str) -> None:
+    """Revoke the credential KEY: its requests get 401 from now on."""
+    from lrs.store import credentials as store
+
+    with obj.database().write() as session:
+        store.revoke_credential(session, key)
+    click.echo(f"Revoked {key}.")
+
+
+def _iso(us: int | None) -> str:
+    if us is None:
+        return ""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+cli.add_command(statements)
+
+
+def main() -> None:
+    cli(prog_name="lrs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""``lrs statements import / export``: NDJSON in and out, one statement per line.
+
+Import goes through the same validation and store function as ``POST statements``,
+a batch per transaction: a bad line stops the import with its line number, and
+nothing of its batch is stored (earlier batches are). Re-running a fixed file is
+safe, since a statement whose id is already stored with the same content is
+skipped as a retry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+from lrs.xapi.errors import InvalidStatement, XapiError
+from lrs.xapi.versions import XapiVersion
+
+if TYPE_CHECKING:
+    from lrs.cli import Cli
+
+#: Authority given to imported statements unless ``--authority`` says otherwise.
+IMPORT_AUTHORITY = {
+    "objectType": "Agent",
+    "name": "lrs statements import",
+    "account": {"homePage": "urn:weft:cli", "name": "import"},
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BATCH_INDEX = re.compile(r"^\$\[(\d+)\]")
+
+
+class AgentParam(click.ParamType):
+    """A JSON Agent or Group option, validated like a statement's actor."""
+
+    name = "JSON"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from lrs.xapi.validate import validate_agent
+
+        if isinstance(value, dict):
+            return value
+        try:
+            agent = json.loads(value)
+        except ValueError as exc:
+            self.fail(f"not JSON ({exc})", param, ctx)
+        if not isinstance(agent, dict):
+            self.fail("must be a JSON object (an Agent or Group)", param, ctx)
+        try:
+            validate_agent(agent, XapiVersion.V2_0_0, "$")
+        except XapiError as exc:
+            self.fail(describe_error(exc), param, ctx)
+        return agent
+
+
+class TimestampParam(click.ParamType):
+    """An ISO 8601 timestamp (UTC when it has no offset), as µs since the epoch."""
+
+    name = "ISO8601"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 timestamp", param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+AGENT = AgentParam()
+TIMESTAMP = TimestampParam()
+
+
+@click.group()
+def statements() -> None:
+    """Import and export statements as NDJSON (one JSON statement per line)."""
+
+
+@statements.command(
+    "import",
+    epilog="""\b
+Examples:
+  lrs statements import statements.ndjson
+  gunzip -c archive.ndjson.gz | lrs statements import -
+  lrs statements import old-lrs.ndjson --xapi-version 1.0.3 \\
+      --authority '{"objectType": "Agent", "name": "Old LRS", "mbox": "mailto:lrs@example.com"}'
+
+Statements get a new "stored" time and the import authority, as when POSTed.
+Attachment contents are not part of NDJSON: only their metadata is imported.""",
+)
+@click.argument("source", type=click.File("rb"))
+@click.option(
+    "--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True,
+    help="Statements stored per transaction.",
+)
+@click.option(
+    "--xapi-version", type=click.Choice([v.value for v in XapiVersion]), default="2.0.0",
+    show_default=True, help="xAPI version whose rules validate the statements.",
+)
+@click.option(
+    "--authority", type=AGENT, default=json.dumps(IMPORT_AUTHORITY),
+    help="Agent set as the imported statements' authority.",
+)
+@click.pass_obj
+def import_statements(
+    obj: Cli, source: IO[bytes], batch_size: int, xapi_version: str, authority: dict[str, Any]
+) -> None:
+    """Import statements from SOURCE, an NDJSON file ('-' for standard input)."""
+    from lrs.models import DEFAULT_TENANT_ID
+    from lrs.store.statements import store_statements
+
+    version = XapiVersion(xapi_version)
+    database = obj.database()
+    imported = 0
+    lines = _nonblank_lines(source)
+    with _progress(lines, _line_count(source), "Importing") as bar:
+        for batch in _batches(bar, batch_size):
+            valid = _validated(batch, version, imported)
+            try:
+                with database.write() as session:
+                    store_statements(
+                        session, tenant_id=DEFAULT_TENANT_ID, statements=valid,
+                        authority=authority, credential_id=None, version=version,
+                    )
+            except XapiError as exc:
+                raise _batch_failed(batch, imported, _per_line(exc, batch)) from exc
+            imported += len(batch)
+    click.echo(f"Imported {imported} statement(s).")
+
+
+@statements.command(
+    "export",
+    epilog="""\b
+Examples:
+  lrs statements export all.ndjson
+  lrs statements export --since 2024-01-01T00:00:00Z --until 2024-02-01 | gzip > jan.ndjson.gz
+
+Statements are written exactly as stored, oldest first, voided ones included
+(importing the file voids them again); --since and --until compare with their
+"stored" time (since excluded, until included).""",
+)
+@click.argument("target", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@click.option("--since", type=TIMESTAMP, help="Only statements stored after this time.")
+@click.option("--until", type=TIMESTAMP, help="Only statements stored at or before this time.")
+@click.pass_obj
+def export_statements(obj: Cli, target: IO[str], since: int | None, until: int | None) -> None:
+    """Write statements to TARGET, an NDJSON file (standard output by default)."""
+    from lrs.models import DEFAULT_TENANT_ID
+    from lrs.store.queries import StatementQuery, stream
+
+    query = StatementQuery(since_us=since, until_us=until, ascending=True,
+                           include_voided=True)
+    exported = 0
+    with obj.database().read() as session:
+        rows = stream(session, DEFAULT_TENANT_ID, query)
+        with _progress(rows, None, "Exporting") as bar:
+            for row in bar:
+                target.write(row.payload + "\n")
+                exported += 1
+    click.echo(f"Exported {exported} statement(s).", err=True)
+
+
+def _progress(items: Iterable[Any], length: int | None, label: str) -> Any:
+    """A progress bar on stderr, so that it never mixes with exported data."""
+    return click.progressbar(
+        items, length=length, label=label, file=click.get_text_stream("stderr"),
+        show_pos=True,
+    )
+
+
+def _nonblank_lines(source: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, content) of each line that is not blank."""
+    for number, line in enumerate(source, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _line_count(source: IO[bytes]) -> int | None:
+    """Non-blank lines of a regular file (for a true progress bar); None for a pipe."""
+    try:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    count = sum(1 for line in source if line.strip())
+    source.seek(0)
+    return count
+
+
+def _batches(
+    lines: Iterable[tuple[int, bytes]], size: int
+) -> Iterator[list[tuple[int, bytes]]]:
+    batch: list[tuple[int, bytes]] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _validated(
+    batch: list[tuple[int, bytes]], version: XapiVersion, imported: int
+) -> list[dict[str, Any]]:
+    """The batch's statements, validated; every bad line is reported at once."""
+    from lrs.xapi.validate import validate_statements
+
+    valid: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for number, line in batch:
+        try:
+            statement = json.loads(line)
+        except ValueError as exc:
+            problems.append(f"line {number}: not JSON ({exc})")
+            continue
+        if not isinstance(statement, dict):
+            problems.append(f"line {number}: not a statement (expected a JSON object)")
+            continue
+        try:
+            valid.extend(validate_statements(statement, version))
+        except InvalidStatement as exc:
+            problems.append(f"line {number}: {describe_error(exc)}")
+    if problems:
+        raise _batch_failed(batch, imported, problems)
+    return valid
+
+
+def _per_line(exc: XapiError, batch: list[tuple[int, bytes]]) -> list[str]:
+    """A store error (``$[i]...`` paths) restated with the file's line numbers."""
+    lines = []
+    for detail in exc.errors:
+        match = _BATCH_INDEX.match(detail.path)
+        if match and int(match.group(1)) < len(batch):
+            lines.append(f"line {batch[int(match.group(1))][0]}: {detail.message}")
+    return lines or [exc.message]
+
+
+def _batch_failed(
+    batch: list[tuple[int, bytes]], imported: int, problems: list[str]
+) -> click.ClickException:
+    first, last = batch[0][0], batch[-1][0]
+    return click.ClickException(
+        "\n".join(problems)
+        + f"\nNothing of lines {first}-{last} was imported; {imported} statement(s) before"
+        " them were. Fix the file and run the import again (stored statements are skipped)."
+    )
+
+
+def describe_error(exc: XapiError) -> str:
+    """Each problem with its JSON path, or the message when there are no details."""
+    return "; ".join(f"{e.path}: {e.message}" for e in exc.errors) or exc.message

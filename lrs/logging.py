@@ -1,0 +1,202 @@
+"""Structured logs: one JSON object per line, a request id on every request, no secrets.
+
+:func:`configure_logging` gives the ``lrs`` logger one stderr handler (JSON or
+text, per :attr:`Settings.log_format`) and makes the app log one access line per
+request. Every record passes :class:`RedactingFilter` first, because a secret
+that reaches a log file is a leaked secret: Basic/Bearer credentials, passwords in
+database URLs and ``secret=``-style pairs are masked whatever logger wrote them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+from lrs.settings import Settings
+
+MASK = "***"
+
+#: Request header whose value becomes the request id (echoed in the response).
+REQUEST_ID_HEADER = "X-Request-Id"
+#: A client-sent request id is kept only when it is this harmless; else one is made.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+_SECRET_PATTERNS = (
+    # "Authorization: Basic abc", "Bearer abc", "Basic abc" in any text.
+    (re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), rf"\1 {MASK}"),
+    # scheme://user:password@host
+    (re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]+@"), rf"\1{MASK}@"),
+    # password=..., secret: ..., "secret_key": "...", token=...
+    (
+        re.compile(
+            r"""(["']?\b[\w-]*(?:password|passwd|secret|token|api_key)[\w-]*["']?\s*[=:]\s*)"""
+            r"""(["']?)[^\s"',&}]+""",
+            re.IGNORECASE,
+        ),
+        rf"\1\2{MASK}",
+    ),
+)
+
+#: Extra attributes a record may carry; the formatters print those present.
+_REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "credential")
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a credential replaced by ``***``."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in the message and its arguments, and adds the request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if not hasattr(record, "request_id") and has_request_context():
+            record.request_id = g.get("request_id")
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg, request fields, exc."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for name in _REQUEST_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = redact(record.exc_text)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """For a terminal: the same fields as :class:`JsonFormatter`, on one readable line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = " ".join(
+            f"{name}={getattr(record, name)}"
+            for name in _REQUEST_FIELDS
+            if getattr(record, name, None) is not None
+        )
+        return f"{line} [{extras}]" if extras else line
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at emit time (survives stream swaps)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        """The stream is always the current stderr."""
+
+
+def make_formatter(log_format: str) -> logging.Formatter:
+    return JsonFormatter() if log_format == "json" else TextFormatter()
+
+
+def make_handler(log_format: str) -> logging.Handler:
+    """A stderr handler with redaction, for ``lrs`` and for gunicorn's own loggers."""
+    handler = _StderrHandler()
+    handler.setFormatter(make_formatter(log_format))
+    handler.addFilter(RedactingFilter())
+    return handler
+
+
+def configure_logging(app: Flask, settings: Settings) -> None:
+    """Send ``lrs.*`` logs to stderr in the configured format; log every request.
+
+    Idempotent: the handler installed by an earlier call (another app in the same
+    process, e.g. in tests) is replaced, never duplicated.
+    """
+    logger = logging.getLogger("lrs")
+    for old in [h for h in logger.handlers if getattr(h, "lrs_handler", False)]:
+        logger.removeHandler(old)
+    handler = make_handler(settings.log_format)
+    handler.lrs_handler = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(settings.log_level.upper())
+    app.before_request(_start_request)
+    app.after_request(_log_request)
+
+
+def _start_request() -> None:
+    sent = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = sent if _SAFE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+_access = logging.getLogger("lrs.access")
+
+
+def _log_request(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    duration_ms = round((time.perf_counter() - g.request_started) * 1000, 2)
+    _access.log(
+        logging.WARNING if response.status_code >= 500 else logging.INFO,
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status_code,
+        extra={
+            "request_id": g.request_id,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "credential": _credential_key(),
+        },
+    )
+    return response
+
+
+def _credential_key() -> str | None:
+    """The Basic-auth key of an authenticated request (the key, never the secret).
+
+    Only once authentication succeeded (``g.principal`` is set): a failed attempt's
+    username could be anything, a mistyped secret included.
+    """
+    if g.get("principal") is None:
+        return None
+    _, _, token = request.headers.get("Authorization", "").partition(" ")
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0] or None

@@ -1,0 +1,116 @@
+"""Running the LRS under gunicorn, for ``lrs serve`` and for ``gunicorn.conf.py``.
+
+:func:`gunicorn_options` is the one definition of the production defaults:
+``gunicorn.conf.py`` loads it, and :class:`WeftServer` (``lrs serve``) adds the
+command-line flags on top, so the two ways of starting Weft cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from lrs.settings import Settings
+
+#: Threads per worker when ``LRS_THREADS`` is 0, by database.
+SQLITE_THREADS = 8
+POSTGRES_THREADS = 4
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (container limits on affinity included)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_workers(settings: Settings) -> int:
+    """1 on SQLite, whose single writer more processes would only queue behind;
+    twice the CPUs on PostgreSQL."""
+    return 1 if settings.is_sqlite else 2 * cpu_count()
+
+
+def default_threads(settings: Settings) -> int:
+    return SQLITE_THREADS if settings.is_sqlite else POSTGRES_THREADS
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """Production gunicorn settings for ``settings`` (keys are gunicorn setting names)."""
+    return {
+        "bind": [settings.bind],
+        "worker_class": "gthread",
+        "workers": settings.workers or default_workers(settings),
+        "threads": settings.threads or default_threads(settings),
+        # Heartbeat files on tmpfs: a disk-backed /tmp can stall workers into timeouts.
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+        # No control socket in $HOME: nothing outside the process manager steers workers.
+        "control_socket_disable": True,
+        # Build the app (and auto-migrate) once in the master, not racing in each worker.
+        "preload_app": True,
+        "timeout": 60,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        # Recycle workers now and then, staggered so they never restart together.
+        "max_requests": 10_000,
+        "max_requests_jitter": 1_000,
+        # The app writes the access log itself (request id, credential key, duration).
+        "accesslog": None,
+        "loglevel": settings.log_level.lower(),
+        "logconfig_dict": gunicorn_logging(settings),
+        "when_ready": log_listeners,
+    }
+
+
+def gunicorn_logging(settings: Settings) -> dict[str, Any]:
+    """gunicorn's own messages through Weft's handler: same format, same redaction."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "WARNING", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {
+                "level": settings.log_level.upper(),
+                "handlers": ["lrs"],
+                "propagate": False,
+            },
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+        },
+        "handlers": {
+            "lrs": {"()": "lrs.logging.make_handler", "log_format": settings.log_format},
+        },
+    }
+
+
+def log_listeners(server: Any) -> None:
+    """``when_ready`` hook: log where the LRS answers (the real port when bound to 0)."""
+    for listener in server.LISTENERS:
+        server.log.info("Weft LRS listening on %s/xapi", listener)
+
+
+class WeftServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with :func:`gunicorn_options` plus ``overrides``, serving ``load_app()``.
+
+    ``load_app`` runs in the master when ``preload_app`` is on, and in each worker
+    otherwise (``--reload``: workers must import the application code afresh).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        load_app: Callable[[], Any],
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.options = {**gunicorn_options(settings), **(overrides or {})}
+        self.load_app = load_app
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            if value is not None:
+                self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        return self.load_app()

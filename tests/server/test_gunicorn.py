@@ -1,0 +1,177 @@
+"""A real gunicorn process on 127.0.0.1: start-up, requests, logs, graceful shutdown.
+
+The Flask test client cannot show what only a server shows: that ``lrs serve``
+works with nothing configured, that workers agree on the secret key, that logs
+are JSON lines without secrets, and that SIGTERM ends the process cleanly.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lrs.store.credentials import IssuedCredential
+from tests.conftest import TEST_SECRET_KEY
+
+pytestmark = pytest.mark.server
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = re.compile(r"Weft LRS listening on (http://127\.0\.0\.1:\d+/xapi)")
+START_TIMEOUT = 60
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    stdout: Path
+    stderr: Path
+
+    def stop(self) -> int:
+        """SIGTERM, as a process manager does; the exit code of a graceful stop."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=45)
+
+    def logs(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stderr.read_text().splitlines()]
+
+
+def clean_env(**variables: str) -> dict[str, str]:
+    """This environment without LRS_* variables, plus ``variables``; lrs importable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
+    return {**env, "PYTHONPATH": str(ROOT), **variables}
+
+
+def start(args: list[str], cwd: Path, env: dict[str, str], logs: Path) -> Server:
+    stdout, stderr = logs / "stdout.log", logs / "stderr.log"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
+    server = Server(process, "", stdout, stderr)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        match = READY.search(stderr.read_text())
+        if match:
+            server.url = match.group(1)
+            return server
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"server did not start:\n{stderr.read_text()}\n{stdout.read_text()}")
+
+
+@pytest.fixture
+def servers() -> Iterator[list[Server]]:
+    """Servers a test starts; each is killed at the end whatever happened."""
+    started: list[Server] = []
+    yield started
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+        server.process.wait()
+
+
+def call(
+    url: str, credential: IssuedCredential | None = None, *, body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    request = urllib.request.Request(url, method="POST" if body is not None else "GET")
+    request.add_header("X-Experience-API-Version", "2.0.0")
+    if credential is not None:
+        token = base64.b64encode(f"{credential.key}:{credential.secret}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+        request.data = json.dumps(body).encode()
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+STATEMENT = {
+    "actor": {"mbox": "mailto:ada@example.com"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+    "object": {"id": "https://example.com/courses/safety-101"},
+}
+
+
+def test_lrs_serve_runs_with_nothing_configured(tmp_path: Path, servers: list[Server]) -> None:
+    env = clean_env(LRS_LOG_FORMAT="json")
+    lrs = [sys.executable, "-m", "lrs.cli"]
+    server = start([*lrs, "serve", "--port", "0"], tmp_path, env, tmp_path)
+    servers.append(server)
+    assert (tmp_path / "instance" / "weft.sqlite3").exists()
+    assert "lrs credentials create --name my-lms --scope all" in server.stdout.read_text()
+    assert f"Weft LRS running at {server.url}" in server.stdout.read_text()
+
+    # A credential made by another `lrs` process works: the key file is shared.
+    made = subprocess.run(
+        [*lrs, "credentials", "create", "--name", "lms", "--scope", "all", "--json"],
+        cwd=tmp_path, env=env, capture_output=True, check=True,
+    )
+    data = json.loads(made.stdout)
+    credential = IssuedCredential(data["key"], data["secret"], "lms", ["all"], {})
+
+    status, _, about = call(f"{server.url}/about")
+    assert status == 200 and "2.0.0" in about["version"]
+    status, _, ids = call(f"{server.url}/statements", credential, body=STATEMENT)
+    assert status == 200 and len(ids) == 1
+    status, headers, result = call(f"{server.url}/statements", credential,
+                                   headers={"X-Request-Id": "trace-7"})
+    assert status == 200 and [s["id"] for s in result["statements"]] == ids
+    assert headers["X-Request-Id"] == "trace-7"
+    status, _, _ = call(f"{server.url}/statements", IssuedCredential(
+        credential.key, "wrong", "lms", ["all"], {}))
+    assert status == 401
+
+    assert server.stop() == 0
+    access = [e for e in server.logs() if e["logger"] == "lrs.access"]
+    assert [e["status"] for e in access] == [200, 200, 200, 401]
+    traced = [e for e in access if e["request_id"] == "trace-7"]
+    assert traced and traced[0]["credential"] == credential.key
+    for output in (server.stderr, server.stdout):
+        assert credential.secret not in output.read_text()
+        assert "Basic " not in output.read_text()
+
+
+def test_gunicorn_conf_serves_every_worker_with_one_key(
+    database_url: str, credential: IssuedCredential, tmp_path: Path, servers: list[Server],
+) -> None:
+    env = clean_env(
+        LRS_DATABASE_URL=database_url, LRS_SECRET_KEY=TEST_SECRET_KEY, LRS_AUTO_MIGRATE="false",
+        LRS_BIND="127.0.0.1:0", LRS_WORKERS="2", LRS_THREADS="2", LRS_LOG_FORMAT="json",
+    )
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+    server = start(command, ROOT, env, tmp_path)
+    servers.append(server)
+
+    for _ in range(8):
+        status, headers, _ = call(f"{server.url}/statements", credential)
+        assert status == 200
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-Id"])
+
+    assert server.stop() == 0
+    logs = server.logs()
+    booted = {e["msg"] for e in logs if e["logger"] == "gunicorn.error"}
+    assert sum("Booting worker" in msg for msg in booted) == 2
+    assert len([e for e in logs if e["logger"] == "lrs.access"]) == 8
+    assert credential.secret not in server.stderr.read_text()

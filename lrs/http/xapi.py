@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from lrs.auth.protector import authenticate_request
+from lrs.runtime import current_runtime
+from lrs.store.credentials import remember_version
 from lrs.http import about, documents, statements
 from lrs.xapi.versions import XapiVersion, negotiate
 
@@ -31,8 +33,15 @@ def _negotiate_and_authenticate() -> None:
     if request.endpoint in _OPEN_ENDPOINTS:
         g.xapi_version = _optional_version()
         return
-    authenticate_request()
-    g.xapi_version = negotiate(request.headers.get("X-Experience-API-Version"))
+    principal = authenticate_request()
+    # Should negotiation fail, the 400 still names a version: the one this client
+    # spoke last, so a 1.0.3 client is not told about 2.0.0 and vice versa.
+    g.xapi_version = XapiVersion(principal.xapi_version)
+    version = negotiate(request.headers.get("X-Experience-API-Version"))
+    g.xapi_version = version
+    if version.value != principal.xapi_version:
+        with current_runtime().db.write() as session:
+            remember_version(session, principal.credential_id, version.value)
 
 
 def _optional_version() -> XapiVersion:

@@ -35,5 +35,8 @@ class Credential(Base):
     scopes: Mapped[str] = mapped_column(Text)
     #: JSON of the Agent set as ``authority`` on statements this credential stores.
     authority: Mapped[str] = mapped_column(Text)
+    #: xAPI version of this credential's latest request: the version a request that
+    #: omits ``X-Experience-API-Version`` is answered in (its client's own version).
+    xapi_version: Mapped[str] = mapped_column(String(10), default="2.0.0")
     created_us: Mapped[int] = mapped_column(BigInteger)
     revoked_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -24,6 +24,8 @@ class Principal:
     tenant_id: int
     scopes: frozenset[str]
     authority: dict[str, Any]
+    #: xAPI version the credential's client last spoke (see :func:`remember_version`).
+    xapi_version: str = "2.0.0"
 
     def allows(self, *acceptable: str) -> bool:
         return any(scope in self.scopes for scope in acceptable)
@@ -104,6 +106,16 @@ def authenticate(session: Session, server_key: str, key: str, secret: str) -> Pr
         tenant_id=row.tenant_id,
         scopes=xapi_scopes.expand(row.scopes.split()),
         authority=json.loads(row.authority),
+        xapi_version=row.xapi_version,
+    )
+
+
+def remember_version(session: Session, credential_id: int, version: str) -> None:
+    """Record the xAPI version a credential's client speaks (written only on change)."""
+    session.execute(
+        update(Credential)
+        .where(Credential.id == credential_id, Credential.xapi_version != version)
+        .values(xapi_version=version)
     )
 
 

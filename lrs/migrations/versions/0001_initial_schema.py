@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:55:25.345749
+Create Date: 2026-11-22 23:59:46.133525
 
 """
 from typing import Sequence, Union
@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('scopes', sa.Text(), nullable=False),
     sa.Column('authority', sa.Text(), nullable=False),
+    sa.Column('xapi_version', sa.String(length=10), nullable=False),
     sa.Column('created_us', sa.BigInteger(), nullable=False),
     sa.Column('revoked_us', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_credentials_tenant_id_tenants')),

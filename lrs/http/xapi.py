@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from lrs.auth.protector import authenticate_request
+from lrs.http import about, documents, statements
 from lrs.runtime import current_runtime
 from lrs.store.credentials import remember_version
-from lrs.http import about, documents, statements
 from lrs.xapi.versions import XapiVersion, negotiate
 
 #: Endpoints that answer without credentials or version header (xAPI: About is open).

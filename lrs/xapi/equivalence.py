@@ -36,8 +36,29 @@ def _comparable(statement: dict[str, Any], other: dict[str, Any]) -> Any:
         sub = dict(copy["object"])
         if "timestamp" in sub:
             sub["timestamp"] = _instant(sub["timestamp"])
+        _truncate_duration(sub)
         copy["object"] = sub
+    _truncate_duration(copy)
     return _normalize(copy)
+
+
+def _truncate_duration(statement: dict[str, Any]) -> None:
+    """Replace ``result`` by a copy whose duration keeps at most hundredths of seconds."""
+    result = statement.get("result")
+    if isinstance(result, dict) and isinstance(result.get("duration"), str):
+        statement["result"] = {**result, "duration": _hundredths(result["duration"])}
+
+
+_SECONDS_FRACTION = re.compile(r"(\d+)[.,](\d*)S$")
+
+
+def _hundredths(duration: str) -> str:
+    match = _SECONDS_FRACTION.search(duration)
+    if match is None:
+        return duration
+    fraction = match[2][:2].rstrip("0")
+    seconds = f"{match[1]}.{fraction}S" if fraction else f"{match[1]}S"
+    return duration[: match.start()] + seconds
 
 
 def _normalize(value: Any) -> Any:

@@ -24,7 +24,9 @@ def test_statements_get_without_version_header_is_400_in_the_clients_last_versio
     assert response.headers["X-Experience-API-Version"] == xapi_version
 
 
-def test_unsupported_version_header_is_400(client: FlaskClient, credential: IssuedCredential) -> None:
+def test_unsupported_version_header_is_400(
+    client: FlaskClient, credential: IssuedCredential
+) -> None:
     response = client.get(
         "/xapi/statements",
         headers={"Authorization": basic_auth(credential), "X-Experience-API-Version": "0.95"},

@@ -30,3 +30,15 @@ def test_any_other_difference_matters() -> None:
     assert not equivalent(STORED, {**SENT, "verb": {"id": "http://example.com/other"}})
     assert not equivalent(STORED, {**SENT, "timestamp": "2024-05-01T10:00:00.001Z"})
     assert not equivalent(STORED, {**SENT, "result": {"success": True}})
+
+
+def test_durations_are_compared_only_to_hundredths_of_a_second() -> None:
+    base = {"actor": {"mbox": "mailto:a@example.com"}, "verb": {"id": "http://example.com/v"},
+            "object": {"id": "http://example.com/a"}}
+    long = {**base, "result": {"duration": "P1DT12H36M0.1237S"}}
+    short = {**base, "result": {"duration": "P1DT12H36M0.12S"}}
+    other = {**base, "result": {"duration": "P1DT12H36M0.13S"}}
+    assert equivalent(long, short)
+    assert not equivalent(long, other)
+    assert equivalent({**base, "result": {"duration": "PT1.000S"}},
+                      {**base, "result": {"duration": "PT1S"}})

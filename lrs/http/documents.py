@@ -1,7 +1,209 @@
-"""Document resources: state, activity profile, agent profile."""
+"""Document resources: ``/activities/state``, ``/activities/profile``, ``/agents/profile``.
+
+The three resources share every behaviour (single and multiple GET, PUT, POST
+merge, DELETE, ETags, concurrency) and differ only in the parameters that scope
+a document, so one :class:`_Resource` table drives one set of views. Reads need
+the resource's scope or ``all/read``; writes need the resource's scope
+(xAPI 1.0.3 Communication 4.3: ``state``, ``profile``; ``all`` implies both).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from functools import partial
+from typing import TypeVar
+
+from flask import Blueprint, Response, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_etags
+
+from lrs.auth.protector import current_principal, requires
+from lrs.http import xapi
+from lrs.http.body import parse_json, read_body
+from lrs.http.document_params import (
+    agent_param,
+    check_names,
+    iri_param,
+    registration_param,
+    required,
+    since_param,
+)
+from lrs.runtime import current_runtime
+from lrs.store.documents import (
+    Body,
+    DocumentKey,
+    Kind,
+    Preconditions,
+    Unconditional,
+    delete_document,
+    delete_documents,
+    get_document,
+    is_json_type,
+    list_document_ids,
+    post_document,
+    put_document,
+)
+from lrs.xapi.errors import NotFound
 
 bp = Blueprint("documents", __name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Resource:
+    kind: Kind
+    path: str
+    #: Name of the parameter that names one document.
+    id_param: str
+    #: The scope that grants reading and writing these documents.
+    scope: str
+    uses_activity: bool
+    uses_agent: bool
+    uses_registration: bool = False
+
+    @property
+    def scope_params(self) -> frozenset[str]:
+        names = {self.id_param}
+        names |= {"activityId"} if self.uses_activity else set()
+        names |= {"agent"} if self.uses_agent else set()
+        names |= {"registration"} if self.uses_registration else set()
+        return frozenset(names)
+
+
+_RESOURCES = (
+    _Resource(Kind.STATE, "/activities/state", "stateId", "state",
+              uses_activity=True, uses_agent=True, uses_registration=True),
+    _Resource(Kind.ACTIVITY_PROFILE, "/activities/profile", "profileId", "profile",
+              uses_activity=True, uses_agent=False),
+    _Resource(Kind.AGENT_PROFILE, "/agents/profile", "profileId", "profile",
+              uses_activity=False, uses_agent=True),
+)
+
+
+def _key(resource: _Resource, args: MultiDict[str, str], *, single: bool) -> DocumentKey:
+    """The document (``single``) or the scope of documents the parameters name.
+
+    Parameters are read in a fixed order so the 400 names the first problem.
+    """
+    activity_id = iri_param(args, "activityId") if resource.uses_activity else ""
+    agent_key = agent_param(args, xapi.current_version())[1] if resource.uses_agent else ""
+    registration = registration_param(args) if resource.uses_registration else ""
+    document_id = required(args, resource.id_param) if single else ""
+    return DocumentKey(resource.kind, document_id=document_id, activity_id=activity_id,
+                       agent_key=agent_key, registration=registration)
+
+
+def _read(resource: _Resource) -> Response:
+    args = request.args
+    check_names(args, resource.scope_params | {"since"})
+    principal = current_principal()
+    single = resource.id_param in args
+    key = _key(resource, args, single=single)
+    with current_runtime().db.read() as session:
+        if single:
+            found = get_document(session, principal.tenant_id, key)
+            if found is None:
+                raise NotFound(f"no such document ({resource.id_param} {key.document_id!r})")
+            response = Response(found.content, status=200, content_type=found.content_type)
+            response.headers["ETag"] = f'"{found.etag}"'
+            _last_modified(response, found.updated_us)
+            return response
+        since = since_param(args)
+        any_registration = "registration" not in args
+        ids, newest = list_document_ids(session, principal.tenant_id, key, since_us=since,
+                                        any_registration=any_registration)
+    response = Response(json.dumps(ids), status=200, content_type="application/json")
+    _last_modified(response, newest)
+    return response
+
+
+def _write(resource: _Resource) -> Response:
+    args = request.args
+    check_names(args, resource.scope_params)
+    principal = current_principal()
+    if request.method == "DELETE" and resource.id_param not in args and resource.uses_registration:
+        # Only the state resource deletes many documents at once (Communication 2.3).
+        key = _key(resource, args, single=False)
+        _in_write(lambda session: delete_documents(
+            session, principal.tenant_id, key, any_registration="registration" not in args))
+        return Response(status=204)
+    key = _key(resource, args, single=True)
+    preconditions = _preconditions()
+    if request.method == "DELETE":
+        _in_write(lambda session: delete_document(session, principal.tenant_id, key,
+                                                  preconditions))
+        return Response(status=204)
+    body = _body()
+    now_us = time.time_ns() // 1000
+    if request.method == "PUT":
+        unconditional = _unconditional(resource.kind)
+        _in_write(lambda session: put_document(session, principal.tenant_id, key, body,
+                                               preconditions, unconditional, now_us))
+    else:
+        _in_write(lambda session: post_document(session, principal.tenant_id, key, body,
+                                                preconditions, now_us))
+    return Response(status=204)
+
+
+def _unconditional(kind: Kind) -> Unconditional:
+    """xAPI 2.0 guards every PUT over an existing document; 1.0.3 only profiles, strictly."""
+    if xapi.current_version().is_2:
+        return Unconditional.CREATE
+    return Unconditional.OVERWRITE if kind is Kind.STATE else Unconditional.REFUSE
+
+
+def _body() -> Body:
+    content = read_body()
+    content_type = request.headers.get("Content-Type") or "application/octet-stream"
+    parsed = parse_json(content, what="document") if is_json_type(content_type) else None
+    return Body(content, content_type, parsed)
+
+
+def _preconditions() -> Preconditions:
+    return Preconditions(if_match=_etags("If-Match"), if_none_match=_etags("If-None-Match"))
+
+
+def _etags(header: str) -> frozenset[str] | None:
+    value = request.headers.get(header)
+    if value is None:
+        return None
+    etags = parse_etags(value)
+    return frozenset({"*"}) if etags.star_tag else frozenset(etags.as_set())
+
+
+def _in_write(work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a write transaction, once more if a concurrent insert won the race.
+
+    Two first writes of one document can both find it absent on PostgreSQL; the
+    loser's INSERT hits the unique index, and its retry sees the winner's row.
+    """
+    db = current_runtime().db
+    try:
+        with db.write() as session:
+            return work(session)
+    except IntegrityError:
+        with db.write() as session:
+            return work(session)
+
+
+def _last_modified(response: Response, updated_us: int | None) -> None:
+    """``Last-Modified`` (xAPI 2.0): when the document(s) last changed, else now."""
+    moment = (datetime.fromtimestamp(updated_us / 1_000_000, UTC) if updated_us is not None
+              else datetime.now(UTC))
+    response.headers["Last-Modified"] = format_datetime(moment, usegmt=True)
+
+
+for _resource in _RESOURCES:
+    _name = _resource.kind.value
+    bp.add_url_rule(_resource.path, endpoint=f"{_name}_read", methods=["GET"],
+                    view_func=requires(_resource.scope, "all/read")(partial(_read, _resource)))
+    bp.add_url_rule(_resource.path, endpoint=f"{_name}_write", methods=["PUT", "POST", "DELETE"],
+                    view_func=requires(_resource.scope)(partial(_write, _resource)))

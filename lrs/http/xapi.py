@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from lrs.auth.protector import authenticate_request
-from lrs.http import about, documents, statements
+from lrs.http import about, activities, agents, documents, statements
 from lrs.runtime import current_runtime
 from lrs.store.credentials import remember_version
 from lrs.xapi.versions import XapiVersion, negotiate
@@ -22,7 +22,7 @@ def create_xapi_blueprint() -> Blueprint:
     bp = Blueprint("xapi", __name__, url_prefix="/xapi")
     bp.before_request(_negotiate_and_authenticate)
     bp.after_request(_version_header)
-    for child in (statements.bp, documents.bp, about.bp):
+    for child in (statements.bp, documents.bp, agents.bp, activities.bp, about.bp):
         bp.register_blueprint(child)
     return bp
 

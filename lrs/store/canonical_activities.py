@@ -77,3 +77,15 @@ def _upsert(session: Session, model: Any, keys: tuple[str, ...], column: str) ->
     return statement.on_conflict_do_update(
         index_elements=list(keys), set_={column: getattr(statement.excluded, column)}
     )
+
+
+def canonical_activity(session: Session, tenant_id: int, activity_id: str) -> str:
+    """The canonical Activity object as JSON text; a bare one for an unknown id.
+
+    xAPI 2.0 requires an Activity object even when the LRS has no definition.
+    """
+    stored = session.scalar(select(Activity.definition).where(
+        Activity.tenant_id == tenant_id, Activity.activity_id == activity_id
+    ))
+    return stored or json.dumps({"objectType": "Activity", "id": activity_id},
+                                ensure_ascii=False)

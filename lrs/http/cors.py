@@ -1,0 +1,37 @@
+"""CORS for browser-based learning content (xAPI is mostly spoken from web pages).
+
+Content served from another origin calls the LRS with ``Authorization`` and
+``X-Experience-API-Version`` headers, so browsers send a preflight ``OPTIONS``
+first; it carries no credentials and is answered before authentication (see
+:mod:`lrs.http.xapi`). The response headers a script needs to read (ETags for
+concurrency, the consistency marker) are exposed explicitly.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_cors import CORS
+
+from lrs.settings import Settings
+
+ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Experience-API-Version",
+                   "If-Match", "If-None-Match")
+EXPOSED_HEADERS = ("ETag", "Last-Modified", "X-Experience-API-Version",
+                   "X-Experience-API-Consistent-Through")
+METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
+
+
+def enable_cors(app: Flask, settings: Settings) -> None:
+    """Answer cross-origin requests to ``/xapi/`` from ``LRS_CORS_ORIGINS``."""
+    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+    CORS(
+        app,
+        resources={r"/xapi/*": {}},
+        origins="*" if origins in ([], ["*"]) else origins,
+        methods=list(METHODS),
+        allow_headers=list(ALLOWED_HEADERS),
+        expose_headers=list(EXPOSED_HEADERS),
+        # Credentials travel in the Authorization header, never in cookies.
+        supports_credentials=False,
+        max_age=86400,
+    )

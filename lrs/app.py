@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask
 
 from lrs import migrations
 from lrs.db import Database, create_db_engine, dispose_after_fork
+from lrs.hooks import migration_locations
 from lrs.http.alternate import AlternateRequestSyntax
+from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
+from lrs.plugin_manager import build_plugin_manager
 from lrs.runtime import Runtime
 from lrs.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
     """Build a Weft application.
 
     :param settings: configuration; read from ``LRS_*`` environment variables when
         omitted.
+    :param plugins: plugin objects or modules loaded after the installed ones
+        (tests register a recording plugin this way).
+    :raises lrs.plugin_manager.PluginError: a plugin cannot be loaded.
     """
     settings = settings or Settings.from_env()
+    manager = build_plugin_manager(settings.disabled_plugins, plugins)
     app = Flask("lrs")
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -30,13 +39,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = create_db_engine(settings)
     dispose_after_fork(engine)
     if settings.auto_migrate:
-        migrations.upgrade(engine)
-    app.extensions["lrs"] = Runtime(settings=settings, db=Database(engine))
+        migrations.upgrade(engine, locations=migration_locations(manager))
+    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager)
+    app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
+    for blueprint in runtime.hooks.blueprints():
+        app.register_blueprint(blueprint)
+    enable_cors(app, settings)
     app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]
         app.wsgi_app, max_body_bytes=settings.max_body_bytes
     )
+    app.before_request(runtime.outbox.start_inline)
     return app

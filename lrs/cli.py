@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lrs.auth.scopes import XAPI_SCOPES
+from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_statements import AGENT, describe_error, statements
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
@@ -296,6 +297,7 @@ def _iso(us: int | None) -> str:
 
 
 cli.add_command(statements)
+add_plugin_commands(cli)
 
 
 def main() -> None:

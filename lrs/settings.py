@@ -59,6 +59,16 @@ class Settings:
     cors_origins: str = "*"
     #: Comma-separated plugin names that are not loaded.
     disabled_plugins: str = ""
+    #: Deliver post-commit events to plugins from a background thread of each
+    #: server process. Set to false in production and run ``lrs worker`` instead.
+    outbox_inline: bool = True
+    #: Deliveries of one event to one plugin before it is dead-lettered
+    #: (``lrs outbox replay`` redelivers it).
+    outbox_max_attempts: int = 10
+    #: Wait before the first retry of a failed delivery; doubles with each attempt.
+    outbox_backoff_seconds: int = 30
+    #: How often outbox processors look for due events when nothing woke them.
+    outbox_poll_seconds: int = 1
     #: ``HOST:PORT`` that ``lrs serve`` and ``gunicorn.conf.py`` listen on.
     bind: str = "127.0.0.1:8000"
     #: gunicorn worker processes; 0 picks 1 on SQLite (one writer at a time) and
@@ -93,7 +103,8 @@ class Settings:
         if self.log_format not in {"json", "text"}:
             raise SettingsError("LRS_LOG_FORMAT must be 'json' or 'text'")
         for name in ("max_body_bytes", "max_json_depth", "max_attachment_bytes",
-                     "max_batch_size", "page_size"):
+                     "max_batch_size", "page_size", "outbox_max_attempts",
+                     "outbox_backoff_seconds", "outbox_poll_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):

@@ -14,7 +14,6 @@ from email.utils import format_datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
-from sqlalchemy.exc import IntegrityError
 
 from lrs.auth.protector import current_principal, requires
 
@@ -30,11 +29,11 @@ from lrs.http.statement_params import (
     to_us,
     uuid_param,
 )
+from lrs.ingest import store_batch
 from lrs.runtime import current_runtime
 from lrs.store.queries import StoredStatement, find_page, get_statement, load_attachments
-from lrs.store.statements import store_statements
 from lrs.xapi.attachments import check_attachments
-from lrs.xapi.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from lrs.xapi.errors import BadRequest, NotFound, PayloadTooLarge
 from lrs.xapi.formats import parse_accept_language, to_canonical, to_ids
 from lrs.xapi.multipart import AttachmentPart, build_multipart, parse_statement_request
 from lrs.xapi.validate import validate_statements
@@ -126,27 +125,12 @@ def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
         )
     statements = validate_statements(payload, version)
     check_attachments(statements, parts, version)
-    # A concurrent request may store one of these ids between our conflict check
-    # and our INSERT (PostgreSQL); the retry then sees it and answers as for any
-    # known id: no-op if equivalent, else 409.
-    try:
-        return _write(statements, parts)
-    except IntegrityError:
-        pass
-    try:
-        return _write(statements, parts)
-    except IntegrityError:
-        raise Conflict("a statement id of this batch was stored concurrently") from None
-
-
-def _write(statements: list[dict[str, Any]], parts: dict[str, AttachmentPart]) -> list[str]:
     principal = current_principal()
-    with current_runtime().db.write() as session:
-        return store_statements(
-            session, tenant_id=principal.tenant_id, statements=statements,
-            authority=principal.authority, credential_id=principal.credential_id,
-            version=xapi.current_version(), attachments=parts,
-        )
+    return store_batch(
+        runtime, tenant_id=principal.tenant_id, statements=statements,
+        authority=principal.authority, credential_id=principal.credential_id,
+        version=version, attachments=parts,
+    )
 
 
 def _formatted(row: StoredStatement, fmt: str) -> str:

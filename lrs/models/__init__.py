@@ -3,6 +3,7 @@
 from lrs.models.auth import DEFAULT_TENANT_ID, Credential, Tenant
 from lrs.models.base import Base
 from lrs.models.documents import Document
+from lrs.models.outbox import OutboxDelivery, OutboxEvent
 from lrs.models.statements import (
     Activity,
     Attachment,
@@ -19,6 +20,8 @@ __all__ = [
     "Base",
     "Credential",
     "Document",
+    "OutboxDelivery",
+    "OutboxEvent",
     "Statement",
     "StatementActivity",
     "StatementAgent",

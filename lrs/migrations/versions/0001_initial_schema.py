@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:59:46.133525
+Create Date: 2026-11-23 00:12:40.469342
 
 """
 from typing import Sequence, Union
@@ -78,6 +78,19 @@ def upgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index('uq_documents_scope', ['tenant_id', 'kind', 'activity_id', 'agent_key', 'registration', 'document_id'], unique=True)
 
+    op.create_table('outbox_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('hook', sa.String(length=100), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('created_us', sa.BigInteger(), nullable=False),
+    sa.Column('due_us', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_outbox_events_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_events'))
+    )
+    with op.batch_alter_table('outbox_events', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_events_due_us', ['due_us'], unique=False)
+
     op.create_table('statements',
     sa.Column('pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -99,6 +112,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_statements_tenant_verb', ['tenant_id', 'verb_id', 'stored_us', 'pk'], unique=False)
         batch_op.create_index('uq_statements_tenant_statement_id', ['tenant_id', 'statement_id'], unique=True)
 
+    op.create_table('outbox_deliveries',
+    sa.Column('event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plugin', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('due_us', sa.BigInteger(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['outbox_events.id'], name=op.f('fk_outbox_deliveries_event_id_outbox_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_id', 'plugin', name=op.f('pk_outbox_deliveries'))
+    )
     op.create_table('statement_activities',
     sa.Column('statement_pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('activity_id', sa.Text(), nullable=False),
@@ -147,6 +170,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_statement_activities_id')
 
     op.drop_table('statement_activities')
+    op.drop_table('outbox_deliveries')
     with op.batch_alter_table('statements', schema=None) as batch_op:
         batch_op.drop_index('uq_statements_tenant_statement_id')
         batch_op.drop_index('ix_statements_tenant_verb')
@@ -154,6 +178,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_statements_tenant_registration')
 
     op.drop_table('statements')
+    with op.batch_alter_table('outbox_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_events_due_us')
+
+    op.drop_table('outbox_events')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index('uq_documents_scope')
 

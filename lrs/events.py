@@ -1,0 +1,113 @@
+"""What post-commit hooks receive: small, frozen, JSON-serializable facts.
+
+An event is written to the durable outbox (:mod:`lrs.outbox`) in the same
+transaction as the change it describes, and delivered to plugins after the
+commit, possibly by another process (``lrs worker``) and possibly more than once.
+So events carry identifiers and facts, never live objects: they must survive a
+round trip through :meth:`Event.to_json` / :func:`event_from_json` unchanged.
+
+Plugins import this module (with :mod:`lrs.hookspecs` and :mod:`lrs.host`); it
+depends on nothing else in ``lrs``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event; ``hook`` names the hook it is delivered to."""
+
+    hook: ClassVar[str]
+
+    #: Tenant the change happened in (the default tenant for store-wide actions).
+    tenant_id: int
+
+    def to_json(self) -> str:
+        """The event as compact JSON (tuples become lists)."""
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Event:
+        """Rebuild an event written by :meth:`to_json` (lists become tuples again)."""
+        data = json.loads(text)
+        tuples = {f.name for f in fields(cls) if str(f.type).startswith("tuple")}
+        return cls(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
+
+
+@dataclass(frozen=True)
+class StatementsStored(Event):
+    """A batch of statements was committed (one ``PUT``/``POST`` or one :meth:`Host.ingest`).
+
+    Voiding statements arrive like any other statement: their ``object.id`` names
+    the statement they void.
+    """
+
+    hook: ClassVar[str] = "statements_stored"
+
+    #: Ids of the batch in request order. A client's retry of an equivalent
+    #: statement is announced again: consumers deduplicate by id.
+    statement_ids: tuple[str, ...]
+    #: Credential that sent the batch; ``None`` for statements a plugin derived.
+    credential_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentsChanged(Event):
+    """State, activity profile or agent profile documents were stored or deleted.
+
+    One request changes one document, except ``DELETE`` of state without a
+    ``stateId``, which deletes every document at those coordinates: the ids
+    are then all listed.
+    """
+
+    hook: ClassVar[str] = "documents_changed"
+
+    #: ``"state"``, ``"activity_profile"`` or ``"agent_profile"``.
+    kind: str
+    #: ``"stored"`` (PUT or POST merge) or ``"deleted"``.
+    action: str
+    document_ids: tuple[str, ...]
+    activity_id: str | None = None
+    #: Canonical identity of the agent (``"mbox:mailto:a@example.com"``).
+    agent_key: str | None = None
+    registration: str | None = None
+    #: Microseconds since the epoch of the change.
+    changed_us: int = 0
+
+
+@dataclass(frozen=True)
+class AdminActionTaken(Event):
+    """An operator changed the LRS: a credential, a tenant, a plugin's data, a replay.
+
+    The compliance audit trail is built from these, so every administrative
+    change (HTTP admin API or ``lrs`` command) announces one.
+    """
+
+    hook: ClassVar[str] = "admin_action_taken"
+
+    #: Who acted: ``"cli:<os user>"``, ``"admin:<subject>"`` or ``"plugin:<name>"``.
+    actor: str
+    #: Dotted verb, e.g. ``"credential.created"``, ``"credential.revoked"``,
+    #: ``"outbox.replayed"``.
+    action: str
+    #: What was acted on, e.g. ``"credential:3f9a0c"`` (never a secret).
+    target: str
+    #: Microseconds since the epoch of the action.
+    occurred_us: int
+    #: Extra JSON-able facts (never secrets).
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+#: Every event type by the hook it is delivered to.
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.hook: cls for cls in (StatementsStored, DocumentsChanged, AdminActionTaken)
+}
+
+
+def event_from_json(hook: str, text: str) -> Event:
+    """Rebuild the event an outbox row holds for ``hook``."""
+    return EVENT_TYPES[hook].from_json(text)

@@ -1,0 +1,117 @@
+"""Typed calls into the plugins: one method per hook, so core never spells a hook name.
+
+Pre-commit hooks (``check_statements``) fail the request when a plugin fails:
+a broken check must not let statements through. Post-commit hooks are called
+through :meth:`Hooks.deliver`, one plugin at a time, and a failure is returned
+rather than raised, so the outbox retries that plugin alone. The ``register_*``
+hooks that run before an application exists (commands, migrations) are plain
+functions of the plugin manager.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import pluggy
+
+from lrs.events import Event, StatementsStored
+from lrs.xapi.errors import ErrorDetail, InvalidStatement
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+    from lrs.host import Host, Person
+
+logger = logging.getLogger("lrs.plugins")
+
+
+class Hooks:
+    """The hooks of one application, bound to its :class:`~lrs.host.Host`."""
+
+    def __init__(self, manager: pluggy.PluginManager, host: Host) -> None:
+        self._manager = manager
+        self._host = host
+        # The plugin set is fixed once the application is built.
+        self.subscribers = cache(self._subscribers)
+        self._caller_of = cache(self._caller)
+
+    def check_statements(
+        self, *, tenant_id: int, statements: list[dict[str, Any]], version: str,
+        credential_id: int | None,
+    ) -> None:
+        """Ask every ``check_statements`` plugin about a batch about to be stored.
+
+        :raises InvalidStatement: listing the problems of every plugin.
+        """
+        problems: list[ErrorDetail] = []
+        for plugin in self.subscribers("check_statements"):
+            try:
+                found = self._caller_of("check_statements", plugin)(
+                    host=self._host, tenant_id=tenant_id, statements=statements,
+                    version=version, credential_id=credential_id,
+                )
+            except Exception:
+                logger.exception("plugin %r failed checking statements", plugin)
+                raise
+            for result in found:
+                for problem in result or ():
+                    if not isinstance(problem, ErrorDetail):
+                        raise TypeError(f"plugin {plugin!r}: check_statements must return "
+                                        f"ErrorDetail objects, got {problem!r}")
+                    problems.append(problem)
+        if problems:
+            raise InvalidStatement.from_details(problems)
+
+    def deliver(self, event: Event, plugins: Iterable[str]) -> dict[str, Exception]:
+        """Call ``event``'s hook on each of ``plugins`` separately; return who failed.
+
+        ``statements_stored`` implementations get the batch's statements, read
+        once for all of them.
+        """
+        arguments: dict[str, Any] = {"host": self._host, "event": event}
+        if isinstance(event, StatementsStored):
+            arguments["statements"] = self._host.get_statements(
+                event.tenant_id, event.statement_ids)
+        failures: dict[str, Exception] = {}
+        for plugin in plugins:
+            try:
+                self._caller_of(event.hook, plugin)(**arguments)
+            except Exception as exc:
+                failures[plugin] = exc
+        return failures
+
+    def resolve_person(self, *, tenant_id: int, agent: dict[str, Any]) -> Person | None:
+        """The first plugin's answer to who ``agent`` is (``None`` if nobody knows)."""
+        return self._manager.hook.resolve_person(host=self._host, tenant_id=tenant_id,
+                                                 agent=agent)
+
+    def blueprints(self) -> list[Blueprint]:
+        """Every blueprint the plugins register."""
+        return [bp for found in self._manager.hook.register_blueprints(host=self._host)
+                for bp in found or ()]
+
+    def _subscribers(self, hook: str) -> tuple[str, ...]:
+        """Names of the plugins implementing ``hook``, in pluggy's call order."""
+        impls = getattr(self._manager.hook, hook).get_hookimpls()
+        return tuple(impl.plugin_name for impl in reversed(impls))
+
+    def _caller(self, hook: str, plugin: str) -> pluggy.HookCaller:
+        """``hook`` restricted to ``plugin``: its wrappers still apply, nobody else runs."""
+        others = [p for name, p in self._manager.list_name_plugin() if name != plugin]
+        return self._manager.subset_hook_caller(hook, remove_plugins=others)
+
+
+def register_commands(manager: pluggy.PluginManager, cli: click.Group) -> None:
+    """Let every plugin add its commands to the ``lrs`` group."""
+    manager.hook.register_commands(cli=cli)
+
+
+def migration_locations(manager: pluggy.PluginManager) -> list[str]:
+    """The Alembic version folders of every plugin branch."""
+    return [str(Path(location)) for found in manager.hook.register_migrations()
+            for location in found or ()]

@@ -1,0 +1,212 @@
+"""The hooks Weft calls, and the marker plugins decorate their implementations with.
+
+A plugin is a module (or object) with functions named after these specs and
+decorated with :data:`hookimpl`::
+
+    from lrs.hookspecs import hookimpl
+
+    @hookimpl
+    def statements_stored(host, event, statements):
+        ...
+
+Names say when a hook runs: ``register_*`` contributes something at start-up,
+a past tense (``statements_stored``) is a fact announced after the commit, and
+``check_*`` / ``resolve_*`` ask a question before Weft acts. Every argument is
+passed by keyword, and an implementation may accept only the arguments it uses,
+so new arguments can be added without breaking plugins. The statement path is
+batch-shaped: one call per request, never one per statement.
+
+``docs/plugin_hooks.md`` documents each hook with an example;
+``tests/plugins/test_hooks_documented.py`` fails when a spec is missing there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from lrs.xapi.errors import ErrorDetail
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import click
+    from flask import Blueprint
+
+    from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
+    from lrs.host import Host, Person
+
+__all__ = ["ErrorDetail", "hookimpl", "hookspec"]
+
+#: Marks the specs below; the project name of every Weft hook is ``"lrs"``.
+hookspec = pluggy.HookspecMarker("lrs")
+#: Decorate plugin functions with this (``@hookimpl``, ``@hookimpl(tryfirst=True)``).
+hookimpl = pluggy.HookimplMarker("lrs")
+
+
+@hookspec
+def check_statements(
+    host: Host,
+    tenant_id: int,
+    statements: list[dict[str, Any]],
+    version: str,
+    credential_id: int | None,
+) -> list[ErrorDetail] | None:
+    """Refuse a batch that breaks a rule of yours (an xAPI Profile, a house rule).
+
+    Called for every batch about to be stored, after xAPI validation and before
+    the write transaction opens, whether the batch came over HTTP or from
+    :meth:`~lrs.host.Host.ingest`. Every implementation is called (not
+    firstresult) and the problems of all of them are combined: if there is any,
+    the whole batch is refused with ``400 invalid_statement`` listing them, and
+    nothing is stored.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :param tenant_id: tenant the batch is stored in.
+    :param statements: the validated statements, in request order. Statements
+        without an ``id`` do not have one yet; ``stored`` and ``authority`` are
+        not set yet. Do not modify them.
+    :param version: xAPI version of the request, ``"1.0.3"`` or ``"2.0.0"``.
+    :param credential_id: credential sending the batch; ``None`` when a plugin
+        derives the statements.
+    :returns: the problems found, each an :class:`~lrs.xapi.errors.ErrorDetail`
+        (re-exported here) whose ``path`` points into the batch, such as
+        ``"$[2].context.registration"``; an empty list or ``None`` when the
+        batch is acceptable. An exception is logged with the plugin's name and
+        fails the request with 500, so that a broken check never lets
+        statements through.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def statements_stored(
+    host: Host, event: StatementsStored, statements: list[dict[str, Any]]
+) -> None:
+    """React to a committed batch of statements (audit, attendance, KPI, push to an LMS).
+
+    Called after the commit, from the durable outbox: by a background thread of
+    the server when ``LRS_OUTBOX_INLINE`` is true, else by ``lrs worker``. Each
+    plugin is called separately; when one raises, the error is logged with its
+    name, the other plugins are unaffected, and that plugin alone gets the
+    event again later (exponential backoff, then the dead-letter list after
+    ``LRS_OUTBOX_MAX_ATTEMPTS``, from which ``lrs outbox replay`` redelivers).
+    Delivery is at least once: make the implementation idempotent, keyed on
+    statement ids. Nothing a plugin does here can lose or delay a statement.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :param event: the :class:`~lrs.events.StatementsStored` fact (tenant, ids).
+    :param statements: the stored statements of the batch as clients read
+        them back (with ``id``, ``stored``, ``authority``), in request order,
+        voided ones included.
+    :returns: nothing; the return value is ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def documents_changed(host: Host, event: DocumentsChanged) -> None:
+    """React to state or profile documents that were stored or deleted.
+
+    Called after the commit from the durable outbox, per plugin in isolation and
+    at least once, exactly like :func:`statements_stored`.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :param event: the :class:`~lrs.events.DocumentsChanged` fact: tenant, kind,
+        action, coordinates and document ids. Read the content with
+        :meth:`~lrs.host.Host.read` if you need it; it may have changed since.
+    :returns: nothing; the return value is ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
+    """Record or react to an administrative change (the compliance audit trail).
+
+    Called after the commit from the durable outbox, per plugin in isolation and
+    at least once, exactly like :func:`statements_stored`. Credential creation
+    and revocation arrive here too, as ``credential.created`` /
+    ``credential.revoked`` actions.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :param event: the :class:`~lrs.events.AdminActionTaken` fact: who did what
+        to which target, and when.
+    :returns: nothing; the return value is ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def resolve_person(host: Host, tenant_id: int, agent: dict[str, Any]) -> Person | None:
+    """Say which person an xAPI agent is (HRIS identity matching).
+
+    Called when core or a plugin asks :meth:`~lrs.host.Host.resolve_person`, for
+    example to merge instructor-led attendance with online activity of the same
+    learner known under several accounts. Implementations are tried in order
+    (``tryfirst`` / ``trylast`` adjust it) and the first one that does not
+    return ``None`` answers: this is a firstresult hook.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :param tenant_id: tenant whose directory to look in.
+    :param agent: a validated xAPI Agent (one identifier: ``mbox``,
+        ``mbox_sha1sum``, ``openid`` or ``account``).
+    :returns: a :class:`~lrs.host.Person`, or ``None`` to let the next
+        implementation answer.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_blueprints(host: Host) -> list[Blueprint] | None:
+    """Add HTTP routes: a plugin's API, reports, exports.
+
+    Called once by ``create_app`` after the core blueprints are registered. Give
+    each blueprint a ``url_prefix`` of its own (``/plugins/<name>`` by
+    convention) and protect each view with :meth:`~lrs.host.Host.requires`.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :returns: a list of :class:`flask.Blueprint` (not firstresult: every
+        plugin's blueprints are registered).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``lrs`` command line.
+
+    Called once when ``lrs`` starts, before arguments are parsed. Add commands
+    with ``@cli.command()`` or ``cli.add_command(...)``; pick names unlikely to
+    clash (a group named after the plugin is best).
+
+    :param cli: the ``lrs`` :class:`click.Group`.
+    :returns: nothing; the return value is ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_migrations() -> list[str | Path] | None:
+    """Give the folders of the plugin's Alembic migrations (its own tables).
+
+    Called when the schema is upgraded (``lrs db upgrade``, or start-up with
+    ``LRS_AUTO_MIGRATE``). Each folder holds one Alembic branch: its first
+    revision has ``branch_labels = ("<plugin>",)`` and
+    ``depends_on = "0002"`` (the core schema it builds on), never a
+    ``down_revision`` in core. Core and every plugin branch are upgraded
+    together to all heads.
+
+    :returns: a list of folder paths (not firstresult: every plugin's folders
+        are used).
+
+    .. versionadded:: 0.1
+    """

@@ -1,0 +1,177 @@
+"""The Host: everything a plugin may ask of Weft, as one documented object.
+
+Hooks receive it as ``host``. Plugins import :mod:`lrs.hookspecs`,
+:mod:`lrs.events` and this module, nothing deeper: what is here is the stable
+API, and core may reorganize everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lrs.events import Event
+from lrs.ingest import store_batch
+from lrs.models import Statement
+from lrs.settings import Settings
+from lrs.store.queries import StatementQuery, stream
+from lrs.xapi.actors import agent_ifi_key
+from lrs.xapi.validate import validate_statements
+from lrs.xapi.versions import XapiVersion
+
+if TYPE_CHECKING:
+    from lrs.runtime import Runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Prefix of the environment variables :meth:`Host.plugin_config` reads.
+PLUGIN_CONFIG_PREFIX = "LRS_PLUGIN_"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A learner as the people directory (HRIS) knows them; see ``resolve_person``."""
+
+    #: Stable identifier in the directory (an employee number).
+    id: str
+    name: str | None = None
+    #: Every xAPI Agent known for this person, so that activity recorded under
+    #: any of their accounts can be merged.
+    agents: tuple[dict[str, Any], ...] = ()
+    #: Directory facts plugins may use (department, manager, location...).
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class Host:
+    """What one application offers its plugins."""
+
+    def __init__(self, runtime: Runtime, environ: Mapping[str, str] | None = None) -> None:
+        self._runtime = runtime
+        self._environ = dict(os.environ if environ is None else environ)
+        #: Logger for plugins that have none of their own (``lrs.plugins``).
+        self.logger = logging.getLogger("lrs.plugins")
+
+    @property
+    def settings(self) -> Settings:
+        """The application's settings (read-only)."""
+        return self._runtime.settings
+
+    def plugin_config(self, plugin: str) -> dict[str, str]:
+        """The ``LRS_PLUGIN_<PLUGIN>_<KEY>`` environment variables, as ``{"key": value}``.
+
+        ``plugin`` is upper-cased with every non-alphanumeric character turned
+        into ``_``: plugin ``hris-sync`` reads ``LRS_PLUGIN_HRIS_SYNC_URL`` as
+        ``{"url": ...}``. Values are strings, read once when the app was built;
+        validate them in your ``register_*`` hook so a bad one stops start-up.
+        """
+        prefix = PLUGIN_CONFIG_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", plugin).upper() + "_"
+        return {name[len(prefix):].lower(): value for name, value in self._environ.items()
+                if name.startswith(prefix) and len(name) > len(prefix)}
+
+    def read(self) -> AbstractContextManager[Session]:
+        """A read-only transaction (``with host.read() as session:``) for your own tables."""
+        return self._runtime.db.read()
+
+    def write(self) -> AbstractContextManager[Session]:
+        """One write transaction, committed when the block ends without an exception."""
+        return self._runtime.db.write()
+
+    def get_statements(self, tenant_id: int, statement_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The stored statements with these ids, in the order given (voided ones too).
+
+        Unknown ids are left out.
+        """
+        wanted = [statement_id.lower() for statement_id in statement_ids]
+        if not wanted:
+            return []
+        with self.read() as session:
+            found = dict(session.execute(
+                select(Statement.statement_id, Statement.payload)
+                .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(wanted))
+            ).all())
+        return [json.loads(found[i]) for i in wanted if i in found]
+
+    def query_statements(
+        self, tenant_id: int, *, agent: dict[str, Any] | None = None, verb: str | None = None,
+        activity: str | None = None, registration: str | None = None,
+        since_us: int | None = None, until_us: int | None = None,
+        related_agents: bool = False, related_activities: bool = False,
+        include_voided: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching statement, oldest stored first, streamed in batches.
+
+        The filters mean what they mean in ``GET statements``; ``since_us`` and
+        ``until_us`` are ``stored`` bounds in µs since the epoch. Consume the
+        iterator fully (or close it): it holds a read transaction open.
+        """
+        query = StatementQuery(
+            agent=agent_ifi_key(agent) if agent is not None else None, verb=verb,
+            activity=activity, registration=registration, since_us=since_us,
+            until_us=until_us, related_agents=related_agents,
+            related_activities=related_activities, ascending=True,
+            include_voided=include_voided,
+        )
+        with self.read() as session:
+            for row in stream(session, tenant_id, query):
+                yield json.loads(row.payload)
+
+    def ingest(
+        self, tenant_id: int, statements: list[dict[str, Any]], *, authority: dict[str, Any],
+        version: str = "2.0.0",
+    ) -> list[str]:
+        """Store statements a plugin derived (attendance, connectors), as a client would.
+
+        They take the HTTP path: xAPI validation, ``check_statements``, the
+        all-or-nothing store and the ``statements_stored`` announcement.
+
+        :param authority: the Agent (or Group) vouching for them, usually one
+            naming the plugin.
+        :param version: xAPI version whose rules apply, ``"1.0.3"`` or ``"2.0.0"``.
+        :returns: the ids, in order.
+        :raises lrs.xapi.errors.XapiError: the batch is refused (nothing stored).
+        """
+        xapi_version = XapiVersion(version)
+        return store_batch(
+            self._runtime, tenant_id=tenant_id,
+            statements=validate_statements(statements, xapi_version),
+            authority=authority, credential_id=None, version=xapi_version,
+        )
+
+    def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:
+        """Who ``agent`` is, according to the ``resolve_person`` plugins (HRIS)."""
+        return self._runtime.hooks.resolve_person(tenant_id=tenant_id, agent=agent)
+
+    def announce(self, session: Session, event: Event) -> None:
+        """Enqueue a post-commit event in ``session``'s transaction (see :mod:`lrs.events`)."""
+        self._runtime.outbox.announce(session, event)
+
+    def requires(self, *scopes: str) -> Callable[[F], F]:
+        """Protect a plugin view: Basic authentication and one of ``scopes`` (401 / 403).
+
+        The caller's principal is then ``flask.g.principal`` (``tenant_id``,
+        ``credential_id``, ``scopes``).
+        """
+        # Imported here: lrs.auth.protector needs lrs.runtime, which needs this module.
+        from lrs.auth.protector import authenticate_request, requires
+
+        def decorate(view: F) -> F:
+            checked = requires(*scopes)(view)
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                authenticate_request()
+                return checked(*args, **kwargs)
+
+            return wrapper  # type: ignore[return-value]
+
+        return decorate

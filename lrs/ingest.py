@@ -1,0 +1,69 @@
+"""Storing a validated batch: the one path shared by HTTP and plugins.
+
+``PUT``/``POST statements`` and :meth:`lrs.host.Host.ingest` both end here, so
+statements a plugin derives get exactly the checks, conflict rules and
+post-commit announcement that a client's statements get.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+from lrs.events import StatementsStored
+from lrs.store.statements import store_statements
+from lrs.xapi.errors import Conflict
+from lrs.xapi.multipart import AttachmentPart
+from lrs.xapi.versions import XapiVersion
+
+if TYPE_CHECKING:
+    from lrs.runtime import Runtime
+
+
+def store_batch(
+    runtime: Runtime,
+    *,
+    tenant_id: int,
+    statements: list[dict[str, Any]],
+    authority: dict[str, Any],
+    credential_id: int | None,
+    version: XapiVersion,
+    attachments: dict[str, AttachmentPart] | None = None,
+) -> list[str]:
+    """Check, store and announce a validated batch, all or nothing; return its ids.
+
+    ``check_statements`` plugins run first, outside the transaction. The
+    statements and their ``statements_stored`` event are then committed together.
+
+    :raises InvalidStatement: a ``check_statements`` plugin found problems.
+    :raises Conflict: an id is stored with a different statement (409).
+    """
+    runtime.hooks.check_statements(tenant_id=tenant_id, statements=statements,
+                                   version=version.value, credential_id=credential_id)
+    arguments: dict[str, Any] = {
+        "tenant_id": tenant_id, "statements": statements, "authority": authority,
+        "credential_id": credential_id, "version": version, "attachments": attachments,
+    }
+    # A concurrent request may store one of these ids between our conflict check
+    # and our INSERT (PostgreSQL); the retry then sees it and answers as for any
+    # known id: no-op if equivalent, else 409.
+    try:
+        return _write(runtime, arguments)
+    except IntegrityError:
+        pass
+    try:
+        return _write(runtime, arguments)
+    except IntegrityError:
+        raise Conflict("a statement id of this batch was stored concurrently") from None
+
+
+def _write(runtime: Runtime, arguments: dict[str, Any]) -> list[str]:
+    with runtime.db.write() as session:
+        ids = store_statements(session, **arguments)
+        if ids:
+            runtime.outbox.announce(session, StatementsStored(
+                tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
+                credential_id=arguments["credential_id"],
+            ))
+        return ids

@@ -1,0 +1,266 @@
+"""Deliver post-commit events to plugins, durably, each plugin on its own.
+
+Writing an event is one INSERT in the transaction of the change it announces
+(:meth:`Outbox.announce`), so ingestion never waits for a plugin and no event
+is lost or invented by a crash. :meth:`Outbox.process_pending` delivers later:
+a background thread of each server process (``LRS_OUTBOX_INLINE``, the
+development default) or ``lrs worker`` (production).
+
+Processing claims due events in a short transaction by pushing their
+``due_us`` a lease ahead (PostgreSQL skips rows other workers hold with
+``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway), delivers outside any
+transaction (plugins open their own), then records the outcome per plugin: a
+failing plugin is retried with exponential backoff and, after
+``LRS_OUTBOX_MAX_ATTEMPTS``, dead-lettered until :meth:`Outbox.replay`. The
+other plugins are not retried. Delivery is therefore at least once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from lrs.events import EVENT_TYPES, AdminActionTaken, Event, event_from_json
+from lrs.models import DEFAULT_TENANT_ID, OutboxDelivery, OutboxEvent
+
+if TYPE_CHECKING:
+    from lrs.runtime import Runtime
+
+logger = logging.getLogger("lrs.outbox")
+
+#: How long a claimed event is left to its processor before another may take it.
+LEASE_SECONDS = 300
+#: ``Session.info`` flag: this transaction already wakes the thread when it commits.
+_WAKE_ON_COMMIT = "lrs_outbox_wake"
+#: Events claimed per transaction by the background thread and ``lrs worker``.
+BATCH = 50
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def enqueue(session: Session, event: Event) -> None:
+    """Write ``event`` in ``session``'s transaction, due at once."""
+    created = now_us()
+    session.add(OutboxEvent(tenant_id=event.tenant_id, hook=event.hook,
+                            payload=event.to_json(), created_us=created, due_us=created))
+
+
+@dataclass
+class _Claimed:
+    id: int
+    hook: str
+    payload: str
+    prior: dict[str, OutboxDelivery]
+
+
+class Outbox:
+    """The outbox of one application: announce, process, replay, and the inline thread."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._thread_pid = 0
+        self._stopping = threading.Event()
+        self._wakeup = threading.Event()
+        hooks = runtime.hooks
+        self._inline = runtime.settings.outbox_inline and any(map(hooks.subscribers, EVENT_TYPES))
+
+    def announce(self, session: Session, event: Event) -> None:
+        """Enqueue ``event`` if any plugin implements its hook, and wake the thread on commit.
+
+        Call it inside the transaction that makes the change: the event then
+        exists exactly when the change does.
+        """
+        if not self._runtime.hooks.subscribers(event.hook):
+            return
+        enqueue(session, event)
+        if self._inline and not session.info.get(_WAKE_ON_COMMIT):
+            session.info[_WAKE_ON_COMMIT] = True
+            sa_event.listen(session, "after_commit", lambda _session: self.wake(), once=True)
+
+    def process_pending(self, limit: int = BATCH, *, now: int | None = None) -> int:
+        """Deliver up to ``limit`` due events; return how many were claimed.
+
+        :param now: the current time in µs since the epoch (tests pass it to
+            step through backoff without sleeping).
+        """
+        now = now_us() if now is None else now
+        claimed = self._claim(limit, now)
+        for row in claimed:
+            self._deliver(row, now)
+        return len(claimed)
+
+    def replay(self, *, plugin: str | None = None, actor: str = "system",
+               now: int | None = None) -> int:
+        """Make dead letters due again with fresh attempts; return how many.
+
+        :param plugin: only this plugin's dead letters (all plugins when ``None``).
+        :param actor: who asked, for the ``outbox.replayed`` admin action.
+        """
+        now = now_us() if now is None else now
+        dead = OutboxDelivery.state == "dead"
+        if plugin is not None:
+            dead = dead & (OutboxDelivery.plugin == plugin)
+        with self._runtime.db.write() as session:
+            count = session.execute(
+                update(OutboxDelivery).where(dead)
+                .values(state="retry", attempts=0, due_us=now, last_error=None)
+            ).rowcount
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.due_us.is_(None), OutboxEvent.id.in_(
+                    select(OutboxDelivery.event_id).where(OutboxDelivery.state == "retry")))
+                .values(due_us=now)
+            )
+            if count:
+                self.announce(session, AdminActionTaken(
+                    tenant_id=DEFAULT_TENANT_ID, actor=actor, action="outbox.replayed",
+                    target=f"plugin:{plugin}" if plugin else "outbox", occurred_us=now,
+                    details={"deliveries": count},
+                ))
+        return count
+
+    def dead_letters(self) -> list[OutboxDelivery]:
+        """Every dead delivery, oldest event first (for ``lrs outbox`` and admin pages)."""
+        with self._runtime.db.read() as session:
+            return list(session.scalars(
+                select(OutboxDelivery).where(OutboxDelivery.state == "dead")
+                .order_by(OutboxDelivery.event_id, OutboxDelivery.plugin)
+            ))
+
+    def start_inline(self) -> None:
+        """Start the thread if ``LRS_OUTBOX_INLINE`` is set and some plugin takes events.
+
+        ``create_app`` runs this before every request: each process that serves
+        requests gets its thread (a preloading gunicorn master, which serves
+        none, does not), and events left from before a restart are delivered
+        without waiting for the next commit. Without post-commit plugins no
+        thread ever runs.
+        """
+        if self._inline:
+            self.start()
+
+    def start(self) -> None:
+        """Run :meth:`process_pending` in a daemon thread of this process (idempotent).
+
+        A forked child has no thread (threads do not survive ``fork``): it starts its own.
+        """
+        if self._running():  # the common case, checked without the lock on every request
+            return
+        with self._lock:
+            if self._running():
+                return
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="lrs-outbox", daemon=True)
+            self._thread_pid = os.getpid()
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Have the thread look for due events now rather than at its next poll."""
+        self.start()
+        self._wakeup.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after its current pass (tests, shutdown)."""
+        self._stopping.set()
+        self._wakeup.set()
+        thread = self._thread
+        if thread is not None and self._running():
+            thread.join(timeout)
+
+    def _running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive() and self._thread_pid == os.getpid()
+
+    def _run(self) -> None:
+        poll = self._runtime.settings.outbox_poll_seconds
+        while not self._stopping.is_set():
+            self._wakeup.clear()
+            try:
+                claimed = self.process_pending()
+            except Exception:
+                logger.exception("outbox processing failed; retrying in %ss", poll)
+                claimed = 0
+            if not claimed:
+                self._wakeup.wait(poll)
+
+    def _claim(self, limit: int, now: int) -> list[_Claimed]:
+        with self._runtime.db.write() as session:
+            due = (select(OutboxEvent.id, OutboxEvent.hook, OutboxEvent.payload)
+                   .where(OutboxEvent.due_us <= now)
+                   .order_by(OutboxEvent.due_us, OutboxEvent.id).limit(limit))
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            rows = session.execute(due).all()
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
+            session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids))
+                            .values(due_us=now + LEASE_SECONDS * 1_000_000))
+            prior: dict[int, dict[str, OutboxDelivery]] = defaultdict(dict)
+            for delivery in session.scalars(
+                select(OutboxDelivery).where(OutboxDelivery.event_id.in_(ids))
+            ):
+                prior[delivery.event_id][delivery.plugin] = delivery
+        return [_Claimed(row.id, row.hook, row.payload, prior[row.id]) for row in rows]
+
+    def _deliver(self, row: _Claimed, now: int) -> None:
+        hooks = self._runtime.hooks
+        subscribers = set(hooks.subscribers(row.hook))
+        owed = [
+            plugin for plugin in sorted(subscribers)
+            if plugin not in row.prior
+            or (row.prior[plugin].state == "retry" and (row.prior[plugin].due_us or 0) <= now)
+        ]
+        failures = hooks.deliver(event_from_json(row.hook, row.payload), owed) if owed else {}
+        changed = {plugin: self._outcome(row, plugin, failures.get(plugin), now)
+                   for plugin in owed}
+        deliveries = {**row.prior, **changed}
+        retry_at = [d.due_us or now for p, d in deliveries.items()
+                    if p in subscribers and d.state == "retry"]
+        unfinished = any(d.state != "done" for d in deliveries.values())
+        with self._runtime.db.write() as session:
+            if not unfinished:
+                session.execute(delete(OutboxEvent).where(OutboxEvent.id == row.id))
+                return
+            for delivery in changed.values():
+                session.merge(delivery)
+            session.execute(update(OutboxEvent).where(OutboxEvent.id == row.id)
+                            .values(due_us=min(retry_at) if retry_at else None))
+
+    def _outcome(self, row: _Claimed, plugin: str, error: Exception | None,
+                 now: int) -> OutboxDelivery:
+        """The delivery state after one attempt; failures are logged with the plugin's name."""
+        before = row.prior.get(plugin)
+        attempts = (before.attempts if before else 0) + (error is not None)
+        delivery = OutboxDelivery(event_id=row.id, plugin=plugin, attempts=attempts,
+                                  state="done", due_us=None, last_error=None)
+        if error is None:
+            return delivery
+        settings = self._runtime.settings
+        delivery.last_error = f"{type(error).__name__}: {error}"
+        if attempts >= settings.outbox_max_attempts:
+            delivery.state = "dead"
+            logger.error("plugin %r failed on %s event %d (attempt %d of %d); dead-lettered, "
+                         "replay with `lrs outbox replay`", plugin, row.hook, row.id, attempts,
+                         settings.outbox_max_attempts, exc_info=error)
+        else:
+            delivery.state = "retry"
+            delivery.due_us = now + settings.outbox_backoff_seconds * 1_000_000 * 2 ** (
+                attempts - 1)
+            logger.error("plugin %r failed on %s event %d (attempt %d of %d); retrying",
+                         plugin, row.hook, row.id, attempts, settings.outbox_max_attempts,
+                         exc_info=error)
+        return delivery

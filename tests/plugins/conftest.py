@@ -1,0 +1,155 @@
+"""Fixtures for hook contracts: a recording plugin and apps built around given plugins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from lrs.app import create_app
+from lrs.hookspecs import hookimpl
+from lrs.runtime import Runtime
+from lrs.settings import Settings
+from tests.conftest import BACKENDS, TEST_SECRET_KEY
+
+AUTHORITY = {"objectType": "Agent", "name": "test plugin",
+             "account": {"homePage": "https://example.com", "name": "test-plugin"}}
+
+
+class RecordingPlugin:
+    """Implements every hook run by an application and records its keyword arguments."""
+
+    def __init__(self, name: str = "recording") -> None:
+        self.plugin_name = name
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def called(self, hook: str) -> list[dict[str, Any]]:
+        return [kwargs for name, kwargs in self.calls if name == hook]
+
+    @hookimpl
+    def check_statements(self, host: Any, tenant_id: int, statements: list[dict[str, Any]],
+                         version: str, credential_id: int | None) -> list[Any]:
+        self.calls.append(("check_statements", {
+            "host": host, "tenant_id": tenant_id, "statements": statements, "version": version,
+            "credential_id": credential_id}))
+        return []
+
+    @hookimpl
+    def statements_stored(self, host: Any, event: Any, statements: list[dict[str, Any]]) -> None:
+        self.calls.append(("statements_stored",
+                           {"host": host, "event": event, "statements": statements}))
+
+    @hookimpl
+    def documents_changed(self, host: Any, event: Any) -> None:
+        self.calls.append(("documents_changed", {"host": host, "event": event}))
+
+    @hookimpl
+    def admin_action_taken(self, host: Any, event: Any) -> None:
+        self.calls.append(("admin_action_taken", {"host": host, "event": event}))
+
+    @hookimpl
+    def resolve_person(self, host: Any, tenant_id: int, agent: dict[str, Any]) -> None:
+        self.calls.append(("resolve_person",
+                           {"host": host, "tenant_id": tenant_id, "agent": agent}))
+
+    @hookimpl
+    def register_blueprints(self, host: Any) -> list[Any]:
+        self.calls.append(("register_blueprints", {"host": host}))
+        return []
+
+
+class CrashingPlugin:
+    """Fails on every post-commit event, like a plugin whose backend is down."""
+
+    plugin_name = "crashing"
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        #: Set to false when the backend comes back.
+        self.failing = True
+
+    @hookimpl
+    def statements_stored(self) -> None:
+        self.attempts += 1
+        if self.failing:
+            raise ConnectionError("LMS unreachable")
+
+
+@pytest.fixture
+def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., Flask]]:
+    """``make_app(*plugins, **settings)``: an app with those plugins; no inline outbox thread
+    unless ``outbox_inline=True`` is asked for (tests drive the outbox themselves)."""
+    apps: list[Flask] = []
+
+    def make(*plugins: object, **overrides: Any) -> Flask:
+        app = create_app(make_settings(**{"outbox_inline": False, **overrides}),
+                         plugins=plugins)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        runtime(app).outbox.stop()
+        runtime(app).db.engine.dispose()
+
+
+def runtime(app: Flask) -> Runtime:
+    return app.extensions["lrs"]
+
+
+def statement(verb: str = "http://adlnet.gov/expapi/verbs/experienced",
+              mbox: str = "mailto:learner@example.com") -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "actor": {"mbox": mbox}, "verb": {"id": verb},
+            "object": {"id": "http://example.com/activities/one"}}
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (no schema at all) of each backend, for migration tests."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"weft_plugins_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def fresh_settings(fresh_database_url: str) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        return Settings.from_env({}, **{"database_url": fresh_database_url,
+                                        "secret_key": TEST_SECRET_KEY, "log_format": "text",
+                                        "outbox_inline": False, **overrides})
+
+    return make
+
+
+@pytest.fixture
+def install_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Make a real installed distribution with ``lrs.plugins`` entry points visible.
+
+    Writes ``<name>-<version>.dist-info`` (METADATA, entry_points.txt) into a fresh
+    folder put on ``sys.path``, which is all ``importlib.metadata`` looks at: the
+    plugin is discovered exactly as after ``pip install``. ``modules`` are source
+    files written beside it; ``path`` is another folder to import from.
+    """
+
+    def install(name: str, entry_points: dict[str, str], *, version: str = "0.1.0",
+                modules: dict[str, str] | None = None, path: Path | None = None) -> Path:
+        site = tmp_path / f"site-{name}"
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(
+            "[lrs.plugins]\n" + "".join(f"{key} = {value}\n" for key, value in entry_points.items())
+        )
+        for module, source in (modules or {}).items():
+            (site / f"{module}.py").write_text(source)
+        if path is not None:
+            monkeypatch.syspath_prepend(str(path))
+        monkeypatch.syspath_prepend(str(site))
+        return site
+
+    return install

@@ -1,0 +1,72 @@
+"""An example Weft plugin, complete and small: the shape docs/plugins.md describes.
+
+It refuses statements with one verb (``check_statements``), remembers every
+stored statement's verb in a table of its own (``statements_stored`` and an
+Alembic branch), serves the counts (``register_blueprints``) and adds a command
+(``register_commands``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Blueprint, jsonify
+from sqlalchemy import func, select
+
+from lrs.events import StatementsStored
+from lrs.hookspecs import ErrorDetail, hookimpl
+from lrs.host import Host
+from weft_example.models import SeenStatement
+
+FORBIDDEN_VERB = "https://example.com/verbs/forbidden"
+
+
+@hookimpl
+def register_migrations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def check_statements(statements: list[dict[str, Any]]) -> list[ErrorDetail]:
+    return [
+        ErrorDetail(f"$[{index}].verb.id", "this LRS does not accept the forbidden verb")
+        for index, statement in enumerate(statements)
+        if statement["verb"]["id"] == FORBIDDEN_VERB
+    ]
+
+
+@hookimpl
+def statements_stored(
+    host: Host, event: StatementsStored, statements: list[dict[str, Any]]
+) -> None:
+    # merge() makes a redelivered event harmless: delivery is at least once.
+    with host.write() as session:
+        for statement in statements:
+            session.merge(SeenStatement(tenant_id=event.tenant_id, statement_id=statement["id"],
+                                        verb_id=statement["verb"]["id"]))
+
+
+@hookimpl
+def register_blueprints(host: Host) -> list[Blueprint]:
+    blueprint = Blueprint("example", __name__, url_prefix="/plugins/example")
+
+    @blueprint.get("/verbs")
+    @host.requires("statements/read")
+    def verb_counts() -> Any:
+        with host.read() as session:
+            counts = session.execute(
+                select(SeenStatement.verb_id, func.count()).group_by(SeenStatement.verb_id)
+            ).all()
+            return jsonify(dict(counts))
+
+    return [blueprint]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    @cli.command("example-forbidden-verb")
+    def forbidden_verb() -> None:
+        """Print the verb the example plugin refuses."""
+        click.echo(FORBIDDEN_VERB)

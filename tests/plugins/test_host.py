@@ -1,0 +1,121 @@
+"""The Host: what plugins may ask of Weft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask, g, jsonify
+
+from lrs.hookspecs import hookimpl
+from lrs.host import Host, Person
+from lrs.store.credentials import IssuedCredential, create_credential
+from tests.conftest import basic_auth
+from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement
+
+ALICE = {"mbox": "mailto:alice@example.com"}
+ALICE_LMS = {"account": {"homePage": "https://lms.example.com", "name": "alice"}}
+
+
+def test_plugin_config_reads_its_prefixed_environment_variables(
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask],
+) -> None:
+    monkeypatch.setenv("LRS_PLUGIN_HRIS_SYNC_URL", "https://hris.example.com")
+    monkeypatch.setenv("LRS_PLUGIN_HRIS_SYNC_TOKEN_FILE", "/run/secrets/hris")
+    monkeypatch.setenv("LRS_PLUGIN_HRIS_OTHER", "not ours")
+    host = runtime(make_app()).host
+    assert host.plugin_config("hris-sync") == {"url": "https://hris.example.com",
+                                               "token_file": "/run/secrets/hris"}
+    assert host.plugin_config("kpi") == {}
+
+
+def test_query_statements_filters_and_returns_oldest_first(make_app: Callable[..., Flask]) -> None:
+    host = runtime(make_app()).host
+    completed = "http://adlnet.gov/expapi/verbs/completed"
+    first = host.ingest(1, [statement(verb=completed, mbox=ALICE["mbox"])], authority=AUTHORITY)
+    host.ingest(1, [statement(mbox="mailto:bob@example.com", verb=completed)], authority=AUTHORITY)
+    second = host.ingest(1, [statement(verb=completed, mbox=ALICE["mbox"])], authority=AUTHORITY)
+    host.ingest(1, [statement(mbox=ALICE["mbox"])], authority=AUTHORITY)
+    found = [s["id"] for s in host.query_statements(1, agent=ALICE, verb=completed)]
+    assert found == first + second
+
+
+def test_get_statements_keeps_the_order_asked_and_skips_unknown_ids(
+    make_app: Callable[..., Flask],
+) -> None:
+    host = runtime(make_app()).host
+    ids = host.ingest(1, [statement(), statement()], authority=AUTHORITY)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert [s["id"] for s in host.get_statements(1, [ids[1], unknown, ids[0]])] == ids[::-1]
+    assert host.get_statements(2, ids) == []  # another tenant's
+
+
+class Directory:
+    plugin_name = "directory"
+
+    @hookimpl
+    def resolve_person(self, agent: dict[str, Any]) -> Person | None:
+        if agent in (ALICE, ALICE_LMS):
+            return Person(id="E042", name="Alice", agents=(ALICE, ALICE_LMS))
+        return None
+
+
+class Override:
+    plugin_name = "override"
+
+    @hookimpl(tryfirst=True)
+    def resolve_person(self, agent: dict[str, Any]) -> Person | None:
+        return Person(id="CONTRACTOR-1") if agent == ALICE_LMS else None
+
+
+def test_resolve_person_takes_the_first_answer_in_hook_order(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording = RecordingPlugin()
+    host = runtime(make_app(Directory(), Override(), recording)).host
+    assert host.resolve_person(1, ALICE) == Person(id="E042", name="Alice",
+                                                   agents=(ALICE, ALICE_LMS))
+    assert host.resolve_person(1, ALICE_LMS) == Person(id="CONTRACTOR-1")
+    assert host.resolve_person(1, {"mbox": "mailto:nobody@example.com"}) is None
+    assert recording.called("resolve_person")[0]["tenant_id"] == 1
+
+
+class Report:
+    plugin_name = "report"
+
+    @hookimpl
+    def register_blueprints(self, host: Host) -> list[Blueprint]:
+        blueprint = Blueprint("report", __name__, url_prefix="/plugins/report")
+
+        @blueprint.get("/whoami")
+        @host.requires("statements/read")
+        def whoami() -> Any:
+            return jsonify(tenant=g.principal.tenant_id)
+
+        return [blueprint]
+
+
+def test_registered_blueprint_is_served_behind_host_requires(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(Report())
+    with runtime(app).db.write() as session:
+        key = runtime(app).settings.secret_key
+        reader = create_credential(session, key, name="r", scopes=["statements/read"])
+        writer = create_credential(session, key, name="w", scopes=["statements/write"])
+    http = app.test_client()
+    assert http.get("/plugins/report/whoami").status_code == 401
+    assert get_as(http, writer).status_code == 403
+    response = get_as(http, reader)
+    assert (response.status_code, response.get_json()) == (200, {"tenant": 1})
+
+
+def get_as(http: Any, credential: IssuedCredential) -> Any:
+    return http.get("/plugins/report/whoami", headers={"Authorization": basic_auth(credential)})
+
+
+def test_register_blueprints_is_called_once_with_the_host(make_app: Callable[..., Flask]) -> None:
+    recording = RecordingPlugin()
+    app = make_app(recording)
+    assert recording.called("register_blueprints") == [{"host": runtime(app).host}]

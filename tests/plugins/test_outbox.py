@@ -1,0 +1,212 @@
+"""The durable outbox: isolation, retries with backoff, dead letters and replay."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from lrs.events import AdminActionTaken, StatementsStored
+from lrs.hookspecs import hookimpl
+from lrs.models import OutboxDelivery, OutboxEvent
+from lrs.outbox import LEASE_SECONDS, now_us
+from tests.plugins.conftest import (
+    AUTHORITY,
+    CrashingPlugin,
+    RecordingPlugin,
+    runtime,
+    statement,
+)
+
+SECOND = 1_000_000
+
+
+def outbox_rows(app: Flask) -> tuple[int, list[tuple[str, str, int, int | None]]]:
+    """(events left, [(plugin, state, attempts, due_us)])."""
+    with runtime(app).db.read() as session:
+        events = session.scalar(select(func.count()).select_from(OutboxEvent))
+        deliveries = session.execute(
+            select(OutboxDelivery.plugin, OutboxDelivery.state, OutboxDelivery.attempts,
+                   OutboxDelivery.due_us).order_by(OutboxDelivery.plugin)
+        ).all()
+    return events or 0, list(deliveries)
+
+
+def ingest(app: Flask, *statements: dict[str, object]) -> list[str]:
+    return runtime(app).host.ingest(1, list(statements), authority=AUTHORITY)
+
+
+def test_statements_stored_is_delivered_after_commit_with_the_stored_statements(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording = RecordingPlugin()
+    app = make_app(recording)
+    first, second = statement(), statement(verb="http://adlnet.gov/expapi/verbs/completed")
+    ids = ingest(app, first, second)
+    assert recording.called("statements_stored") == []  # not inside the request
+    assert runtime(app).outbox.process_pending() == 1
+    [call] = recording.called("statements_stored")
+    assert call["event"] == StatementsStored(tenant_id=1, statement_ids=tuple(ids))
+    assert [s["id"] for s in call["statements"]] == ids
+    assert call["statements"][1]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
+    assert call["statements"][0]["authority"] == AUTHORITY
+    assert "stored" in call["statements"][0]
+    assert call["host"] is runtime(app).host
+    assert outbox_rows(app) == (0, [])  # delivered everywhere: nothing left behind
+
+
+def test_no_event_is_written_when_no_plugin_listens(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    ingest(app, statement())
+    assert outbox_rows(app) == (0, [])
+
+
+def test_crashing_plugin_loses_no_statement_and_does_not_stop_the_others(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording, crashing = RecordingPlugin(), CrashingPlugin()
+    app = make_app(recording, crashing, outbox_backoff_seconds=10)
+    ids = ingest(app, statement())
+    now = now_us()
+    runtime(app).outbox.process_pending(now=now)
+    assert len(recording.called("statements_stored")) == 1
+    assert crashing.attempts == 1
+    assert [s["id"] for s in runtime(app).host.get_statements(1, ids)] == ids
+    events, deliveries = outbox_rows(app)
+    assert events == 1
+    assert deliveries == [("crashing", "retry", 1, now + 10 * SECOND),
+                          ("recording", "done", 0, None)]
+
+
+def test_failed_delivery_is_retried_with_exponential_backoff_for_that_plugin_only(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording, crashing = RecordingPlugin(), CrashingPlugin()
+    app = make_app(recording, crashing, outbox_backoff_seconds=10, outbox_max_attempts=5)
+    outbox = runtime(app).outbox
+    ingest(app, statement())
+    start = now_us()
+    outbox.process_pending(now=start)
+    assert outbox.process_pending(now=start + 9 * SECOND) == 0  # not due yet
+    assert crashing.attempts == 1
+    outbox.process_pending(now=start + 10 * SECOND)
+    assert crashing.attempts == 2
+    assert outbox_rows(app)[1][0] == ("crashing", "retry", 2, start + 30 * SECOND)  # +20 s
+    outbox.process_pending(now=start + 30 * SECOND)
+    assert outbox_rows(app)[1][0] == ("crashing", "retry", 3, start + 70 * SECOND)  # +40 s
+    assert len(recording.called("statements_stored")) == 1  # never redelivered
+
+
+def test_delivery_is_dead_lettered_after_max_attempts_and_replay_redelivers_it(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording, crashing = RecordingPlugin(), CrashingPlugin()
+    app = make_app(recording, crashing, outbox_backoff_seconds=1, outbox_max_attempts=2)
+    outbox = runtime(app).outbox
+    ingest(app, statement())
+    start = now_us()
+    outbox.process_pending(now=start)
+    outbox.process_pending(now=start + SECOND)
+    assert outbox_rows(app) == (1, [("crashing", "dead", 2, None),
+                                    ("recording", "done", 0, None)])
+    assert outbox.process_pending(now=start + 3600 * SECOND) == 0  # parked
+    [dead] = outbox.dead_letters()
+    assert (dead.plugin, dead.last_error) == ("crashing", "ConnectionError: LMS unreachable")
+
+    assert outbox.replay(plugin="crashing", actor="cli:ops", now=start + 2 * SECOND) == 1
+    crashing.failing = False  # the LMS is back
+    outbox.process_pending(now=start + 2 * SECOND)
+    assert crashing.attempts == 3
+    assert len(recording.called("statements_stored")) == 1
+    [action] = recording.called("admin_action_taken")
+    assert action["event"] == AdminActionTaken(
+        tenant_id=1, actor="cli:ops", action="outbox.replayed", target="plugin:crashing",
+        occurred_us=start + 2 * SECOND, details={"deliveries": 1})
+    assert outbox_rows(app) == (0, [])
+
+
+def test_replay_of_another_plugin_leaves_dead_letters_alone(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(CrashingPlugin(), outbox_max_attempts=1)
+    ingest(app, statement())
+    runtime(app).outbox.process_pending()
+    assert runtime(app).outbox.replay(plugin="recording") == 0
+    assert outbox_rows(app)[1] == [("crashing", "dead", 1, None)]
+
+
+def test_claimed_event_is_not_taken_by_a_second_processor_during_its_lease(
+    make_app: Callable[..., Flask],
+) -> None:
+    seen: list[int] = []
+
+    class SecondWorker:
+        plugin_name = "second-worker"
+
+        @hookimpl
+        def statements_stored(self) -> None:
+            # Another processor runs while this delivery is under way.
+            seen.append(runtime(app).outbox.process_pending())
+
+    app = make_app(SecondWorker())
+    ingest(app, statement())
+    now = now_us()
+    assert runtime(app).outbox.process_pending(now=now) == 1
+    assert seen == [0]
+
+
+def test_event_of_a_processor_that_died_is_taken_again_after_the_lease(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording = RecordingPlugin()
+    app = make_app(recording)
+    ingest(app, statement())
+    now = now_us()
+    outbox = runtime(app).outbox
+    outbox._claim(10, now)  # a processor claims the event, then dies
+    assert outbox.process_pending(now=now + SECOND) == 0
+    assert outbox.process_pending(now=now + LEASE_SECONDS * SECOND) == 1
+    assert len(recording.called("statements_stored")) == 1
+
+
+def wait_for(condition: Callable[[], object]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_inline_thread_delivers_soon_after_the_commit(make_app: Callable[..., Flask]) -> None:
+    recording = RecordingPlugin()
+    app = make_app(recording, outbox_inline=True, outbox_poll_seconds=60)
+    ingest(app, statement())
+    wait_for(lambda: recording.called("statements_stored"))
+    assert len(recording.called("statements_stored")) == 1  # woken, not polled (60 s)
+
+
+def test_inline_thread_of_a_restarted_server_delivers_what_was_left_on_first_request(
+    make_app: Callable[..., Flask],
+) -> None:
+    ingest(make_app(RecordingPlugin()), statement())  # then the server stops
+    recording = RecordingPlugin()
+    app = make_app(recording, outbox_inline=True)
+    assert recording.called("statements_stored") == []  # no thread before serving
+    app.test_client().get("/xapi/about")
+    wait_for(lambda: recording.called("statements_stored"))
+    assert len(recording.called("statements_stored")) == 1
+
+
+def test_events_survive_the_json_round_trip() -> None:
+    from lrs.events import DocumentsChanged, Event, event_from_json
+
+    events: list[Event] = [
+        StatementsStored(tenant_id=2, statement_ids=("a", "b"), credential_id=7),
+        DocumentsChanged(tenant_id=1, kind="state", action="deleted", document_ids=("x", "y"),
+                         activity_id="http://example.com/a", agent_key="mbox:mailto:a@b.c",
+                         registration=None, changed_us=5),
+        AdminActionTaken(tenant_id=1, actor="cli:ops", action="credential.revoked",
+                         target="credential:abc", occurred_us=9, details={"name": "lms"}),
+    ]
+    for event in events:
+        assert event_from_json(event.hook, event.to_json()) == event

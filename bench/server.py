@@ -1,0 +1,278 @@
+"""The system under test: a migrated database, a credential, and a real gunicorn server.
+
+Why a real server: throughput and memory are properties of the production process
+(gthread workers, keep-alive, connection pools, forked workers), which the Flask
+test client does not have. The server is started exactly as ``docs/deploy.md``
+says, ``gunicorn -c gunicorn.conf.py wsgi:app``, configured through ``LRS_*``
+variables, with one exception: ``--max-requests 0``, so that workers are not
+recycled mid-run (a recycled worker would hide a memory leak and a restart would
+show up as a latency spike that production spreads out with jitter).
+
+PostgreSQL is a real throw-away cluster from :class:`tests.postgres.PostgresServer`,
+switched back to durable settings (the test suite turns ``fsync`` off) unless
+``durable=False``: an LRS benchmark that may lose committed statements flatters
+single-statement ingest.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+from lrs import migrations
+from lrs.db import Database, create_db_engine
+from lrs.settings import Settings
+from lrs.store.credentials import create_credential
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET_KEY = "bench-secret-key-" + "b" * 32
+_READY = re.compile(r"Weft LRS listening on http://127\.0\.0\.1:(\d+)/xapi")
+_START_TIMEOUT = 60
+_STOP_TIMEOUT = 30
+#: PostgreSQL settings restored to their production defaults (reloadable, no restart).
+_DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+
+
+@dataclass
+class Target:
+    """A database ready to serve: its URL, a credential for it, and a description."""
+
+    backend: str
+    url: str
+    authorization: str
+    version: str
+    #: Pid of the PostgreSQL postmaster (its children are the backends), else None.
+    postmaster: int | None = None
+
+    def database_cpu_seconds(self) -> float:
+        """CPU time used so far by the PostgreSQL server processes (0 for SQLite,
+        whose work is done inside the gunicorn workers)."""
+        if self.postmaster is None:
+            return 0.0
+        return sum(cpu_seconds(pid) for pid in [self.postmaster, *children(self.postmaster)])
+
+
+@contextlib.contextmanager
+def database(backend: str, *, durable: bool = True) -> Iterator[Target]:
+    """A fresh, migrated database of ``backend`` with an ``all`` credential; removed after."""
+    if backend == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="weft-bench-"))
+        try:
+            yield _prepare(backend, f"sqlite:///{folder / 'lrs.sqlite3'}")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+        url = server.create_database("weft_bench")
+        if durable:
+            _make_durable(url)
+        target = _prepare(backend, url)
+        target.postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+        yield target
+    finally:
+        server.stop()
+
+
+def _make_durable(url: str) -> None:
+    engine = create_db_engine(Settings.from_env({}, database_url=url, secret_key=SECRET_KEY))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for name, value in _DURABLE.items():
+            connection.execute(text(f"ALTER SYSTEM SET {name} = {value}"))
+        connection.execute(text("SELECT pg_reload_conf()"))
+    engine.dispose()
+
+
+def _prepare(backend: str, url: str) -> Target:
+    settings = Settings.from_env({}, database_url=url, secret_key=SECRET_KEY)
+    engine = create_db_engine(settings)
+    try:
+        migrations.upgrade(engine)
+        db = Database(engine)
+        with db.write() as session:
+            issued = create_credential(session, SECRET_KEY, name="bench", scopes=["all"])
+        with db.read() as session:
+            version = _database_version(session, backend)
+    finally:
+        engine.dispose()
+    token = base64.b64encode(f"{issued.key}:{issued.secret}".encode()).decode()
+    return Target(backend, url, f"Basic {token}", version)
+
+
+def _database_version(session: object, backend: str) -> str:
+    if backend == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    version = session.execute(text("SHOW server_version")).scalar()  # type: ignore[attr-defined]
+    settings = ", ".join(
+        f"{name}={session.execute(text(f'SHOW {name}')).scalar()}"  # type: ignore[attr-defined]
+        for name in (*_DURABLE, "shared_buffers")
+    )
+    return f"PostgreSQL {version} ({settings})"
+
+
+@dataclass
+class Gunicorn:
+    """A running ``gunicorn -c gunicorn.conf.py wsgi:app``; use :func:`serve` to get one."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    workers: int
+    threads: int
+
+    def worker_pids(self) -> list[int]:
+        return children(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers."""
+        return sum(cpu_seconds(pid) for pid in [self.process.pid, *self.worker_pids()])
+
+    def worker_rss_mb(self) -> dict[int, float]:
+        """Resident memory of each worker, in MiB (VmRSS of /proc/PID/status)."""
+        sizes = {}
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes[pid] = int(line.split()[1]) / 1024
+        return sizes
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def children(parent: int) -> list[int]:
+    """Pids whose parent is ``parent`` (psutil-free: the parent is in /proc/PID/stat)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _stat_fields(int(entry.name))[1:2] == [str(parent)]:
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (0 once it has exited)."""
+    fields = _stat_fields(pid)
+    if len(fields) < 13:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat from the state field on (the command name before may hold spaces)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+@contextlib.contextmanager
+def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0) -> Iterator[Gunicorn]:
+    """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
+
+    ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.serve``.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
+    env.update(
+        PYTHONPATH=str(ROOT), LRS_DATABASE_URL=target.url, LRS_SECRET_KEY=SECRET_KEY,
+        LRS_AUTO_MIGRATE="false", LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json",
+        LRS_LOG_LEVEL="info", LRS_WORKERS=str(workers), LRS_THREADS=str(threads),
+        LRS_ENV="production",
+    )
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+               "--max-requests", "0", "wsgi:app"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        port = _wait_ready(process, log)
+        server = Gunicorn(process, port, log, *_pool_size(target, workers, threads))
+        yield server
+    finally:
+        _stop(process)
+
+
+def _pool_size(target: Target, workers: int, threads: int) -> tuple[int, int]:
+    from lrs.serve import default_threads, default_workers
+
+    settings = Settings.from_env({}, database_url=target.url, secret_key=SECRET_KEY)
+    return workers or default_workers(settings), threads or default_threads(settings)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], log: Path) -> int:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        match = _READY.search(log.read_text(errors="replace"))
+        if match:
+            return int(match.group(1))
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not start; see {log}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (graceful), then SIGKILL of the whole process group if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection to the server, as an xAPI client holds it.
+
+    Reconnects once when the server closed an idle connection (gunicorn's keep-alive
+    timeout); a retried POST is harmless because every statement carries its id.
+    """
+
+    def __init__(self, port: int, authorization: str, version: str = "2.0.0") -> None:
+        self.port = port
+        self.headers = {"Authorization": authorization, "X-Experience-API-Version": version}
+        self._connection: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        """Status and body of one request (the body is read whole, as a client would)."""
+        try:
+            return self._send(method, path, body)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.close()
+            return self._send(method, path, body)
+
+    def _send(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        self._connection.request(method, path, body=body, headers=headers)
+        response = self._connection.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

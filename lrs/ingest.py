@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lrs.events import StatementsStored
 from lrs.store.statements import store_statements
@@ -47,15 +47,31 @@ def store_batch(
     }
     # A concurrent request may store one of these ids between our conflict check
     # and our INSERT (PostgreSQL); the retry then sees it and answers as for any
-    # known id: no-op if equivalent, else 409.
-    try:
-        return _write(runtime, arguments)
-    except IntegrityError:
-        pass
-    try:
-        return _write(runtime, arguments)
-    except IntegrityError:
-        raise Conflict("a statement id of this batch was stored concurrently") from None
+    # known id: no-op if equivalent, else 409. A transaction the database aborted
+    # to break a deadlock or a serialization conflict is simply run again.
+    duplicate_seen = False
+    for attempt in range(_ATTEMPTS):
+        try:
+            return _write(runtime, arguments)
+        except IntegrityError:
+            if duplicate_seen:
+                raise Conflict("a statement id of this batch was stored concurrently") from None
+            duplicate_seen = True
+        except DBAPIError as exc:
+            if not _transient(exc) or attempt == _ATTEMPTS - 1:
+                raise
+    raise Conflict("the batch kept colliding with concurrent writes; retry it")
+
+
+#: Writes tried before giving up on a batch that keeps colliding.
+_ATTEMPTS = 4
+
+#: SQLSTATEs of aborts that succeed when retried: serialization failure, deadlock.
+_TRANSIENT_SQLSTATES = {"40001", "40P01"}
+
+
+def _transient(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
 def _write(runtime: Runtime, arguments: dict[str, Any]) -> list[str]:

@@ -67,6 +67,9 @@ def upsert_activities(
                  "definition": json.dumps(merged, ensure_ascii=False)}
             )
     if rows:
+        # Key order: concurrent batches then lock shared activities in the same order
+        # and cannot deadlock each other.
+        rows.sort(key=lambda row: row["activity_id"])
         session.execute(_upsert(session, Activity, ("tenant_id", "activity_id"), "definition"),
                         rows)
 

@@ -208,7 +208,11 @@ def _targets(session: Session, tenant_id: int, ids: set[str]) -> dict[str, _Targ
 def _store_attachments(
     session: Session, tenant_id: int, parts: dict[str, AttachmentPart]
 ) -> None:
-    """Attachment bytes, deduplicated by hash (a hash already held is left as it is)."""
+    """Attachment bytes, deduplicated by hash (a hash already held is left as it is).
+
+    Rows go in key order, so concurrent batches lock shared keys in the same order
+    and cannot deadlock each other.
+    """
     if not parts:
         return
     session.execute(
@@ -216,7 +220,7 @@ def _store_attachments(
             index_elements=["tenant_id", "sha2"]
         ),
         [{"tenant_id": tenant_id, "sha2": p.sha2, "content_type": p.content_type,
-          "content": p.content} for p in parts.values()],
+          "content": p.content} for p in sorted(parts.values(), key=lambda p: p.sha2)],
     )
 
 

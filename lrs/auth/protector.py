@@ -2,7 +2,10 @@
 
 Every xAPI route is declared with :func:`requires`, naming the scopes that may call
 it; :func:`authenticate_request` runs before every xAPI request and puts the
-caller's :class:`~lrs.store.credentials.Principal` on ``flask.g``.
+caller's :class:`~lrs.store.credentials.Principal` on ``flask.g``. HTTP Basic
+credentials and OAuth2 Bearer tokens (:mod:`lrs.auth.oauth_server`) both end up
+as the same principal: a token acts as the credential it was issued to, with at
+most the scopes it was issued for.
 """
 
 from __future__ import annotations
@@ -15,17 +18,23 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
+from lrs.auth.oauth_server import current_oauth
+from lrs.auth.tokens import InvalidToken
 from lrs.runtime import current_runtime
 from lrs.store.credentials import Principal, authenticate
+from lrs.store.oauth_clients import token_principal
 from lrs.xapi.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def authenticate_request() -> Principal:
-    """Resolve the ``Authorization`` header to a principal, or raise 401."""
+    """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        g.principal = _bearer_principal(credentials.strip())
+        return g.principal
     if scheme.lower() != "basic" or not credentials:
         raise Unauthorized("authentication required: send HTTP Basic credentials")
     try:
@@ -41,6 +50,17 @@ def authenticate_request() -> Principal:
     if principal is None:
         raise Unauthorized("unknown key or wrong secret")
     g.principal = principal
+    return principal
+
+
+def _bearer_principal(token: str) -> Principal:
+    """The principal of a valid, unrevoked access token from ``/oauth/token``."""
+    runtime = current_runtime()
+    with runtime.db.read() as session:
+        claims = current_oauth().keyring.verify(session, token)
+        principal = token_principal(session, claims.client_key, claims.jti, claims.scopes)
+    if principal is None:
+        raise InvalidToken("the access token or its client was revoked")
     return principal
 
 

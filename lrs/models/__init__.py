@@ -3,6 +3,7 @@
 from lrs.models.auth import DEFAULT_TENANT_ID, Credential, Tenant
 from lrs.models.base import Base
 from lrs.models.documents import Document
+from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
 from lrs.models.statements import (
     Activity,
@@ -20,6 +21,9 @@ __all__ = [
     "Base",
     "Credential",
     "Document",
+    "OAuthClient",
+    "OAuthRevokedToken",
+    "OAuthSigningKey",
     "OutboxDelivery",
     "OutboxEvent",
     "Statement",

@@ -1,0 +1,146 @@
+"""``lrs oauth``: OAuth2 clients and the keys that sign their access tokens.
+
+Each change is committed with its ``admin_action_taken`` event
+(:func:`lrs.admin.announce_action`), like ``lrs credentials``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lrs.auth.scopes import XAPI_SCOPES
+from lrs.cli_context import cli_actor, echo_table
+from lrs.cli_statements import AGENT
+
+if TYPE_CHECKING:
+    from lrs.cli_context import Cli
+
+TOKEN_EXAMPLE = (
+    "curl -u {client_id}:{secret} -d grant_type=client_credentials -d scope=statements/write "
+    "{url}/oauth/token"
+)
+
+
+@click.group()
+def oauth() -> None:
+    """OAuth2 client credentials: clients, token signing keys (docs/oauth.md)."""
+
+
+@oauth.group()
+def clients() -> None:
+    """Machine clients that trade a client secret for short-lived access tokens."""
+
+
+@clients.command(
+    "create",
+    epilog="""\b
+Examples:
+  lrs oauth clients create --name reporting --scope all/read
+  lrs oauth clients create --name lms --scope statements/write --scope state --json""",
+)
+@click.option("--name", required=True, help="Who uses it (shown by 'list' and in authority).")
+@click.option(
+    "--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True, required=True,
+    help="Most a token may carry; repeat for several.",
+)
+@click.option(
+    "--authority", type=AGENT,
+    help="Agent set as statements' authority [default: an account named after the client_id].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
+@click.pass_obj
+def create_client(
+    obj: Cli, name: str, scopes: tuple[str, ...], authority: dict[str, Any] | None,
+    as_json: bool,
+) -> None:
+    """Register a client and print its client_id and client_secret (shown this once)."""
+    from lrs.admin import announce_action
+    from lrs.store import oauth_clients
+
+    runtime = obj.runtime()
+    with runtime.db.write() as session:
+        issued = oauth_clients.create_client(
+            session, runtime.settings.secret_key, name=name, scopes=list(scopes),
+            authority=authority,
+        )
+        announce_action(runtime, session, actor=cli_actor(), action="oauth_client.created",
+                        target=f"credential:{issued.key}",
+                        details={"name": name, "scopes": issued.scopes,
+                                 "authority": issued.authority})
+    if as_json:
+        click.echo(json.dumps({"client_id": issued.key, "client_secret": issued.secret,
+                               "name": name, "scopes": issued.scopes,
+                               "authority": issued.authority}))
+        return
+    url = "http://" + runtime.settings.bind.replace("0.0.0.0:", "127.0.0.1:")
+    click.echo(
+        f"Created OAuth client {name!r} allowed scope(s) {', '.join(scopes)}.\n\n"
+        f"  client_id:     {issued.key}\n  client_secret: {issued.secret}\n\n"
+        "The secret is shown only this once: store it now.\nGet a token:\n  "
+        + TOKEN_EXAMPLE.format(client_id=issued.key, secret=issued.secret, url=url)
+    )
+
+
+@clients.command("list", epilog="Example:\n\n  lrs oauth clients list")
+@click.pass_obj
+def list_clients(obj: Cli) -> None:
+    """Show every OAuth client (never their secrets)."""
+    from lrs.store import oauth_clients
+
+    with obj.runtime().db.read() as session:
+        rows = [(c.key, c.name, c.scopes, _iso(c.created_us), _iso(c.revoked_us))
+                for c in oauth_clients.list_clients(session)]
+    if not rows:
+        click.echo("No OAuth clients. Create one with: lrs oauth clients create --name N "
+                   "--scope all")
+        return
+    echo_table(("CLIENT_ID", "NAME", "SCOPES", "CREATED", "REVOKED"), rows)
+
+
+@clients.command("revoke", epilog="Example:\n\n  lrs oauth clients revoke 3f9a0c...")
+@click.argument("client_id")
+@click.pass_obj
+def revoke_client(obj: Cli, client_id: str) -> None:
+    """Revoke CLIENT_ID: no new tokens, and the tokens it holds get 401 from now on."""
+    from lrs.admin import announce_action
+    from lrs.store import oauth_clients
+
+    runtime = obj.runtime()
+    with runtime.db.write() as session:
+        tenant_id = oauth_clients.revoke_client(session, client_id)
+        announce_action(runtime, session, actor=cli_actor(), action="oauth_client.revoked",
+                        target=f"credential:{client_id}", tenant_id=tenant_id)
+    click.echo(f"Revoked {client_id}.")
+
+
+@oauth.command(
+    "rotate-key",
+    epilog="""\b
+Example (e.g. monthly, or at once if a database dump leaked with LRS_SECRET_KEY):
+  lrs oauth rotate-key""",
+)
+@click.pass_obj
+def rotate_key(obj: Cli) -> None:
+    """Sign new tokens with a fresh key; tokens signed before stay valid until they expire.
+
+    The old key stays in /oauth/jwks for LRS_OAUTH_TOKEN_TTL_SECONDS, then drops out.
+    """
+    from lrs.admin import announce_action
+    from lrs.auth.tokens import rotate_key as rotate
+
+    runtime = obj.runtime()
+    with runtime.db.write() as session:
+        kid = rotate(session, runtime.settings.secret_key)
+        announce_action(runtime, session, actor=cli_actor(), action="oauth_key.rotated",
+                        target=f"oauth_key:{kid}")
+    click.echo(f"New signing key {kid} is in use.")
+
+
+def _iso(us: int | None) -> str:
+    if us is None:
+        return ""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

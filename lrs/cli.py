@@ -9,7 +9,6 @@ modules are imported inside the commands: ``lrs --help`` stays instant, and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -17,15 +16,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lrs.auth.scopes import XAPI_SCOPES
+from lrs.cli_context import Cli, cli_actor, echo_table
+from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_statements import AGENT, describe_error, statements
+from lrs.plugin_manager import PluginError
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
 
 if TYPE_CHECKING:
     from flask import Flask
-
-    from lrs.db import Database
 
 CURL_EXAMPLE = (
     "curl -u {key}:{secret} -H 'X-Experience-API-Version: 2.0.0' {url}/statements"
@@ -33,44 +33,15 @@ CURL_EXAMPLE = (
 
 
 class _Group(click.Group):
-    """Turns configuration and xAPI errors into a one-line ``Error:`` and exit code 1."""
+    """Turns configuration, plugin and xAPI errors into a one-line ``Error:`` and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SettingsError as exc:
+        except (SettingsError, PluginError) as exc:
             raise click.ClickException(str(exc)) from exc
         except XapiError as exc:
             raise click.ClickException(describe_error(exc)) from exc
-
-
-@dataclass
-class Cli:
-    """What the commands share: settings built once, engines disposed at exit."""
-
-    database_url: str | None
-    ctx: click.Context
-    _settings: Settings | None = field(default=None, init=False)
-
-    def settings(self, **overrides: Any) -> Settings:
-        if self._settings is None or overrides:
-            if self.database_url:
-                overrides.setdefault("database_url", self.database_url)
-            self._settings = Settings.from_env(**overrides)
-        return self._settings
-
-    def database(self, *, migrate: bool | None = None) -> Database:
-        """The database, migrated first when ``LRS_AUTO_MIGRATE`` (or ``migrate``) says so."""
-        from lrs import migrations
-        from lrs.db import Database, create_db_engine
-
-        settings = self.settings()
-        engine = create_db_engine(settings)
-        self.ctx.call_on_close(engine.dispose)
-        if settings.auto_migrate if migrate is None else migrate:
-            migrations.upgrade(engine)
-        return Database(engine)
-
 
 
 @click.group(
@@ -176,8 +147,8 @@ Example (production, with LRS_AUTO_MIGRATE=false):
 )
 @click.pass_obj
 def upgrade(obj: Cli) -> None:
-    """Apply every pending migration (run before starting a new release)."""
-    obj.database(migrate=True)
+    """Apply every pending migration, core and installed plugins' (before a new release)."""
+    obj.runtime(migrate=True)
     click.echo(f"Database {_masked(obj.settings().database_url)} is up to date.")
 
 
@@ -195,8 +166,13 @@ def revision(obj: Cli, message: str) -> None:
     under lrs/migrations/versions; read and edit it before committing.
     """
     from lrs import migrations
+    from lrs.db import create_db_engine
 
-    migrations.revision(obj.database(migrate=True).engine, message)
+    # Core's chain only: the models compared are core's, and plugins version their own.
+    engine = create_db_engine(obj.settings())
+    obj.ctx.call_on_close(engine.dispose)
+    migrations.upgrade(engine)
+    migrations.revision(engine, message)
 
 
 def _masked(url: str) -> str:
@@ -238,13 +214,11 @@ def create_credential(
 
     The secret is shown this once: only an HMAC of it is stored.
     """
-    from lrs.store import credentials as store
+    from lrs import admin
 
+    issued = admin.create_credential(obj.runtime(), actor=cli_actor(), name=name,
+                                     scopes=list(scopes), authority=authority)
     settings = obj.settings()
-    with obj.database().write() as session:
-        issued = store.create_credential(
-            session, settings.secret_key, name=name, scopes=list(scopes), authority=authority
-        )
     if as_json:
         click.echo(json.dumps({"key": issued.key, "secret": issued.secret, "name": issued.name,
                                "scopes": issued.scopes, "authority": issued.authority}))
@@ -264,7 +238,7 @@ def list_credentials(obj: Cli) -> None:
     """Show every credential (never their secrets)."""
     from lrs.store import credentials as store
 
-    with obj.database().read() as session:
+    with obj.runtime().db.read() as session:
         rows = [
             (c.key, c.name, c.scopes, _iso(c.created_us), _iso(c.revoked_us))
             for c in store.list_credentials(session)
@@ -272,10 +246,7 @@ def list_credentials(obj: Cli) -> None:
     if not rows:
         click.echo("No credentials. Create one with: lrs credentials create --name N --scope all")
         return
-    header = ("KEY", "NAME", "SCOPES", "CREATED", "REVOKED")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    echo_table(("KEY", "NAME", "SCOPES", "CREATED", "REVOKED"), rows)
 
 
 @credentials.command("revoke", epilog="Example:\n\n  lrs credentials revoke 3f9a0c...")
@@ -283,10 +254,9 @@ def list_credentials(obj: Cli) -> None:
 @click.pass_obj
 def revoke_credential(obj: Cli, key: str) -> None:
     """Revoke the credential KEY: its requests get 401 from now on."""
-    from lrs.store import credentials as store
+    from lrs import admin
 
-    with obj.database().write() as session:
-        store.revoke_credential(session, key)
+    admin.revoke_credential(obj.runtime(), actor=cli_actor(), key=key)
     click.echo(f"Revoked {key}.")
 
 
@@ -297,6 +267,7 @@ def _iso(us: int | None) -> str:
 
 
 cli.add_command(statements)
+cli.add_command(oauth)
 add_plugin_commands(cli)
 
 

@@ -6,22 +6,21 @@ installed plugin add its own (``register_commands``).
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import signal
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from lrs.cli_context import cli_actor, echo_table
 from lrs.hooks import register_commands
 from lrs.plugin_manager import build_plugin_manager
 
 if TYPE_CHECKING:
-    from lrs.cli import Cli
-    from lrs.runtime import Runtime
+    from lrs.cli_context import Cli
 
 
 def add_plugin_commands(cli: click.Group, environ: Mapping[str, str] | None = None) -> None:
@@ -35,15 +34,6 @@ def add_plugin_commands(cli: click.Group, environ: Mapping[str, str] | None = No
     for command in (worker, outbox, plugins):
         cli.add_command(command)
     register_commands(build_plugin_manager(environ.get("LRS_DISABLED_PLUGINS", "")), cli)
-
-
-def _runtime(obj: Cli) -> Runtime:
-    """The application's runtime, without the inline outbox thread (we are the worker)."""
-    from lrs.app import create_app
-
-    runtime: Runtime = create_app(obj.settings(outbox_inline=False)).extensions["lrs"]
-    obj.ctx.call_on_close(runtime.db.engine.dispose)
-    return runtime
 
 
 @click.command(
@@ -60,7 +50,7 @@ def worker(obj: Cli, once: bool) -> None:
     Run one or more next to the server when LRS_OUTBOX_INLINE is false; several
     workers share the work safely. Stops cleanly on SIGTERM or Ctrl+C.
     """
-    runtime = _runtime(obj)
+    runtime = obj.runtime()  # without the inline outbox thread: we are the worker
     stopping = threading.Event()
     if not once:
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -89,7 +79,7 @@ def outbox() -> None:
 @click.pass_obj
 def list_dead_letters(obj: Cli, as_json: bool) -> None:
     """Show deliveries that failed every attempt (dead letters)."""
-    dead = _runtime(obj).outbox.dead_letters()
+    dead = obj.runtime().outbox.dead_letters()
     rows = [{"event": d.event_id, "plugin": d.plugin, "attempts": d.attempts,
              "error": d.last_error or ""} for d in dead]
     if as_json:
@@ -99,7 +89,7 @@ def list_dead_letters(obj: Cli, as_json: bool) -> None:
     if not rows:
         click.echo("No dead letters.")
         return
-    _table(("EVENT", "PLUGIN", "ATTEMPTS", "ERROR"), [tuple(r.values()) for r in rows])
+    echo_table(("EVENT", "PLUGIN", "ATTEMPTS", "ERROR"), [tuple(r.values()) for r in rows])
 
 
 @outbox.command(
@@ -113,7 +103,7 @@ Examples:
 @click.pass_obj
 def replay(obj: Cli, plugin: str | None) -> None:
     """Deliver dead letters again, with a fresh count of attempts."""
-    count = _runtime(obj).outbox.replay(plugin=plugin, actor=f"cli:{getpass.getuser()}")
+    count = obj.runtime().outbox.replay(plugin=plugin, actor=cli_actor())
     click.echo(f"Queued {count} dead letter(s) for delivery.")
 
 
@@ -135,11 +125,6 @@ def list_plugins(obj: Cli, as_json: bool) -> None:
     if not found:
         click.echo("No plugins installed.")
         return
-    _table(("NAME", "DISTRIBUTION", "HOOKS"),
-           [(p.name, p.distribution or "", ", ".join(p.hooks)) for p in found])
+    echo_table(("NAME", "DISTRIBUTION", "HOOKS"),
+               [(p.name, p.distribution or "", ", ".join(p.hooks)) for p in found])
 
-
-def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

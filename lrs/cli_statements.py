@@ -1,10 +1,12 @@
 """``lrs statements import / export``: NDJSON in and out, one statement per line.
 
-Import goes through the same validation and store function as ``POST statements``,
+Import goes through the same validation, ``check_statements`` plugins, store and
+``statements_stored`` announcement as ``POST statements`` (:func:`lrs.ingest.store_batch`),
 a batch per transaction: a bad line stops the import with its line number, and
 nothing of its batch is stored (earlier batches are). Re-running a fixed file is
 safe, since a statement whose id is already stored with the same content is
-skipped as a retry.
+skipped as a retry. Every export is announced as a ``statements.exported``
+administrative action, for the audit trail.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from lrs.cli_context import cli_actor
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion
 
 if TYPE_CHECKING:
-    from lrs.cli import Cli
+    from lrs.cli_context import Cli
 
 #: Authority given to imported statements unless ``--authority`` says otherwise.
 IMPORT_AUTHORITY = {
@@ -112,22 +116,19 @@ def import_statements(
     obj: Cli, source: IO[bytes], batch_size: int, xapi_version: str, authority: dict[str, Any]
 ) -> None:
     """Import statements from SOURCE, an NDJSON file ('-' for standard input)."""
+    from lrs.ingest import store_batch
     from lrs.models import DEFAULT_TENANT_ID
-    from lrs.store.statements import store_statements
 
     version = XapiVersion(xapi_version)
-    database = obj.database()
+    runtime = obj.runtime()
     imported = 0
     lines = _nonblank_lines(source)
     with _progress(lines, _line_count(source), "Importing") as bar:
         for batch in _batches(bar, batch_size):
             valid = _validated(batch, version, imported)
             try:
-                with database.write() as session:
-                    store_statements(
-                        session, tenant_id=DEFAULT_TENANT_ID, statements=valid,
-                        authority=authority, credential_id=None, version=version,
-                    )
+                store_batch(runtime, tenant_id=DEFAULT_TENANT_ID, statements=valid,
+                            authority=authority, credential_id=None, version=version)
             except XapiError as exc:
                 raise _batch_failed(batch, imported, _per_line(exc, batch)) from exc
             imported += len(batch)
@@ -143,7 +144,8 @@ Examples:
 
 Statements are written exactly as stored, oldest first, voided ones included
 (importing the file voids them again); --since and --until compare with their
-"stored" time (since excluded, until included).""",
+"stored" time (since excluded, until included). Each export is recorded in the
+audit trail (a "statements.exported" admin action with the filters and count).""",
 )
 @click.argument("target", type=click.File("w", encoding="utf-8", lazy=True), default="-")
 @click.option("--since", type=TIMESTAMP, help="Only statements stored after this time.")
@@ -151,25 +153,37 @@ Statements are written exactly as stored, oldest first, voided ones included
 @click.pass_obj
 def export_statements(obj: Cli, target: IO[str], since: int | None, until: int | None) -> None:
     """Write statements to TARGET, an NDJSON file (standard output by default)."""
+    from lrs.admin import announce_action
     from lrs.models import DEFAULT_TENANT_ID
     from lrs.store.queries import StatementQuery, stream
 
+    runtime = obj.runtime()
     query = StatementQuery(since_us=since, until_us=until, ascending=True,
                            include_voided=True)
     exported = 0
-    with obj.database().read() as session:
-        rows = stream(session, DEFAULT_TENANT_ID, query)
-        with _progress(rows, None, "Exporting") as bar:
-            for row in bar:
-                target.write(row.payload + "\n")
-                exported += 1
+    complete = False
+    try:
+        with runtime.db.read() as session:
+            rows = stream(session, DEFAULT_TENANT_ID, query)
+            with _progress(rows, None, "Exporting") as bar:
+                for row in bar:
+                    target.write(row.payload + "\n")
+                    exported += 1
+        complete = True
+    finally:
+        # Recorded even when the export breaks off: what was written has left the LRS.
+        with runtime.db.write() as session:
+            announce_action(runtime, session, actor=cli_actor(), action="statements.exported",
+                            target="statements", tenant_id=DEFAULT_TENANT_ID,
+                            details={"since_us": since, "until_us": until,
+                                     "count": exported, "complete": complete})
     click.echo(f"Exported {exported} statement(s).", err=True)
 
 
 def _progress(items: Iterable[Any], length: int | None, label: str) -> Any:
     """A progress bar on stderr, so that it never mixes with exported data."""
     return click.progressbar(
-        items, length=length, label=label, file=click.get_text_stream("stderr"),
+        items, length=length, label=label, file=sys.stderr,
         show_pos=True,
     )
 

@@ -61,7 +61,9 @@ class DocumentsChanged(Event):
 
     One request changes one document, except ``DELETE`` of state without a
     ``stateId``, which deletes every document at those coordinates: the ids
-    are then all listed.
+    are then all listed. A request that changes nothing (``DELETE`` of an absent
+    document) announces nothing. The fields after ``changed_us`` (added in 0.1
+    for the audit trail) say who made the change, how, and what the ETags were.
     """
 
     hook: ClassVar[str] = "documents_changed"
@@ -74,9 +76,24 @@ class DocumentsChanged(Event):
     activity_id: str | None = None
     #: Canonical identity of the agent (``"mbox:mailto:a@example.com"``).
     agent_key: str | None = None
+    #: ``None`` when the documents have none, or when a state ``DELETE`` without
+    #: ``registration`` removed those of every registration.
     registration: str | None = None
     #: Microseconds since the epoch of the change.
     changed_us: int = 0
+    #: The request: ``"put"``, ``"merge"`` (``POST``, which creates an absent
+    #: document) or ``"delete"``.
+    operation: str | None = None
+    #: Credential that made the change (``None`` for a change core did itself).
+    credential_id: int | None = None
+    #: That credential's public key (never its secret).
+    credential_key: str | None = None
+    #: The credential's authority Agent or Group, as in its statements.
+    authority: dict[str, Any] | None = None
+    #: ETag of each of ``document_ids`` before the change, ``None`` where it did not exist.
+    etags_before: tuple[str | None, ...] = ()
+    #: ETag of each of ``document_ids`` after the change, ``None`` once deleted.
+    etags_after: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,9 @@ def documents_changed(host: Host, event: DocumentsChanged) -> None:
 
     :param host: the :class:`~lrs.host.Host` of this application.
     :param event: the :class:`~lrs.events.DocumentsChanged` fact: tenant, kind,
-        action, coordinates and document ids. Read the content with
-        :meth:`~lrs.host.Host.read` if you need it; it may have changed since.
+        action and operation, coordinates, document ids with their ETags before
+        and after, and the credential that made the change. Read the content
+        with :meth:`~lrs.host.Host.read` if you need it; it may have changed since.
     :returns: nothing; the return value is ignored.
 
     .. versionadded:: 0.1
@@ -131,7 +132,8 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     Called after the commit from the durable outbox, per plugin in isolation and
     at least once, exactly like :func:`statements_stored`. Credential creation
     and revocation arrive here too, as ``credential.created`` /
-    ``credential.revoked`` actions.
+    ``credential.revoked`` actions, and ``lrs statements export`` as
+    ``statements.exported``.
 
     :param host: the :class:`~lrs.host.Host` of this application.
     :param event: the :class:`~lrs.events.AdminActionTaken` fact: who did what

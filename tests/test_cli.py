@@ -16,13 +16,14 @@ from sqlalchemy import create_engine, inspect
 
 from lrs.cli import cli
 from lrs.store.credentials import IssuedCredential
-from tests.conftest import TEST_SECRET_KEY, basic_auth
+from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY, basic_auth
 
 
 @pytest.fixture
 def lrs(database_url: str):  # type: ignore[no-untyped-def]
     """Run ``lrs ARGS...`` on the test database with the test secret key."""
-    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "false"})
+    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "false",
+                            "LRS_DISABLED_PLUGINS": INSTALLED_PLUGINS})
 
     def run(*args: str, input: str | None = None) -> Result:
         return runner.invoke(cli, ["--database", database_url, *args], input=input)

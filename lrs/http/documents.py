@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
-from typing import TypeVar
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_etags
 
 from lrs.auth.protector import current_principal, requires
+from lrs.events import DocumentsChanged
 from lrs.http import xapi
 from lrs.http.body import parse_json, read_body
 from lrs.http.document_params import (
@@ -38,6 +38,7 @@ from lrs.http.document_params import (
 from lrs.runtime import current_runtime
 from lrs.store.documents import (
     Body,
+    Change,
     DocumentKey,
     Kind,
     Preconditions,
@@ -53,8 +54,6 @@ from lrs.store.documents import (
 from lrs.xapi.errors import NotFound
 
 bp = Blueprint("documents", __name__)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,27 +128,27 @@ def _write(resource: _Resource) -> Response:
     args = request.args
     check_names(args, resource.scope_params)
     principal = current_principal()
+    now_us = time.time_ns() // 1000
     if request.method == "DELETE" and resource.id_param not in args and resource.uses_registration:
         # Only the state resource deletes many documents at once (Communication 2.3).
         key = _key(resource, args, single=False)
-        _in_write(lambda session: delete_documents(
+        _change(key, "delete", now_us, lambda session: delete_documents(
             session, principal.tenant_id, key, any_registration="registration" not in args))
         return Response(status=204)
     key = _key(resource, args, single=True)
     preconditions = _preconditions()
     if request.method == "DELETE":
-        _in_write(lambda session: delete_document(session, principal.tenant_id, key,
-                                                  preconditions))
+        _change(key, "delete", now_us, lambda session: delete_document(
+            session, principal.tenant_id, key, preconditions))
         return Response(status=204)
     body = _body()
-    now_us = time.time_ns() // 1000
     if request.method == "PUT":
         unconditional = _unconditional(resource.kind)
-        _in_write(lambda session: put_document(session, principal.tenant_id, key, body,
-                                               preconditions, unconditional, now_us))
+        _change(key, "put", now_us, lambda session: put_document(
+            session, principal.tenant_id, key, body, preconditions, unconditional, now_us))
     else:
-        _in_write(lambda session: post_document(session, principal.tenant_id, key, body,
-                                                preconditions, now_us))
+        _change(key, "merge", now_us, lambda session: post_document(
+            session, principal.tenant_id, key, body, preconditions, now_us))
     return Response(status=204)
 
 
@@ -179,19 +178,39 @@ def _etags(header: str) -> frozenset[str] | None:
     return frozenset({"*"}) if etags.star_tag else frozenset(etags.as_set())
 
 
-def _in_write(work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a write transaction, once more if a concurrent insert won the race.
+def _change(
+    key: DocumentKey, operation: str, now_us: int, work: Callable[[Session], Change | None]
+) -> None:
+    """Run ``work`` and announce what it changed, in one write transaction.
 
-    Two first writes of one document can both find it absent on PostgreSQL; the
-    loser's INSERT hits the unique index, and its retry sees the winner's row.
+    The ``documents_changed`` event thus commits or rolls back with the write: a
+    refused request (412, 409, 400) announces nothing. The transaction runs once
+    more if a concurrent insert won the race: two first writes of one document
+    can both find it absent on PostgreSQL; the loser's INSERT hits the unique
+    index, and its retry sees the winner's row.
     """
-    db = current_runtime().db
+    runtime = current_runtime()
+    principal = current_principal()
+
+    def transaction() -> None:
+        with runtime.db.write() as session:
+            change = work(session)
+            if change is not None:
+                runtime.outbox.announce(session, DocumentsChanged(
+                    tenant_id=principal.tenant_id, kind=key.kind.value,
+                    action="deleted" if operation == "delete" else "stored",
+                    document_ids=change.document_ids, activity_id=key.activity_id or None,
+                    agent_key=key.agent_key or None, registration=key.registration or None,
+                    changed_us=now_us, operation=operation,
+                    credential_id=principal.credential_id, credential_key=principal.key,
+                    authority=principal.authority, etags_before=change.etags_before,
+                    etags_after=change.etags_after,
+                ))
+
     try:
-        with db.write() as session:
-            return work(session)
+        transaction()
     except IntegrityError:
-        with db.write() as session:
-            return work(session)
+        transaction()
 
 
 def _last_modified(response: Response, updated_us: int | None) -> None:

@@ -26,6 +26,8 @@ class Principal:
     authority: dict[str, Any]
     #: xAPI version the credential's client last spoke (see :func:`remember_version`).
     xapi_version: str = "2.0.0"
+    #: The credential's public key, for audit records (``None`` when not from a key).
+    key: str | None = None
 
     def allows(self, *acceptable: str) -> bool:
         return any(scope in self.scopes for scope in acceptable)
@@ -84,14 +86,17 @@ def list_credentials(session: Session, tenant_id: int | None = None) -> list[Cre
     return list(session.scalars(query))
 
 
-def revoke_credential(session: Session, key: str) -> None:
-    result = session.execute(
+def revoke_credential(session: Session, key: str) -> int:
+    """Revoke the active credential ``key``; return its tenant (for the audit event)."""
+    tenant_id = session.scalars(
         update(Credential)
         .where(Credential.key == key, Credential.revoked_us.is_(None))
         .values(revoked_us=_now_us())
-    )
-    if result.rowcount == 0:
+        .returning(Credential.tenant_id)
+    ).first()
+    if tenant_id is None:
         raise NotFound(f"no active credential with key {key!r}")
+    return tenant_id
 
 
 def authenticate(session: Session, server_key: str, key: str, secret: str) -> Principal | None:
@@ -101,12 +106,18 @@ def authenticate(session: Session, server_key: str, key: str, secret: str) -> Pr
     ).first()
     if row is None or not secret_matches(secret, row.secret_hash, server_key):
         return None
+    return principal_for(row)
+
+
+def principal_for(row: Credential) -> Principal:
+    """The principal an authenticated credential acts as (Basic or OAuth2 token)."""
     return Principal(
         credential_id=row.id,
         tenant_id=row.tenant_id,
         scopes=xapi_scopes.expand(row.scopes.split()),
         authority=json.loads(row.authority),
         xapi_version=row.xapi_version,
+        key=row.key,
     )
 
 

@@ -66,6 +66,19 @@ class StoredDocument:
     updated_us: int
 
 
+@dataclass(frozen=True)
+class Change:
+    """What a write did, for its ``DocumentsChanged`` announcement.
+
+    The three tuples are aligned: each document's id, its ETag before (``None``:
+    it did not exist) and after (``None``: deleted).
+    """
+
+    document_ids: tuple[str, ...]
+    etags_before: tuple[str | None, ...]
+    etags_after: tuple[str | None, ...]
+
+
 class Unconditional(Enum):
     """What a PUT carrying neither If-Match nor If-None-Match may do."""
 
@@ -146,7 +159,7 @@ def put_document(
     preconditions: Preconditions,
     unconditional: Unconditional,
     now_us: int,
-) -> None:
+) -> Change:
     """Create or replace a document, honouring the concurrency rules."""
     row = _find(session, tenant_id, key, lock=True)
     preconditions.check(row.etag if row else None)
@@ -157,7 +170,7 @@ def put_document(
         if unconditional is Unconditional.REFUSE:
             raise BadRequest("PUT needs an If-Match or If-None-Match header (xAPI 1.0.3 "
                              "concurrency): use If-None-Match: * to create a document")
-    _write(session, tenant_id, key, row, body.content, body.content_type, now_us)
+    return _write(session, tenant_id, key, row, body.content, body.content_type, now_us)
 
 
 def post_document(
@@ -167,7 +180,7 @@ def post_document(
     body: Body,
     preconditions: Preconditions,
     now_us: int,
-) -> None:
+) -> Change:
     """Create a document, or merge a JSON object into the stored JSON object.
 
     The merge is shallow (Communication 2.2): top-level properties of the posted
@@ -178,8 +191,7 @@ def post_document(
     row = _find(session, tenant_id, key, lock=True)
     preconditions.check(row.etag if row else None)
     if row is None:
-        _write(session, tenant_id, key, None, body.content, body.content_type, now_us)
-        return
+        return _write(session, tenant_id, key, None, body.content, body.content_type, now_us)
     if not body.is_json:
         raise BadRequest("a POST to an existing document merges JSON: send a JSON object "
                          "with Content-Type application/json")
@@ -189,26 +201,40 @@ def post_document(
                          "into it: PUT to replace it")
     merged = json.dumps({**current, **body.parsed}, ensure_ascii=False,
                         separators=(",", ":")).encode("utf-8")
-    _write(session, tenant_id, key, row, merged, JSON_TYPE, now_us)
+    return _write(session, tenant_id, key, row, merged, JSON_TYPE, now_us)
 
 
 def delete_document(
     session: Session, tenant_id: int, key: DocumentKey, preconditions: Preconditions
-) -> None:
-    """Delete one document; deleting an absent one succeeds unless If-Match was sent."""
+) -> Change | None:
+    """Delete one document; deleting an absent one succeeds unless If-Match was sent.
+
+    :returns: the deletion, ``None`` when there was nothing to delete.
+    """
     row = _find(session, tenant_id, key, lock=True)
     preconditions.check(row.etag if row else None)
-    if row is not None:
-        session.delete(row)
+    if row is None:
+        return None
+    session.delete(row)
+    return Change((row.document_id,), (row.etag,), (None,))
 
 
 def delete_documents(
     session: Session, tenant_id: int, key: DocumentKey, *, any_registration: bool
-) -> None:
-    """Delete every document in ``key``'s scope (state documents of one activity and agent)."""
-    session.execute(delete(Document).where(
-        *_scope(tenant_id, key, any_registration=any_registration)
-    ))
+) -> Change | None:
+    """Delete every document in ``key``'s scope (state documents of one activity and agent).
+
+    :returns: the deleted documents, ``None`` when there were none.
+    """
+    deleted = session.execute(
+        delete(Document)
+        .where(*_scope(tenant_id, key, any_registration=any_registration))
+        .returning(Document.document_id, Document.etag)
+    ).all()
+    if not deleted:
+        return None
+    return Change(tuple(row.document_id for row in deleted), tuple(row.etag for row in deleted),
+                  (None,) * len(deleted))
 
 
 def _stored_object(row: Document) -> dict[str, Any] | None:
@@ -252,7 +278,8 @@ def _write(
     content: bytes,
     content_type: str,
     now_us: int,
-) -> None:
+) -> Change:
+    before = None if row is None else row.etag
     if row is None:
         row = Document(tenant_id=tenant_id, kind=key.kind.value, activity_id=key.activity_id,
                        agent_key=key.agent_key, registration=key.registration,
@@ -263,3 +290,4 @@ def _write(
     row.content_type = content_type
     row.etag = etag_of(content)
     session.flush()
+    return Change((key.document_id,), (before,), (row.etag,))

@@ -1,0 +1,65 @@
+"""Administrative changes, each committed together with its ``admin_action_taken`` event.
+
+The compliance audit trail is built from these events, so a change and its
+announcement share one transaction: the event exists exactly when the change
+does. Commands (and any admin API) call these functions rather than the store
+functions they wrap, which stay free of plugins so that tests and fixtures can
+seed data without announcing anything.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from lrs.events import AdminActionTaken
+from lrs.models import DEFAULT_TENANT_ID
+from lrs.store import credentials as store
+
+if TYPE_CHECKING:
+    from lrs.runtime import Runtime
+
+
+def announce_action(
+    runtime: Runtime, session: Session, *, actor: str, action: str, target: str,
+    details: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+) -> None:
+    """Enqueue an :class:`~lrs.events.AdminActionTaken` in ``session``'s transaction.
+
+    :param actor: who acted, ``"cli:<os user>"``, ``"admin:<subject>"`` or
+        ``"plugin:<name>"``.
+    :param details: extra JSON-able facts; never a secret.
+    """
+    runtime.outbox.announce(session, AdminActionTaken(
+        tenant_id=tenant_id, actor=actor, action=action, target=target,
+        occurred_us=time.time_ns() // 1000, details=details or {},
+    ))
+
+
+def create_credential(
+    runtime: Runtime, *, actor: str, name: str, scopes: list[str],
+    authority: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+) -> store.IssuedCredential:
+    """Create a credential and announce ``credential.created`` (its key, never its secret)."""
+    with runtime.db.write() as session:
+        issued = store.create_credential(session, runtime.settings.secret_key, name=name,
+                                         scopes=scopes, authority=authority,
+                                         tenant_id=tenant_id)
+        announce_action(runtime, session, actor=actor, action="credential.created",
+                        target=f"credential:{issued.key}", tenant_id=tenant_id,
+                        details={"name": issued.name, "scopes": issued.scopes,
+                                 "authority": issued.authority})
+    return issued
+
+
+def revoke_credential(runtime: Runtime, *, actor: str, key: str) -> None:
+    """Revoke the active credential ``key`` and announce ``credential.revoked``.
+
+    :raises NotFound: no active credential has this key (nothing is announced).
+    """
+    with runtime.db.write() as session:
+        tenant_id = store.revoke_credential(session, key)
+        announce_action(runtime, session, actor=actor, action="credential.revoked",
+                        target=f"credential:{key}", tenant_id=tenant_id)

@@ -1,0 +1,73 @@
+"""What every ``lrs`` command shares: settings, the runtime, who is acting, tables.
+
+Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli_statements`,
+:mod:`lrs.cli_plugins`) use it without importing each other.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lrs.settings import Settings
+
+if TYPE_CHECKING:
+    from lrs.runtime import Runtime
+
+
+@dataclass
+class Cli:
+    """Settings built once, the runtime built once, engines disposed at exit."""
+
+    database_url: str | None
+    ctx: click.Context
+    _settings: Settings | None = field(default=None, init=False)
+    _runtime: Runtime | None = field(default=None, init=False)
+
+    def settings(self, **overrides: Any) -> Settings:
+        if self._settings is None or overrides:
+            if self.database_url:
+                overrides.setdefault("database_url", self.database_url)
+            self._settings = Settings.from_env(**overrides)
+        return self._settings
+
+    def runtime(self, *, migrate: bool | None = None) -> Runtime:
+        """The application's runtime: its plugins, database and outbox, as the server has them.
+
+        Built by ``create_app``, so a command loads the same plugins and, when
+        ``LRS_AUTO_MIGRATE`` (or ``migrate``) says so, upgrades core and every
+        plugin branch alike. The inline outbox thread stays off: a command exits
+        as soon as its work commits, so the events it announces wait in the
+        outbox for a server's thread or ``lrs worker``, which deliver them.
+        """
+        if self._runtime is None:
+            from lrs.app import create_app
+
+            overrides: dict[str, Any] = {"outbox_inline": False}
+            if migrate is not None:
+                overrides["auto_migrate"] = migrate
+            self._runtime = create_app(self.settings(**overrides)).extensions["lrs"]
+            self.ctx.call_on_close(self._runtime.db.engine.dispose)
+        return self._runtime
+
+
+def cli_actor() -> str:
+    """``cli:<OS user>``: the actor of administrative actions taken with ``lrs``."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        user = f"uid{os.getuid()}"
+    return f"cli:{user}"
+
+
+def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print left-aligned columns as wide as their widest cell, header first."""
+    lines = [tuple(header), *rows]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())

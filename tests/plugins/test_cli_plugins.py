@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from lrs.app import create_app
 from lrs.cli import cli
 from lrs.settings import Settings
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
 from tests.plugins.conftest import AUTHORITY, runtime, statement
 
 EXAMPLE = Path(__file__).parent / "example_plugin"
@@ -29,7 +29,8 @@ def statements_stored(event):
 @pytest.fixture
 def lrs(fresh_database_url: str) -> Callable[..., Result]:
     runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true",
-                            "LRS_OUTBOX_MAX_ATTEMPTS": "1"})
+                            "LRS_OUTBOX_MAX_ATTEMPTS": "1",
+                            "LRS_DISABLED_PLUGINS": INSTALLED_PLUGINS})
 
     def run(*args: str) -> Result:
         return runner.invoke(cli, ["--database", fresh_database_url, *args])
@@ -64,7 +65,7 @@ def test_plugins_list_shows_installed_plugins_and_their_hooks(
 def test_worker_delivers_then_dead_letters_and_replay_queues_again(
     plugins_installed: None, lrs: Callable[..., Result], fresh_settings: Callable[..., Settings],
 ) -> None:
-    ingest_one(fresh_settings(auto_migrate=True))
+    ingest_one(fresh_settings(auto_migrate=True, disabled_plugins=INSTALLED_PLUGINS))
     worked = lrs("worker", "--once")
     assert (worked.exit_code, worked.stdout) == (0, "Processed 1 event(s).\n")
     assert "plugin 'flaky' failed on statements_stored" in worked.stderr

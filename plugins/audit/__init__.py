@@ -1,0 +1,59 @@
+"""Compliance audit trail: every write and administrative action, hash-chained and signed.
+
+Registered through the ``audit`` entry point of ``lrs.plugins``. The post-commit
+hooks turn Weft's events into entries (:mod:`plugins.audit.entries`) appended to
+a SHA-256 chain with Ed25519-signed checkpoints (:mod:`plugins.audit.chain`);
+``lrs audit ...`` and ``/audit/...`` verify, export and report. See docs/audit.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lrs.hookspecs import hookimpl
+from plugins.audit.entries import admin_entry, document_entries, statement_entries
+from plugins.audit.trail import trail_for
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+    from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
+    from lrs.host import Host
+
+
+@hookimpl
+def register_migrations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def statements_stored(host: Host, event: StatementsStored,
+                      statements: list[dict[str, Any]]) -> None:
+    trail_for(host).record(statement_entries(event, statements))
+
+
+@hookimpl
+def documents_changed(host: Host, event: DocumentsChanged) -> None:
+    trail_for(host).record(document_entries(event))
+
+
+@hookimpl
+def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
+    trail_for(host).record([admin_entry(event)])
+
+
+@hookimpl
+def register_blueprints(host: Host) -> list[Blueprint]:
+    from plugins.audit.http import create_blueprint
+
+    trail_for(host).check()  # bad configuration or no key stops start-up, not a delivery
+    return [create_blueprint(host)]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from plugins.audit.cli import audit
+
+    cli.add_command(audit)

@@ -1,0 +1,260 @@
+"""The hash chain: append entries, sign checkpoints, verify everything.
+
+Each entry's ``hash`` is ``sha256(prev_hash + canonical JSON of the entry)``, so
+editing, deleting or reordering an entry breaks every link after it. That alone
+does not stop someone with database write access from recomputing the whole
+chain, or cutting its tail; signed checkpoints (every ``checkpoint_every``
+entries and on demand) and the signed head (re-signed at every append) do,
+because the signing key is not in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from plugins.audit.keys import Signer, signature_verifies
+from plugins.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+#: Columns covered by the hash, in the order exports show them.
+BODY_COLUMNS = ("seq", "tenant_id", "recorded_us", "occurred_us", "actor", "action", "target",
+                "source", "person", "activity", "before", "after", "details", "dedupe_key")
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def iso(us: int | None) -> str:
+    """µs since the epoch as ISO 8601 UTC (``""`` for none)."""
+    if us is None:
+        return ""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
+
+
+def canonical(value: Any) -> str:
+    """The one JSON spelling of ``value`` that hashes and signatures are computed over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else canonical(value)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry about to be appended (the chain assigns ``seq`` and the hashes)."""
+
+    tenant_id: int
+    occurred_us: int
+    actor: str
+    action: str
+    target: str
+    #: Makes a redelivered event append nothing; unique per tenant.
+    dedupe_key: str
+    source: dict[str, Any] | None = None
+    person: str | None = None
+    activity: str | None = None
+    before: Any = None
+    after: Any = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
+
+
+def body_of(row: AuditEntry | dict[str, Any]) -> dict[str, Any]:
+    """The hashed part of a stored entry (its columns, JSON columns as stored text)."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    return {name: get(name) for name in BODY_COLUMNS}
+
+
+def checkpoint_message(seq: int, head_hash: str, signed_us: int) -> bytes:
+    """What a checkpoint (and the head) signs: entry count, head hash, time."""
+    return canonical({"chain": "weft-audit", "count": seq, "head": head_hash,
+                      "time": signed_us}).encode()
+
+
+def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
+           checkpoint_every: int) -> int:
+    """Append the entries not recorded yet, in order, in ``session``'s transaction.
+
+    The head row is locked first, which serializes appenders across processes
+    (SQLite's write transaction already does). Entries whose ``dedupe_key`` is
+    already in the chain are skipped: delivery is at least once.
+
+    :returns: how many entries were appended.
+    """
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    fresh = _not_recorded(session, list(entries))
+    if not fresh:
+        return 0
+    recorded = now_us()
+    rows: list[dict[str, Any]] = []
+    seq, prev = head.seq, head.hash
+    for entry in fresh:
+        seq += 1
+        row = {
+            "seq": seq, "tenant_id": entry.tenant_id, "recorded_us": recorded,
+            "occurred_us": entry.occurred_us, "actor": entry.actor, "action": entry.action,
+            "target": entry.target, "source": _json_or_none(entry.source),
+            "person": entry.person, "activity": entry.activity,
+            "before": _json_or_none(entry.before), "after": _json_or_none(entry.after),
+            "details": canonical(entry.details), "dedupe_key": entry.dedupe_key,
+        }
+        row["prev_hash"] = prev
+        row["hash"] = prev = entry_hash(prev, body_of(row))
+        rows.append(row)
+    session.execute(insert(AuditEntry), rows)
+    if checkpoint_every > 0:
+        for row in rows:
+            if row["seq"] % checkpoint_every == 0:
+                _add_checkpoint(session, signer, row["seq"], row["hash"], recorded)
+    _sign_head(session, signer, seq, prev, recorded)
+    return len(rows)
+
+
+def checkpoint(session: Session, signer: Signer) -> AuditCheckpoint:
+    """Sign a checkpoint of the chain as it is now (``lrs audit checkpoint``)."""
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    return _add_checkpoint(session, signer, head.seq, head.hash, now_us())
+
+
+def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
+    seen: set[tuple[int, str]] = set()
+    for tenant_id in {entry.tenant_id for entry in entries}:
+        keys = [entry.dedupe_key for entry in entries if entry.tenant_id == tenant_id]
+        seen.update((tenant_id, key) for key in session.scalars(
+            select(AuditEntry.dedupe_key)
+            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.dedupe_key.in_(keys))))
+    fresh = []
+    for entry in entries:
+        if (entry.tenant_id, entry.dedupe_key) not in seen:
+            seen.add((entry.tenant_id, entry.dedupe_key))
+            fresh.append(entry)
+    return fresh
+
+
+def _add_checkpoint(session: Session, signer: Signer, seq: int, head_hash: str,
+                    signed_us: int) -> AuditCheckpoint:
+    row = AuditCheckpoint(seq=seq, hash=head_hash, signed_us=signed_us,
+                          signature=signer.sign(checkpoint_message(seq, head_hash, signed_us)))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _sign_head(session: Session, signer: Signer, seq: int, head_hash: str,
+               signed_us: int) -> None:
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(
+        seq=seq, hash=head_hash, signed_us=signed_us,
+        signature=signer.sign(checkpoint_message(seq, head_hash, signed_us))))
+
+
+@dataclass(frozen=True)
+class Problem:
+    #: The first entry concerned (``None`` for a chain-wide problem).
+    seq: int
+    message: str
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found: ``ok`` when nothing, else the problems, first one first."""
+
+    entries: int = 0
+    checkpoints: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return min(self.problems, key=lambda p: p.seq) if self.problems else None
+
+    def as_dict(self) -> dict[str, Any]:
+        first = self.first
+        return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints,
+                "first_broken_entry": first.seq if first else None,
+                "message": first.message if first else "audit trail intact",
+                "problems": [{"seq": p.seq, "message": p.message} for p in self.problems]}
+
+
+def verify(session: Session, public_key: Ed25519PublicKey) -> Verification:
+    """Walk the chain and check every link, hash, checkpoint and the head.
+
+    Finds edited entries (hash mismatch), deleted or reordered ones (a gap or a
+    broken link), a recomputed chain (checkpoints or head no longer match), a cut
+    tail (the signed head or a checkpoint names entries that are gone) and forged
+    checkpoints (bad signature).
+    """
+    result = Verification()
+    checkpoints = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+    wanted = {c.seq for c in checkpoints} | {head.seq}
+    hashes: dict[int, str] = {0: GENESIS}
+    expected, prev, last = 1, GENESIS, 0
+    broken = False
+    for row in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)
+                               .execution_options(yield_per=1000)):
+        result.entries += 1
+        if not broken:
+            if row.seq != expected:
+                result.problems.append(Problem(expected, (
+                    f"entry {expected} is missing (deleted): the next entry is {row.seq}"
+                    if row.seq > expected else f"entry {row.seq} is out of order")))
+                broken = True
+            elif row.prev_hash != prev:
+                result.problems.append(Problem(row.seq, (
+                    f"entry {row.seq} does not link to entry {row.seq - 1} "
+                    "(entries reordered, replaced or edited)")))
+                broken = True
+            elif entry_hash(prev, body_of(row)) != row.hash:
+                result.problems.append(Problem(row.seq, (
+                    f"entry {row.seq} was altered: its content does not match its hash")))
+                broken = True
+        if row.seq in wanted:
+            hashes[row.seq] = row.hash
+        expected, prev, last = row.seq + 1, row.hash, row.seq
+    for point in checkpoints:
+        result.checkpoints += 1
+        _check_signed(result, public_key, "checkpoint", point.seq, point.hash, point.signed_us,
+                      point.signature, hashes, last)
+    if head.seq or last:
+        _check_signed(result, public_key, "head", head.seq, head.hash, head.signed_us,
+                      head.signature, hashes, last)
+        if last > head.seq:
+            result.problems.append(Problem(head.seq + 1, (
+                f"entries {head.seq + 1} to {last} are not covered by the signed head "
+                "(appended without the signing key)")))
+    return result
+
+
+def _check_signed(result: Verification, public_key: Ed25519PublicKey, what: str, seq: int,
+                  head_hash: str, signed_us: int, signature: str | None,
+                  hashes: dict[int, str], last: int) -> None:
+    if not signature_verifies(public_key, checkpoint_message(seq, head_hash, signed_us),
+                              signature):
+        result.problems.append(Problem(seq, (
+            f"the {what} at entry {seq} has an invalid signature (forged or altered)")))
+    elif seq > last:
+        result.problems.append(Problem(last + 1, (
+            f"entries {last + 1} to {seq} were removed: the signed {what} counts {seq} "
+            f"entries, the trail ends at {last} (truncated)")))
+    elif hashes.get(seq) != head_hash:
+        result.problems.append(Problem(seq, (
+            f"entry {seq} does not match the signed {what} "
+            "(the chain was rewritten and its hashes recomputed)")))

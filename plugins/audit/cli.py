@@ -1,0 +1,130 @@
+"""``lrs audit verify | checkpoint | public-key | export | report``."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from plugins.audit.chain import canonical
+from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
+from plugins.audit.export import FORMATS, write_export
+from plugins.audit.filters import FilterError, filters_from
+from plugins.audit.trail import AuditTrail, trail_for
+
+if TYPE_CHECKING:
+    from lrs.host import Host
+
+
+def _host() -> Host:
+    """The host of the application ``lrs`` builds for its commands.
+
+    ``register_commands`` gives no host: the root context's object (core's CLI
+    state) builds the same runtime the server has, and it carries the host.
+    """
+    return click.get_current_context().find_root().obj.runtime().host
+
+
+def _trail() -> AuditTrail:
+    return trail_for(_host())
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return f"cli:uid{os.getuid()}"
+
+
+@click.group()
+def audit() -> None:
+    """Compliance audit trail: verify it, export it, report on required training."""
+
+
+@audit.command(epilog="Example:\n\n  lrs audit verify --public-key auditor.pem")
+@click.option("--public-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Verify with this public key (PEM) instead of the configured private key.")
+def verify(public_key: Path | None) -> None:
+    """Check every entry, link, checkpoint and the signed head; exit 1 naming the first break."""
+    result = _trail().verify(public_key.read_text() if public_key else None)
+    first = result.first
+    if first is not None:
+        for problem in sorted(result.problems, key=lambda p: p.seq)[1:]:
+            click.echo(f"also: {problem.message}", err=True)
+        raise click.ClickException(f"audit trail broken at entry {first.seq}: {first.message}")
+    click.echo(f"Audit trail intact: {result.entries} entries, "
+               f"{result.checkpoints} signed checkpoints.")
+
+
+@audit.command()
+def checkpoint() -> None:
+    """Sign a checkpoint of the chain now (automatic ones come every N entries)."""
+    seq, head = _trail().checkpoint()
+    click.echo(f"Checkpoint signed at entry {seq} ({head}).")
+
+
+@audit.command("public-key")
+def public_key() -> None:
+    """Print the public key (PEM) auditors verify checkpoints and manifests with."""
+    click.echo(_trail().signer.public_pem(), nl=False)
+
+
+@audit.command(epilog="""\b
+Examples:
+  lrs audit export --format jsonl -o audit.jsonl      # + audit.jsonl.manifest.json
+  lrs audit export --format csv --person alice@example.com --since 2025-01-01 -o alice.csv
+  lrs audit export --format pdf --activity https://example.com/courses/aml -o aml.pdf""")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--person", help="An email address or an xAPI Agent as JSON.")
+@click.option("--activity", metavar="IRI", help="Only entries about this activity.")
+@click.option("--since", help="From this ISO 8601 date or timestamp (inclusive).")
+@click.option("--until", help="Before this ISO 8601 date or timestamp (exclusive).")
+@click.option("--tenant", type=int, default=1, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export(fmt: str, person: str | None, activity: str | None, since: str | None,
+           until: str | None, tenant: int, output: Path) -> None:
+    """Export entries for auditors; JSON Lines comes with a signed manifest beside it."""
+    try:
+        filters = filters_from(tenant, person, activity, since, until)
+    except FilterError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    trail = _trail()
+    total = trail.count(filters)
+    with output.open("wb") as out, click.progressbar(
+        length=total, label=f"Exporting {total} entries", file=sys.stderr,
+    ) as bar:
+        result = write_export(trail, filters, fmt, out, actor=_actor(), file_name=output.name,
+                              progress=bar.update)
+    click.echo(f"Wrote {result.count} entries to {output} (sha256 {result.sha256}).")
+    if result.manifest is not None:
+        manifest = output.with_name(output.name + ".manifest.json")
+        manifest.write_text(json.dumps(result.manifest, indent=2) + "\n")
+        click.echo(f"Signed manifest: {manifest}")
+
+
+@audit.command(epilog="""\b
+Example requirements file:
+  [{"activity": "https://example.com/courses/aml", "due": "2025-06-30", "people": "all"},
+   {"activity": "https://example.com/sessions/fire-drill", "due": "2025-03-31",
+    "people": ["alice@example.com", {"account": {"homePage": "https://hr", "name": "E42"}}]}]""")
+@click.option("--required", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="JSON file of required activities with due dates.")
+@click.option("--as-of", help="Judge as of this date (YYYY-MM-DD) [default: today].")
+@click.option("--tenant", type=int, default=1, show_default=True)
+def report(required: Path, as_of: str | None, tenant: int) -> None:
+    """Who is compliant, due soon or overdue, with the statements as evidence (JSON)."""
+    try:
+        requirements = parse_requirements(json.loads(required.read_text()))
+        today = date.fromisoformat(as_of) if as_of else None
+    except (RequirementError, ValueError) as exc:
+        raise click.BadParameter(str(exc)) from exc
+    trail = _trail()
+    result = compliance_report(trail.host, tenant, requirements, today=today,
+                               soon_days=trail.soon_days)
+    click.echo(canonical(result) if not sys.stdout.isatty() else json.dumps(result, indent=2))

@@ -1,0 +1,98 @@
+"""Entries are appended for statements (stored and voided), documents and admin actions."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lrs import admin
+from plugins.audit.trail import Filters, trail_for
+from tests.plugins.audit.conftest import deliver, post
+from tests.plugins.conftest import runtime, statement
+
+COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+
+
+def _entries(app: Flask) -> list[dict]:
+    return list(trail_for(runtime(app).host).entries(Filters(tenant_id=1)))
+
+
+def test_audit_records_stored_and_voided_statements_through_http(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    first, second = statement(verb=COMPLETED), statement()
+    post(audit_client, auth, [first, second])
+    void = {"id": str(uuid.uuid4()), "actor": {"mbox": "mailto:admin@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+            "object": {"objectType": "StatementRef", "id": second["id"]}}
+    post(audit_client, auth, [void])
+    deliver(audit_app)
+    entries = _entries(audit_app)
+    assert [(e["seq"], e["action"], e["target"]) for e in entries] == [
+        (1, "statement.stored", f"statement:{first['id']}"),
+        (2, "statement.stored", f"statement:{second['id']}"),
+        (3, "statement.voided", f"statement:{second['id']}"),
+    ]
+    assert entries[0]["person"] == "mbox:mailto:learner@example.com"
+    assert entries[0]["activity"] == "http://example.com/activities/one"
+    assert entries[0]["after"]["verb"] == COMPLETED
+    assert entries[0]["actor"].startswith("authority:")
+    assert entries[2]["before"] == {"voided": False}
+    assert entries[2]["after"] == {"voided": True, "by": void["id"]}
+    assert entries[1]["prev_hash"] == entries[0]["hash"]
+
+
+def test_audit_records_document_changes_with_etags_before_and_after(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    query = {"activityId": "http://example.com/a", "agent": json.dumps(
+        {"mbox": "mailto:learner@example.com"}), "stateId": "bookmark"}
+    created = audit_client.put("/xapi/activities/state", query_string=query, data=b"page 1",
+                               headers=auth)
+    assert created.status_code == 204
+    assert audit_client.put("/xapi/activities/state", query_string=query, data=b"page 2",
+                            headers={**auth, "If-Match": "*"}
+                            ).status_code == 204
+    assert audit_client.delete("/xapi/activities/state", query_string=query,
+                               headers=auth).status_code == 204
+    deliver(audit_app)
+    entries = _entries(audit_app)
+    assert [e["action"] for e in entries] == ["document.stored", "document.stored",
+                                              "document.deleted"]
+    assert all(e["target"].endswith("|bookmark") and e["target"].startswith("state:")
+               for e in entries)
+    assert entries[0]["before"] is None and entries[0]["after"]["etag"]
+    assert entries[1]["before"] == entries[0]["after"]
+    assert entries[2]["before"] == entries[1]["after"] and entries[2]["after"] is None
+    assert entries[0]["actor"].startswith("credential:")
+    assert entries[0]["person"] == "mbox:mailto:learner@example.com"
+
+
+def test_audit_records_admin_actions(audit_app: Flask) -> None:
+    rt = runtime(audit_app)
+    issued = admin.create_credential(rt, actor="cli:alice", name="lms", scopes=["all"])
+    admin.revoke_credential(rt, actor="cli:bob", key=issued.key)
+    deliver(audit_app)
+    entries = _entries(audit_app)
+    assert [(e["actor"], e["action"], e["target"]) for e in entries] == [
+        ("cli:alice", "credential.created", f"credential:{issued.key}"),
+        ("cli:bob", "credential.revoked", f"credential:{issued.key}"),
+    ]
+    assert issued.secret not in json.dumps(entries)
+
+
+def test_audit_redelivered_event_appends_nothing(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    post(audit_client, auth, [statement()])
+    deliver(audit_app)
+    rt = runtime(audit_app)
+    from lrs.events import StatementsStored
+
+    [entry] = _entries(audit_app)
+    event = StatementsStored(tenant_id=1, statement_ids=(entry["target"].split(":", 1)[1],))
+    assert rt.hooks.deliver(event, ["audit"]) == {}
+    assert len(_entries(audit_app)) == 1

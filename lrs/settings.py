@@ -69,6 +69,11 @@ class Settings:
     outbox_backoff_seconds: int = 30
     #: How often outbox processors look for due events when nothing woke them.
     outbox_poll_seconds: int = 1
+    #: Lifetime of OAuth2 access tokens issued at ``/oauth/token``, in seconds.
+    oauth_token_ttl_seconds: int = 3600
+    #: ``iss`` claim of issued access tokens, checked when they come back. Set it to
+    #: the LRS's public URL when other services verify tokens with ``/oauth/jwks``.
+    oauth_issuer: str = "urn:weft"
     #: ``HOST:PORT`` that ``lrs serve`` and ``gunicorn.conf.py`` listen on.
     bind: str = "127.0.0.1:8000"
     #: gunicorn worker processes; 0 picks 1 on SQLite (one writer at a time) and
@@ -104,7 +109,7 @@ class Settings:
             raise SettingsError("LRS_LOG_FORMAT must be 'json' or 'text'")
         for name in ("max_body_bytes", "max_json_depth", "max_attachment_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
-                     "outbox_backoff_seconds", "outbox_poll_seconds"):
+                     "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):

@@ -4,8 +4,12 @@ psycopg's ``executemany`` still runs one INSERT per row on the server, and a
 multi-row ``VALUES`` list is new SQL text for every batch size (parsed and planned
 each time). On PostgreSQL the rows are sent instead as one array per column and
 expanded with ``unnest``: a single statement whose text never changes, so psycopg
-prepares it once per connection. SQLite runs in-process, where ``executemany``
-(or SQLAlchemy's multi-row "insertmanyvalues" when rows come back) is the fast path.
+prepares it once per connection. The arrays travel in PostgreSQL's binary format
+(psycopg's ``%(name)b`` placeholders): the text format quotes and backslash-escapes
+every element with a regex in Python, which for JSON payloads full of quotes cost
+more than all the rest of the insert (~75 µs a statement, against under 1 µs).
+SQLite runs in-process, where ``executemany`` (or SQLAlchemy's multi-row
+"insertmanyvalues" when rows come back) is the fast path.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,14 +46,17 @@ def bulk_insert(
         )
         return [tuple(row) for row in result] if returning else []
     arrays = ", ".join(
-        f"CAST(:c{i} AS {table.c[name].type.compile(dialect)}[])" for i, name in enumerate(columns)
+        f"CAST(%(c{i})b AS {table.c[name].type.compile(dialect)}[])"
+        for i, name in enumerate(columns)
     )
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
     columns_of_rows = zip(*rows, strict=True)
-    result = session.execute(
-        text(sql), {f"c{i}": list(values) for i, values in enumerate(columns_of_rows)}
+    # Driver SQL, so that SQLAlchemy leaves the ``b`` placeholders to psycopg; errors
+    # are still wrapped (IntegrityError etc.) and the session's transaction is used.
+    result = session.connection().exec_driver_sql(
+        sql, {f"c{i}": list(values) for i, values in enumerate(columns_of_rows)}
     )
     return [tuple(row) for row in result] if returning else []
 

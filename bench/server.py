@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from sqlalchemy import text
@@ -190,13 +191,16 @@ def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0) -> I
     """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
 
     ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.serve``.
+    Installed plugins are disabled: this measures core; ``python -m bench.audit``
+    measures what the audit plugin adds.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
+    installed = sorted(ep.name for ep in entry_points(group="lrs.plugins"))
     env.update(
         PYTHONPATH=str(ROOT), LRS_DATABASE_URL=target.url, LRS_SECRET_KEY=SECRET_KEY,
         LRS_AUTO_MIGRATE="false", LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json",
         LRS_LOG_LEVEL="info", LRS_WORKERS=str(workers), LRS_THREADS=str(threads),
-        LRS_ENV="production",
+        LRS_ENV="production", LRS_DISABLED_PLUGINS=",".join(installed),
     )
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                "--max-requests", "0", "wsgi:app"]

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.auth.scopes import XAPI_SCOPES
-from lrs.cli_context import Cli, cli_actor, echo_table
+from lrs.cli_context import Cli, cli_actor, echo_table, grant_options
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
-from lrs.cli_statements import AGENT, describe_error, statements
+from lrs.cli_statements import describe_error, statements
 from lrs.plugin_manager import PluginError
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
@@ -195,16 +194,7 @@ Examples:
   lrs credentials create --name quiz --scope statements/write --scope state \\
       --authority '{"objectType": "Agent", "name": "Quiz", "mbox": "mailto:quiz@example.com"}'""",
 )
-@click.option("--name", required=True, help="Who uses it (shown by 'list' and in authority).")
-@click.option(
-    "--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True, required=True,
-    help="xAPI scope granted; repeat for several.",
-)
-@click.option(
-    "--authority", type=AGENT,
-    help="Agent set as statements' authority [default: an account named after the key].",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the credential as one JSON object.")
+@grant_options("key")
 @click.pass_obj
 def create_credential(
     obj: Cli, name: str, scopes: tuple[str, ...], authority: dict[str, Any] | None,

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from lrs.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from lrs.runtime import Runtime
@@ -71,3 +73,29 @@ def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     for line in lines:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
+def grant_options(holder: str) -> Callable[[F], F]:
+    """``--name``, ``--scope``, ``--authority`` and ``--json``: what every grant of API
+    access asks for, whether a Basic credential or an OAuth client (``holder`` names
+    its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
+    from lrs.auth.scopes import XAPI_SCOPES
+    from lrs.cli_statements import AGENT
+
+    options = (
+        click.option("--name", required=True,
+                     help="Who uses it (shown by 'list' and in authority)."),
+        click.option("--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True,
+                     required=True, help="xAPI scope it may use; repeat for several."),
+        click.option("--authority", type=AGENT,
+                     help=f"Agent set as statements' authority [default: an account named "
+                          f"after the {holder}]."),
+        click.option("--json", "as_json", is_flag=True, help="Print it as one JSON object."),
+    )
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.auth.scopes import XAPI_SCOPES
-from lrs.cli_context import cli_actor, echo_table
-from lrs.cli_statements import AGENT
+from lrs.cli_context import cli_actor, echo_table, grant_options
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -42,16 +40,7 @@ Examples:
   lrs oauth clients create --name reporting --scope all/read
   lrs oauth clients create --name lms --scope statements/write --scope state --json""",
 )
-@click.option("--name", required=True, help="Who uses it (shown by 'list' and in authority).")
-@click.option(
-    "--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True, required=True,
-    help="Most a token may carry; repeat for several.",
-)
-@click.option(
-    "--authority", type=AGENT,
-    help="Agent set as statements' authority [default: an account named after the client_id].",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
+@grant_options("client_id")
 @click.pass_obj
 def create_client(
     obj: Cli, name: str, scopes: tuple[str, ...], authority: dict[str, Any] | None,

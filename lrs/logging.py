@@ -9,8 +9,6 @@ database URLs and ``secret=``-style pairs are masked whatever logger wrote them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import re
@@ -187,16 +185,10 @@ def _log_request(response: Response) -> Response:
 
 
 def _credential_key() -> str | None:
-    """The Basic-auth key of an authenticated request (the key, never the secret).
+    """The key (Basic) or client_id (Bearer) of an authenticated request, never a secret.
 
     Only once authentication succeeded (``g.principal`` is set): a failed attempt's
     username could be anything, a mistyped secret included.
     """
-    if g.get("principal") is None:
-        return None
-    _, _, token = request.headers.get("Authorization", "").partition(" ")
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return decoded.partition(":")[0] or None
+    principal = g.get("principal")
+    return None if principal is None else principal.key

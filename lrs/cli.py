@@ -9,13 +9,12 @@ modules are imported inside the commands: ``lrs --help`` stays instant, and
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import Cli, cli_actor, echo_table, grant_options
+from lrs.cli_context import Cli, cli_actor, echo_table, grant_options, iso_time
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_statements import describe_error, statements
@@ -230,7 +229,7 @@ def list_credentials(obj: Cli) -> None:
 
     with obj.runtime().db.read() as session:
         rows = [
-            (c.key, c.name, c.scopes, _iso(c.created_us), _iso(c.revoked_us))
+            (c.key, c.name, c.scopes, iso_time(c.created_us), iso_time(c.revoked_us))
             for c in store.list_credentials(session)
         ]
     if not rows:
@@ -248,12 +247,6 @@ def revoke_credential(obj: Cli, key: str) -> None:
 
     admin.revoke_credential(obj.runtime(), actor=cli_actor(), key=key)
     click.echo(f"Revoked {key}.")
-
-
-def _iso(us: int | None) -> str:
-    if us is None:
-        return ""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 cli.add_command(statements)

@@ -10,6 +10,7 @@ import getpass
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -99,3 +100,10 @@ def grant_options(holder: str) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def iso_time(us: int | None) -> str:
+    """A stored microsecond timestamp as ISO 8601 UTC for tables ("" when unset)."""
+    if us is None:
+        return ""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,12 +7,11 @@ Each change is committed with its ``admin_action_taken`` event
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, echo_table, grant_options
+from lrs.cli_context import cli_actor, echo_table, grant_options, iso_time
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -81,7 +80,7 @@ def list_clients(obj: Cli) -> None:
     from lrs.store import oauth_clients
 
     with obj.runtime().db.read() as session:
-        rows = [(c.key, c.name, c.scopes, _iso(c.created_us), _iso(c.revoked_us))
+        rows = [(c.key, c.name, c.scopes, iso_time(c.created_us), iso_time(c.revoked_us))
                 for c in oauth_clients.list_clients(session)]
     if not rows:
         click.echo("No OAuth clients. Create one with: lrs oauth clients create --name N "
@@ -129,7 +128,3 @@ def rotate_key(obj: Cli) -> None:
     click.echo(f"New signing key {kid} is in use.")
 
 
-def _iso(us: int | None) -> str:
-    if us is None:
-        return ""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -25,22 +25,26 @@ if TYPE_CHECKING:
 def announce_action(
     runtime: Runtime, session: Session, *, actor: str, action: str, target: str,
     details: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+    source: dict[str, str] | None = None,
 ) -> None:
     """Enqueue an :class:`~lrs.events.AdminActionTaken` in ``session``'s transaction.
 
     :param actor: who acted, ``"cli:<os user>"``, ``"admin:<subject>"`` or
         ``"plugin:<name>"``.
     :param details: extra JSON-able facts; never a secret.
+    :param source: where the action came from (:attr:`lrs.events.Event.source`),
+        e.g. :func:`lrs.cli_context.cli_source`.
     """
     runtime.outbox.announce(session, AdminActionTaken(
         tenant_id=tenant_id, actor=actor, action=action, target=target,
-        occurred_us=time.time_ns() // 1000, details=details or {},
+        occurred_us=time.time_ns() // 1000, details=details or {}, source=source,
     ))
 
 
 def create_credential(
     runtime: Runtime, *, actor: str, name: str, scopes: list[str],
     authority: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+    source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Create a credential and announce ``credential.created`` (its key, never its secret)."""
     with runtime.db.write() as session:
@@ -50,11 +54,13 @@ def create_credential(
         announce_action(runtime, session, actor=actor, action="credential.created",
                         target=f"credential:{issued.key}", tenant_id=tenant_id,
                         details={"name": issued.name, "scopes": issued.scopes,
-                                 "authority": issued.authority})
+                                 "authority": issued.authority}, source=source)
     return issued
 
 
-def revoke_credential(runtime: Runtime, *, actor: str, key: str) -> None:
+def revoke_credential(
+    runtime: Runtime, *, actor: str, key: str, source: dict[str, str] | None = None,
+) -> None:
     """Revoke the active credential ``key`` and announce ``credential.revoked``.
 
     :raises NotFound: no active credential has this key (nothing is announced).
@@ -62,4 +68,4 @@ def revoke_credential(runtime: Runtime, *, actor: str, key: str) -> None:
     with runtime.db.write() as session:
         tenant_id = store.revoke_credential(session, key)
         announce_action(runtime, session, actor=actor, action="credential.revoked",
-                        target=f"credential:{key}", tenant_id=tenant_id)
+                        target=f"credential:{key}", tenant_id=tenant_id, source=source)

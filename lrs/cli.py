@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import Cli, cli_actor, echo_table, grant_options, iso_time
+from lrs.cli_context import Cli, cli_actor, cli_source, echo_table, grant_options, iso_time
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_statements import describe_error, statements
@@ -206,7 +206,8 @@ def create_credential(
     from lrs import admin
 
     issued = admin.create_credential(obj.runtime(), actor=cli_actor(), name=name,
-                                     scopes=list(scopes), authority=authority)
+                                     scopes=list(scopes), authority=authority,
+                                     source=cli_source())
     settings = obj.settings()
     if as_json:
         click.echo(json.dumps({"key": issued.key, "secret": issued.secret, "name": issued.name,
@@ -245,7 +246,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
     """Revoke the credential KEY: its requests get 401 from now on."""
     from lrs import admin
 
-    admin.revoke_credential(obj.runtime(), actor=cli_actor(), key=key)
+    admin.revoke_credential(obj.runtime(), actor=cli_actor(), key=key, source=cli_source())
     click.echo(f"Revoked {key}.")
 
 

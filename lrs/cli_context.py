@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,11 +62,23 @@ class Cli:
 
 def cli_actor() -> str:
     """``cli:<OS user>``: the actor of administrative actions taken with ``lrs``."""
+    return f"cli:{_os_user()}"
+
+
+def cli_source() -> dict[str, str]:
+    """``{"cli": "<OS user>@<host>"}``: the ``source`` of events an ``lrs`` command causes.
+
+    The host name tells an audit trail which machine ran the command, as the
+    client address does for an HTTP request.
+    """
+    return {"cli": f"{_os_user()}@{socket.gethostname()}"}
+
+
+def _os_user() -> str:
     try:
-        user = getpass.getuser()
+        return getpass.getuser()
     except (OSError, KeyError):  # no login name and no passwd entry (some containers)
-        user = f"uid{os.getuid()}"
-    return f"cli:{user}"
+        return f"uid{os.getuid()}"
 
 
 def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

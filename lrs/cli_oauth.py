@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, echo_table, grant_options, iso_time
+from lrs.cli_context import cli_actor, cli_source, echo_table, grant_options, iso_time
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -55,7 +55,8 @@ def create_client(
             session, runtime.settings.secret_key, name=name, scopes=list(scopes),
             authority=authority,
         )
-        announce_action(runtime, session, actor=cli_actor(), action="oauth_client.created",
+        announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
+                        action="oauth_client.created",
                         target=f"credential:{issued.key}",
                         details={"name": name, "scopes": issued.scopes,
                                  "authority": issued.authority})
@@ -100,7 +101,8 @@ def revoke_client(obj: Cli, client_id: str) -> None:
     runtime = obj.runtime()
     with runtime.db.write() as session:
         tenant_id = oauth_clients.revoke_client(session, client_id)
-        announce_action(runtime, session, actor=cli_actor(), action="oauth_client.revoked",
+        announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
+                        action="oauth_client.revoked",
                         target=f"credential:{client_id}", tenant_id=tenant_id)
     click.echo(f"Revoked {client_id}.")
 
@@ -123,7 +125,8 @@ def rotate_key(obj: Cli) -> None:
     runtime = obj.runtime()
     with runtime.db.write() as session:
         kid = rotate(session, runtime.settings.secret_key)
-        announce_action(runtime, session, actor=cli_actor(), action="oauth_key.rotated",
+        announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
+                        action="oauth_key.rotated",
                         target=f"oauth_key:{kid}")
     click.echo(f"New signing key {kid} is in use.")
 

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor
+from lrs.cli_context import cli_actor, cli_source
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion
 
@@ -128,7 +128,8 @@ def import_statements(
             valid = _validated(batch, version, imported)
             try:
                 store_batch(runtime, tenant_id=DEFAULT_TENANT_ID, statements=valid,
-                            authority=authority, credential_id=None, version=version)
+                            authority=authority, credential_id=None, version=version,
+                            source=cli_source())
             except XapiError as exc:
                 raise _batch_failed(batch, imported, _per_line(exc, batch)) from exc
             imported += len(batch)
@@ -173,7 +174,8 @@ def export_statements(obj: Cli, target: IO[str], since: int | None, until: int |
     finally:
         # Recorded even when the export breaks off: what was written has left the LRS.
         with runtime.db.write() as session:
-            announce_action(runtime, session, actor=cli_actor(), action="statements.exported",
+            announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
+                            action="statements.exported",
                             target="statements", tenant_id=DEFAULT_TENANT_ID,
                             details={"since_us": since, "until_us": until,
                                      "count": exported, "complete": complete})

@@ -25,6 +25,12 @@ class Event:
 
     #: Tenant the change happened in (the default tenant for store-wide actions).
     tenant_id: int
+    #: Where the change came from, for "from where" in an audit trail: for an
+    #: HTTP request ``{"ip", "request_id", "user_agent"}`` (the request id is the
+    #: one logged and echoed in ``X-Request-Id``), for an ``lrs`` command
+    #: ``{"cli": "<os user>@<host>"}``, for :meth:`Host.ingest` ``{"plugin": <name>}``;
+    #: ``None`` when unknown (and in events written before 0.1 added it).
+    source: dict[str, str] | None = field(default=None, kw_only=True)
 
     def to_json(self) -> str:
         """The event as compact JSON (tuples become lists)."""
@@ -32,7 +38,11 @@ class Event:
 
     @classmethod
     def from_json(cls, text: str) -> Event:
-        """Rebuild an event written by :meth:`to_json` (lists become tuples again)."""
+        """Rebuild an event written by :meth:`to_json` (lists become tuples again).
+
+        Outbox rows outlive upgrades: a field added since the row was written
+        (``source``, ``credential_key``) is absent from it and takes its default.
+        """
         data = json.loads(text)
         tuples = {f.name for f in fields(cls) if str(f.type).startswith("tuple")}
         return cls(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
@@ -51,8 +61,11 @@ class StatementsStored(Event):
     #: Ids of the batch in request order. A client's retry of an equivalent
     #: statement is announced again: consumers deduplicate by id.
     statement_ids: tuple[str, ...]
-    #: Credential that sent the batch; ``None`` for statements a plugin derived.
+    #: Credential that sent the batch; ``None`` for statements a plugin derived
+    #: or an ``lrs statements import``.
     credential_id: int | None = None
+    #: That credential's public key (never its secret), as in access logs.
+    credential_key: str | None = None
 
 
 @dataclass(frozen=True)

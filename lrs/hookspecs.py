@@ -97,7 +97,11 @@ def statements_stored(
     statement ids. Nothing a plugin does here can lose or delay a statement.
 
     :param host: the :class:`~lrs.host.Host` of this application.
-    :param event: the :class:`~lrs.events.StatementsStored` fact (tenant, ids).
+    :param event: the :class:`~lrs.events.StatementsStored` fact: tenant, ids,
+        the credential that sent them (``credential_id``, ``credential_key``, its
+        public key) and ``source``, where the batch came from (an HTTP request's
+        ``ip``, ``request_id``, ``user_agent``; an ``lrs`` command's ``cli``;
+        ``Host.ingest``'s ``plugin``), ``None`` when unknown.
     :param statements: the stored statements of the batch as clients read
         them back (with ``id``, ``stored``, ``authority``), in request order,
         voided ones included.
@@ -117,7 +121,8 @@ def documents_changed(host: Host, event: DocumentsChanged) -> None:
     :param host: the :class:`~lrs.host.Host` of this application.
     :param event: the :class:`~lrs.events.DocumentsChanged` fact: tenant, kind,
         action and operation, coordinates, document ids with their ETags before
-        and after, and the credential that made the change. Read the content
+        and after, the credential that made the change and ``source``, the
+        request it came from (``ip``, ``request_id``, ``user_agent``). Read the content
         with :meth:`~lrs.host.Host.read` if you need it; it may have changed since.
     :returns: nothing; the return value is ignored.
 
@@ -137,7 +142,8 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
 
     :param host: the :class:`~lrs.host.Host` of this application.
     :param event: the :class:`~lrs.events.AdminActionTaken` fact: who did what
-        to which target, and when.
+        to which target, and when, and ``source``, from where (an ``lrs``
+        command's ``{"cli": "<os user>@<host>"}``).
     :returns: nothing; the return value is ignored.
 
     .. versionadded:: 0.1

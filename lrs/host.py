@@ -127,7 +127,7 @@ class Host:
 
     def ingest(
         self, tenant_id: int, statements: list[dict[str, Any]], *, authority: dict[str, Any],
-        version: str = "2.0.0",
+        version: str = "2.0.0", plugin: str | None = None,
     ) -> list[str]:
         """Store statements a plugin derived (attendance, connectors), as a client would.
 
@@ -137,6 +137,8 @@ class Host:
         :param authority: the Agent (or Group) vouching for them, usually one
             naming the plugin.
         :param version: xAPI version whose rules apply, ``"1.0.3"`` or ``"2.0.0"``.
+        :param plugin: the calling plugin's name; the ``statements_stored`` event
+            then has ``source={"plugin": plugin}`` (else ``None``).
         :returns: the ids, in order.
         :raises lrs.xapi.errors.XapiError: the batch is refused (nothing stored).
         """
@@ -145,6 +147,7 @@ class Host:
             self._runtime, tenant_id=tenant_id,
             statements=validate_statements(statements, xapi_version),
             authority=authority, credential_id=None, version=xapi_version,
+            source=None if plugin is None else {"plugin": plugin},
         )
 
     def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:

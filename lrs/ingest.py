@@ -30,12 +30,16 @@ def store_batch(
     credential_id: int | None,
     version: XapiVersion,
     attachments: dict[str, AttachmentPart] | None = None,
+    credential_key: str | None = None,
+    source: dict[str, str] | None = None,
 ) -> list[str]:
     """Check, store and announce a validated batch, all or nothing; return its ids.
 
     ``check_statements`` plugins run first, outside the transaction. The
     statements and their ``statements_stored`` event are then committed together.
 
+    :param credential_key: public key of ``credential_id``, for the event.
+    :param source: where the batch came from (:attr:`lrs.events.Event.source`).
     :raises InvalidStatement: a ``check_statements`` plugin found problems.
     :raises Conflict: an id is stored with a different statement (409).
     """
@@ -45,6 +49,7 @@ def store_batch(
         "tenant_id": tenant_id, "statements": statements, "authority": authority,
         "credential_id": credential_id, "version": version, "attachments": attachments,
     }
+    announced = {"credential_key": credential_key, "source": source}
     # A concurrent request may store one of these ids between our conflict check
     # and our INSERT (PostgreSQL); the retry then sees it and answers as for any
     # known id: no-op if equivalent, else 409. A transaction the database aborted
@@ -52,7 +57,7 @@ def store_batch(
     duplicate_seen = False
     for attempt in range(_ATTEMPTS):
         try:
-            return _write(runtime, arguments)
+            return _write(runtime, arguments, announced)
         except IntegrityError:
             if duplicate_seen:
                 raise Conflict("a statement id of this batch was stored concurrently") from None
@@ -74,12 +79,12 @@ def _transient(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
-def _write(runtime: Runtime, arguments: dict[str, Any]) -> list[str]:
+def _write(runtime: Runtime, arguments: dict[str, Any], announced: dict[str, Any]) -> list[str]:
     with runtime.db.write() as session:
         ids = store_statements(session, **arguments)
         if ids:
             runtime.outbox.announce(session, StatementsStored(
                 tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
-                credential_id=arguments["credential_id"],
+                credential_id=arguments["credential_id"], **announced,
             ))
         return ids

@@ -35,6 +35,7 @@ from lrs.http.document_params import (
     required,
     since_param,
 )
+from lrs.http.source import request_source
 from lrs.runtime import current_runtime
 from lrs.store.documents import (
     Body,
@@ -191,6 +192,7 @@ def _change(
     """
     runtime = current_runtime()
     principal = current_principal()
+    source = request_source()
 
     def transaction() -> None:
         with runtime.db.write() as session:
@@ -204,7 +206,7 @@ def _change(
                     changed_us=now_us, operation=operation,
                     credential_id=principal.credential_id, credential_key=principal.key,
                     authority=principal.authority, etags_before=change.etags_before,
-                    etags_after=change.etags_after,
+                    etags_after=change.etags_after, source=source,
                 ))
 
     try:

@@ -20,6 +20,7 @@ from lrs.auth.protector import current_principal, requires
 # Module import, not ``from``: lrs.http.xapi imports this module while it loads.
 from lrs.http import xapi
 from lrs.http.body import parse_json, read_body
+from lrs.http.source import request_source
 from lrs.http.statement_params import (
     Single,
     check_names,
@@ -129,7 +130,8 @@ def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
     return store_batch(
         runtime, tenant_id=principal.tenant_id, statements=statements,
         authority=principal.authority, credential_id=principal.credential_id,
-        version=version, attachments=parts,
+        version=version, attachments=parts, credential_key=principal.key,
+        source=request_source(),
     )
 
 

@@ -57,13 +57,21 @@ def _us(timestamp: str | None) -> int | None:
     return int(moment.timestamp() * 1_000_000)
 
 
+def _credential_actor(credential_key: str | None, credential_id: int | None) -> str | None:
+    """The credential that acted, by its public key when the event has it."""
+    if credential_key:
+        return f"credential:{credential_key}"
+    if credential_id is not None:
+        return f"credential-id:{credential_id}"
+    return None
+
+
 def _statement_actor(event: StatementsStored, statement: dict[str, Any]) -> str:
+    credential = _credential_actor(event.credential_key, event.credential_id)
+    if credential:
+        return credential
     authority = agent_key(statement.get("authority"))
-    if authority:
-        return f"authority:{authority}"
-    if event.credential_id is not None:
-        return f"credential-id:{event.credential_id}"
-    return "unknown"
+    return f"authority:{authority}" if authority else "unknown"
 
 
 def statement_entries(event: StatementsStored, statements: list[dict[str, Any]]) -> list[NewEntry]:
@@ -84,7 +92,7 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
             actor=_statement_actor(event, statement),
             action="statement.voided" if voids else "statement.stored",
             target=f"statement:{target_object.get('id') if voids else statement['id']}",
-            dedupe_key=f"statement:{statement['id']}",
+            dedupe_key=f"statement:{statement['id']}", source=event.source,
             person=agent_key(statement.get("actor")),
             activity=None if voids else target_object.get("id"),
             before={"voided": False} if voids else None,
@@ -97,12 +105,7 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
 
 def document_entries(event: DocumentsChanged) -> list[NewEntry]:
     """One entry per document; before/after are the ETags (the content's fingerprints)."""
-    if event.credential_key:
-        actor = f"credential:{event.credential_key}"
-    elif event.credential_id is not None:
-        actor = f"credential-id:{event.credential_id}"
-    else:
-        actor = "lrs"
+    actor = _credential_actor(event.credential_key, event.credential_id) or "lrs"
     coordinates = "|".join(part or "" for part in (event.activity_id, event.agent_key,
                                                    event.registration))
     entries = []
@@ -113,7 +116,7 @@ def document_entries(event: DocumentsChanged) -> list[NewEntry]:
         entries.append(NewEntry(
             tenant_id=event.tenant_id, occurred_us=event.changed_us, actor=actor,
             action=f"document.{event.action}", target=target,
-            dedupe_key=f"document:{target}:{event.changed_us}:{after}",
+            dedupe_key=f"document:{target}:{event.changed_us}:{after}", source=event.source,
             person=event.agent_key, activity=event.activity_id,
             before={"etag": before} if before else None,
             after={"etag": after} if after else None,
@@ -126,10 +129,9 @@ def admin_entry(event: AdminActionTaken) -> NewEntry:
     """The admin action as it came; ``before``/``after`` details become the entry's own."""
     details = dict(event.details)
     before, after = details.pop("before", None), details.pop("after", None)
-    source = details.pop("source", None)
     return NewEntry(
         tenant_id=event.tenant_id, occurred_us=event.occurred_us, actor=event.actor,
         action=event.action, target=event.target,
         dedupe_key=f"admin:{event.action}:{event.target}:{event.occurred_us}",
-        source=source, before=before, after=after, details=details,
+        source=event.source, before=before, after=after, details=details,
     )

@@ -7,7 +7,9 @@ reach it only through ``lrs worker``, since commands never deliver themselves.
 
 from __future__ import annotations
 
+import getpass
 import json
+import socket
 import sys
 import threading
 import uuid
@@ -103,6 +105,18 @@ def test_credentials_create_and_revoke_announce_admin_actions_without_the_secret
                                "authority": issued["authority"]}
     assert created.tenant_id == revoked.tenant_id == 1
     assert issued["secret"] not in created.to_json() + revoked.to_json()
+
+
+def test_commands_name_the_os_user_and_host_as_the_events_source(
+    recorder: Callable[[], list[Event]], lrs: Callable[..., Result],
+) -> None:
+    assert lrs("credentials", "create", "--name", "lms", "--scope", "all").exit_code == 0
+    assert lrs("statements", "import", "-", input=statement(1)).exit_code == 0
+    work(lrs)
+    created, imported = recorder()
+    expected = {"cli": f"{getpass.getuser()}@{socket.gethostname()}"}
+    assert isinstance(created, AdminActionTaken) and created.source == expected
+    assert isinstance(imported, StatementsStored) and imported.source == expected
 
 
 def test_credentials_revoke_of_an_unknown_key_announces_nothing(

@@ -39,7 +39,8 @@ def test_audit_records_stored_and_voided_statements_through_http(
     assert entries[0]["person"] == "mbox:mailto:learner@example.com"
     assert entries[0]["activity"] == "http://example.com/activities/one"
     assert entries[0]["after"]["verb"] == COMPLETED
-    assert entries[0]["actor"].startswith("authority:")
+    assert entries[0]["actor"].startswith("credential:")
+    assert entries[0]["source"]["ip"] == "127.0.0.1" and entries[0]["source"]["request_id"]
     assert entries[2]["before"] == {"voided": False}
     assert entries[2]["after"] == {"voided": True, "by": void["id"]}
     assert entries[1]["prev_hash"] == entries[0]["hash"]
@@ -68,19 +69,22 @@ def test_audit_records_document_changes_with_etags_before_and_after(
     assert entries[1]["before"] == entries[0]["after"]
     assert entries[2]["before"] == entries[1]["after"] and entries[2]["after"] is None
     assert entries[0]["actor"].startswith("credential:")
+    assert entries[0]["source"]["ip"] == "127.0.0.1"
     assert entries[0]["person"] == "mbox:mailto:learner@example.com"
 
 
 def test_audit_records_admin_actions(audit_app: Flask) -> None:
     rt = runtime(audit_app)
     issued = admin.create_credential(rt, actor="cli:alice", name="lms", scopes=["all"])
-    admin.revoke_credential(rt, actor="cli:bob", key=issued.key)
+    admin.revoke_credential(rt, actor="cli:bob", key=issued.key,
+                            source={"cli": "bob@ops-host"})
     deliver(audit_app)
     entries = _entries(audit_app)
     assert [(e["actor"], e["action"], e["target"]) for e in entries] == [
         ("cli:alice", "credential.created", f"credential:{issued.key}"),
         ("cli:bob", "credential.revoked", f"credential:{issued.key}"),
     ]
+    assert [e["source"] for e in entries] == [None, {"cli": "bob@ops-host"}]
     assert issued.secret not in json.dumps(entries)
 
 

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from lrs.auth.passwords import hash_password
 from lrs.events import AdminActionTaken
 from lrs.models import DEFAULT_TENANT_ID
 from lrs.store import credentials as store
+from lrs.store import local_admins, oauth_clients
 
 if TYPE_CHECKING:
     from lrs.runtime import Runtime
@@ -69,3 +71,48 @@ def revoke_credential(
         tenant_id = store.revoke_credential(session, key)
         announce_action(runtime, session, actor=actor, action="credential.revoked",
                         target=f"credential:{key}", tenant_id=tenant_id, source=source)
+
+
+def create_oauth_client(
+    runtime: Runtime, *, actor: str, name: str, scopes: list[str],
+    authority: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+    source: dict[str, str] | None = None,
+) -> store.IssuedCredential:
+    """Register an OAuth client and announce ``oauth_client.created`` (never its secret)."""
+    with runtime.db.write() as session:
+        issued = oauth_clients.create_client(session, runtime.settings.secret_key, name=name,
+                                             scopes=scopes, authority=authority,
+                                             tenant_id=tenant_id)
+        announce_action(runtime, session, actor=actor, action="oauth_client.created",
+                        target=f"credential:{issued.key}", tenant_id=tenant_id,
+                        details={"name": name, "scopes": issued.scopes,
+                                 "authority": issued.authority}, source=source)
+    return issued
+
+
+def revoke_oauth_client(
+    runtime: Runtime, *, actor: str, client_id: str, source: dict[str, str] | None = None,
+) -> None:
+    """Revoke OAuth client ``client_id`` (and its tokens); announce ``oauth_client.revoked``.
+
+    :raises NotFound: no active OAuth client has this id (nothing is announced).
+    """
+    with runtime.db.write() as session:
+        tenant_id = oauth_clients.revoke_client(session, client_id)
+        announce_action(runtime, session, actor=actor, action="oauth_client.revoked",
+                        target=f"credential:{client_id}", tenant_id=tenant_id, source=source)
+
+
+def create_local_admin(
+    runtime: Runtime, *, actor: str, email: str, password: str,
+    source: dict[str, str] | None = None,
+) -> None:
+    """Add a password admin for the web UI; announce ``local_admin.created`` (no password).
+
+    :raises Conflict: one with this e-mail address exists.
+    """
+    password_hash = hash_password(password)  # slow: outside the transaction
+    with runtime.db.write() as session:
+        local_admins.create_local_admin(session, email=email, password_hash=password_hash)
+        announce_action(runtime, session, actor=actor, action="local_admin.created",
+                        target=f"local_admin:{email.strip()}", source=source)

@@ -25,7 +25,7 @@ from lrs.xapi.errors import ErrorDetail, InvalidStatement
 if TYPE_CHECKING:
     from flask import Blueprint
 
-    from lrs.host import Host, Person
+    from lrs.host import AdminPage, Host, Person
 
 logger = logging.getLogger("lrs.plugins")
 
@@ -94,6 +94,11 @@ class Hooks:
         """Every blueprint the plugins register."""
         return [bp for found in self._manager.hook.register_blueprints(host=self._host)
                 for bp in found or ()]
+
+    def admin_pages(self) -> list[AdminPage]:
+        """Every web UI navigation entry the plugins register, in plugin order."""
+        return [page for found in self._manager.hook.register_admin_pages(host=self._host)
+                for page in found or ()]
 
     def _subscribers(self, hook: str) -> tuple[str, ...]:
         """Names of the plugins implementing ``hook``, in pluggy's call order."""

@@ -18,6 +18,7 @@ from lrs.cli_context import Cli, cli_actor, cli_source, echo_table, grant_option
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_statements import describe_error, statements
+from lrs.cli_users import users
 from lrs.plugin_manager import PluginError
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
@@ -252,6 +253,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
 
 cli.add_command(statements)
 cli.add_command(oauth)
+cli.add_command(users)
 add_plugin_commands(cli)
 
 

@@ -15,8 +15,9 @@ from lrs import admin
 from lrs.cli import cli
 from lrs.models import LocalAdmin
 from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
+from tests.oidc import OidcProvider, csrf_token, sign_in
 from tests.plugins.conftest import RecordingPlugin
-from tests.web.conftest import OidcProvider, admin_actions, csrf_token, sign_in
+from tests.web.conftest import admin_actions
 
 PASSWORD = "correct horse battery staple"
 

@@ -15,14 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lrs.auth.roles import parse_role_mapping
+from tests.oidc import CLIENT_SECRET, OidcProvider, csrf_token, sign_in
 from tests.plugins.conftest import RecordingPlugin
-from tests.web.conftest import (
-    CLIENT_SECRET,
-    OidcProvider,
-    admin_actions,
-    csrf_token,
-    sign_in,
-)
+from tests.web.conftest import admin_actions
 
 
 def test_admin_group_signs_in_as_admin_and_sees_admin_navigation(

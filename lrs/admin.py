@@ -10,6 +10,7 @@ seed data without announcing anything.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -49,15 +50,9 @@ def create_credential(
     source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Create a credential and announce ``credential.created`` (its key, never its secret)."""
-    with runtime.db.write() as session:
-        issued = store.create_credential(session, runtime.settings.secret_key, name=name,
-                                         scopes=scopes, authority=authority,
-                                         tenant_id=tenant_id)
-        announce_action(runtime, session, actor=actor, action="credential.created",
-                        target=f"credential:{issued.key}", tenant_id=tenant_id,
-                        details={"name": issued.name, "scopes": issued.scopes,
-                                 "authority": issued.authority}, source=source)
-    return issued
+    return _issue(runtime, store.create_credential, "credential.created", actor=actor,
+                  name=name, scopes=scopes, authority=authority, tenant_id=tenant_id,
+                  source=source)
 
 
 def revoke_credential(
@@ -73,21 +68,14 @@ def revoke_credential(
                         target=f"credential:{key}", tenant_id=tenant_id, source=source)
 
 
-def create_oauth_client(
-    runtime: Runtime, *, actor: str, name: str, scopes: list[str],
-    authority: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
-    source: dict[str, str] | None = None,
-) -> store.IssuedCredential:
-    """Register an OAuth client and announce ``oauth_client.created`` (never its secret)."""
-    with runtime.db.write() as session:
-        issued = oauth_clients.create_client(session, runtime.settings.secret_key, name=name,
-                                             scopes=scopes, authority=authority,
-                                             tenant_id=tenant_id)
-        announce_action(runtime, session, actor=actor, action="oauth_client.created",
-                        target=f"credential:{issued.key}", tenant_id=tenant_id,
-                        details={"name": name, "scopes": issued.scopes,
-                                 "authority": issued.authority}, source=source)
-    return issued
+def create_oauth_client(runtime: Runtime, *, actor: str, **grant: Any) -> store.IssuedCredential:
+    """Register an OAuth client and announce ``oauth_client.created`` (never its secret).
+
+    :param grant: ``name``, ``scopes`` and optionally ``authority``, ``tenant_id``
+        and ``source``, as for :func:`create_credential`.
+    """
+    return _issue(runtime, oauth_clients.create_client, "oauth_client.created", actor=actor,
+                  **grant)
 
 
 def revoke_oauth_client(
@@ -116,3 +104,19 @@ def create_local_admin(
         local_admins.create_local_admin(session, email=email, password_hash=password_hash)
         announce_action(runtime, session, actor=actor, action="local_admin.created",
                         target=f"local_admin:{email.strip()}", source=source)
+
+
+def _issue(
+    runtime: Runtime, create: Callable[..., store.IssuedCredential], action: str, *,
+    actor: str, name: str, scopes: list[str], authority: dict[str, Any] | None = None,
+    tenant_id: int = DEFAULT_TENANT_ID, source: dict[str, str] | None = None,
+) -> store.IssuedCredential:
+    """Grant API access with ``create`` (a store function) and announce ``action``."""
+    with runtime.db.write() as session:
+        issued = create(session, runtime.settings.secret_key, name=name, scopes=scopes,
+                        authority=authority, tenant_id=tenant_id)
+        announce_action(runtime, session, actor=actor, action=action,
+                        target=f"credential:{issued.key}", tenant_id=tenant_id,
+                        details={"name": issued.name, "scopes": issued.scopes,
+                                 "authority": issued.authority}, source=source)
+    return issued

@@ -39,27 +39,31 @@ def person(app: Flask, provider: OidcProvider, group: str) -> FlaskClient:
     return browser
 
 
+@pytest.fixture
+def auditor(audit_web_app: Flask, oidc_provider: OidcProvider) -> FlaskClient:
+    """A browser signed in as a compliance officer."""
+    return person(audit_web_app, oidc_provider, "weft-auditors")
+
+
 def test_compliance_officer_sees_the_audit_trail_page_in_navigation(
-    audit_web_app: Flask, oidc_provider: OidcProvider,
+    auditor: FlaskClient,
 ) -> None:
-    browser = person(audit_web_app, oidc_provider, "weft-auditors")
-    home = browser.get("/ui/").get_data(as_text=True)
+    home = auditor.get("/ui/").get_data(as_text=True)
     assert '>Audit trail</a>' in home and ">Credentials</a>" not in home
-    page = browser.get("/ui/audit/").get_data(as_text=True)
+    page = auditor.get("/ui/audit/").get_data(as_text=True)
     assert "Intact: 1 entries" in page  # the sign-in itself
     assert 'name="csrf_token"' in page
 
 
 def test_export_downloads_filtered_entries_and_records_who_exported(
-    audit_web_app: Flask, oidc_provider: OidcProvider,
+    auditor: FlaskClient,
 ) -> None:
-    browser = person(audit_web_app, oidc_provider, "weft-auditors")
-    response = browser.get("/ui/audit/export?format=csv&person=&activity=&since=2020-01-01")
+    response = auditor.get("/ui/audit/export?format=csv&person=&activity=&since=2020-01-01")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "session.signed_in" in response.get_data(as_text=True)
     assert len(response.headers["Audit-Export-SHA256"]) == 64
-    jsonl = browser.get("/ui/audit/export?format=jsonl").get_data(as_text=True)
+    jsonl = auditor.get("/ui/audit/export?format=jsonl").get_data(as_text=True)
     assert '"actor":"admin:weft-auditors@example.com"' in jsonl
     assert '"action":"audit.exported"' in jsonl
 
@@ -74,9 +78,9 @@ def test_export_with_a_bad_filter_shows_the_page_with_the_error(
 
 
 def test_compliance_report_form_needs_csrf_and_returns_the_report(
-    audit_web_app: Flask, oidc_provider: OidcProvider,
+    auditor: FlaskClient,
 ) -> None:
-    browser = person(audit_web_app, oidc_provider, "weft-auditors")
+    browser = auditor
     required = '[{"activity": "https://example.com/courses/aml", "due": "2025-06-30", ' \
                '"people": ["alice@example.com"]}]'
     assert browser.post("/ui/audit/report", data={"required": required}).status_code == 400

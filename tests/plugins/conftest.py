@@ -61,6 +61,11 @@ class RecordingPlugin:
         self.calls.append(("register_blueprints", {"host": host}))
         return []
 
+    @hookimpl
+    def register_admin_pages(self, host: Any) -> list[Any]:
+        self.calls.append(("register_admin_pages", {"host": host}))
+        return []
+
 
 class CrashingPlugin:
     """Fails on every post-commit event, like a plugin whose backend is down."""

@@ -28,11 +28,11 @@ def make_web_app(
     """An app whose UI signs people in through the provider; events go to ``recorder``."""
     apps: list[Flask] = []
 
-    def make(**overrides: Any) -> Flask:
+    def make(*plugins: object, **overrides: Any) -> Flask:
         values = {"outbox_inline": False, "oidc_metadata_url": oidc_provider.metadata_url,
                   "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET,
                   "oidc_role_mapping": ROLE_MAPPING, **overrides}
-        app = create_app(make_settings(**values), plugins=[recorder])
+        app = create_app(make_settings(**values), plugins=[recorder, *plugins])
         apps.append(app)
         return app
 

@@ -1,0 +1,89 @@
+"""``register_admin_pages``: plugins add navigation entries for the roles they name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask, render_template_string
+
+from lrs.hookspecs import hookimpl
+from lrs.host import AdminPage
+from tests.oidc import OidcProvider, free_port, sign_in
+from tests.plugins.conftest import RecordingPlugin
+
+
+class KpiPlugin:
+    """A plugin page for analysts, as a KPI plugin would add one."""
+
+    plugin_name = "kpi-demo"
+
+    @hookimpl
+    def register_blueprints(self, host: Any) -> list[Blueprint]:
+        blueprint = Blueprint("kpi_demo", __name__, url_prefix="/ui/kpi-demo")
+
+        @blueprint.get("/")
+        @host.requires_role("analyst")
+        def index() -> str:
+            return render_template_string(
+                '{% extends "web/base.html" %}{% block content %}42%{% endblock %}')
+
+        return [blueprint]
+
+    @hookimpl
+    def register_admin_pages(self) -> list[AdminPage]:
+        return [AdminPage("Completion", endpoint="kpi_demo.index", roles=("analyst",)),
+                AdminPage("Handbook", url="https://example.com/handbook", roles=("admin",))]
+
+
+def test_plugin_pages_appear_for_their_roles_only(
+    make_web_app: Callable[..., Flask], oidc_provider: OidcProvider, recorder: RecordingPlugin,
+) -> None:
+    app = make_web_app(KpiPlugin())
+    analyst = app.test_client()
+    sign_in(analyst, oidc_provider, "ann", email="ann@example.com", groups=["weft-analysts"])
+    home = analyst.get("/ui/").get_data(as_text=True)
+    assert '<a href="/ui/kpi-demo/">Completion</a>' in home and "Handbook" not in home
+    page = analyst.get("/ui/kpi-demo/")
+    assert page.status_code == 200 and "42%" in page.get_data(as_text=True)
+    assert page.headers["X-Frame-Options"] == "DENY"
+    dashboard = analyst.get("/ui/dashboard").get_data(as_text=True)
+    assert '<a href="/ui/kpi-demo/">Completion</a>' in dashboard
+
+    admin = app.test_client()
+    sign_in(admin, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])
+    home = admin.get("/ui/").get_data(as_text=True)
+    assert 'href="https://example.com/handbook">Handbook</a>' in home
+    assert "Completion" not in home and admin.get("/ui/kpi-demo/").status_code == 403
+    assert [call["host"] for call in recorder.called("register_admin_pages")] == [
+        app.extensions["lrs"].host]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"endpoint": "x.y", "roles": ("superuser",)}, "unknown or no roles"),
+    ({"endpoint": "x.y", "roles": ()}, "unknown or no roles"),
+    ({"roles": ("admin",)}, "give an endpoint or a url"),
+    ({"endpoint": "x.y", "url": "/z"}, "give an endpoint or a url"),
+])
+def test_admin_page_refuses_unknown_roles_and_ambiguous_targets(
+    kwargs: dict[str, Any], message: str,
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        AdminPage("Broken", **kwargs)
+
+
+def test_identity_provider_down_gives_a_clear_page(
+    make_web_app: Callable[..., Flask], recorder: RecordingPlugin,
+) -> None:
+    app = make_web_app(
+        oidc_metadata_url=f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration")
+    response = app.test_client().get("/ui/sign-in/oidc")
+    assert response.status_code == 403
+    assert "cannot be reached" in response.get_data(as_text=True)
+    outbox = app.extensions["lrs"].outbox
+    while outbox.process_pending():
+        pass
+    [event] = [c["event"] for c in recorder.called("admin_action_taken")]
+    assert event.action == "session.sign_in_failed"
+    assert event.details["reason"].startswith("identity provider unreachable")

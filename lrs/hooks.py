@@ -20,12 +20,13 @@ import click
 import pluggy
 
 from lrs.events import Event, StatementsStored
+from lrs.host import AdminPage
 from lrs.xapi.errors import ErrorDetail, InvalidStatement
 
 if TYPE_CHECKING:
     from flask import Blueprint
 
-    from lrs.host import AdminPage, Host, Person
+    from lrs.host import Host, Person
 
 logger = logging.getLogger("lrs.plugins")
 
@@ -96,9 +97,18 @@ class Hooks:
                 for bp in found or ()]
 
     def admin_pages(self) -> list[AdminPage]:
-        """Every web UI navigation entry the plugins register, in plugin order."""
-        return [page for found in self._manager.hook.register_admin_pages(host=self._host)
-                for page in found or ()]
+        """Every web UI navigation entry the plugins register, in plugin order.
+
+        :raises TypeError: a plugin returned something else than ``AdminPage`` objects
+            (caught at start-up rather than on every page).
+        """
+        pages = [page for found in self._manager.hook.register_admin_pages(host=self._host)
+                 for page in found or ()]
+        for page in pages:
+            if not isinstance(page, AdminPage):
+                raise TypeError(f"register_admin_pages must return lrs.host.AdminPage "
+                                f"objects, got {page!r}")
+        return pages
 
     def _subscribers(self, hook: str) -> tuple[str, ...]:
         """Names of the plugins implementing ``hook``, in pluggy's call order."""

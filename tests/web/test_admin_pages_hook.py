@@ -87,3 +87,18 @@ def test_identity_provider_down_gives_a_clear_page(
     [event] = [c["event"] for c in recorder.called("admin_action_taken")]
     assert event.action == "session.sign_in_failed"
     assert event.details["reason"].startswith("identity provider unreachable")
+
+
+class SloppyPlugin:
+    plugin_name = "sloppy"
+
+    @hookimpl
+    def register_admin_pages(self) -> list[dict[str, str]]:
+        return [{"title": "Oops", "url": "/oops"}]
+
+
+def test_a_plugin_returning_something_else_stops_start_up(
+    make_web_app: Callable[..., Flask],
+) -> None:
+    with pytest.raises(TypeError, match=r"must return lrs\.host\.AdminPage objects"):
+        make_web_app(SloppyPlugin())

@@ -30,10 +30,13 @@ Example:
   LRS_LOCAL_LOGIN=true lrs users create-local-admin admin@example.com""",
 )
 @click.argument("email")
-@click.password_option(help="The password (prompted for, twice, when not given).")
 @click.pass_obj
-def create_local_admin(obj: Cli, email: str, password: str) -> None:
-    """Create a local admin EMAIL who signs in to /ui with a password (role admin)."""
+def create_local_admin(obj: Cli, email: str) -> None:
+    """Create a local admin EMAIL who signs in to /ui with a password (role admin).
+
+    The password is asked for twice, never taken from the command line (where
+    shell history and process listings would keep it).
+    """
     from lrs import admin
     from lrs.auth.passwords import MIN_LENGTH
 
@@ -43,6 +46,7 @@ def create_local_admin(obj: Cli, email: str, password: str) -> None:
             "bootstrap a local admin")
     if "@" not in email:
         raise click.BadParameter("give an e-mail address", param_hint="EMAIL")
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_LENGTH:
         raise click.BadParameter(f"use at least {MIN_LENGTH} characters",
                                  param_hint="password")

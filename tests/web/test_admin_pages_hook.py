@@ -14,6 +14,11 @@ from tests.oidc import OidcProvider, free_port, sign_in
 from tests.plugins.conftest import RecordingPlugin
 
 
+def completion_page() -> str:
+    return render_template_string(
+        '{% extends "web/base.html" %}{% block content %}42%{% endblock %}')
+
+
 class KpiPlugin:
     """A plugin page for analysts, as a KPI plugin would add one."""
 
@@ -21,15 +26,9 @@ class KpiPlugin:
 
     @hookimpl
     def register_blueprints(self, host: Any) -> list[Blueprint]:
-        blueprint = Blueprint("kpi_demo", __name__, url_prefix="/ui/kpi-demo")
-
-        @blueprint.get("/")
-        @host.requires_role("analyst")
-        def index() -> str:
-            return render_template_string(
-                '{% extends "web/base.html" %}{% block content %}42%{% endblock %}')
-
-        return [blueprint]
+        pages = Blueprint("kpi_demo", __name__, url_prefix="/ui/kpi-demo")
+        pages.add_url_rule("/", "index", host.requires_role("analyst")(completion_page))
+        return [pages]
 
     @hookimpl
     def register_admin_pages(self) -> list[AdminPage]:

@@ -26,6 +26,7 @@ CORE_PAGES = (
     AdminPage("Credentials", endpoint="web.credentials", roles=(ADMIN,)),
     AdminPage("OAuth clients", endpoint="web.oauth_clients", roles=(ADMIN,)),
     AdminPage("Plugins", endpoint="web.plugins", roles=(ADMIN,)),
+    AdminPage("Configuration", endpoint="web.configuration", roles=(ADMIN,)),
     AdminPage("Dashboard", endpoint="web.dashboard", roles=(ANALYST, ADMIN)),
 )
 

@@ -1,4 +1,4 @@
-"""Admin pages: credentials and OAuth clients (list, create, revoke), plugins.
+"""Admin pages: credentials and OAuth clients (list, create, revoke), plugins, configuration.
 
 Changes go through :mod:`lrs.admin`, exactly as the ``lrs`` commands make them,
 so each is committed with its ``admin_action_taken`` event; the actor is the
@@ -8,10 +8,11 @@ signed-in person (``admin:<email>``) and the source the browser's request.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lrs import admin
@@ -61,6 +62,7 @@ def add_routes(bp: Blueprint) -> None:
         bp.add_url_rule(path + "/<key>/revoke", f"revoke_{kind.singular}", _revoke(kind),
                         methods=["POST"])
     bp.add_url_rule("/admin/plugins", "plugins", plugins, methods=["GET"])
+    bp.add_url_rule("/admin/configuration", "configuration", configuration, methods=["GET"])
 
 
 def _list_and_create(kind: GrantKind) -> Callable[[], Any]:
@@ -112,3 +114,18 @@ def plugins() -> Any:
     """The loaded plugins with their versions and the hooks each implements."""
     return render_template("web/plugins.html",
                            plugins=current_runtime().plugins.list_plugins())
+
+
+@requires_role(ADMIN)
+def configuration() -> Any:
+    """The settings in force, read-only: secrets masked, database password hidden."""
+    settings = current_runtime().settings
+    rows = []
+    for setting in fields(settings):
+        value = getattr(settings, setting.name)
+        if not setting.repr:  # the secret key and the OIDC client secret
+            value = "*** (set)" if value else ""
+        elif setting.name == "database_url":
+            value = make_url(value).render_as_string(hide_password=True)
+        rows.append((f"LRS_{setting.name.upper()}", value))
+    return render_template("web/configuration.html", rows=rows)

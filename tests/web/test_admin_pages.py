@@ -143,3 +143,13 @@ def test_sign_in_page_is_not_marked_no_store_for_strangers(browser: FlaskClient)
     response = browser.get("/ui/sign-in")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_configuration_page_shows_settings_with_secrets_masked(
+    web_app: Flask, admin_browser: FlaskClient,
+) -> None:
+    html = admin_browser.get("/ui/admin/configuration").get_data(as_text=True)
+    settings = web_app.extensions["lrs"].settings
+    assert "LRS_PAGE_SIZE" in html and "LRS_OIDC_ROLE_MAPPING" in html
+    assert "*** (set)" in html
+    assert settings.secret_key not in html and settings.oidc_client_secret not in html

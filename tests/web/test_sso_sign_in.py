@@ -28,7 +28,7 @@ def test_admin_group_signs_in_as_admin_and_sees_admin_navigation(
     assert response.status_code == 302 and response.headers["Location"] == "/ui/"
     home = browser.get("/ui/").get_data(as_text=True)
     assert "ada@example.com" in home
-    for entry in ("Credentials", "OAuth clients", "Plugins", "Dashboard"):
+    for entry in ("Credentials", "OAuth clients", "Plugins", "Configuration", "Dashboard"):
         assert f">{entry}</a>" in home
     assert browser.get("/ui/admin/credentials").status_code == 200
 
@@ -42,7 +42,8 @@ def test_groups_map_to_several_roles_and_each_page_checks_its_role(
     assert "Compliance officer" in home and "Analyst" in home
     assert ">Credentials</a>" not in home
     assert browser.get("/ui/dashboard").status_code == 200
-    for page in ("/ui/admin/credentials", "/ui/admin/oauth-clients", "/ui/admin/plugins"):
+    for page in ("/ui/admin/credentials", "/ui/admin/oauth-clients", "/ui/admin/plugins",
+                 "/ui/admin/configuration"):
         refused = browser.get(page)
         assert refused.status_code == 403
         assert "Not for your role" in refused.get_data(as_text=True)

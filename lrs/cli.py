@@ -107,6 +107,7 @@ def serve(
         log_listeners(server)
         for listener in server.LISTENERS:
             click.echo(f"Weft LRS running at {listener}/xapi (Ctrl+C to stop)")
+            click.echo(f"Web UI at {listener}/ui/")
 
     gunicorn: dict[str, Any] = {"when_ready": announce}
     if reload:

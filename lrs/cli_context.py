@@ -93,14 +93,15 @@ def grant_options(holder: str) -> Callable[[F], F]:
     """``--name``, ``--scope``, ``--authority`` and ``--json``: what every grant of API
     access asks for, whether a Basic credential or an OAuth client (``holder`` names
     its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
-    from lrs.auth.scopes import XAPI_SCOPES
     from lrs.cli_statements import AGENT
 
     options = (
         click.option("--name", required=True,
                      help="Who uses it (shown by 'list' and in authority)."),
-        click.option("--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True,
-                     required=True, help="xAPI scope it may use; repeat for several."),
+        click.option("--scope", "scopes", multiple=True, required=True, metavar="SCOPE",
+                     callback=_known_scopes,
+                     help="Scope it may use, xAPI or a plugin's (see 'lrs scopes list'); "
+                          "repeat for several."),
         click.option("--authority", type=AGENT,
                      help=f"Agent set as statements' authority [default: an account named "
                           f"after the {holder}]."),
@@ -113,6 +114,18 @@ def grant_options(holder: str) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def _known_scopes(ctx: click.Context, param: click.Parameter,
+                  scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse scopes the application does not know, listing those it does (usage error)."""
+    from lrs.xapi.errors import BadRequest
+
+    try:
+        ctx.find_root().obj.runtime().scopes.check(scopes)
+    except BadRequest as exc:
+        raise click.BadParameter(exc.message, ctx, param) from None
+    return scopes
 
 
 def iso_time(us: int | None) -> str:

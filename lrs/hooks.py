@@ -158,8 +158,9 @@ def scope_registry(manager: pluggy.PluginManager) -> ScopeRegistry:
 
 def _per_plugin(manager: pluggy.PluginManager, hook: str,
                 **arguments: Any) -> list[tuple[str, Any]]:
-    """Call ``hook`` on each implementing plugin alone: ``[(plugin name, its result)]``."""
-    impls = reversed(getattr(manager.hook, hook).get_hookimpls())
+    """Call ``hook`` on each implementing plugin alone: ``[(plugin name, its result)]``,
+    in the order the plugins were loaded (installed ones, then ``create_app``'s)."""
+    impls = getattr(manager.hook, hook).get_hookimpls()
     results = []
     for plugin in dict.fromkeys(impl.plugin_name for impl in impls):
         others = [p for name, p in manager.list_name_plugin() if name != plugin]

@@ -5,6 +5,7 @@ Its tests use :mod:`lrs.testing`'s fixtures, as a plugin author's would.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from flask import Flask
 from sqlalchemy import inspect
 
@@ -145,17 +146,28 @@ def test_example_connector_config_schema_refuses_bad_configuration_naming_each_f
 
 
 @pytest.fixture
-def lrs_command(example_installed: None, fresh_database_url: str) -> Callable[..., Any]:
+def lrs_result(example_installed: None, fresh_database_url: str) -> Callable[..., Result]:
+    """Run ``lrs ARGS`` with the example plugin installed (the audit plugin left out)."""
     runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true",
                             "LRS_DISABLED_PLUGINS": "audit"})
 
-    def run(*args: str) -> Any:
+    def run(*args: str) -> Result:
         group = click.Group("lrs", commands=cli.commands, params=cli.params,
                             callback=cli.callback)
         add_plugin_commands(group, environ={"LRS_DISABLED_PLUGINS": "audit"})
-        result = runner.invoke(group, ["--database", fresh_database_url, *args])
+        return runner.invoke(group, ["--database", fresh_database_url, *args])
+
+    return run
+
+
+@pytest.fixture
+def lrs_command(lrs_result: Callable[..., Result]) -> Callable[..., str]:
+    """The output of a successful ``lrs ARGS``, table columns two spaces apart."""
+
+    def run(*args: str) -> str:
+        result = lrs_result(*args)
         assert result.exit_code == 0, result.output
-        return re.sub(r"  +", "  ", result.output)  # table columns, two spaces apart
+        return re.sub(r"  +", "  ", result.output)
 
     return run
 
@@ -167,6 +179,37 @@ def test_example_plugin_contributions_are_listed_by_lrs(lrs_command: Callable[..
         "metrics", "list")
     types = lrs_command("connectors", "types")
     assert "example.roster  example  session*, learners*, tenant_id  Marks" in types
+
+
+def test_credentials_can_be_granted_the_example_scope_on_the_command_line(
+    lrs_command: Callable[..., str], lrs_result: Callable[..., Result],
+) -> None:
+    created = json.loads(lrs_command("credentials", "create", "--name", "hr", "--scope",
+                                     "example/read", "--json"))
+    assert created["scopes"] == ["example/read"]
+    refused = lrs_result("credentials", "create", "--name", "hr", "--scope", "example/write")
+    assert refused.exit_code == 2
+    assert "unknown scope(s) example/write; valid scopes: all," in refused.output
+    assert "metrics/read, example/read" in refused.output
+
+
+def test_lrs_metrics_show_computes_the_example_metric(
+    lrs_command: Callable[..., str], lrs_result: Callable[..., Result],
+) -> None:
+    shown = json.loads(lrs_command("metrics", "show", "example.completions_per_activity",
+                                   "--since", "2020-01-01", "--filter", f"activity={COURSE}",
+                                   "--json"))
+    assert (shown["series"], shown["since"]) == ([], "2020-01-01T00:00:00+00:00")
+    assert lrs_command("metrics", "show", "example.completions_per_activity") == (
+        "LABEL  VALUE (count)\n")
+    for args, message in [(["--since", "soon"], "since must be an ISO 8601 date"),
+                          (["--filter", "cohort=pilot"], "has no filter cohort"),
+                          (["--filter", "cohort"], "use KEY=VALUE")]:
+        result = lrs_result("metrics", "show", "example.completions_per_activity", *args)
+        assert result.exit_code == 2 and message in result.output
+    unknown = lrs_result("metrics", "show", "nothing")
+    assert unknown.exit_code == 2
+    assert "no metric 'nothing' (known: example.completions_per_activity)" in unknown.output
 
 
 def test_example_command_reaches_the_host_with_current_host(

@@ -7,9 +7,10 @@ Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli_statem
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -87,6 +88,21 @@ def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     for line in lines:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
+def echo_records(records: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
+                 as_json: bool, empty: str) -> None:
+    """A ``list`` command's output: every record as a JSON array with ``--json``, else a
+    table of ``columns`` (headed by their upper-cased names; lists joined by commas), or
+    ``empty`` when there is nothing."""
+    if as_json:
+        click.echo(json.dumps(list(records)))
+    elif not records:
+        click.echo(empty)
+    else:
+        echo_table([c.upper() for c in columns],
+                   [[", ".join(v) if isinstance(v, list) else v
+                     for v in (record[c] for c in columns)] for record in records])
 
 
 def grant_options(holder: str) -> Callable[[F], F]:

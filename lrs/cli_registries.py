@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli_context import echo_table
+from lrs.cli_context import echo_records, echo_table
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -35,12 +35,9 @@ def list_scopes(obj: Cli, as_json: bool) -> None:
     from lrs.plugin_manager import build_plugin_manager
 
     registry = scope_registry(build_plugin_manager(obj.settings().disabled_plugins))
-    rows = [(s.name, s.origin, s.description) for s in registry]
-    if as_json:
-        click.echo(json.dumps([dict(zip(("scope", "from", "description"), row, strict=True))
-                               for row in rows]))
-        return
-    echo_table(("SCOPE", "FROM", "DESCRIPTION"), rows)
+    echo_records([{"scope": s.name, "from": s.origin, "description": s.description}
+                  for s in registry], ("scope", "from", "description"), as_json=as_json,
+                 empty="No scopes.")
 
 
 @click.group()
@@ -53,16 +50,9 @@ def metrics() -> None:
 @click.pass_obj
 def list_metrics(obj: Cli, as_json: bool) -> None:
     """Show every metric with its unit, kind and filters."""
-    found = list(obj.runtime().metrics)
-    if as_json:
-        click.echo(json.dumps([m.describe() for m in found]))
-        return
-    if not found:
-        click.echo("No metrics: install a plugin that registers some (lrs plugins list).")
-        return
-    echo_table(("NAME", "FROM", "UNIT", "KIND", "FILTERS", "TITLE"),
-               [(m.name, m.origin, m.unit, m.kind, ", ".join(m.filters), m.title)
-                for m in found])
+    echo_records([m.describe() for m in obj.runtime().metrics],
+                 ("name", "from", "unit", "kind", "filters", "title"), as_json=as_json,
+                 empty="No metrics: install a plugin that registers some (lrs plugins list).")
 
 
 def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -126,13 +116,7 @@ def connectors() -> None:
 @click.pass_obj
 def connector_types(obj: Cli, as_json: bool) -> None:
     """Show the connector types installed plugins offer (required settings marked *)."""
-    found = list(obj.runtime().connector_types)
-    if as_json:
-        click.echo(json.dumps([{"name": t.name, "from": t.origin, "description": t.description,
-                                "config": t.config_fields()} for t in found]))
-        return
-    if not found:
-        click.echo("No connector types: install a plugin that registers some.")
-        return
-    echo_table(("NAME", "FROM", "CONFIG", "DESCRIPTION"),
-               [(t.name, t.origin, ", ".join(t.config_fields()), t.description) for t in found])
+    echo_records([{"name": t.name, "from": t.origin, "config": t.config_fields(),
+                   "description": t.description} for t in obj.runtime().connector_types],
+                 ("name", "from", "config", "description"), as_json=as_json,
+                 empty="No connector types: install a plugin that registers some.")

@@ -17,20 +17,18 @@ is public API for plugins, like :mod:`lrs.host`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from marshmallow import RAISE, Schema, ValidationError
 
+from lrs.registry import Registry
 from lrs.xapi.errors import BadRequest, flatten_messages
 
 if TYPE_CHECKING:
     from lrs.host import Host
-
-_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -117,36 +115,9 @@ class ConnectorType:
         return [f"{name}{'*' if f.required else ''}" for name, f in schema.fields.items()]
 
 
-class ConnectorTypeRegistry:
+class ConnectorTypeRegistry(Registry[ConnectorType]):
     """The connector types of one application, by name, in registration order."""
 
-    def __init__(self) -> None:
-        self._types: dict[str, ConnectorType] = {}
-
-    def add(self, plugin: str, types: Iterable[ConnectorType]) -> None:
-        """Add ``plugin``'s connector types.
-
-        :raises ValueError: not a :class:`ConnectorType`, a bad name or one
-            already taken; the message names the plugin.
-        """
-        for connector_type in types:
-            if not isinstance(connector_type, ConnectorType):
-                raise ValueError(f"plugin {plugin!r}: register_connector_types must return "
-                                 f"ConnectorType objects, got {connector_type!r}")
-            name = connector_type.name
-            if not _NAME.fullmatch(name):
-                raise ValueError(f"plugin {plugin!r}: connector type name {name!r} must be "
-                                 "lowercase letters, digits, '.', '_' or '-'")
-            if name in self._types:
-                raise ValueError(f"plugin {plugin!r}: connector type {name!r} is already "
-                                 f"registered by {self._types[name].origin}")
-            self._types[name] = replace(connector_type, origin=plugin)
-
-    def get(self, name: str) -> ConnectorType | None:
-        return self._types.get(name)
-
-    def __iter__(self) -> Iterator[ConnectorType]:
-        return iter(self._types.values())
-
-    def __len__(self) -> int:
-        return len(self._types)
+    noun = "connector type"
+    hook = "register_connector_types"
+    item_type = ConnectorType

@@ -152,7 +152,7 @@ def scope_registry(manager: pluggy.PluginManager) -> ScopeRegistry:
     """
     registry = ScopeRegistry()
     for plugin, found in _per_plugin(manager, "register_scopes"):
-        _contribute(plugin, registry.declare, found)
+        _contribute(plugin, registry.add, found)
     return registry
 
 

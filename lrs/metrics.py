@@ -15,20 +15,18 @@ periods is computing the same metric with other filters or another period.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
+
+from lrs.registry import Registry
 
 if TYPE_CHECKING:
     from lrs.host import Host
 
 #: A metric's value: a number, or ``None`` when the period has no data (a rate of nothing).
 Number = int | float | None
-
-#: Metric names: lowercase, URL-safe, namespaced by convention (``example.completions``).
-_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -139,38 +137,14 @@ def epoch_us(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1_000_000)
 
 
-class MetricRegistry:
+class MetricRegistry(Registry[Metric]):
     """The metrics of one application, by name, in registration order."""
 
-    def __init__(self) -> None:
-        self._metrics: dict[str, Metric] = {}
+    noun = "metric"
+    hook = "register_metrics"
+    item_type = Metric
 
-    def add(self, plugin: str, metrics: Iterable[Metric]) -> None:
-        """Add ``plugin``'s metrics.
-
-        :raises ValueError: not a :class:`Metric`, a bad name or kind, or a name
-            already taken; the message names the plugin.
-        """
-        for metric in metrics:
-            if not isinstance(metric, Metric):
-                raise ValueError(f"plugin {plugin!r}: register_metrics must return Metric "
-                                 f"objects, got {metric!r}")
-            if not _NAME.fullmatch(metric.name):
-                raise ValueError(f"plugin {plugin!r}: metric name {metric.name!r} must be "
-                                 "lowercase letters, digits, '.', '_' or '-'")
-            if metric.kind not in ("value", "series"):
-                raise ValueError(f"plugin {plugin!r}: metric {metric.name!r} has kind "
-                                 f"{metric.kind!r}; use 'value' or 'series'")
-            if metric.name in self._metrics:
-                raise ValueError(f"plugin {plugin!r}: metric {metric.name!r} is already "
-                                 f"registered by {self._metrics[metric.name].origin}")
-            self._metrics[metric.name] = replace(metric, origin=plugin)
-
-    def get(self, name: str) -> Metric | None:
-        return self._metrics.get(name)
-
-    def __iter__(self) -> Iterator[Metric]:
-        return iter(self._metrics.values())
-
-    def __len__(self) -> int:
-        return len(self._metrics)
+    def problem(self, item: Metric, plugin: str) -> str | None:
+        if item.kind not in ("value", "series"):
+            return f"metric {item.name!r} has kind {item.kind!r}; use 'value' or 'series'"
+        return super().problem(item, plugin)

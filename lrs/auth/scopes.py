@@ -12,9 +12,10 @@ exports).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from lrs.registry import Registry
 from lrs.xapi.errors import BadRequest
 
 #: Every xAPI scope a credential may carry (xAPI 1.0.3 §4.3, "OAuth Scope").
@@ -72,42 +73,26 @@ CORE_SCOPES = (
 _RESERVED_NAMESPACES = frozenset(scope.name.split("/")[0] for scope in CORE_SCOPES)
 
 
-class ScopeRegistry:
+class ScopeRegistry(Registry[Scope]):
     """The scopes an application knows, in declaration order: core first, then plugins."""
 
+    noun = "scope"
+    hook = "register_scopes"
+    item_type = Scope
+
     def __init__(self, scopes: Iterable[Scope] = CORE_SCOPES) -> None:
-        self._scopes = {scope.name: scope for scope in scopes}
+        super().__init__(scopes)
 
-    def declare(self, plugin: str, scopes: Iterable[Scope]) -> None:
-        """Add ``plugin``'s scopes.
-
-        :raises ValueError: a name is not namespaced, uses a core namespace or
-            is already declared; the message names the plugin.
-        """
-        for scope in scopes:
-            if not isinstance(scope, Scope):
-                raise ValueError(f"plugin {plugin!r}: register_scopes must return Scope "
-                                 f"objects, got {scope!r}")
-            name = scope.name
-            if not _PLUGIN_SCOPE.fullmatch(name):
-                raise ValueError(f"plugin {plugin!r}: scope {name!r} must be namespaced "
-                                 f"like '{plugin}/read' (lowercase, with a '/')")
-            if name.split("/")[0] in _RESERVED_NAMESPACES:
-                raise ValueError(f"plugin {plugin!r}: scope {name!r} uses the namespace "
-                                 f"{name.split('/')[0]!r} reserved for xAPI and core scopes")
-            if name in self._scopes:
-                raise ValueError(f"plugin {plugin!r}: scope {name!r} is already declared by "
-                                 f"{self._scopes[name].origin}")
-            self._scopes[name] = replace(scope, origin=plugin)
-
-    def __iter__(self) -> Iterator[Scope]:
-        return iter(self._scopes.values())
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._scopes
-
-    def names(self) -> list[str]:
-        return list(self._scopes)
+    def problem(self, item: Scope, plugin: str) -> str | None:
+        """Plugin scopes are namespaced (``audit/read``), outside xAPI's and core's namespaces."""
+        if not _PLUGIN_SCOPE.fullmatch(item.name):
+            return (f"scope {item.name!r} must be namespaced like '{plugin}/read' "
+                    "(lowercase, with a '/')")
+        namespace = item.name.split("/")[0]
+        if namespace in _RESERVED_NAMESPACES:
+            return (f"scope {item.name!r} uses the namespace {namespace!r} reserved for xAPI "
+                    "and core scopes")
+        return None
 
     def check(self, scopes: Iterable[str]) -> None:
         """Refuse a grant naming no scope or one this application does not know.
@@ -115,10 +100,10 @@ class ScopeRegistry:
         :raises BadRequest: listing the unknown ones and every valid scope.
         """
         scopes = list(scopes)
-        bad = [scope for scope in scopes if scope not in self._scopes]
+        bad = [scope for scope in scopes if scope not in self]
         if bad or not scopes:
             raise BadRequest(f"unknown scope(s) {', '.join(bad) or '(none given)'}; "
-                             f"valid scopes: {', '.join(self._scopes)}")
+                             f"valid scopes: {', '.join(self.names())}")
 
 
 def expand(granted: Iterable[str]) -> frozenset[str]:

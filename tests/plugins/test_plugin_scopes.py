@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, jsonify
 from lrs import admin
 from lrs.hookspecs import Scope, hookimpl
 from lrs.plugin_manager import PluginError
+from lrs.store.credentials import IssuedCredential
 from lrs.store.oauth_clients import create_client
 from lrs.testing import ApiCredential
 from lrs.xapi.errors import BadRequest
@@ -59,7 +60,7 @@ def test_registry_lists_xapi_core_then_plugin_scopes_with_their_origin(
     ([Scope("statements/delete", "x")], "uses the namespace 'statements' reserved for xAPI"),
     ([Scope("metrics/write", "x")], "namespace 'metrics' reserved"),
     ([Scope("demo/read", "x"), Scope("demo/read", "y")],
-     "plugin 'demo': scope 'demo/read' is already declared by demo"),
+     "plugin 'demo': scope 'demo/read' is already registered by demo"),
     (["demo/read"], "plugin 'demo': register_scopes must return Scope objects"),
 ])
 def test_bad_plugin_scopes_stop_start_up_naming_the_plugin(
@@ -71,7 +72,7 @@ def test_bad_plugin_scopes_stop_start_up_naming_the_plugin(
 
 def test_a_scope_declared_by_two_plugins_names_both(make_app: Callable[..., Flask]) -> None:
     with pytest.raises(PluginError, match="plugin 'second': scope 'demo/read' is already "
-                                          "declared by first"):
+                                          "registered by first"):
         make_app(DemoPlugin(name="first"), DemoPlugin(name="second"))
 
 
@@ -116,15 +117,19 @@ def test_without_a_registry_only_core_scopes_are_known(make_app: Callable[..., F
         create_client(session, rt.settings.secret_key, name="x", scopes=["demo/read"])
 
 
+def registered_client(app: Flask, *scopes: str) -> IssuedCredential:
+    """An OAuth client of ``app`` allowed ``scopes``, checked against the app's registry."""
+    rt = runtime(app)
+    with rt.db.write() as session:
+        return create_client(session, rt.settings.secret_key, name="reports",
+                             scopes=list(scopes), known_scopes=rt.scopes)
+
+
 def test_oauth_tokens_carry_plugin_scopes_the_client_holds(
     make_app: Callable[..., Flask],
 ) -> None:
     app = make_app(DemoPlugin())
-    rt = runtime(app)
-    with rt.db.write() as session:
-        oauth_client = create_client(session, rt.settings.secret_key, name="reports",
-                                     scopes=["demo/read", "statements/read"],
-                                     known_scopes=rt.scopes)
+    oauth_client = registered_client(app, "demo/read", "statements/read")
     client = app.test_client()
     response = request_token(client, oauth_client, "demo/read")
     assert response.status_code == 200, response.json
@@ -140,10 +145,7 @@ def test_token_endpoint_refuses_unknown_scopes_listing_the_valid_ones(
     make_app: Callable[..., Flask],
 ) -> None:
     app = make_app(DemoPlugin())
-    rt = runtime(app)
-    with rt.db.write() as session:
-        oauth_client = create_client(session, rt.settings.secret_key, name="lms",
-                                     scopes=["all"], known_scopes=rt.scopes)
+    oauth_client = registered_client(app, "all")
     response = request_token(app.test_client(), oauth_client, "demo/write")
     assert response.status_code == 400
     assert response.json["error"] == "invalid_scope"

@@ -50,7 +50,7 @@ def create_credential(
     with runtime.db.write() as session:
         issued = store.create_credential(session, runtime.settings.secret_key, name=name,
                                          scopes=scopes, authority=authority,
-                                         tenant_id=tenant_id)
+                                         tenant_id=tenant_id, known_scopes=runtime.scopes)
         announce_action(runtime, session, actor=actor, action="credential.created",
                         target=f"credential:{issued.key}", tenant_id=tenant_id,
                         details={"name": issued.name, "scopes": issued.scopes,

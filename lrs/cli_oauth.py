@@ -53,7 +53,7 @@ def create_client(
     with runtime.db.write() as session:
         issued = oauth_clients.create_client(
             session, runtime.settings.secret_key, name=name, scopes=list(scopes),
-            authority=authority,
+            authority=authority, known_scopes=runtime.scopes,
         )
         announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
                         action="oauth_client.created",

@@ -1,7 +1,7 @@
 """``/audit/verify``, ``/audit/export`` and ``/audit/report``.
 
-For now every view needs Basic credentials with the ``all`` scope; role-based
-access (compliance officer, auditor) comes with the admin roles.
+Verifying and reporting need the plugin's ``audit/read`` scope, exporting its
+``audit/export`` scope (declared by ``register_scopes``; ``all`` grants neither).
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ def create_blueprint(host: Host) -> Blueprint:
     trail = trail_for(host)
 
     @blueprint.get("/verify")
-    @host.requires("all")
+    @host.requires("audit/read")
     def verify() -> Any:
         result = trail.verify()
         return jsonify(result.as_dict()), 200 if result.ok else 409
 
     @blueprint.get("/export")
-    @host.requires("all")
+    @host.requires("audit/export")
     def export() -> Any:
         fmt = request.args.get("format", "jsonl")
         if fmt not in FORMATS:
@@ -69,7 +69,7 @@ def create_blueprint(host: Host) -> Blueprint:
         return response
 
     @blueprint.route("/report", methods=["GET", "POST"])
-    @host.requires("all")
+    @host.requires("audit/read")
     def report() -> Any:
         try:
             data = (request.get_json(silent=True) if request.method == "POST"

@@ -114,7 +114,7 @@ def _issue(
     """Grant API access with ``create`` (a store function) and announce ``action``."""
     with runtime.db.write() as session:
         issued = create(session, runtime.settings.secret_key, name=name, scopes=scopes,
-                        authority=authority, tenant_id=tenant_id)
+                        authority=authority, tenant_id=tenant_id, known_scopes=runtime.scopes)
         announce_action(runtime, session, actor=actor, action=action,
                         target=f"credential:{issued.key}", tenant_id=tenant_id,
                         details={"name": issued.name, "scopes": issued.scopes,

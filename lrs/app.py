@@ -12,6 +12,7 @@ from lrs.hooks import migration_locations
 from lrs.http.alternate import AlternateRequestSyntax
 from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
+from lrs.http.metrics import create_metrics_blueprint
 from lrs.http.oauth import create_oauth_blueprint
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
     app.register_blueprint(create_oauth_blueprint())
+    app.register_blueprint(create_metrics_blueprint())
     for blueprint in runtime.hooks.blueprints():
         app.register_blueprint(blueprint)
     init_web(app, runtime)

@@ -17,6 +17,7 @@ import click
 from lrs.cli_context import Cli, cli_actor, cli_source, echo_table, grant_options, iso_time
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
+from lrs.cli_registries import connectors, metrics, scopes
 from lrs.cli_statements import describe_error, statements
 from lrs.cli_users import users
 from lrs.plugin_manager import PluginError
@@ -255,6 +256,8 @@ def revoke_credential(obj: Cli, key: str) -> None:
 cli.add_command(statements)
 cli.add_command(oauth)
 cli.add_command(users)
+for group in (scopes, metrics, connectors):
+    cli.add_command(group)
 add_plugin_commands(cli)
 
 

@@ -7,9 +7,10 @@ Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli_statem
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -89,18 +90,34 @@ def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
 
 
+def echo_records(records: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
+                 as_json: bool, empty: str) -> None:
+    """A ``list`` command's output: every record as a JSON array with ``--json``, else a
+    table of ``columns`` (headed by their upper-cased names; lists joined by commas), or
+    ``empty`` when there is nothing."""
+    if as_json:
+        click.echo(json.dumps(list(records)))
+    elif not records:
+        click.echo(empty)
+    else:
+        echo_table([c.upper() for c in columns],
+                   [[", ".join(v) if isinstance(v, list) else v
+                     for v in (record[c] for c in columns)] for record in records])
+
+
 def grant_options(holder: str) -> Callable[[F], F]:
     """``--name``, ``--scope``, ``--authority`` and ``--json``: what every grant of API
     access asks for, whether a Basic credential or an OAuth client (``holder`` names
     its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
-    from lrs.auth.scopes import XAPI_SCOPES
     from lrs.cli_statements import AGENT
 
     options = (
         click.option("--name", required=True,
                      help="Who uses it (shown by 'list' and in authority)."),
-        click.option("--scope", "scopes", type=click.Choice(XAPI_SCOPES), multiple=True,
-                     required=True, help="xAPI scope it may use; repeat for several."),
+        click.option("--scope", "scopes", multiple=True, required=True, metavar="SCOPE",
+                     callback=_known_scopes,
+                     help="Scope it may use, xAPI or a plugin's (see 'lrs scopes list'); "
+                          "repeat for several."),
         click.option("--authority", type=AGENT,
                      help=f"Agent set as statements' authority [default: an account named "
                           f"after the {holder}]."),
@@ -113,6 +130,18 @@ def grant_options(holder: str) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def _known_scopes(ctx: click.Context, param: click.Parameter,
+                  scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse scopes the application does not know, listing those it does (usage error)."""
+    from lrs.xapi.errors import BadRequest
+
+    try:
+        ctx.find_root().obj.runtime().scopes.check(scopes)
+    except BadRequest as exc:
+        raise click.BadParameter(exc.message, ctx, param) from None
+    return scopes
 
 
 def iso_time(us: int | None) -> str:

@@ -11,7 +11,7 @@ functions of the plugin manager.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +19,12 @@ from typing import TYPE_CHECKING, Any
 import click
 import pluggy
 
+from lrs.auth.scopes import ScopeRegistry
+from lrs.connectors import ConnectorTypeRegistry
 from lrs.events import Event, StatementsStored
 from lrs.host import AdminPage
+from lrs.metrics import MetricRegistry
+from lrs.plugin_manager import PluginError
 from lrs.xapi.errors import ErrorDetail, InvalidStatement
 
 if TYPE_CHECKING:
@@ -99,16 +103,43 @@ class Hooks:
     def admin_pages(self) -> list[AdminPage]:
         """Every web UI navigation entry the plugins register, in plugin order.
 
-        :raises TypeError: a plugin returned something else than ``AdminPage`` objects
-            (caught at start-up rather than on every page).
+        :raises PluginError: a plugin returned something else than ``AdminPage``
+            objects (caught at start-up rather than on every page).
         """
-        pages = [page for found in self._manager.hook.register_admin_pages(host=self._host)
-                 for page in found or ()]
-        for page in pages:
-            if not isinstance(page, AdminPage):
-                raise TypeError(f"register_admin_pages must return lrs.host.AdminPage "
-                                f"objects, got {page!r}")
+        pages: list[AdminPage] = []
+
+        def add(plugin: str, found: list[Any]) -> None:
+            for page in found:
+                if not isinstance(page, AdminPage):
+                    raise ValueError(f"plugin {plugin!r}: register_admin_pages must return "
+                                     f"lrs.host.AdminPage objects, got {page!r}")
+                pages.append(page)
+
+        for plugin, found in _per_plugin(self._manager, "register_admin_pages", host=self._host):
+            _contribute(plugin, add, found)
         return pages
+
+    def metrics(self) -> MetricRegistry:
+        """Every metric the plugins register (``register_metrics``).
+
+        :raises PluginError: a plugin returned something else than metrics, or a
+            name another plugin took.
+        """
+        registry = MetricRegistry()
+        for plugin, found in _per_plugin(self._manager, "register_metrics", host=self._host):
+            _contribute(plugin, registry.add, found)
+        return registry
+
+    def connector_types(self) -> ConnectorTypeRegistry:
+        """Every connector type the plugins register (``register_connector_types``).
+
+        :raises PluginError: as for :meth:`metrics`.
+        """
+        registry = ConnectorTypeRegistry()
+        for plugin, found in _per_plugin(self._manager, "register_connector_types",
+                                         host=self._host):
+            _contribute(plugin, registry.add, found)
+        return registry
 
     def _subscribers(self, hook: str) -> tuple[str, ...]:
         """Names of the plugins implementing ``hook``, in pluggy's call order."""
@@ -130,3 +161,41 @@ def migration_locations(manager: pluggy.PluginManager) -> list[str]:
     """The Alembic version folders of every plugin branch."""
     return [str(Path(location)) for found in manager.hook.register_migrations()
             for location in found or ()]
+
+
+def scope_registry(manager: pluggy.PluginManager) -> ScopeRegistry:
+    """The core scopes and every scope the plugins declare (``register_scopes``).
+
+    It needs no application, so ``lrs scopes list`` works without a database.
+
+    :raises PluginError: a scope is malformed, reserved or declared twice.
+    """
+    registry = ScopeRegistry()
+    for plugin, found in _per_plugin(manager, "register_scopes"):
+        _contribute(plugin, registry.add, found)
+    return registry
+
+
+def _per_plugin(manager: pluggy.PluginManager, hook: str,
+                **arguments: Any) -> list[tuple[str, Any]]:
+    """Call ``hook`` on each implementing plugin alone: ``[(plugin name, its result)]``,
+    in the order the plugins were loaded (installed ones, then ``create_app``'s)."""
+    impls = getattr(manager.hook, hook).get_hookimpls()
+    results = []
+    for plugin in dict.fromkeys(impl.plugin_name for impl in impls):
+        others = [p for name, p in manager.list_name_plugin() if name != plugin]
+        for result in manager.subset_hook_caller(hook, remove_plugins=others)(**arguments):
+            results.append((plugin, result))
+    return results
+
+
+def _contribute(plugin: str, add: Callable[[str, Any], None], found: Any) -> None:
+    """``add(plugin, found)``, a plugin's contribution, refused with its name on error."""
+    if found is None:
+        return
+    if not isinstance(found, list | tuple):
+        raise PluginError(f"plugin {plugin!r} must return a list, got {found!r}")
+    try:
+        add(plugin, found)
+    except ValueError as exc:
+        raise PluginError(str(exc)) from exc

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from lrs.auth.scopes import Scope
 from lrs.xapi.errors import ErrorDetail
 
 if TYPE_CHECKING:
@@ -34,10 +35,12 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
+    from lrs.connectors import ConnectorType
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
     from lrs.host import AdminPage, Host, Person
+    from lrs.metrics import Metric
 
-__all__ = ["ErrorDetail", "hookimpl", "hookspec"]
+__all__ = ["ErrorDetail", "Scope", "hookimpl", "hookspec"]
 
 #: Marks the specs below; the project name of every Weft hook is ``"lrs"``.
 hookspec = pluggy.HookspecMarker("lrs")
@@ -235,6 +238,74 @@ def register_migrations() -> list[str | Path] | None:
 
     :returns: a list of folder paths (not firstresult: every plugin's folders
         are used).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_scopes() -> list[Scope] | None:
+    """Declare the scopes that guard the plugin's routes and commands (``audit/read``).
+
+    Called once when an application is built (``create_app``, every ``lrs``
+    command that needs one), before any hook that takes ``host``. The scopes
+    join the application's registry beside the xAPI scopes and
+    ``metrics/read``: ``lrs credentials create --scope`` and
+    ``lrs oauth clients create --scope`` accept them, OAuth2 tokens can carry
+    them, ``lrs scopes list`` shows them, and views check them with
+    :meth:`~lrs.host.Host.requires`. They are never implied by ``all`` or any
+    other scope: whoever needs one is granted it explicitly.
+
+    A name is namespaced, lowercase, with a ``/`` (``<plugin>/<verb>``); it may
+    not use an xAPI or core namespace (``all``, ``statements``, ``state``,
+    ``define``, ``profile``, ``metrics``) nor repeat a name another plugin
+    declared: start-up then fails naming the plugin.
+
+    :returns: a list of :class:`~lrs.auth.scopes.Scope` (``Scope(name,
+        description)``, re-exported here); not firstresult: every plugin's
+        scopes are registered.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_metrics(host: Host) -> list[Metric] | None:
+    """Offer KPI metrics: completion rate, pass rate, time to competency.
+
+    Called once when an application is built, after ``register_scopes``. Core
+    lists the metrics at ``GET /api/metrics`` and ``lrs metrics list``, and
+    computes one at ``GET /api/metrics/<name>?since=&until=`` and
+    ``lrs metrics show NAME``, for the caller's tenant and period; both need
+    the ``metrics/read`` scope. Metric names are unique across plugins (a
+    clash stops start-up, naming the plugin): prefix them with the plugin's
+    name (``kpi.completion_rate``).
+
+    :param host: the :class:`~lrs.host.Host` of this application; metrics get
+        it again when computed, so there is no need to keep it.
+    :returns: a list of :class:`~lrs.metrics.Metric` (name, title, description,
+        unit, kind, accepted filters and the ``compute`` function); not
+        firstresult: every plugin's metrics are registered.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_connector_types(host: Host) -> list[ConnectorType] | None:
+    """Offer kinds of connectors: an LMS, an HRIS, a virtual classroom.
+
+    Called once when an application is built, after ``register_scopes``. Each
+    :class:`~lrs.connectors.ConnectorType` names a marshmallow schema for its
+    configuration and a ``create(host, config)`` returning a
+    :class:`~lrs.connectors.Connector`, whose ``sync(since)`` stores what it
+    imports with ``host.ingest(..., plugin=<name>)``. ``lrs connectors types``
+    lists them. Names are unique across plugins (a clash stops start-up,
+    naming the plugin).
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :returns: a list of :class:`~lrs.connectors.ConnectorType`; not
+        firstresult: every plugin's types are registered.
 
     .. versionadded:: 0.1
     """

@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import click
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -192,19 +193,9 @@ class Host:
         ``credential_id``, ``scopes``).
         """
         # Imported here: lrs.auth.protector needs lrs.runtime, which needs this module.
-        from lrs.auth.protector import authenticate_request, requires
+        from lrs.auth.protector import protect
 
-        def decorate(view: F) -> F:
-            checked = requires(*scopes)(view)
-
-            @wraps(view)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                authenticate_request()
-                return checked(*args, **kwargs)
-
-            return wrapper  # type: ignore[return-value]
-
-        return decorate
+        return protect(*scopes)
 
     def requires_role(self, *roles: str) -> Callable[[F], F]:
         """Protect a web UI view of a plugin: a signed-in person holding one of ``roles``.
@@ -218,3 +209,28 @@ class Host:
         from lrs.web.access import requires_role
 
         return requires_role(*roles)
+
+
+def current_host() -> Host:
+    """The :class:`Host` of the running application or ``lrs`` command.
+
+    ``register_commands`` hands a plugin the ``click`` group, not a host: call
+    this inside a command's body to get the host of the application ``lrs``
+    builds for commands (same settings, plugins and database as the server).
+    It also works wherever Flask has an application context: in a view, a
+    ``before_request`` function or a test's ``with app.app_context():``.
+
+    :raises RuntimeError: neither a Weft application context nor an ``lrs``
+        command is active (at import time, in a thread of your own).
+    """
+    if has_app_context() and "lrs" in current_app.extensions:
+        return current_app.extensions["lrs"].host
+    ctx = click.get_current_context(silent=True)
+    # Imported here: the command line's state needs the runtime, which needs this module.
+    from lrs.cli_context import Cli
+
+    root = ctx.find_root().obj if ctx is not None else None
+    if isinstance(root, Cli):
+        return root.runtime().host
+    raise RuntimeError("current_host() needs a running Weft application: call it inside an "
+                       "lrs command, a request or an application context")

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from lrs.auth.scopes import ScopeRegistry
+from lrs.connectors import ConnectorTypeRegistry
 from lrs.db import Database
-from lrs.hooks import Hooks
+from lrs.hooks import Hooks, scope_registry
 from lrs.host import Host
+from lrs.metrics import MetricRegistry
 from lrs.outbox import Outbox
 from lrs.plugin_manager import PluginManager
 from lrs.settings import Settings
@@ -25,10 +28,19 @@ class Runtime:
     hooks: Hooks = field(init=False)
     #: Post-commit events waiting for plugins (:mod:`lrs.outbox`).
     outbox: Outbox = field(init=False)
+    #: xAPI, core and plugin scopes (:mod:`lrs.auth.scopes`).
+    scopes: ScopeRegistry = field(init=False)
+    #: KPI metrics the plugins offer (:mod:`lrs.metrics`).
+    metrics: MetricRegistry = field(init=False)
+    #: Connector types the plugins offer (:mod:`lrs.connectors`).
+    connector_types: ConnectorTypeRegistry = field(init=False)
 
     def __post_init__(self) -> None:
         self.host = Host(self)
         self.hooks = Hooks(self.plugins, self.host)
+        self.scopes = scope_registry(self.plugins)
+        self.metrics = self.hooks.metrics()
+        self.connector_types = self.hooks.connector_types()
         self.outbox = Outbox(self)
 
 

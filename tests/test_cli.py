@@ -101,7 +101,7 @@ def test_credentials_create_json_with_authority(lrs) -> None:  # type: ignore[no
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--scope", "everything"], "'everything' is not one of"),
+        (["--scope", "everything"], "unknown scope(s) everything; valid scopes: all, "),
         (["--scope", "all", "--authority", "{not json"], "not JSON"),
         (["--scope", "all", "--authority", '{"name": "no identifier"}'], "--authority"),
     ],

@@ -8,7 +8,7 @@ there are no end users to redirect, and no refresh tokens (a client simply asks
 again).
 
 Authlib does the protocol (request parsing, client authentication, RFC 6749
-error bodies); this module supplies the storage and the xAPI scope rules.
+error bodies); this module supplies the storage and the scope rules.
 """
 
 from __future__ import annotations
@@ -61,15 +61,21 @@ class Client(ClientMixin):  # type: ignore[misc]
 
 
 class XapiClientCredentialsGrant(ClientCredentialsGrant):  # type: ignore[misc]
-    """The client credentials grant, with scopes limited to what the client holds."""
+    """The client credentials grant, with scopes limited to what the client holds.
+
+    A token may carry any scope of the application's registry, plugin scopes
+    included, as long as the client was granted it.
+    """
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
         requested = scope_to_list(self.request.payload.scope) or []
-        unknown = xapi_scopes.unknown(requested)
+        known = current_runtime().scopes
+        unknown = [scope for scope in requested if scope not in known]
         if unknown:
-            raise InvalidScopeError(f"unknown scope(s): {', '.join(unknown)}")
+            raise InvalidScopeError(f"unknown scope(s): {', '.join(unknown)}; "
+                                    f"valid scopes: {', '.join(known.names())}")
         beyond = set(requested) - xapi_scopes.expand(self.request.client.granted_scopes)
         if beyond:
             raise InvalidScopeError(

@@ -86,3 +86,24 @@ def requires(*acceptable: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def protect(*acceptable: str) -> Callable[[F], F]:
+    """Authenticate the request (401), then allow one of ``acceptable`` scopes (403).
+
+    For views outside ``/xapi``, whose blueprint authenticates nothing by itself
+    (``/api``, plugin blueprints through :meth:`lrs.host.Host.requires`).
+    """
+
+    def decorate(view: F) -> F:
+        checked = requires(*acceptable)(view)
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            authenticate_request()
+            return checked(*args, **kwargs)
+
+        wrapper.required_scopes = acceptable  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

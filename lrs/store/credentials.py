@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from lrs.auth import scopes as xapi_scopes
 from lrs.auth.secrets import hash_secret, new_key, new_secret, secret_matches
 from lrs.models import DEFAULT_TENANT_ID, Credential
-from lrs.xapi.errors import BadRequest, NotFound
+from lrs.xapi.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,15 @@ def create_credential(
     scopes: list[str],
     authority: dict[str, Any] | None = None,
     tenant_id: int = DEFAULT_TENANT_ID,
+    known_scopes: xapi_scopes.ScopeRegistry | None = None,
 ) -> IssuedCredential:
-    bad = xapi_scopes.unknown(scopes)
-    if bad or not scopes:
-        raise BadRequest(
-            f"unknown scope(s) {', '.join(bad) or '(none given)'}; "
-            f"choose from {', '.join(xapi_scopes.XAPI_SCOPES)}"
-        )
+    """Store a new credential; its secret is in the result, and only there.
+
+    :param known_scopes: the application's scopes (``runtime.scopes``, plugin
+        scopes included); core's alone when omitted.
+    :raises BadRequest: no scope or an unknown one (the message lists the valid ones).
+    """
+    (known_scopes or xapi_scopes.ScopeRegistry()).check(scopes)
     key, secret = new_key(), new_secret()
     authority = authority or {
         "objectType": "Agent",

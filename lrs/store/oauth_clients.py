@@ -38,10 +38,15 @@ def create_client(
     scopes: list[str],
     authority: dict[str, Any] | None = None,
     tenant_id: int = DEFAULT_TENANT_ID,
+    known_scopes: xapi_scopes.ScopeRegistry | None = None,
 ) -> IssuedCredential:
-    """Register a client; the returned key/secret are its ``client_id``/``client_secret``."""
+    """Register a client; the returned key/secret are its ``client_id``/``client_secret``.
+
+    :param known_scopes: as for :func:`~lrs.store.credentials.create_credential`.
+    """
     issued = create_credential(
-        session, server_key, name=name, scopes=scopes, authority=authority, tenant_id=tenant_id
+        session, server_key, name=name, scopes=scopes, authority=authority, tenant_id=tenant_id,
+        known_scopes=known_scopes,
     )
     credential_id = session.scalars(select(Credential.id).where(Credential.key == issued.key)).one()
     session.add(OAuthClient(credential_id=credential_id, created_us=_now_us()))

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from lrs import admin
 from lrs.auth.roles import ADMIN
-from lrs.auth.scopes import XAPI_SCOPES
 from lrs.cli_context import iso_time
 from lrs.http.source import request_source
 from lrs.models import Credential
@@ -101,11 +100,12 @@ def _revoke(kind: GrantKind) -> Callable[[str], Any]:
 
 
 def _list_page(kind: GrantKind, error: str | None = None) -> str:
-    with current_runtime().db.read() as session:
+    runtime = current_runtime()
+    with runtime.db.read() as session:
         rows = [{"key": row.key, "name": row.name, "scopes": row.scopes,
                  "created": iso_time(row.created_us), "revoked": iso_time(row.revoked_us)}
                 for row in kind.list_rows(session)]
-    return render_template("web/grants.html", kind=kind, rows=rows, scopes=XAPI_SCOPES,
+    return render_template("web/grants.html", kind=kind, rows=rows, scopes=list(runtime.scopes),
                            error=error)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrs.hookspecs import hookimpl
+from lrs.hookspecs import Scope, hookimpl
 from plugins.audit.entries import admin_entry, document_entries, statement_entries
 from plugins.audit.trail import trail_for
 
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
     from lrs.host import AdminPage, Host
+
+
+@hookimpl
+def register_scopes() -> list[Scope]:
+    return [
+        Scope("audit/read", "Verify the audit trail and read compliance reports."),
+        Scope("audit/export", "Export audit trail entries (CSV, JSON Lines, PDF)."),
+    ]
 
 
 @hookimpl

@@ -8,31 +8,19 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from lrs.host import current_host
 from plugins.audit.chain import canonical
 from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
 from plugins.audit.export import FORMATS, write_export
 from plugins.audit.filters import FilterError, filters_from
 from plugins.audit.trail import AuditTrail, trail_for
 
-if TYPE_CHECKING:
-    from lrs.host import Host
-
-
-def _host() -> Host:
-    """The host of the application ``lrs`` builds for its commands.
-
-    ``register_commands`` gives no host: the root context's object (core's CLI
-    state) builds the same runtime the server has, and it carries the host.
-    """
-    return click.get_current_context().find_root().obj.runtime().host
-
 
 def _trail() -> AuditTrail:
-    return trail_for(_host())
+    return trail_for(current_host())
 
 
 def _actor() -> str:

@@ -1,8 +1,9 @@
 """``/audit/verify``, ``/audit/export`` and ``/audit/report`` for machine clients.
 
-Every view needs Basic credentials with the ``all`` scope. People use the same
-exports and reports from the web UI (:mod:`plugins.audit.ui`); both go through
-:func:`parse_export`, :func:`export_response` and :func:`run_report`.
+Verifying and reporting need the plugin's ``audit/read`` scope, exporting its
+``audit/export`` scope (declared by ``register_scopes``; ``all`` grants neither). People use the
+same exports and reports from the web UI (:mod:`plugins.audit.ui`); both go
+through :func:`parse_export`, :func:`export_response` and :func:`run_report`.
 """
 
 from __future__ import annotations
@@ -82,13 +83,13 @@ def create_blueprint(host: Host) -> Blueprint:
     trail = trail_for(host)
 
     @blueprint.get("/verify")
-    @host.requires("all")
+    @host.requires("audit/read")
     def verify() -> Any:
         result = trail.verify()
         return jsonify(result.as_dict()), 200 if result.ok else 409
 
     @blueprint.get("/export")
-    @host.requires("all")
+    @host.requires("audit/export")
     def export() -> Any:
         try:
             fmt, filters = parse_export(g.principal.tenant_id, request.args)
@@ -97,7 +98,7 @@ def create_blueprint(host: Host) -> Blueprint:
         return export_response(trail, fmt, filters, _actor())
 
     @blueprint.route("/report", methods=["GET", "POST"])
-    @host.requires("all")
+    @host.requires("audit/read")
     def report() -> Any:
         try:
             data = (request.get_json(silent=True) if request.method == "POST"

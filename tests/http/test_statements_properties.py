@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 #: Each example runs a request against the database of the test's backend.
@@ -137,6 +137,9 @@ def test_broken_statements_get_a_400_and_store_nothing_of_their_batch(
     client: FlaskClient, headers: dict[str, str], data: st.DataObject, statement: dict[str, Any]
 ) -> None:
     broken = data.draw(_mutations(statement))
+    # 2.0 reads a top-level "timestamp": null as absent (lrs.xapi.validate): not broken there.
+    assume(not (headers["X-Experience-API-Version"].startswith("2")
+                and "timestamp" in broken and broken["timestamp"] is None))
     companion = {**statement, "id": str(uuid.uuid4())}
     assert broken != statement
 

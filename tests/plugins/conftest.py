@@ -1,23 +1,26 @@
-"""Fixtures for hook contracts: a recording plugin and apps built around given plugins."""
+"""Fixtures for hook contracts: a recording plugin and apps built around given plugins.
+
+Applications come from :mod:`lrs.testing`, the fixtures plugin authors use, run
+here on every backend: ``lrs_database_url`` is the parametrized ``database_url``.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from lrs.app import create_app
 from lrs.hookspecs import hookimpl
 from lrs.runtime import Runtime
 from lrs.settings import Settings
+from lrs.testing import AUTHORITY, statement
 from tests.conftest import BACKENDS, TEST_SECRET_KEY
 
-AUTHORITY = {"objectType": "Agent", "name": "test plugin",
-             "account": {"homePage": "https://example.com", "name": "test-plugin"}}
+__all__ = ["AUTHORITY", "CrashingPlugin", "RecordingPlugin", "runtime", "statement"]
 
 
 class RecordingPlugin:
@@ -66,6 +69,21 @@ class RecordingPlugin:
         self.calls.append(("register_admin_pages", {"host": host}))
         return []
 
+    @hookimpl
+    def register_scopes(self) -> list[Any]:
+        self.calls.append(("register_scopes", {}))
+        return []
+
+    @hookimpl
+    def register_metrics(self, host: Any) -> list[Any]:
+        self.calls.append(("register_metrics", {"host": host}))
+        return []
+
+    @hookimpl
+    def register_connector_types(self, host: Any) -> list[Any]:
+        self.calls.append(("register_connector_types", {"host": host}))
+        return []
+
 
 class CrashingPlugin:
     """Fails on every post-commit event, like a plugin whose backend is down."""
@@ -85,31 +103,27 @@ class CrashingPlugin:
 
 
 @pytest.fixture
-def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., Flask]]:
-    """``make_app(*plugins, **settings)``: an app with those plugins; no inline outbox thread
-    unless ``outbox_inline=True`` is asked for (tests drive the outbox themselves)."""
-    apps: list[Flask] = []
+def lrs_database_url(database_url: str) -> str:
+    """:mod:`lrs.testing`'s applications on each backend's migrated, empty database."""
+    return database_url
+
+
+@pytest.fixture
+def make_app(lrs_make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """``make_app(*plugins, **settings)``: an app with those plugins and no installed one;
+    no inline outbox thread unless ``outbox_inline=True`` is asked for (tests drive the
+    outbox themselves)."""
 
     def make(*plugins: object, **overrides: Any) -> Flask:
-        app = create_app(make_settings(**{"outbox_inline": False, **overrides}),
-                         plugins=plugins)
-        apps.append(app)
-        return app
+        # The suite's key: credentials made by tests.conftest's fixtures work here.
+        return lrs_make_app(*plugins, **{"auto_migrate": False, "secret_key": TEST_SECRET_KEY,
+                                         **overrides})
 
-    yield make
-    for app in apps:
-        runtime(app).outbox.stop()
-        runtime(app).db.engine.dispose()
+    return make
 
 
 def runtime(app: Flask) -> Runtime:
     return app.extensions["lrs"]
-
-
-def statement(verb: str = "http://adlnet.gov/expapi/verbs/experienced",
-              mbox: str = "mailto:learner@example.com") -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "actor": {"mbox": mbox}, "verb": {"id": verb},
-            "object": {"id": "http://example.com/activities/one"}}
 
 
 @pytest.fixture(params=BACKENDS)

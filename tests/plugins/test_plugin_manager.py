@@ -86,7 +86,8 @@ def test_plugin_manager_lists_extra_plugins_without_a_distribution() -> None:
     assert info.distribution is None
     assert info.hooks == ("admin_action_taken", "check_statements", "documents_changed",
                           "register_admin_pages", "register_blueprints",
-                          "resolve_person", "statements_stored")
+                          "register_connector_types", "register_metrics",
+                          "register_scopes", "resolve_person", "statements_stored")
 
 
 def test_create_app_fails_when_a_plugin_is_broken(make_settings: Callable[..., object]) -> None:

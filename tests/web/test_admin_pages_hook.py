@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, render_template_string
 
 from lrs.hookspecs import hookimpl
 from lrs.host import AdminPage
+from lrs.plugin_manager import PluginError
 from tests.oidc import OidcProvider, free_port, sign_in
 from tests.plugins.conftest import RecordingPlugin
 
@@ -99,5 +100,5 @@ class SloppyPlugin:
 def test_a_plugin_returning_something_else_stops_start_up(
     make_web_app: Callable[..., Flask],
 ) -> None:
-    with pytest.raises(TypeError, match=r"must return lrs\.host\.AdminPage objects"):
+    with pytest.raises(PluginError, match=r"'sloppy': register_admin_pages must return lrs"):
         make_web_app(SloppyPlugin())

@@ -3,7 +3,7 @@ database migrated with the audit branch, and an Ed25519 key of the test's own.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.app import create_app
-from lrs.settings import Settings
-from lrs.store.credentials import IssuedCredential, create_credential
-from tests.conftest import basic_auth
-from tests.plugins.conftest import runtime
+from lrs.testing import ApiCredential
 
 
 @pytest.fixture
@@ -32,10 +28,9 @@ def audit_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def audit_app(audit_key: Path, fresh_settings: Callable[..., Settings]) -> Iterator[Flask]:
-    app = create_app(fresh_settings(auto_migrate=True))
-    yield app
-    runtime(app).db.engine.dispose()
+def audit_app(audit_key: Path, lrs_make_app: Callable[..., Flask],
+              fresh_database_url: str) -> Flask:
+    return lrs_make_app(installed=["audit"], database_url=fresh_database_url)
 
 
 @pytest.fixture
@@ -44,22 +39,15 @@ def audit_client(audit_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def audit_credential(audit_app: Flask) -> IssuedCredential:
-    rt = runtime(audit_app)
-    with rt.db.write() as session:
-        return create_credential(session, rt.settings.secret_key, name="auditor", scopes=["all"])
+def audit_credential(audit_app: Flask,
+                     lrs_make_credential: Callable[..., ApiCredential]) -> ApiCredential:
+    return lrs_make_credential("all", "audit/read", "audit/export", app=audit_app,
+                               name="auditor")
 
 
 @pytest.fixture
-def auth(audit_credential: IssuedCredential) -> dict[str, str]:
-    return {"Authorization": basic_auth(audit_credential), "X-Experience-API-Version": "2.0.0"}
-
-
-def deliver(app: Flask) -> None:
-    """Run the outbox until nothing is due (what the server's thread or `lrs worker` does)."""
-    outbox = runtime(app).outbox
-    while outbox.process_pending():
-        pass
+def auth(audit_credential: ApiCredential) -> dict[str, str]:
+    return audit_credential.headers
 
 
 def post(client: FlaskClient, auth: dict[str, str], statements: list[dict[str, Any]]) -> None:

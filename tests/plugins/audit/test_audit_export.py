@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
+from lrs.testing import deliver
 from plugins.audit.export import manifest_verifies
 from plugins.audit.trail import trail_for
-from tests.plugins.audit.conftest import deliver, post
+from tests.plugins.audit.conftest import post
 from tests.plugins.conftest import runtime, statement
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"

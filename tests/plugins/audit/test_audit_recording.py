@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lrs import admin
+from lrs.testing import deliver
 from plugins.audit.trail import Filters, trail_for
-from tests.plugins.audit.conftest import deliver, post
+from tests.plugins.audit.conftest import post
 from tests.plugins.conftest import runtime, statement
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.app import create_app
-from lrs.settings import Settings
+from lrs.testing import deliver
 from tests.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -18,18 +17,14 @@ from tests.oidc import (
     csrf_token,
     sign_in,
 )
-from tests.plugins.audit.conftest import deliver
 
 
 @pytest.fixture
-def audit_web_app(audit_key: object, fresh_settings: Callable[..., Settings],
-                  oidc_provider: OidcProvider) -> Iterator[Flask]:
-    app = create_app(fresh_settings(auto_migrate=True,
-                                    oidc_metadata_url=oidc_provider.metadata_url,
-                                    oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET,
-                                    oidc_role_mapping=ROLE_MAPPING))
-    yield app
-    app.extensions["lrs"].db.engine.dispose()
+def audit_web_app(audit_key: object, lrs_make_app: Callable[..., Flask],
+                  fresh_database_url: str, oidc_provider: OidcProvider) -> Flask:
+    return lrs_make_app(installed=["audit"], database_url=fresh_database_url,
+                        oidc_metadata_url=oidc_provider.metadata_url, oidc_client_id=CLIENT_ID,
+                        oidc_client_secret=CLIENT_SECRET, oidc_role_mapping=ROLE_MAPPING)
 
 
 def person(app: Flask, provider: OidcProvider, group: str) -> FlaskClient:

@@ -10,9 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from lrs.testing import deliver
 from plugins.audit.chain import body_of, entry_hash
 from plugins.audit.trail import trail_for
-from tests.plugins.audit.conftest import deliver, post
+from tests.plugins.audit.conftest import post
 from tests.plugins.conftest import runtime, statement
 
 

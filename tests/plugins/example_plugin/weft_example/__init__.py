@@ -2,8 +2,10 @@
 
 It refuses statements with one verb (``check_statements``), remembers every
 stored statement's verb in a table of its own (``statements_stored`` and an
-Alembic branch), serves the counts (``register_blueprints``) and adds a command
-(``register_commands``).
+Alembic branch), serves the counts behind a scope of its own
+(``register_scopes``, ``register_blueprints``), adds a command that uses the
+host (``register_commands``, ``current_host``), offers a KPI metric
+(``register_metrics``) and a connector type (``register_connector_types``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,31 @@ import click
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 
+from lrs.connectors import ConnectorType
 from lrs.events import StatementsStored
-from lrs.hookspecs import ErrorDetail, hookimpl
-from lrs.host import Host
+from lrs.hookspecs import ErrorDetail, Scope, hookimpl
+from lrs.host import Host, current_host
+from lrs.metrics import Metric
+from weft_example.connectors import ROSTER
+from weft_example.metrics import COMPLETIONS_PER_ACTIVITY
 from weft_example.models import SeenStatement
 
 FORBIDDEN_VERB = "https://example.com/verbs/forbidden"
+
+
+@hookimpl
+def register_scopes() -> list[Scope]:
+    return [Scope("example/read", "Read the example plugin's verb counts.")]
+
+
+@hookimpl
+def register_metrics() -> list[Metric]:
+    return [COMPLETIONS_PER_ACTIVITY]
+
+
+@hookimpl
+def register_connector_types() -> list[ConnectorType]:
+    return [ROSTER]
 
 
 @hookimpl
@@ -53,7 +74,7 @@ def register_blueprints(host: Host) -> list[Blueprint]:
     blueprint = Blueprint("example", __name__, url_prefix="/plugins/example")
 
     @blueprint.get("/verbs")
-    @host.requires("statements/read")
+    @host.requires("example/read")
     def verb_counts() -> Any:
         with host.read() as session:
             counts = session.execute(
@@ -70,3 +91,9 @@ def register_commands(cli: click.Group) -> None:
     def forbidden_verb() -> None:
         """Print the verb the example plugin refuses."""
         click.echo(FORBIDDEN_VERB)
+
+    @cli.command("example-verbs")
+    def verbs() -> None:
+        """Print how many stored statements the example plugin saw."""
+        with current_host().read() as session:
+            click.echo(session.scalar(select(func.count()).select_from(SeenStatement)))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, render_template, url_for
 
 from lrs.auth.roles import ADMIN, ANALYST, ROLES
+from lrs.runtime import current_runtime
 from lrs.web.access import requires_role
 
 
@@ -26,11 +27,13 @@ def home() -> Any:
 def dashboard() -> Any:
     """KPI dashboards, read-only.
 
-    KPIs come from plugins; until one contributes metrics, the page lists what
-    an analyst may see and links the plugin pages open to analysts.
+    KPIs come from plugins (``register_metrics``): the page lists the metrics
+    on offer, with where to read them (``GET /api/metrics/<name>``), and links the
+    plugin pages open to analysts. Drawing the figures is the next step.
     """
     analyst_pages = [(page.title, page.url or url_for(page.endpoint))
                      for page in current_app.extensions["lrs.web.pages"]
                      if ANALYST in page.roles and page.endpoint not in {"web.home",
                                                                         "web.dashboard"}]
-    return render_template("web/dashboard.html", analyst_pages=analyst_pages)
+    return render_template("web/dashboard.html", analyst_pages=analyst_pages,
+                           metrics=list(current_runtime().metrics))

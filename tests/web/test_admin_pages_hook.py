@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, render_template_string
 
 from lrs.hookspecs import hookimpl
 from lrs.host import AdminPage
+from lrs.metrics import Metric
 from lrs.plugin_manager import PluginError
 from tests.oidc import OidcProvider, free_port, sign_in
 from tests.plugins.conftest import RecordingPlugin
@@ -32,6 +33,12 @@ class KpiPlugin:
         return [pages]
 
     @hookimpl
+    def register_metrics(self) -> list[Metric]:
+        return [Metric(name="kpi.completion", title="Completion rate", unit="%",
+                       description="Share of enrolled learners who completed.",
+                       compute=lambda **_: 42.0)]
+
+    @hookimpl
     def register_admin_pages(self) -> list[AdminPage]:
         return [AdminPage("Completion", endpoint="kpi_demo.index", roles=("analyst",)),
                 AdminPage("Handbook", url="https://example.com/handbook", roles=("admin",))]
@@ -50,6 +57,7 @@ def test_plugin_pages_appear_for_their_roles_only(
     assert page.headers["X-Frame-Options"] == "DENY"
     dashboard = analyst.get("/ui/dashboard").get_data(as_text=True)
     assert '<a href="/ui/kpi-demo/">Completion</a>' in dashboard
+    assert "Completion rate <code>kpi.completion</code>" in dashboard
 
     admin = app.test_client()
     sign_in(admin, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])

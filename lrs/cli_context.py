@@ -21,6 +21,9 @@ from lrs.settings import Settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from lrs.models import Credential
     from lrs.runtime import Runtime
 
 
@@ -59,6 +62,16 @@ class Cli:
             self.ctx.call_on_close(self._runtime.db.engine.dispose)
         return self._runtime
 
+    def tenant_id(self, name: str | None) -> int:
+        """The id of the store ``--tenant NAME`` names (the default store for ``None``).
+
+        :raises NotFound: no store has this name (shown as a one-line error).
+        """
+        from lrs.store.tenants import tenant_named
+
+        with self.runtime().db.read() as session:
+            return tenant_named(session, name).id
+
 
 def cli_actor() -> str:
     """``cli:<OS user>``: the actor of administrative actions taken with ``lrs``."""
@@ -89,10 +102,15 @@ def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
 
 
+def tenant_option(help: str) -> Callable[[F], F]:
+    """``--tenant NAME``: the store a command acts in or lists (see ``lrs tenants``)."""
+    return click.option("--tenant", metavar="NAME", help=help)
+
+
 def grant_options(holder: str) -> Callable[[F], F]:
-    """``--name``, ``--scope``, ``--authority`` and ``--json``: what every grant of API
-    access asks for, whether a Basic credential or an OAuth client (``holder`` names
-    its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
+    """``--name``, ``--scope``, ``--authority``, ``--tenant`` and ``--json``: what every
+    grant of API access asks for, whether a Basic credential or an OAuth client
+    (``holder`` names its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
     from lrs.auth.scopes import XAPI_SCOPES
     from lrs.cli_statements import AGENT
 
@@ -104,6 +122,8 @@ def grant_options(holder: str) -> Callable[[F], F]:
         click.option("--authority", type=AGENT,
                      help=f"Agent set as statements' authority [default: an account named "
                           f"after the {holder}]."),
+        tenant_option("Store (tenant) whose data it reads and writes [default: the "
+                      "default store]."),
         click.option("--json", "as_json", is_flag=True, help="Print it as one JSON object."),
     )
 
@@ -113,6 +133,26 @@ def grant_options(holder: str) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+#: Columns of ``lrs credentials list`` and ``lrs oauth clients list`` after the key.
+GRANT_COLUMNS = ("NAME", "TENANT", "SCOPES", "CREATED", "REVOKED")
+
+
+def grant_rows(
+    cli: Cli, tenant: str | None, lister: Callable[[Session, int | None], Sequence[Credential]]
+) -> list[tuple[str, ...]]:
+    """Table rows (key, then :data:`GRANT_COLUMNS`) of the credentials ``lister`` returns.
+
+    :param tenant: only this store's (``--tenant``), else every store's.
+    """
+    from lrs.store.tenants import tenant_names
+
+    tenant_id = cli.tenant_id(tenant) if tenant else None
+    with cli.runtime().db.read() as session:
+        names = tenant_names(session)
+        return [(c.key, c.name, names[c.tenant_id], c.scopes, iso_time(c.created_us),
+                 iso_time(c.revoked_us)) for c in lister(session, tenant_id)]
 
 
 def iso_time(us: int | None) -> str:

@@ -26,11 +26,14 @@ import base64
 import binascii
 import json
 import math
+import threading
 import time
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
+from limits.storage import MemoryStorage
 
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import TooManyRequests
@@ -57,13 +60,53 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
                                        scope="oauth-token", exempt_when=_not_token_endpoint))
     if not limits:
         return None
+    storage_uri = settings.rate_limit_storage_uri
+    if storage_uri.startswith("memory://"):
+        storage_uri = "weft-memory://" + storage_uri.removeprefix("memory://")
     try:
         limiter = Limiter(_caller, app=app, application_limits=limits,
-                          storage_uri=settings.rate_limit_storage_uri, headers_enabled=False)
+                          storage_uri=storage_uri, headers_enabled=False)
     except ConfigurationError as exc:
         raise SettingsError(f"LRS_RATE_LIMIT_STORAGE_URI: {exc}") from None
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
     return limiter
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """What ``memory://`` means here: limits' memory storage without its expiry thread.
+
+    limits' :class:`~limits.storage.MemoryStorage` starts a timer thread whenever
+    a counter changes and the previous timer has run (at most every 10 ms), which
+    under load costs a thread start on most requests, and two request threads
+    can race to start the same timer (``RuntimeError``). Counters expire lazily
+    anyway when read; here expired ones are also dropped inline, at most once a
+    second, by whichever request gets there first.
+    """
+
+    STORAGE_SCHEME = ["weft-memory"]
+    #: Seconds between two sweeps of expired counters.
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
+                 **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the name-mangled hook
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + self.SWEEP_SECONDS
+            wall = time.time()
+            for key, expiry in list(self.expirations.items()):
+                if expiry <= wall:
+                    self.storage.pop(key, None)
+                    self.expirations.pop(key, None)
+                    self.locks.pop(key, None)
+        finally:
+            self._sweep_lock.release()
 
 
 def _enabled(rate: str) -> bool:

@@ -4,6 +4,7 @@ without credentials, on the token endpoint per client id; 429 with Retry-After."
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from lrs.app import create_app
+from lrs.http.rate_limit import SweptMemoryStorage
 from lrs.settings import Settings, SettingsError
 from lrs.store.credentials import IssuedCredential, create_credential
 from lrs.store.oauth_clients import create_client
@@ -178,3 +180,19 @@ def test_a_malformed_rate_is_refused_at_start_up(variable: str, value: str) -> N
 def test_an_unknown_storage_is_refused_at_start_up(make_settings: Callable[..., Settings]) -> None:
     with pytest.raises(SettingsError, match="LRS_RATE_LIMIT_STORAGE_URI"):
         create_app(make_settings(rate_limit_storage_uri="carrier-pigeon://loft"))
+
+
+def test_memory_counters_start_no_thread_per_request_and_expire(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    storage = SweptMemoryStorage("weft-memory://")
+    started: list[object] = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
+    for number in range(200):
+        storage.incr(f"key{number % 3}", expiry=1)
+    assert started == []
+    assert storage.get("key0") == 67
+    storage.incr("short", expiry=0)
+    storage._next_sweep = 0.0  # a second later
+    storage.incr("key1", expiry=1)
+    assert "short" not in storage.expirations and "short" not in storage.storage

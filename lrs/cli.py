@@ -14,16 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import (
-    GRANT_COLUMNS,
-    Cli,
-    cli_actor,
-    cli_source,
-    echo_table,
-    grant_options,
-    grant_rows,
-    tenant_option,
-)
+from lrs.cli_context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_statements import describe_error, statements
@@ -242,11 +233,9 @@ def list_credentials(obj: Cli, tenant: str | None) -> None:
     """Show every credential (never their secrets) with the store it belongs to."""
     from lrs.store import credentials as store
 
-    rows = grant_rows(obj, tenant, store.list_credentials)
-    if not rows:
-        click.echo("No credentials. Create one with: lrs credentials create --name N --scope all")
-        return
-    echo_table(("KEY", *GRANT_COLUMNS), rows)
+    echo_grants(obj, tenant, store.list_credentials, key_title="KEY",
+                none_yet="No credentials. Create one with: lrs credentials create --name N "
+                         "--scope all")
 
 
 @credentials.command("revoke", epilog="Example:\n\n  lrs credentials revoke 3f9a0c...")

@@ -135,24 +135,27 @@ def grant_options(holder: str) -> Callable[[F], F]:
     return decorate
 
 
-#: Columns of ``lrs credentials list`` and ``lrs oauth clients list`` after the key.
-GRANT_COLUMNS = ("NAME", "TENANT", "SCOPES", "CREATED", "REVOKED")
-
-
-def grant_rows(
-    cli: Cli, tenant: str | None, lister: Callable[[Session, int | None], Sequence[Credential]]
-) -> list[tuple[str, ...]]:
-    """Table rows (key, then :data:`GRANT_COLUMNS`) of the credentials ``lister`` returns.
+def echo_grants(
+    cli: Cli, tenant: str | None, lister: Callable[[Session, int | None], Sequence[Credential]],
+    *, key_title: str, none_yet: str,
+) -> None:
+    """Print the credentials (or OAuth clients) ``lister`` returns as a table.
 
     :param tenant: only this store's (``--tenant``), else every store's.
+    :param key_title: heading of the key column, e.g. ``"KEY"`` or ``"CLIENT_ID"``.
+    :param none_yet: what to print instead of an empty table.
     """
     from lrs.store.tenants import tenant_names
 
     tenant_id = cli.tenant_id(tenant) if tenant else None
     with cli.runtime().db.read() as session:
         names = tenant_names(session)
-        return [(c.key, c.name, names[c.tenant_id], c.scopes, iso_time(c.created_us),
+        rows = [(c.key, c.name, names[c.tenant_id], c.scopes, iso_time(c.created_us),
                  iso_time(c.revoked_us)) for c in lister(session, tenant_id)]
+    if not rows:
+        click.echo(none_yet)
+        return
+    echo_table((key_title, "NAME", "TENANT", "SCOPES", "CREATED", "REVOKED"), rows)
 
 
 def iso_time(us: int | None) -> str:

@@ -11,15 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import (
-    GRANT_COLUMNS,
-    cli_actor,
-    cli_source,
-    echo_table,
-    grant_options,
-    grant_rows,
-    tenant_option,
-)
+from lrs.cli_context import cli_actor, cli_source, echo_grants, grant_options, tenant_option
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -96,12 +88,9 @@ def list_clients(obj: Cli, tenant: str | None) -> None:
     """Show every OAuth client (never their secrets) with the store it belongs to."""
     from lrs.store import oauth_clients
 
-    rows = grant_rows(obj, tenant, oauth_clients.list_clients)
-    if not rows:
-        click.echo("No OAuth clients. Create one with: lrs oauth clients create --name N "
-                   "--scope all")
-        return
-    echo_table(("CLIENT_ID", *GRANT_COLUMNS), rows)
+    echo_grants(obj, tenant, oauth_clients.list_clients, key_title="CLIENT_ID",
+                none_yet="No OAuth clients. Create one with: lrs oauth clients create "
+                         "--name N --scope all")
 
 
 @clients.command("revoke", epilog="Example:\n\n  lrs oauth clients revoke 3f9a0c...")

@@ -23,17 +23,8 @@ from lrs.store.tenants import create_tenant
 from lrs.xapi.multipart import AttachmentPart, build_multipart, parse_statement_request
 from tests.auth.conftest import bearer, token
 from tests.conftest import basic_auth
-from tests.http.document_helpers import (
-    ACTIVITY_PROFILE,
-    AGENT,
-    AGENT_PROFILE,
-    STATE,
-    activity_profile_params,
-    agent_profile_params,
-    etag,
-    send,
-    state_params,
-)
+from tests.http import document_helpers as docs
+from tests.http.document_helpers import etag, send
 from tests.http.statement_helpers import make_statement, new_id, voiding
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
@@ -216,9 +207,9 @@ def test_attachment_content_is_never_shared_between_stores(
     assert len(_ids(client, alpha)) == 1
 
 
-DOCUMENTS = [(STATE, state_params, "stateId"),
-             (ACTIVITY_PROFILE, activity_profile_params, "profileId"),
-             (AGENT_PROFILE, agent_profile_params, "profileId")]
+DOCUMENTS = [(docs.STATE, docs.state_params, "stateId"),
+             (docs.ACTIVITY_PROFILE, docs.activity_profile_params, "profileId"),
+             (docs.AGENT_PROFILE, docs.agent_profile_params, "profileId")]
 
 
 @pytest.mark.parametrize(("path", "make_params", "id_param"), DOCUMENTS,
@@ -263,14 +254,14 @@ def test_deleting_every_state_of_a_scope_leaves_the_other_store_alone(
     client: FlaskClient, stores: tuple[Store, Store]
 ) -> None:
     alpha, beta = stores
-    params = state_params()
+    params = docs.state_params()
     scope = {k: v for k, v in params.items() if k != "stateId"}
     for store in (alpha, beta):
-        assert send(client, "PUT", STATE, params, store.headers, {"n": 1},
+        assert send(client, "PUT", docs.STATE, params, store.headers, {"n": 1},
                     If_None_Match="*").status_code == 204
-    assert send(client, "DELETE", STATE, scope, beta.headers).status_code == 204
-    assert send(client, "GET", STATE, params, beta.headers).status_code == 404
-    assert send(client, "GET", STATE, params, alpha.headers).get_json() == {"n": 1}
+    assert send(client, "DELETE", docs.STATE, scope, beta.headers).status_code == 204
+    assert send(client, "GET", docs.STATE, params, beta.headers).status_code == 404
+    assert send(client, "GET", docs.STATE, params, alpha.headers).get_json() == {"n": 1}
 
 
 def test_canonical_activity_definitions_are_kept_per_store(
@@ -293,10 +284,10 @@ def test_agents_and_about_answer_every_store_alike(
     alpha, beta = stores
     _post(client, alpha, [_statement()])
     for store in (alpha, beta):
-        person = client.get("/xapi/agents", query_string={"agent": json.dumps(AGENT)},
+        person = client.get("/xapi/agents", query_string={"agent": json.dumps(docs.AGENT)},
                             headers=store.headers)
         assert person.status_code == 200
-        assert person.get_json() == {"objectType": "Person", "account": [AGENT["account"]]}
+        assert person.get_json() == {"objectType": "Person", "account": [docs.AGENT["account"]]}
     assert client.get("/xapi/about").status_code == 200
 
 
@@ -317,11 +308,11 @@ def test_oauth_clients_and_their_tokens_act_only_in_their_store(
     assert response.get_json()["authority"]["account"]["name"] == oauth_client.key
     assert _ids(client, beta) == [alpha_id]
     assert _get(client, alpha, statementId=alpha_id).get_json()["authority"]["name"] == "alpha"
-    params = state_params()
-    assert send(client, "PUT", STATE, params, headers, {"by": "token"},
+    params = docs.state_params()
+    assert send(client, "PUT", docs.STATE, params, headers, {"by": "token"},
                 If_None_Match="*").status_code == 204
-    assert send(client, "GET", STATE, params, alpha.headers).status_code == 404
-    assert send(client, "GET", STATE, params, beta.headers).get_json() == {"by": "token"}
+    assert send(client, "GET", docs.STATE, params, alpha.headers).status_code == 404
+    assert send(client, "GET", docs.STATE, params, beta.headers).get_json() == {"by": "token"}
     # Its client_secret works with Basic too, in the same store only.
     basic = {"Authorization": basic_auth(oauth_client), "X-Experience-API-Version": "2.0.0"}
     listed = client.get("/xapi/statements", headers=basic).get_json()["statements"]

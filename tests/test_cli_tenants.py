@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import basic_auth
-from tests.test_cli import created, lrs, statements_get
+from tests.test_cli import created, lrs, ndjson, statement, statements_get
 
 assert lrs  # the fixture, used by name
 
@@ -85,3 +85,25 @@ def test_credentials_and_clients_of_a_tenant_list_it_and_work_only_there(
     assert response.status_code == 200
     assert len(statements_get(client, acme).get_json()["statements"]) == 1
     assert statements_get(client, home).get_json()["statements"] == []
+
+
+def test_statements_import_and_export_move_one_stores_statements(  # type: ignore[no-untyped-def]
+    lrs, tmp_path, client: FlaskClient,
+) -> None:
+    assert lrs("tenants", "create", "acme").exit_code == 0
+    acme = created(lrs("credentials", "create", "--tenant", "acme", "--name", "a",
+                       "--scope", "all", "--json"))
+    home = created(lrs("credentials", "create", "--name", "h", "--scope", "all", "--json"))
+    source = tmp_path / "in.ndjson"
+    source.write_text(ndjson(statement(1), statement(2)))
+    result = lrs("statements", "import", "--tenant", "acme", str(source))
+    assert result.exit_code == 0, result.output
+    assert len(statements_get(client, acme).get_json()["statements"]) == 2
+    assert statements_get(client, home).get_json()["statements"] == []
+    out = tmp_path / "out.ndjson"
+    assert lrs("statements", "export", "--tenant", "acme", str(out)).exit_code == 0
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [
+        statement(1)["id"], statement(2)["id"]]
+    home_export = lrs("statements", "export")
+    assert home_export.exit_code == 0 and home_export.stdout == ""
+    assert "no store named 'nope'" in lrs("statements", "export", "--tenant", "nope").output

@@ -71,6 +71,18 @@ def test_a_credential_over_its_limit_gets_429_with_retry_after_and_json(
     _assert_limited(client.post(STATEMENTS, json=[], headers=_headers(credential)))
 
 
+def test_browser_content_may_read_retry_after(limited: Callable[..., Flask]) -> None:
+    app = limited(rate_limit="3/minute")
+    client, credential = app.test_client(), _credential(app)
+    origin = {"Origin": "https://content.example.com"}
+    for _ in range(3):
+        client.get(STATEMENTS, headers={**_headers(credential), **origin})
+    response = client.get(STATEMENTS, headers={**_headers(credential), **origin})
+    _assert_limited(response)
+    assert response.headers["Access-Control-Allow-Origin"] == origin["Origin"]
+    assert "retry-after" in response.headers["Access-Control-Expose-Headers"].lower()
+
+
 def test_credentials_are_counted_independently(limited: Callable[..., Flask]) -> None:
     app = limited(rate_limit="3/minute")
     client, first, second = app.test_client(), _credential(app), _credential(app)

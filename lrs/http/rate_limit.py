@@ -35,6 +35,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage
 
+from lrs.logging import redact
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import TooManyRequests
 
@@ -67,7 +68,8 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
         limiter = Limiter(_caller, app=app, application_limits=limits,
                           storage_uri=storage_uri, headers_enabled=False)
     except ConfigurationError as exc:
-        raise SettingsError(f"LRS_RATE_LIMIT_STORAGE_URI: {exc}") from None
+        # The message may quote the URI: never its password.
+        raise SettingsError(f"LRS_RATE_LIMIT_STORAGE_URI: {redact(str(exc))}") from None
     app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
     return limiter
 

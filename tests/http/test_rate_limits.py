@@ -190,8 +190,9 @@ def test_a_malformed_rate_is_refused_at_start_up(variable: str, value: str) -> N
 
 
 def test_an_unknown_storage_is_refused_at_start_up(make_settings: Callable[..., Settings]) -> None:
-    with pytest.raises(SettingsError, match="LRS_RATE_LIMIT_STORAGE_URI"):
-        create_app(make_settings(rate_limit_storage_uri="carrier-pigeon://loft"))
+    with pytest.raises(SettingsError, match="LRS_RATE_LIMIT_STORAGE_URI") as refused:
+        create_app(make_settings(rate_limit_storage_uri="carrier-pigeon://bird:seed@loft"))
+    assert "seed" not in str(refused.value)
 
 
 def test_memory_counters_start_no_thread_per_request_and_expire(

@@ -81,6 +81,16 @@ class Settings:
     workers: int = 0
     #: Threads per worker; 0 picks 8 on SQLite and 4 on PostgreSQL.
     threads: int = 0
+    #: Requests one credential may make (a Bearer token counts as its OAuth client;
+    #: requests without credentials count per client address), as a rate such as
+    #: ``60000/minute`` or ``100/second;5000/hour``; ``off`` disables it.
+    rate_limit: str = "60000/minute"
+    #: Requests to ``/oauth/token`` and ``/oauth/revoke`` per ``client_id`` (per
+    #: address when none is named): slows secret guessing; ``off`` disables it.
+    rate_limit_token: str = "60/minute"
+    #: Where rate limit counters live. ``memory://`` counts in each worker process;
+    #: ``redis://host:6379`` shares the counts between workers and hosts.
+    rate_limit_storage_uri: str = "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -115,6 +125,8 @@ class Settings:
         for name in ("workers", "threads"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
+        for name in ("rate_limit", "rate_limit_token"):
+            _check_rate(f"LRS_{name.upper()}", getattr(self, name))
 
     @property
     def is_sqlite(self) -> bool:
@@ -133,6 +145,19 @@ class Settings:
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             return None
         return Path(url.database).parent / "secret_key"
+
+
+def _check_rate(name: str, value: str) -> None:
+    """A rate limit is ``off`` or what :func:`limits.parse_many` reads (``100/minute``)."""
+    from limits import parse_many
+
+    if value.strip().lower() == "off":
+        return
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be 'off' or a rate such as '100/minute', "
+                            f"got {value!r}") from None
 
 
 def _development_secret_key(settings: Settings) -> str:

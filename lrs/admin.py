@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from lrs.auth.passwords import hash_password
 from lrs.events import AdminActionTaken
-from lrs.models import DEFAULT_TENANT_ID
+from lrs.models import DEFAULT_TENANT_ID, Tenant
 from lrs.store import credentials as store
-from lrs.store import local_admins, oauth_clients
+from lrs.store import local_admins, oauth_clients, tenants
 
 if TYPE_CHECKING:
     from lrs.runtime import Runtime
@@ -66,6 +66,22 @@ def revoke_credential(
         tenant_id = store.revoke_credential(session, key)
         announce_action(runtime, session, actor=actor, action="credential.revoked",
                         target=f"credential:{key}", tenant_id=tenant_id, source=source)
+
+
+def create_tenant(
+    runtime: Runtime, *, actor: str, name: str, source: dict[str, str] | None = None,
+) -> Tenant:
+    """Create a store and announce ``tenant.created`` (in the new tenant's own trail).
+
+    :raises BadRequest: the name is malformed.
+    :raises Conflict: a store has this name already.
+    """
+    with runtime.db.write() as session:
+        tenant = tenants.create_tenant(session, name)
+        announce_action(runtime, session, actor=actor, action="tenant.created",
+                        target=f"tenant:{tenant.name}", tenant_id=tenant.id,
+                        details={"id": tenant.id, "name": tenant.name}, source=source)
+    return tenant
 
 
 def create_oauth_client(runtime: Runtime, *, actor: str, **grant: Any) -> store.IssuedCredential:

@@ -14,6 +14,7 @@ from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
 from lrs.http.metrics import create_metrics_blueprint
 from lrs.http.oauth import create_oauth_blueprint
+from lrs.http.rate_limit import init_rate_limits
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
 from lrs.plugin_manager import build_plugin_manager
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
         app.register_blueprint(blueprint)
     init_web(app, runtime)
     enable_cors(app, settings)
+    init_rate_limits(app, settings)
     app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]
         app.wsgi_app, max_body_bytes=settings.max_body_bytes
     )

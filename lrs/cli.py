@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import Cli, cli_actor, cli_source, echo_table, grant_options, iso_time
+from lrs.cli_context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_registries import connectors, metrics, scopes
 from lrs.cli_statements import describe_error, statements
+from lrs.cli_tenants import tenants
 from lrs.cli_users import users
 from lrs.plugin_manager import PluginError
 from lrs.settings import Settings, SettingsError
@@ -200,7 +201,7 @@ Examples:
 @click.pass_obj
 def create_credential(
     obj: Cli, name: str, scopes: tuple[str, ...], authority: dict[str, Any] | None,
-    as_json: bool,
+    tenant: str | None, as_json: bool,
 ) -> None:
     """Create a credential and print its key and secret.
 
@@ -210,11 +211,12 @@ def create_credential(
 
     issued = admin.create_credential(obj.runtime(), actor=cli_actor(), name=name,
                                      scopes=list(scopes), authority=authority,
-                                     source=cli_source())
+                                     tenant_id=obj.tenant_id(tenant), source=cli_source())
     settings = obj.settings()
     if as_json:
         click.echo(json.dumps({"key": issued.key, "secret": issued.secret, "name": issued.name,
-                               "scopes": issued.scopes, "authority": issued.authority}))
+                               "scopes": issued.scopes, "authority": issued.authority,
+                               "tenant": tenant or "default"}))
         return
     url = "http://" + settings.bind.replace("0.0.0.0:", "127.0.0.1:") + "/xapi"
     click.echo(
@@ -225,21 +227,18 @@ def create_credential(
     )
 
 
-@credentials.command("list", epilog="Example:\n\n  lrs credentials list")
+@credentials.command(
+    "list", epilog="Examples:\n\n\b\n  lrs credentials list\n  lrs credentials list --tenant acme"
+)
+@tenant_option("Only this store's credentials [default: every store's].")
 @click.pass_obj
-def list_credentials(obj: Cli) -> None:
-    """Show every credential (never their secrets)."""
+def list_credentials(obj: Cli, tenant: str | None) -> None:
+    """Show every credential (never their secrets) with the store it belongs to."""
     from lrs.store import credentials as store
 
-    with obj.runtime().db.read() as session:
-        rows = [
-            (c.key, c.name, c.scopes, iso_time(c.created_us), iso_time(c.revoked_us))
-            for c in store.list_credentials(session)
-        ]
-    if not rows:
-        click.echo("No credentials. Create one with: lrs credentials create --name N --scope all")
-        return
-    echo_table(("KEY", "NAME", "SCOPES", "CREATED", "REVOKED"), rows)
+    echo_grants(obj, tenant, store.list_credentials, key_title="KEY",
+                none_yet="No credentials. Create one with: lrs credentials create --name N "
+                         "--scope all")
 
 
 @credentials.command("revoke", epilog="Example:\n\n  lrs credentials revoke 3f9a0c...")
@@ -256,7 +255,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
 cli.add_command(statements)
 cli.add_command(oauth)
 cli.add_command(users)
-for group in (scopes, metrics, connectors):
+for group in (tenants, scopes, metrics, connectors):
     cli.add_command(group)
 add_plugin_commands(cli)
 

@@ -22,6 +22,9 @@ from lrs.settings import Settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from lrs.models import Credential
     from lrs.runtime import Runtime
 
 
@@ -59,6 +62,16 @@ class Cli:
             self._runtime = create_app(self.settings(**overrides)).extensions["lrs"]
             self.ctx.call_on_close(self._runtime.db.engine.dispose)
         return self._runtime
+
+    def tenant_id(self, name: str | None) -> int:
+        """The id of the store ``--tenant NAME`` names (the default store for ``None``).
+
+        :raises NotFound: no store has this name (shown as a one-line error).
+        """
+        from lrs.store.tenants import tenant_named
+
+        with self.runtime().db.read() as session:
+            return tenant_named(session, name).id
 
 
 def cli_actor() -> str:
@@ -105,10 +118,15 @@ def echo_records(records: Sequence[Mapping[str, Any]], columns: Sequence[str], *
                      for v in (record[c] for c in columns)] for record in records])
 
 
+def tenant_option(help: str) -> Callable[[F], F]:
+    """``--tenant NAME``: the store a command acts in or lists (see ``lrs tenants``)."""
+    return click.option("--tenant", metavar="NAME", help=help)
+
+
 def grant_options(holder: str) -> Callable[[F], F]:
-    """``--name``, ``--scope``, ``--authority`` and ``--json``: what every grant of API
-    access asks for, whether a Basic credential or an OAuth client (``holder`` names
-    its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
+    """``--name``, ``--scope``, ``--authority``, ``--tenant`` and ``--json``: what every
+    grant of API access asks for, whether a Basic credential or an OAuth client
+    (``holder`` names its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
     from lrs.cli_statements import AGENT
 
     options = (
@@ -121,6 +139,8 @@ def grant_options(holder: str) -> Callable[[F], F]:
         click.option("--authority", type=AGENT,
                      help=f"Agent set as statements' authority [default: an account named "
                           f"after the {holder}]."),
+        tenant_option("Store (tenant) whose data it reads and writes [default: the "
+                      "default store]."),
         click.option("--json", "as_json", is_flag=True, help="Print it as one JSON object."),
     )
 
@@ -142,6 +162,29 @@ def _known_scopes(ctx: click.Context, param: click.Parameter,
     except BadRequest as exc:
         raise click.BadParameter(exc.message, ctx, param) from None
     return scopes
+
+
+def echo_grants(
+    cli: Cli, tenant: str | None, lister: Callable[[Session, int | None], Sequence[Credential]],
+    *, key_title: str, none_yet: str,
+) -> None:
+    """Print the credentials (or OAuth clients) ``lister`` returns as a table.
+
+    :param tenant: only this store's (``--tenant``), else every store's.
+    :param key_title: heading of the key column, e.g. ``"KEY"`` or ``"CLIENT_ID"``.
+    :param none_yet: what to print instead of an empty table.
+    """
+    from lrs.store.tenants import tenant_names
+
+    tenant_id = cli.tenant_id(tenant) if tenant else None
+    with cli.runtime().db.read() as session:
+        names = tenant_names(session)
+        rows = [(c.key, c.name, names[c.tenant_id], c.scopes, iso_time(c.created_us),
+                 iso_time(c.revoked_us)) for c in lister(session, tenant_id)]
+    if not rows:
+        click.echo(none_yet)
+        return
+    echo_table((key_title, "NAME", "TENANT", "SCOPES", "CREATED", "REVOKED"), rows)
 
 
 def iso_time(us: int | None) -> str:

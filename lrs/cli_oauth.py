@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source, echo_table, grant_options, iso_time
+from lrs.cli_context import cli_actor, cli_source, echo_grants, grant_options, tenant_option
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -43,18 +43,22 @@ Examples:
 @click.pass_obj
 def create_client(
     obj: Cli, name: str, scopes: tuple[str, ...], authority: dict[str, Any] | None,
-    as_json: bool,
+    tenant: str | None, as_json: bool,
 ) -> None:
-    """Register a client and print its client_id and client_secret (shown this once)."""
+    """Register a client and print its client_id and client_secret (shown this once).
+
+    Its tokens act only in its store (--tenant).
+    """
     from lrs import admin
 
     runtime = obj.runtime()
     issued = admin.create_oauth_client(runtime, actor=cli_actor(), name=name, scopes=list(scopes),
-                                       authority=authority, source=cli_source())
+                                       authority=authority, tenant_id=obj.tenant_id(tenant),
+                                       source=cli_source())
     if as_json:
         click.echo(json.dumps({"client_id": issued.key, "client_secret": issued.secret,
                                "name": name, "scopes": issued.scopes,
-                               "authority": issued.authority}))
+                               "authority": issued.authority, "tenant": tenant or "default"}))
         return
     url = "http://" + runtime.settings.bind.replace("0.0.0.0:", "127.0.0.1:")
     click.echo(
@@ -65,20 +69,19 @@ def create_client(
     )
 
 
-@clients.command("list", epilog="Example:\n\n  lrs oauth clients list")
+@clients.command(
+    "list",
+    epilog="Examples:\n\n\b\n  lrs oauth clients list\n  lrs oauth clients list --tenant acme",
+)
+@tenant_option("Only this store's clients [default: every store's].")
 @click.pass_obj
-def list_clients(obj: Cli) -> None:
-    """Show every OAuth client (never their secrets)."""
+def list_clients(obj: Cli, tenant: str | None) -> None:
+    """Show every OAuth client (never their secrets) with the store it belongs to."""
     from lrs.store import oauth_clients
 
-    with obj.runtime().db.read() as session:
-        rows = [(c.key, c.name, c.scopes, iso_time(c.created_us), iso_time(c.revoked_us))
-                for c in oauth_clients.list_clients(session)]
-    if not rows:
-        click.echo("No OAuth clients. Create one with: lrs oauth clients create --name N "
-                   "--scope all")
-        return
-    echo_table(("CLIENT_ID", "NAME", "SCOPES", "CREATED", "REVOKED"), rows)
+    echo_grants(obj, tenant, oauth_clients.list_clients, key_title="CLIENT_ID",
+                none_yet="No OAuth clients. Create one with: lrs oauth clients create "
+                         "--name N --scope all")
 
 
 @clients.command("revoke", epilog="Example:\n\n  lrs oauth clients revoke 3f9a0c...")

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source
+from lrs.cli_context import cli_actor, cli_source, tenant_option
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion
 
@@ -92,6 +92,7 @@ def statements() -> None:
 Examples:
   lrs statements import statements.ndjson
   gunzip -c archive.ndjson.gz | lrs statements import -
+  lrs statements import --tenant acme acme.ndjson
   lrs statements import old-lrs.ndjson --xapi-version 1.0.3 \\
       --authority '{"objectType": "Agent", "name": "Old LRS", "mbox": "mailto:lrs@example.com"}'
 
@@ -111,23 +112,25 @@ Attachment contents are not part of NDJSON: only their metadata is imported.""",
     "--authority", type=AGENT, default=json.dumps(IMPORT_AUTHORITY),
     help="Agent set as the imported statements' authority.",
 )
+@tenant_option("Store (tenant) to import into [default: the default store].")
 @click.pass_obj
 def import_statements(
-    obj: Cli, source: IO[bytes], batch_size: int, xapi_version: str, authority: dict[str, Any]
+    obj: Cli, source: IO[bytes], batch_size: int, xapi_version: str, authority: dict[str, Any],
+    tenant: str | None,
 ) -> None:
     """Import statements from SOURCE, an NDJSON file ('-' for standard input)."""
     from lrs.ingest import store_batch
-    from lrs.models import DEFAULT_TENANT_ID
 
     version = XapiVersion(xapi_version)
     runtime = obj.runtime()
+    tenant_id = obj.tenant_id(tenant)
     imported = 0
     lines = _nonblank_lines(source)
     with _progress(lines, _line_count(source), "Importing") as bar:
         for batch in _batches(bar, batch_size):
             valid = _validated(batch, version, imported)
             try:
-                store_batch(runtime, tenant_id=DEFAULT_TENANT_ID, statements=valid,
+                store_batch(runtime, tenant_id=tenant_id, statements=valid,
                             authority=authority, credential_id=None, version=version,
                             source=cli_source())
             except XapiError as exc:
@@ -142,6 +145,7 @@ def import_statements(
 Examples:
   lrs statements export all.ndjson
   lrs statements export --since 2024-01-01T00:00:00Z --until 2024-02-01 | gzip > jan.ndjson.gz
+  lrs statements export --tenant acme acme.ndjson
 
 Statements are written exactly as stored, oldest first, voided ones included
 (importing the file voids them again); --since and --until compare with their
@@ -151,21 +155,24 @@ audit trail (a "statements.exported" admin action with the filters and count).""
 @click.argument("target", type=click.File("w", encoding="utf-8", lazy=True), default="-")
 @click.option("--since", type=TIMESTAMP, help="Only statements stored after this time.")
 @click.option("--until", type=TIMESTAMP, help="Only statements stored at or before this time.")
+@tenant_option("Store (tenant) to export [default: the default store].")
 @click.pass_obj
-def export_statements(obj: Cli, target: IO[str], since: int | None, until: int | None) -> None:
+def export_statements(
+    obj: Cli, target: IO[str], since: int | None, until: int | None, tenant: str | None
+) -> None:
     """Write statements to TARGET, an NDJSON file (standard output by default)."""
     from lrs.admin import announce_action
-    from lrs.models import DEFAULT_TENANT_ID
     from lrs.store.queries import StatementQuery, stream
 
     runtime = obj.runtime()
+    tenant_id = obj.tenant_id(tenant)
     query = StatementQuery(since_us=since, until_us=until, ascending=True,
                            include_voided=True)
     exported = 0
     complete = False
     try:
         with runtime.db.read() as session:
-            rows = stream(session, DEFAULT_TENANT_ID, query)
+            rows = stream(session, tenant_id, query)
             with _progress(rows, None, "Exporting") as bar:
                 for row in bar:
                     target.write(row.payload + "\n")
@@ -176,7 +183,7 @@ def export_statements(obj: Cli, target: IO[str], since: int | None, until: int |
         with runtime.db.write() as session:
             announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
                             action="statements.exported",
-                            target="statements", tenant_id=DEFAULT_TENANT_ID,
+                            target="statements", tenant_id=tenant_id,
                             details={"since_us": since, "until_us": until,
                                      "count": exported, "complete": complete})
     click.echo(f"Exported {exported} statement(s).", err=True)

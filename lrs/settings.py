@@ -102,6 +102,16 @@ class Settings:
     session_lifetime_seconds: int = 8 * 3600
     #: Allow password sign-in of local admins (bootstrap of the first admin only).
     local_login: bool = False
+    #: Requests one credential may make (a Bearer token counts as its OAuth client;
+    #: requests without credentials count per client address), as a rate such as
+    #: ``60000/minute`` or ``100/second;5000/hour``; ``off`` disables it.
+    rate_limit: str = "60000/minute"
+    #: Requests to ``/oauth/token`` and ``/oauth/revoke`` per ``client_id`` (per
+    #: address when none is named): slows secret guessing; ``off`` disables it.
+    rate_limit_token: str = "60/minute"
+    #: Where rate limit counters live. ``memory://`` counts in each worker process;
+    #: ``redis://host:6379`` shares the counts between workers and hosts.
+    rate_limit_storage_uri: str = "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -137,6 +147,8 @@ class Settings:
         for name in ("workers", "threads"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
+        for name in ("rate_limit", "rate_limit_token"):
+            _check_rate(f"LRS_{name.upper()}", getattr(self, name))
         self._check_oidc()
 
     def _check_oidc(self) -> None:
@@ -167,6 +179,19 @@ class Settings:
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             return None
         return Path(url.database).parent / "secret_key"
+
+
+def _check_rate(name: str, value: str) -> None:
+    """A rate limit is ``off`` or what :func:`limits.parse_many` reads (``100/minute``)."""
+    from limits import parse_many
+
+    if value.strip().lower() == "off":
+        return
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be 'off' or a rate such as '100/minute', "
+                            f"got {value!r}") from None
 
 
 def _development_secret_key(settings: Settings) -> str:

@@ -73,6 +73,8 @@ def _truncate(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # Only the default tenant is seeded; tests create the others they need.
+        connection.execute(text("DELETE FROM tenants WHERE id <> 1"))
     engine.dispose()
 
 

@@ -70,7 +70,7 @@ def test_lrs_help_lists_every_command() -> None:
     "command",
     [["serve"], ["db", "upgrade"], ["db", "revision"], ["credentials", "create"],
      ["credentials", "list"], ["credentials", "revoke"], ["statements", "import"],
-     ["statements", "export"]],
+     ["statements", "export"], ["tenants", "create"], ["tenants", "list"]],
 )
 def test_each_command_help_shows_an_example(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
@@ -120,9 +120,9 @@ def test_credentials_list_shows_keys_and_never_secrets(lrs) -> None:  # type: ig
     result = lrs("credentials", "list")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].split() == ["KEY", "NAME", "SCOPES", "CREATED", "REVOKED"]
-    assert lines[1].split()[:3] == [first.key, "lms", "all"]
-    assert lines[2].split()[:3] == [second.key, "reports", "all/read"]
+    assert lines[0].split() == ["KEY", "NAME", "TENANT", "SCOPES", "CREATED", "REVOKED"]
+    assert lines[1].split()[:4] == [first.key, "lms", "default", "all"]
+    assert lines[2].split()[:4] == [second.key, "reports", "default", "all/read"]
     assert first.secret not in result.output and second.secret not in result.output
 
 

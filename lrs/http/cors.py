@@ -4,7 +4,8 @@ Content served from another origin calls the LRS with ``Authorization`` and
 ``X-Experience-API-Version`` headers, so browsers send a preflight ``OPTIONS``
 first; it carries no credentials and is answered before authentication (see
 :mod:`lrs.http.xapi`). The response headers a script needs to read (ETags for
-concurrency, the consistency marker) are exposed explicitly.
+concurrency, the consistency marker, how long to wait after a 429) are exposed
+explicitly.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from lrs.settings import Settings
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Experience-API-Version",
                    "If-Match", "If-None-Match")
 EXPOSED_HEADERS = ("ETag", "Last-Modified", "X-Experience-API-Version",
-                   "X-Experience-API-Consistent-Through")
+                   "X-Experience-API-Consistent-Through", "Retry-After")
 METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
 
 

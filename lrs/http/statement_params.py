@@ -4,7 +4,8 @@ Every parameter is checked here, so the view only sees typed values: unknown or
 miscased names, malformed agents, IRIs, UUIDs, timestamps and booleans are all
 400s (Communication 2.1.3, 3.2). A ``more`` link carries the original query and
 the keyset cursor in a token signed with the server key, so clients cannot forge
-a cursor and the URL stays short.
+a cursor and the URL stays short. The signature also covers the tenant: a link
+handed to another store's client is refused rather than continued there.
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ def check_names(args: MultiDict[str, str], allowed: frozenset[str]) -> None:
 
 
 def parse_get(
-    args: MultiDict[str, str], version: XapiVersion, *, page_size: int, secret_key: str
+    args: MultiDict[str, str], version: XapiVersion, *, page_size: int, secret_key: str,
+    tenant_id: int,
 ) -> Single | Listing:
     check_names(args, ALL_PARAMS)
     if "more" in args:
-        return decode_more(args["more"], secret_key)
+        return decode_more(args["more"], secret_key, tenant_id)
     fmt = _format(args)
     attachments = _bool(args, "attachments")
     for name, voided in (("statementId", False), ("voidedStatementId", True)):
@@ -104,23 +106,30 @@ def uuid_param(args: MultiDict[str, str], name: str) -> str:
     return value.lower()
 
 
-def encode_more(listing: Listing, cursor: tuple[int, int], secret_key: str) -> str:
+def encode_more(
+    listing: Listing, cursor: tuple[int, int], secret_key: str, tenant_id: int
+) -> str:
     query = {k: v for k, v in asdict(listing.query).items() if v not in (None, False)}
     query.pop("credential_id", None)
     data = {"q": query, "l": listing.limit, "f": listing.format, "a": listing.attachments,
             "c": list(cursor)}
-    return URLSafeSerializer(secret_key, salt=_MORE_SALT).dumps(data)
+    return _more_serializer(secret_key, tenant_id).dumps(data)
 
 
-def decode_more(token: str, secret_key: str) -> Listing:
+def decode_more(token: str, secret_key: str, tenant_id: int) -> Listing:
     try:
-        data = URLSafeSerializer(secret_key, salt=_MORE_SALT).loads(token)
+        data = _more_serializer(secret_key, tenant_id).loads(token)
         return Listing(
             StatementQuery(**data["q"]), int(data["l"]), str(data["f"]), bool(data["a"]),
             (int(data["c"][0]), int(data["c"][1])),
         )
     except (BadSignature, KeyError, TypeError, ValueError, IndexError):
         raise _bad("more", "is not a valid continuation token") from None
+
+
+def _more_serializer(secret_key: str, tenant_id: int) -> URLSafeSerializer:
+    """Signs ``more`` tokens for one tenant: each store's links verify only in it."""
+    return URLSafeSerializer(secret_key, salt=f"{_MORE_SALT}.{tenant_id}")
 
 
 def restrict_to(listing: Listing, credential_id: int | None) -> Listing:

@@ -79,7 +79,7 @@ def get_statements() -> Response:
     principal = current_principal()
     mine = None if principal.allows("statements/read") else principal.credential_id
     wanted = parse_get(request.args, xapi.current_version(), page_size=settings.page_size,
-                       secret_key=settings.secret_key)
+                       secret_key=settings.secret_key, tenant_id=principal.tenant_id)
     with runtime.db.read() as session:
         if isinstance(wanted, Single):
             found = get_statement(session, principal.tenant_id, wanted.statement_id,
@@ -93,7 +93,7 @@ def get_statements() -> Response:
                              limit=listing.limit, cursor=listing.cursor)
             rows = page.statements
             more = page.next_cursor and encode_more(listing, page.next_cursor,
-                                                    settings.secret_key)
+                                                    settings.secret_key, principal.tenant_id)
         parts = (load_attachments(session, principal.tenant_id,
                                   {sha2 for row in rows for sha2 in row.attachment_sha2s})
                  if wanted.attachments else [])

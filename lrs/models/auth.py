@@ -19,6 +19,9 @@ class Tenant(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: When ``lrs tenants create`` made it (µs since the epoch); the default tenant
+    #: carries the time the migration that added this column ran.
+    created_us: Mapped[int] = mapped_column(BigInteger)
 
 
 class Credential(Base):

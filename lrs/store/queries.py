@@ -179,6 +179,8 @@ def _own_or_inherited(session: Session, column: Any, kind: str, value: str) -> A
     statement did inherit this value: one index probe decides.
     """
     inherited = and_(StatementTargetKey.kind == kind, StatementTargetKey.value == value)
+    # The probe looks across tenants: it only chooses the query's shape, and the
+    # rows it lets through are still limited to the caller's tenant by build_select.
     if not session.execute(select(exists().where(inherited))).scalar():
         return column == value
     return or_(

@@ -166,7 +166,9 @@ def _insert(
     bulk_insert(session, StatementTargetKey.__table__, ("statement_pk", "kind", "value"),
                 key_rows)
     if voided_pks:
-        session.execute(update(Statement).where(Statement.pk.in_(voided_pks)).values(voided=True))
+        session.execute(update(Statement).where(
+            Statement.tenant_id == tenant_id, Statement.pk.in_(voided_pks)
+        ).values(voided=True))
     upsert_activities(session, tenant_id, (a for m in found for a in m.activity_objects))
     _store_attachments(session, tenant_id, parts)
 

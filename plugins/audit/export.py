@@ -68,7 +68,8 @@ def write_export(trail: AuditTrail, filters: Filters, fmt: str, out: IO[bytes], 
             yield record
 
     if fmt == "pdf":
-        chunks: Iterable[bytes] = [render_pdf(list(counted()), filters, trail.verify())]
+        chunks: Iterable[bytes] = [render_pdf(list(counted()), filters,
+                                       trail.verify(tenant_id=filters.tenant_id))]
     else:
         chunks = csv_lines(counted()) if fmt == "csv" else jsonl_lines(counted())
     for chunk in chunks:

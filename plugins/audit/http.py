@@ -85,7 +85,7 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.get("/verify")
     @host.requires("audit/read")
     def verify() -> Any:
-        result = trail.verify()
+        result = trail.verify(tenant_id=g.principal.tenant_id)
         return jsonify(result.as_dict()), 200 if result.ok else 409
 
     @blueprint.get("/export")

@@ -95,12 +95,16 @@ class AuditTrail:
             point = chain.checkpoint(session, self.signer)
             return point.seq, point.hash
 
-    def verify(self, public_key_pem: str | None = None) -> chain.Verification:
-        """Check the chain with the configured key, or with an auditor's public key."""
+    def verify(self, public_key_pem: str | None = None, *,
+               tenant_id: int | None = None) -> chain.Verification:
+        """Check the chain with the configured key, or with an auditor's public key.
+
+        :param tenant_id: report only this store's entry count (HTTP callers).
+        """
         public_key = (load_public_key(public_key_pem) if public_key_pem
                       else self.signer.private_key.public_key())
         with self.host.read() as session:
-            return chain.verify(session, public_key)
+            return chain.verify(session, public_key, tenant_id)
 
     def entries(self, filters: Filters) -> Iterator[dict[str, Any]]:
         """The matching entries, oldest first, as JSON-able dicts (JSON columns parsed)."""

@@ -175,3 +175,22 @@ def test_db_upgrade_applies_installed_plugins_migration_branches(
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {"example_seen_statements", "statements", "outbox_events"} <= tables
+
+
+def test_tenants_create_and_grants_in_a_tenant_announce_in_that_tenant(
+    recorder: Callable[[], list[Event]], lrs: Callable[..., Result],
+) -> None:
+    assert lrs("tenants", "create", "acme").exit_code == 0
+    for command in (("credentials", "create"), ("oauth", "clients", "create")):
+        made = lrs(*command, "--tenant", "acme", "--name", "lms", "--scope", "all", "--json")
+        assert made.exit_code == 0, made.output
+    assert work(lrs) == "Processed 3 event(s).\n"
+    tenant, credential, client = recorder()
+    assert isinstance(tenant, AdminActionTaken)
+    assert (tenant.action, tenant.target) == ("tenant.created", "tenant:acme")
+    assert tenant.details == {"id": tenant.tenant_id, "name": "acme"}
+    assert tenant.tenant_id != 1 and tenant.actor.startswith("cli:")
+    assert tenant.source is not None and "cli" in tenant.source
+    assert [e.action for e in (credential, client)] == ["credential.created",
+                                                        "oauth_client.created"]
+    assert credential.tenant_id == client.tenant_id == tenant.tenant_id

@@ -1,0 +1,190 @@
+"""Rate limits per credential, per client address and on the OAuth token endpoint.
+
+Flask-Limiter counts; this module decides who is counted:
+
+* a request with Basic credentials counts against their key, one with a Bearer
+  token against the token's OAuth client (its ``sub``): both are read from the
+  ``Authorization`` header alone, so limiting costs no database round trip and
+  refuses a flood before it reaches the database;
+* a request without credentials counts against the client address;
+* the header is not verified yet when the limit is checked, so a request is
+  deducted from the key it names only once it was authenticated as that key.
+  Otherwise (a wrong secret, a forged token, junk credentials sent to an open
+  endpoint) it counts against the sender's address: nobody can use up another
+  client's allowance by sending its key;
+* ``POST /oauth/token`` and ``/oauth/revoke`` have a tight limit of their own per
+  ``client_id`` (per address when none is named), which bounds secret guessing.
+
+A refused request gets ``429`` with ``Retry-After`` (seconds) and the usual JSON
+error body. Counters live in ``LRS_RATE_LIMIT_STORAGE_URI``: ``memory://`` counts
+in each process (each gunicorn worker separately), ``redis://`` shares them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import threading
+import time
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from limits.errors import ConfigurationError
+from limits.storage import MemoryStorage
+
+from lrs.logging import redact
+from lrs.settings import Settings, SettingsError
+from lrs.xapi.errors import TooManyRequests
+
+#: Endpoints that exchange or revoke client secrets (brute-force targets).
+TOKEN_ENDPOINTS = frozenset({"oauth.token", "oauth.revoke"})
+
+
+def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
+    """Limit ``app``'s requests as ``settings`` say; ``None`` when every limit is off.
+
+    :raises SettingsError: the storage URI names an unknown or unavailable backend.
+    """
+    limits = []
+    if _enabled(settings.rate_limit):
+        limits += [
+            ApplicationLimit(settings.rate_limit, key_function=_caller, scope="requests",
+                             deduct_when=_charged_to_caller),
+            ApplicationLimit(settings.rate_limit, key_function=_address, scope="unproven",
+                             exempt_when=_no_claimed_key, deduct_when=_charged_to_address),
+        ]
+    if _enabled(settings.rate_limit_token):
+        limits.append(ApplicationLimit(settings.rate_limit_token, key_function=_token_client,
+                                       scope="oauth-token", exempt_when=_not_token_endpoint))
+    if not limits:
+        return None
+    storage_uri = settings.rate_limit_storage_uri
+    if storage_uri.startswith("memory://"):
+        storage_uri = "weft-memory://" + storage_uri.removeprefix("memory://")
+    try:
+        limiter = Limiter(_caller, app=app, application_limits=limits,
+                          storage_uri=storage_uri, headers_enabled=False)
+    except ConfigurationError as exc:
+        # The message may quote the URI: never its password.
+        raise SettingsError(f"LRS_RATE_LIMIT_STORAGE_URI: {redact(str(exc))}") from None
+    app.register_error_handler(RateLimitExceeded, lambda exc: _too_many(limiter, exc))
+    return limiter
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """What ``memory://`` means here: limits' memory storage without its expiry thread.
+
+    limits' :class:`~limits.storage.MemoryStorage` starts a timer thread whenever
+    a counter changes and the previous timer has run (at most every 10 ms), which
+    under load costs a thread start on most requests, and two request threads
+    can race to start the same timer (``RuntimeError``). Counters expire lazily
+    anyway when read; here expired ones are also dropped inline, at most once a
+    second, by whichever request gets there first.
+    """
+
+    STORAGE_SCHEME = ["weft-memory"]
+    #: Seconds between two sweeps of expired counters.
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
+                 **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the name-mangled hook
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + self.SWEEP_SECONDS
+            wall = time.time()
+            for key, expiry in list(self.expirations.items()):
+                if expiry <= wall:
+                    self.storage.pop(key, None)
+                    self.expirations.pop(key, None)
+                    self.locks.pop(key, None)
+        finally:
+            self._sweep_lock.release()
+
+
+def _enabled(rate: str) -> bool:
+    return rate.strip().lower() != "off"
+
+
+def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> tuple[Response, int, dict[str, str]]:
+    """429 with ``Retry-After``: the seconds until the breached window resets."""
+    breached = limiter.current_limit
+    wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 1
+    error = TooManyRequests(
+        f"rate limit of {exc.description} exceeded; retry in {wait} s",
+        headers={"Retry-After": str(wait)},
+    )
+    return jsonify(error.as_dict()), error.status, error.headers
+
+
+def _caller() -> str:
+    """``key:<credential key>`` as the header claims it, else ``address:<ip>``."""
+    claimed = _claimed_key()
+    return f"key:{claimed}" if claimed else _address()
+
+
+def _address() -> str:
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def _claimed_key() -> str | None:
+    """The credential key the ``Authorization`` header names, unverified (cached per request)."""
+    if "rate_limit_key" not in g:
+        g.rate_limit_key = claimed_key(request.headers.get("Authorization", ""))
+    return g.rate_limit_key
+
+
+def claimed_key(header: str) -> str | None:
+    """The key of Basic credentials or the ``sub`` (client_id) of a JWT Bearer token.
+
+    Nothing is verified: the result only chooses which counter a request uses.
+    """
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    try:
+        if scheme.lower() == "basic":
+            key = base64.b64decode(value, validate=True).decode("utf-8").partition(":")[0]
+        elif scheme.lower() == "bearer":
+            payload = value.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            key = claims["sub"]
+        else:
+            return None
+    except (binascii.Error, UnicodeDecodeError, ValueError, IndexError, KeyError, TypeError):
+        return None
+    return key if isinstance(key, str) and 0 < len(key) <= 64 else None
+
+
+def _no_claimed_key() -> bool:
+    return _claimed_key() is None
+
+
+def _charged_to_caller(response: Response) -> bool:
+    """The address always pays for itself; a key only for requests authenticated as it."""
+    claimed = _claimed_key()
+    principal = g.get("principal")
+    return claimed is None or (principal is not None and principal.key == claimed)
+
+
+def _charged_to_address(response: Response) -> bool:
+    """A request naming a key it was not authenticated as is the sender's to pay for."""
+    return not _charged_to_caller(response)
+
+
+def _not_token_endpoint() -> bool:
+    return request.endpoint not in TOKEN_ENDPOINTS
+
+
+def _token_client() -> str:
+    """``client:<client_id>`` from Basic or the ``client_id`` form field, else the address."""
+    client_id = _claimed_key() or request.form.get("client_id")
+    return f"client:{client_id}" if client_id else _address()

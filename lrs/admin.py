@@ -10,14 +10,16 @@ seed data without announcing anything.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from lrs.auth.passwords import hash_password
 from lrs.events import AdminActionTaken
 from lrs.models import DEFAULT_TENANT_ID, Tenant
 from lrs.store import credentials as store
-from lrs.store import tenants
+from lrs.store import local_admins, oauth_clients, tenants
 
 if TYPE_CHECKING:
     from lrs.runtime import Runtime
@@ -48,15 +50,9 @@ def create_credential(
     source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Create a credential and announce ``credential.created`` (its key, never its secret)."""
-    with runtime.db.write() as session:
-        issued = store.create_credential(session, runtime.settings.secret_key, name=name,
-                                         scopes=scopes, authority=authority,
-                                         tenant_id=tenant_id, known_scopes=runtime.scopes)
-        announce_action(runtime, session, actor=actor, action="credential.created",
-                        target=f"credential:{issued.key}", tenant_id=tenant_id,
-                        details={"name": issued.name, "scopes": issued.scopes,
-                                 "authority": issued.authority}, source=source)
-    return issued
+    return _issue(runtime, store.create_credential, "credential.created", actor=actor,
+                  name=name, scopes=scopes, authority=authority, tenant_id=tenant_id,
+                  source=source)
 
 
 def revoke_credential(
@@ -86,3 +82,57 @@ def create_tenant(
                         target=f"tenant:{tenant.name}", tenant_id=tenant.id,
                         details={"id": tenant.id, "name": tenant.name}, source=source)
     return tenant
+
+
+def create_oauth_client(runtime: Runtime, *, actor: str, **grant: Any) -> store.IssuedCredential:
+    """Register an OAuth client and announce ``oauth_client.created`` (never its secret).
+
+    :param grant: ``name``, ``scopes`` and optionally ``authority``, ``tenant_id``
+        and ``source``, as for :func:`create_credential`.
+    """
+    return _issue(runtime, oauth_clients.create_client, "oauth_client.created", actor=actor,
+                  **grant)
+
+
+def revoke_oauth_client(
+    runtime: Runtime, *, actor: str, client_id: str, source: dict[str, str] | None = None,
+) -> None:
+    """Revoke OAuth client ``client_id`` (and its tokens); announce ``oauth_client.revoked``.
+
+    :raises NotFound: no active OAuth client has this id (nothing is announced).
+    """
+    with runtime.db.write() as session:
+        tenant_id = oauth_clients.revoke_client(session, client_id)
+        announce_action(runtime, session, actor=actor, action="oauth_client.revoked",
+                        target=f"credential:{client_id}", tenant_id=tenant_id, source=source)
+
+
+def create_local_admin(
+    runtime: Runtime, *, actor: str, email: str, password: str,
+    source: dict[str, str] | None = None,
+) -> None:
+    """Add a password admin for the web UI; announce ``local_admin.created`` (no password).
+
+    :raises Conflict: one with this e-mail address exists.
+    """
+    password_hash = hash_password(password)  # slow: outside the transaction
+    with runtime.db.write() as session:
+        local_admins.create_local_admin(session, email=email, password_hash=password_hash)
+        announce_action(runtime, session, actor=actor, action="local_admin.created",
+                        target=f"local_admin:{email.strip()}", source=source)
+
+
+def _issue(
+    runtime: Runtime, create: Callable[..., store.IssuedCredential], action: str, *,
+    actor: str, name: str, scopes: list[str], authority: dict[str, Any] | None = None,
+    tenant_id: int = DEFAULT_TENANT_ID, source: dict[str, str] | None = None,
+) -> store.IssuedCredential:
+    """Grant API access with ``create`` (a store function) and announce ``action``."""
+    with runtime.db.write() as session:
+        issued = create(session, runtime.settings.secret_key, name=name, scopes=scopes,
+                        authority=authority, tenant_id=tenant_id, known_scopes=runtime.scopes)
+        announce_action(runtime, session, actor=actor, action=action,
+                        target=f"credential:{issued.key}", tenant_id=tenant_id,
+                        details={"name": issued.name, "scopes": issued.scopes,
+                                 "authority": issued.authority}, source=source)
+    return issued

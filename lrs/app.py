@@ -20,6 +20,7 @@ from lrs.logging import configure_logging
 from lrs.plugin_manager import build_plugin_manager
 from lrs.runtime import Runtime
 from lrs.settings import Settings
+from lrs.web import init_web
 
 
 def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.register_blueprint(create_metrics_blueprint())
     for blueprint in runtime.hooks.blueprints():
         app.register_blueprint(blueprint)
+    init_web(app, runtime)
     enable_cors(app, settings)
     init_rate_limits(app, settings)
     app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_registries import connectors, metrics, scopes
 from lrs.cli_statements import describe_error, statements
 from lrs.cli_tenants import tenants
+from lrs.cli_users import users
 from lrs.plugin_manager import PluginError
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
@@ -108,6 +109,7 @@ def serve(
         log_listeners(server)
         for listener in server.LISTENERS:
             click.echo(f"Weft LRS running at {listener}/xapi (Ctrl+C to stop)")
+            click.echo(f"Web UI at {listener}/ui/")
 
     gunicorn: dict[str, Any] = {"when_ready": announce}
     if reload:
@@ -252,6 +254,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
 
 cli.add_command(statements)
 cli.add_command(oauth)
+cli.add_command(users)
 for group in (tenants, scopes, metrics, connectors):
     cli.add_command(group)
 add_plugin_commands(cli)

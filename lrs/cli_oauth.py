@@ -49,21 +49,12 @@ def create_client(
 
     Its tokens act only in its store (--tenant).
     """
-    from lrs.admin import announce_action
-    from lrs.store import oauth_clients
+    from lrs import admin
 
     runtime = obj.runtime()
-    tenant_id = obj.tenant_id(tenant)
-    with runtime.db.write() as session:
-        issued = oauth_clients.create_client(
-            session, runtime.settings.secret_key, name=name, scopes=list(scopes),
-            authority=authority, tenant_id=tenant_id, known_scopes=runtime.scopes,
-        )
-        announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
-                        action="oauth_client.created",
-                        target=f"credential:{issued.key}", tenant_id=tenant_id,
-                        details={"name": name, "scopes": issued.scopes,
-                                 "authority": issued.authority})
+    issued = admin.create_oauth_client(runtime, actor=cli_actor(), name=name, scopes=list(scopes),
+                                       authority=authority, tenant_id=obj.tenant_id(tenant),
+                                       source=cli_source())
     if as_json:
         click.echo(json.dumps({"client_id": issued.key, "client_secret": issued.secret,
                                "name": name, "scopes": issued.scopes,
@@ -98,15 +89,10 @@ def list_clients(obj: Cli, tenant: str | None) -> None:
 @click.pass_obj
 def revoke_client(obj: Cli, client_id: str) -> None:
     """Revoke CLIENT_ID: no new tokens, and the tokens it holds get 401 from now on."""
-    from lrs.admin import announce_action
-    from lrs.store import oauth_clients
+    from lrs import admin
 
-    runtime = obj.runtime()
-    with runtime.db.write() as session:
-        tenant_id = oauth_clients.revoke_client(session, client_id)
-        announce_action(runtime, session, actor=cli_actor(), source=cli_source(),
-                        action="oauth_client.revoked",
-                        target=f"credential:{client_id}", tenant_id=tenant_id)
+    admin.revoke_oauth_client(obj.runtime(), actor=cli_actor(), client_id=client_id,
+                              source=cli_source())
     click.echo(f"Revoked {client_id}.")
 
 

@@ -22,6 +22,7 @@ import pluggy
 from lrs.auth.scopes import ScopeRegistry
 from lrs.connectors import ConnectorTypeRegistry
 from lrs.events import Event, StatementsStored
+from lrs.host import AdminPage
 from lrs.metrics import MetricRegistry
 from lrs.plugin_manager import PluginError
 from lrs.xapi.errors import ErrorDetail, InvalidStatement
@@ -98,6 +99,25 @@ class Hooks:
         """Every blueprint the plugins register."""
         return [bp for found in self._manager.hook.register_blueprints(host=self._host)
                 for bp in found or ()]
+
+    def admin_pages(self) -> list[AdminPage]:
+        """Every web UI navigation entry the plugins register, in plugin order.
+
+        :raises PluginError: a plugin returned something else than ``AdminPage``
+            objects (caught at start-up rather than on every page).
+        """
+        pages: list[AdminPage] = []
+
+        def add(plugin: str, found: list[Any]) -> None:
+            for page in found:
+                if not isinstance(page, AdminPage):
+                    raise ValueError(f"plugin {plugin!r}: register_admin_pages must return "
+                                     f"lrs.host.AdminPage objects, got {page!r}")
+                pages.append(page)
+
+        for plugin, found in _per_plugin(self._manager, "register_admin_pages", host=self._host):
+            _contribute(plugin, add, found)
+        return pages
 
     def metrics(self) -> MetricRegistry:
         """Every metric the plugins register (``register_metrics``).

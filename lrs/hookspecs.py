@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from lrs.connectors import ConnectorType
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-    from lrs.host import Host, Person
+    from lrs.host import AdminPage, Host, Person
     from lrs.metrics import Metric
 
 __all__ = ["ErrorDetail", "Scope", "hookimpl", "hookspec"]
@@ -185,6 +185,26 @@ def register_blueprints(host: Host) -> list[Blueprint] | None:
     :param host: the :class:`~lrs.host.Host` of this application.
     :returns: a list of :class:`flask.Blueprint` (not firstresult: every
         plugin's blueprints are registered).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_admin_pages(host: Host) -> list[AdminPage] | None:
+    """Add entries to the web UI's navigation, each for the roles that may use it.
+
+    Called once by ``create_app``, after ``register_blueprints``. The pages
+    themselves are views of a blueprint the plugin registers with
+    ``register_blueprints`` (by convention under ``/ui/plugins/<name>``, or
+    ``/ui/<name>``), protected with :meth:`~lrs.host.Host.requires_role` for the
+    same roles; their templates may extend ``"web/base.html"`` to get the
+    navigation and styles. Every plugin's pages are shown (not firstresult),
+    after core's, to signed-in people holding one of the page's roles.
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :returns: a list of :class:`~lrs.host.AdminPage` (``title``, ``endpoint`` or
+        ``url``, ``roles``), or ``None``.
 
     .. versionadded:: 0.1
     """

@@ -21,6 +21,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lrs.auth.roles import ROLES
 from lrs.events import Event
 from lrs.ingest import store_batch
 from lrs.models import Statement
@@ -51,6 +52,32 @@ class Person:
     agents: tuple[dict[str, Any], ...] = ()
     #: Directory facts plugins may use (department, manager, location...).
     attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """A page of a plugin in the web UI's navigation; see ``register_admin_pages``.
+
+    The page itself is a view of the plugin's own blueprint (``register_blueprints``),
+    protected with :meth:`Host.requires_role` for the same ``roles``.
+    """
+
+    #: Link text in the navigation.
+    title: str
+    #: Flask endpoint of the page (``"myplugin_ui.index"``), or ...
+    endpoint: str | None = None
+    #: ... a URL, when the page is not a Flask view.
+    url: str | None = None
+    #: Roles that see the entry: ``"admin"``, ``"compliance_officer"``, ``"analyst"``.
+    roles: tuple[str, ...] = ("admin",)
+
+    def __post_init__(self) -> None:
+        if (self.endpoint is None) == (self.url is None):
+            raise ValueError(f"admin page {self.title!r}: give an endpoint or a url")
+        unknown = [role for role in self.roles if role not in ROLES]
+        if unknown or not self.roles:
+            raise ValueError(f"admin page {self.title!r}: unknown or no roles {unknown}; "
+                             f"choose from {', '.join(ROLES)}")
 
 
 class Host:
@@ -169,6 +196,19 @@ class Host:
         from lrs.auth.protector import protect
 
         return protect(*scopes)
+
+    def requires_role(self, *roles: str) -> Callable[[F], F]:
+        """Protect a web UI view of a plugin: a signed-in person holding one of ``roles``.
+
+        Someone not signed in is sent to the sign-in page, someone without the
+        role gets a 403 page; forms posted to the view must carry the CSRF token
+        (``{{ csrf_token() }}`` in the template). The person is then
+        ``flask.g.web_user`` (``subject``, ``email``, ``roles``, and ``actor``
+        for audit records).
+        """
+        from lrs.web.access import requires_role
+
+        return requires_role(*roles)
 
 
 def current_host() -> Host:

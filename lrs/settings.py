@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from lrs.auth.roles import RoleMappingError, parse_role_mapping
+
 DEFAULT_SQLITE_PATH = Path("instance") / "weft.sqlite3"
 
 
@@ -81,6 +83,25 @@ class Settings:
     workers: int = 0
     #: Threads per worker; 0 picks 8 on SQLite and 4 on PostgreSQL.
     threads: int = 0
+    #: OpenID Connect discovery document of the company's identity provider
+    #: (``https://idp.example.com/.well-known/openid-configuration``); empty turns
+    #: web sign-in through OIDC off.
+    oidc_metadata_url: str = ""
+    #: Client id Weft is registered under at the identity provider.
+    oidc_client_id: str = ""
+    #: Client secret of that registration (never logged).
+    oidc_client_secret: str = field(default="", repr=False)
+    #: Scopes asked for at sign-in (``openid`` is required).
+    oidc_scopes: str = "openid email profile"
+    #: ID token / userinfo claim holding the person's groups (dotted for nested
+    #: claims, e.g. ``realm_access.roles``).
+    oidc_roles_claim: str = "groups"
+    #: Which group gives which web UI role: ``GROUP=ROLE`` pairs separated by commas.
+    oidc_role_mapping: str = ""
+    #: Lifetime of a web UI sign-in, in seconds.
+    session_lifetime_seconds: int = 8 * 3600
+    #: Allow password sign-in of local admins (bootstrap of the first admin only).
+    local_login: bool = False
     #: Requests one credential may make (a Bearer token counts as its OAuth client;
     #: requests without credentials count per client address), as a rate such as
     #: ``60000/minute`` or ``100/second;5000/hour``; ``off`` disables it.
@@ -119,7 +140,8 @@ class Settings:
             raise SettingsError("LRS_LOG_FORMAT must be 'json' or 'text'")
         for name in ("max_body_bytes", "max_json_depth", "max_attachment_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
-                     "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds"):
+                     "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
+                     "session_lifetime_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):
@@ -127,6 +149,18 @@ class Settings:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
         for name in ("rate_limit", "rate_limit_token"):
             _check_rate(f"LRS_{name.upper()}", getattr(self, name))
+        self._check_oidc()
+
+    def _check_oidc(self) -> None:
+        """OIDC settings come together, and the role mapping names known roles only."""
+        if self.oidc_metadata_url and not self.oidc_client_id:
+            raise SettingsError("LRS_OIDC_CLIENT_ID must be set with LRS_OIDC_METADATA_URL")
+        if self.oidc_metadata_url and "openid" not in self.oidc_scopes.split():
+            raise SettingsError("LRS_OIDC_SCOPES must include 'openid'")
+        try:
+            parse_role_mapping(self.oidc_role_mapping)
+        except RoleMappingError as exc:
+            raise SettingsError(f"LRS_OIDC_ROLE_MAPPING: {exc}") from None
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,6 +1,6 @@
 """SQLAlchemy models of the core; importing this package registers every table."""
 
-from lrs.models.auth import DEFAULT_TENANT_ID, Credential, Tenant
+from lrs.models.auth import DEFAULT_TENANT_ID, Credential, LocalAdmin, Tenant
 from lrs.models.base import Base
 from lrs.models.documents import Document
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
@@ -21,6 +21,7 @@ __all__ = [
     "Base",
     "Credential",
     "Document",
+    "LocalAdmin",
     "OAuthClient",
     "OAuthRevokedToken",
     "OAuthSigningKey",

@@ -43,3 +43,19 @@ class Credential(Base):
     xapi_version: Mapped[str] = mapped_column(String(10), default="2.0.0")
     created_us: Mapped[int] = mapped_column(BigInteger)
     revoked_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class LocalAdmin(Base):
+    """A person who may sign in to the web UI with a password, as ``admin``.
+
+    Only a bootstrap for the first admin (``LRS_LOCAL_LOGIN``); everyone else signs
+    in through the identity provider. The password is kept as a slow scrypt hash
+    (:mod:`lrs.auth.passwords`): it is checked once per sign-in, not per request.
+    """
+
+    __tablename__ = "local_admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_us: Mapped[int] = mapped_column(BigInteger)

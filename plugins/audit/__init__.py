@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-    from lrs.host import Host
+    from lrs.host import AdminPage, Host
 
 
 @hookimpl
@@ -55,9 +55,17 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
 @hookimpl
 def register_blueprints(host: Host) -> list[Blueprint]:
     from plugins.audit.http import create_blueprint
+    from plugins.audit.ui import create_ui_blueprint
 
     trail_for(host).check()  # bad configuration or no key stops start-up, not a delivery
-    return [create_blueprint(host)]
+    return [create_blueprint(host), create_ui_blueprint(host)]
+
+
+@hookimpl
+def register_admin_pages(host: Host) -> list[AdminPage]:
+    from plugins.audit.ui import admin_pages
+
+    return admin_pages()
 
 
 @hookimpl

@@ -1,13 +1,16 @@
-"""``/audit/verify``, ``/audit/export`` and ``/audit/report``.
+"""``/audit/verify``, ``/audit/export`` and ``/audit/report`` for machine clients.
 
 Verifying and reporting need the plugin's ``audit/read`` scope, exporting its
-``audit/export`` scope (declared by ``register_scopes``; ``all`` grants neither).
+``audit/export`` scope (declared by ``register_scopes``; ``all`` grants neither). People use the
+same exports and reports from the web UI (:mod:`plugins.audit.ui`); both go
+through :func:`parse_export`, :func:`export_response` and :func:`run_report`.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -17,10 +20,49 @@ from lrs.host import Host
 from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
 from plugins.audit.export import FORMATS, write_export
 from plugins.audit.filters import FilterError, filters_from
-from plugins.audit.trail import trail_for
+from plugins.audit.trail import AuditTrail, Filters, trail_for
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
                  "pdf": "application/pdf"}
+
+
+def parse_export(tenant_id: int, args: Mapping[str, str]) -> tuple[str, Filters]:
+    """The format and filters of an export request (``format``, ``person``, ``activity``,
+    ``since``, ``until``).
+
+    :raises FilterError: naming the parameter that is wrong.
+    """
+    fmt = args.get("format", "jsonl")
+    if fmt not in FORMATS:
+        raise FilterError(f"format must be one of {', '.join(FORMATS)}")
+    return fmt, filters_from(tenant_id, args.get("person") or None,
+                             args.get("activity") or None, args.get("since") or None,
+                             args.get("until") or None)
+
+
+def export_response(trail: AuditTrail, fmt: str, filters: Filters, actor: str) -> Response:
+    """The export as a download, its SHA-256 (and JSON Lines manifest) in headers."""
+    out = io.BytesIO()
+    result = write_export(trail, filters, fmt, out, actor=actor, file_name=f"audit.{fmt}")
+    response = Response(out.getvalue(), content_type=CONTENT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="audit.{fmt}"'
+    response.headers["Audit-Export-SHA256"] = result.sha256
+    if result.manifest is not None:
+        response.headers["Audit-Manifest"] = json.dumps(result.manifest, separators=(",", ":"))
+    return response
+
+
+def run_report(trail: AuditTrail, tenant_id: int, required: Any,
+               as_of: str | None) -> dict[str, Any]:
+    """The compliance report for ``required`` (parsed JSON) as of a ``YYYY-MM-DD`` date.
+
+    :raises RequirementError: the requirements are malformed.
+    :raises ValueError: ``as_of`` is not a date.
+    """
+    requirements = parse_requirements(required)
+    today = date.fromisoformat(as_of) if as_of else None
+    return compliance_report(trail.host, tenant_id, requirements, today=today,
+                             soon_days=trail.soon_days)
 
 
 def _bad_request(message: str) -> Response:
@@ -49,24 +91,11 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.get("/export")
     @host.requires("audit/export")
     def export() -> Any:
-        fmt = request.args.get("format", "jsonl")
-        if fmt not in FORMATS:
-            return _bad_request(f"format must be one of {', '.join(FORMATS)}")
         try:
-            filters = filters_from(g.principal.tenant_id, request.args.get("person"),
-                                   request.args.get("activity"), request.args.get("since"),
-                                   request.args.get("until"))
+            fmt, filters = parse_export(g.principal.tenant_id, request.args)
         except FilterError as exc:
             return _bad_request(str(exc))
-        out = io.BytesIO()
-        result = write_export(trail, filters, fmt, out, actor=_actor(),
-                              file_name=f"audit.{fmt}")
-        response = Response(out.getvalue(), content_type=CONTENT_TYPES[fmt])
-        response.headers["Content-Disposition"] = f'attachment; filename="audit.{fmt}"'
-        response.headers["Audit-Export-SHA256"] = result.sha256
-        if result.manifest is not None:
-            response.headers["Audit-Manifest"] = json.dumps(result.manifest, separators=(",", ":"))
-        return response
+        return export_response(trail, fmt, filters, _actor())
 
     @blueprint.route("/report", methods=["GET", "POST"])
     @host.requires("audit/read")
@@ -74,11 +103,9 @@ def create_blueprint(host: Host) -> Blueprint:
         try:
             data = (request.get_json(silent=True) if request.method == "POST"
                     else json.loads(request.args.get("required", "null")))
-            requirements = parse_requirements(data)
-            today = date.fromisoformat(request.args["as_of"]) if "as_of" in request.args else None
+            result = run_report(trail, g.principal.tenant_id, data, request.args.get("as_of"))
         except (RequirementError, ValueError) as exc:
             return _bad_request(f"required: {exc}")
-        return jsonify(compliance_report(host, g.principal.tenant_id, requirements,
-                                         today=today, soon_days=trail.soon_days))
+        return jsonify(result)
 
     return blueprint

@@ -65,6 +65,11 @@ class RecordingPlugin:
         return []
 
     @hookimpl
+    def register_admin_pages(self, host: Any) -> list[Any]:
+        self.calls.append(("register_admin_pages", {"host": host}))
+        return []
+
+    @hookimpl
     def register_scopes(self) -> list[Any]:
         self.calls.append(("register_scopes", {}))
         return []

@@ -122,6 +122,7 @@ def test_lrs_serve_runs_with_nothing_configured(tmp_path: Path, servers: list[Se
     assert (tmp_path / "instance" / "weft.sqlite3").exists()
     assert "lrs credentials create --name my-lms --scope all" in server.stdout.read_text()
     assert f"Weft LRS running at {server.url}" in server.stdout.read_text()
+    assert f"Web UI at {server.url.removesuffix('/xapi')}/ui/" in server.stdout.read_text()
 
     # A credential made by another `lrs` process works: the key file is shared.
     made = subprocess.run(

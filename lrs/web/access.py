@@ -1,0 +1,115 @@
+"""Who is signed in to the web UI, and which role each page requires.
+
+Every UI view declares its access with :func:`requires_role` or :func:`public`;
+the declaration is kept on the view (``ui_roles``) so that the CSRF check and
+the security headers (:mod:`lrs.web.security`) know a UI view when they see one,
+and ``tests/architecture`` checks that no UI route forgot it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import g, redirect, render_template, request, session, url_for
+
+from lrs.admin import announce_action
+from lrs.auth.roles import ROLES
+from lrs.auth.sso import WebUser
+from lrs.http.source import request_source
+from lrs.runtime import current_runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Session key of the signed-in person.
+_USER_KEY = "web_user"
+#: ``ui_roles`` of a page anyone may open (sign-in, sign-out).
+PUBLIC: tuple[str, ...] = ()
+
+
+def current_user() -> WebUser | None:
+    """The signed-in person, or ``None`` (also once the sign-in is older than its lifetime)."""
+    data = session.get(_USER_KEY)
+    if not data:
+        return None
+    try:
+        user = WebUser.from_session(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    lifetime = current_runtime().settings.session_lifetime_seconds
+    if time.time() - user.signed_in_at > lifetime:
+        return None
+    return user
+
+
+def sign_in(user: WebUser) -> None:
+    """Start a fresh session for ``user`` (nothing of the anonymous one survives)."""
+    session.clear()
+    session.permanent = True
+    session[_USER_KEY] = user.to_session()
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def requires_role(*roles: str) -> Callable[[F], F]:
+    """Allow the view to signed-in people holding one of ``roles``.
+
+    Not signed in: redirect to the sign-in page (back here afterwards). Signed in
+    without the role: a 403 page. The person is then ``flask.g.web_user``.
+    """
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise ValueError(f"unknown or no roles {unknown}; choose from {', '.join(ROLES)}")
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+            if not user.roles & set(roles):
+                return render_template("web/error.html", status=403, title="Not for your role",
+                                       message="This page needs one of the roles: "
+                                       + ", ".join(roles) + "."), 403
+            g.web_user = user
+            return view(*args, **kwargs)
+
+        wrapper.ui_roles = tuple(roles)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Declare a UI view open to everyone (the sign-in pages)."""
+    view.ui_roles = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def ui_roles(view: Callable[..., Any] | None) -> tuple[str, ...] | None:
+    """The roles a view was declared with; ``None`` for views that are not UI pages."""
+    return getattr(view, "ui_roles", None)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (never another host: no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and "\\" not in target else None
+
+
+def announce_session_event(action: str, *, subject: str | None, actor: str | None = None,
+                           details: dict[str, Any]) -> None:
+    """Commit an ``admin_action_taken`` event about a sign-in or sign-out, with its source."""
+    runtime = current_runtime()
+    target = f"person:{subject or 'unknown'}"
+    with runtime.db.write() as db_session:
+        announce_action(runtime, db_session, actor=actor or f"admin:{subject or 'unknown'}",
+                        action=action, target=target, details=details,
+                        source=request_source())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -76,6 +77,16 @@ def _truncate(url: str) -> None:
         # Only the default tenant is seeded; tests create the others they need.
         connection.execute(text("DELETE FROM tenants WHERE id <> 1"))
     engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (no schema at all) of each backend, for migration tests and
+    apps with plugin tables (created by ``auto_migrate``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"weft_fresh_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ here on every backend: ``lrs_database_url`` is the parametrized ``database_url``
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from lrs.hookspecs import hookimpl
 from lrs.runtime import Runtime
 from lrs.settings import Settings
 from lrs.testing import AUTHORITY, statement
-from tests.conftest import BACKENDS, TEST_SECRET_KEY
+from tests.conftest import TEST_SECRET_KEY
 
 __all__ = ["AUTHORITY", "CrashingPlugin", "RecordingPlugin", "runtime", "statement"]
 
@@ -124,15 +123,6 @@ def make_app(lrs_make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 
 def runtime(app: Flask) -> Runtime:
     return app.extensions["lrs"]
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database (no schema at all) of each backend, for migration tests."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    server = request.getfixturevalue("postgres_server")
-    return server.create_database(f"weft_plugins_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

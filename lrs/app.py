@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from lrs import migrations
+from lrs.configuration import record_configuration
 from lrs.db import Database, create_db_engine, dispose_after_fork
 from lrs.hooks import migration_locations
 from lrs.http.alternate import AlternateRequestSyntax
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
+    record_configuration(runtime)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
     app.register_blueprint(create_oauth_blueprint())

@@ -151,7 +151,9 @@ Example (production, with LRS_AUTO_MIGRATE=false):
 def upgrade(obj: Cli) -> None:
     """Apply every pending migration, core and installed plugins' (before a new release)."""
     obj.runtime(migrate=True)
-    click.echo(f"Database {_masked(obj.settings().database_url)} is up to date.")
+    from lrs.masking import redact
+
+    click.echo(f"Database {redact(obj.settings().database_url)} is up to date.")
 
 
 @db.command(
@@ -175,12 +177,6 @@ def revision(obj: Cli, message: str) -> None:
     obj.ctx.call_on_close(engine.dispose)
     migrations.upgrade(engine)
     migrations.revision(engine, message)
-
-
-def _masked(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @cli.group()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from lrs.cli_config import config
 from lrs.cli_context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
 from lrs.cli_oauth import oauth
 from lrs.cli_plugins import add_plugin_commands
@@ -251,7 +252,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
 cli.add_command(statements)
 cli.add_command(oauth)
 cli.add_command(users)
-for group in (tenants, scopes, metrics, connectors):
+for group in (tenants, scopes, metrics, connectors, config):
     cli.add_command(group)
 add_plugin_commands(cli)
 

@@ -27,6 +27,11 @@ from lrs.web import init_web
 def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
     """Build a Weft application.
 
+    Once the database is reached (and migrated, with ``auto_migrate``), the
+    configuration in force is compared with the store's record and a change is
+    recorded and announced (:func:`lrs.configuration.record_configuration`):
+    one short transaction, a logged warning if it cannot be written.
+
     :param settings: configuration; read from ``LRS_*`` environment variables when
         omitted.
     :param plugins: plugin objects or modules loaded after the installed ones

@@ -143,7 +143,8 @@ def process_source() -> dict[str, str]:
     Nobody acts through Weft when an environment variable changes; the process
     that started with it, its machine and OS user are what can be told.
     """
-    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    path = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("python")
+    program = path.parent.name if path.name == "__main__.py" else path.name  # python -m x
     return {"host": socket.gethostname(), "pid": str(os.getpid()), "user": os_user(),
             "process": program}
 

@@ -38,8 +38,9 @@ reversal:
   ``--host``/``--port``/``--workers`` override them.
 
 An unmigrated database (``LRS_AUTO_MIGRATE=false`` before ``lrs db upgrade``),
-a lock held too long, or any other database error only logs a warning: start-up
-is never blocked by its own audit.
+a lock held too long (:data:`LOCK_TIMEOUT` on PostgreSQL, SQLite's busy
+timeout), or any other database error only logs a warning: start-up is never
+blocked by its own audit, and the next start records what this one could not.
 """
 
 from __future__ import annotations
@@ -160,10 +161,10 @@ def record_configuration(runtime: Runtime, *, source: dict[str, str] | None = No
     try:
         with runtime.db.write() as session:
             return _record(runtime, session, source or process_source())
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ValueError) as exc:  # ValueError: a record that is not JSON
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        logger.warning("configuration not recorded in the audit trail (is the database "
-                       "migrated? run `lrs db upgrade`): %s", reason)
+        logger.warning("configuration not recorded in the audit trail (run `lrs db upgrade` "
+                       "if the database is not migrated yet): %s", reason)
         return None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from lrs.app import create_app
 from lrs.cli import cli
@@ -22,7 +22,7 @@ from lrs.events import AdminActionTaken
 from lrs.masking import SECRET_SETTINGS, is_secret, mask
 from lrs.models import ConfigurationChange, ConfigurationState, OutboxEvent
 from lrs.settings import Settings
-from tests.conftest import INSTALLED_PLUGINS
+from tests.conftest import BACKENDS, INSTALLED_PLUGINS
 from tests.plugins.conftest import RecordingPlugin
 
 OIDC_SECRET = "oidc-client-secret-value-0123456789"
@@ -184,6 +184,25 @@ def test_an_unmigrated_database_logs_a_warning_and_starts(
         app = create_app(settings)
     app.extensions["lrs"].db.engine.dispose()
     assert "configuration not recorded" in caplog.text and "lrs db upgrade" in caplog.text
+
+
+@pytest.mark.parametrize("database_url", [b for b in BACKENDS if b == "postgresql"],
+                         indirect=True)
+def test_a_record_held_too_long_by_another_process_does_not_block_start_up(
+    make: Callable[..., Flask], database_url: str, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    make(page_size=10)
+    monkeypatch.setattr("lrs.configuration.LOCK_TIMEOUT", "200ms")
+    engine = create_engine(database_url)
+    with engine.begin() as holder:  # another process, stuck mid-record
+        holder.execute(text("SELECT id FROM configuration_state FOR UPDATE"))
+        with caplog.at_level(logging.WARNING, logger="lrs.configuration"):
+            app = make(page_size=20)
+    engine.dispose()
+    assert "configuration not recorded" in caplog.text and "lock timeout" in caplog.text
+    assert [c.action for c in changes(app)] == ["configuration.recorded"]
+    assert [c.action for c in changes(make(page_size=20))][-1] == "configuration.changed"
 
 
 def test_masking_is_one_rule_for_settings_and_plugin_variables() -> None:

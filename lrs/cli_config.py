@@ -57,7 +57,11 @@ Examples:
               help="Print every change with its before and after values as a JSON array.")
 @click.pass_obj
 def history(obj: Cli, as_json: bool) -> None:
-    """Show each recorded configuration: when, from which process, which keys changed."""
+    """Show each recorded configuration: when, from which process, which keys changed.
+
+    The first record (configuration.recorded) holds every key and lists none as
+    changed; --json shows each record's before and after values.
+    """
     from lrs.configuration import recorded_changes
 
     records = []

@@ -12,19 +12,10 @@ import click
 
 from lrs.cli_context import cli_actor, cli_source, echo_table, tenant_option
 from lrs.cli_statements import AGENT
+from lrs.store.erasure import COUNT_TITLES
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
-
-#: Row titles of the counts table, in the order printed.
-COUNT_TITLES = {
-    "statements_deleted": "statements deleted",
-    "statements_redacted": "statements kept without the person",
-    "state_documents": "state documents",
-    "agent_profiles": "agent profile documents",
-    "attachments": "attachments",
-}
-
 
 @click.group()
 def people() -> None:

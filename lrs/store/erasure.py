@@ -34,6 +34,15 @@ _CHUNK = 1000
 _PERSONAL_DOCUMENTS = {Kind.STATE.value: "state_documents",
                        Kind.AGENT_PROFILE.value: "agent_profiles"}
 
+#: What each count of :meth:`ErasurePlan.counts` is, for people (command and web UI).
+COUNT_TITLES = {
+    "statements_deleted": "statements deleted",
+    "statements_redacted": "statements kept without the person",
+    "state_documents": "state documents",
+    "agent_profiles": "agent profile documents",
+    "attachments": "attachments",
+}
+
 
 @dataclass
 class ErasurePlan:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import ROLES
@@ -26,6 +26,7 @@ from lrs.events import Event
 from lrs.ingest import store_batch
 from lrs.models import Statement
 from lrs.settings import Settings
+from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
@@ -113,6 +114,18 @@ class Host:
     def write(self) -> AbstractContextManager[Session]:
         """One write transaction, committed when the block ends without an exception."""
         return self._runtime.db.write()
+
+    def insert_rows(self, session: Session, table: Table,
+                    rows: list[dict[str, Any]]) -> None:
+        """INSERT ``rows`` into one of your tables in one statement, however many they are.
+
+        ``session.execute(insert(table), rows)`` runs one INSERT per row on
+        PostgreSQL; this sends every column as one array instead (the way core
+        stores statement batches). Every row must have the same keys.
+        """
+        if rows:
+            columns = list(rows[0])
+            bulk_insert(session, table, columns, [tuple(row[c] for c in columns) for row in rows])
 
     def get_statements(self, tenant_id: int, statement_ids: Iterable[str]) -> list[dict[str, Any]]:
         """The stored statements with these ids, in the order given (voided ones too).

@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from plugins.audit.keys import Signer, signature_verifies
@@ -29,6 +29,8 @@ GENESIS = "0" * 64
 #: Columns covered by the hash, in the order exports show them.
 BODY_COLUMNS = ("seq", "tenant_id", "recorded_us", "occurred_us", "actor", "action", "target",
                 "source", "person", "activity", "before", "after", "details", "dedupe_key")
+#: :meth:`lrs.host.Host.insert_rows`: one INSERT for many rows.
+InsertRows = Callable[[Session, Table, list[dict[str, Any]]], None]
 
 
 def now_us() -> int:
@@ -71,6 +73,7 @@ class NewEntry:
 
 
 def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    """``body`` holds exactly the :data:`BODY_COLUMNS` (see :func:`body_of`)."""
     return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
 
 
@@ -87,12 +90,14 @@ def checkpoint_message(seq: int, head_hash: str, signed_us: int) -> bytes:
 
 
 def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
-           checkpoint_every: int) -> int:
+           checkpoint_every: int, insert_rows: InsertRows) -> int:
     """Append the entries not recorded yet, in order, in ``session``'s transaction.
 
     The head row is locked first, which serializes appenders across processes
     (SQLite's write transaction already does). Entries whose ``dedupe_key`` is
-    already in the chain are skipped: delivery is at least once.
+    already in the chain are skipped: delivery is at least once. The rows go in
+    with one INSERT (``insert_rows``: :meth:`lrs.host.Host.insert_rows`) and the
+    head is signed once, for the last of them.
 
     :returns: how many entries were appended.
     """
@@ -103,20 +108,30 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
     recorded = now_us()
     rows: list[dict[str, Any]] = []
     seq, prev = head.seq, head.hash
+    encoded: dict[int, str | None] = {}  # one event's entries share its source object
+
+    def json_of(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = encoded.get(id(value))
+        if text is None:
+            text = encoded[id(value)] = canonical(value)
+        return text
+
     for entry in fresh:
         seq += 1
-        row = {
+        row = {  # exactly BODY_COLUMNS: the hashed body
             "seq": seq, "tenant_id": entry.tenant_id, "recorded_us": recorded,
             "occurred_us": entry.occurred_us, "actor": entry.actor, "action": entry.action,
-            "target": entry.target, "source": _json_or_none(entry.source),
+            "target": entry.target, "source": json_of(entry.source),
             "person": entry.person, "activity": entry.activity,
             "before": _json_or_none(entry.before), "after": _json_or_none(entry.after),
             "details": canonical(entry.details), "dedupe_key": entry.dedupe_key,
         }
-        row["prev_hash"] = prev
-        row["hash"] = prev = entry_hash(prev, body_of(row))
+        row["hash"] = entry_hash(prev, row)
+        row["prev_hash"], prev = prev, row["hash"]
         rows.append(row)
-    session.execute(insert(AuditEntry), rows)
+    insert_rows(session, AuditEntry.__table__, rows)
     if checkpoint_every > 0:
         for row in rows:
             if row["seq"] % checkpoint_every == 0:

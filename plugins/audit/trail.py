@@ -88,7 +88,8 @@ class AuditTrail:
             return 0
         with self.host.write() as session:
             return chain.append(session, entries, self.signer,
-                                checkpoint_every=self.checkpoint_every)
+                                checkpoint_every=self.checkpoint_every,
+                                insert_rows=self.host.insert_rows)
 
     def checkpoint(self) -> tuple[int, str]:
         with self.host.write() as session:

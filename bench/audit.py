@@ -24,13 +24,14 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -40,6 +41,7 @@ from bench.ingest import BodyFactory, load, measure_ingest
 from bench.server import (
     Gunicorn,
     Target,
+    cpu_seconds,
     database,
     environment,
     lrs_command,
@@ -66,6 +68,10 @@ class Run:
     drain_seconds: float
     audit_entries: int | None = None
     verified: str = ""
+    #: CPU of each process group while loading and draining, in % of one core.
+    cpu: dict[str, float] = field(default_factory=dict)
+    #: CPU ms of the LRS (gunicorn, worker, PostgreSQL) per 1,000 statements stored.
+    cpu_ms: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -73,10 +79,25 @@ class Run:
         return self.statements / (self.seconds + self.drain_seconds)
 
 
+@dataclass
+class Best:
+    """The best of a mode's rounds: highest throughput, lowest CPU cost."""
+
+    per_second: float
+    drain_seconds: float
+    cpu_ms: float
+
+
+def _best(runs: list[Run], mode: str) -> Best:
+    mine = [run for run in runs if run.mode == mode]
+    fastest = max(mine, key=lambda run: run.per_second)
+    return Best(fastest.per_second, fastest.drain_seconds, min(run.cpu_ms for run in mine))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]
-    results: list[tuple[str, Run, Run]] = []
+    results: list[tuple[str, Best, Best]] = []
     with tempfile.TemporaryDirectory(prefix="weft-bench-audit-") as folder:
         key = _signing_key(Path(folder))
         for name, backend, served in chosen:
@@ -89,11 +110,13 @@ def main(argv: list[str] | None = None) -> int:
                     _note(f"  {run.per_second:,.0f} statements/s ({run.statements:,} in "
                           f"{run.seconds:.1f} s + {run.drain_seconds:.2f} s drain)"
                           + (f", {run.audit_entries:,} entries, {run.verified}"
-                             if run.audit_entries is not None else ""))
+                             if run.audit_entries is not None else "")
+                          + f"; LRS CPU {run.cpu_ms:,.0f} ms per 1,000 statements"
+                          + ("; CPU % of a core: " + ", ".join(
+                              f"{name} {share:.0f}" for name, share in run.cpu.items())
+                             if run.cpu else ""))
                     runs.append(run)
-            best = [max((r for r in runs if r.mode == m), key=lambda r: r.per_second)
-                    for m in ("off", "on")]
-            results.append((name, best[0], best[1]))
+            results.append((name, *(_best(runs, mode) for mode in ("off", "on"))))
     _print_table(results, args)
     return 0
 
@@ -121,16 +144,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _print_table(results: list[tuple[str, Run, Run]], args: argparse.Namespace) -> None:
-    print(f"Audit plugin cost: POST batch-100 statements/s, best of {args.rounds} "
-          f"round(s); 'on' counts until the trail caught up")
-    header = ("configuration", "off stmt/s", "on stmt/s", "drain s", "share", "target",
-              "result")
+def _print_table(results: list[tuple[str, Best, Best]], args: argparse.Namespace) -> None:
+    print(f"\nAudit plugin cost: POST batch-100, best of {args.rounds} round(s); 'on' counts "
+          "until the trail caught up.\nCPU share: LRS CPU per statement off / on (what the "
+          "share would be on a machine the LRS had to itself)")
+    header = ("configuration", "off stmt/s", "on stmt/s", "drain s", "share", "CPU share",
+              "target", "result")
     print(f"  {header[0]:<36}" + "".join(f"  {h:>10}" for h in header[1:]))
     for name, off, on in results:
         share = on.per_second / off.per_second
         cells = (f"{off.per_second:,.0f}", f"{on.per_second:,.0f}", f"{on.drain_seconds:.2f}",
-                 f"{share:.0%}", f"{TARGET_SHARE:.0%}",
+                 f"{share:.0%}", f"{off.cpu_ms / on.cpu_ms:.0%}", f"{TARGET_SHARE:.0%}",
                  "pass" if share >= TARGET_SHARE else "FAIL")
         print(f"  {name:<36}" + "".join(f"  {c:>10}" for c in cells))
 
@@ -146,17 +170,21 @@ def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) ->
         log = args.log_dir / f"bench-audit-gunicorn-{backend}-{mode}.log"
         worker_log = args.log_dir / f"bench-audit-worker-{backend}-{mode}.log"
         with serve(target, log, env=env) as server, \
-                lrs_process("worker", env=env, log=worker_log), _engine(target.url) as engine:
+                lrs_process("worker", env=env, log=worker_log) as worker, \
+                _engine(target.url) as engine:
             _prime(server, target, engine)
             factory = BodyFactory(StatementGenerator(seed=1))
+            processes = _Processes(server, worker.pid, target, engine)
             result = measure_ingest(server, target, factory, batch=100,
                                     concurrency=args.clients, seconds=args.seconds)
             if result.errors:
                 raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
             drain = _drain(engine)
-            entries = _audit_entries(engine) if mode == "on" else None
+            cpu, cpu_ms = processes.shares(), processes.lrs_ms_per_1000()
+            entries = _count(engine, "audit_entries") if mode == "on" else None
         verified = _verify(env) if mode == "on" else ""
-    return Run(mode, result.statements, result.seconds, drain, entries, verified)
+    return Run(mode, result.statements, result.seconds, drain, entries, verified, cpu,
+               cpu_ms)
 
 
 def _in_process_run(mode: str, count: int, folder: Path) -> Run:
@@ -181,16 +209,45 @@ def _in_process_run(mode: str, count: int, folder: Path) -> Run:
     headers = {"Authorization": f"Basic {token}", "X-Experience-API-Version": "2.0.0"}
     client = app.test_client()
     client.post("/xapi/statements", json=batches[0], headers=headers)  # warm-up
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for batch in batches[1:]:
         response = client.post("/xapi/statements", json=batch, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
     seconds = time.perf_counter() - started
     drain = _drain(runtime.db.engine)
-    entries = _audit_entries(runtime.db.engine) if mode == "on" else None
+    statements = sum(map(len, batches[1:]))
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / (statements / 1000)
+    entries = _count(runtime.db.engine, "audit_entries") if mode == "on" else None
     runtime.outbox.stop()
     runtime.db.engine.dispose()
-    return Run(mode, sum(map(len, batches[1:])), seconds, drain, entries)
+    return Run(mode, statements, seconds, drain, entries, cpu_ms=cpu_ms)
+
+
+class _Processes:
+    """CPU used by gunicorn, the worker, PostgreSQL and this load generator since creation."""
+
+    def __init__(self, server: Gunicorn, worker: int, target: Target, engine: Engine) -> None:
+        self._server, self._worker, self._target, self._engine = server, worker, target, engine
+        self._started = time.perf_counter()
+        self._statements = _count(engine, "statements")
+        self._before = self._now()
+
+    def _now(self) -> dict[str, float]:
+        own = os.times()
+        return {"gunicorn": self._server.cpu_seconds(), "worker": cpu_seconds(self._worker),
+                "postgres": self._target.database_cpu_seconds(),
+                "client": own.user + own.system}
+
+    def shares(self) -> dict[str, float]:
+        wall = time.perf_counter() - self._started
+        return {name: (seconds - self._before[name]) / wall * 100
+                for name, seconds in self._now().items()}
+
+    def lrs_ms_per_1000(self) -> float:
+        """What storing and auditing cost the server side, whatever else runs on the machine."""
+        now = self._now()
+        used = sum(now[name] - self._before[name] for name in ("gunicorn", "worker", "postgres"))
+        return used * 1000 / ((_count(self._engine, "statements") - self._statements) / 1000)
 
 
 def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:
@@ -227,9 +284,9 @@ def _drain(engine: Engine) -> float:
         time.sleep(0.02)
 
 
-def _audit_entries(engine: Engine) -> int:
+def _count(engine: Engine, table: str) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(text("SELECT count(*) FROM audit_entries")).scalar() or 0)
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
 
 
 def _verify(env: dict[str, str]) -> str:

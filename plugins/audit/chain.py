@@ -44,16 +44,20 @@ def iso(us: int | None) -> str:
     return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
 
 
+#: ``json.dumps`` with these options builds an encoder per call; one does for all.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
     """The one JSON spelling of ``value`` that hashes and signatures are computed over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def _json_or_none(value: Any) -> str | None:
     return None if value is None else canonical(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewEntry:
     """An entry about to be appended (the chain assigns ``seq`` and the hashes)."""
 
@@ -90,7 +94,7 @@ def checkpoint_message(seq: int, head_hash: str, signed_us: int) -> bytes:
 
 
 def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
-           checkpoint_every: int, insert_rows: InsertRows) -> int:
+           checkpoint_every: int, insert_rows: InsertRows, look_up: bool = True) -> int:
     """Append the entries not recorded yet, in order, in ``session``'s transaction.
 
     The head row is locked first, which serializes appenders across processes
@@ -99,15 +103,19 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
     with one INSERT (``insert_rows``: :meth:`lrs.host.Host.insert_rows`) and the
     head is signed once, for the last of them.
 
+    :param look_up: look the dedupe keys up in the chain first. Without it an
+        entry already recorded makes the INSERT fail on the unique
+        ``(tenant_id, dedupe_key)`` (an ``IntegrityError``): callers that expect
+        new entries skip the look-up and retry with it on that error.
     :returns: how many entries were appended.
     """
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    fresh = _not_recorded(session, list(entries))
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash)
+                                .where(AuditHead.id == 1).with_for_update()).one()
+    fresh = _not_recorded(session, list(entries), look_up=look_up)
     if not fresh:
         return 0
     recorded = now_us()
     rows: list[dict[str, Any]] = []
-    seq, prev = head.seq, head.hash
     encoded: dict[int, str | None] = {}  # one event's entries share its source object
 
     def json_of(value: Any) -> str | None:
@@ -146,9 +154,11 @@ def checkpoint(session: Session, signer: Signer) -> AuditCheckpoint:
     return _add_checkpoint(session, signer, head.seq, head.hash, now_us())
 
 
-def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
+def _not_recorded(session: Session, entries: list[NewEntry], *,
+                  look_up: bool) -> list[NewEntry]:
+    """``entries`` without repeated dedupe keys, and without recorded ones if ``look_up``."""
     seen: set[tuple[int, str]] = set()
-    for tenant_id in {entry.tenant_id for entry in entries}:
+    for tenant_id in {entry.tenant_id for entry in entries} if look_up else ():
         keys = [entry.dedupe_key for entry in entries if entry.tenant_id == tenant_id]
         seen.update((tenant_id, key) for key in session.scalars(
             select(AuditEntry.dedupe_key)
@@ -172,7 +182,8 @@ def _add_checkpoint(session: Session, signer: Signer, seq: int, head_hash: str,
 
 def _sign_head(session: Session, signer: Signer, seq: int, head_hash: str,
                signed_us: int) -> None:
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(
+    head = AuditHead.__table__
+    session.execute(update(head).where(head.c.id == 1).values(
         seq=seq, hash=head_hash, signed_us=signed_us,
         signature=signer.sign(checkpoint_message(seq, head_hash, signed_us))))
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -125,7 +126,8 @@ class Host:
         """
         if rows:
             columns = list(rows[0])
-            bulk_insert(session, table, columns, [tuple(row[c] for c in columns) for row in rows])
+            values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+            bulk_insert(session, table, columns, [values(row) for row in rows])
 
     def get_statements(self, tenant_id: int, statement_ids: Iterable[str]) -> list[dict[str, Any]]:
         """The stored statements with these ids, in the order given (voided ones too).

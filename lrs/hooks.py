@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lrs.plugins")
 
+#: Stored statements by ``(tenant_id, statement id)`` (:meth:`Hooks.read_statements`).
+StatementsRead = dict[tuple[int, str], dict[str, Any]]
+
 
 class Hooks:
     """The hooks of one application, bound to its :class:`~lrs.host.Host`."""
@@ -72,16 +75,35 @@ class Hooks:
         if problems:
             raise InvalidStatement.from_details(problems)
 
-    def deliver(self, event: Event, plugins: Iterable[str]) -> dict[str, Exception]:
+    def read_statements(self, events: Iterable[Event]) -> StatementsRead:
+        """The stored statements of the ``StatementsStored`` among ``events``, by id.
+
+        One query per tenant for all of them (the outbox reads a claimed batch's
+        statements at once); pass the result to :meth:`deliver`.
+        """
+        wanted: dict[int, set[str]] = {}
+        for event in events:
+            if isinstance(event, StatementsStored):
+                wanted.setdefault(event.tenant_id, set()).update(
+                    statement_id.lower() for statement_id in event.statement_ids)
+        return {(tenant_id, statement["id"]): statement
+                for tenant_id, ids in wanted.items()
+                for statement in self._host.get_statements(tenant_id, sorted(ids))}
+
+    def deliver(self, event: Event, plugins: Iterable[str], *,
+                statements: StatementsRead | None = None) -> dict[str, Exception]:
         """Call ``event``'s hook on each of ``plugins`` separately; return who failed.
 
         ``statements_stored`` implementations get the batch's statements, read
-        once for all of them.
+        once for all of them (taken from ``statements``, from
+        :meth:`read_statements`, when given).
         """
         arguments: dict[str, Any] = {"host": self._host, "event": event}
         if isinstance(event, StatementsStored):
-            arguments["statements"] = self._host.get_statements(
-                event.tenant_id, event.statement_ids)
+            if statements is None:
+                statements = self.read_statements([event])
+            found = ((event.tenant_id, i.lower()) for i in event.statement_ids)
+            arguments["statements"] = [statements[key] for key in found if key in statements]
         failures: dict[str, Exception] = {}
         for plugin in plugins:
             try:

@@ -30,6 +30,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from lrs.events import EVENT_TYPES, AdminActionTaken, Event, event_from_json
+from lrs.hooks import StatementsRead
 from lrs.models import DEFAULT_TENANT_ID, OutboxDelivery, OutboxEvent
 
 if TYPE_CHECKING:
@@ -113,7 +114,15 @@ class Outbox:
         now = now_us() if now is None else now
         claimed = self._claim(limit, now)
         if claimed:
-            self._record([self._deliver(row, now) for row in claimed])
+            owed = [self._owed(row, now) for row in claimed]
+            events = [event_from_json(row.hook, row.payload) for row in claimed]
+            # The statements of every event owed to someone, in one read for the batch.
+            statements = self._runtime.hooks.read_statements(
+                [event for event, plugins in zip(events, owed, strict=True) if plugins])
+            self._record([
+                self._deliver(row, event, plugins, statements, now)
+                for row, event, plugins in zip(claimed, events, owed, strict=True)
+            ])
         return len(claimed)
 
     def replay(self, *, plugin: str | None = None, actor: str = "system",
@@ -231,16 +240,20 @@ class Outbox:
                 prior[delivery.event_id][delivery.plugin] = delivery
         return [_Claimed(row.id, row.hook, row.payload, prior[row.id]) for row in rows]
 
-    def _deliver(self, row: _Claimed, now: int) -> _Delivered:
-        """Call the plugins still owed ``row`` (outside any transaction)."""
-        hooks = self._runtime.hooks
-        subscribers = set(hooks.subscribers(row.hook))
-        owed = [
-            plugin for plugin in sorted(subscribers)
+    def _owed(self, row: _Claimed, now: int) -> list[str]:
+        """The plugins that have not had ``row`` yet, or whose retry is due."""
+        return [
+            plugin for plugin in sorted(self._runtime.hooks.subscribers(row.hook))
             if plugin not in row.prior
             or (row.prior[plugin].state == "retry" and (row.prior[plugin].due_us or 0) <= now)
         ]
-        failures = hooks.deliver(event_from_json(row.hook, row.payload), owed) if owed else {}
+
+    def _deliver(self, row: _Claimed, event: Event, owed: list[str],
+                 statements: StatementsRead, now: int) -> _Delivered:
+        """Call the plugins still owed ``row`` (outside any transaction)."""
+        hooks = self._runtime.hooks
+        subscribers = set(hooks.subscribers(row.hook))
+        failures = hooks.deliver(event, owed, statements=statements) if owed else {}
         changed = {plugin: self._outcome(row, plugin, failures.get(plugin), now)
                    for plugin in owed}
         deliveries = {**row.prior, **changed}

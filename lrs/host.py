@@ -201,6 +201,20 @@ class Host:
         """Enqueue a post-commit event in ``session``'s transaction (see :mod:`lrs.events`)."""
         self._runtime.outbox.announce(session, event)
 
+    def defer(self, callback: Callable[[], object]) -> None:
+        """In a post-commit hook: call ``callback()`` after the rest of the delivery batch.
+
+        The outbox hands each plugin a batch of events (up to 50 claimed at once),
+        one hook call each; ``callback`` runs once the plugin has had them all and
+        before any counts as delivered, so a plugin can buffer what several events
+        produce and write it in one transaction. Deferring the same callback again
+        in the batch adds nothing. If it raises, every event of the batch failed
+        for this plugin and comes again later, as when a hook raises.
+
+        :raises RuntimeError: outside a post-commit hook.
+        """
+        self._runtime.hooks.defer(callback)
+
     def requires(self, *scopes: str) -> Callable[[F], F]:
         """Protect a plugin view: Basic authentication and one of ``scopes`` (401 / 403).
 

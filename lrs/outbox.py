@@ -9,7 +9,9 @@ development default) or ``lrs worker`` (production).
 Processing claims due events in a short transaction by pushing their
 ``due_us`` a lease ahead (PostgreSQL skips rows other workers hold with
 ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway), delivers outside any
-transaction (plugins open their own), then records the outcome per plugin: a
+transaction (plugins open their own; :meth:`lrs.hooks.Hooks.deliver_all` reads
+the batch's statements once and runs what plugins deferred to its end), then
+records the outcome per plugin: a
 failing plugin is retried with exponential backoff and, after
 ``LRS_OUTBOX_MAX_ATTEMPTS``, dead-lettered until :meth:`Outbox.replay`. The
 other plugins are not retried. Delivery is therefore at least once.
@@ -30,7 +32,6 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from lrs.events import EVENT_TYPES, AdminActionTaken, Event, event_from_json
-from lrs.hooks import StatementsRead
 from lrs.models import DEFAULT_TENANT_ID, OutboxDelivery, OutboxEvent
 
 if TYPE_CHECKING:
@@ -115,14 +116,14 @@ class Outbox:
         claimed = self._claim(limit, now)
         if claimed:
             owed = [self._owed(row, now) for row in claimed]
-            events = [event_from_json(row.hook, row.payload) for row in claimed]
-            # The statements of every event owed to someone, in one read for the batch.
-            statements = self._runtime.hooks.read_statements(
-                [event for event, plugins in zip(events, owed, strict=True) if plugins])
-            self._record([
-                self._deliver(row, event, plugins, statements, now)
-                for row, event, plugins in zip(claimed, events, owed, strict=True)
-            ])
+            # One call for the batch: its statements are read in one query, and what
+            # plugins deferred (several events' writes in one transaction) runs once.
+            failures = iter(self._runtime.hooks.deliver_all([
+                (event_from_json(row.hook, row.payload), plugins)
+                for row, plugins in zip(claimed, owed, strict=True) if plugins
+            ]))
+            self._record([self._outcomes(row, plugins, next(failures) if plugins else {}, now)
+                          for row, plugins in zip(claimed, owed, strict=True)])
         return len(claimed)
 
     def replay(self, *, plugin: str | None = None, actor: str = "system",
@@ -248,12 +249,10 @@ class Outbox:
             or (row.prior[plugin].state == "retry" and (row.prior[plugin].due_us or 0) <= now)
         ]
 
-    def _deliver(self, row: _Claimed, event: Event, owed: list[str],
-                 statements: StatementsRead, now: int) -> _Delivered:
-        """Call the plugins still owed ``row`` (outside any transaction)."""
-        hooks = self._runtime.hooks
-        subscribers = set(hooks.subscribers(row.hook))
-        failures = hooks.deliver(event, owed, statements=statements) if owed else {}
+    def _outcomes(self, row: _Claimed, owed: list[str], failures: dict[str, Exception],
+                  now: int) -> _Delivered:
+        """What delivering ``row`` to the ``owed`` plugins did (``failures``: who failed)."""
+        subscribers = set(self._runtime.hooks.subscribers(row.hook))
         changed = {plugin: self._outcome(row, plugin, failures.get(plugin), now)
                    for plugin in owed}
         deliveries = {**row.prior, **changed}

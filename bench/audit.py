@@ -109,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                            else _in_process_run(mode, args.batches, Path(folder)))
                     _note(f"  {run.per_second:,.0f} statements/s ({run.statements:,} in "
                           f"{run.seconds:.1f} s + {run.drain_seconds:.2f} s drain)"
-                          + (f", {run.audit_entries:,} entries, {run.verified}"
+                          + (f", {run.audit_entries:,} entries"
                              if run.audit_entries is not None else "")
+                          + (f", {run.verified}" if run.verified else "")
                           + f"; LRS CPU {run.cpu_ms:,.0f} ms per 1,000 statements"
                           + ("; CPU % of a core: " + ", ".join(
                               f"{name} {share:.0f}" for name, share in run.cpu.items())

@@ -116,7 +116,8 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
         return 0
     recorded = now_us()
     rows: list[dict[str, Any]] = []
-    encoded: dict[int, str | None] = {}  # one event's entries share its source object
+    # Entries often share one object (an event's source, a batch's details): encode it once.
+    encoded: dict[int, str | None] = {}
 
     def json_of(value: Any) -> str | None:
         if value is None:
@@ -134,7 +135,7 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
             "target": entry.target, "source": json_of(entry.source),
             "person": entry.person, "activity": entry.activity,
             "before": _json_or_none(entry.before), "after": _json_or_none(entry.after),
-            "details": canonical(entry.details), "dedupe_key": entry.dedupe_key,
+            "details": json_of(entry.details), "dedupe_key": entry.dedupe_key,
         }
         row["hash"] = entry_hash(prev, row)
         row["prev_hash"], prev = prev, row["hash"]

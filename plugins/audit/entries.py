@@ -70,7 +70,13 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
     """One entry per stored statement; voiding statements become ``statement.voided``."""
     credential = _credential_actor(event.credential_key, event.credential_id)
     entries = []
+    details: dict[str, Any] = {}
     for statement in statements:
+        if not details or details["authority"] != statement.get("authority"):
+            # One object while the authority stays the same (a credential's batch):
+            # the chain then encodes it once (see chain.append).
+            details = {"authority": statement.get("authority"),
+                       "credential_id": event.credential_id}
         target_object = statement.get("object", {})
         voids = statement["verb"]["id"] == VOIDED
         if credential:
@@ -95,8 +101,7 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
             activity=None if voids else target_object.get("id"),
             before={"voided": False} if voids else None,
             after={"voided": True, "by": statement["id"]} if voids else summary,
-            details={"authority": statement.get("authority"),
-                     "credential_id": event.credential_id},
+            details=details,
         ))
     return entries
 

@@ -133,7 +133,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.audit",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one round of short runs (about 2 min instead of 6)")
+                        help="one round of short runs (about 2 min instead of 5)")
     parser.add_argument("--rounds", type=int, help="alternating off/on runs (default 2; 1 quick)")
     parser.add_argument("--seconds", type=float,
                         help="measured window of the served runs (default 15 s; 5 quick)")

@@ -18,7 +18,7 @@ from lrs.auth.roles import ADMIN
 from lrs.http.source import request_source
 from lrs.runtime import current_runtime
 from lrs.store.erasure import COUNT_TITLES
-from lrs.store.tenants import tenant_named
+from lrs.store.tenants import tenant_named, tenant_names
 from lrs.web.access import requires_role
 from lrs.xapi.errors import BadRequest, XapiError
 from lrs.xapi.validate import validate_agent
@@ -34,7 +34,7 @@ def erasure() -> Any:
     """GET: the form. POST: preview (``action=preview``) or erase (``action=erase`` with
     ``confirm=yes``)."""
     if request.method == "GET":
-        return render_template("web/erasure.html", form={}, titles=COUNT_TITLES)
+        return _page({})
     form = {"agent": request.form.get("agent", "").strip(),
             "tenant": request.form.get("tenant", "").strip() or "default"}
     erase = request.form.get("action") == "erase"
@@ -48,10 +48,16 @@ def erasure() -> Any:
                                     tenant_id=tenant_id, dry_run=not erase,
                                     source=request_source())
     except XapiError as exc:
-        return render_template("web/erasure.html", form=form, titles=COUNT_TITLES,
-                               error=exc.message), 400
-    return render_template("web/erasure.html", form=form, titles=COUNT_TITLES, counts=counts,
-                           erased=erase)
+        return _page(form, error=exc.message), 400
+    return _page(form, counts=counts, erased=erase)
+
+
+def _page(form: dict[str, str], **shown: Any) -> str:
+    """The page with the form (stores to choose from) and what ``shown`` adds."""
+    with current_runtime().db.read() as session:
+        tenants = [name for _, name in sorted(tenant_names(session).items())]
+    return render_template("web/erasure.html", form=form, titles=COUNT_TITLES, tenants=tenants,
+                           **shown)
 
 
 def _agent(text: str) -> dict[str, Any]:

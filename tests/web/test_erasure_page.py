@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lrs import admin
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
 from tests.oidc import OidcProvider, csrf_token, sign_in
@@ -99,3 +100,18 @@ def test_erasure_page_is_for_admins_only(browser: FlaskClient,
     sign_in(browser, oidc_provider, "cleo", email="cleo@example.com",
             groups=["weft-auditors"])
     assert browser.get(PAGE).status_code == 403
+
+
+def test_erasure_page_erases_in_the_chosen_store_only(
+    web_app: Flask, admin_browser: FlaskClient, learner_statement: dict[str, str],
+) -> None:
+    admin.create_tenant(web_app.extensions["lrs"], actor="cli:test", name="acme")
+    assert '<option value="acme">acme</option>' in admin_browser.get(PAGE).get_data(
+        as_text=True)
+    status, html = submit(admin_browser, action="erase", agent=LEARNER, tenant="acme",
+                          confirm="yes")
+    assert status == 200 and "Erased from store acme" in html
+    assert count(html, "statements_deleted") == "0"
+    kept = admin_browser.get("/xapi/statements", query_string={"statementId": STATEMENT_ID},
+                             headers=learner_statement)
+    assert kept.status_code == 200

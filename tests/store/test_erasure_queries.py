@@ -6,11 +6,10 @@ import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from lrs import admin
 from lrs.store.credentials import IssuedCredential
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, sql_statements
 from tests.http.statement_helpers import make_statement, post, voiding
 
 
@@ -27,18 +26,9 @@ def test_erasure_costs_a_constant_number_of_sql_statements(
         post(client, headers, [voiding(s["id"]) for s in own[: size // 2]])
 
     def count_for(person: str) -> tuple[int, dict[str, int]]:
-        executed: list[str] = []
-        engine = app.extensions["lrs"].db.engine
-
-        def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-            executed.append(statement)
-
-        event.listen(engine, "after_cursor_execute", record)
-        try:
+        with sql_statements(app) as executed:
             counts = admin.erase_person(app.extensions["lrs"], actor="cli:test",
                                         agent={"mbox": f"mailto:{person}@example.com"})
-        finally:
-            event.remove(engine, "after_cursor_execute", record)
         return len(executed), counts
 
     seed("few", 6)

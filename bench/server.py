@@ -186,13 +186,12 @@ def _stat_fields(pid: int) -> list[str]:
         return []
 
 
-@contextlib.contextmanager
-def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0) -> Iterator[Gunicorn]:
-    """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
+def environment(target: Target, *, workers: int = 0, threads: int = 0,
+                **overrides: str) -> dict[str, str]:
+    """The environment of the server (and of ``lrs`` commands run beside it).
 
-    ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.serve``.
-    Installed plugins are disabled: this measures core; ``python -m bench.audit``
-    measures what the audit plugin adds.
+    Production settings for ``target``; installed plugins are disabled unless
+    ``overrides`` (``LRS_*`` names) say otherwise.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
     installed = sorted(ep.name for ep in entry_points(group="lrs.plugins"))
@@ -202,15 +201,49 @@ def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0) -> I
         LRS_LOG_LEVEL="info", LRS_WORKERS=str(workers), LRS_THREADS=str(threads),
         LRS_ENV="production", LRS_DISABLED_PLUGINS=",".join(installed),
     )
+    env.update(overrides)
+    return env
+
+
+@contextlib.contextmanager
+def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0,
+          env: dict[str, str] | None = None) -> Iterator[Gunicorn]:
+    """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
+
+    ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.serve``.
+    Installed plugins are disabled unless ``env`` (from :func:`environment`) enables
+    them: this measures core; ``python -m bench.audit`` measures what the audit
+    plugin adds.
+    """
+    env = env or environment(target, workers=workers, threads=threads)
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                "--max-requests", "0", "wsgi:app"]
+    with _spawn(command, env, log) as process:
+        port = _wait_ready(process, log)
+        yield Gunicorn(process, port, log, *_pool_size(target, workers, threads))
+
+
+def lrs_command(*args: str, env: dict[str, str]) -> None:
+    """Run ``lrs ARGS`` (``lrs db upgrade``...) to completion with ``env``."""
+    subprocess.run([sys.executable, "-m", "lrs.cli", *args], cwd=ROOT, env=env, check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True)
+
+
+@contextlib.contextmanager
+def lrs_process(*args: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``lrs ARGS`` (``lrs worker``) in the background; stopped (SIGTERM) on exit."""
+    with _spawn([sys.executable, "-m", "lrs.cli", *args], env, log) as process:
+        yield process
+
+
+@contextlib.contextmanager
+def _spawn(command: list[str], env: dict[str, str],
+           log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        port = _wait_ready(process, log)
-        server = Gunicorn(process, port, log, *_pool_size(target, workers, threads))
-        yield server
+        yield process
     finally:
         _stop(process)
 

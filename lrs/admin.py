@@ -19,7 +19,9 @@ from lrs.auth.passwords import hash_password
 from lrs.events import AdminActionTaken
 from lrs.models import DEFAULT_TENANT_ID, Tenant
 from lrs.store import credentials as store
-from lrs.store import local_admins, oauth_clients, tenants
+from lrs.store import erasure, local_admins, oauth_clients, tenants
+from lrs.xapi.errors import BadRequest
+from lrs.xapi.redaction import person_keys, pseudonym
 
 if TYPE_CHECKING:
     from lrs.runtime import Runtime
@@ -123,6 +125,42 @@ def create_local_admin(
         local_admins.create_local_admin(session, email=email, password_hash=password_hash)
         announce_action(runtime, session, actor=actor, action="local_admin.created",
                         target=f"local_admin:{email.strip()}", source=source)
+
+
+def erase_person(
+    runtime: Runtime, *, actor: str, agent: dict[str, Any], tenant_id: int = DEFAULT_TENANT_ID,
+    dry_run: bool = False, source: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Erase one person from one store (GDPR Art. 17); announce ``person.erased``.
+
+    Everything happens in one transaction with its announcement, whose target is
+    the pseudonym :func:`~lrs.xapi.redaction.pseudonym` (never the identifier)
+    and whose details are the counts returned. What is erased, and what is kept,
+    is in docs/erasure.md.
+
+    :param agent: the person, an Agent with one identifier (an ``mbox`` also
+        erases statements naming its ``mbox_sha1sum``).
+    :param dry_run: only count what would be erased; change and announce nothing.
+    :returns: how many of each kind (:meth:`lrs.store.erasure.ErasurePlan.counts`).
+    :raises BadRequest: ``agent`` is a Group or has no identifier.
+    """
+    if not isinstance(agent, dict) or agent.get("objectType", "Agent") != "Agent":
+        raise BadRequest("erasure is of one person: give an Agent, not a Group")
+    try:
+        keys = person_keys(agent)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if dry_run:
+        with runtime.db.read() as session:
+            return erasure.plan_erasure(session, tenant_id, keys).counts()
+    with runtime.db.write() as session:
+        plan = erasure.plan_erasure(session, tenant_id, keys)
+        erasure.apply_erasure(session, tenant_id, keys, plan)
+        counts = plan.counts()
+        announce_action(runtime, session, actor=actor, action="person.erased",
+                        target=pseudonym(agent), tenant_id=tenant_id, details=counts,
+                        source=source)
+    return counts
 
 
 def _issue(

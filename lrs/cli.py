@@ -17,6 +17,7 @@ import click
 from lrs.cli_config import config
 from lrs.cli_context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
 from lrs.cli_oauth import oauth
+from lrs.cli_people import people
 from lrs.cli_plugins import add_plugin_commands
 from lrs.cli_registries import connectors, metrics, scopes
 from lrs.cli_statements import describe_error, statements
@@ -252,7 +253,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
 cli.add_command(statements)
 cli.add_command(oauth)
 cli.add_command(users)
-for group in (tenants, scopes, metrics, connectors, config):
+for group in (tenants, people, scopes, metrics, connectors, config):
     cli.add_command(group)
 add_plugin_commands(cli)
 

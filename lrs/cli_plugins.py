@@ -17,6 +17,7 @@ import click
 
 from lrs.cli_context import cli_actor, echo_table
 from lrs.hooks import register_commands
+from lrs.outbox import BATCH, GATHER_SECONDS
 from lrs.plugin_manager import build_plugin_manager
 
 if TYPE_CHECKING:
@@ -60,9 +61,15 @@ def worker(obj: Cli, once: bool) -> None:
         while not stopping.is_set():
             claimed = runtime.outbox.process_pending()
             delivered += claimed
-            if not claimed:
-                if once:
-                    break
+            if claimed >= BATCH:
+                continue  # more may be due already
+            if claimed:
+                # Caught up: let the next commits gather, as the inline thread does,
+                # so one claim and one outcome transaction serve several of them.
+                stopping.wait(GATHER_SECONDS)
+            elif once:
+                break
+            else:
                 stopping.wait(runtime.settings.outbox_poll_seconds)
     except KeyboardInterrupt:
         pass

@@ -122,7 +122,7 @@ class AdminActionTaken(Event):
     #: Who acted: ``"cli:<os user>"``, ``"admin:<subject>"`` or ``"plugin:<name>"``.
     actor: str
     #: Dotted verb, e.g. ``"credential.created"``, ``"credential.revoked"``,
-    #: ``"outbox.replayed"``.
+    #: ``"outbox.replayed"``, ``"person.erased"``.
     action: str
     #: What was acted on, e.g. ``"credential:3f9a0c"`` (never a secret).
     target: str

@@ -11,6 +11,7 @@ functions of the plugin manager.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lrs.plugins")
 
+#: Stored statements by ``(tenant_id, statement id)`` (:meth:`Hooks.read_statements`).
+StatementsRead = dict[tuple[int, str], dict[str, Any]]
+
 
 class Hooks:
     """The hooks of one application, bound to its :class:`~lrs.host.Host`."""
@@ -44,6 +48,8 @@ class Hooks:
         # The plugin set is fixed once the application is built.
         self.subscribers = cache(self._subscribers)
         self._caller_of = cache(self._caller)
+        #: The plugin being called and what it deferred, per delivering thread.
+        self._local = threading.local()
 
     def check_statements(
         self, *, tenant_id: int, statements: list[dict[str, Any]], version: str,
@@ -72,22 +78,87 @@ class Hooks:
         if problems:
             raise InvalidStatement.from_details(problems)
 
-    def deliver(self, event: Event, plugins: Iterable[str]) -> dict[str, Exception]:
+    def read_statements(self, events: Iterable[Event]) -> StatementsRead:
+        """The stored statements of the ``StatementsStored`` among ``events``, by id.
+
+        One query per tenant for all of them (the outbox reads a claimed batch's
+        statements at once); pass the result to :meth:`deliver`.
+        """
+        wanted: dict[int, set[str]] = {}
+        for event in events:
+            if isinstance(event, StatementsStored):
+                wanted.setdefault(event.tenant_id, set()).update(
+                    statement_id.lower() for statement_id in event.statement_ids)
+        return {(tenant_id, statement["id"]): statement
+                for tenant_id, ids in wanted.items()
+                for statement in self._host.get_statements(tenant_id, sorted(ids))}
+
+    def deliver(self, event: Event, plugins: Iterable[str], *,
+                statements: StatementsRead | None = None) -> dict[str, Exception]:
         """Call ``event``'s hook on each of ``plugins`` separately; return who failed.
 
-        ``statements_stored`` implementations get the batch's statements, read
-        once for all of them.
+        What the plugins deferred (:meth:`defer`) runs before this returns.
         """
+        return self.deliver_all([(event, list(plugins))], statements=statements)[0]
+
+    def deliver_all(self, deliveries: list[tuple[Event, list[str]]], *,
+                    statements: StatementsRead | None = None) -> list[dict[str, Exception]]:
+        """Deliver each event to its plugins, then run what each plugin deferred.
+
+        ``statements_stored`` implementations get the batch's statements, read
+        once for all of them (taken from ``statements``, from
+        :meth:`read_statements`, when given). A plugin whose deferred work fails
+        has failed every event it was given here.
+
+        :returns: for each delivery, the plugins that failed and why.
+        """
+        if statements is None:
+            statements = self.read_statements(event for event, _ in deliveries)
+        self._local.deferred = deferred = {}
+        try:
+            failures = [self._call(event, plugins, statements) for event, plugins in deliveries]
+        finally:
+            self._local.deferred = None
+        for plugin, callbacks in deferred.items():
+            try:
+                for callback in callbacks:
+                    callback()
+            except Exception as exc:
+                for (_, plugins), failed in zip(deliveries, failures, strict=True):
+                    if plugin in plugins:
+                        failed.setdefault(plugin, exc)
+        return failures
+
+    def defer(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the current delivery batch has reached its plugin.
+
+        Only inside a post-commit hook (see :meth:`lrs.host.Host.defer`); the same
+        callback deferred again in that batch runs once.
+
+        :raises RuntimeError: outside a post-commit hook.
+        """
+        plugin = getattr(self._local, "plugin", None)
+        if plugin is None:
+            raise RuntimeError("host.defer() works only inside a post-commit hook")
+        callbacks = self._local.deferred.setdefault(plugin, [])
+        if callback not in callbacks:
+            callbacks.append(callback)
+
+    def _call(self, event: Event, plugins: list[str],
+              statements: StatementsRead) -> dict[str, Exception]:
         arguments: dict[str, Any] = {"host": self._host, "event": event}
         if isinstance(event, StatementsStored):
-            arguments["statements"] = self._host.get_statements(
-                event.tenant_id, event.statement_ids)
+            found = ((event.tenant_id, i.lower()) for i in event.statement_ids)
+            arguments["statements"] = [statements[key] for key in found if key in statements]
         failures: dict[str, Exception] = {}
         for plugin in plugins:
+            self._local.plugin = plugin
             try:
                 self._caller_of(event.hook, plugin)(**arguments)
             except Exception as exc:
                 failures[plugin] = exc
+            finally:
+                self._local.plugin = None
         return failures
 
     def resolve_person(self, *, tenant_id: int, agent: dict[str, Any]) -> Person | None:

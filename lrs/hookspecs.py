@@ -140,8 +140,9 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     Called after the commit from the durable outbox, per plugin in isolation and
     at least once, exactly like :func:`statements_stored`. Credential creation
     and revocation arrive here too, as ``credential.created`` /
-    ``credential.revoked`` actions, and ``lrs statements export`` as
-    ``statements.exported``.
+    ``credential.revoked`` actions, ``lrs statements export`` as
+    ``statements.exported``, and the erasure of a person as ``person.erased``
+    (target ``person:sha256:<hex>``, never the person's identifier).
 
     :param host: the :class:`~lrs.host.Host` of this application.
     :param event: the :class:`~lrs.events.AdminActionTaken` fact: who did what

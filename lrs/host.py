@@ -14,11 +14,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import ROLES
@@ -26,6 +27,7 @@ from lrs.events import Event
 from lrs.ingest import store_batch
 from lrs.models import Statement
 from lrs.settings import Settings
+from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
@@ -114,6 +116,19 @@ class Host:
         """One write transaction, committed when the block ends without an exception."""
         return self._runtime.db.write()
 
+    def insert_rows(self, session: Session, table: Table,
+                    rows: list[dict[str, Any]]) -> None:
+        """INSERT ``rows`` into one of your tables in one statement, however many they are.
+
+        ``session.execute(insert(table), rows)`` runs one INSERT per row on
+        PostgreSQL; this sends every column as one array instead (the way core
+        stores statement batches). Every row must have the same keys.
+        """
+        if rows:
+            columns = list(rows[0])
+            values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+            bulk_insert(session, table, columns, [values(row) for row in rows])
+
     def get_statements(self, tenant_id: int, statement_ids: Iterable[str]) -> list[dict[str, Any]]:
         """The stored statements with these ids, in the order given (voided ones too).
 
@@ -185,6 +200,20 @@ class Host:
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (see :mod:`lrs.events`)."""
         self._runtime.outbox.announce(session, event)
+
+    def defer(self, callback: Callable[[], object]) -> None:
+        """In a post-commit hook: call ``callback()`` after the rest of the delivery batch.
+
+        The outbox hands each plugin a batch of events (up to 50 claimed at once),
+        one hook call each; ``callback`` runs once the plugin has had them all and
+        before any counts as delivered, so a plugin can buffer what several events
+        produce and write it in one transaction. Deferring the same callback again
+        in the batch adds nothing. If it raises, every event of the batch failed
+        for this plugin and comes again later, as when a hook raises.
+
+        :raises RuntimeError: outside a post-commit hook.
+        """
+        self._runtime.hooks.defer(callback)
 
     def requires(self, *scopes: str) -> Callable[[F], F]:
         """Protect a plugin view: Basic authentication and one of ``scopes`` (401 / 403).

@@ -9,7 +9,9 @@ development default) or ``lrs worker`` (production).
 Processing claims due events in a short transaction by pushing their
 ``due_us`` a lease ahead (PostgreSQL skips rows other workers hold with
 ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway), delivers outside any
-transaction (plugins open their own), then records the outcome per plugin: a
+transaction (plugins open their own; :meth:`lrs.hooks.Hooks.deliver_all` reads
+the batch's statements once and runs what plugins deferred to its end), then
+records the outcome per plugin: a
 failing plugin is retried with exponential backoff and, after
 ``LRS_OUTBOX_MAX_ATTEMPTS``, dead-lettered until :meth:`Outbox.replay`. The
 other plugins are not retried. Delivery is therefore at least once.
@@ -117,7 +119,15 @@ class Outbox:
         now = now_us() if now is None else now
         claimed = self._claim(limit, now)
         if claimed:
-            self._record([self._deliver(row, now) for row in claimed])
+            owed = [self._owed(row, now) for row in claimed]
+            # One call for the batch: its statements are read in one query, and what
+            # plugins deferred (several events' writes in one transaction) runs once.
+            failures = iter(self._runtime.hooks.deliver_all([
+                (event_from_json(row.hook, row.payload), plugins)
+                for row, plugins in zip(claimed, owed, strict=True) if plugins
+            ]))
+            self._record([self._outcomes(row, plugins, next(failures) if plugins else {}, now)
+                          for row, plugins in zip(claimed, owed, strict=True)])
         return len(claimed)
 
     def replay(self, *, plugin: str | None = None, actor: str = "system",
@@ -235,16 +245,18 @@ class Outbox:
                 prior[delivery.event_id][delivery.plugin] = delivery
         return [_Claimed(row.id, row.hook, row.payload, prior[row.id]) for row in rows]
 
-    def _deliver(self, row: _Claimed, now: int) -> _Delivered:
-        """Call the plugins still owed ``row`` (outside any transaction)."""
-        hooks = self._runtime.hooks
-        subscribers = set(hooks.subscribers(row.hook))
-        owed = [
-            plugin for plugin in sorted(subscribers)
+    def _owed(self, row: _Claimed, now: int) -> list[str]:
+        """The plugins that have not had ``row`` yet, or whose retry is due."""
+        return [
+            plugin for plugin in sorted(self._runtime.hooks.subscribers(row.hook))
             if plugin not in row.prior
             or (row.prior[plugin].state == "retry" and (row.prior[plugin].due_us or 0) <= now)
         ]
-        failures = hooks.deliver(event_from_json(row.hook, row.payload), owed) if owed else {}
+
+    def _outcomes(self, row: _Claimed, owed: list[str], failures: dict[str, Exception],
+                  now: int) -> _Delivered:
+        """What delivering ``row`` to the ``owed`` plugins did (``failures``: who failed)."""
+        subscribers = set(self._runtime.hooks.subscribers(row.hook))
         changed = {plugin: self._outcome(row, plugin, failures.get(plugin), now)
                    for plugin in owed}
         deliveries = {**row.prior, **changed}

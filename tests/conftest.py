@@ -12,13 +12,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from lrs import migrations
 from lrs.app import create_app
@@ -148,3 +149,20 @@ def xapi_version(request: pytest.FixtureRequest) -> str:
 def headers(credential: IssuedCredential, xapi_version: str) -> dict[str, str]:
     """Authenticated headers for the version under test (``all`` scope)."""
     return {"Authorization": basic_auth(credential), "X-Experience-API-Version": xapi_version}
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL ``app`` sends while the block runs (one item per execute or
+    executemany), to check that a path costs a constant number of round trips."""
+    executed: list[str] = []
+    engine = app.extensions["lrs"].db.engine
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        executed.append(statement)
+
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        yield executed
+    finally:
+        event.remove(engine, "after_cursor_execute", record)

@@ -70,7 +70,8 @@ def test_lrs_help_lists_every_command() -> None:
     "command",
     [["serve"], ["db", "upgrade"], ["db", "revision"], ["credentials", "create"],
      ["credentials", "list"], ["credentials", "revoke"], ["statements", "import"],
-     ["statements", "export"], ["tenants", "create"], ["tenants", "list"]],
+     ["statements", "export"], ["tenants", "create"], ["tenants", "list"],
+     ["people", "erase"]],
 )
 def test_each_command_help_shows_an_example(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])

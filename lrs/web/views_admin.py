@@ -23,6 +23,7 @@ from lrs.models import Credential
 from lrs.runtime import Runtime, current_runtime
 from lrs.store import credentials, oauth_clients
 from lrs.store.credentials import IssuedCredential
+from lrs.store.tenants import list_tenants, tenant_named
 from lrs.web.access import requires_role
 from lrs.xapi.errors import XapiError
 
@@ -73,9 +74,12 @@ def _list_and_create(kind: GrantKind) -> Callable[[], Any]:
         scopes = request.form.getlist("scope")
         if not name:
             return _list_page(kind, error="Give a name."), 400
+        runtime = current_runtime()
         try:
-            issued = kind.create(current_runtime(), actor=g.web_user.actor, name=name,
-                                 scopes=scopes, source=request_source())
+            with runtime.db.read() as session:
+                tenant_id = tenant_named(session, request.form.get("tenant") or None).id
+            issued = kind.create(runtime, actor=g.web_user.actor, name=name, scopes=scopes,
+                                 tenant_id=tenant_id, source=request_source())
         except XapiError as exc:
             return _list_page(kind, error=exc.message), 400
         return render_template("web/created.html", kind=kind, issued=issued)
@@ -102,11 +106,14 @@ def _revoke(kind: GrantKind) -> Callable[[str], Any]:
 def _list_page(kind: GrantKind, error: str | None = None) -> str:
     runtime = current_runtime()
     with runtime.db.read() as session:
-        rows = [{"key": row.key, "name": row.name, "scopes": row.scopes,
-                 "created": iso_time(row.created_us), "revoked": iso_time(row.revoked_us)}
+        tenants = list_tenants(session)
+        names = {tenant.id: tenant.name for tenant in tenants}
+        rows = [{"key": row.key, "name": row.name, "tenant": names[row.tenant_id],
+                 "scopes": row.scopes, "created": iso_time(row.created_us),
+                 "revoked": iso_time(row.revoked_us)}
                 for row in kind.list_rows(session)]
     return render_template("web/grants.html", kind=kind, rows=rows, scopes=list(runtime.scopes),
-                           error=error)
+                           tenants=[tenant.name for tenant in tenants], error=error)
 
 
 @requires_role(ADMIN)

@@ -39,17 +39,17 @@ def register_migrations() -> list[Path]:
 @hookimpl
 def statements_stored(host: Host, event: StatementsStored,
                       statements: list[dict[str, Any]]) -> None:
-    trail_for(host).record(statement_entries(event, statements))
+    trail_for(host).record_later(statement_entries(event, statements))
 
 
 @hookimpl
 def documents_changed(host: Host, event: DocumentsChanged) -> None:
-    trail_for(host).record(document_entries(event))
+    trail_for(host).record_later(document_entries(event))
 
 
 @hookimpl
 def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
-    trail_for(host).record([admin_entry(event)])
+    trail_for(host).record_later([admin_entry(event)])
 
 
 @hookimpl

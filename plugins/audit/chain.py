@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from plugins.audit.keys import Signer, signature_verifies
@@ -29,6 +29,8 @@ GENESIS = "0" * 64
 #: Columns covered by the hash, in the order exports show them.
 BODY_COLUMNS = ("seq", "tenant_id", "recorded_us", "occurred_us", "actor", "action", "target",
                 "source", "person", "activity", "before", "after", "details", "dedupe_key")
+#: :meth:`lrs.host.Host.insert_rows`: one INSERT for many rows.
+InsertRows = Callable[[Session, Table, list[dict[str, Any]]], None]
 
 
 def now_us() -> int:
@@ -42,16 +44,20 @@ def iso(us: int | None) -> str:
     return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
 
 
+#: ``json.dumps`` with these options builds an encoder per call; one does for all.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
     """The one JSON spelling of ``value`` that hashes and signatures are computed over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def _json_or_none(value: Any) -> str | None:
     return None if value is None else canonical(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewEntry:
     """An entry about to be appended (the chain assigns ``seq`` and the hashes)."""
 
@@ -71,6 +77,7 @@ class NewEntry:
 
 
 def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    """``body`` holds exactly the :data:`BODY_COLUMNS` (see :func:`body_of`)."""
     return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
 
 
@@ -87,36 +94,53 @@ def checkpoint_message(seq: int, head_hash: str, signed_us: int) -> bytes:
 
 
 def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
-           checkpoint_every: int) -> int:
+           checkpoint_every: int, insert_rows: InsertRows, look_up: bool = True) -> int:
     """Append the entries not recorded yet, in order, in ``session``'s transaction.
 
     The head row is locked first, which serializes appenders across processes
     (SQLite's write transaction already does). Entries whose ``dedupe_key`` is
-    already in the chain are skipped: delivery is at least once.
+    already in the chain are skipped: delivery is at least once. The rows go in
+    with one INSERT (``insert_rows``: :meth:`lrs.host.Host.insert_rows`) and the
+    head is signed once, for the last of them.
 
+    :param look_up: look the dedupe keys up in the chain first. Without it an
+        entry already recorded makes the INSERT fail on the unique
+        ``(tenant_id, dedupe_key)`` (an ``IntegrityError``): callers that expect
+        new entries skip the look-up and retry with it on that error.
     :returns: how many entries were appended.
     """
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    fresh = _not_recorded(session, list(entries))
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash)
+                                .where(AuditHead.id == 1).with_for_update()).one()
+    fresh = _not_recorded(session, list(entries), look_up=look_up)
     if not fresh:
         return 0
     recorded = now_us()
     rows: list[dict[str, Any]] = []
-    seq, prev = head.seq, head.hash
+    # Entries often share one object (an event's source, a batch's details): encode it once.
+    encoded: dict[int, str | None] = {}
+
+    def json_of(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = encoded.get(id(value))
+        if text is None:
+            text = encoded[id(value)] = canonical(value)
+        return text
+
     for entry in fresh:
         seq += 1
-        row = {
+        row = {  # exactly BODY_COLUMNS: the hashed body
             "seq": seq, "tenant_id": entry.tenant_id, "recorded_us": recorded,
             "occurred_us": entry.occurred_us, "actor": entry.actor, "action": entry.action,
-            "target": entry.target, "source": _json_or_none(entry.source),
+            "target": entry.target, "source": json_of(entry.source),
             "person": entry.person, "activity": entry.activity,
             "before": _json_or_none(entry.before), "after": _json_or_none(entry.after),
-            "details": canonical(entry.details), "dedupe_key": entry.dedupe_key,
+            "details": json_of(entry.details), "dedupe_key": entry.dedupe_key,
         }
-        row["prev_hash"] = prev
-        row["hash"] = prev = entry_hash(prev, body_of(row))
+        row["hash"] = entry_hash(prev, row)
+        row["prev_hash"], prev = prev, row["hash"]
         rows.append(row)
-    session.execute(insert(AuditEntry), rows)
+    insert_rows(session, AuditEntry.__table__, rows)
     if checkpoint_every > 0:
         for row in rows:
             if row["seq"] % checkpoint_every == 0:
@@ -131,9 +155,11 @@ def checkpoint(session: Session, signer: Signer) -> AuditCheckpoint:
     return _add_checkpoint(session, signer, head.seq, head.hash, now_us())
 
 
-def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
+def _not_recorded(session: Session, entries: list[NewEntry], *,
+                  look_up: bool) -> list[NewEntry]:
+    """``entries`` without repeated dedupe keys, and without recorded ones if ``look_up``."""
     seen: set[tuple[int, str]] = set()
-    for tenant_id in {entry.tenant_id for entry in entries}:
+    for tenant_id in {entry.tenant_id for entry in entries} if look_up else ():
         keys = [entry.dedupe_key for entry in entries if entry.tenant_id == tenant_id]
         seen.update((tenant_id, key) for key in session.scalars(
             select(AuditEntry.dedupe_key)
@@ -157,7 +183,8 @@ def _add_checkpoint(session: Session, signer: Signer, seq: int, head_hash: str,
 
 def _sign_head(session: Session, signer: Signer, seq: int, head_hash: str,
                signed_us: int) -> None:
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(
+    head = AuditHead.__table__
+    session.execute(update(head).where(head.c.id == 1).values(
         seq=seq, hash=head_hash, signed_us=signed_us,
         signature=signer.sign(checkpoint_message(seq, head_hash, signed_us))))
 

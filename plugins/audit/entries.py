@@ -66,20 +66,24 @@ def _credential_actor(credential_key: str | None, credential_id: int | None) -> 
     return None
 
 
-def _statement_actor(event: StatementsStored, statement: dict[str, Any]) -> str:
-    credential = _credential_actor(event.credential_key, event.credential_id)
-    if credential:
-        return credential
-    authority = agent_key(statement.get("authority"))
-    return f"authority:{authority}" if authority else "unknown"
-
-
 def statement_entries(event: StatementsStored, statements: list[dict[str, Any]]) -> list[NewEntry]:
     """One entry per stored statement; voiding statements become ``statement.voided``."""
+    credential = _credential_actor(event.credential_key, event.credential_id)
     entries = []
+    details: dict[str, Any] = {}
     for statement in statements:
+        if not details or details["authority"] != statement.get("authority"):
+            # One object while the authority stays the same (a credential's batch):
+            # the chain then encodes it once (see chain.append).
+            details = {"authority": statement.get("authority"),
+                       "credential_id": event.credential_id}
         target_object = statement.get("object", {})
         voids = statement["verb"]["id"] == VOIDED
+        if credential:
+            actor = credential
+        else:
+            authority = agent_key(statement.get("authority"))
+            actor = f"authority:{authority}" if authority else "unknown"
         summary = {
             "statement": statement["id"], "verb": statement["verb"]["id"],
             "object": target_object.get("id"), "timestamp": statement.get("timestamp"),
@@ -89,7 +93,7 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
         entries.append(NewEntry(
             tenant_id=event.tenant_id,
             occurred_us=_us(statement.get("stored")) or _us(statement.get("timestamp")) or 0,
-            actor=_statement_actor(event, statement),
+            actor=actor,
             action="statement.voided" if voids else "statement.stored",
             target=f"statement:{target_object.get('id') if voids else statement['id']}",
             dedupe_key=f"statement:{statement['id']}", source=event.source,
@@ -97,8 +101,7 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
             activity=None if voids else target_object.get("id"),
             before={"voided": False} if voids else None,
             after={"voided": True, "by": statement["id"]} if voids else summary,
-            details={"authority": statement.get("authority"),
-                     "credential_id": event.credential_id},
+            details=details,
         ))
     return entries
 

@@ -28,7 +28,8 @@ class AuditEntry(Base):
 
     #: Position in the chain, 1, 2, 3... with no gap.
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    tenant_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: Tenant queries use the unique ``(tenant_id, dedupe_key)`` index.
+    tenant_id: Mapped[int] = mapped_column(Integer)
     #: When the audit trail recorded it (µs since the epoch).
     recorded_us: Mapped[int] = mapped_column(BigInteger)
     #: When the action happened (µs since the epoch), the time exports filter on.

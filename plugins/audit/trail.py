@@ -8,6 +8,7 @@ loaded once per process and the configuration validated once.
 from __future__ import annotations
 
 import json
+import threading
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 
 from plugins.audit import chain
 from plugins.audit.keys import Signer, load_public_key, load_signer
@@ -72,6 +74,8 @@ class AuditTrail:
         self.checkpoint_every = _positive_int(self.config, "checkpoint_every",
                                               DEFAULT_CHECKPOINT_EVERY)
         self.soon_days = _positive_int(self.config, "soon_days", DEFAULT_SOON_DAYS)
+        #: Entries of the delivery batch in progress, per delivering thread.
+        self._batch = threading.local()
 
     def check(self) -> None:
         """Load the key now in production, so that a missing one stops start-up."""
@@ -82,13 +86,41 @@ class AuditTrail:
     def signer(self) -> Signer:
         return load_signer(self.config, self.host.settings)
 
+    def record_later(self, entries: list[chain.NewEntry]) -> None:
+        """Append ``entries`` with the rest of the outbox's delivery batch (hooks do this).
+
+        They wait in this thread's buffer until every event of the batch has been
+        delivered (:meth:`lrs.host.Host.defer`), then the whole batch's entries
+        are appended, in delivery order, in one transaction with one signature.
+        If that fails, the batch's events are redelivered: nothing is lost.
+        """
+        pending = getattr(self._batch, "entries", None)
+        if pending is None:
+            pending = self._batch.entries = []
+        pending.extend(entries)
+        self.host.defer(self._append_batch)
+
+    def _append_batch(self) -> None:
+        entries, self._batch.entries = self._batch.entries or [], None
+        self.record(entries)
+
     def record(self, entries: list[chain.NewEntry]) -> int:
         """Append ``entries`` (those not recorded yet) in one transaction."""
         if not entries:
             return 0
+        try:
+            # First deliveries are the rule: no look-up of the dedupe keys...
+            return self._append(entries, look_up=False)
+        except IntegrityError:
+            # ...and a redelivered event, whose entries are there already, is caught
+            # by the unique (tenant_id, dedupe_key) and appended again with it.
+            return self._append(entries, look_up=True)
+
+    def _append(self, entries: list[chain.NewEntry], *, look_up: bool) -> int:
         with self.host.write() as session:
             return chain.append(session, entries, self.signer,
-                                checkpoint_every=self.checkpoint_every)
+                                checkpoint_every=self.checkpoint_every,
+                                insert_rows=self.host.insert_rows, look_up=look_up)
 
     def checkpoint(self) -> tuple[int, str]:
         with self.host.write() as session:

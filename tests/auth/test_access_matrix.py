@@ -102,6 +102,8 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("web.oauth_clients", "POST"): ADMIN,
     ("web.revoke_oauth_client", "POST"): ADMIN,
     ("web.plugins", "GET"): ADMIN,
+    ("web.erasure", "GET"): ADMIN,
+    ("web.erasure", "POST"): ADMIN,
     ("audit_ui.index", "GET"): COMPLIANCE,
     ("audit_ui.export", "GET"): COMPLIANCE,
     ("audit_ui.report", "POST"): COMPLIANCE,

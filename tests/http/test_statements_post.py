@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
+from tests.conftest import sql_statements
 from tests.http.statement_helpers import make_statement, new_id, post, query
 
 
@@ -86,25 +86,16 @@ def test_statements_post_batch_costs_a_constant_number_of_sql_statements(
     post(client, headers, make_statement())  # warm up: credentials, activities exist
 
     def count_for(size: int) -> int:
-        executed: list[str] = []
-        engine = app.extensions["lrs"].db.engine
-
-        def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-            executed.append(statement)
-
-        event.listen(engine, "after_cursor_execute", record)
-        try:
-            batch = [
-                make_statement(
-                    mbox=f"mailto:l{i}@example.com", activity=f"http://example.com/a/{i}",
-                    context={"registration": new_id(),
-                             "contextActivities": {"parent": [{"id": "http://example.com/p"}]}},
-                )
-                for i in range(size)
-            ]
+        batch = [
+            make_statement(
+                mbox=f"mailto:l{i}@example.com", activity=f"http://example.com/a/{i}",
+                context={"registration": new_id(),
+                         "contextActivities": {"parent": [{"id": "http://example.com/p"}]}},
+            )
+            for i in range(size)
+        ]
+        with sql_statements(app) as executed:
             post(client, headers, batch)
-        finally:
-            event.remove(engine, "after_cursor_execute", record)
         return len(executed)
 
     small, large = count_for(10), count_for(100)

@@ -8,6 +8,7 @@ reach it only through ``lrs worker``, since commands never deliver themselves.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import socket
 import sys
@@ -213,3 +214,22 @@ def test_tenants_create_and_grants_in_a_tenant_announce_in_that_tenant(
     assert [e.action for e in (credential, client)] == ["credential.created",
                                                         "oauth_client.created"]
     assert credential.tenant_id == client.tenant_id == tenant.tenant_id
+
+
+def test_people_erase_announces_person_erased_once_with_a_pseudonym_only(
+    recorder: Callable[[], list[Event]], lrs: Callable[..., Result],
+) -> None:
+    agent = json.dumps({"mbox": "mailto:learner1@example.com"})
+    assert lrs("statements", "import", "-", input=statement(1) + statement(2)).exit_code == 0
+    assert lrs("people", "erase", "--agent", agent, "--dry-run").exit_code == 0
+    erased = lrs("people", "erase", "--agent", agent, "--yes")
+    assert erased.exit_code == 0, erased.output
+    work(lrs)
+    [event] = [e for e in recorder() if isinstance(e, AdminActionTaken)]
+    expected = hashlib.sha256(b"mbox:mailto:learner1@example.com").hexdigest()
+    assert (event.action, event.target) == ("person.erased", f"person:sha256:{expected}")
+    assert event.details == {"statements_deleted": 1, "statements_redacted": 0,
+                             "state_documents": 0, "agent_profiles": 0, "attachments": 0}
+    assert event.actor.startswith("cli:") and event.source == {
+        "cli": f"{getpass.getuser()}@{socket.gethostname()}"}
+    assert "learner1" not in event.to_json()

@@ -214,3 +214,67 @@ def test_events_survive_the_json_round_trip() -> None:
     ]
     for event in events:
         assert event_from_json(event.hook, event.to_json()) == event
+
+
+class BatchingPlugin:
+    """Buffers the ids of each batch's events and writes them once, through host.defer."""
+
+    plugin_name = "batching"
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.fail = fail
+        self.buffer: list[tuple[str, ...]] = []
+        self.written: list[list[tuple[str, ...]]] = []
+
+    @hookimpl
+    def statements_stored(self, host, event) -> None:  # type: ignore[no-untyped-def]
+        self.buffer.append(event.statement_ids)
+        host.defer(self.write)
+
+    def write(self) -> None:
+        batch, self.buffer = self.buffer, []
+        if self.fail:
+            raise RuntimeError("the store is down")
+        self.written.append(batch)
+
+
+def test_deferred_work_runs_once_per_delivery_batch_after_every_event(
+    make_app: Callable[..., Flask],
+) -> None:
+    batching, recording = BatchingPlugin(), RecordingPlugin()
+    app = make_app(batching, recording)
+    deliver_start_up(app)
+    first, second = ingest(app, statement()), ingest(app, statement())
+    assert runtime(app).outbox.process_pending() == 2
+    assert batching.written == [[tuple(first), tuple(second)]]
+    assert outbox_rows(app) == (0, [])
+
+
+def test_failing_deferred_work_fails_every_event_of_the_batch_for_that_plugin_alone(
+    make_app: Callable[..., Flask],
+) -> None:
+    batching, recording = BatchingPlugin(fail=True), RecordingPlugin()
+    app = make_app(batching, recording, outbox_backoff_seconds=10)
+    deliver_start_up(app)
+    ingest(app, statement())
+    ingest(app, statement())
+    now = now_us()
+    assert runtime(app).outbox.process_pending(now=now) == 2
+    assert len(recording.called("statements_stored")) == 2
+    events, deliveries = outbox_rows(app)
+    assert events == 2
+    assert deliveries == [("batching", "retry", 1, now + 10 * SECOND)] * 2 + [
+        ("recording", "done", 0, None)] * 2
+    batching.fail = False
+    assert runtime(app).outbox.process_pending(now=now + 10 * SECOND) == 2
+    assert len(batching.written) == 1 and len(batching.written[0]) == 2
+    assert len(recording.called("statements_stored")) == 2  # not redelivered to the others
+    assert outbox_rows(app) == (0, [])
+
+
+def test_defer_outside_a_post_commit_hook_is_refused(make_app: Callable[..., Flask]) -> None:
+    import pytest
+
+    app = make_app()
+    with pytest.raises(RuntimeError, match="post-commit hook"):
+        runtime(app).host.defer(lambda: None)

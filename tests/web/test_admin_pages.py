@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.store.credentials import IssuedCredential
+from lrs.store.credentials import IssuedCredential, list_credentials
+from lrs.store.tenants import create_tenant
 from tests.conftest import basic_auth
 from tests.oidc import OidcProvider, csrf_token, sign_in
 from tests.plugins.conftest import RecordingPlugin
@@ -27,9 +28,10 @@ def shown(html: str, element_id: str) -> str:
     return match.group(1)
 
 
-def create(browser: FlaskClient, page: str, name: str, *scopes: str) -> tuple[str, str]:
+def create(browser: FlaskClient, page: str, name: str, *scopes: str,
+           tenant: str = "") -> tuple[str, str]:
     response = browser.post(page, data={"csrf_token": csrf_token(browser, page), "name": name,
-                                        "scope": list(scopes)})
+                                        "scope": list(scopes), "tenant": tenant})
     assert response.status_code == 200, response.get_data(as_text=True)
     html = response.get_data(as_text=True)
     assert "shown only this once" in html
@@ -55,6 +57,27 @@ def test_credential_created_in_the_form_works_and_its_secret_is_shown_once(
         "credential.created", "admin:ada@example.com", f"credential:{key}")
     assert event.details["scopes"] == ["statements/write", "statements/read"]
     assert event.source["ip"] == "127.0.0.1" and secret not in event.to_json()
+
+
+def test_credential_created_in_the_form_belongs_to_the_chosen_store(
+    web_app: Flask, admin_browser: FlaskClient,
+) -> None:
+    runtime = web_app.extensions["lrs"]
+    with runtime.db.write() as session:
+        acme = create_tenant(session, "acme")
+    page = admin_browser.get("/ui/admin/credentials").get_data(as_text=True)
+    assert '<option value="acme">acme</option>' in page
+    key, _ = create(admin_browser, "/ui/admin/credentials", "acme lms", "all", tenant="acme")
+    with runtime.db.read() as session:
+        [row] = [c for c in list_credentials(session, acme.id) if c.key == key]
+    assert row.name == "acme lms"
+    listing = admin_browser.get("/ui/admin/credentials").get_data(as_text=True)
+    assert re.search(rf"{key}</code></td><td>acme lms</td><td>acme</td>", listing)
+    refused = admin_browser.post("/ui/admin/credentials", data={
+        "csrf_token": csrf_token(admin_browser), "name": "x", "scope": ["all"],
+        "tenant": "nowhere"})
+    assert refused.status_code == 400
+    assert "no store named &#39;nowhere&#39;" in refused.get_data(as_text=True)
 
 
 def test_credential_revoked_in_the_form_stops_working(

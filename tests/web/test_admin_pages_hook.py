@@ -58,7 +58,8 @@ def test_plugin_pages_appear_for_their_roles_only(
     assert page.headers["X-Frame-Options"] == "DENY"
     dashboard = analyst.get("/ui/dashboard").get_data(as_text=True)
     assert '<a href="/ui/kpi-demo/">Completion</a>' in dashboard
-    assert "Completion rate <code>kpi.completion</code>" in dashboard
+    assert 'id="metric-kpi.completion"' in dashboard
+    assert '<p class="figure">42.0 <small>%</small></p>' in dashboard
 
     admin = app.test_client()
     sign_in(admin, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])

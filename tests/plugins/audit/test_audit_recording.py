@@ -101,3 +101,25 @@ def test_audit_redelivered_event_appends_nothing(
     event = StatementsStored(tenant_id=1, statement_ids=(entry["target"].split(":", 1)[1],))
     assert rt.hooks.deliver(event, ["audit"]) == {}
     assert len(_entries(audit_app)) == 1
+
+
+def test_audit_partly_redelivered_event_appends_only_the_new_entries(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    # Entries are inserted without looking their keys up first; one already in the
+    # chain makes that INSERT fail, and the append is redone with the look-up.
+    first, second = statement(), statement()
+    post(audit_client, auth, [first])
+    deliver(audit_app)
+    post(audit_client, auth, [second])
+    rt = runtime(audit_app)
+    from lrs.events import StatementsStored
+
+    event = StatementsStored(tenant_id=1, statement_ids=(first["id"], second["id"]))
+    assert rt.hooks.deliver(event, ["audit"]) == {}
+    deliver(audit_app)
+    entries = _entries(audit_app)
+    assert [(e["seq"], e["target"]) for e in entries] == [
+        (2, f"statement:{first['id']}"), (3, f"statement:{second['id']}"),
+    ]
+    assert trail_for(rt.host).verify().ok

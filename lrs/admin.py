@@ -30,20 +30,23 @@ if TYPE_CHECKING:
 def announce_action(
     runtime: Runtime, session: Session, *, actor: str, action: str, target: str,
     details: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
-    source: dict[str, str] | None = None,
+    source: dict[str, str] | None = None, occurred_us: int | None = None, wake: bool = True,
 ) -> None:
     """Enqueue an :class:`~lrs.events.AdminActionTaken` in ``session``'s transaction.
 
-    :param actor: who acted, ``"cli:<os user>"``, ``"admin:<subject>"`` or
-        ``"plugin:<name>"``.
+    :param actor: who acted, ``"cli:<os user>"``, ``"admin:<subject>"``,
+        ``"plugin:<name>"`` or ``"system"``.
     :param details: extra JSON-able facts; never a secret.
     :param source: where the action came from (:attr:`lrs.events.Event.source`),
         e.g. :func:`lrs.cli_context.cli_source`.
+    :param occurred_us: when (µs since the epoch); now by default.
+    :param wake: see :meth:`lrs.outbox.Outbox.announce`.
     """
     runtime.outbox.announce(session, AdminActionTaken(
         tenant_id=tenant_id, actor=actor, action=action, target=target,
-        occurred_us=time.time_ns() // 1000, details=details or {}, source=source,
-    ))
+        occurred_us=time.time_ns() // 1000 if occurred_us is None else occurred_us,
+        details=details or {}, source=source,
+    ), wake=wake)
 
 
 def create_credential(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from lrs import migrations
+from lrs.configuration import record_configuration
 from lrs.db import Database, create_db_engine, dispose_after_fork
 from lrs.hooks import migration_locations
 from lrs.http.alternate import AlternateRequestSyntax
@@ -25,6 +26,11 @@ from lrs.web import init_web
 
 def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
     """Build a Weft application.
+
+    Once the database is reached (and migrated, with ``auto_migrate``), the
+    configuration in force is compared with the store's record and a change is
+    recorded and announced (:func:`lrs.configuration.record_configuration`):
+    one short transaction, a logged warning if it cannot be written.
 
     :param settings: configuration; read from ``LRS_*`` environment variables when
         omitted.
@@ -48,6 +54,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
+    record_configuration(runtime)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
     app.register_blueprint(create_oauth_blueprint())

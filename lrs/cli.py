@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from lrs.cli_config import config
 from lrs.cli_context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
 from lrs.cli_oauth import oauth
 from lrs.cli_people import people
@@ -152,7 +153,9 @@ Example (production, with LRS_AUTO_MIGRATE=false):
 def upgrade(obj: Cli) -> None:
     """Apply every pending migration, core and installed plugins' (before a new release)."""
     obj.runtime(migrate=True)
-    click.echo(f"Database {_masked(obj.settings().database_url)} is up to date.")
+    from lrs.masking import redact
+
+    click.echo(f"Database {redact(obj.settings().database_url)} is up to date.")
 
 
 @db.command(
@@ -176,12 +179,6 @@ def revision(obj: Cli, message: str) -> None:
     obj.ctx.call_on_close(engine.dispose)
     migrations.upgrade(engine)
     migrations.revision(engine, message)
-
-
-def _masked(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @cli.group()
@@ -256,7 +253,7 @@ def revoke_credential(obj: Cli, key: str) -> None:
 cli.add_command(statements)
 cli.add_command(oauth)
 cli.add_command(users)
-for group in (tenants, people, scopes, metrics, connectors):
+for group in (tenants, people, scopes, metrics, connectors, config):
     cli.add_command(group)
 add_plugin_commands(cli)
 

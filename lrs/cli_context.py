@@ -76,7 +76,7 @@ class Cli:
 
 def cli_actor() -> str:
     """``cli:<OS user>``: the actor of administrative actions taken with ``lrs``."""
-    return f"cli:{_os_user()}"
+    return f"cli:{os_user()}"
 
 
 def cli_source() -> dict[str, str]:
@@ -85,10 +85,11 @@ def cli_source() -> dict[str, str]:
     The host name tells an audit trail which machine ran the command, as the
     client address does for an HTTP request.
     """
-    return {"cli": f"{_os_user()}@{socket.gethostname()}"}
+    return {"cli": f"{os_user()}@{socket.gethostname()}"}
 
 
-def _os_user() -> str:
+def os_user() -> str:
+    """The login name of this process's user (``uid<n>`` when it has none)."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name and no passwd entry (some containers)

@@ -4,7 +4,8 @@
 text, per :attr:`Settings.log_format`) and makes the app log one access line per
 request. Every record passes :class:`RedactingFilter` first, because a secret
 that reaches a log file is a leaked secret: Basic/Bearer credentials, passwords in
-database URLs and ``secret=``-style pairs are masked whatever logger wrote them.
+database URLs and ``secret=``-style pairs are masked whatever logger wrote them
+(:func:`lrs.masking.redact`, the rule every masked view of Weft shares).
 """
 
 from __future__ import annotations
@@ -20,40 +21,16 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 
+from lrs.masking import redact
 from lrs.settings import Settings
-
-MASK = "***"
 
 #: Request header whose value becomes the request id (echoed in the response).
 REQUEST_ID_HEADER = "X-Request-Id"
 #: A client-sent request id is kept only when it is this harmless; else one is made.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
-_SECRET_PATTERNS = (
-    # "Authorization: Basic abc", "Bearer abc", "Basic abc" in any text.
-    (re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), rf"\1 {MASK}"),
-    # scheme://user:password@host
-    (re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]+@"), rf"\1{MASK}@"),
-    # password=..., secret: ..., "secret_key": "...", token=...
-    (
-        re.compile(
-            r"""(["']?\b[\w-]*(?:password|passwd|secret|token|api_key)[\w-]*["']?\s*[=:]\s*)"""
-            r"""(["']?)[^\s"',&}]+""",
-            re.IGNORECASE,
-        ),
-        rf"\1\2{MASK}",
-    ),
-)
-
 #: Extra attributes a record may carry; the formatters print those present.
 _REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "credential")
-
-
-def redact(text: str) -> str:
-    """``text`` with anything that looks like a credential replaced by ``***``."""
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 class RedactingFilter(logging.Filter):

@@ -93,16 +93,20 @@ class Outbox:
         hooks = runtime.hooks
         self._inline = runtime.settings.outbox_inline and any(map(hooks.subscribers, EVENT_TYPES))
 
-    def announce(self, session: Session, event: Event) -> None:
+    def announce(self, session: Session, event: Event, *, wake: bool = True) -> None:
         """Enqueue ``event`` if any plugin implements its hook, and wake the thread on commit.
 
         Call it inside the transaction that makes the change: the event then
         exists exactly when the change does.
+
+        :param wake: false while the application is being built: a preloading
+            gunicorn master must not start the thread; the first request of each
+            worker does (:meth:`start_inline`) and finds the event due.
         """
         if not self._runtime.hooks.subscribers(event.hook):
             return
         enqueue(session, event)
-        if self._inline and not session.info.get(_WAKE_ON_COMMIT):
+        if wake and self._inline and not session.info.get(_WAKE_ON_COMMIT):
             session.info[_WAKE_ON_COMMIT] = True
             sa_event.listen(session, "after_commit", lambda _session: self.wake(), once=True)
 

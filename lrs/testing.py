@@ -19,7 +19,10 @@ Applications get a fresh SQLite database under the test's ``tmp_path``,
 migrated with core's and the given plugins' Alembic branches. Installed
 plugins (Weft's own included) are not loaded unless named in ``installed=``.
 No background thread delivers post-commit events: call ``lrs_deliver()``,
-and the test decides when hooks such as ``statements_stored`` run.
+and the test decides when hooks such as ``statements_stored`` run. A fresh
+application announces the configuration it started with
+(``admin_action_taken``, action ``configuration.recorded``), so the first
+delivery includes that event too.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from lrs.app import create_app
-from lrs.logging import JsonFormatter, RedactingFilter, redact
+from lrs.logging import JsonFormatter, RedactingFilter
+from lrs.masking import redact
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth

@@ -35,7 +35,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage
 
-from lrs.logging import redact
+from lrs.masking import redact
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import TooManyRequests
 

@@ -2,6 +2,7 @@
 
 from lrs.models.auth import DEFAULT_TENANT_ID, Credential, LocalAdmin, Tenant
 from lrs.models.base import Base
+from lrs.models.configuration import ConfigurationChange, ConfigurationState
 from lrs.models.documents import Document
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
@@ -19,6 +20,8 @@ __all__ = [
     "Activity",
     "Attachment",
     "Base",
+    "ConfigurationChange",
+    "ConfigurationState",
     "Credential",
     "Document",
     "LocalAdmin",

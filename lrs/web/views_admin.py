@@ -8,16 +8,16 @@ signed-in person (``admin:<email>``) and the source the browser's request.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lrs import admin
 from lrs.auth.roles import ADMIN
 from lrs.cli_context import iso_time
+from lrs.configuration import describe, stored_salt
 from lrs.http.source import request_source
 from lrs.models import Credential
 from lrs.runtime import Runtime, current_runtime
@@ -125,14 +125,7 @@ def plugins() -> Any:
 
 @requires_role(ADMIN)
 def configuration() -> Any:
-    """The settings in force, read-only: secrets masked, database password hidden."""
-    settings = current_runtime().settings
-    rows = []
-    for setting in fields(settings):
-        value = getattr(settings, setting.name)
-        if not setting.repr:  # the secret key and the OIDC client secret
-            value = "*** (set)" if value else ""
-        elif setting.name == "database_url":
-            value = make_url(value).render_as_string(hide_password=True)
-        rows.append((f"LRS_{setting.name.upper()}", value))
-    return render_template("web/configuration.html", rows=rows)
+    """The configuration in force, read-only, masked as ``lrs config show`` masks it."""
+    runtime = current_runtime()
+    items = describe(runtime.settings, runtime.plugins, salt=stored_salt(runtime))
+    return render_template("web/configuration.html", items=items)

@@ -19,7 +19,8 @@ from lrs.settings import Settings
 from lrs.testing import AUTHORITY, statement
 from tests.conftest import TEST_SECRET_KEY
 
-__all__ = ["AUTHORITY", "CrashingPlugin", "RecordingPlugin", "runtime", "statement"]
+__all__ = ["AUTHORITY", "CrashingPlugin", "RecordingPlugin", "deliver_start_up", "runtime",
+           "statement"]
 
 
 class RecordingPlugin:
@@ -123,6 +124,12 @@ def make_app(lrs_make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 
 def runtime(app: Flask) -> Runtime:
     return app.extensions["lrs"]
+
+
+def deliver_start_up(app: Flask) -> None:
+    """Deliver the ``configuration.recorded`` action the first app on a fresh store
+    announces (:mod:`lrs.configuration`), so that the outbox holds only what the test does."""
+    assert runtime(app).outbox.process_pending() == 1
 
 
 @pytest.fixture

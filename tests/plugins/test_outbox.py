@@ -16,6 +16,7 @@ from tests.plugins.conftest import (
     AUTHORITY,
     CrashingPlugin,
     RecordingPlugin,
+    deliver_start_up,
     runtime,
     statement,
 )
@@ -43,6 +44,7 @@ def test_statements_stored_is_delivered_after_commit_with_the_stored_statements(
 ) -> None:
     recording = RecordingPlugin()
     app = make_app(recording)
+    deliver_start_up(app)
     first, second = statement(), statement(verb="http://adlnet.gov/expapi/verbs/completed")
     ids = ingest(app, first, second)
     assert recording.called("statements_stored") == []  # not inside the request
@@ -120,7 +122,8 @@ def test_delivery_is_dead_lettered_after_max_attempts_and_replay_redelivers_it(
     outbox.process_pending(now=start + 2 * SECOND)
     assert crashing.attempts == 3
     assert len(recording.called("statements_stored")) == 1
-    [action] = recording.called("admin_action_taken")
+    [started, action] = recording.called("admin_action_taken")
+    assert started["event"].action == "configuration.recorded"
     assert action["event"] == AdminActionTaken(
         tenant_id=1, actor="cli:ops", action="outbox.replayed", target="plugin:crashing",
         occurred_us=start + 2 * SECOND, details={"deliveries": 1})
@@ -162,6 +165,7 @@ def test_event_of_a_processor_that_died_is_taken_again_after_the_lease(
 ) -> None:
     recording = RecordingPlugin()
     app = make_app(recording)
+    deliver_start_up(app)
     ingest(app, statement())
     now = now_us()
     outbox = runtime(app).outbox
@@ -239,6 +243,7 @@ def test_deferred_work_runs_once_per_delivery_batch_after_every_event(
 ) -> None:
     batching, recording = BatchingPlugin(), RecordingPlugin()
     app = make_app(batching, recording)
+    deliver_start_up(app)
     first, second = ingest(app, statement()), ingest(app, statement())
     assert runtime(app).outbox.process_pending() == 2
     assert batching.written == [[tuple(first), tuple(second)]]
@@ -250,6 +255,7 @@ def test_failing_deferred_work_fails_every_event_of_the_batch_for_that_plugin_al
 ) -> None:
     batching, recording = BatchingPlugin(fail=True), RecordingPlugin()
     app = make_app(batching, recording, outbox_backoff_seconds=10)
+    deliver_start_up(app)
     ingest(app, statement())
     ingest(app, statement())
     now = now_us()

@@ -39,7 +39,8 @@ def test_overriding_lrs_plugins_loads_them_and_lrs_deliver_runs_post_commit_hook
     response = lrs_client.post("/xapi/statements", json=[sent], headers=lrs_credential.headers)
     assert response.status_code == 200, response.get_json()
     assert recording.called("statements_stored") == []
-    assert lrs_deliver() == 1
+    assert lrs_deliver() == 2  # the batch, and the start-up configuration record
+    assert recording.called("admin_action_taken")[0]["event"].action == "configuration.recorded"
     [call] = recording.called("statements_stored")
     assert list(call["event"].statement_ids) == [sent["id"]]
     assert call["statements"][0]["result"] == {"completion": True}

@@ -176,3 +176,32 @@ def test_gunicorn_conf_serves_every_worker_with_one_key(
     assert sum("Booting worker" in msg for msg in booted) == 2
     assert len([e for e in logs if e["logger"] == "lrs.access"]) == 8
     assert credential.secret not in server.stderr.read_text()
+
+
+def test_workers_starting_together_record_the_configuration_once(
+    database_url: str, tmp_path: Path, servers: list[Server],
+) -> None:
+    """Without preloading, each worker builds the app and compares the configuration."""
+    from sqlalchemy import create_engine, text
+
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text((ROOT / "gunicorn.conf.py").read_text() + "\npreload_app = False\n")
+    env = clean_env(
+        LRS_DATABASE_URL=database_url, LRS_SECRET_KEY=TEST_SECRET_KEY, LRS_AUTO_MIGRATE="false",
+        LRS_BIND="127.0.0.1:0", LRS_WORKERS="3", LRS_THREADS="1", LRS_LOG_FORMAT="json",
+    )
+    command = [sys.executable, "-m", "gunicorn", "-c", str(conf), "wsgi:app"]
+    server = start(command, ROOT, env, tmp_path)
+    servers.append(server)
+    for _ in range(6):
+        assert call(f"{server.url}/about")[0] == 200
+    assert server.stop() == 0
+    booted = [e for e in server.logs() if "Booting worker" in e["msg"]]
+    assert len(booted) == 3
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT action, source FROM configuration_changes")).all()
+    engine.dispose()
+    [(action, source)] = rows
+    assert action == "configuration.recorded" and json.loads(source)["process"] == "gunicorn"
+    assert TEST_SECRET_KEY not in server.stderr.read_text()

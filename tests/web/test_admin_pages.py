@@ -174,5 +174,5 @@ def test_configuration_page_shows_settings_with_secrets_masked(
     html = admin_browser.get("/ui/admin/configuration").get_data(as_text=True)
     settings = web_app.extensions["lrs"].settings
     assert "LRS_PAGE_SIZE" in html and "LRS_OIDC_ROLE_MAPPING" in html
-    assert "*** (set)" in html
+    assert "*** (set, fingerprint " in html
     assert settings.secret_key not in html and settings.oidc_client_secret not in html

@@ -14,6 +14,7 @@ from lrs.metrics import Metric
 from lrs.plugin_manager import PluginError
 from tests.oidc import OidcProvider, free_port, sign_in
 from tests.plugins.conftest import RecordingPlugin
+from tests.web.conftest import admin_actions
 
 
 def completion_page() -> str:
@@ -90,10 +91,7 @@ def test_identity_provider_down_gives_a_clear_page(
     response = app.test_client().get("/ui/sign-in/oidc")
     assert response.status_code == 403
     assert "cannot be reached" in response.get_data(as_text=True)
-    outbox = app.extensions["lrs"].outbox
-    while outbox.process_pending():
-        pass
-    [event] = [c["event"] for c in recorder.called("admin_action_taken")]
+    [event] = admin_actions(app, recorder)
     assert event.action == "session.sign_in_failed"
     assert event.details["reason"].startswith("identity provider unreachable")
 

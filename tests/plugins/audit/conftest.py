@@ -50,6 +50,13 @@ def auth(audit_credential: ApiCredential) -> dict[str, str]:
     return audit_credential.headers
 
 
+def after_start_up(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries after the first: a fresh store's trail opens with the configuration
+    the first application found (``configuration.recorded``, :mod:`lrs.configuration`)."""
+    assert entries[0]["action"] == "configuration.recorded", entries[0]
+    return entries[1:]
+
+
 def post(client: FlaskClient, auth: dict[str, str], statements: list[dict[str, Any]]) -> None:
     response = client.post("/xapi/statements", json=statements, headers=auth)
     assert response.status_code == 200, response.get_json()

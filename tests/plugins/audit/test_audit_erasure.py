@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from lrs import admin
 from lrs.testing import deliver
 from plugins.audit.trail import Filters, trail_for
-from tests.plugins.audit.conftest import post
+from tests.plugins.audit.conftest import after_start_up, post
 from tests.plugins.conftest import runtime, statement
 
 LEARNER = {"mbox": "mailto:learner@example.com"}
@@ -23,7 +23,7 @@ PSEUDONYM = "person:sha256:" + hashlib.sha256(b"mbox:mailto:learner@example.com"
 
 
 def _entries(app: Flask) -> list[dict]:
-    return list(trail_for(runtime(app).host).entries(Filters(tenant_id=1)))
+    return after_start_up(list(trail_for(runtime(app).host).entries(Filters(tenant_id=1))))
 
 
 def test_audit_records_person_erased_with_a_pseudonym_and_still_verifies(

@@ -38,7 +38,7 @@ def test_audit_export_csv_holds_exactly_the_person_filtered_entries(
                                 query_string={"format": "csv", "person": "alice@example.com"})
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["seq"] for r in rows] == ["1", "4"]
+    assert [r["seq"] for r in rows] == ["2", "5"]  # after the configuration record
     assert {r["person"] for r in rows} == {f"mbox:{ALICE}"}
     assert json.loads(rows[0]["after"])["verb"] == COMPLETED
 
@@ -50,7 +50,7 @@ def test_audit_export_jsonl_manifest_signature_verifies(
         "format": "jsonl", "person": json.dumps({"mbox": BOB})})
     data = response.get_data()
     records = [json.loads(line) for line in data.decode().splitlines()]
-    assert [r["seq"] for r in records] == [2, 3]
+    assert [r["seq"] for r in records] == [3, 4]
     manifest = json.loads(response.headers["Audit-Manifest"])
     assert manifest["count"] == 2
     public = trail_for(runtime(populated).host).signer.public_pem()
@@ -65,7 +65,7 @@ def test_audit_export_is_itself_recorded(
     audit_client.get("/audit/export", headers=auth, query_string={"format": "csv"})
     response = audit_client.get("/audit/export", headers=auth, query_string={"format": "jsonl"})
     last = json.loads(response.get_data().decode().splitlines()[-1])
-    assert last["action"] == "audit.exported" and last["details"]["count"] == 4
+    assert last["action"] == "audit.exported" and last["details"]["count"] == 5
     assert last["actor"].startswith("credential:")
 
 

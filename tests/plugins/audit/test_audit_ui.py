@@ -46,7 +46,7 @@ def test_compliance_officer_sees_the_audit_trail_page_in_navigation(
     home = auditor.get("/ui/").get_data(as_text=True)
     assert '>Audit trail</a>' in home and ">Credentials</a>" not in home
     page = auditor.get("/ui/audit/").get_data(as_text=True)
-    assert "Intact: 1 entries" in page  # the sign-in itself
+    assert "Intact: 2 entries" in page  # the configuration record and the sign-in
     assert 'name="csrf_token"' in page
 
 

@@ -19,8 +19,9 @@ from tests.plugins.conftest import runtime, statement
 
 @pytest.fixture
 def chained(audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str]) -> Flask:
-    """Six entries; automatic checkpoints every 4 (so one, at entry 4)."""
-    post(audit_client, auth, [statement() for _ in range(6)])
+    """Six entries (the configuration record, five statements); automatic checkpoints
+    every 4 (so one, at entry 4)."""
+    post(audit_client, auth, [statement() for _ in range(5)])
     deliver(audit_app)
     return audit_app
 

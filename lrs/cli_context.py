@@ -68,10 +68,7 @@ class Cli:
 
         :raises NotFound: no store has this name (shown as a one-line error).
         """
-        from lrs.store.tenants import tenant_named
-
-        with self.runtime().db.read() as session:
-            return tenant_named(session, name).id
+        return self.runtime().tenant_id(name)
 
 
 def cli_actor() -> str:

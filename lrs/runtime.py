@@ -15,6 +15,7 @@ from lrs.metrics import MetricRegistry
 from lrs.outbox import Outbox
 from lrs.plugin_manager import PluginManager
 from lrs.settings import Settings
+from lrs.store.tenants import tenant_named
 
 
 @dataclass
@@ -42,6 +43,14 @@ class Runtime:
         self.metrics = self.hooks.metrics()
         self.connector_types = self.hooks.connector_types()
         self.outbox = Outbox(self)
+
+    def tenant_id(self, name: str | None) -> int:
+        """The id of the store called ``name`` (the default store for ``None``).
+
+        :raises NotFound: no store has this name.
+        """
+        with self.db.read() as session:
+            return tenant_named(session, name).id
 
 
 def current_runtime() -> Runtime:

@@ -23,7 +23,7 @@ from lrs.models import Credential
 from lrs.runtime import Runtime, current_runtime
 from lrs.store import credentials, oauth_clients
 from lrs.store.credentials import IssuedCredential
-from lrs.store.tenants import list_tenants, tenant_named
+from lrs.store.tenants import tenant_names
 from lrs.web.access import requires_role
 from lrs.xapi.errors import XapiError
 
@@ -76,8 +76,7 @@ def _list_and_create(kind: GrantKind) -> Callable[[], Any]:
             return _list_page(kind, error="Give a name."), 400
         runtime = current_runtime()
         try:
-            with runtime.db.read() as session:
-                tenant_id = tenant_named(session, request.form.get("tenant") or None).id
+            tenant_id = runtime.tenant_id(request.form.get("tenant") or None)
             issued = kind.create(runtime, actor=g.web_user.actor, name=name, scopes=scopes,
                                  tenant_id=tenant_id, source=request_source())
         except XapiError as exc:
@@ -106,14 +105,13 @@ def _revoke(kind: GrantKind) -> Callable[[str], Any]:
 def _list_page(kind: GrantKind, error: str | None = None) -> str:
     runtime = current_runtime()
     with runtime.db.read() as session:
-        tenants = list_tenants(session)
-        names = {tenant.id: tenant.name for tenant in tenants}
+        names = tenant_names(session)
         rows = [{"key": row.key, "name": row.name, "tenant": names[row.tenant_id],
                  "scopes": row.scopes, "created": iso_time(row.created_us),
                  "revoked": iso_time(row.revoked_us)}
                 for row in kind.list_rows(session)]
     return render_template("web/grants.html", kind=kind, rows=rows, scopes=list(runtime.scopes),
-                           tenants=[tenant.name for tenant in tenants], error=error)
+                           tenants=[name for _, name in sorted(names.items())], error=error)
 
 
 @requires_role(ADMIN)

@@ -18,7 +18,7 @@ from lrs.auth.roles import ADMIN
 from lrs.http.source import request_source
 from lrs.runtime import current_runtime
 from lrs.store.erasure import COUNT_TITLES
-from lrs.store.tenants import tenant_named, tenant_names
+from lrs.store.tenants import tenant_names
 from lrs.web.access import requires_role
 from lrs.xapi.errors import BadRequest, XapiError
 from lrs.xapi.validate import validate_agent
@@ -42,8 +42,7 @@ def erasure() -> Any:
         if erase and request.form.get("confirm") != "yes":
             raise BadRequest("tick the box to confirm that the erasure cannot be undone")
         runtime = current_runtime()
-        with runtime.db.read() as session:
-            tenant_id = tenant_named(session, form["tenant"]).id
+        tenant_id = runtime.tenant_id(form["tenant"])
         counts = admin.erase_person(runtime, actor=g.web_user.actor, agent=_agent(form["agent"]),
                                     tenant_id=tenant_id, dry_run=not erase,
                                     source=request_source())

@@ -12,7 +12,7 @@ from lrs.auth.roles import ADMIN, ANALYST, ROLES
 from lrs.host import Host
 from lrs.metrics import Metric, MetricError, parse_moment
 from lrs.runtime import current_runtime
-from lrs.store.tenants import list_tenants, tenant_named
+from lrs.store.tenants import tenant_names
 from lrs.web.access import requires_role
 from lrs.xapi.errors import XapiError
 
@@ -57,10 +57,9 @@ def dashboard() -> Any:
     figures: list[dict[str, Any]] = []
     error: str | None = None
     with runtime.db.read() as session:
-        stores = [tenant.name for tenant in list_tenants(session)]
+        stores = [name for _, name in sorted(tenant_names(session).items())]
     try:
-        with runtime.db.read() as session:
-            tenant_id = tenant_named(session, period["store"] or None).id
+        tenant_id = runtime.tenant_id(period["store"] or None)
         since = parse_moment(period["since"], "since")
         until = parse_moment(period["until"], "until") if period["until"] else None
     except XapiError as exc:
@@ -71,7 +70,7 @@ def dashboard() -> Any:
         figures = [_figure(metric, runtime.host, tenant_id, since, until)
                    for metric in runtime.metrics]
     return render_template("web/dashboard.html", analyst_pages=analyst_pages, figures=figures,
-                           period=period, stores=stores, error=error, max_bars=MAX_BARS), \
+                           period=period, stores=stores, error=error), \
         400 if error else 200
 
 

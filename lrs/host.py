@@ -22,7 +22,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from lrs.auth.roles import ROLES
+from lrs.auth.roles import check_roles
 from lrs.events import Event
 from lrs.ingest import store_batch
 from lrs.models import Statement
@@ -76,10 +76,7 @@ class AdminPage:
     def __post_init__(self) -> None:
         if (self.endpoint is None) == (self.url is None):
             raise ValueError(f"admin page {self.title!r}: give an endpoint or a url")
-        unknown = [role for role in self.roles if role not in ROLES]
-        if unknown or not self.roles:
-            raise ValueError(f"admin page {self.title!r}: unknown or no roles {unknown}; "
-                             f"choose from {', '.join(ROLES)}")
+        check_roles(self.roles, f"admin page {self.title!r}")
 
 
 class Host:

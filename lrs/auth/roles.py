@@ -26,6 +26,18 @@ ROLES: dict[str, str] = {
 }
 
 
+def check_roles(roles: Iterable[str], what: str) -> None:
+    """Refuse a declaration of access with no role or an unknown one.
+
+    :param what: what declares them, for the message (``"admin page 'Audit'"``).
+    :raises ValueError: at start-up, so a typo never opens or closes a page silently.
+    """
+    roles = list(roles)
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise ValueError(f"{what}: unknown or no roles {unknown}; choose from {', '.join(ROLES)}")
+
+
 class RoleMappingError(ValueError):
     """``LRS_OIDC_ROLE_MAPPING`` is malformed or names an unknown role."""
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import g, redirect, render_template, request, session, url_for
 
 from lrs.admin import announce_action
-from lrs.auth.roles import ROLES
+from lrs.auth.roles import check_roles
 from lrs.auth.sso import WebUser
 from lrs.http.source import request_source
 from lrs.runtime import current_runtime
@@ -62,9 +62,7 @@ def requires_role(*roles: str) -> Callable[[F], F]:
     Not signed in: redirect to the sign-in page (back here afterwards). Signed in
     without the role: a 403 page. The person is then ``flask.g.web_user``.
     """
-    unknown = [role for role in roles if role not in ROLES]
-    if unknown or not roles:
-        raise ValueError(f"unknown or no roles {unknown}; choose from {', '.join(ROLES)}")
+    check_roles(roles, "requires_role")
 
     def decorate(view: F) -> F:
         @wraps(view)

@@ -38,7 +38,8 @@ def create_ui_blueprint(host: Host) -> Blueprint:
     trail = trail_for(host)
 
     def page(status: int = 200, error: str | None = None) -> tuple[str, int]:
-        return render_template("audit/trail.html", verification=trail.verify().as_dict(),
+        verification = trail.verify(tenant_id=TENANT_ID).as_dict()
+        return render_template("audit/trail.html", verification=verification,
                                formats=FORMATS, error=error, example=REQUIREMENTS_EXAMPLE,
                                form=request.values), status
 

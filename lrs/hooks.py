@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import pluggy
@@ -26,6 +26,7 @@ from lrs.events import Event, StatementsStored
 from lrs.host import AdminPage
 from lrs.metrics import MetricRegistry
 from lrs.plugin_manager import PluginError
+from lrs.registry import Registry
 from lrs.xapi.errors import ErrorDetail, InvalidStatement
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lrs.plugins")
 
-#: Stored statements by ``(tenant_id, statement id)`` (:meth:`Hooks.read_statements`).
+#: Stored statements by ``(tenant_id, statement id)`` (:meth:`Hooks._read_statements`).
 StatementsRead = dict[tuple[int, str], dict[str, Any]]
 
 
@@ -47,7 +48,8 @@ class Hooks:
         self._host = host
         # The plugin set is fixed once the application is built.
         self.subscribers = cache(self._subscribers)
-        self._caller_of = cache(self._caller)
+        #: ``(hook, plugin)`` → that hook on that plugin alone (:func:`_only`).
+        self._caller_of = cache(partial(_only, self._manager))
         #: The plugin being called and what it deferred, per delivering thread.
         self._local = threading.local()
 
@@ -78,11 +80,11 @@ class Hooks:
         if problems:
             raise InvalidStatement.from_details(problems)
 
-    def read_statements(self, events: Iterable[Event]) -> StatementsRead:
+    def _read_statements(self, events: Iterable[Event]) -> StatementsRead:
         """The stored statements of the ``StatementsStored`` among ``events``, by id.
 
-        One query per tenant for all of them (the outbox reads a claimed batch's
-        statements at once); pass the result to :meth:`deliver`.
+        One query per tenant for all of them (the outbox delivers a claimed batch
+        at once).
         """
         wanted: dict[int, set[str]] = {}
         for event in events:
@@ -93,27 +95,24 @@ class Hooks:
                 for tenant_id, ids in wanted.items()
                 for statement in self._host.get_statements(tenant_id, sorted(ids))}
 
-    def deliver(self, event: Event, plugins: Iterable[str], *,
-                statements: StatementsRead | None = None) -> dict[str, Exception]:
+    def deliver(self, event: Event, plugins: Iterable[str]) -> dict[str, Exception]:
         """Call ``event``'s hook on each of ``plugins`` separately; return who failed.
 
         What the plugins deferred (:meth:`defer`) runs before this returns.
         """
-        return self.deliver_all([(event, list(plugins))], statements=statements)[0]
+        return self.deliver_all([(event, list(plugins))])[0]
 
-    def deliver_all(self, deliveries: list[tuple[Event, list[str]]], *,
-                    statements: StatementsRead | None = None) -> list[dict[str, Exception]]:
+    def deliver_all(self, deliveries: list[tuple[Event, list[str]]]
+                    ) -> list[dict[str, Exception]]:
         """Deliver each event to its plugins, then run what each plugin deferred.
 
         ``statements_stored`` implementations get the batch's statements, read
-        once for all of them (taken from ``statements``, from
-        :meth:`read_statements`, when given). A plugin whose deferred work fails
-        has failed every event it was given here.
+        once for all of them. A plugin whose deferred work fails has failed every
+        event it was given here.
 
         :returns: for each delivery, the plugins that failed and why.
         """
-        if statements is None:
-            statements = self.read_statements(event for event, _ in deliveries)
+        statements = self._read_statements(event for event, _ in deliveries)
         self._local.deferred = deferred = {}
         try:
             failures = [self._call(event, plugins, statements) for event, plugins in deliveries]
@@ -196,31 +195,24 @@ class Hooks:
         :raises PluginError: a plugin returned something else than metrics, or a
             name another plugin took.
         """
-        registry = MetricRegistry()
-        for plugin, found in _per_plugin(self._manager, "register_metrics", host=self._host):
-            _contribute(plugin, registry.add, found)
-        return registry
+        return _filled(MetricRegistry(), self._manager, host=self._host)
 
     def connector_types(self) -> ConnectorTypeRegistry:
         """Every connector type the plugins register (``register_connector_types``).
 
         :raises PluginError: as for :meth:`metrics`.
         """
-        registry = ConnectorTypeRegistry()
-        for plugin, found in _per_plugin(self._manager, "register_connector_types",
-                                         host=self._host):
-            _contribute(plugin, registry.add, found)
-        return registry
+        return _filled(ConnectorTypeRegistry(), self._manager, host=self._host)
 
     def _subscribers(self, hook: str) -> tuple[str, ...]:
         """Names of the plugins implementing ``hook``, in pluggy's call order."""
         impls = getattr(self._manager.hook, hook).get_hookimpls()
         return tuple(impl.plugin_name for impl in reversed(impls))
 
-    def _caller(self, hook: str, plugin: str) -> pluggy.HookCaller:
-        """``hook`` restricted to ``plugin``: its wrappers still apply, nobody else runs."""
-        others = [p for name, p in self._manager.list_name_plugin() if name != plugin]
-        return self._manager.subset_hook_caller(hook, remove_plugins=others)
+
+
+#: A registry :func:`_filled` fills and gives back.
+R = TypeVar("R", bound=Registry[Any])
 
 
 def register_commands(manager: pluggy.PluginManager, cli: click.Group) -> None:
@@ -241,10 +233,20 @@ def scope_registry(manager: pluggy.PluginManager) -> ScopeRegistry:
 
     :raises PluginError: a scope is malformed, reserved or declared twice.
     """
-    registry = ScopeRegistry()
-    for plugin, found in _per_plugin(manager, "register_scopes"):
+    return _filled(ScopeRegistry(), manager)
+
+
+def _filled(registry: R, manager: pluggy.PluginManager, **arguments: Any) -> R:
+    """``registry`` with what each plugin returns from its ``registry.hook``."""
+    for plugin, found in _per_plugin(manager, registry.hook, **arguments):
         _contribute(plugin, registry.add, found)
     return registry
+
+
+def _only(manager: pluggy.PluginManager, hook: str, plugin: str) -> pluggy.HookCaller:
+    """``hook`` restricted to ``plugin``: its wrappers still apply, nobody else runs."""
+    others = [p for name, p in manager.list_name_plugin() if name != plugin]
+    return manager.subset_hook_caller(hook, remove_plugins=others)
 
 
 def _per_plugin(manager: pluggy.PluginManager, hook: str,
@@ -252,12 +254,9 @@ def _per_plugin(manager: pluggy.PluginManager, hook: str,
     """Call ``hook`` on each implementing plugin alone: ``[(plugin name, its result)]``,
     in the order the plugins were loaded (installed ones, then ``create_app``'s)."""
     impls = getattr(manager.hook, hook).get_hookimpls()
-    results = []
-    for plugin in dict.fromkeys(impl.plugin_name for impl in impls):
-        others = [p for name, p in manager.list_name_plugin() if name != plugin]
-        for result in manager.subset_hook_caller(hook, remove_plugins=others)(**arguments):
-            results.append((plugin, result))
-    return results
+    return [(plugin, result)
+            for plugin in dict.fromkeys(impl.plugin_name for impl in impls)
+            for result in _only(manager, hook, plugin)(**arguments)]
 
 
 def _contribute(plugin: str, add: Callable[[str, Any], None], found: Any) -> None:

@@ -58,8 +58,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -69,6 +67,7 @@ from lrs.host import PLUGIN_CONFIG_PREFIX
 from lrs.masking import mask
 from lrs.models import ConfigurationChange, ConfigurationState
 from lrs.models.configuration import CONFIGURATION_STATE_ID
+from lrs.store.bulk import dialect_insert
 
 if TYPE_CHECKING:
     from lrs.plugin_manager import PluginManager
@@ -202,8 +201,7 @@ def _locked_state(session: Session) -> ConfigurationState:
     state = session.scalars(locked).one_or_none()
     if state is None:
         # Processes racing to create it: one inserts, the others wait for it and skip.
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(ConfigurationState)
+        session.execute(dialect_insert(session, ConfigurationState)
                         .values(id=CONFIGURATION_STATE_ID, salt=secrets.token_hex(16))
                         .on_conflict_do_nothing())
         state = session.scalars(locked).one()

@@ -37,13 +37,10 @@ def authenticate_request() -> Principal:
         return g.principal
     if scheme.lower() != "basic" or not credentials:
         raise Unauthorized("authentication required: send HTTP Basic credentials")
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("malformed Basic credentials") from None
-    key, sep, secret = decoded.partition(":")
-    if not sep:
+    pair = basic_credentials(credentials)
+    if pair is None:
         raise Unauthorized("malformed Basic credentials")
+    key, secret = pair
     runtime = current_runtime()
     with runtime.db.read() as session:
         principal = authenticate(session, runtime.settings.secret_key, key, secret)
@@ -51,6 +48,19 @@ def authenticate_request() -> Principal:
         raise Unauthorized("unknown key or wrong secret")
     g.principal = principal
     return principal
+
+
+def basic_credentials(encoded: str) -> tuple[str, str] | None:
+    """``(key, secret)`` from the base64 part of a Basic header; ``None`` when malformed.
+
+    Shared with the rate limiter, which reads the key before authentication.
+    """
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, sep, secret = decoded.partition(":")
+    return (key, secret) if sep else None
 
 
 def _bearer_principal(token: str) -> Principal:

@@ -13,12 +13,14 @@ log = logging.getLogger("lrs.http")
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(XapiError, _xapi_error)
+    app.register_error_handler(XapiError, xapi_error_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _xapi_error(exc: XapiError) -> tuple[Response, int, dict[str, str]]:
+def xapi_error_response(exc: XapiError) -> tuple[Response, int, dict[str, str]]:
+    """``exc`` as the JSON error response every refusal gets (also for the rate limiter,
+    whose refusals are made inside Flask-Limiter's own handler)."""
     return jsonify(exc.as_dict()), exc.status, exc.headers
 
 

@@ -30,11 +30,13 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage
 
+from lrs.auth.protector import basic_credentials
+from lrs.http.errors import xapi_error_response
 from lrs.masking import redact
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import TooManyRequests
@@ -123,7 +125,7 @@ def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> tuple[Response, int, 
         f"rate limit of {exc.description} exceeded; retry in {wait} s",
         headers={"Retry-After": str(wait)},
     )
-    return jsonify(error.as_dict()), error.status, error.headers
+    return xapi_error_response(error)
 
 
 def _caller() -> str:
@@ -152,14 +154,14 @@ def claimed_key(header: str) -> str | None:
     value = value.strip()
     try:
         if scheme.lower() == "basic":
-            key = base64.b64decode(value, validate=True).decode("utf-8").partition(":")[0]
+            key = (basic_credentials(value) or (None, None))[0]
         elif scheme.lower() == "bearer":
             payload = value.split(".")[1]
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             key = claims["sub"]
         else:
             return None
-    except (binascii.Error, UnicodeDecodeError, ValueError, IndexError, KeyError, TypeError):
+    except (binascii.Error, ValueError, IndexError, KeyError, TypeError):
         return None
     return key if isinstance(key, str) and 0 < len(key) <= 64 else None
 

@@ -64,8 +64,10 @@ def worker(obj: Cli, once: bool) -> None:
             if claimed >= BATCH:
                 continue  # more may be due already
             if claimed:
-                # Caught up: let the next commits gather, as the inline thread does,
-                # so one claim and one outcome transaction serve several of them.
+                # Caught up: let the next commits gather (the inline thread does the
+                # same after a commit wakes it; a worker is not woken, so it gathers
+                # after a partial batch), so one claim and one outcome transaction
+                # serve several of them.
                 stopping.wait(GATHER_SECONDS)
             elif once:
                 break

@@ -16,8 +16,6 @@ from typing import Any
 
 from lrs.xapi.actors import agent_ifi_key
 
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
-
 _CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 
 
@@ -49,23 +47,6 @@ def mentions(statement: dict[str, Any]) -> Mentions:
     _add_context(found, statement.get("context"))
     _add_agent(found, statement.get("authority"), related=True)
     return found
-
-
-def statement_ref_target(statement: dict[str, Any]) -> str | None:
-    """The id a StatementRef object points at (voiding statements included)."""
-    obj = statement.get("object")
-    if isinstance(obj, dict) and obj.get("objectType") == "StatementRef":
-        return str(obj.get("id", "")).lower() or None
-    return None
-
-
-def is_voiding(statement: dict[str, Any]) -> bool:
-    verb = statement.get("verb")
-    return (
-        isinstance(verb, dict)
-        and verb.get("id") == VOIDED_VERB
-        and statement_ref_target(statement) is not None
-    )
 
 
 def registration_of(statement: dict[str, Any]) -> str | None:

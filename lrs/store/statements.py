@@ -27,17 +27,12 @@ from lrs.models import (
 )
 from lrs.store.bulk import bulk_insert, dialect_insert
 from lrs.store.canonical_activities import upsert_activities
-from lrs.store.statement_index import (
-    VOIDED_VERB,
-    is_voiding,
-    mentions,
-    registration_of,
-    statement_ref_target,
-)
+from lrs.store.statement_index import mentions, registration_of
 from lrs.xapi.equivalence import equivalent
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
+from lrs.xapi.voiding import VOIDED_VERB, is_voiding, statement_ref_target
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

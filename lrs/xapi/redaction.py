@@ -28,6 +28,7 @@ from typing import Any
 
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.signatures import is_signature
+from lrs.xapi.voiding import is_voiding
 
 #: Stands in for an erased person where a statement needs an Agent (never a real IFI).
 ERASED_AGENT: dict[str, Any] = {
@@ -35,8 +36,6 @@ ERASED_AGENT: dict[str, Any] = {
     "name": "erased person",
     "account": {"homePage": "urn:weft:erased", "name": "erased"},
 }
-
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def person_keys(agent: dict[str, Any]) -> frozenset[str]:
@@ -106,7 +105,7 @@ class _Redactor:
         """Redact ``statement`` in place; ``False`` when it must be deleted."""
         actor = self.actor(statement.get("actor"))
         if actor is _GONE:
-            if not (top and _voids(statement)):
+            if not (top and is_voiding(statement)):
                 return False
             # The person voided another's statement: the voiding stays, they do not.
             statement["actor"] = copy.deepcopy(ERASED_AGENT)
@@ -182,12 +181,6 @@ class _Redactor:
                 del context[place]
         if not context:
             del statement["context"]
-
-
-def _voids(statement: dict[str, Any]) -> bool:
-    verb, obj = statement.get("verb"), statement.get("object")
-    return (isinstance(verb, dict) and verb.get("id") == VOIDED_VERB
-            and isinstance(obj, dict) and obj.get("objectType") == "StatementRef")
 
 
 def _signed(statement: dict[str, Any]) -> bool:

@@ -18,8 +18,7 @@ from lrs.xapi.actors import GROUP, Actor, AgentOnly, Authority, GroupOnly, load_
 from lrs.xapi.schema_base import XapiSchema, constant
 from lrs.xapi.schemas_activity import ACTIVITY, ContextActivitiesSchema
 from lrs.xapi.versions import STATEMENT_VERSION, XapiVersion
-
-VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+from lrs.xapi.voiding import VOIDED_VERB
 
 
 class VerbSchema(XapiSchema):
@@ -158,10 +157,10 @@ class _StatementRules(XapiSchema):
                          for name in ("revision", "platform") if name in context}
             if misplaced:
                 errors["context"] = misplaced
-        voiding = isinstance(verb, dict) and verb.get("id") == VOIDED
+        voiding = isinstance(verb, dict) and verb.get("id") == VOIDED_VERB
         if voiding and kind not in (None, "StatementRef"):
             errors["object"] = {"objectType": [
-                f'must be "StatementRef" when the verb is "{VOIDED}"']}
+                f'must be "StatementRef" when the verb is "{VOIDED_VERB}"']}
         if errors:
             raise ValidationError(errors)
 

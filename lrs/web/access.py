@@ -102,12 +102,15 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and "\\" not in target else None
 
 
-def announce_session_event(action: str, *, subject: str | None, actor: str | None = None,
+def announce_session_event(action: str, user: WebUser | None,
                            details: dict[str, Any]) -> None:
-    """Commit an ``admin_action_taken`` event about a sign-in or sign-out, with its source."""
+    """Commit an ``admin_action_taken`` event about a sign-in or sign-out, with its source.
+
+    :param user: who signed in or out, or tried to; ``None`` when nobody is known.
+    """
     runtime = current_runtime()
-    target = f"person:{subject or 'unknown'}"
     with runtime.db.write() as db_session:
-        announce_action(runtime, db_session, actor=actor or f"admin:{subject or 'unknown'}",
-                        action=action, target=target, details=details,
-                        source=request_source())
+        announce_action(runtime, db_session, actor=user.actor if user else "admin:unknown",
+                        action=action,
+                        target=f"person:{user.subject if user else 'unknown'}",
+                        details=details, source=request_source())

@@ -81,8 +81,7 @@ def local_sign_in() -> Any:
     if not password_matches(password, stored):
         known = row is not None
         announce_session_event(
-            "session.sign_in_failed", subject=f"local:{email}" if known else None,
-            actor=f"admin:{email}" if known else "admin:unknown",
+            "session.sign_in_failed", local_user(email) if known else None,
             details={"method": "local",
                      "reason": "wrong password" if known else "unknown local admin"})
         return _sign_in_form(error="Unknown e-mail address or wrong password."), 401
@@ -93,15 +92,14 @@ def local_sign_in() -> Any:
 def sign_out_view() -> Any:
     user = current_user()
     if user is not None:
-        announce_session_event("session.signed_out", subject=user.subject, actor=user.actor,
-                               details={"method": user.method})
+        announce_session_event("session.signed_out", user, details={"method": user.method})
     sign_out()
     return redirect(url_for("web.sign_in", signed_out=1))
 
 
 def _signed_in(user: WebUser, next_page: str | None) -> Any:
     sign_in(user)
-    announce_session_event("session.signed_in", subject=user.subject, actor=user.actor,
+    announce_session_event("session.signed_in", user,
                            details={"method": user.method, "email": user.email,
                                     "roles": sorted(user.roles)})
     return redirect(next_page or url_for("web.home"))
@@ -110,8 +108,7 @@ def _signed_in(user: WebUser, next_page: str | None) -> Any:
 def _refused(refused: SignInRefused, *, method: str) -> Any:
     user = refused.user
     announce_session_event(
-        "session.sign_in_failed", subject=user.subject if user else None,
-        actor=user.actor if user else None,
+        "session.sign_in_failed", user,
         details={"method": method, "reason": refused.reason,
                  **({"email": user.email} if user and user.email else {})})
     return render_template("web/refused.html", message=str(refused),

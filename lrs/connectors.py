@@ -90,10 +90,8 @@ class ConnectorType:
         :raises ConnectorConfigError: listing every bad field by JSON path
             (``$.base_url``), with the schema's message.
         """
-        schema = (self.config_schema() if isinstance(self.config_schema, type)
-                  else self.config_schema)
         try:
-            return schema.load(config, unknown=RAISE)
+            return self._schema().load(config, unknown=RAISE)
         except ValidationError as exc:
             details = flatten_messages(exc.messages)
             raise ConnectorConfigError(
@@ -110,9 +108,13 @@ class ConnectorType:
 
     def config_fields(self) -> list[str]:
         """Names of the configuration fields, required ones marked with ``*``."""
-        schema = (self.config_schema() if isinstance(self.config_schema, type)
-                  else self.config_schema)
-        return [f"{name}{'*' if f.required else ''}" for name, f in schema.fields.items()]
+        return [f"{name}{'*' if f.required else ''}"
+                for name, f in self._schema().fields.items()]
+
+    def _schema(self) -> Schema:
+        """:attr:`config_schema` as an instance (a plugin may give the class)."""
+        return (self.config_schema() if isinstance(self.config_schema, type)
+                else self.config_schema)
 
 
 class ConnectorTypeRegistry(Registry[ConnectorType]):

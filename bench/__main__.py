@@ -18,12 +18,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from bench.generate import Population, StatementGenerator
 from bench.ingest import BodyFactory, Throughput, load, measure_ingest
 from bench.query import Latency, Memory, measure_memory, measure_queries
-from bench.server import ROOT, Gunicorn, Target, database, serve
+from bench.server import (
+    ROOT,
+    Gunicorn,
+    Target,
+    analyze,
+    count_rows,
+    database,
+    engine_of,
+    note,
+    serve,
+)
 
 #: Targets printed beside the results.
 POSTGRES_BATCH_TARGET = 5000
@@ -104,7 +112,7 @@ def _bench_backend(
             if "memory" not in args.skip:
                 _memory(server, target, loaded)
         except Exception:
-            _note(f"gunicorn log tail:\n{server.log_tail()}")
+            note(f"gunicorn log tail:\n{server.log_tail()}")
             raise
     return results
 
@@ -119,7 +127,7 @@ def _ingest(server: Gunicorn, target: Target, seconds: float) -> dict[tuple[int,
     results = {}
     for batch in (1, 100):
         for clients in (1, 16):
-            _note(f"ingest {target.backend}: batch {batch}, {clients} clients")
+            note(f"ingest {target.backend}: batch {batch}, {clients} clients")
             before = _cpu(server, target)
             started = time.perf_counter()
             result = measure_ingest(server, target, factory, batch=batch, concurrency=clients,
@@ -140,7 +148,7 @@ def _ingest(server: Gunicorn, target: Target, seconds: float) -> dict[tuple[int,
 
 def _load(server: Gunicorn, target: Target, count: int) -> tuple[int, Population]:
     """Load the query data set: how many statements the database holds, and who is in it."""
-    _note(f"loading {count:,} statements into {target.backend} (batches of 500, 4 clients)")
+    note(f"loading {count:,} statements into {target.backend} (batches of 500, 4 clients)")
     generator = StatementGenerator(seed=42)
     progress = _Progress(count)
     result = load(server, target, generator, count, progress=progress)
@@ -163,7 +171,7 @@ def _report_errors(result: Throughput) -> None:
 
 
 def _queries(server: Gunicorn, target: Target, people: Population, requests: int) -> None:
-    _note(f"queries on {target.backend}: {requests} requests per kind")
+    note(f"queries on {target.backend}: {requests} requests per kind")
     latencies = measure_queries(server, target, people, requests=requests)
     _out(f"Query latency (GET /xapi/statements, one client, {requests} requests per kind, "
          f"ms; target p95 <= {P95_TARGET_MS:.0f})")
@@ -181,7 +189,7 @@ def _latency_row(latency: Latency) -> None:
 
 
 def _memory(server: Gunicorn, target: Target, total: int) -> None:
-    _note(f"memory on {target.backend}: paging through {total:,} statements")
+    note(f"memory on {target.backend}: paging through {total:,} statements")
     memory = measure_memory(server, target, total)
     _print_memory(memory)
 
@@ -226,7 +234,7 @@ class _Progress:
         if self.done >= self.next:
             self.next += self.total / 10
             rate = self.done / (time.perf_counter() - self.started)
-            _note(f"  loaded {self.done:,}/{self.total:,} ({rate:,.0f}/s)")
+            note(f"  loaded {self.done:,}/{self.total:,} ({rate:,.0f}/s)")
 
 
 def _cpu(server: Gunicorn, target: Target) -> tuple[float, float, float]:
@@ -239,21 +247,13 @@ def _cpu_share(before: tuple[float, ...], after: tuple[float, ...], wall: float)
 
 
 def _statement_count(target: Target) -> int:
-    engine = create_engine(target.url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM statements")).scalar_one())
-    finally:
-        engine.dispose()
+    with engine_of(target.url) as engine:
+        return count_rows(engine, "statements")
 
 
 def _analyze(target: Target) -> None:
-    engine = create_engine(target.url)
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
-    finally:
-        engine.dispose()
+    with engine_of(target.url) as engine:
+        analyze(engine)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -269,8 +269,6 @@ def _out(line: str) -> None:
     print(line, flush=True)
 
 
-def _note(line: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

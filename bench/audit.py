@@ -30,29 +30,30 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from bench.generate import StatementGenerator
 from bench.ingest import BodyFactory, load, measure_ingest
 from bench.server import (
     Gunicorn,
     Target,
+    analyze,
+    count_rows,
     cpu_seconds,
     database,
+    engine_of,
     environment,
     lrs_command,
     lrs_process,
+    note,
     serve,
 )
 
@@ -111,10 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             runs: list[Run] = []
             for round_ in range(args.rounds):
                 for mode in ("off", "on"):
-                    _note(f"{name}: audit {mode}, round {round_ + 1} of {args.rounds}")
+                    note(f"{name}: audit {mode}, round {round_ + 1} of {args.rounds}")
                     run = (_served_run(backend, mode, args, key) if served
                            else _in_process_run(mode, args.batches, Path(folder)))
-                    _note(f"  {run.per_second:,.0f} statements/s ({run.statements:,} in "
+                    note(f"  {run.per_second:,.0f} statements/s ({run.statements:,} in "
                           f"{run.seconds:.1f} s + {run.drain_seconds:.2f} s drain)"
                           + (f", {run.audit_entries:,} entries"
                              if run.audit_entries is not None else "")
@@ -179,7 +180,7 @@ def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) ->
         worker_log = args.log_dir / f"bench-audit-worker-{backend}-{mode}.log"
         with serve(target, log, env=env) as server, \
                 lrs_process("worker", env=env, log=worker_log) as worker, \
-                _engine(target.url) as engine:
+                engine_of(target.url) as engine:
             _prime(server, target, engine)
             factory = BodyFactory(StatementGenerator(seed=1))
             processes = _Processes(server, worker.pid, target, engine)
@@ -189,7 +190,7 @@ def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) ->
                 raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
             drain = _drain(engine)
             cpu, cpu_ms = processes.shares(), processes.lrs_ms_per_1000()
-            entries = _count(engine, "audit_entries") if mode == "on" else None
+            entries = count_rows(engine, "audit_entries") if mode == "on" else None
         verified = _verify(env) if mode == "on" else ""
     return Run(mode, result.statements, result.seconds, drain, entries, verified, cpu,
                cpu_ms)
@@ -225,7 +226,7 @@ def _in_process_run(mode: str, count: int, folder: Path) -> Run:
     drain = _drain(runtime.db.engine)
     statements = sum(map(len, batches[1:]))
     cpu_ms = (time.process_time() - cpu_started) * 1000 / (statements / 1000)
-    entries = _count(runtime.db.engine, "audit_entries") if mode == "on" else None
+    entries = count_rows(runtime.db.engine, "audit_entries") if mode == "on" else None
     runtime.outbox.stop()
     runtime.db.engine.dispose()
     return Run(mode, statements, seconds, drain, entries, cpu_ms=cpu_ms)
@@ -237,7 +238,7 @@ class _Processes:
     def __init__(self, server: Gunicorn, worker: int, target: Target, engine: Engine) -> None:
         self._server, self._worker, self._target, self._engine = server, worker, target, engine
         self._started = time.perf_counter()
-        self._statements = _count(engine, "statements")
+        self._statements = count_rows(engine, "statements")
         self._before = self._now()
 
     def _now(self) -> dict[str, float]:
@@ -255,7 +256,7 @@ class _Processes:
         """What storing and auditing cost the server side, whatever else runs on the machine."""
         now = self._now()
         used = sum(now[name] - self._before[name] for name in ("gunicorn", "worker", "postgres"))
-        return used * 1000 / ((_count(self._engine, "statements") - self._statements) / 1000)
+        return used * 1000 / ((count_rows(self._engine, "statements") - self._statements) / 1000)
 
 
 def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:
@@ -269,17 +270,7 @@ def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:
     load(server, target, StatementGenerator(seed=7), PRIMING, batch=100, concurrency=4)
     _drain(engine)
     if target.backend == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
-
-
-@contextlib.contextmanager
-def _engine(url: str) -> Iterator[Engine]:
-    engine = create_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+        analyze(engine)
 
 
 def _drain(engine: Engine) -> float:
@@ -290,11 +281,6 @@ def _drain(engine: Engine) -> float:
             if not connection.execute(text("SELECT count(*) FROM outbox_events")).scalar():
                 return time.perf_counter() - started
         time.sleep(0.02)
-
-
-def _count(engine: Engine, table: str) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
 
 
 def _verify(env: dict[str, str]) -> str:
@@ -316,10 +302,6 @@ def _signing_key(folder: Path) -> Path:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
     return path
-
-
-def _note(line: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
 
 from lrs import migrations
 from lrs.db import Database, create_db_engine
@@ -313,3 +313,29 @@ class Client:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+@contextlib.contextmanager
+def engine_of(url: str) -> Iterator[Engine]:
+    """A short-lived engine on the benchmark's database, disposed afterwards."""
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
+
+
+def analyze(engine: Engine) -> None:
+    """Planner statistics, as autovacuum's ANALYZE keeps them on a database in use."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
+
+
+def note(line: str) -> None:
+    """A progress line on stderr, so that the tables on stdout stay clean."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)

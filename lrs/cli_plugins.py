@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from lrs.cli_context import cli_actor, echo_table
+from lrs.heap import freeze_startup_objects
 from lrs.hooks import register_commands
 from lrs.outbox import BATCH, GATHER_SECONDS
 from lrs.plugin_manager import build_plugin_manager
@@ -54,6 +55,7 @@ def worker(obj: Cli, once: bool) -> None:
     runtime = obj.runtime()  # without the inline outbox thread: we are the worker
     stopping = threading.Event()
     if not once:
+        freeze_startup_objects()  # a long-lived process from here on
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         click.echo("Delivering events to plugins (Ctrl+C to stop).")
     delivered = 0

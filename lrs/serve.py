@@ -13,6 +13,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from lrs.heap import freeze_startup_objects
 from lrs.settings import Settings
 
 #: Threads per worker when ``LRS_THREADS`` is 0, by database.
@@ -61,6 +62,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "loglevel": settings.log_level.lower(),
         "logconfig_dict": gunicorn_logging(settings),
         "when_ready": log_listeners,
+        # Each worker, once the app is loaded: keep the collector off start-up's objects.
+        "post_worker_init": freeze_worker_heap,
     }
 
 
@@ -88,6 +91,11 @@ def log_listeners(server: Any) -> None:
     """``when_ready`` hook: log where the LRS answers (the real port when bound to 0)."""
     for listener in server.LISTENERS:
         server.log.info("Weft LRS listening on %s/xapi", listener)
+
+
+def freeze_worker_heap(worker: Any) -> None:
+    """``post_worker_init`` hook: the worker has loaded the app (see :mod:`lrs.heap`)."""
+    freeze_startup_objects()
 
 
 class WeftServer(BaseApplication):  # type: ignore[misc]

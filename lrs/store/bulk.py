@@ -10,6 +10,8 @@ every element with a regex in Python, which for JSON payloads full of quotes cos
 more than all the rest of the insert (~75 µs a statement, against under 1 µs).
 SQLite runs in-process, where ``executemany`` (or SQLAlchemy's multi-row
 "insertmanyvalues" when rows come back) is the fast path.
+
+Look-ups by many keys are the same story read the other way: :func:`any_of`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnElement, Table, any_, insert, literal
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -45,6 +48,9 @@ def bulk_insert(
             statement, [dict(zip(columns, row, strict=True)) for row in rows]
         )
         return [tuple(row) for row in result] if returning else []
+    if not returning:
+        _copy(session, table, columns, rows)
+        return []
     arrays = ", ".join(
         f"CAST(%(c{i})b AS {table.c[name].type.compile(dialect)}[])"
         for i, name in enumerate(columns)
@@ -65,3 +71,37 @@ def dialect_insert(session: Session, table: Any) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_*`` on PostgreSQL and SQLite."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _copy(session: Session, table: Table, columns: Sequence[str],
+          rows: Collection[tuple[Any, ...]]) -> None:
+    """``COPY ... FROM STDIN``: PostgreSQL's bulk load, rows formatted by psycopg's C code.
+
+    Building one array per column costs psycopg a Python call per value (17 µs a
+    row for the audit trail's 15 columns); COPY has no such step and no
+    statement for PostgreSQL to parse. psycopg's errors are wrapped as
+    SQLAlchemy's (``IntegrityError``...), as ``execute`` would have wrapped them.
+    """
+    connection = session.connection()
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except driver.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, driver.Error) from exc
+
+
+def any_of(session: Session, column: ColumnElement[Any],
+           values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN values``, sent to PostgreSQL as one array parameter.
+
+    An IN list is a bind parameter per value and new SQL text for every count:
+    for the 5,000 ids of an outbox batch psycopg spent 13 µs an id building and
+    converting that query, against 3 µs for ``column = ANY(array)``, whose text
+    never changes (so psycopg prepares it once per connection).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), postgresql.ARRAY(column.type)))
+    return column.in_(values)

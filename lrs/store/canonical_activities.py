@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lrs.models import Activity
-from lrs.store.bulk import dialect_insert
+from lrs.store.bulk import any_of, dialect_insert
 
 #: Definition properties merged key by key rather than replaced.
 _MERGED_MAPS = ("name", "description", "extensions")
@@ -51,7 +51,8 @@ def upsert_activities(
         activity_id: json.loads(definition)
         for activity_id, definition in session.execute(
             select(Activity.activity_id, Activity.definition).where(
-                Activity.tenant_id == tenant_id, Activity.activity_id.in_(list(incoming))
+                Activity.tenant_id == tenant_id,
+                any_of(session, Activity.activity_id, list(incoming)),
             )
         )
     }

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from lrs.connectors import ConnectorType
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-    from lrs.host import AdminPage, Host, Person
+    from lrs.host import AdminPage, Host, Person, StoredStatement
     from lrs.metrics import Metric
 
 __all__ = ["ErrorDetail", "Scope", "hookimpl", "hookspec"]
@@ -86,7 +86,7 @@ def check_statements(
 
 @hookspec
 def statements_stored(
-    host: Host, event: StatementsStored, statements: list[dict[str, Any]]
+    host: Host, event: StatementsStored, statements: list[StoredStatement]
 ) -> None:
     """React to a committed batch of statements (audit, attendance, KPI, push to an LMS).
 
@@ -107,7 +107,9 @@ def statements_stored(
         ``Host.ingest``'s ``plugin``), ``None`` when unknown.
     :param statements: the stored statements of the batch as clients read
         them back (with ``id``, ``stored``, ``authority``), in request order,
-        voided ones included.
+        voided ones included. Each is a dict, a :class:`~lrs.host.StoredStatement`
+        whose ``json`` is its text as stored: hash or forward that rather than
+        encoding the dict again.
     :returns: nothing; the return value is ignored.
 
     .. versionadded:: 0.1

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from flask import current_app, has_app_context
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
 from lrs.events import Event
 from lrs.ingest import store_batch
-from lrs.models import Statement
 from lrs.settings import Settings
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
+from lrs.store.statements import stored_payloads
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
@@ -79,6 +79,27 @@ class AdminPage:
         check_roles(self.roles, f"admin page {self.title!r}")
 
 
+class StoredStatement(dict[str, Any]):
+    """A stored statement: the dict clients read back, plus the JSON text it is stored as.
+
+    :meth:`Host.get_statements` and ``statements_stored`` give statements as
+    these. Hash :attr:`json` (an audit trail's fingerprint) or send it on (a
+    forwarding plugin) instead of encoding the dict again: for a statement of
+    1 KB, encoding takes 15 to 20 µs and hashing the text 1 µs.
+    """
+
+    __slots__ = ("json",)
+
+    #: The statement's JSON text exactly as the database holds it.
+    json: str
+
+    @classmethod
+    def from_json(cls, text: str) -> StoredStatement:
+        statement = cls(json.loads(text))
+        statement.json = text
+        return statement
+
+
 class Host:
     """What one application offers its plugins."""
 
@@ -126,7 +147,8 @@ class Host:
             values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
             bulk_insert(session, table, columns, [values(row) for row in rows])
 
-    def get_statements(self, tenant_id: int, statement_ids: Iterable[str]) -> list[dict[str, Any]]:
+    def get_statements(self, tenant_id: int,
+                       statement_ids: Iterable[str]) -> list[StoredStatement]:
         """The stored statements with these ids, in the order given (voided ones too).
 
         Unknown ids are left out.
@@ -135,11 +157,8 @@ class Host:
         if not wanted:
             return []
         with self.read() as session:
-            found = dict(session.execute(
-                select(Statement.statement_id, Statement.payload)
-                .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(wanted))
-            ).all())
-        return [json.loads(found[i]) for i in wanted if i in found]
+            found = stored_payloads(session, tenant_id, wanted)
+        return [StoredStatement.from_json(found[i]) for i in wanted if i in found]
 
     def query_statements(
         self, tenant_id: int, *, agent: dict[str, Any] | None = None, verb: str | None = None,

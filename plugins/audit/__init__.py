@@ -9,7 +9,7 @@ a SHA-256 chain with Ed25519-signed checkpoints (:mod:`plugins.audit.chain`);
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lrs.hookspecs import Scope, hookimpl
 from plugins.audit.entries import admin_entry, document_entries, statement_entries
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-    from lrs.host import AdminPage, Host
+    from lrs.host import AdminPage, Host, StoredStatement
 
 
 @hookimpl
@@ -38,7 +38,7 @@ def register_migrations() -> list[Path]:
 
 @hookimpl
 def statements_stored(host: Host, event: StatementsStored,
-                      statements: list[dict[str, Any]]) -> None:
+                      statements: list[StoredStatement]) -> None:
     trail_for(host).record_later(statement_entries(event, statements))
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-from plugins.audit.chain import NewEntry, canonical
+from lrs.host import StoredStatement
+from plugins.audit.chain import NewEntry
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -66,8 +67,13 @@ def _credential_actor(credential_key: str | None, credential_id: int | None) -> 
     return None
 
 
-def statement_entries(event: StatementsStored, statements: list[dict[str, Any]]) -> list[NewEntry]:
-    """One entry per stored statement; voiding statements become ``statement.voided``."""
+def statement_entries(event: StatementsStored,
+                      statements: list[StoredStatement]) -> list[NewEntry]:
+    """One entry per stored statement; voiding statements become ``statement.voided``.
+
+    A stored statement's fingerprint is the SHA-256 of its JSON text as stored,
+    which anyone can recompute from the ``statements`` table.
+    """
     credential = _credential_actor(event.credential_key, event.credential_id)
     entries = []
     details: dict[str, Any] = {}
@@ -88,7 +94,7 @@ def statement_entries(event: StatementsStored, statements: list[dict[str, Any]])
             "statement": statement["id"], "verb": statement["verb"]["id"],
             "object": target_object.get("id"), "timestamp": statement.get("timestamp"),
             "stored": statement.get("stored"), "result": statement.get("result"),
-            "sha256": hashlib.sha256(canonical(statement).encode()).hexdigest(),
+            "sha256": hashlib.sha256(statement.json.encode()).hexdigest(),
         }
         entries.append(NewEntry(
             tenant_id=event.tenant_id,

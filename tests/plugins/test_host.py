@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, g, jsonify
+from sqlalchemy import select
 
 from lrs.hookspecs import hookimpl
-from lrs.host import Host, Person
+from lrs.host import Host, Person, StoredStatement
+from lrs.models import Statement
 from lrs.store.credentials import IssuedCredential, create_credential
 from tests.conftest import basic_auth
 from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement
@@ -49,6 +53,27 @@ def test_get_statements_keeps_the_order_asked_and_skips_unknown_ids(
     unknown = "00000000-0000-4000-8000-000000000000"
     assert [s["id"] for s in host.get_statements(1, [ids[1], unknown, ids[0]])] == ids[::-1]
     assert host.get_statements(2, ids) == []  # another tenant's
+
+
+def test_get_statements_finds_a_large_batch_in_the_order_asked(
+    make_app: Callable[..., Flask],
+) -> None:
+    host = runtime(make_app()).host
+    ids = host.ingest(1, [statement() for _ in range(600)], authority=AUTHORITY)
+    unknown = [str(uuid.uuid4()) for _ in range(600)]
+    asked = [x for pair in zip(unknown, reversed(ids), strict=True) for x in pair]
+    assert [s["id"] for s in host.get_statements(1, asked)] == ids[::-1]
+
+
+def test_get_statements_carry_their_json_text_as_stored(make_app: Callable[..., Flask]) -> None:
+    host = runtime(make_app()).host
+    ids = host.ingest(1, [statement(), statement()], authority=AUTHORITY)
+    with host.read() as session:
+        payloads = dict(session.execute(select(Statement.statement_id, Statement.payload)).all())
+    found = host.get_statements(1, ids)
+    assert [s.json for s in found] == [payloads[i] for i in ids]
+    assert [json.loads(s.json) for s in found] == found
+    assert all(isinstance(s, StoredStatement) and isinstance(s, dict) for s in found)
 
 
 class Directory:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -55,6 +56,7 @@ def test_statements_stored_is_delivered_after_commit_with_the_stored_statements(
     assert call["statements"][1]["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
     assert call["statements"][0]["authority"] == AUTHORITY
     assert "stored" in call["statements"][0]
+    assert [json.loads(s.json) for s in call["statements"]] == call["statements"]
     assert call["host"] is runtime(app).host
     assert outbox_rows(app) == (0, [])  # delivered everywhere: nothing left behind
 

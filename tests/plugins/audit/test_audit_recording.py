@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from lrs import admin
+from lrs.models import Statement
 from lrs.testing import deliver
 from plugins.audit.trail import Filters, trail_for
 from tests.plugins.audit.conftest import after_start_up, post
@@ -40,6 +43,10 @@ def test_audit_records_stored_and_voided_statements_through_http(
     assert entries[0]["person"] == "mbox:mailto:learner@example.com"
     assert entries[0]["activity"] == "http://example.com/activities/one"
     assert entries[0]["after"]["verb"] == COMPLETED
+    with runtime(audit_app).db.read() as session:  # the fingerprint of the text as stored
+        payloads = dict(session.execute(select(Statement.statement_id, Statement.payload)).all())
+    assert [e["after"]["sha256"] for e in entries[:2]] == [
+        hashlib.sha256(payloads[s["id"]].encode()).hexdigest() for s in (first, second)]
     assert entries[0]["actor"].startswith("credential:")
     assert entries[0]["source"]["ip"] == "127.0.0.1" and entries[0]["source"]["request_id"]
     assert entries[2]["before"] == {"voided": False}

@@ -199,6 +199,7 @@ def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) ->
 def _in_process_run(mode: str, count: int, folder: Path) -> Run:
     """The Flask test client and the inline outbox thread in this process, one client."""
     from lrs.app import create_app
+    from lrs.heap import freeze_startup_objects
     from lrs.settings import Settings
     from lrs.store.credentials import create_credential
 
@@ -211,6 +212,7 @@ def _in_process_run(mode: str, count: int, folder: Path) -> Run:
                                  disabled_plugins="audit" if mode == "off" else "",
                                  log_level="WARNING")
     app = create_app(settings)
+    freeze_startup_objects()  # as every served process does once its app is built
     runtime = app.extensions["lrs"]
     with runtime.db.write() as session:
         issued = create_credential(session, settings.secret_key, name="bench", scopes=["all"])

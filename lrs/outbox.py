@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -56,10 +56,15 @@ def now_us() -> int:
 
 
 def enqueue(session: Session, event: Event) -> None:
-    """Write ``event`` in ``session``'s transaction, due at once."""
+    """Write ``event`` in ``session``'s transaction, due at once.
+
+    A Core INSERT, not ``session.add``: the ORM's flush cost every POST about a
+    millisecond, for a row nothing reads back in the request.
+    """
     created = now_us()
-    session.add(OutboxEvent(tenant_id=event.tenant_id, hook=event.hook,
-                            payload=event.to_json(), created_us=created, due_us=created))
+    session.execute(insert(OutboxEvent).values(
+        tenant_id=event.tenant_id, hook=event.hook, payload=event.to_json(),
+        created_us=created, due_us=created))
 
 
 @dataclass

@@ -18,7 +18,6 @@ import click
 from lrs.cli_context import cli_actor, echo_table
 from lrs.heap import freeze_startup_objects
 from lrs.hooks import register_commands
-from lrs.outbox import BATCH, GATHER_SECONDS
 from lrs.plugin_manager import build_plugin_manager
 
 if TYPE_CHECKING:
@@ -56,27 +55,10 @@ def worker(obj: Cli, once: bool) -> None:
     stopping = threading.Event()
     if not once:
         freeze_startup_objects()  # a long-lived process from here on
-        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop_signal, lambda *_: stopping.set())
         click.echo("Delivering events to plugins (Ctrl+C to stop).")
-    delivered = 0
-    try:
-        while not stopping.is_set():
-            claimed = runtime.outbox.process_pending()
-            delivered += claimed
-            if claimed >= BATCH:
-                continue  # more may be due already
-            if claimed:
-                # Caught up: let the next commits gather (the inline thread does the
-                # same after a commit wakes it; a worker is not woken, so it gathers
-                # after a partial batch), so one claim and one outcome transaction
-                # serve several of them.
-                stopping.wait(GATHER_SECONDS)
-            elif once:
-                break
-            else:
-                stopping.wait(runtime.settings.outbox_poll_seconds)
-    except KeyboardInterrupt:
-        pass
+    delivered = runtime.outbox.run(stopping, once=once)
     click.echo(f"Processed {delivered} event(s).")
 
 

@@ -136,11 +136,12 @@ class Host:
 
     def insert_rows(self, session: Session, table: Table,
                     rows: list[dict[str, Any]]) -> None:
-        """INSERT ``rows`` into one of your tables in one statement, however many they are.
+        """INSERT ``rows`` into one of your tables at once, however many they are.
 
         ``session.execute(insert(table), rows)`` runs one INSERT per row on
-        PostgreSQL; this sends every column as one array instead (the way core
-        stores statement batches). Every row must have the same keys.
+        PostgreSQL; this loads them with one ``COPY`` (the way core stores a
+        batch's index rows). Every row must have the same keys. A duplicate key
+        raises SQLAlchemy's ``IntegrityError``, as an INSERT would.
         """
         if rows:
             columns = list(rows[0])

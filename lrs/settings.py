@@ -71,6 +71,9 @@ class Settings:
     outbox_backoff_seconds: int = 30
     #: How often outbox processors look for due events when nothing woke them.
     outbox_poll_seconds: int = 1
+    #: How long outbox processors let events gather after a partial batch or a
+    #: wake-up before claiming (fewer, larger delivery batches; 0 claims at once).
+    outbox_gather_ms: int = 250
     #: Lifetime of OAuth2 access tokens issued at ``/oauth/token``, in seconds.
     oauth_token_ttl_seconds: int = 3600
     #: ``iss`` claim of issued access tokens, checked when they come back. Set it to
@@ -144,7 +147,7 @@ class Settings:
                      "session_lifetime_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
-        for name in ("workers", "threads"):
+        for name in ("workers", "threads", "outbox_gather_ms"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
         for name in ("rate_limit", "rate_limit_token"):

@@ -70,9 +70,11 @@ def test_settings_refuse_non_positive_limits(variable: str) -> None:
         Settings.from_env({variable: "0", "LRS_SECRET_KEY": "k" * 32})
 
 
-def test_settings_refuse_negative_worker_count() -> None:
-    with pytest.raises(SettingsError, match="LRS_WORKERS"):
-        Settings.from_env({"LRS_WORKERS": "-1", "LRS_SECRET_KEY": "k" * 32})
+@pytest.mark.parametrize("variable", ["LRS_WORKERS", "LRS_OUTBOX_GATHER_MS"])
+def test_settings_refuse_negative_counts(variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({variable: "-1", "LRS_SECRET_KEY": "k" * 32})
+    assert getattr(Settings.from_env({variable: "0"}), variable[4:].lower()) == 0
 
 
 @pytest.mark.parametrize("secret", [None, "too-short"])

@@ -2,14 +2,16 @@
 
 psycopg's ``executemany`` still runs one INSERT per row on the server, and a
 multi-row ``VALUES`` list is new SQL text for every batch size (parsed and planned
-each time). On PostgreSQL the rows are sent instead as one array per column and
-expanded with ``unnest``: a single statement whose text never changes, so psycopg
-prepares it once per connection. The arrays travel in PostgreSQL's binary format
-(psycopg's ``%(name)b`` placeholders): the text format quotes and backslash-escapes
-every element with a regex in Python, which for JSON payloads full of quotes cost
-more than all the rest of the insert (~75 µs a statement, against under 1 µs).
-SQLite runs in-process, where ``executemany`` (or SQLAlchemy's multi-row
-"insertmanyvalues" when rows come back) is the fast path.
+each time). On PostgreSQL, rows that need nothing back are loaded with ``COPY``
+(:func:`_copy`). Rows whose generated keys come back (``RETURNING``) are sent
+as one array per column and expanded with ``unnest``: a single statement whose
+text never changes, so psycopg prepares it once per connection. The arrays
+travel in PostgreSQL's binary format (psycopg's ``%(name)b`` placeholders): the
+text format quotes and backslash-escapes every element with a regex in Python,
+which for JSON payloads full of quotes cost more than all the rest of the insert
+(~75 µs a statement, against under 1 µs). SQLite runs in-process, where
+``executemany`` (or SQLAlchemy's multi-row "insertmanyvalues" when rows come
+back) is the fast path.
 
 Look-ups by many keys are the same story read the other way: :func:`any_of`.
 """

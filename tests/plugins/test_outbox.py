@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 
@@ -280,3 +281,72 @@ def test_defer_outside_a_post_commit_hook_is_refused(make_app: Callable[..., Fla
     app = make_app()
     with pytest.raises(RuntimeError, match="post-commit hook"):
         runtime(app).host.defer(lambda: None)
+
+
+class CountedRun:
+    """``Outbox.run`` in a thread of its own, recording the size of every claim."""
+
+    def __init__(self, app: Flask, wakeup: threading.Event | None = None) -> None:
+        self.claims: list[int] = []
+        self.stopping = threading.Event()
+        outbox = runtime(app).outbox
+        process_pending = outbox.process_pending
+
+        def counted() -> int:
+            claimed = process_pending()
+            if claimed:
+                self.claims.append(claimed)
+            return claimed
+
+        outbox.process_pending = counted  # type: ignore[method-assign]
+        self.thread = threading.Thread(target=outbox.run, args=(self.stopping,),
+                                       kwargs={"wakeup": wakeup})
+
+    def __enter__(self) -> CountedRun:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+
+
+def test_worker_loop_lets_events_gather_after_a_partial_batch(
+    make_app: Callable[..., Flask],
+) -> None:
+    # No poll within the test: only gathering can bring the next three in.
+    app = make_app(RecordingPlugin(), outbox_gather_ms=1500, outbox_poll_seconds=600)
+    deliver_start_up(app)
+    ingest(app, statement())
+    with CountedRun(app) as run:
+        wait_for(lambda: run.claims == [1])
+        for _ in range(3):  # while the loop gathers after its batch of one
+            ingest(app, statement())
+        wait_for(lambda: sum(run.claims) == 4)
+    assert run.claims == [1, 3]  # one claim for the three, not three
+
+
+def test_woken_loop_lets_the_burst_gather_before_claiming(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(RecordingPlugin(), outbox_gather_ms=1500, outbox_poll_seconds=600)
+    deliver_start_up(app)
+    wakeup = threading.Event()
+    with CountedRun(app, wakeup) as run:
+        for _ in range(3):
+            ingest(app, statement())
+            wakeup.set()  # what each commit does for the inline thread
+        wait_for(lambda: sum(run.claims) == 3)
+    assert run.claims == [3]
+
+
+def test_worker_loop_once_delivers_everything_due_without_gathering(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(RecordingPlugin(), outbox_gather_ms=60_000)
+    deliver_start_up(app)
+    for _ in range(3):
+        ingest(app, statement())
+    started = time.monotonic()
+    assert runtime(app).outbox.run(threading.Event(), once=True) == 3
+    assert time.monotonic() - started < 30  # never waited the minute

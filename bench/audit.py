@@ -10,7 +10,8 @@ Three configurations, each on a fresh database per run, off and on alternating:
 * ``in-process SQLite``: the Flask test client in one process, one client, the
   outbox delivered by the inline background thread (``LRS_OUTBOX_INLINE``, the
   development default). The audit work shares the process and its GIL with the
-  requests: the worst case.
+  requests: the worst case. Start-up objects are frozen out of the garbage
+  collector's way, as gunicorn workers and ``lrs worker`` do.
 * ``gunicorn + worker PostgreSQL`` / ``... SQLite``: the production shape of
   ``docs/deploy.md``: ``gunicorn -c gunicorn.conf.py wsgi:app`` with its default
   workers, ``LRS_OUTBOX_INLINE=false`` and one ``lrs worker`` process beside it,

@@ -182,7 +182,7 @@ class Outbox:
             self.start()
 
     def start(self) -> None:
-        """Run :meth:`process_pending` in a daemon thread of this process (idempotent).
+        """Run :meth:`run` in a daemon thread of this process (idempotent).
 
         A forked child has no thread (threads do not survive ``fork``): it starts its own.
         """
@@ -192,7 +192,9 @@ class Outbox:
             if self._running():
                 return
             self._stopping.clear()
-            self._thread = threading.Thread(target=self._run, name="lrs-outbox", daemon=True)
+            self._thread = threading.Thread(target=self.run, args=(self._stopping,),
+                                            kwargs={"wakeup": self._wakeup},
+                                            name="lrs-outbox", daemon=True)
             self._thread_pid = os.getpid()
             self._thread.start()
 
@@ -212,9 +214,6 @@ class Outbox:
     def _running(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive() and self._thread_pid == os.getpid()
-
-    def _run(self) -> None:
-        self.run(self._stopping, wakeup=self._wakeup)
 
     def run(self, stopping: threading.Event, *, wakeup: threading.Event | None = None,
             once: bool = False) -> int:

@@ -147,9 +147,11 @@ class Settings:
                      "session_lifetime_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
-        for name in ("workers", "threads", "outbox_gather_ms"):
+        for name in ("workers", "threads"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
+        if self.outbox_gather_ms < 0:
+            raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
         for name in ("rate_limit", "rate_limit_token"):
             _check_rate(f"LRS_{name.upper()}", getattr(self, name))
         self._check_oidc()

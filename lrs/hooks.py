@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lrs.plugins")
 
-#: Stored statements by ``(tenant_id, statement id)`` (:meth:`Hooks._read_statements`).
-StatementsRead = dict[tuple[int, str], dict[str, Any]]
+#: Stored statements' JSON text by ``(tenant_id, id)`` (:meth:`Hooks._read_statements`).
+StatementsRead = dict[tuple[int, str], str]
 
 
 class Hooks:
@@ -51,6 +51,8 @@ class Hooks:
         self.subscribers = cache(self._subscribers)
         #: ``(hook, plugin)`` → that hook on that plugin alone (:func:`_only`).
         self._caller_of = cache(partial(_only, self._manager))
+        #: ``(hook, plugin)`` → the arguments that plugin's implementation accepts.
+        self._accepted_by = cache(partial(_accepted, self._manager))
         #: The plugin being called and what it deferred, per delivering thread.
         self._local = threading.local()
 
@@ -154,8 +156,14 @@ class Hooks:
         arguments: dict[str, Any] = {"host": self._host, "event": event}
         if isinstance(event, StatementsStored):
             found = ((event.tenant_id, i.lower()) for i in event.statement_ids)
-            arguments["statements"] = [StoredStatement.from_json(statements[key])
-                                       for key in found if key in statements]
+            texts = [statements[key] for key in found if key in statements]
+            arguments["statements_json"] = texts
+            # Parsed only for plugins that take ``statements``; to the others pluggy
+            # passes only what they accept, so this placeholder never reaches one.
+            arguments["statements"] = (
+                [StoredStatement.from_json(text) for text in texts]
+                if any("statements" in self._accepted_by(event.hook, p) for p in plugins)
+                else None)
         failures: dict[str, Exception] = {}
         for plugin in plugins:
             self._local.plugin = plugin
@@ -254,6 +262,12 @@ def _only(manager: pluggy.PluginManager, hook: str, plugin: str) -> pluggy.HookC
     """``hook`` restricted to ``plugin``: its wrappers still apply, nobody else runs."""
     others = [p for name, p in manager.list_name_plugin() if name != plugin]
     return manager.subset_hook_caller(hook, remove_plugins=others)
+
+
+def _accepted(manager: pluggy.PluginManager, hook: str, plugin: str) -> frozenset[str]:
+    """The argument names of ``plugin``'s implementation of ``hook``."""
+    return frozenset(name for impl in getattr(manager.hook, hook).get_hookimpls()
+                     if impl.plugin_name == plugin for name in impl.argnames)
 
 
 def _per_plugin(manager: pluggy.PluginManager, hook: str,

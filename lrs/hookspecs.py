@@ -86,7 +86,8 @@ def check_statements(
 
 @hookspec
 def statements_stored(
-    host: Host, event: StatementsStored, statements: list[StoredStatement]
+    host: Host, event: StatementsStored, statements: list[StoredStatement],
+    statements_json: list[str],
 ) -> None:
     """React to a committed batch of statements (audit, attendance, KPI, push to an LMS).
 
@@ -110,6 +111,12 @@ def statements_stored(
         voided ones included. Each is a dict, a :class:`~lrs.host.StoredStatement`
         whose ``json`` is its text as stored: hash or forward that rather than
         encoding the dict again.
+    :param statements_json: the same statements, in the same order, as the
+        JSON text the database holds. Parsing a statement of 1 KB into dicts
+        costs 10 to 20 µs; a plugin that accepts ``statements_json`` and not
+        ``statements`` is spared it, and can hash or forward the text, or decode
+        only the fields it needs (``msgspec.json.Decoder`` with a ``Struct``,
+        about 1.5 µs).
     :returns: nothing; the return value is ignored.
 
     .. versionadded:: 0.1

@@ -11,13 +11,13 @@ because the signing key is not in the database.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
@@ -44,22 +44,30 @@ def iso(us: int | None) -> str:
     return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
 
 
-#: ``json.dumps`` with these options builds an encoder per call; one does for all.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+#: Sorted keys, no whitespace, non-ASCII characters as they are: for the strings
+#: and integers of an entry's body, byte for byte what ``json.dumps(value,
+#: sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes, which is
+#: how an auditor recomputes a hash (``tests/audit`` holds both to it). msgspec
+#: encodes a body in a tenth of the time, and copies ``msgspec.Raw`` values (JSON
+#: taken from a stored statement) as they are.
+_CANONICAL = msgspec.json.Encoder(order="sorted")
 
 
 def canonical(value: Any) -> str:
     """The one JSON spelling of ``value`` that hashes and signatures are computed over."""
-    return _CANONICAL.encode(value)
+    return _CANONICAL.encode(value).decode()
 
 
 def _json_or_none(value: Any) -> str | None:
     return None if value is None else canonical(value)
 
 
-@dataclass(frozen=True, slots=True)
-class NewEntry:
-    """An entry about to be appended (the chain assigns ``seq`` and the hashes)."""
+class NewEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry about to be appended (the chain assigns ``seq`` and the hashes).
+
+    A ``msgspec.Struct``: a batch builds one per statement, and a Struct is
+    built several times faster than a frozen dataclass.
+    """
 
     tenant_id: int
     occurred_us: int
@@ -73,12 +81,12 @@ class NewEntry:
     activity: str | None = None
     before: Any = None
     after: Any = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = {}
 
 
 def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
     """``body`` holds exactly the :data:`BODY_COLUMNS` (see :func:`body_of`)."""
-    return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
+    return hashlib.sha256(prev_hash.encode() + _CANONICAL.encode(body)).hexdigest()
 
 
 def body_of(row: AuditEntry | dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import msgspec
+
 from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-from lrs.host import StoredStatement
 from plugins.audit.chain import NewEntry
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -48,7 +50,9 @@ def person_key(text: str) -> str:
     return f"mbox:{text if text.startswith('mailto:') else 'mailto:' + text}"
 
 
+@lru_cache(maxsize=256)
 def _us(timestamp: str | None) -> int | None:
+    """``timestamp`` in µs since the epoch; cached, as a batch's statements share ``stored``."""
     if not timestamp:
         return None
     try:
@@ -67,46 +71,72 @@ def _credential_actor(credential_key: str | None, credential_id: int | None) -> 
     return None
 
 
-def statement_entries(event: StatementsStored,
-                      statements: list[StoredStatement]) -> list[NewEntry]:
-    """One entry per stored statement; voiding statements become ``statement.voided``.
+class _Id(msgspec.Struct):
+    id: str | None = None
 
-    A stored statement's fingerprint is the SHA-256 of its JSON text as stored,
-    which anyone can recompute from the ``statements`` table.
+
+class _Statement(msgspec.Struct):
+    """What an entry records of a stored statement: decoding skips the rest unread.
+
+    Stored statements passed validation, so these fields have these types.
+    ``result`` and ``authority`` stay JSON text (``msgspec.Raw``), copied into
+    the entry as stored.
+    """
+
+    id: str
+    actor: dict[str, Any]
+    verb: _Id
+    object: _Id
+    timestamp: str | None = None
+    stored: str | None = None
+    result: msgspec.Raw = None  # type: ignore[assignment]  # None when absent
+    authority: msgspec.Raw = None  # type: ignore[assignment]
+
+
+_decode_statement = msgspec.json.Decoder(_Statement).decode
+
+
+def statement_entries(event: StatementsStored, texts: list[str]) -> list[NewEntry]:
+    """One entry per stored statement (``texts``: their JSON as stored, in request order).
+
+    Voiding statements become ``statement.voided`` entries against the statement
+    they void. A stored statement's fingerprint is the SHA-256 of its JSON text
+    as stored, which anyone can recompute from the ``statements`` table.
     """
     credential = _credential_actor(event.credential_key, event.credential_id)
     entries = []
+    authority: msgspec.Raw = None  # type: ignore[assignment]
     details: dict[str, Any] = {}
-    for statement in statements:
-        if not details or details["authority"] != statement.get("authority"):
+    for text in texts:
+        statement = _decode_statement(text)
+        if not details or statement.authority != authority:
             # One object while the authority stays the same (a credential's batch):
             # the chain then encodes it once (see chain.append).
-            details = {"authority": statement.get("authority"),
-                       "credential_id": event.credential_id}
-        target_object = statement.get("object", {})
-        voids = statement["verb"]["id"] == VOIDED
+            authority = statement.authority
+            details = {"authority": authority, "credential_id": event.credential_id}
+        voids = statement.verb.id == VOIDED
         if credential:
             actor = credential
         else:
-            authority = agent_key(statement.get("authority"))
-            actor = f"authority:{authority}" if authority else "unknown"
-        summary = {
-            "statement": statement["id"], "verb": statement["verb"]["id"],
-            "object": target_object.get("id"), "timestamp": statement.get("timestamp"),
-            "stored": statement.get("stored"), "result": statement.get("result"),
-            "sha256": hashlib.sha256(statement.json.encode()).hexdigest(),
-        }
+            by = agent_key(msgspec.json.decode(authority)) if authority else None
+            actor = f"authority:{by}" if by else "unknown"
+        target_id = statement.object.id
         entries.append(NewEntry(
             tenant_id=event.tenant_id,
-            occurred_us=_us(statement.get("stored")) or _us(statement.get("timestamp")) or 0,
+            occurred_us=_us(statement.stored) or _us(statement.timestamp) or 0,
             actor=actor,
             action="statement.voided" if voids else "statement.stored",
-            target=f"statement:{target_object.get('id') if voids else statement['id']}",
-            dedupe_key=f"statement:{statement['id']}", source=event.source,
-            person=agent_key(statement.get("actor")),
-            activity=None if voids else target_object.get("id"),
+            target=f"statement:{target_id if voids else statement.id}",
+            dedupe_key=f"statement:{statement.id}", source=event.source,
+            person=agent_key(statement.actor),
+            activity=None if voids else target_id,
             before={"voided": False} if voids else None,
-            after={"voided": True, "by": statement["id"]} if voids else summary,
+            after={"voided": True, "by": statement.id} if voids else {
+                "statement": statement.id, "verb": statement.verb.id, "object": target_id,
+                "timestamp": statement.timestamp, "stored": statement.stored,
+                "result": statement.result,
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            },
             details=details,
         ))
     return entries

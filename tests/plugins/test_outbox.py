@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lrs.events import AdminActionTaken, StatementsStored
 from lrs.hookspecs import hookimpl
-from lrs.models import OutboxDelivery, OutboxEvent
+from lrs.models import OutboxDelivery, OutboxEvent, Statement
 from lrs.outbox import LEASE_SECONDS, now_us
 from tests.plugins.conftest import (
     AUTHORITY,
@@ -60,6 +60,34 @@ def test_statements_stored_is_delivered_after_commit_with_the_stored_statements(
     assert [json.loads(s.json) for s in call["statements"]] == call["statements"]
     assert call["host"] is runtime(app).host
     assert outbox_rows(app) == (0, [])  # delivered everywhere: nothing left behind
+
+
+class TextPlugin:
+    """Takes the statements as stored JSON text only."""
+
+    plugin_name = "texts"
+
+    def __init__(self) -> None:
+        self.texts: list[list[str]] = []
+
+    @hookimpl
+    def statements_stored(self, statements_json: list[str]) -> None:
+        self.texts.append(statements_json)
+
+
+def test_statements_stored_gives_the_json_text_as_stored_to_who_asks_for_it(
+    make_app: Callable[..., Flask],
+) -> None:
+    texts, recording = TextPlugin(), RecordingPlugin()
+    app = make_app(texts, recording)
+    deliver_start_up(app)
+    ids = ingest(app, statement(), statement(), statement())
+    runtime(app).outbox.process_pending()
+    with runtime(app).db.read() as session:
+        stored = dict(session.execute(select(Statement.statement_id, Statement.payload)).all())
+    assert texts.texts == [[stored[i] for i in ids]]  # the database's text, request order
+    [call] = recording.called("statements_stored")
+    assert [s.json for s in call["statements"]] == texts.texts[0]
 
 
 def test_no_event_is_written_when_no_plugin_listens(make_app: Callable[..., Flask]) -> None:

@@ -15,7 +15,7 @@ from lrs.models import Statement
 from lrs.testing import deliver
 from plugins.audit.trail import Filters, trail_for
 from tests.plugins.audit.conftest import after_start_up, post
-from tests.plugins.conftest import runtime, statement
+from tests.plugins.conftest import AUTHORITY, runtime, statement
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 
@@ -130,3 +130,35 @@ def test_audit_partly_redelivered_event_appends_only_the_new_entries(
         (2, f"statement:{first['id']}"), (3, f"statement:{second['id']}"),
     ]
     assert trail_for(rt.host).verify().ok
+
+
+def test_statement_entry_keeps_result_and_authority_as_stored(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    result = {"score": {"scaled": 0.85, "raw": 17, "min": 0, "max": 20}, "success": True,
+              "completion": True, "duration": "PT1H2M", "response": "é \"quoted\" \u2028",
+              "extensions": {"http://example.com/ext/big": 123456789012345678901234567890}}
+    scored = statement(verb=COMPLETED, result=result)
+    post(audit_client, auth, [scored, statement()])
+    deliver(audit_app)
+    scored_entry, plain_entry = _entries(audit_app)[:2]
+    with runtime(audit_app).db.read() as session:
+        stored = json.loads(session.scalar(select(Statement.payload)
+                                           .where(Statement.statement_id == scored["id"])))
+    assert scored_entry["after"]["result"] == result
+    assert scored_entry["after"]["stored"] == stored["stored"]
+    assert scored_entry["after"]["object"] == scored["object"]["id"]
+    assert scored_entry["details"]["authority"] == stored["authority"]
+    assert plain_entry["after"]["result"] is None
+    assert plain_entry["details"] == scored_entry["details"]
+
+
+def test_statements_stored_without_a_credential_are_recorded_as_their_authority(
+    audit_app: Flask,
+) -> None:
+    [stored_id] = runtime(audit_app).host.ingest(1, [statement()], authority=AUTHORITY)
+    deliver(audit_app)
+    [entry] = _entries(audit_app)
+    assert entry["target"] == f"statement:{stored_id}"
+    assert entry["actor"] == "authority:account:https://example.com|test-plugin"
+    assert entry["details"] == {"authority": AUTHORITY, "credential_id": None}

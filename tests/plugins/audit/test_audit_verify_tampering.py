@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from lrs.testing import deliver
-from plugins.audit.chain import body_of, entry_hash
+from plugins.audit.chain import BODY_COLUMNS, body_of, entry_hash
 from plugins.audit.trail import trail_for
 from tests.plugins.audit.conftest import post
 from tests.plugins.conftest import runtime, statement
@@ -124,3 +128,13 @@ def test_audit_verify_with_another_public_key_fails(chained: Flask, tmp_path: Pa
     other = public_pem(Ed25519PrivateKey.generate().public_key())
     result = trail_for(runtime(chained).host).verify(other)
     assert not result.ok and "invalid signature" in result.first.message
+
+
+@given(st.dictionaries(st.sampled_from(BODY_COLUMNS), st.none() | st.integers()
+                       | st.text(st.characters(exclude_categories=["Cs"]))))
+def test_entry_hash_is_the_documented_recipe_an_auditor_recomputes(body: dict) -> None:
+    """docs/audit.md: sha256(prev_hash + JSON with sorted keys, no spaces, UTF-8 as is),
+    spelled here with the standard library, whatever the strings hold."""
+    prev = "ab" * 32
+    spelled = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert entry_hash(prev, body) == hashlib.sha256((prev + spelled).encode()).hexdigest()

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -74,7 +75,9 @@ class NewEntry(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
     action: str
     target: str
-    #: Makes a redelivered event append nothing; unique per tenant.
+    #: An entry whose tenant, ``occurred_us`` and ``dedupe_key`` are in the chain
+    #: already is not appended again: build the entries of an event from the event
+    #: alone, so that its redelivery gives the same three.
     dedupe_key: str
     source: dict[str, Any] | None = None
     person: str | None = None
@@ -102,24 +105,21 @@ def checkpoint_message(seq: int, head_hash: str, signed_us: int) -> bytes:
 
 
 def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
-           checkpoint_every: int, insert_rows: InsertRows, look_up: bool = True) -> int:
+           checkpoint_every: int, insert_rows: InsertRows) -> int:
     """Append the entries not recorded yet, in order, in ``session``'s transaction.
 
     The head row is locked first, which serializes appenders across processes
-    (SQLite's write transaction already does). Entries whose ``dedupe_key`` is
-    already in the chain are skipped: delivery is at least once. The rows go in
-    with one INSERT (``insert_rows``: :meth:`lrs.host.Host.insert_rows`) and the
-    head is signed once, for the last of them.
+    (SQLite's write transaction already does), so the look-up of entries
+    recorded already sees every committed append: delivery is at least once,
+    and a redelivered event appends nothing. The rows go in with one INSERT
+    (``insert_rows``: :meth:`lrs.host.Host.insert_rows`) and the head is
+    signed once, for the last of them.
 
-    :param look_up: look the dedupe keys up in the chain first. Without it an
-        entry already recorded makes the INSERT fail on the unique
-        ``(tenant_id, dedupe_key)`` (an ``IntegrityError``): callers that expect
-        new entries skip the look-up and retry with it on that error.
     :returns: how many entries were appended.
     """
     seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash)
                                 .where(AuditHead.id == 1).with_for_update()).one()
-    fresh = _not_recorded(session, list(entries), look_up=look_up)
+    fresh = _not_recorded(session, list(entries))
     if not fresh:
         return 0
     recorded = now_us()
@@ -163,19 +163,26 @@ def checkpoint(session: Session, signer: Signer) -> AuditCheckpoint:
     return _add_checkpoint(session, signer, head.seq, head.hash, now_us())
 
 
-def _not_recorded(session: Session, entries: list[NewEntry], *,
-                  look_up: bool) -> list[NewEntry]:
-    """``entries`` without repeated dedupe keys, and without recorded ones if ``look_up``."""
-    seen: set[tuple[int, str]] = set()
-    for tenant_id in {entry.tenant_id for entry in entries} if look_up else ():
-        keys = [entry.dedupe_key for entry in entries if entry.tenant_id == tenant_id]
-        seen.update((tenant_id, key) for key in session.scalars(
-            select(AuditEntry.dedupe_key)
-            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.dedupe_key.in_(keys))))
+def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
+    """``entries`` without those in the chain already, or repeated among them.
+
+    Looked up by tenant and time, with one query per tenant whatever the
+    batch's size: a batch's entries share a few times (a POST's statements have
+    one ``stored``), and on a first delivery none of them is found.
+    """
+    key = attrgetter("tenant_id", "occurred_us", "dedupe_key")
+    seen: set[tuple[int, int, str]] = set()
+    times: dict[int, set[int]] = {}
+    for entry in entries:
+        times.setdefault(entry.tenant_id, set()).add(entry.occurred_us)
+    for tenant_id, moments in times.items():
+        seen.update(map(tuple, session.execute(
+            select(AuditEntry.tenant_id, AuditEntry.occurred_us, AuditEntry.dedupe_key)
+            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.occurred_us.in_(moments)))))
     fresh = []
     for entry in entries:
-        if (entry.tenant_id, entry.dedupe_key) not in seen:
-            seen.add((entry.tenant_id, entry.dedupe_key))
+        if (identity := key(entry)) not in seen:
+            seen.add(identity)
             fresh.append(entry)
     return fresh
 

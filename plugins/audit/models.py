@@ -9,7 +9,7 @@ says which of them the hash covers.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -24,16 +24,17 @@ class AuditEntry(Base):
     """One recorded write or administrative action."""
 
     __tablename__ = "audit_entries"
-    __table_args__ = (UniqueConstraint("tenant_id", "dedupe_key"),)
+    #: A tenant's entries by time: exports' date filters, counts per tenant, and
+    #: :func:`plugins.audit.chain.append`'s look-up of a redelivered event's entries.
+    __table_args__ = (Index("ix_audit_entries_tenant_time", "tenant_id", "occurred_us"),)
 
     #: Position in the chain, 1, 2, 3... with no gap.
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    #: Tenant queries use the unique ``(tenant_id, dedupe_key)`` index.
     tenant_id: Mapped[int] = mapped_column(Integer)
     #: When the audit trail recorded it (µs since the epoch).
     recorded_us: Mapped[int] = mapped_column(BigInteger)
     #: When the action happened (µs since the epoch), the time exports filter on.
-    occurred_us: Mapped[int] = mapped_column(BigInteger, index=True)
+    occurred_us: Mapped[int] = mapped_column(BigInteger)
     #: Who: ``credential:<key>``, ``credential-id:<id>``, ``cli:<user>``, ``admin:<sub>``.
     actor: Mapped[str] = mapped_column(Text)
     #: Dotted verb: ``statement.stored``, ``statement.voided``, ``document.deleted``...
@@ -51,7 +52,8 @@ class AuditEntry(Base):
     after: Mapped[str | None] = mapped_column(Text)
     #: Other facts (JSON object).
     details: Mapped[str] = mapped_column(Text)
-    #: What makes a redelivered event append nothing (``statement:<id>``...).
+    #: With ``tenant_id`` and ``occurred_us``, what makes a redelivered event append
+    #: nothing (``statement:<id>``...).
     dedupe_key: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 
 from plugins.audit import chain
 from plugins.audit.keys import Signer, load_public_key, load_signer
@@ -108,19 +107,10 @@ class AuditTrail:
         """Append ``entries`` (those not recorded yet) in one transaction."""
         if not entries:
             return 0
-        try:
-            # First deliveries are the rule: no look-up of the dedupe keys...
-            return self._append(entries, look_up=False)
-        except IntegrityError:
-            # ...and a redelivered event, whose entries are there already, is caught
-            # by the unique (tenant_id, dedupe_key) and appended again with it.
-            return self._append(entries, look_up=True)
-
-    def _append(self, entries: list[chain.NewEntry], *, look_up: bool) -> int:
         with self.host.write() as session:
             return chain.append(session, entries, self.signer,
                                 checkpoint_every=self.checkpoint_every,
-                                insert_rows=self.host.insert_rows, look_up=look_up)
+                                insert_rows=self.host.insert_rows)
 
     def checkpoint(self) -> tuple[int, str]:
         with self.host.write() as session:

@@ -113,8 +113,7 @@ def test_audit_redelivered_event_appends_nothing(
 def test_audit_partly_redelivered_event_appends_only_the_new_entries(
     audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
 ) -> None:
-    # Entries are inserted without looking their keys up first; one already in the
-    # chain makes that INSERT fail, and the append is redone with the look-up.
+    # The first statement's entry is in the chain: only the second one's is appended.
     first, second = statement(), statement()
     post(audit_client, auth, [first])
     deliver(audit_app)
@@ -162,3 +161,18 @@ def test_statements_stored_without_a_credential_are_recorded_as_their_authority(
     assert entry["target"] == f"statement:{stored_id}"
     assert entry["actor"] == "authority:account:https://example.com|test-plugin"
     assert entry["details"] == {"authority": AUTHORITY, "credential_id": None}
+
+
+def test_audit_redelivered_admin_action_appends_nothing(audit_app: Flask) -> None:
+    from lrs.events import AdminActionTaken
+
+    deliver(audit_app)  # the configuration record first
+    hooks = runtime(audit_app).hooks
+    event = AdminActionTaken(tenant_id=1, actor="cli:ops", action="credential.revoked",
+                             target="credential:abc", occurred_us=1_700_000_000_000_000)
+    later = AdminActionTaken(tenant_id=1, actor="cli:ops", action="credential.revoked",
+                             target="credential:abc", occurred_us=1_700_000_000_000_001)
+    for delivered in (event, event, later, event):
+        assert hooks.deliver(delivered, ["audit"]) == {}
+    entries = _entries(audit_app)
+    assert [e["occurred_us"] for e in entries] == [event.occurred_us, later.occurred_us]

@@ -145,19 +145,19 @@ def start_at_once(settings: Settings, count: int) -> None:
     process made CPython 3.11.7 fail now and then in werkzeug's route compiler
     ("AST constructor recursion depth mismatch"), which is not what is tested.
     """
-    fork = multiprocessing.get_context("fork")
-    barrier = fork.Barrier(count)
-
-    def start() -> None:
-        barrier.wait(timeout=60)
-        create_app(settings).extensions["lrs"].db.engine.dispose()
-
-    processes = [fork.Process(target=start) for _ in range(count)]
+    spawn = multiprocessing.get_context("spawn")  # fork warns in a threaded process
+    barrier = spawn.Barrier(count)
+    processes = [spawn.Process(target=_start, args=(settings, barrier)) for _ in range(count)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(120)
     assert [process.exitcode for process in processes] == [0] * count
+
+
+def _start(settings: Settings, barrier: Any) -> None:
+    barrier.wait(timeout=60)
+    create_app(settings).extensions["lrs"].db.engine.dispose()
 
 
 def test_concurrent_starts_record_a_change_once(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -95,12 +96,15 @@ class Best:
     per_second: float
     drain_seconds: float
     cpu_ms: float
+    #: The middle throughput of the rounds: one lucky run moves it least.
+    median_per_second: float
 
 
 def _best(runs: list[Run], mode: str) -> Best:
     mine = [run for run in runs if run.mode == mode]
     fastest = max(mine, key=lambda run: run.per_second)
-    return Best(fastest.per_second, fastest.drain_seconds, min(run.cpu_ms for run in mine))
+    return Best(fastest.per_second, fastest.drain_seconds, min(run.cpu_ms for run in mine),
+                statistics.median(run.per_second for run in mine))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,14 +161,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _print_table(results: list[tuple[str, Best, Best]], args: argparse.Namespace) -> None:
     print(f"\nAudit plugin cost: POST batch-100, best of {args.rounds} round(s); 'on' counts "
           "until the trail caught up.\nCPU share: LRS CPU per statement off / on (what the "
-          "share would be on a machine the LRS had to itself)")
+          "share would be on a machine the LRS had to itself)\nmedian: the share of the rounds' "
+          "median rates, which one lucky run moves less than the best-of share judged here")
     header = ("configuration", "off stmt/s", "on stmt/s", "drain s", "share", "CPU share",
-              "target", "result")
+              "median", "target", "result")
     print(f"  {header[0]:<36}" + "".join(f"  {h:>10}" for h in header[1:]))
     for name, off, on in results:
         share = on.per_second / off.per_second
         cells = (f"{off.per_second:,.0f}", f"{on.per_second:,.0f}", f"{on.drain_seconds:.2f}",
-                 f"{share:.0%}", f"{off.cpu_ms / on.cpu_ms:.0%}", f"{TARGET_SHARE:.0%}",
+                 f"{share:.0%}", f"{off.cpu_ms / on.cpu_ms:.0%}",
+                 f"{on.median_per_second / off.median_per_second:.0%}", f"{TARGET_SHARE:.0%}",
                  "pass" if share >= TARGET_SHARE else "FAIL")
         print(f"  {name:<36}" + "".join(f"  {c:>10}" for c in cells))
 

@@ -48,7 +48,7 @@ def iso(us: int | None) -> str:
 #: Sorted keys, no whitespace, non-ASCII characters as they are: for the strings
 #: and integers of an entry's body, byte for byte what ``json.dumps(value,
 #: sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes, which is
-#: how an auditor recomputes a hash (``tests/audit`` holds both to it). msgspec
+#: how an auditor recomputes a hash (a test in ``tests/plugins/audit`` holds both to it). msgspec
 #: encodes a body in a tenth of the time, and copies ``msgspec.Raw`` values (JSON
 #: taken from a stored statement) as they are.
 _CANONICAL = msgspec.json.Encoder(order="sorted")

@@ -71,6 +71,12 @@ def _credential_actor(credential_key: str | None, credential_id: int | None) -> 
     return None
 
 
+def _authority_actor(authority: msgspec.Raw | None) -> str:
+    """Who acted when no credential is known: the statement's authority."""
+    by = agent_key(msgspec.json.decode(authority)) if authority else None
+    return f"authority:{by}" if by else "unknown"
+
+
 class _Id(msgspec.Struct):
     id: str | None = None
 
@@ -111,15 +117,12 @@ def statement_entries(event: StatementsStored, texts: list[str]) -> list[NewEntr
         statement = _decode_statement(text)
         if not details or statement.authority != authority:
             # One object while the authority stays the same (a credential's batch):
-            # the chain then encodes it once (see chain.append).
+            # the chain then encodes it once (see chain.append), and the actor it
+            # names is worked out once.
             authority = statement.authority
             details = {"authority": authority, "credential_id": event.credential_id}
+            actor = credential or _authority_actor(authority)
         voids = statement.verb.id == VOIDED
-        if credential:
-            actor = credential
-        else:
-            by = agent_key(msgspec.json.decode(authority)) if authority else None
-            actor = f"authority:{by}" if by else "unknown"
         target_id = statement.object.id
         entries.append(NewEntry(
             tenant_id=event.tenant_id,

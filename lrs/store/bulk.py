@@ -18,11 +18,15 @@ Look-ups by many keys are the same story read the other way: :func:`any_of`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, insert, literal
+import psycopg
+from psycopg.types.array import ListBinaryDumper
+from sqlalchemy import ColumnElement, Table, TypeDecorator, any_, insert, literal
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -77,7 +81,8 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 def _copy(session: Session, table: Table, columns: Sequence[str],
           rows: Collection[tuple[Any, ...]]) -> None:
-    """``COPY ... FROM STDIN``: PostgreSQL's bulk load, rows formatted by psycopg's C code.
+    """``COPY ... FROM STDIN``: PostgreSQL's bulk load, rows formatted by psycopg's C code
+    with each column's dumper chosen once (:func:`_copy_types`).
 
     Building one array per column costs psycopg a Python call per value (17 µs a
     row for the audit trail's 15 columns); COPY has no such step and no
@@ -87,12 +92,34 @@ def _copy(session: Session, table: Table, columns: Sequence[str],
     connection = session.connection()
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver = connection.connection.driver_connection
+    types = _copy_types(table, tuple(columns))
     try:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            if types:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
     except driver.Error as exc:
         raise DBAPIError.instance(sql, None, exc, driver.Error) from exc
+
+
+#: Column types whose values COPY may dump with the column's dumper (see :func:`_copy_types`).
+_PLAIN_TYPES = frozenset({"smallint", "integer", "bigint", "text", "varchar", "boolean"})
+
+
+@lru_cache(maxsize=64)
+def _copy_types(table: Table, columns: tuple[str, ...]) -> list[str] | None:
+    """The PostgreSQL type of each column, for psycopg to pick each column's dumper once.
+
+    Without them psycopg looks up a dumper for every value of every row (2 µs of
+    the audit trail's 16-column rows). Only for tables whose columns are all
+    integers, strings and booleans, whose values psycopg dumps the same either
+    way; ``None`` (a dumper per value) for any other, such as a JSON column given
+    JSON text, which a JSON dumper would encode again.
+    """
+    dialect = postgresql.dialect()
+    names = [table.c[name].type.compile(dialect).split("(")[0].lower() for name in columns]
+    return names if _PLAIN_TYPES.issuperset(names) else None
 
 
 def any_of(session: Session, column: ColumnElement[Any],
@@ -102,8 +129,32 @@ def any_of(session: Session, column: ColumnElement[Any],
     An IN list is a bind parameter per value and new SQL text for every count:
     for the 5,000 ids of an outbox batch psycopg spent 13 µs an id building and
     converting that query, against 3 µs for ``column = ANY(array)``, whose text
-    never changes (so psycopg prepares it once per connection).
+    never changes (so psycopg prepares it once per connection). The array goes
+    in binary (:class:`_BinaryArray`), under 1 µs an id.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(values), postgresql.ARRAY(column.type)))
+        return column == any_(literal(list(values), _BinaryArrayOf(column.type)))
     return column.in_(values)
+
+
+class _BinaryArray(list):  # type: ignore[type-arg]
+    """A list psycopg sends in PostgreSQL's binary array format.
+
+    A plain list of strings goes as text, which psycopg quotes element by
+    element with a regular expression: 2.5 µs an element, against 0.3 µs here.
+    """
+
+
+psycopg.adapters.register_dumper(_BinaryArray, ListBinaryDumper)
+
+
+class _BinaryArrayOf(TypeDecorator):  # type: ignore[type-arg]
+    """``ARRAY`` whose bound lists are :class:`_BinaryArray` (SQLAlchemy's makes plain lists)."""
+
+    impl = postgresql.ARRAY
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        items = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+        return lambda value: None if value is None else _BinaryArray(
+            items(value) if items else value)

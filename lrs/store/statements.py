@@ -230,9 +230,12 @@ def stored_payloads(session: Session, tenant_id: int, ids: Collection[str]) -> d
 
     ``ids`` are lower-case, as statement ids are stored.
     """
-    return dict(session.execute(  # type: ignore[arg-type]
-        select(Statement.statement_id, Statement.payload).where(
-            Statement.tenant_id == tenant_id, any_of(session, Statement.statement_id, ids))
+    table = Statement.__table__
+    # Through the session's Core connection: the ORM's row handling cost the outbox
+    # a few µs for each of a batch's thousands of statements, for two plain columns.
+    return dict(session.connection().execute(  # type: ignore[arg-type]
+        select(table.c.statement_id, table.c.payload).where(
+            table.c.tenant_id == tenant_id, any_of(session, table.c.statement_id, ids))
     ).all())
 
 

@@ -81,8 +81,12 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 def _copy(session: Session, table: Table, columns: Sequence[str],
           rows: Collection[tuple[Any, ...]]) -> None:
-    """``COPY ... FROM STDIN``: PostgreSQL's bulk load, rows formatted by psycopg's C code
-    with each column's dumper chosen once (:func:`_copy_types`).
+    """``COPY ... FROM STDIN``: PostgreSQL's bulk load, rows formatted by psycopg's C code.
+
+    When every column's type is known (:func:`_copy_types`), psycopg picks each
+    column's dumper once and the rows travel in PostgreSQL's binary format, which
+    both sides handle faster than text: 1 µs less in Python and about as much in
+    PostgreSQL for an audit entry's 16 columns.
 
     Building one array per column costs psycopg a Python call per value (17 µs a
     row for the audit trail's 15 columns); COPY has no such step and no
@@ -90,9 +94,10 @@ def _copy(session: Session, table: Table, columns: Sequence[str],
     SQLAlchemy's (``IntegrityError``...), as ``execute`` would have wrapped them.
     """
     connection = session.connection()
-    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    driver = connection.connection.driver_connection
     types = _copy_types(table, tuple(columns))
+    sql = (f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+           + (" (FORMAT BINARY)" if types else ""))
+    driver = connection.connection.driver_connection
     try:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
             if types:
@@ -109,13 +114,13 @@ _PLAIN_TYPES = frozenset({"smallint", "integer", "bigint", "text", "varchar", "b
 
 @lru_cache(maxsize=64)
 def _copy_types(table: Table, columns: tuple[str, ...]) -> list[str] | None:
-    """The PostgreSQL type of each column, for psycopg to pick each column's dumper once.
+    """The PostgreSQL type of each column, for a binary COPY with one dumper per column.
 
     Without them psycopg looks up a dumper for every value of every row (2 µs of
-    the audit trail's 16-column rows). Only for tables whose columns are all
-    integers, strings and booleans, whose values psycopg dumps the same either
-    way; ``None`` (a dumper per value) for any other, such as a JSON column given
-    JSON text, which a JSON dumper would encode again.
+    the audit trail's 16-column rows) and sends text. Only for tables whose
+    columns are all integers, strings and booleans, whose values psycopg dumps
+    the same either way; ``None`` (text, a dumper per value) for any other, such
+    as a JSON column given JSON text, which a JSON dumper would encode again.
     """
     dialect = postgresql.dialect()
     names = [table.c[name].type.compile(dialect).split("(")[0].lower() for name in columns]

@@ -259,23 +259,31 @@ class Outbox:
         return delivered
 
     def _claim(self, limit: int, now: int) -> list[_Claimed]:
+        """Lease up to ``limit`` due events, with how delivering them went so far.
+
+        Core statements on the session's connection, as in :meth:`_record`: a
+        claim runs every delivery cycle, and the ORM's handling of each query
+        cost more CPU than the query itself (about half a millisecond here).
+        """
+        events, deliveries = OutboxEvent.__table__, OutboxDelivery.__table__
         with self._runtime.db.write() as session:
-            due = (select(OutboxEvent.id, OutboxEvent.hook, OutboxEvent.payload)
-                   .where(OutboxEvent.due_us <= now)
-                   .order_by(OutboxEvent.due_us, OutboxEvent.id).limit(limit))
-            if session.get_bind().dialect.name == "postgresql":
+            connection = session.connection()
+            due = (select(events.c.id, events.c.hook, events.c.payload)
+                   .where(events.c.due_us <= now)
+                   .order_by(events.c.due_us, events.c.id).limit(limit))
+            if connection.dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
-            rows = session.execute(due).all()
+            rows = connection.execute(due).all()
             if not rows:
                 return []
             ids = [row.id for row in rows]
-            session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids))
-                            .values(due_us=now + LEASE_SECONDS * 1_000_000))
+            connection.execute(update(events).where(events.c.id.in_(ids))
+                               .values(due_us=now + LEASE_SECONDS * 1_000_000))
             prior: dict[int, dict[str, OutboxDelivery]] = defaultdict(dict)
-            for delivery in session.scalars(
-                select(OutboxDelivery).where(OutboxDelivery.event_id.in_(ids))
+            for delivery in connection.execute(
+                select(deliveries).where(deliveries.c.event_id.in_(ids))
             ):
-                prior[delivery.event_id][delivery.plugin] = delivery
+                prior[delivery.event_id][delivery.plugin] = OutboxDelivery(**delivery._mapping)
         return [_Claimed(row.id, row.hook, row.payload, prior[row.id]) for row in rows]
 
     def _owed(self, row: _Claimed, now: int) -> list[str]:
@@ -307,15 +315,16 @@ class Outbox:
         this commit only means redelivery after the lease (at least once).
         """
         done = [d.event_id for d in delivered if d.finished]
+        events = OutboxEvent.__table__
         with self._runtime.db.write() as session:
             if done:
-                session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(done)))
+                session.connection().execute(delete(events).where(events.c.id.in_(done)))
             for outcome in delivered:
                 if outcome.finished:
                     continue
                 for delivery in outcome.changed:
                     session.merge(delivery)
-                session.execute(update(OutboxEvent).where(OutboxEvent.id == outcome.event_id)
+                session.execute(update(events).where(events.c.id == outcome.event_id)
                                 .values(due_us=outcome.due_us))
 
     def _outcome(self, row: _Claimed, plugin: str, error: Exception | None,

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Table, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from plugins.audit.keys import Signer, signature_verifies
@@ -117,9 +117,14 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
 
     :returns: how many entries were appended.
     """
-    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash)
-                                .where(AuditHead.id == 1).with_for_update()).one()
-    fresh = _not_recorded(session, list(entries))
+    # Core statements on the session's connection here and below: an append runs
+    # every delivery cycle, and the ORM's handling of each query cost more CPU
+    # than the query itself (about half a millisecond).
+    connection = session.connection()
+    head = AuditHead.__table__
+    seq, prev = connection.execute(select(head.c.seq, head.c.hash)
+                                   .where(head.c.id == 1).with_for_update()).one()
+    fresh = _not_recorded(connection, list(entries))
     if not fresh:
         return 0
     recorded = now_us()
@@ -152,18 +157,18 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
     if checkpoint_every > 0:
         for row in rows:
             if row["seq"] % checkpoint_every == 0:
-                _add_checkpoint(session, signer, row["seq"], row["hash"], recorded)
-    _sign_head(session, signer, seq, prev, recorded)
+                _add_checkpoint(connection, signer, row["seq"], row["hash"], recorded)
+    _sign_head(connection, signer, seq, prev, recorded)
     return len(rows)
 
 
 def checkpoint(session: Session, signer: Signer) -> AuditCheckpoint:
     """Sign a checkpoint of the chain as it is now (``lrs audit checkpoint``)."""
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    return _add_checkpoint(session, signer, head.seq, head.hash, now_us())
+    return _add_checkpoint(session.connection(), signer, head.seq, head.hash, now_us())
 
 
-def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
+def _not_recorded(connection: Connection, entries: list[NewEntry]) -> list[NewEntry]:
     """``entries`` without those in the chain already, or repeated among them.
 
     Looked up by tenant and time, with one query per tenant whatever the
@@ -175,10 +180,11 @@ def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
     times: dict[int, set[int]] = {}
     for entry in entries:
         times.setdefault(entry.tenant_id, set()).add(entry.occurred_us)
+    table = AuditEntry.__table__
     for tenant_id, moments in times.items():
-        seen.update(map(tuple, session.execute(
-            select(AuditEntry.tenant_id, AuditEntry.occurred_us, AuditEntry.dedupe_key)
-            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.occurred_us.in_(moments)))))
+        seen.update(map(tuple, connection.execute(
+            select(table.c.tenant_id, table.c.occurred_us, table.c.dedupe_key)
+            .where(table.c.tenant_id == tenant_id, table.c.occurred_us.in_(moments)))))
     fresh = []
     for entry in entries:
         if (identity := key(entry)) not in seen:
@@ -187,19 +193,18 @@ def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
     return fresh
 
 
-def _add_checkpoint(session: Session, signer: Signer, seq: int, head_hash: str,
+def _add_checkpoint(connection: Connection, signer: Signer, seq: int, head_hash: str,
                     signed_us: int) -> AuditCheckpoint:
-    row = AuditCheckpoint(seq=seq, hash=head_hash, signed_us=signed_us,
-                          signature=signer.sign(checkpoint_message(seq, head_hash, signed_us)))
-    session.add(row)
-    session.flush()
-    return row
+    values = {"seq": seq, "hash": head_hash, "signed_us": signed_us,
+              "signature": signer.sign(checkpoint_message(seq, head_hash, signed_us))}
+    connection.execute(insert(AuditCheckpoint.__table__).values(values))
+    return AuditCheckpoint(**values)
 
 
-def _sign_head(session: Session, signer: Signer, seq: int, head_hash: str,
+def _sign_head(connection: Connection, signer: Signer, seq: int, head_hash: str,
                signed_us: int) -> None:
     head = AuditHead.__table__
-    session.execute(update(head).where(head.c.id == 1).values(
+    connection.execute(update(head).where(head.c.id == 1).values(
         seq=seq, hash=head_hash, signed_us=signed_us,
         signature=signer.sign(checkpoint_message(seq, head_hash, signed_us))))
 

@@ -140,8 +140,10 @@ class Host:
 
         ``session.execute(insert(table), rows)`` runs one INSERT per row on
         PostgreSQL; this loads them with one ``COPY`` (the way core stores a
-        batch's index rows). Every row must have the same keys. A duplicate key
-        raises SQLAlchemy's ``IntegrityError``, as an INSERT would.
+        batch's index rows), in binary when every column is an integer, string
+        or boolean: give each value its column's Python type. Every row must
+        have the same keys. A duplicate key raises SQLAlchemy's
+        ``IntegrityError``, as an INSERT would.
         """
         if rows:
             columns = list(rows[0])

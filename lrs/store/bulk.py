@@ -11,7 +11,7 @@ text format quotes and backslash-escapes every element with a regex in Python,
 which for JSON payloads full of quotes cost more than all the rest of the insert
 (~75 µs a statement, against under 1 µs). SQLite runs in-process, where
 ``executemany`` (or SQLAlchemy's multi-row "insertmanyvalues" when rows come
-back) is the fast path.
+back) is the fast path: the driver's own for plain columns (:func:`_executemany`).
 
 Look-ups by many keys are the same story read the other way: :func:`any_of`.
 """
@@ -46,6 +46,9 @@ def bulk_insert(
     if not rows:
         return []
     dialect = session.get_bind().dialect
+    if dialect.name == "sqlite" and not returning and _copy_types(table, tuple(columns)):
+        _executemany(session, table, columns, rows)
+        return []
     if dialect.name != "postgresql":
         statement = insert(table)
         if returning:
@@ -108,13 +111,28 @@ def _copy(session: Session, table: Table, columns: Sequence[str],
         raise DBAPIError.instance(sql, None, exc, driver.Error) from exc
 
 
+def _executemany(session: Session, table: Table, columns: Sequence[str],
+                 rows: Collection[tuple[Any, ...]]) -> None:
+    """SQLite's own ``executemany``, for rows of plain columns (see :func:`_copy_types`).
+
+    SQLAlchemy's handling of each row's parameters cost more than SQLite's insert
+    itself: 22 to 38 µs an audit entry, against 14 µs with the rows passed
+    straight to the driver, which needs no conversion for integers, strings
+    and booleans. Errors are wrapped as ``execute`` wraps them.
+    """
+    placeholders = ", ".join("?" * len(columns))
+    session.connection().exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", list(rows))
+
+
 #: Column types whose values COPY may dump with the column's dumper (see :func:`_copy_types`).
 _PLAIN_TYPES = frozenset({"smallint", "integer", "bigint", "text", "varchar", "boolean"})
 
 
 @lru_cache(maxsize=64)
 def _copy_types(table: Table, columns: tuple[str, ...]) -> list[str] | None:
-    """The PostgreSQL type of each column, for a binary COPY with one dumper per column.
+    """The PostgreSQL type of each column, for a binary COPY with one dumper per column
+    (and, when not ``None``, for SQLite's :func:`_executemany`).
 
     Without them psycopg looks up a dumper for every value of every row (2 µs of
     the audit trail's 16-column rows) and sends text. Only for tables whose

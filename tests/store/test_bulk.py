@@ -18,6 +18,7 @@ from sqlalchemy import (
     create_engine,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lrs.store.bulk import any_of, bulk_insert
@@ -74,3 +75,12 @@ def test_any_of_finds_exactly_the_rows_whose_value_is_listed(engine: Engine) -> 
     with Session(engine) as session:
         found = session.scalars(select(PLAIN.c.name).where(any_of(session, PLAIN.c.name, wanted)))
         assert sorted(found) == sorted(wanted[:-1])
+
+
+def test_bulk_insert_of_a_duplicate_key_raises_integrity_error_and_keeps_nothing(
+    engine: Engine,
+) -> None:
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        bulk_insert(session, PLAIN, ("id", "name"), [(1, "first"), (2, "second"), (1, "again")])
+    with engine.connect() as connection:
+        assert connection.execute(select(PLAIN.c.id)).all() == []

@@ -51,16 +51,22 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+#: One statement object whatever the event, so SQLAlchemy compiles it once.
+_INSERT_EVENT = insert(OutboxEvent.__table__)
+
+
 def enqueue(session: Session, event: Event) -> None:
     """Write ``event`` in ``session``'s transaction, due at once.
 
-    A Core INSERT, not ``session.add``: the ORM's flush cost every POST about a
-    millisecond, for a row nothing reads back in the request.
+    A Core INSERT on the session's connection, not ``session.add``: the ORM's
+    flush cost every POST about a millisecond, and an ORM-enabled INSERT with
+    its values built in still half of that, for a row nothing reads back in
+    the request.
     """
     created = now_us()
-    session.execute(insert(OutboxEvent).values(
-        tenant_id=event.tenant_id, hook=event.hook, payload=event.to_json(),
-        created_us=created, due_us=created))
+    session.connection().execute(_INSERT_EVENT, {
+        "tenant_id": event.tenant_id, "hook": event.hook, "payload": event.to_json(),
+        "created_us": created, "due_us": created})
 
 
 @dataclass

@@ -46,10 +46,10 @@ def bulk_insert(
     if not rows:
         return []
     dialect = session.get_bind().dialect
-    if dialect.name == "sqlite" and not returning and _copy_types(table, tuple(columns)):
-        _executemany(session, table, columns, rows)
-        return []
     if dialect.name != "postgresql":
+        if dialect.name == "sqlite" and not returning and _plain_types(table, tuple(columns)):
+            _executemany(session, table, columns, rows)
+            return []
         statement = insert(table)
         if returning:
             statement = statement.returning(*(table.c[name] for name in returning))
@@ -86,7 +86,7 @@ def _copy(session: Session, table: Table, columns: Sequence[str],
           rows: Collection[tuple[Any, ...]]) -> None:
     """``COPY ... FROM STDIN``: PostgreSQL's bulk load, rows formatted by psycopg's C code.
 
-    When every column's type is known (:func:`_copy_types`), psycopg picks each
+    When every column's type is known (:func:`_plain_types`), psycopg picks each
     column's dumper once and the rows travel in PostgreSQL's binary format, which
     both sides handle faster than text: 1 µs less in Python and about as much in
     PostgreSQL for an audit entry's 16 columns.
@@ -97,7 +97,7 @@ def _copy(session: Session, table: Table, columns: Sequence[str],
     SQLAlchemy's (``IntegrityError``...), as ``execute`` would have wrapped them.
     """
     connection = session.connection()
-    types = _copy_types(table, tuple(columns))
+    types = _plain_types(table, tuple(columns))
     sql = (f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
            + (" (FORMAT BINARY)" if types else ""))
     driver = connection.connection.driver_connection
@@ -113,7 +113,7 @@ def _copy(session: Session, table: Table, columns: Sequence[str],
 
 def _executemany(session: Session, table: Table, columns: Sequence[str],
                  rows: Collection[tuple[Any, ...]]) -> None:
-    """SQLite's own ``executemany``, for rows of plain columns (see :func:`_copy_types`).
+    """SQLite's own ``executemany``, for rows of plain columns (see :func:`_plain_types`).
 
     SQLAlchemy's handling of each row's parameters cost more than SQLite's insert
     itself: 22 to 38 µs an audit entry, against 14 µs with the rows passed
@@ -125,20 +125,22 @@ def _executemany(session: Session, table: Table, columns: Sequence[str],
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", list(rows))
 
 
-#: Column types whose values COPY may dump with the column's dumper (see :func:`_copy_types`).
+#: Plain column types: their values need no conversion (see :func:`_plain_types`).
 _PLAIN_TYPES = frozenset({"smallint", "integer", "bigint", "text", "varchar", "boolean"})
 
 
 @lru_cache(maxsize=64)
-def _copy_types(table: Table, columns: tuple[str, ...]) -> list[str] | None:
-    """The PostgreSQL type of each column, for a binary COPY with one dumper per column
-    (and, when not ``None``, for SQLite's :func:`_executemany`).
+def _plain_types(table: Table, columns: tuple[str, ...]) -> list[str] | None:
+    """The PostgreSQL type of each column when all are plain, else ``None``.
+
+    Plain rows go in by binary COPY with one dumper per column on PostgreSQL,
+    and straight to the driver's :func:`_executemany` on SQLite.
 
     Without them psycopg looks up a dumper for every value of every row (2 µs of
-    the audit trail's 16-column rows) and sends text. Only for tables whose
-    columns are all integers, strings and booleans, whose values psycopg dumps
-    the same either way; ``None`` (text, a dumper per value) for any other, such
-    as a JSON column given JSON text, which a JSON dumper would encode again.
+    the audit trail's 16-column rows) and sends text. Plain means integers,
+    strings and booleans, whose values psycopg dumps the same either way; any
+    other type keeps text and a dumper per value, such as a JSON column given
+    JSON text, which a JSON dumper would encode again.
     """
     dialect = postgresql.dialect()
     names = [table.c[name].type.compile(dialect).split("(")[0].lower() for name in columns]

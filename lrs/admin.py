@@ -133,7 +133,8 @@ def erase_person(
 ) -> dict[str, int]:
     """Erase one person from one store (GDPR Art. 17); announce ``person.erased``.
 
-    Everything happens in one transaction with its announcement, whose target is
+    Everything happens in one transaction, the plugins' part of the erasure
+    and the announcement included; the announcement's target is
     the pseudonym :func:`~lrs.xapi.redaction.pseudonym` (never the identifier)
     and whose details are the counts returned. What is erased, and what is kept,
     is in docs/erasure.md.
@@ -141,8 +142,10 @@ def erase_person(
     :param agent: the person, an Agent with one identifier (an ``mbox`` also
         erases statements naming its ``mbox_sha1sum``).
     :param dry_run: only count what would be erased; change and announce nothing.
-    :returns: how many of each kind (:meth:`lrs.store.erasure.ErasurePlan.counts`).
+    :returns: how many of each kind (:meth:`lrs.store.erasure.ErasurePlan.counts`),
+        then what each plugin erased (``"<plugin>.<name>"``, the ``erase_person`` hook).
     :raises BadRequest: ``agent`` is a Group or has no identifier.
+    :raises PluginError: a plugin failed to erase its part; nothing was erased.
     """
     if not isinstance(agent, dict) or agent.get("objectType", "Agent") != "Agent":
         raise BadRequest("erasure is of one person: give an Agent, not a Group")
@@ -152,14 +155,30 @@ def erase_person(
         raise BadRequest(str(exc)) from None
     if dry_run:
         with runtime.db.read() as session:
-            return erasure.plan_erasure(session, tenant_id, keys).counts()
+            counts = _erase(runtime, session, tenant_id, keys, dry_run=True)
+            session.rollback()  # whatever a plugin did in a dry run is undone
+            return counts
     with runtime.db.write() as session:
-        plan = erasure.plan_erasure(session, tenant_id, keys)
-        erasure.apply_erasure(session, tenant_id, keys, plan)
-        counts = plan.counts()
+        counts = _erase(runtime, session, tenant_id, keys, dry_run=False)
         announce_action(runtime, session, actor=actor, action="person.erased",
                         target=pseudonym(agent), tenant_id=tenant_id, details=counts,
                         source=source)
+    return counts
+
+
+def _erase(runtime: Runtime, session: Session, tenant_id: int, keys: frozenset[str], *,
+           dry_run: bool) -> dict[str, int]:
+    """Plan the erasure, let the plugins erase (or count) theirs, then erase Weft's part.
+
+    The plugins go first, while the statements they are told about can still be read.
+    """
+    plan = erasure.plan_erasure(session, tenant_id, keys)
+    deleted, redacted = plan.statement_ids()
+    counts = plan.counts() | runtime.hooks.erase_person(
+        session=session, tenant_id=tenant_id, person_keys=keys,
+        deleted_statement_ids=deleted, redacted_statement_ids=redacted, dry_run=dry_run)
+    if not dry_run:
+        erasure.apply_erasure(session, tenant_id, keys, plan)
     return counts
 
 

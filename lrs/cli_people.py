@@ -12,7 +12,7 @@ import click
 
 from lrs.cli_context import cli_actor, cli_source, echo_table, tenant_option
 from lrs.cli_statements import AGENT
-from lrs.store.erasure import COUNT_TITLES
+from lrs.store.erasure import count_titles
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -63,4 +63,4 @@ def erase(obj: Cli, agent: dict[str, Any], tenant: str | None, dry_run: bool,
 
 
 def _echo_counts(counts: dict[str, int]) -> None:
-    echo_table(("WHAT", "COUNT"), [(title, counts[key]) for key, title in COUNT_TITLES.items()])
+    echo_table(("WHAT", "COUNT"), [(title, counts[key]) for key, title in count_titles(counts)])

@@ -32,6 +32,7 @@ from lrs.xapi.errors import ErrorDetail, InvalidStatement
 
 if TYPE_CHECKING:
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from lrs.host import Host, Person
 
@@ -179,6 +180,36 @@ class Hooks:
         """The first plugin's answer to who ``agent`` is (``None`` if nobody knows)."""
         return self._manager.hook.resolve_person(host=self._host, tenant_id=tenant_id,
                                                  agent=agent)
+
+    def erase_person(
+        self, *, session: Session, tenant_id: int, person_keys: frozenset[str],
+        deleted_statement_ids: tuple[str, ...], redacted_statement_ids: tuple[str, ...],
+        dry_run: bool,
+    ) -> dict[str, int]:
+        """Have every ``erase_person`` plugin erase (or count) the person in ``session``.
+
+        :returns: the plugins' counts as ``"<plugin>.<name>"``, in plugin order.
+        :raises PluginError: a plugin failed or returned something else than
+            counts; the caller's transaction must then roll back.
+        """
+        counts: dict[str, int] = {}
+        for plugin in self.subscribers("erase_person"):
+            try:
+                results = self._caller_of("erase_person", plugin)(
+                    host=self._host, session=session, tenant_id=tenant_id,
+                    person_keys=person_keys, deleted_statement_ids=deleted_statement_ids,
+                    redacted_statement_ids=redacted_statement_ids, dry_run=dry_run)
+            except Exception as exc:
+                logger.exception("plugin %r failed erasing a person", plugin)
+                raise PluginError(f"plugin {plugin!r} failed to erase the person, so nothing "
+                                  f"was erased: {exc}") from exc
+            found = results[0] if results else {}
+            if not (isinstance(found, dict) and all(
+                    isinstance(name, str) and type(count) is int for name, count in found.items())):
+                raise PluginError(f"plugin {plugin!r}: erase_person must return counts by "
+                                  f"name (a dict of int), got {found!r}")
+            counts.update((f"{plugin}.{name}", count) for name, count in found.items())
+        return counts
 
     def blueprints(self) -> list[Blueprint]:
         """Every blueprint the plugins register."""

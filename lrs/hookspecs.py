@@ -10,11 +10,12 @@ decorated with :data:`hookimpl`::
         ...
 
 Names say when a hook runs: ``register_*`` contributes something at start-up,
-a past tense (``statements_stored``) is a fact announced after the commit, and
-``check_*`` / ``resolve_*`` ask a question before Weft acts. Every argument is
-passed by keyword, and an implementation may accept only the arguments it uses,
-so new arguments can be added without breaking plugins. The statement path is
-batch-shaped: one call per request, never one per statement.
+a past tense (``statements_stored``) is a fact announced after the commit,
+``check_*`` / ``resolve_*`` ask a question before Weft acts, and an imperative
+(``erase_person``) asks plugins to act inside Weft's own transaction. Every
+argument is passed by keyword, and an implementation may accept only the
+arguments it uses, so new arguments can be added without breaking plugins. The
+statement path is batch-shaped: one call per request, never one per statement.
 
 ``docs/plugin_hooks.md`` documents each hook with an example;
 ``tests/plugins/test_hooks_documented.py`` fails when a spec is missing there.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     import click
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from lrs.connectors import ConnectorType
     from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
@@ -179,6 +181,53 @@ def resolve_person(host: Host, tenant_id: int, agent: dict[str, Any]) -> Person 
         ``mbox_sha1sum``, ``openid`` or ``account``).
     :returns: a :class:`~lrs.host.Person`, or ``None`` to let the next
         implementation answer.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def erase_person(
+    host: Host,
+    session: Session,
+    tenant_id: int,
+    person_keys: frozenset[str],
+    deleted_statement_ids: tuple[str, ...],
+    redacted_statement_ids: tuple[str, ...],
+    dry_run: bool,
+) -> dict[str, int] | None:
+    """Erase what your plugin holds about one person (GDPR Art. 17), with Weft's own erasure.
+
+    Called by ``lrs people erase`` and the web UI's erasure page
+    (:func:`lrs.admin.erase_person`) inside the erasure's transaction, before
+    Weft deletes its own rows, so the statements named here can still be read.
+    Every implementation is called (not firstresult). What the plugins delete
+    commits or rolls back with the rest: an exception stops the erasure, which
+    then erases nothing anywhere and reports the plugin's name, because an
+    erasure reported done must be done. A dry run (``dry_run``) asks for the
+    same counts and must change nothing (what it changes is rolled back).
+
+    :param host: the :class:`~lrs.host.Host` of this application.
+    :param session: the erasure's session; delete through it (never through
+        :meth:`~lrs.host.Host.write`, whose transaction would commit apart).
+    :param tenant_id: the store the person is erased from; leave other stores alone.
+    :param person_keys: the person's canonical agent keys, as Weft spells them
+        (``mbox:mailto:ada@example.com``, ``mbox_sha1sum:<hex>``,
+        ``openid:<url>``, ``account:<homePage>|<name>``); an ``mbox`` comes with
+        the ``mbox_sha1sum`` of the same address.
+    :param deleted_statement_ids: ids of the statements being deleted: the
+        person's own and those referring to them. There may be tens of
+        thousands: look them up in chunks (an ``IN`` list takes a bound
+        parameter per value).
+    :param redacted_statement_ids: ids of other people's statements that are
+        kept with the person removed; drop any copy of the person you took
+        from them.
+    :param dry_run: only count what would be erased.
+    :returns: how many of each kind of your rows were (or would be) erased, by
+        a ``snake_case`` name (``{"seen_statements": 3}``); Weft shows them
+        as ``<plugin>: seen statements`` beside its own counts and records
+        them in the ``person.erased`` action. ``None`` or ``{}`` when you hold
+        nothing about people.
 
     .. versionadded:: 0.1
     """

@@ -23,7 +23,10 @@ ENTRY_POINT_GROUP = "lrs.plugins"
 
 
 class PluginError(RuntimeError):
-    """A plugin could not be loaded; the message names it."""
+    """A plugin could not be loaded, or failed where Weft cannot go on without it.
+
+    The message names the plugin. ``lrs`` commands print it as ``Error: ...``.
+    """
 
 
 @dataclass(frozen=True)

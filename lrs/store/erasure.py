@@ -35,7 +35,7 @@ _PERSONAL_DOCUMENTS = {Kind.STATE.value: "state_documents",
                        Kind.AGENT_PROFILE.value: "agent_profiles"}
 
 #: What each count of :meth:`ErasurePlan.counts` is, for people (command and web UI).
-COUNT_TITLES = {
+_COUNT_TITLES = {
     "statements_deleted": "statements deleted",
     "statements_redacted": "statements kept without the person",
     "state_documents": "state documents",
@@ -44,14 +44,25 @@ COUNT_TITLES = {
 }
 
 
+def count_titles(counts: dict[str, int]) -> list[tuple[str, str]]:
+    """``(key, title)`` of each of an erasure's ``counts``, Weft's first, then the plugins'.
+
+    A plugin's count ``"<plugin>.<name>"`` (:meth:`lrs.hooks.Hooks.erase_person`)
+    reads ``"<plugin>: <name in words>"``.
+    """
+    plugins = [(key, key.replace(".", ": ", 1).replace("_", " "))
+               for key in counts if key not in _COUNT_TITLES]
+    return [*_COUNT_TITLES.items(), *plugins]
+
+
 @dataclass
 class ErasurePlan:
     """What erasing one person from one store removes and changes."""
 
     #: Statements deleted, by primary key (the person's, and those referring to them).
     deleted: dict[int, str] = field(default_factory=dict)
-    #: Statements kept with the person removed: primary key → the new payload.
-    redacted: dict[int, str] = field(default_factory=dict)
+    #: Statements kept with the person removed: primary key → (id, the new payload).
+    redacted: dict[int, tuple[str, str]] = field(default_factory=dict)
     #: Attachment hashes that no statement left in the store refers to.
     attachments: set[str] = field(default_factory=set)
     #: Documents by count key (``state_documents``, ``agent_profiles``).
@@ -64,6 +75,11 @@ class ErasurePlan:
                 "state_documents": self.documents.get("state_documents", 0),
                 "agent_profiles": self.documents.get("agent_profiles", 0),
                 "attachments": len(self.attachments)}
+
+    def statement_ids(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The ids of the statements deleted, and of those redacted (for plugins)."""
+        return (tuple(sorted(self.deleted.values())),
+                tuple(sorted(statement_id for statement_id, _ in self.redacted.values())))
 
 
 def plan_erasure(session: Session, tenant_id: int, keys: frozenset[str]) -> ErasurePlan:
@@ -84,8 +100,8 @@ def plan_erasure(session: Session, tenant_id: int, keys: frozenset[str]) -> Eras
             plan.deleted[pk] = statement_id
             sha2s[pk] = attachments
         elif verdict.outcome is Outcome.REDACTED:
-            plan.redacted[pk] = json.dumps(verdict.statement, ensure_ascii=False,
-                                           separators=(",", ":"))
+            plan.redacted[pk] = (statement_id, json.dumps(
+                verdict.statement, ensure_ascii=False, separators=(",", ":")))
     _add_referrers(session, tenant_id, plan, sha2s)
     plan.attachments = _unreferenced(session, tenant_id, plan,
                                      {s for value in sha2s.values() if value
@@ -116,7 +132,7 @@ def apply_erasure(session: Session, tenant_id: int, keys: frozenset[str],
             update(table).where(table.c.pk == bindparam("redacted_pk"))
             .values(payload=bindparam("redacted_payload")),
             [{"redacted_pk": pk, "redacted_payload": payload}
-             for pk, payload in sorted(plan.redacted.items())])
+             for pk, (_, payload) in sorted(plan.redacted.items())])
     session.execute(delete(StatementAgent).where(
         StatementAgent.agent_key.in_(keys),
         StatementAgent.statement_pk.in_(

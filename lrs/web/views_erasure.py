@@ -16,8 +16,9 @@ from flask import Blueprint, g, render_template, request
 from lrs import admin
 from lrs.auth.roles import ADMIN
 from lrs.http.source import request_source
+from lrs.plugin_manager import PluginError
 from lrs.runtime import current_runtime
-from lrs.store.erasure import COUNT_TITLES
+from lrs.store.erasure import count_titles
 from lrs.store.tenants import tenant_names
 from lrs.web.access import requires_role
 from lrs.xapi.errors import BadRequest, XapiError
@@ -48,6 +49,8 @@ def erasure() -> Any:
                                     source=request_source())
     except XapiError as exc:
         return _page(form, error=exc.message), 400
+    except PluginError as exc:  # logged with its traceback where it was raised
+        return _page(form, error=str(exc)), 500
     return _page(form, counts=counts, erased=erase)
 
 
@@ -55,8 +58,9 @@ def _page(form: dict[str, str], **shown: Any) -> str:
     """The page with the form (stores to choose from) and what ``shown`` adds."""
     with current_runtime().db.read() as session:
         tenants = [name for _, name in sorted(tenant_names(session).items())]
-    return render_template("web/erasure.html", form=form, titles=COUNT_TITLES, tenants=tenants,
-                           **shown)
+    counts = shown.get("counts")
+    return render_template("web/erasure.html", form=form, tenants=tenants,
+                           titles=count_titles(counts) if counts else [], **shown)
 
 
 def _agent(text: str) -> dict[str, Any]:

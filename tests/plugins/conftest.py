@@ -60,6 +60,15 @@ class RecordingPlugin:
                            {"host": host, "tenant_id": tenant_id, "agent": agent}))
 
     @hookimpl
+    def erase_person(self, host: Any, session: Any, tenant_id: int,
+                     person_keys: frozenset[str], deleted_statement_ids: tuple[str, ...],
+                     redacted_statement_ids: tuple[str, ...], dry_run: bool) -> None:
+        self.calls.append(("erase_person", {
+            "host": host, "session": session, "tenant_id": tenant_id,
+            "person_keys": person_keys, "deleted_statement_ids": deleted_statement_ids,
+            "redacted_statement_ids": redacted_statement_ids, "dry_run": dry_run}))
+
+    @hookimpl
     def register_blueprints(self, host: Any) -> list[Any]:
         self.calls.append(("register_blueprints", {"host": host}))
         return []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
+from lrs import admin
 from lrs.cli import cli
 from lrs.cli_plugins import add_plugin_commands
 from lrs.connectors import ConnectorConfigError
@@ -47,8 +49,8 @@ def example_app(example_installed: None, lrs_make_app: Callable[..., Flask],
 def test_example_plugin_is_loaded_from_its_entry_point(example_app: Flask) -> None:
     [info] = [p for p in runtime(example_app).plugins.list_plugins() if p.name == "example"]
     assert info.distribution == "weft-example-plugin 0.1.0"
-    assert info.hooks == ("check_statements", "register_blueprints", "register_commands",
-                          "register_connector_types", "register_metrics",
+    assert info.hooks == ("check_statements", "erase_person", "register_blueprints",
+                          "register_commands", "register_connector_types", "register_metrics",
                           "register_migrations", "register_scopes", "statements_stored")
 
 
@@ -145,6 +147,29 @@ def test_example_connector_config_schema_refuses_bad_configuration_naming_each_f
                                             "configuration: $.")
 
 
+def test_erasing_a_person_erases_what_the_example_plugin_saw_of_them(
+    example_app: Flask, lrs_deliver: Callable[..., int],
+) -> None:
+    from weft_example.models import SeenStatement  # importable once installed
+
+    ada, bob = {"mbox": "mailto:ada@example.com"}, {"mbox": "mailto:bob@example.com"}
+    host = runtime(example_app).host
+    statements = [statement(mbox=ada["mbox"]), statement(mbox=ada["mbox"]),
+                  statement(mbox=bob["mbox"])]
+    host.ingest(1, statements, authority=AUTHORITY)
+    lrs_deliver(example_app)
+
+    def seen() -> set[str]:
+        with host.read() as session:
+            return set(session.scalars(select(SeenStatement.statement_id)))
+
+    erase = partial(admin.erase_person, runtime(example_app), actor="cli:test", agent=ada)
+    assert erase(dry_run=True)["example.seen_statements"] == 2
+    assert len(seen()) == 3
+    assert erase()["example.seen_statements"] == 2
+    assert seen() == {statements[2]["id"]}
+
+
 @pytest.fixture
 def lrs_result(example_installed: None, fresh_database_url: str) -> Callable[..., Result]:
     """Run ``lrs ARGS`` with the example plugin installed (the audit plugin left out)."""
@@ -210,6 +235,15 @@ def test_lrs_metrics_show_computes_the_example_metric(
     unknown = lrs_result("metrics", "show", "nothing")
     assert unknown.exit_code == 2
     assert "no metric 'nothing' (known: example.completions_per_activity)" in unknown.output
+
+
+def test_lrs_people_erase_shows_the_example_plugin_s_count_beside_weft_s(
+    lrs_command: Callable[..., str],
+) -> None:
+    shown = lrs_command("people", "erase", "--agent", '{"mbox": "mailto:ada@example.com"}',
+                        "--dry-run")
+    assert "statements deleted  0\n" in shown
+    assert shown.endswith("attachments  0\nexample: seen statements  0\n")
 
 
 def test_example_command_reaches_the_host_with_current_host(

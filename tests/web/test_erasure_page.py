@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from lrs import admin
+from lrs.hookspecs import hookimpl
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
 from tests.oidc import OidcProvider, csrf_token, sign_in
@@ -31,6 +33,11 @@ def admin_browser(browser: FlaskClient, oidc_provider: OidcProvider) -> FlaskCli
 @pytest.fixture
 def learner_statement(web_app: Flask, browser: FlaskClient,
                       credential: IssuedCredential) -> dict[str, str]:
+    return post_learner_statement(browser, credential)
+
+
+def post_learner_statement(browser: FlaskClient, credential: IssuedCredential) -> dict[str, str]:
+    """Store the learner's statement; the xAPI headers to read it back with."""
     headers = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"}
     response = browser.post("/xapi/statements", headers=headers, json={
         "id": STATEMENT_ID, "actor": json.loads(LEARNER),
@@ -115,3 +122,44 @@ def test_erasure_page_erases_in_the_chosen_store_only(
     assert status == 200 and "Erased from store acme" in html
     assert count(html, "statements_deleted") == "0"
     assert stored(admin_browser, learner_statement)
+
+
+class BadgePlugin:
+    """Holds badges of people; a broken one cannot reach its badge store."""
+
+    plugin_name = "badges"
+
+    def __init__(self, *, broken: bool = False) -> None:
+        self.broken = broken
+
+    @hookimpl
+    def erase_person(self, dry_run: bool) -> dict[str, int]:
+        if self.broken:
+            raise ConnectionError("badge store unreachable")
+        return {"earned_badges": 3}
+
+
+def test_erasure_page_lists_what_plugins_erase_beside_weft_s_counts(
+    make_web_app: Callable[..., Flask], oidc_provider: OidcProvider,
+) -> None:
+    browser = make_web_app(BadgePlugin()).test_client()
+    sign_in(browser, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])
+    status, html = submit(browser, action="preview", agent=LEARNER, tenant="default")
+    assert status == 200
+    assert "<td>badges: earned badges</td>" in html
+    assert count(html, r"badges\.earned_badges") == "3"
+
+
+def test_erasure_page_says_which_plugin_failed_and_that_nothing_was_erased(
+    make_web_app: Callable[..., Flask], oidc_provider: OidcProvider,
+    credential: IssuedCredential,
+) -> None:
+    browser = make_web_app(BadgePlugin(broken=True)).test_client()
+    sign_in(browser, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])
+    headers = post_learner_statement(browser, credential)
+    status, html = submit(browser, action="erase", agent=LEARNER, tenant="default",
+                          confirm="yes")
+    assert status == 500
+    assert ("plugin &#39;badges&#39; failed to erase the person, so nothing was erased: "
+            "badge store unreachable") in html
+    assert stored(browser, headers)

@@ -5,7 +5,8 @@ stored statement's verb in a table of its own (``statements_stored`` and an
 Alembic branch), serves the counts behind a scope of its own
 (``register_scopes``, ``register_blueprints``), adds a command that uses the
 host (``register_commands``, ``current_host``), offers a KPI metric
-(``register_metrics``) and a connector type (``register_connector_types``).
+(``register_metrics``) and a connector type (``register_connector_types``),
+and forgets what it saw of a person who is erased (``erase_person``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import click
 from flask import Blueprint, jsonify
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from lrs.connectors import ConnectorType
 from lrs.events import StatementsStored
@@ -67,6 +69,23 @@ def statements_stored(
         for statement in statements:
             session.merge(SeenStatement(tenant_id=event.tenant_id, statement_id=statement["id"],
                                         verb_id=statement["verb"]["id"]))
+
+
+@hookimpl
+def erase_person(session: Session, tenant_id: int, deleted_statement_ids: tuple[str, ...],
+                 dry_run: bool) -> dict[str, int]:
+    # The rows of the person's statements go with them, in Weft's transaction
+    # (``session``). Rows of redacted statements hold only a verb: they stay.
+    erased = 0
+    for start in range(0, len(deleted_statement_ids), 500):  # a bound parameter per id
+        mine = (SeenStatement.tenant_id == tenant_id,
+                SeenStatement.statement_id.in_(deleted_statement_ids[start:start + 500]))
+        if dry_run:
+            erased += session.scalar(select(func.count()).select_from(SeenStatement)
+                                     .where(*mine)) or 0
+        else:
+            erased += session.execute(delete(SeenStatement).where(*mine)).rowcount
+    return {"seen_statements": erased}
 
 
 @hookimpl

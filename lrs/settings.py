@@ -71,9 +71,10 @@ class Settings:
     outbox_backoff_seconds: int = 30
     #: How often outbox processors look for due events when nothing woke them.
     outbox_poll_seconds: int = 1
-    #: How long outbox processors let events gather after a partial batch or a
-    #: wake-up before claiming (fewer, larger delivery batches; 0 claims at once).
-    outbox_gather_ms: int = 250
+    #: The longest outbox processors let events gather after a partial batch or a
+    #: wake-up before claiming, while events keep coming (fewer, larger delivery
+    #: batches under load; 0 claims at once).
+    outbox_gather_ms: int = 1000
     #: Lifetime of OAuth2 access tokens issued at ``/oauth/token``, in seconds.
     oauth_token_ttl_seconds: int = 3600
     #: ``iss`` claim of issued access tokens, checked when they come back. Set it to

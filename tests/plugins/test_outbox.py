@@ -354,6 +354,25 @@ def test_worker_loop_lets_events_gather_after_a_partial_batch(
     assert run.claims == [1, 3]  # one claim for the three, not three
 
 
+def test_gathering_ends_once_events_stop_coming_not_at_its_longest(
+    make_app: Callable[..., Flask],
+) -> None:
+    # Looks every second for at most five: the two events came before the first
+    # look, none before the second, which claims them.
+    app = make_app(RecordingPlugin(), outbox_gather_ms=5000, outbox_poll_seconds=600)
+    deliver_start_up(app)
+    ingest(app, statement())
+    with CountedRun(app) as run:
+        wait_for(lambda: run.claims == [1])
+        started = time.monotonic()
+        for _ in range(2):
+            ingest(app, statement())
+        wait_for(lambda: sum(run.claims) == 3)
+        waited = time.monotonic() - started
+    assert run.claims == [1, 2]
+    assert 1 <= waited < 4
+
+
 def test_woken_loop_lets_the_burst_gather_before_claiming(
     make_app: Callable[..., Flask],
 ) -> None:

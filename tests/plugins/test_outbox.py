@@ -339,19 +339,31 @@ class CountedRun:
         self.thread.join(10)
 
 
+def claims_after_a_partial_batch(app: Flask, more: int) -> tuple[list[int], float]:
+    """Run the worker loop on one due event, then store ``more`` while it gathers.
+
+    :returns: the loop's claims, and the seconds from the first of ``more`` to
+        the claim that took the last of them.
+    """
+    deliver_start_up(app)
+    ingest(app, statement())
+    with CountedRun(app) as run:
+        wait_for(lambda: run.claims == [1])
+        started = time.monotonic()
+        for _ in range(more):  # while the loop gathers after its batch of one
+            ingest(app, statement())
+        wait_for(lambda: sum(run.claims) == 1 + more)
+        waited = time.monotonic() - started
+    return run.claims, waited
+
+
 def test_worker_loop_lets_events_gather_after_a_partial_batch(
     make_app: Callable[..., Flask],
 ) -> None:
     # No poll within the test: only gathering can bring the next three in.
     app = make_app(RecordingPlugin(), outbox_gather_ms=1500, outbox_poll_seconds=600)
-    deliver_start_up(app)
-    ingest(app, statement())
-    with CountedRun(app) as run:
-        wait_for(lambda: run.claims == [1])
-        for _ in range(3):  # while the loop gathers after its batch of one
-            ingest(app, statement())
-        wait_for(lambda: sum(run.claims) == 4)
-    assert run.claims == [1, 3]  # one claim for the three, not three
+    claims, _ = claims_after_a_partial_batch(app, 3)
+    assert claims == [1, 3]  # one claim for the three, not three
 
 
 def test_gathering_ends_once_events_stop_coming_not_at_its_longest(
@@ -360,16 +372,8 @@ def test_gathering_ends_once_events_stop_coming_not_at_its_longest(
     # Looks every second for at most five: the two events came before the first
     # look, none before the second, which claims them.
     app = make_app(RecordingPlugin(), outbox_gather_ms=5000, outbox_poll_seconds=600)
-    deliver_start_up(app)
-    ingest(app, statement())
-    with CountedRun(app) as run:
-        wait_for(lambda: run.claims == [1])
-        started = time.monotonic()
-        for _ in range(2):
-            ingest(app, statement())
-        wait_for(lambda: sum(run.claims) == 3)
-        waited = time.monotonic() - started
-    assert run.claims == [1, 2]
+    claims, waited = claims_after_a_partial_batch(app, 2)
+    assert claims == [1, 2]
     assert 1 <= waited < 4
 
 

@@ -277,9 +277,11 @@ class Outbox:
         a full batch is due, it claims at once, so a lull costs at most a
         fifth of the wait.
         """
+        if seconds <= 0:
+            return
         deadline = time.monotonic() + seconds
         try:
-            seen = self._due_count() if seconds > 0 else BATCH
+            seen = self._due_count()
             while seen < BATCH and (left := deadline - time.monotonic()) > 0:
                 if stopping.wait(min(seconds / _GATHER_LOOKS, left)):
                     return

@@ -107,10 +107,23 @@ def _best(runs: list[Run], mode: str) -> Best:
                 statistics.median(run.per_second for run in mine))
 
 
+def _pair_shares(runs: list[Run]) -> list[float]:
+    """Each round's on rate over the off rate measured just before it.
+
+    The runs alternate, so a pair shares the machine's speed of the moment; on a
+    machine whose speed wanders between runs, their spread is the honest
+    measure of how far a single comparison can be trusted.
+    """
+    offs = [run for run in runs if run.mode == "off"]
+    ons = [run for run in runs if run.mode == "on"]
+    return [on.per_second / off.per_second for off, on in zip(offs, ons, strict=True)]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]
     results: list[tuple[str, Best, Best]] = []
+    pairs: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="weft-bench-audit-") as folder:
         key = _signing_key(Path(folder))
         for name, backend, served in chosen:
@@ -131,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
                              if run.cpu else ""))
                     runs.append(run)
             results.append((name, *(_best(runs, mode) for mode in ("off", "on"))))
+            pairs[name] = _pair_shares(runs)
     _print_table(results, args)
+    _print_pairs(pairs)
     return 0
 
 
@@ -173,6 +188,12 @@ def _print_table(results: list[tuple[str, Best, Best]], args: argparse.Namespace
                  f"{on.median_per_second / off.median_per_second:.0%}", f"{TARGET_SHARE:.0%}",
                  "pass" if share >= TARGET_SHARE else "FAIL")
         print(f"  {name:<36}" + "".join(f"  {c:>10}" for c in cells))
+
+
+def _print_pairs(pairs: dict[str, list[float]]) -> None:
+    print("adjacent off/on pairs (on / the off run just before it):")
+    for name, shares in pairs.items():
+        print(f"  {name:<36}  " + " / ".join(f"{share:.0%}" for share in shares))
 
 
 def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) -> Run:

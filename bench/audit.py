@@ -25,6 +25,9 @@ Besides throughput, each run reports the CPU the LRS used (gunicorn, worker,
 PostgreSQL; or this process in-process) per 1,000 statements stored. Its off/on
 ratio ("CPU share") is what the throughput share would be on a machine the
 LRS had to itself; on a shared machine it is the steadier of the two figures.
+Then one run per served configuration measures ingest and delivery apart
+(:func:`_apart_run`): the trail's own cost, free of the contention between the
+two that makes the alternating runs wander.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -124,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]
     results: list[tuple[str, Best, Best]] = []
     pairs: dict[str, list[float]] = {}
+    apart: dict[str, Apart] = {}
     with tempfile.TemporaryDirectory(prefix="weft-bench-audit-") as folder:
         key = _signing_key(Path(folder))
         for name, backend, served in chosen:
@@ -145,8 +150,14 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(run)
             results.append((name, *(_best(runs, mode) for mode in ("off", "on"))))
             pairs[name] = _pair_shares(runs)
+            if served:
+                note(f"{name}: ingest and delivery apart")
+                apart[name] = _apart_run(backend, args, key)
+                note(f"  ingest {apart[name].ingest_us:,.0f} µs, delivery "
+                     f"{apart[name].delivery_us:,.0f} µs of CPU per statement")
     _print_table(results, args)
     _print_pairs(pairs)
+    _print_apart(apart)
     return 0
 
 
@@ -196,14 +207,22 @@ def _print_pairs(pairs: dict[str, list[float]]) -> None:
         print(f"  {name:<36}  " + " / ".join(f"{share:.0%}" for share in shares))
 
 
+def _print_apart(apart: dict[str, Apart]) -> None:
+    if not apart:
+        return
+    print("ingest and delivery apart (trail on; the worker paused during the load, then "
+          "draining alone), LRS CPU per statement:")
+    header = ("configuration", "ingest µs", "delivery µs", "share")
+    print(f"  {header[0]:<36}" + "".join(f"  {h:>11}" for h in header[1:]))
+    for name, cost in apart.items():
+        cells = (f"{cost.ingest_us:,.0f}", f"{cost.delivery_us:,.0f}", f"{cost.share:.0%}")
+        print(f"  {name:<36}" + "".join(f"  {c:>11}" for c in cells))
+
+
 def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) -> Run:
     """gunicorn + ``lrs worker`` on a fresh ``backend`` database, 16 clients."""
     with database(backend) as target:
-        env = environment(target, LRS_OUTBOX_INLINE="false",
-                          LRS_PLUGIN_AUDIT_KEY_FILE=str(key))
-        if mode == "on":
-            env["LRS_DISABLED_PLUGINS"] = ""
-            lrs_command("db", "upgrade", env=env)  # the audit branch, as an operator would
+        env = _served_environment(target, mode, key)
         log = args.log_dir / f"bench-audit-gunicorn-{backend}-{mode}.log"
         worker_log = args.log_dir / f"bench-audit-worker-{backend}-{mode}.log"
         with serve(target, log, env=env) as server, \
@@ -222,6 +241,66 @@ def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) ->
         verified = _verify(env) if mode == "on" else ""
     return Run(mode, result.statements, result.seconds, drain, entries, verified, cpu,
                cpu_ms)
+
+
+def _served_environment(target: Target, mode: str, key: Path) -> dict[str, str]:
+    """gunicorn's and the worker's ``LRS_*`` variables; "on" also migrates the audit tables."""
+    env = environment(target, LRS_OUTBOX_INLINE="false", LRS_PLUGIN_AUDIT_KEY_FILE=str(key))
+    if mode == "on":
+        env["LRS_DISABLED_PLUGINS"] = ""
+        lrs_command("db", "upgrade", env=env)  # the audit branch, as an operator would
+    return env
+
+
+@dataclass
+class Apart:
+    """CPU per statement of ingest (the worker paused) and of delivery (no load), trail on."""
+
+    ingest_us: float
+    delivery_us: float
+
+    @property
+    def share(self) -> float:
+        """The throughput share if CPU were all the two shared (no contention between them)."""
+        return self.ingest_us / (self.ingest_us + self.delivery_us)
+
+
+def _apart_run(backend: str, args: argparse.Namespace, key: Path) -> Apart:
+    """The trail's own cost, without the contention that makes the on/off runs wander.
+
+    The worker is paused (``SIGSTOP``) while the clients load, so the load runs
+    as it would with the trail off but for the outbox INSERT of each POST; then
+    it is resumed and drains the outbox alone. Its start-up CPU is spent before
+    the pause, so what it uses after is delivery only.
+    """
+    with database(backend) as target:
+        env = _served_environment(target, "on", key)
+        log = args.log_dir / f"bench-audit-gunicorn-{backend}-apart.log"
+        worker_log = args.log_dir / f"bench-audit-worker-{backend}-apart.log"
+        with serve(target, log, env=env) as server, \
+                lrs_process("worker", env=env, log=worker_log) as worker, \
+                engine_of(target.url) as engine:
+            _prime(server, target, engine)
+            os.kill(worker.pid, signal.SIGSTOP)
+            try:
+                loading = _Processes(server, worker.pid, target, engine)
+                stored = count_rows(engine, "statements")
+                result = measure_ingest(server, target, BodyFactory(StatementGenerator(seed=1)),
+                                        batch=100, concurrency=args.clients,
+                                        seconds=args.seconds)
+                if result.errors:
+                    raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
+                stored = count_rows(engine, "statements") - stored
+                ingest = loading.used()
+                entries = count_rows(engine, "audit_entries")
+                delivering = _Processes(server, worker.pid, target, engine)
+            finally:
+                os.kill(worker.pid, signal.SIGCONT)
+            _drain(engine)
+            delivery = delivering.used()
+            entries = count_rows(engine, "audit_entries") - entries
+    return Apart((ingest["gunicorn"] + ingest["postgres"]) * 1e6 / stored,
+                 (delivery["worker"] + delivery["postgres"]) * 1e6 / entries)
 
 
 def _in_process_run(mode: str, count: int, folder: Path) -> Run:
@@ -277,16 +356,19 @@ class _Processes:
                 "postgres": self._target.database_cpu_seconds(),
                 "client": own.user + own.system}
 
+    def used(self) -> dict[str, float]:
+        """CPU seconds of each process group since creation."""
+        return {name: seconds - self._before[name] for name, seconds in self._now().items()}
+
     def shares(self) -> dict[str, float]:
         wall = time.perf_counter() - self._started
-        return {name: (seconds - self._before[name]) / wall * 100
-                for name, seconds in self._now().items()}
+        return {name: seconds / wall * 100 for name, seconds in self.used().items()}
 
     def lrs_ms_per_1000(self) -> float:
         """What storing and auditing cost the server side, whatever else runs on the machine."""
-        now = self._now()
-        used = sum(now[name] - self._before[name] for name in ("gunicorn", "worker", "postgres"))
-        return used * 1000 / ((count_rows(self._engine, "statements") - self._statements) / 1000)
+        used = self.used()
+        lrs = sum(used[name] for name in ("gunicorn", "worker", "postgres"))
+        return lrs * 1000 / ((count_rows(self._engine, "statements") - self._statements) / 1000)
 
 
 def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import signal
 import statistics
@@ -41,13 +42,14 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
 from bench.generate import StatementGenerator
-from bench.ingest import BodyFactory, load, measure_ingest
+from bench.ingest import BodyFactory, Throughput, load, measure_ingest
 from bench.server import (
     Gunicorn,
     Target,
@@ -219,37 +221,63 @@ def _print_apart(apart: dict[str, Apart]) -> None:
         print(f"  {name:<36}" + "".join(f"  {c:>11}" for c in cells))
 
 
-def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) -> Run:
-    """gunicorn + ``lrs worker`` on a fresh ``backend`` database, 16 clients."""
+@dataclass
+class _Served:
+    """A running served configuration: database, environment, gunicorn, worker."""
+
+    target: Target
+    env: dict[str, str]
+    server: Gunicorn
+    worker: int
+    engine: Engine
+
+    def processes(self) -> _Processes:
+        """Start counting CPU now."""
+        return _Processes(self.server, self.worker, self.target, self.engine)
+
+    def load(self, args: argparse.Namespace) -> Throughput:
+        """The measured load: ``args.clients`` clients POSTing batches of 100."""
+        result = measure_ingest(self.server, self.target,
+                                BodyFactory(StatementGenerator(seed=1)), batch=100,
+                                concurrency=args.clients, seconds=args.seconds)
+        if result.errors:
+            raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
+        return result
+
+
+@contextlib.contextmanager
+def _served(backend: str, mode: str, args: argparse.Namespace, key: Path,
+            run: str) -> Iterator[_Served]:
+    """gunicorn + ``lrs worker`` on a fresh, primed ``backend`` database.
+
+    :param run: names the logs, ``$TMPDIR/bench-audit-{gunicorn,worker}-BACKEND-RUN.log``.
+    """
     with database(backend) as target:
-        env = _served_environment(target, mode, key)
-        log = args.log_dir / f"bench-audit-gunicorn-{backend}-{mode}.log"
-        worker_log = args.log_dir / f"bench-audit-worker-{backend}-{mode}.log"
+        env = environment(target, LRS_OUTBOX_INLINE="false",
+                          LRS_PLUGIN_AUDIT_KEY_FILE=str(key))
+        if mode == "on":
+            env["LRS_DISABLED_PLUGINS"] = ""
+            lrs_command("db", "upgrade", env=env)  # the audit branch, as an operator would
+        log = args.log_dir / f"bench-audit-gunicorn-{backend}-{run}.log"
+        worker_log = args.log_dir / f"bench-audit-worker-{backend}-{run}.log"
         with serve(target, log, env=env) as server, \
                 lrs_process("worker", env=env, log=worker_log) as worker, \
                 engine_of(target.url) as engine:
             _prime(server, target, engine)
-            factory = BodyFactory(StatementGenerator(seed=1))
-            processes = _Processes(server, worker.pid, target, engine)
-            result = measure_ingest(server, target, factory, batch=100,
-                                    concurrency=args.clients, seconds=args.seconds)
-            if result.errors:
-                raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
-            drain = _drain(engine)
-            cpu, cpu_ms = processes.shares(), processes.lrs_ms_per_1000()
-            entries = count_rows(engine, "audit_entries") if mode == "on" else None
-        verified = _verify(env) if mode == "on" else ""
+            yield _Served(target, env, server, worker.pid, engine)
+
+
+def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) -> Run:
+    """gunicorn + ``lrs worker`` on a fresh ``backend`` database, 16 clients."""
+    with _served(backend, mode, args, key, mode) as served:
+        processes = served.processes()
+        result = served.load(args)
+        drain = _drain(served.engine)
+        cpu, cpu_ms = processes.shares(), processes.lrs_ms_per_1000()
+        entries = count_rows(served.engine, "audit_entries") if mode == "on" else None
+        verified = _verify(served.env) if mode == "on" else ""
     return Run(mode, result.statements, result.seconds, drain, entries, verified, cpu,
                cpu_ms)
-
-
-def _served_environment(target: Target, mode: str, key: Path) -> dict[str, str]:
-    """gunicorn's and the worker's ``LRS_*`` variables; "on" also migrates the audit tables."""
-    env = environment(target, LRS_OUTBOX_INLINE="false", LRS_PLUGIN_AUDIT_KEY_FILE=str(key))
-    if mode == "on":
-        env["LRS_DISABLED_PLUGINS"] = ""
-        lrs_command("db", "upgrade", env=env)  # the audit branch, as an operator would
-    return env
 
 
 @dataclass
@@ -273,32 +301,20 @@ def _apart_run(backend: str, args: argparse.Namespace, key: Path) -> Apart:
     it is resumed and drains the outbox alone. Its start-up CPU is spent before
     the pause, so what it uses after is delivery only.
     """
-    with database(backend) as target:
-        env = _served_environment(target, "on", key)
-        log = args.log_dir / f"bench-audit-gunicorn-{backend}-apart.log"
-        worker_log = args.log_dir / f"bench-audit-worker-{backend}-apart.log"
-        with serve(target, log, env=env) as server, \
-                lrs_process("worker", env=env, log=worker_log) as worker, \
-                engine_of(target.url) as engine:
-            _prime(server, target, engine)
-            os.kill(worker.pid, signal.SIGSTOP)
-            try:
-                loading = _Processes(server, worker.pid, target, engine)
-                stored = count_rows(engine, "statements")
-                result = measure_ingest(server, target, BodyFactory(StatementGenerator(seed=1)),
-                                        batch=100, concurrency=args.clients,
-                                        seconds=args.seconds)
-                if result.errors:
-                    raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
-                stored = count_rows(engine, "statements") - stored
-                ingest = loading.used()
-                entries = count_rows(engine, "audit_entries")
-                delivering = _Processes(server, worker.pid, target, engine)
-            finally:
-                os.kill(worker.pid, signal.SIGCONT)
-            _drain(engine)
-            delivery = delivering.used()
-            entries = count_rows(engine, "audit_entries") - entries
+    with _served(backend, "on", args, key, "apart") as served:
+        engine = served.engine
+        os.kill(served.worker, signal.SIGSTOP)
+        try:
+            loading, stored = served.processes(), count_rows(engine, "statements")
+            served.load(args)
+            ingest = loading.used()
+            stored = count_rows(engine, "statements") - stored
+            delivering, entries = served.processes(), count_rows(engine, "audit_entries")
+        finally:
+            os.kill(served.worker, signal.SIGCONT)
+        _drain(engine)
+        delivery = delivering.used()
+        entries = count_rows(engine, "audit_entries") - entries
     return Apart((ingest["gunicorn"] + ingest["postgres"]) * 1e6 / stored,
                  (delivery["worker"] + delivery["postgres"]) * 1e6 / entries)
 

@@ -305,10 +305,9 @@ def _apart_run(backend: str, args: argparse.Namespace, key: Path) -> Apart:
         engine = served.engine
         os.kill(served.worker, signal.SIGSTOP)
         try:
-            loading, stored = served.processes(), count_rows(engine, "statements")
+            loading = served.processes()
             served.load(args)
-            ingest = loading.used()
-            stored = count_rows(engine, "statements") - stored
+            ingest, stored = loading.used(), loading.stored()
             delivering, entries = served.processes(), count_rows(engine, "audit_entries")
         finally:
             os.kill(served.worker, signal.SIGCONT)
@@ -380,11 +379,15 @@ class _Processes:
         wall = time.perf_counter() - self._started
         return {name: seconds / wall * 100 for name, seconds in self.used().items()}
 
+    def stored(self) -> int:
+        """Statements stored since creation."""
+        return count_rows(self._engine, "statements") - self._statements
+
     def lrs_ms_per_1000(self) -> float:
         """What storing and auditing cost the server side, whatever else runs on the machine."""
         used = self.used()
         lrs = sum(used[name] for name in ("gunicorn", "worker", "postgres"))
-        return lrs * 1000 / ((count_rows(self._engine, "statements") - self._statements) / 1000)
+        return lrs * 1000 / (self.stored() / 1000)
 
 
 def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:

@@ -1,11 +1,20 @@
 """``python -m bench.audit``: POST batch-100 throughput with the audit plugin on and off.
 
 The issue's requirement: ingestion with the audit trail on stays within 15 % of
-ingestion without it. "With it on" counts only once the trail has caught up:
-the on rate is the statements stored in the measured window divided by the
-window plus the time the outbox then took to drain (shown as "drain s").
+ingestion without it. Off and on are measured **interleaved**: two LRS
+instances run side by side, each on a fresh database of its own, one with the
+trail off and one with it on, and the load switches between them every few
+seconds, ``--pairs`` times each way. The development machine (a shared 2-core
+VM) changes speed by a fifth within seconds, so runs a minute apart compared
+the machine's moods as much as the trail; short alternating slices see the
+same moods on both sides, and their sums compare like with like. Each
+configuration's rates are its slices' statements over their seconds; "on"
+counts only once the trail has caught up: the on instance's delivery runs only
+during its own slices (its ``lrs worker`` is paused, ``SIGSTOP``, while the off
+instance is loaded; the inline thread is stopped), and the drain after the
+last slice is added to the on time.
 
-Three configurations, each on a fresh database per run, off and on alternating:
+Three configurations:
 
 * ``in-process SQLite``: the Flask test client in one process, one client, the
   outbox delivered by the inline background thread (``LRS_OUTBOX_INLINE``, the
@@ -16,18 +25,17 @@ Three configurations, each on a fresh database per run, off and on alternating:
   ``docs/deploy.md``: ``gunicorn -c gunicorn.conf.py wsgi:app`` with its default
   workers, ``LRS_OUTBOX_INLINE=false`` and one ``lrs worker`` process beside it,
   16 keep-alive clients (the load generator of ``python -m bench``) on the same
-  2-core machine. The off run has the worker running too (idle: no plugin
-  listens, so nothing is enqueued). Each served run first stores 5,000
-  statements and, on PostgreSQL, runs ``ANALYZE`` (see :func:`_prime`), then
-  measures; after an on run ``lrs audit verify`` checks the trail it produced.
+  2-core machine. The off instance has its worker running too (idle: no plugin
+  listens, so nothing is enqueued). Each instance first stores 5,000 statements
+  and, on PostgreSQL, runs ``ANALYZE`` (see :func:`_prime`); after the slices
+  ``lrs audit verify`` checks the trail the on instance produced.
 
-Besides throughput, each run reports the CPU the LRS used (gunicorn, worker,
-PostgreSQL; or this process in-process) per 1,000 statements stored. Its off/on
-ratio ("CPU share") is what the throughput share would be on a machine the
-LRS had to itself; on a shared machine it is the steadier of the two figures.
-Then one run per served configuration measures ingest and delivery apart
-(:func:`_apart_run`): the trail's own cost, free of the contention between the
-two that makes the alternating runs wander.
+Besides throughput, each instance's CPU (gunicorn, worker, PostgreSQL; or this
+process in-process) per 1,000 statements stored is reported. Its off/on ratio
+("CPU share") is what the throughput share would be on a machine the LRS had
+to itself. Then one run per served configuration measures ingest and delivery
+apart (:func:`_apart_run`): the trail's own cost, free of the contention
+between the two.
 """
 
 from __future__ import annotations
@@ -43,8 +51,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 
@@ -65,8 +74,13 @@ from bench.server import (
     serve,
 )
 
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from lrs.runtime import Runtime
+
 TARGET_SHARE = 0.85
-#: Statements stored before a served run is measured (see :func:`_prime`).
+#: Statements stored before a served instance is measured (see :func:`_prime`).
 PRIMING = 5000
 #: Configurations: (name, backend, served by gunicorn + lrs worker).
 CONFIGURATIONS = (
@@ -74,91 +88,71 @@ CONFIGURATIONS = (
     ("gunicorn + worker PostgreSQL", "postgresql", True),
     ("gunicorn + worker SQLite", "sqlite", True),
 )
+MODES = ("off", "on")
 
 
 @dataclass
-class Run:
-    mode: str
-    statements: int
-    seconds: float
-    drain_seconds: float
-    audit_entries: int | None = None
-    verified: str = ""
-    #: CPU of each process group while loading and draining, in % of one core.
-    cpu: dict[str, float] = field(default_factory=dict)
-    #: CPU ms of the LRS (gunicorn, worker, PostgreSQL) per 1,000 statements stored.
+class Tally:
+    """What one mode's slices added up to."""
+
+    statements: int = 0
+    seconds: float = 0.0
+    #: CPU of the LRS (gunicorn, worker, PostgreSQL; or this process) in ms per 1,000 stored.
     cpu_ms: float = 0.0
 
-    @property
-    def per_second(self) -> float:
-        """Statements per second, counted once the audit trail caught up."""
-        return self.statements / (self.seconds + self.drain_seconds)
-
 
 @dataclass
-class Best:
-    """The best of a mode's rounds: highest throughput, lowest CPU cost."""
+class Comparison:
+    """One configuration measured off and on, interleaved."""
 
-    per_second: float
+    off: Tally
+    on: Tally
+    #: Seconds the on instance's outbox took to empty after its last slice.
     drain_seconds: float
-    cpu_ms: float
-    #: The middle throughput of the rounds: one lucky run moves it least.
-    median_per_second: float
+    #: Each pair's on rate over the off rate of the slice just before it.
+    pair_shares: list[float]
+    audit_entries: int | None = None
+    verified: str = ""
 
+    @property
+    def off_per_second(self) -> float:
+        return self.off.statements / self.off.seconds
 
-def _best(runs: list[Run], mode: str) -> Best:
-    mine = [run for run in runs if run.mode == mode]
-    fastest = max(mine, key=lambda run: run.per_second)
-    return Best(fastest.per_second, fastest.drain_seconds, min(run.cpu_ms for run in mine),
-                statistics.median(run.per_second for run in mine))
+    @property
+    def on_per_second(self) -> float:
+        """Statements per second, counted once the audit trail caught up."""
+        return self.on.statements / (self.on.seconds + self.drain_seconds)
 
+    @property
+    def share(self) -> float:
+        return self.on_per_second / self.off_per_second
 
-def _pair_shares(runs: list[Run]) -> list[float]:
-    """Each round's on rate over the off rate measured just before it.
-
-    The runs alternate, so a pair shares the machine's speed of the moment; on a
-    machine whose speed wanders between runs, their spread is the honest
-    measure of how far a single comparison can be trusted.
-    """
-    offs = [run for run in runs if run.mode == "off"]
-    ons = [run for run in runs if run.mode == "on"]
-    return [on.per_second / off.per_second for off, on in zip(offs, ons, strict=True)]
+    @property
+    def cpu_share(self) -> float:
+        return self.off.cpu_ms / self.on.cpu_ms
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]
-    results: list[tuple[str, Best, Best]] = []
-    pairs: dict[str, list[float]] = {}
+    results: dict[str, Comparison] = {}
     apart: dict[str, Apart] = {}
     with tempfile.TemporaryDirectory(prefix="weft-bench-audit-") as folder:
         key = _signing_key(Path(folder))
         for name, backend, served in chosen:
-            runs: list[Run] = []
-            for round_ in range(args.rounds):
-                for mode in ("off", "on"):
-                    note(f"{name}: audit {mode}, round {round_ + 1} of {args.rounds}")
-                    run = (_served_run(backend, mode, args, key) if served
-                           else _in_process_run(mode, args.batches, Path(folder)))
-                    note(f"  {run.per_second:,.0f} statements/s ({run.statements:,} in "
-                          f"{run.seconds:.1f} s + {run.drain_seconds:.2f} s drain)"
-                          + (f", {run.audit_entries:,} entries"
-                             if run.audit_entries is not None else "")
-                          + (f", {run.verified}" if run.verified else "")
-                          + f"; LRS CPU {run.cpu_ms:,.0f} ms per 1,000 statements"
-                          + ("; CPU % of a core: " + ", ".join(
-                              f"{name} {share:.0f}" for name, share in run.cpu.items())
-                             if run.cpu else ""))
-                    runs.append(run)
-            results.append((name, *(_best(runs, mode) for mode in ("off", "on"))))
-            pairs[name] = _pair_shares(runs)
+            note(f"{name}: {args.pairs} off/on pairs")
+            result = results[name] = (_served_comparison(name, backend, args, key) if served
+                                      else _in_process_comparison(name, args, Path(folder)))
+            note(f"  off {result.off_per_second:,.0f}, on {result.on_per_second:,.0f} "
+                 f"statements/s ({result.drain_seconds:.2f} s drain): {result.share:.0%}"
+                 + (f"; {result.audit_entries:,} entries" if result.audit_entries else "")
+                 + (f", {result.verified}" if result.verified else ""))
             if served:
                 note(f"{name}: ingest and delivery apart")
                 apart[name] = _apart_run(backend, args, key)
                 note(f"  ingest {apart[name].ingest_us:,.0f} µs, delivery "
                      f"{apart[name].delivery_us:,.0f} µs of CPU per statement")
     _print_table(results, args)
-    _print_pairs(pairs)
     _print_apart(apart)
     return 0
 
@@ -167,12 +161,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.audit",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one round of short runs (about 2 min instead of 5)")
-    parser.add_argument("--rounds", type=int, help="alternating off/on runs (default 2; 1 quick)")
+                        help="4 pairs of short slices and a short apart run (about 3 min, not 8)")
+    parser.add_argument("--pairs", type=int, help="off/on slice pairs (default 12; 4 quick)")
+    parser.add_argument("--slice-seconds", type=float,
+                        help="load per slice of the served configurations (default 4 s; 3 quick)")
+    parser.add_argument("--slice-batches", type=int,
+                        help="POSTs of 100 per slice in-process (default 40; 20 quick)")
     parser.add_argument("--seconds", type=float,
-                        help="measured window of the served runs (default 15 s; 5 quick)")
-    parser.add_argument("--batches", type=int,
-                        help="POSTs of 100 per in-process run (default 150; 60 quick)")
+                        help="measured window of the apart runs (default 15 s; 5 quick)")
     parser.add_argument("--clients", type=int, default=16, help="clients of the served runs")
     parser.add_argument("--only", action="append", default=[],
                         help="configurations whose name contains this (repeatable): "
@@ -180,33 +176,32 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--log-dir", type=Path, default=Path(tempfile.gettempdir()),
                         help="where gunicorn and worker logs go")
     args = parser.parse_args(argv)
-    args.rounds = args.rounds or (1 if args.quick else 2)
+    args.pairs = args.pairs or (4 if args.quick else 12)
+    args.slice_seconds = args.slice_seconds or (3.0 if args.quick else 4.0)
+    args.slice_batches = args.slice_batches or (20 if args.quick else 40)
     args.seconds = args.seconds or (5.0 if args.quick else 15.0)
-    args.batches = args.batches or (60 if args.quick else 150)
     return args
 
 
-def _print_table(results: list[tuple[str, Best, Best]], args: argparse.Namespace) -> None:
-    print(f"\nAudit plugin cost: POST batch-100, best of {args.rounds} round(s); 'on' counts "
-          "until the trail caught up.\nCPU share: LRS CPU per statement off / on (what the "
-          "share would be on a machine the LRS had to itself)\nmedian: the share of the rounds' "
-          "median rates, which one lucky run moves less than the best-of share judged here")
+def _print_table(results: dict[str, Comparison], args: argparse.Namespace) -> None:
+    print(f"\nAudit plugin cost: POST batch-100, {args.pairs} interleaved off/on slice pairs; "
+          "'on' counts until the trail caught up.\nCPU share: LRS CPU per statement off / on "
+          "(what the share would be on a machine the LRS had to itself)\npairs: the lowest, "
+          "middle and highest of the pairs' own shares (how far one short comparison "
+          "wanders)")
     header = ("configuration", "off stmt/s", "on stmt/s", "drain s", "share", "CPU share",
-              "median", "target", "result")
-    print(f"  {header[0]:<36}" + "".join(f"  {h:>10}" for h in header[1:]))
-    for name, off, on in results:
-        share = on.per_second / off.per_second
-        cells = (f"{off.per_second:,.0f}", f"{on.per_second:,.0f}", f"{on.drain_seconds:.2f}",
-                 f"{share:.0%}", f"{off.cpu_ms / on.cpu_ms:.0%}",
-                 f"{on.median_per_second / off.median_per_second:.0%}", f"{TARGET_SHARE:.0%}",
-                 "pass" if share >= TARGET_SHARE else "FAIL")
-        print(f"  {name:<36}" + "".join(f"  {c:>10}" for c in cells))
-
-
-def _print_pairs(pairs: dict[str, list[float]]) -> None:
-    print("adjacent off/on pairs (on / the off run just before it):")
-    for name, shares in pairs.items():
-        print(f"  {name:<36}  " + " / ".join(f"{share:.0%}" for share in shares))
+              "pairs", "target", "result")
+    print(f"  {header[0]:<36}" + "".join(f"  {h:>10}" for h in header[1:6])
+          + f"  {header[6]:>14}" + "".join(f"  {h:>7}" for h in header[7:]))
+    for name, result in results.items():
+        shares = result.pair_shares
+        cells = (f"{result.off_per_second:,.0f}", f"{result.on_per_second:,.0f}",
+                 f"{result.drain_seconds:.2f}", f"{result.share:.0%}", f"{result.cpu_share:.0%}")
+        spread = "/".join(f"{share * 100:.0f}" for share in
+                          (min(shares), statistics.median(shares), max(shares)))
+        verdict = (f"{TARGET_SHARE:.0%}", "pass" if result.share >= TARGET_SHARE else "FAIL")
+        print(f"  {name:<36}" + "".join(f"  {c:>10}" for c in cells) + f"  {spread:>14}"
+              + "".join(f"  {c:>7}" for c in verdict))
 
 
 def _print_apart(apart: dict[str, Apart]) -> None:
@@ -219,6 +214,34 @@ def _print_apart(apart: dict[str, Apart]) -> None:
     for name, cost in apart.items():
         cells = (f"{cost.ingest_us:,.0f}", f"{cost.delivery_us:,.0f}", f"{cost.share:.0%}")
         print(f"  {name:<36}" + "".join(f"  {c:>11}" for c in cells))
+
+
+class _Interleaving:
+    """Tallies the slices of both modes as they come, and each pair's share."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tallies = {mode: Tally() for mode in MODES}
+        self.pair_shares: list[float] = []
+        self._off_rate = 0.0
+
+    def add(self, mode: str, statements: int, seconds: float) -> None:
+        tally = self.tallies[mode]
+        tally.statements += statements
+        tally.seconds += seconds
+        rate = statements / seconds
+        if mode == "off":
+            self._off_rate = rate
+            return
+        self.pair_shares.append(rate / self._off_rate)
+        note(f"{self.name}: pair {len(self.pair_shares)}: off {self._off_rate:,.0f}, "
+             f"on {rate:,.0f} statements/s ({rate / self._off_rate:.0%})")
+
+    def result(self, drain_seconds: float, cpu_ms: dict[str, float]) -> Comparison:
+        for mode, tally in self.tallies.items():
+            tally.cpu_ms = cpu_ms[mode]
+        return Comparison(self.tallies["off"], self.tallies["on"], drain_seconds,
+                          self.pair_shares)
 
 
 @dataclass
@@ -236,10 +259,22 @@ class _Served:
         return _Processes(self.server, self.worker, self.target, self.engine)
 
     def load(self, args: argparse.Namespace) -> Throughput:
-        """The measured load: ``args.clients`` clients POSTing batches of 100."""
-        result = measure_ingest(self.server, self.target,
-                                BodyFactory(StatementGenerator(seed=1)), batch=100,
-                                concurrency=args.clients, seconds=args.seconds)
+        """The apart run's load: ``args.clients`` clients, ``args.seconds`` after a warm-up."""
+        return self._post(BodyFactory(StatementGenerator(seed=1)), args.clients, args.seconds,
+                          warmup=2.0)
+
+    def slice(self, factory: BodyFactory, args: argparse.Namespace) -> Throughput:
+        """One slice: the instance is warm, so every second of it counts.
+
+        The interleaved instances share ``factory``, so their ids never repeat.
+        """
+        return self._post(factory, args.clients, args.slice_seconds, warmup=0.0)
+
+    def _post(self, factory: BodyFactory, clients: int, seconds: float, *,
+              warmup: float) -> Throughput:
+        """``clients`` clients POSTing batches of 100 for ``seconds``."""
+        result = measure_ingest(self.server, self.target, factory, batch=100,
+                                concurrency=clients, seconds=seconds, warmup=warmup)
         if result.errors:
             raise RuntimeError(f"{result.errors} failed requests: {result.first_error}")
         return result
@@ -267,17 +302,33 @@ def _served(backend: str, mode: str, args: argparse.Namespace, key: Path,
             yield _Served(target, env, server, worker.pid, engine)
 
 
-def _served_run(backend: str, mode: str, args: argparse.Namespace, key: Path) -> Run:
-    """gunicorn + ``lrs worker`` on a fresh ``backend`` database, 16 clients."""
-    with _served(backend, mode, args, key, mode) as served:
-        processes = served.processes()
-        result = served.load(args)
-        drain = _drain(served.engine)
-        cpu, cpu_ms = processes.shares(), processes.lrs_ms_per_1000()
-        entries = count_rows(served.engine, "audit_entries") if mode == "on" else None
-        verified = _verify(served.env) if mode == "on" else ""
-    return Run(mode, result.statements, result.seconds, drain, entries, verified, cpu,
-               cpu_ms)
+def _served_comparison(name: str, backend: str, args: argparse.Namespace,
+                       key: Path) -> Comparison:
+    """Two served instances, off and on, loaded in turn; the on worker runs in its turns only."""
+    with _served(backend, "off", args, key, "off") as off, \
+            _served(backend, "on", args, key, "on") as on:
+        instances = {"off": off, "on": on}
+        os.kill(on.worker, signal.SIGSTOP)
+        processes = {mode: served.processes() for mode, served in instances.items()}
+        factory = BodyFactory(StatementGenerator(seed=1))
+        interleaving = _Interleaving(name)
+        try:
+            for _ in range(args.pairs):
+                for mode, served in instances.items():
+                    if mode == "on":
+                        os.kill(on.worker, signal.SIGCONT)
+                    result = served.slice(factory, args)
+                    if mode == "on":
+                        os.kill(on.worker, signal.SIGSTOP)
+                    interleaving.add(mode, result.statements, result.seconds)
+        finally:
+            os.kill(on.worker, signal.SIGCONT)
+        drain = _drain(on.engine)
+        comparison = interleaving.result(
+            drain, {mode: counted.lrs_ms_per_1000() for mode, counted in processes.items()})
+        comparison.audit_entries = count_rows(on.engine, "audit_entries")
+        comparison.verified = _verify(on.env)
+    return comparison
 
 
 @dataclass
@@ -318,66 +369,103 @@ def _apart_run(backend: str, args: argparse.Namespace, key: Path) -> Apart:
                  (delivery["worker"] + delivery["postgres"]) * 1e6 / entries)
 
 
-def _in_process_run(mode: str, count: int, folder: Path) -> Run:
-    """The Flask test client and the inline outbox thread in this process, one client."""
+@dataclass
+class _InProcess:
+    """An application of this process, a credential for it, and its test client."""
+
+    app: Flask
+    headers: dict[str, str]
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.extensions["lrs"]
+
+    def post(self, batch: list[dict[str, object]]) -> None:
+        response = self.app.test_client().post("/xapi/statements", json=batch,
+                                               headers=self.headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def _in_process_app(mode: str, folder: Path) -> _InProcess:
     from lrs.app import create_app
-    from lrs.heap import freeze_startup_objects
     from lrs.settings import Settings
     from lrs.store.credentials import create_credential
 
-    generator = StatementGenerator()
-    batches = [[{**s, "id": str(uuid.uuid4())} for s in generator.statements(100)]
-               for _ in range(count + 1)]
     database_file = folder / f"in-process-{mode}-{uuid.uuid4().hex[:8]}.sqlite3"
     settings = Settings.from_env({}, database_url=f"sqlite:///{database_file}",
                                  secret_key="bench-" + "x" * 40, auto_migrate=True,
                                  disabled_plugins="audit" if mode == "off" else "",
                                  log_level="WARNING")
     app = create_app(settings)
-    freeze_startup_objects()  # as every served process does once its app is built
-    runtime = app.extensions["lrs"]
-    with runtime.db.write() as session:
+    with app.extensions["lrs"].db.write() as session:
         issued = create_credential(session, settings.secret_key, name="bench", scopes=["all"])
     token = base64.b64encode(f"{issued.key}:{issued.secret}".encode()).decode()
-    headers = {"Authorization": f"Basic {token}", "X-Experience-API-Version": "2.0.0"}
-    client = app.test_client()
-    client.post("/xapi/statements", json=batches[0], headers=headers)  # warm-up
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for batch in batches[1:]:
-        response = client.post("/xapi/statements", json=batch, headers=headers)
-        assert response.status_code == 200, response.get_data(as_text=True)
-    seconds = time.perf_counter() - started
-    drain = _drain(runtime.db.engine)
-    statements = sum(map(len, batches[1:]))
-    cpu_ms = (time.process_time() - cpu_started) * 1000 / (statements / 1000)
-    entries = count_rows(runtime.db.engine, "audit_entries") if mode == "on" else None
-    runtime.outbox.stop()
-    runtime.db.engine.dispose()
-    return Run(mode, statements, seconds, drain, entries, cpu_ms=cpu_ms)
+    return _InProcess(app, {"Authorization": f"Basic {token}",
+                            "X-Experience-API-Version": "2.0.0"})
+
+
+def _in_process_comparison(name: str, args: argparse.Namespace, folder: Path) -> Comparison:
+    """Two applications in this process, off and on, one client, loaded in turn.
+
+    The on application's inline thread delivers during its slices only: the
+    first request of a slice starts it (as every request does when it is not
+    running), and the slice ends once it has been stopped after its pass.
+    """
+    from lrs.heap import freeze_startup_objects
+
+    generator = StatementGenerator()
+
+    def batches(count: int) -> list[list[dict[str, object]]]:
+        return [[{**s, "id": str(uuid.uuid4())} for s in generator.statements(100)]
+                for _ in range(count)]
+
+    apps = {mode: _in_process_app(mode, folder) for mode in MODES}
+    freeze_startup_objects()  # as every served process does once its app is built
+    for app in apps.values():
+        app.post(batches(1)[0])  # warm-up
+    on = apps["on"].runtime
+    _drain(on.db.engine)
+    on.outbox.stop()
+    interleaving = _Interleaving(name)
+    cpu = dict.fromkeys(MODES, 0.0)
+    for _ in range(args.pairs):
+        for mode, app in apps.items():
+            slice_ = batches(args.slice_batches)
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for batch in slice_:
+                app.post(batch)
+            if mode == "on":
+                on.outbox.stop()
+            cpu[mode] += time.process_time() - cpu_started
+            interleaving.add(mode, 100 * len(slice_), time.perf_counter() - started)
+    cpu_started = time.process_time()
+    on.outbox.start()
+    drain = _drain(on.db.engine)
+    cpu["on"] += time.process_time() - cpu_started
+    comparison = interleaving.result(drain, {
+        mode: cpu[mode] * 1e6 / interleaving.tallies[mode].statements for mode in MODES})
+    comparison.audit_entries = count_rows(on.db.engine, "audit_entries")
+    for app in apps.values():
+        app.runtime.outbox.stop()
+        app.runtime.db.engine.dispose()
+    return comparison
 
 
 class _Processes:
-    """CPU used by gunicorn, the worker, PostgreSQL and this load generator since creation."""
+    """CPU used by gunicorn, the worker and PostgreSQL of one instance since creation."""
 
     def __init__(self, server: Gunicorn, worker: int, target: Target, engine: Engine) -> None:
         self._server, self._worker, self._target, self._engine = server, worker, target, engine
-        self._started = time.perf_counter()
         self._statements = count_rows(engine, "statements")
         self._before = self._now()
 
     def _now(self) -> dict[str, float]:
-        own = os.times()
         return {"gunicorn": self._server.cpu_seconds(), "worker": cpu_seconds(self._worker),
-                "postgres": self._target.database_cpu_seconds(),
-                "client": own.user + own.system}
+                "postgres": self._target.database_cpu_seconds()}
 
     def used(self) -> dict[str, float]:
         """CPU seconds of each process group since creation."""
         return {name: seconds - self._before[name] for name, seconds in self._now().items()}
-
-    def shares(self) -> dict[str, float]:
-        wall = time.perf_counter() - self._started
-        return {name: seconds / wall * 100 for name, seconds in self.used().items()}
 
     def stored(self) -> int:
         """Statements stored since creation."""
@@ -385,9 +473,7 @@ class _Processes:
 
     def lrs_ms_per_1000(self) -> float:
         """What storing and auditing cost the server side, whatever else runs on the machine."""
-        used = self.used()
-        lrs = sum(used[name] for name in ("gunicorn", "worker", "postgres"))
-        return lrs * 1000 / (self.stored() / 1000)
+        return sum(self.used().values()) * 1000 / (self.stored() / 1000)
 
 
 def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:

@@ -19,6 +19,7 @@ from lrs.cli_context import cli_actor, echo_table
 from lrs.heap import freeze_startup_objects
 from lrs.hooks import register_commands
 from lrs.plugin_manager import build_plugin_manager
+from lrs.priority import lower_cpu_priority
 
 if TYPE_CHECKING:
     from lrs.cli_context import Cli
@@ -50,14 +51,18 @@ def worker(obj: Cli, once: bool) -> None:
 
     Run one or more next to the server when LRS_OUTBOX_INLINE is false; several
     workers share the work safely. Stops cleanly on SIGTERM or Ctrl+C.
+
+    Runs at a lower CPU priority than the server (LRS_WORKER_NICE, default 10)
+    so that requests get shared cores first; --once runs as started.
     """
     runtime = obj.runtime()  # without the inline outbox thread: we are the worker
     stopping = threading.Event()
     if not once:
         freeze_startup_objects()  # a long-lived process from here on
+        nice = lower_cpu_priority(runtime.settings.worker_nice).nice
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop_signal, lambda *_: stopping.set())
-        click.echo("Delivering events to plugins (Ctrl+C to stop).")
+        click.echo(f"Delivering events to plugins at nice {nice} (Ctrl+C to stop).")
     delivered = runtime.outbox.run(stopping, once=once)
     click.echo(f"Processed {delivered} event(s).")
 

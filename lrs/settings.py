@@ -75,6 +75,9 @@ class Settings:
     #: wake-up before claiming, while events keep coming (fewer, larger delivery
     #: batches under load; 0 claims at once).
     outbox_gather_ms: int = 1000
+    #: Nice value ``lrs worker`` lowers itself to (0 to 19; 0 leaves it as
+    #: started), so that requests get shared cores first (see :mod:`lrs.priority`).
+    worker_nice: int = 10
     #: Lifetime of OAuth2 access tokens issued at ``/oauth/token``, in seconds.
     oauth_token_ttl_seconds: int = 3600
     #: ``iss`` claim of issued access tokens, checked when they come back. Set it to
@@ -153,6 +156,8 @@ class Settings:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
         if self.outbox_gather_ms < 0:
             raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
+        if not 0 <= self.worker_nice <= 19:
+            raise SettingsError("LRS_WORKER_NICE must be 0 (as started) to 19 (lowest)")
         for name in ("rate_limit", "rate_limit_token"):
             _check_rate(f"LRS_{name.upper()}", getattr(self, name))
         self._check_oidc()

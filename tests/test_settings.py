@@ -77,6 +77,13 @@ def test_settings_refuse_negative_counts(variable: str) -> None:
     assert getattr(Settings.from_env({variable: "0"}), variable[4:].lower()) == 0
 
 
+@pytest.mark.parametrize("value", ["-1", "20"])
+def test_settings_refuse_a_worker_nice_outside_0_to_19(value: str) -> None:
+    with pytest.raises(SettingsError, match="LRS_WORKER_NICE must be 0"):
+        Settings.from_env({"LRS_WORKER_NICE": value})
+    assert Settings.from_env({"LRS_WORKER_NICE": "19"}).worker_nice == 19
+
+
 @pytest.mark.parametrize("secret", [None, "too-short"])
 def test_settings_production_refuses_missing_or_short_secret(secret: str | None) -> None:
     environ = {"LRS_ENV": "production", **({"LRS_SECRET_KEY": secret} if secret else {})}

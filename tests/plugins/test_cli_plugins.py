@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,8 +67,10 @@ def test_worker_delivers_then_dead_letters_and_replay_queues_again(
     plugins_installed: None, lrs: Callable[..., Result], fresh_settings: Callable[..., Settings],
 ) -> None:
     ingest_one(fresh_settings(auto_migrate=True, disabled_plugins=INSTALLED_PLUGINS))
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
     worked = lrs("worker", "--once")
     assert (worked.exit_code, worked.stdout) == (0, "Processed 1 event(s).\n")
+    assert os.getpriority(os.PRIO_PROCESS, 0) == nice  # --once (cron) runs as started
     assert "plugin 'flaky' failed on statements_stored" in worked.stderr
     listed = lrs("outbox", "list", "--json")
     [dead] = [json.loads(line) for line in listed.stdout.splitlines()]

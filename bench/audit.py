@@ -51,7 +51,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +76,7 @@ from bench.server import (
 
 if TYPE_CHECKING:
     from flask import Flask
+    from flask.testing import FlaskClient
 
     from lrs.runtime import Runtime
 
@@ -375,14 +376,17 @@ class _InProcess:
 
     app: Flask
     headers: dict[str, str]
+    client: FlaskClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = self.app.test_client()
 
     @property
     def runtime(self) -> Runtime:
         return self.app.extensions["lrs"]
 
     def post(self, batch: list[dict[str, object]]) -> None:
-        response = self.app.test_client().post("/xapi/statements", json=batch,
-                                               headers=self.headers)
+        response = self.client.post("/xapi/statements", json=batch, headers=self.headers)
         assert response.status_code == 200, response.get_data(as_text=True)
 
 

@@ -1,6 +1,6 @@
 """Production gunicorn configuration: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-The defaults live in :func:`lrs.serve.gunicorn_options`, shared with ``lrs serve``:
+The defaults live in :func:`lrs.process.gunicorn.gunicorn_options`, shared with ``lrs serve``:
 gthread workers (``LRS_WORKERS``, default 1 on SQLite and twice the CPUs on
 PostgreSQL) with ``LRS_THREADS`` threads, bound to ``LRS_BIND``; app preloaded so
 auto-migration runs once; heartbeat files in /dev/shm; control socket disabled;
@@ -9,7 +9,7 @@ JSON logs on stderr; graceful shutdown within 30 s; workers recycled after about
 ``globals().update`` line to override one for a deployment.
 """
 
-from lrs.serve import gunicorn_options
+from lrs.process.gunicorn import gunicorn_options
 from lrs.settings import Settings
 
 globals().update(gunicorn_options(Settings.from_env()))

@@ -415,7 +415,7 @@ def _in_process_comparison(name: str, args: argparse.Namespace, folder: Path) ->
     first request of a slice starts it (as every request does when it is not
     running), and the slice ends once it has been stopped after its pass.
     """
-    from lrs.heap import freeze_startup_objects
+    from lrs.process.heap import freeze_startup_objects
 
     generator = StatementGenerator()
 

@@ -210,7 +210,7 @@ def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0,
           env: dict[str, str] | None = None) -> Iterator[Gunicorn]:
     """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
 
-    ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.serve``.
+    ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.process.gunicorn``.
     Installed plugins are disabled unless ``env`` (from :func:`environment`) enables
     them: this measures core; ``python -m bench.audit`` measures what the audit
     plugin adds.
@@ -249,7 +249,7 @@ def _spawn(command: list[str], env: dict[str, str],
 
 
 def _pool_size(target: Target, workers: int, threads: int) -> tuple[int, int]:
-    from lrs.serve import default_threads, default_workers
+    from lrs.process.gunicorn import default_threads, default_workers
 
     settings = Settings.from_env({}, database_url=target.url, secret_key=SECRET_KEY)
     return workers or default_workers(settings), threads or default_threads(settings)

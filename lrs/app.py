@@ -7,9 +7,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from lrs import migrations
-from lrs.configuration import record_configuration
 from lrs.db import Database, create_db_engine, dispose_after_fork
-from lrs.hooks import migration_locations
 from lrs.http.alternate import AlternateRequestSyntax
 from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
@@ -18,8 +16,10 @@ from lrs.http.oauth import create_oauth_blueprint
 from lrs.http.rate_limit import init_rate_limits
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
-from lrs.plugin_manager import build_plugin_manager
+from lrs.machinery.hooks import migration_locations
+from lrs.machinery.manager import build_plugin_manager
 from lrs.runtime import Runtime
+from lrs.services.configuration import record_configuration
 from lrs.settings import Settings
 from lrs.web import init_web
 
@@ -29,14 +29,14 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
 
     Once the database is reached (and migrated, with ``auto_migrate``), the
     configuration in force is compared with the store's record and a change is
-    recorded and announced (:func:`lrs.configuration.record_configuration`):
+    recorded and announced (:func:`lrs.services.configuration.record_configuration`):
     one short transaction, a logged warning if it cannot be written.
 
     :param settings: configuration; read from ``LRS_*`` environment variables when
         omitted.
     :param plugins: plugin objects or modules loaded after the installed ones
         (tests register a recording plugin this way).
-    :raises lrs.plugin_manager.PluginError: a plugin cannot be loaded.
+    :raises lrs.machinery.manager.PluginError: a plugin cannot be loaded.
     """
     settings = settings or Settings.from_env()
     manager = build_plugin_manager(settings.disabled_plugins, plugins)

@@ -1,6 +1,6 @@
 """The one rule for what is secret, and how a secret is shown: masked, at most fingerprinted.
 
-Logs (:mod:`lrs.logging`), the configuration record (:mod:`lrs.configuration`),
+Logs (:mod:`lrs.logging`), the configuration record (:mod:`lrs.services.configuration`),
 ``lrs config show`` and the web UI's configuration page all mask through this
 module, so a variable masked in one place is masked in all of them.
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from lrs.auth.scopes import ScopeRegistry
-from lrs.connectors import ConnectorTypeRegistry
 from lrs.db import Database
-from lrs.hooks import Hooks, scope_registry
-from lrs.host import Host
-from lrs.metrics import MetricRegistry
-from lrs.outbox import Outbox
-from lrs.plugin_manager import PluginManager
+from lrs.machinery.hooks import Hooks, scope_registry
+from lrs.machinery.manager import PluginManager
+from lrs.machinery.outbox import Outbox
+from lrs.plugin.connectors import ConnectorTypeRegistry
+from lrs.plugin.host import Host
+from lrs.plugin.metrics import MetricRegistry
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -23,17 +23,17 @@ class Runtime:
     settings: Settings
     db: Database
     plugins: PluginManager
-    #: What plugins are given (:mod:`lrs.host`).
+    #: What plugins are given (:mod:`lrs.plugin.host`).
     host: Host = field(init=False)
-    #: Typed calls into the plugins (:mod:`lrs.hooks`).
+    #: Typed calls into the plugins (:mod:`lrs.machinery.hooks`).
     hooks: Hooks = field(init=False)
-    #: Post-commit events waiting for plugins (:mod:`lrs.outbox`).
+    #: Post-commit events waiting for plugins (:mod:`lrs.machinery.outbox`).
     outbox: Outbox = field(init=False)
     #: xAPI, core and plugin scopes (:mod:`lrs.auth.scopes`).
     scopes: ScopeRegistry = field(init=False)
-    #: KPI metrics the plugins offer (:mod:`lrs.metrics`).
+    #: KPI metrics the plugins offer (:mod:`lrs.plugin.metrics`).
     metrics: MetricRegistry = field(init=False)
-    #: Connector types the plugins offer (:mod:`lrs.connectors`).
+    #: Connector types the plugins offer (:mod:`lrs.plugin.connectors`).
     connector_types: ConnectorTypeRegistry = field(init=False)
 
     def __post_init__(self) -> None:

@@ -76,7 +76,7 @@ class Settings:
     #: batches under load; 0 claims at once).
     outbox_gather_ms: int = 1000
     #: Nice value ``lrs worker`` lowers itself to (0 to 19; 0 leaves it as
-    #: started), so that requests get shared cores first (see :mod:`lrs.priority`).
+    #: started), so that requests get shared cores first (see :mod:`lrs.process.priority`).
     worker_nice: int = 10
     #: Lifetime of OAuth2 access tokens issued at ``/oauth/token``, in seconds.
     oauth_token_ttl_seconds: int = 3600

@@ -1,5 +1,5 @@
 """Each application compares its configuration with the store's record at start-up
-(lrs.configuration): recorded once per real change, before/after of the changed keys
+(lrs.services.configuration): recorded once per real change, before/after of the changed keys
 only, secrets as fingerprints, concurrent starts serialised, unmigrated stores tolerated."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy import create_engine, select, text
 
 from lrs.app import create_app
 from lrs.cli import cli
-from lrs.configuration import PER_PROCESS_SETTINGS, describe
-from lrs.events import AdminActionTaken
 from lrs.masking import SECRET_SETTINGS, is_secret, mask
 from lrs.models import ConfigurationChange, ConfigurationState, OutboxEvent
+from lrs.plugin.events import AdminActionTaken
+from lrs.services.configuration import PER_PROCESS_SETTINGS, describe
 from lrs.settings import Settings
 from tests.conftest import BACKENDS, INSTALLED_PLUGINS
 from tests.plugins.conftest import RecordingPlugin
@@ -182,7 +182,7 @@ def test_an_unmigrated_database_logs_a_warning_and_starts(
     settings = Settings.from_env({}, database_url=fresh_database_url, auto_migrate=False,
                                  secret_key="k" * 40, log_format="text",
                                  disabled_plugins=INSTALLED_PLUGINS)
-    with caplog.at_level(logging.WARNING, logger="lrs.configuration"):
+    with caplog.at_level(logging.WARNING, logger="lrs.services.configuration"):
         app = create_app(settings)
     app.extensions["lrs"].db.engine.dispose()
     assert "configuration not recorded" in caplog.text and "lrs db upgrade" in caplog.text
@@ -195,11 +195,11 @@ def test_a_record_held_too_long_by_another_process_does_not_block_start_up(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     make(page_size=10)
-    monkeypatch.setattr("lrs.configuration.LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr("lrs.services.configuration.LOCK_TIMEOUT", "200ms")
     engine = create_engine(database_url)
     with engine.begin() as holder:  # another process, stuck mid-record
         holder.execute(text("SELECT id FROM configuration_state FOR UPDATE"))
-        with caplog.at_level(logging.WARNING, logger="lrs.configuration"):
+        with caplog.at_level(logging.WARNING, logger="lrs.services.configuration"):
             app = make(page_size=20)
     engine.dispose()
     assert "configuration not recorded" in caplog.text and "lock timeout" in caplog.text
@@ -219,7 +219,7 @@ def test_masking_is_one_rule_for_settings_and_plugin_variables() -> None:
 
 
 def test_describe_marks_per_process_settings(make_settings: Callable[..., Settings]) -> None:
-    from lrs.plugin_manager import build_plugin_manager
+    from lrs.machinery.manager import build_plugin_manager
 
     items = describe(make_settings(), build_plugin_manager(INSTALLED_PLUGINS), salt=None,
                      environ={})

@@ -102,7 +102,7 @@ def protect(*acceptable: str) -> Callable[[F], F]:
     """Authenticate the request (401), then allow one of ``acceptable`` scopes (403).
 
     For views outside ``/xapi``, whose blueprint authenticates nothing by itself
-    (``/api``, plugin blueprints through :meth:`lrs.host.Host.requires`).
+    (``/api``, plugin blueprints through :meth:`lrs.plugin.host.Host.requires`).
     """
 
     def decorate(view: F) -> F:

@@ -2,7 +2,7 @@
 
 The scopes of one application are a :class:`ScopeRegistry`: the xAPI scopes, the
 core scopes beyond xAPI (``metrics/read``) and those plugins declare with the
-``register_scopes`` hook (:func:`lrs.hooks.scope_registry` builds it, and the
+``register_scopes`` hook (:func:`lrs.machinery.hooks.scope_registry` builds it, and the
 runtime keeps it). Only the xAPI scopes imply one another: ``all`` is xAPI's
 "everything the xAPI allows" and grants no core or plugin scope, which are
 granted explicitly (least privilege: an LMS holding ``all`` cannot read audit
@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lrs.registry import Registry
+from lrs.plugin.registry import Registry
 from lrs.xapi.errors import BadRequest
 
 #: Every xAPI scope a credential may carry (xAPI 1.0.3 §4.3, "OAuth Scope").
@@ -46,7 +46,7 @@ class Scope:
     """A permission a credential or OAuth client can be granted.
 
     Plugins return these from ``register_scopes`` (imported from
-    :mod:`lrs.hookspecs`); the registry fills in ``origin``.
+    :mod:`lrs.plugin.hookspecs`); the registry fills in ``origin``.
     """
 
     #: What is granted, e.g. ``audit/read``: the plugin's namespace, a ``/``, a verb.

@@ -24,7 +24,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_etags
 
 from lrs.auth.protector import current_principal, requires
-from lrs.events import DocumentsChanged
 from lrs.http import xapi
 from lrs.http.body import parse_json, read_body
 from lrs.http.document_params import (
@@ -36,6 +35,7 @@ from lrs.http.document_params import (
     since_param,
 )
 from lrs.http.source import request_source
+from lrs.plugin.events import DocumentsChanged
 from lrs.runtime import current_runtime
 from lrs.store.documents import (
     Body,

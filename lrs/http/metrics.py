@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from lrs.auth.protector import protect
-from lrs.metrics import MetricError, parse_moment
+from lrs.plugin.metrics import MetricError, parse_moment
 from lrs.runtime import current_runtime
 from lrs.xapi.errors import BadRequest, NotFound
 

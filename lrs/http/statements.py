@@ -30,8 +30,8 @@ from lrs.http.statement_params import (
     to_us,
     uuid_param,
 )
-from lrs.ingest import store_batch
 from lrs.runtime import current_runtime
+from lrs.services.ingest import store_batch
 from lrs.store.queries import StoredStatement, find_page, get_statement, load_attachments
 from lrs.xapi.attachments import check_attachments
 from lrs.xapi.errors import BadRequest, NotFound, PayloadTooLarge

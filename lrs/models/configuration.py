@@ -1,4 +1,5 @@
-"""The configuration the store last ran with, and every change to it (:mod:`lrs.configuration`).
+"""The configuration the store last ran with, and every change to it
+(:mod:`lrs.services.configuration`).
 
 :class:`ConfigurationState` is one row for the whole store: every starting
 process locks it, compares, and updates it only when its configuration differs,
@@ -44,7 +45,7 @@ class ConfigurationChange(Base):
     recorded_us: Mapped[int] = mapped_column(BigInteger)
     #: ``configuration.recorded`` or ``configuration.changed``.
     action: Mapped[str] = mapped_column(String(40))
-    #: Who acted, as in :class:`lrs.events.AdminActionTaken` (``system``).
+    #: Who acted, as in :class:`lrs.plugin.events.AdminActionTaken` (``system``).
     actor: Mapped[str] = mapped_column(String(200))
     #: JSON of the starting process: ``{"host", "pid", "user", "process"}``.
     source: Mapped[str] = mapped_column(Text)

@@ -25,7 +25,7 @@ class OutboxEvent(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     #: Hook the event is delivered to, e.g. ``statements_stored``.
     hook: Mapped[str] = mapped_column(String(100))
-    #: The event as :meth:`lrs.events.Event.to_json` wrote it.
+    #: The event as :meth:`lrs.plugin.events.Event.to_json` wrote it.
     payload: Mapped[str] = mapped_column(Text)
     created_us: Mapped[int] = mapped_column(BigInteger)
     #: When a processor should look at it next (µs epoch). Claiming pushes it a

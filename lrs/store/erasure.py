@@ -47,7 +47,7 @@ _COUNT_TITLES = {
 def count_titles(counts: dict[str, int]) -> list[tuple[str, str]]:
     """``(key, title)`` of each of an erasure's ``counts``, Weft's first, then the plugins'.
 
-    A plugin's count ``"<plugin>.<name>"`` (:meth:`lrs.hooks.Hooks.erase_person`)
+    A plugin's count ``"<plugin>.<name>"`` (:meth:`lrs.machinery.hooks.Hooks.erase_person`)
     reads ``"<plugin>: <name in words>"``.
     """
     plugins = [(key, key.replace(".", ": ", 1).replace("_", " "))

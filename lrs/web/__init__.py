@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, url_for
 
 from lrs.auth.roles import ADMIN, ANALYST, COMPLIANCE_OFFICER, ROLES
 from lrs.auth.sso import init_sso
-from lrs.host import AdminPage
+from lrs.plugin.host import AdminPage
 from lrs.runtime import Runtime
 from lrs.web import views_admin, views_erasure, views_pages, views_sign_in
 from lrs.web.access import current_user

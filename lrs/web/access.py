@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, session, url_for
 
-from lrs.admin import announce_action
 from lrs.auth.roles import check_roles
 from lrs.auth.sso import WebUser
 from lrs.http.source import request_source
 from lrs.runtime import current_runtime
+from lrs.services.admin import announce_action
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,6 +1,6 @@
 """Admin pages: credentials and OAuth clients (list, create, revoke), plugins, configuration.
 
-Changes go through :mod:`lrs.admin`, exactly as the ``lrs`` commands make them,
+Changes go through :mod:`lrs.services.admin`, exactly as the ``lrs`` commands make them,
 so each is committed with its ``admin_action_taken`` event; the actor is the
 signed-in person (``admin:<email>``) and the source the browser's request.
 """
@@ -14,13 +14,13 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from lrs import admin
 from lrs.auth.roles import ADMIN
-from lrs.cli_context import iso_time
-from lrs.configuration import describe, stored_salt
+from lrs.cli.context import iso_time
 from lrs.http.source import request_source
 from lrs.models import Credential
 from lrs.runtime import Runtime, current_runtime
+from lrs.services import admin
+from lrs.services.configuration import describe, stored_salt
 from lrs.store import credentials, oauth_clients
 from lrs.store.credentials import IssuedCredential
 from lrs.store.tenants import tenant_names

@@ -1,7 +1,7 @@
 """The erasure page: an admin erases one person from one store (GDPR Art. 17).
 
 A preview first (a dry run), then the erasure once the admin confirms it. Both
-go through :func:`lrs.admin.erase_person`, as ``lrs people erase`` does: the
+go through :func:`lrs.services.admin.erase_person`, as ``lrs people erase`` does: the
 actor is the signed-in person (``admin:<email>``), the source the browser's
 request.
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request
 
-from lrs import admin
 from lrs.auth.roles import ADMIN
 from lrs.http.source import request_source
-from lrs.plugin_manager import PluginError
+from lrs.machinery.manager import PluginError
 from lrs.runtime import current_runtime
+from lrs.services import admin
 from lrs.store.erasure import count_titles
 from lrs.store.tenants import tenant_names
 from lrs.web.access import requires_role

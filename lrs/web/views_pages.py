@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from lrs.auth.roles import ADMIN, ANALYST, ROLES
-from lrs.host import Host
-from lrs.metrics import Metric, MetricError, parse_moment
+from lrs.plugin.host import Host
+from lrs.plugin.metrics import Metric, MetricError, parse_moment
 from lrs.runtime import current_runtime
 from lrs.store.tenants import tenant_names
 from lrs.web.access import requires_role

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lrs.hookspecs import Scope, hookimpl
+from lrs.plugin.hookspecs import Scope, hookimpl
 from plugins.audit.entries import admin_entry, document_entries, statement_entries
 from plugins.audit.trail import trail_for
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
-    from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-    from lrs.host import AdminPage, Host
+    from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored
+    from lrs.plugin.host import AdminPage, Host
 
 
 @hookimpl

@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 #: Columns covered by the hash, in the order exports show them.
 BODY_COLUMNS = ("seq", "tenant_id", "recorded_us", "occurred_us", "actor", "action", "target",
                 "source", "person", "activity", "before", "after", "details", "dedupe_key")
-#: :meth:`lrs.host.Host.insert_rows`: one INSERT for many rows.
+#: :meth:`lrs.plugin.host.Host.insert_rows`: one INSERT for many rows.
 InsertRows = Callable[[Session, Table, list[dict[str, Any]]], None]
 
 
@@ -112,7 +112,7 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
     (SQLite's write transaction already does), so the look-up of entries
     recorded already sees every committed append: delivery is at least once,
     and a redelivered event appends nothing. The rows go in with one INSERT
-    (``insert_rows``: :meth:`lrs.host.Host.insert_rows`) and the head is
+    (``insert_rows``: :meth:`lrs.plugin.host.Host.insert_rows`) and the head is
     signed once, for the last of them.
 
     :returns: how many entries were appended.

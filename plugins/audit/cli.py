@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from lrs.host import current_host
+from lrs.plugin.host import current_host
 from plugins.audit.chain import canonical
 from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
 from plugins.audit.export import FORMATS, write_export

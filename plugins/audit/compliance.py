@@ -21,7 +21,7 @@ from plugins.audit.entries import agent_key, person_key
 from plugins.audit.pdf import COMPLETION_VERBS
 
 if TYPE_CHECKING:
-    from lrs.host import Host
+    from lrs.plugin.host import Host
 
 STATUSES = ("compliant", "due_soon", "overdue", "pending")
 

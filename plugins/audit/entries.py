@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
+from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored
 from plugins.audit.chain import NewEntry
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from lrs.host import Host
+from lrs.plugin.host import Host
 from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
 from plugins.audit.export import FORMATS, write_export
 from plugins.audit.filters import FilterError, filters_from

@@ -1,6 +1,6 @@
 """The audit trail of one application: its configuration, its key, its queries.
 
-Hooks, commands and views all receive or find a :class:`~lrs.host.Host`;
+Hooks, commands and views all receive or find a :class:`~lrs.plugin.host.Host`;
 :func:`trail_for` gives the one :class:`AuditTrail` of that host, so the key is
 loaded once per process and the configuration validated once.
 """
@@ -22,7 +22,7 @@ from plugins.audit.keys import Signer, load_public_key, load_signer
 from plugins.audit.models import AuditEntry
 
 if TYPE_CHECKING:
-    from lrs.host import Host
+    from lrs.plugin.host import Host
 
 #: Entries between two automatic signed checkpoints.
 DEFAULT_CHECKPOINT_EVERY = 1000
@@ -89,7 +89,7 @@ class AuditTrail:
         """Append ``entries`` with the rest of the outbox's delivery batch (hooks do this).
 
         They wait in this thread's buffer until every event of the batch has been
-        delivered (:meth:`lrs.host.Host.defer`), then the whole batch's entries
+        delivered (:meth:`lrs.plugin.host.Host.defer`), then the whole batch's entries
         are appended, in delivery order, in one transaction with one signature.
         If that fails, the batch's events are redelivered: nothing is lost.
         """

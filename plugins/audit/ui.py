@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, render_template, request
 
-from lrs.host import AdminPage, Host
+from lrs.plugin.host import AdminPage, Host
 from plugins.audit.compliance import RequirementError
 from plugins.audit.export import FORMATS
 from plugins.audit.filters import FilterError

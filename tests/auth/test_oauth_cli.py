@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
-from lrs.cli_context import Cli
-from lrs.cli_oauth import oauth
+from lrs.cli.context import Cli
+from lrs.cli.oauth import oauth
 from lrs.store.credentials import IssuedCredential
 from tests.auth.conftest import bearer, request_token, token
 from tests.conftest import TEST_SECRET_KEY

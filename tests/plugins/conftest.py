@@ -1,6 +1,6 @@
 """Fixtures for hook contracts: a recording plugin and apps built around given plugins.
 
-Applications come from :mod:`lrs.testing`, the fixtures plugin authors use, run
+Applications come from :mod:`lrs.plugin.testing`, the fixtures plugin authors use, run
 here on every backend: ``lrs_database_url`` is the parametrized ``database_url``.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lrs.hookspecs import hookimpl
+from lrs.plugin.hookspecs import hookimpl
+from lrs.plugin.testing import AUTHORITY, statement
 from lrs.runtime import Runtime
 from lrs.settings import Settings
-from lrs.testing import AUTHORITY, statement
 from tests.conftest import TEST_SECRET_KEY
 
 __all__ = ["AUTHORITY", "CrashingPlugin", "RecordingPlugin", "deliver_start_up", "runtime",
@@ -113,7 +113,7 @@ class CrashingPlugin:
 
 @pytest.fixture
 def lrs_database_url(database_url: str) -> str:
-    """:mod:`lrs.testing`'s applications on each backend's migrated, empty database."""
+    """:mod:`lrs.plugin.testing`'s applications on each backend's migrated, empty database."""
     return database_url
 
 
@@ -137,7 +137,8 @@ def runtime(app: Flask) -> Runtime:
 
 def deliver_start_up(app: Flask) -> None:
     """Deliver the ``configuration.recorded`` action the first app on a fresh store
-    announces (:mod:`lrs.configuration`), so that the outbox holds only what the test does."""
+    announces (:mod:`lrs.services.configuration`), so that the outbox holds only what the
+    test does."""
     assert runtime(app).outbox.process_pending() == 1
 
 

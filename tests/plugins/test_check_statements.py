@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from lrs.hookspecs import ErrorDetail, hookimpl
 from lrs.models import OutboxEvent, Statement
+from lrs.plugin.hookspecs import ErrorDetail, hookimpl
 from lrs.xapi.errors import InvalidStatement
 from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement
 

@@ -22,14 +22,14 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, inspect
 
 from lrs.cli import cli
-from lrs.events import AdminActionTaken, Event, StatementsStored
+from lrs.plugin.events import AdminActionTaken, Event, StatementsStored
 from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
 
 EXAMPLE = Path(__file__).parent / "example_plugin"
 REFUSED_VERB = "https://example.com/verbs/refused-by-recorder"
 
 RECORDER = f'''
-from lrs.hookspecs import ErrorDetail, hookimpl
+from lrs.plugin.hookspecs import ErrorDetail, hookimpl
 
 EVENTS = []
 

@@ -19,7 +19,7 @@ from tests.plugins.conftest import AUTHORITY, runtime, statement
 EXAMPLE = Path(__file__).parent / "example_plugin"
 
 FLAKY_PLUGIN = """
-from lrs.hookspecs import hookimpl
+from lrs.plugin.hookspecs import hookimpl
 
 @hookimpl
 def statements_stored(event):

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from marshmallow import Schema, fields
 
-from lrs.connectors import ConnectorConfigError, ConnectorType, SyncSummary
-from lrs.hookspecs import hookimpl
-from lrs.plugin_manager import PluginError
+from lrs.machinery.manager import PluginError
+from lrs.plugin.connectors import ConnectorConfigError, ConnectorType, SyncSummary
+from lrs.plugin.hookspecs import hookimpl
 from tests.plugins.conftest import runtime
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from lrs.cli import cli
-from lrs.host import current_host
+from lrs.plugin.host import current_host
 from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
 from tests.plugins.conftest import runtime
 

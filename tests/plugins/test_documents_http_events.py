@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.events import DocumentsChanged
+from lrs.plugin.events import DocumentsChanged
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
 from tests.plugins.conftest import RecordingPlugin, runtime

@@ -15,10 +15,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, select
 
-from lrs import admin
-from lrs.hookspecs import hookimpl
+from lrs.machinery.manager import PluginError
 from lrs.models import Statement
-from lrs.plugin_manager import PluginError
+from lrs.plugin.hookspecs import hookimpl
+from lrs.services import admin
 from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement
 
 ADA = {"mbox": "mailto:ada@example.com"}

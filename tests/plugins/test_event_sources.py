@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored, event_from_json
+from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored, event_from_json
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
 from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement

@@ -1,6 +1,6 @@
 """The example plugin package, discovered through its entry point as if pip-installed.
 
-Its tests use :mod:`lrs.testing`'s fixtures, as a plugin author's would.
+Its tests use :mod:`lrs.plugin.testing`'s fixtures, as a plugin author's would.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from sqlalchemy import inspect, select
 
-from lrs import admin
 from lrs.cli import cli
-from lrs.cli_plugins import add_plugin_commands
-from lrs.connectors import ConnectorConfigError
-from lrs.testing import AUTHORITY, ApiCredential, statement
+from lrs.cli.plugins import add_plugin_commands
+from lrs.plugin.connectors import ConnectorConfigError
+from lrs.plugin.testing import AUTHORITY, ApiCredential, statement
+from lrs.services import admin
 from lrs.xapi.errors import InvalidStatement
 from tests.conftest import TEST_SECRET_KEY
 from tests.plugins.conftest import runtime

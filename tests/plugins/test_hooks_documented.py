@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from lrs import hookspecs
+from lrs.plugin import hookspecs
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugin_hooks.md"
 

@@ -11,9 +11,9 @@ import pytest
 from flask import Blueprint, Flask, g, jsonify
 from sqlalchemy import select
 
-from lrs.hookspecs import hookimpl
-from lrs.host import Host, Person, StoredStatement
 from lrs.models import Statement
+from lrs.plugin.hookspecs import hookimpl
+from lrs.plugin.host import Host, Person, StoredStatement
 from lrs.store.credentials import IssuedCredential, create_credential
 from tests.conftest import basic_auth
 from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lrs.hookspecs import hookimpl
-from lrs.metrics import Metric, MetricError, Point, epoch_us, parse_moment
-from lrs.plugin_manager import PluginError
-from lrs.testing import AUTHORITY, ApiCredential, statement
+from lrs.machinery.manager import PluginError
+from lrs.plugin.hookspecs import hookimpl
+from lrs.plugin.metrics import Metric, MetricError, Point, epoch_us, parse_moment
+from lrs.plugin.testing import AUTHORITY, ApiCredential, statement
 from tests.plugins.conftest import runtime
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import func, select
 
-from lrs.events import AdminActionTaken, StatementsStored
-from lrs.hookspecs import hookimpl
+from lrs.machinery.outbox import LEASE_SECONDS, now_us
 from lrs.models import OutboxDelivery, OutboxEvent, Statement
-from lrs.outbox import LEASE_SECONDS, now_us
+from lrs.plugin.events import AdminActionTaken, StatementsStored
+from lrs.plugin.hookspecs import hookimpl
 from tests.plugins.conftest import (
     AUTHORITY,
     CrashingPlugin,
@@ -233,7 +233,7 @@ def test_inline_thread_of_a_restarted_server_delivers_what_was_left_on_first_req
 
 
 def test_events_survive_the_json_round_trip() -> None:
-    from lrs.events import DocumentsChanged, Event, event_from_json
+    from lrs.plugin.events import DocumentsChanged, Event, event_from_json
 
     events: list[Event] = [
         StatementsStored(tenant_id=2, statement_ids=("a", "b"), credential_id=7),

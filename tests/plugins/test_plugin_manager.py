@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from lrs.hookspecs import hookimpl
-from lrs.plugin_manager import PluginError, build_plugin_manager
+from lrs.machinery.manager import PluginError, build_plugin_manager
+from lrs.plugin.hookspecs import hookimpl
 from tests.plugins.conftest import RecordingPlugin
 
 GREETING_PLUGIN = """
-from lrs.hookspecs import hookimpl
+from lrs.plugin.hookspecs import hookimpl
 
 @hookimpl
 def register_migrations():

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from flask import Blueprint, Flask, jsonify
 
-from lrs import admin
-from lrs.hookspecs import Scope, hookimpl
-from lrs.plugin_manager import PluginError
+from lrs.machinery.manager import PluginError
+from lrs.plugin.hookspecs import Scope, hookimpl
+from lrs.plugin.testing import ApiCredential
+from lrs.services import admin
 from lrs.store.credentials import IssuedCredential
 from lrs.store.oauth_clients import create_client
-from lrs.testing import ApiCredential
 from lrs.xapi.errors import BadRequest
 from tests.auth.conftest import request_token
 from tests.plugins.conftest import runtime

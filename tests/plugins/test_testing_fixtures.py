@@ -1,4 +1,4 @@
-"""``lrs.testing``: the pytest plugin Weft installs for plugin authors."""
+"""``lrs.plugin.testing``: the pytest plugin Weft installs for plugin authors."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.testing import ApiCredential
+from lrs.plugin.testing import ApiCredential
 from tests.plugins.conftest import RecordingPlugin, runtime
 
 
 def test_lrs_testing_is_a_pytest11_entry_point_of_weft() -> None:
     [plugin] = [ep for ep in entry_points(group="pytest11") if ep.name == "lrs"]
-    assert plugin.value == "lrs.testing"
+    assert plugin.value == "lrs.plugin.testing"
 
 
 def test_lrs_make_app_loads_no_installed_plugin_unless_asked(

@@ -7,7 +7,7 @@ import sys
 
 FROZEN_AFTER_HOOK = """
 import gc
-from lrs.serve import gunicorn_options
+from lrs.process.gunicorn import gunicorn_options
 from lrs.settings import Settings
 
 assert gc.get_freeze_count() == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lrs.priority import lower_cpu_priority
+from lrs.process.priority import lower_cpu_priority
 from tests.conftest import TEST_SECRET_KEY
 from tests.server.test_gunicorn import ROOT, clean_env
 
@@ -28,7 +28,7 @@ AUTOGROUPS = Path("/proc/self/autogroup").exists()
 LOWER = """
 import json, os, sys
 from pathlib import Path
-from lrs.priority import AUTOGROUP, lower_cpu_priority
+from lrs.process.priority import AUTOGROUP, lower_cpu_priority
 
 started_at, autogroup_at, asked = map(int, sys.argv[1:])
 os.setpriority(os.PRIO_PROCESS, 0, started_at)

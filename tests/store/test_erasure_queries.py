@@ -7,7 +7,7 @@ import uuid
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs import admin
+from lrs.services import admin
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth, sql_statements
 from tests.http.statement_helpers import make_statement, post, voiding

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask import Blueprint, Flask, render_template_string
 
-from lrs.hookspecs import hookimpl
-from lrs.host import AdminPage
-from lrs.metrics import Metric
-from lrs.plugin_manager import PluginError
+from lrs.machinery.manager import PluginError
+from lrs.plugin.hookspecs import hookimpl
+from lrs.plugin.host import AdminPage
+from lrs.plugin.metrics import Metric
 from tests.oidc import OidcProvider, free_port, sign_in
 from tests.plugins.conftest import RecordingPlugin
 from tests.web.conftest import admin_actions

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.hookspecs import hookimpl
-from lrs.metrics import Metric, MetricError, Point
+from lrs.plugin.hookspecs import hookimpl
+from lrs.plugin.metrics import Metric, MetricError, Point
 from lrs.store.tenants import create_tenant
 from tests.oidc import OidcProvider, sign_in
 

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs import admin
-from lrs.hookspecs import hookimpl
+from lrs.plugin.hookspecs import hookimpl
+from lrs.services import admin
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
 from tests.oidc import OidcProvider, csrf_token, sign_in

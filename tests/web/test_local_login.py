@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from lrs import admin
 from lrs.cli import cli
 from lrs.models import LocalAdmin
+from lrs.services import admin
 from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
 from tests.oidc import OidcProvider, csrf_token, sign_in
 from tests.plugins.conftest import RecordingPlugin

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.testing import ApiCredential
+from lrs.plugin.testing import ApiCredential
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def auth(audit_credential: ApiCredential) -> dict[str, str]:
 
 def after_start_up(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The entries after the first: a fresh store's trail opens with the configuration
-    the first application found (``configuration.recorded``, :mod:`lrs.configuration`)."""
+    the first application found (``configuration.recorded``, :mod:`lrs.services.configuration`)."""
     assert entries[0]["action"] == "configuration.recorded", entries[0]
     return entries[1:]
 

@@ -1,4 +1,5 @@
-"""Configuration changes reach the audit trail with their before/after (lrs.configuration)."""
+"""Configuration changes reach the audit trail with their before/after
+(lrs.services.configuration)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from lrs.testing import deliver
+from lrs.plugin.testing import deliver
 from plugins.audit.trail import Filters, trail_for
 from tests.plugins.conftest import runtime
 

@@ -12,8 +12,8 @@ import json
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs import admin
-from lrs.testing import deliver
+from lrs.plugin.testing import deliver
+from lrs.services import admin
 from plugins.audit.trail import Filters, trail_for
 from tests.plugins.audit.conftest import after_start_up, post
 from tests.plugins.conftest import runtime, statement

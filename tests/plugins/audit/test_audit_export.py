@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from lrs.testing import deliver
+from lrs.plugin.testing import deliver
 from plugins.audit.export import manifest_verifies
 from plugins.audit.trail import trail_for
 from tests.plugins.audit.conftest import post

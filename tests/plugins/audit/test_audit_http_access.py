@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.testing import create_api_credential
+from lrs.plugin.testing import create_api_credential
 from tests.plugins.conftest import runtime
 
 VERIFY, EXPORT, REPORT = "/audit/verify", "/audit/export?format=csv", "/audit/report"

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from lrs import admin
 from lrs.models import Statement
-from lrs.testing import deliver
+from lrs.plugin.testing import deliver
+from lrs.services import admin
 from plugins.audit.trail import Filters, trail_for
 from tests.plugins.audit.conftest import after_start_up, post
 from tests.plugins.conftest import AUTHORITY, runtime, statement
@@ -102,7 +102,7 @@ def test_audit_redelivered_event_appends_nothing(
     post(audit_client, auth, [statement()])
     deliver(audit_app)
     rt = runtime(audit_app)
-    from lrs.events import StatementsStored
+    from lrs.plugin.events import StatementsStored
 
     [entry] = _entries(audit_app)
     event = StatementsStored(tenant_id=1, statement_ids=(entry["target"].split(":", 1)[1],))
@@ -119,7 +119,7 @@ def test_audit_partly_redelivered_event_appends_only_the_new_entries(
     deliver(audit_app)
     post(audit_client, auth, [second])
     rt = runtime(audit_app)
-    from lrs.events import StatementsStored
+    from lrs.plugin.events import StatementsStored
 
     event = StatementsStored(tenant_id=1, statement_ids=(first["id"], second["id"]))
     assert rt.hooks.deliver(event, ["audit"]) == {}
@@ -164,7 +164,7 @@ def test_statements_stored_without_a_credential_are_recorded_as_their_authority(
 
 
 def test_audit_redelivered_admin_action_appends_nothing(audit_app: Flask) -> None:
-    from lrs.events import AdminActionTaken
+    from lrs.plugin.events import AdminActionTaken
 
     deliver(audit_app)  # the configuration record first
     hooks = runtime(audit_app).hooks

@@ -7,9 +7,9 @@ import json
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lrs.plugin.testing import deliver
 from lrs.store.credentials import create_credential
 from lrs.store.tenants import create_tenant
-from lrs.testing import deliver
 from tests.conftest import basic_auth
 from tests.http.statement_helpers import make_statement
 from tests.plugins.audit.conftest import after_start_up, post

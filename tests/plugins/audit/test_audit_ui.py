@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.testing import deliver
+from lrs.plugin.testing import deliver
 from tests.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,

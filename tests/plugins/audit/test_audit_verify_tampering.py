@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from lrs.testing import deliver
+from lrs.plugin.testing import deliver
 from plugins.audit.chain import BODY_COLUMNS, body_of, entry_hash
 from plugins.audit.trail import trail_for
 from tests.plugins.audit.conftest import post

@@ -19,11 +19,11 @@ from flask import Blueprint, jsonify
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from lrs.connectors import ConnectorType
-from lrs.events import StatementsStored
-from lrs.hookspecs import ErrorDetail, Scope, hookimpl
-from lrs.host import Host, current_host
-from lrs.metrics import Metric
+from lrs.plugin.connectors import ConnectorType
+from lrs.plugin.events import StatementsStored
+from lrs.plugin.hookspecs import ErrorDetail, Scope, hookimpl
+from lrs.plugin.host import Host, current_host
+from lrs.plugin.metrics import Metric
 from weft_example.connectors import ROSTER
 from weft_example.metrics import COMPLETIONS_PER_ACTIVITY
 from weft_example.models import SeenStatement

@@ -15,8 +15,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from lrs.connectors import ConnectorType, SyncSummary
-from lrs.host import Host
+from lrs.plugin.connectors import ConnectorType, SyncSummary
+from lrs.plugin.host import Host
 
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 AUTHORITY = {"objectType": "Agent", "name": "example roster",

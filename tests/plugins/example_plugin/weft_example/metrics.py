@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 
-from lrs.host import Host
-from lrs.metrics import Metric, Point, epoch_us
+from lrs.plugin.host import Host
+from lrs.plugin.metrics import Metric, Point, epoch_us
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 
 import pluggy
 
-from lrs import hookspecs
+from lrs.plugin import hookspecs
 
 #: The entry point group plugins register under in their ``pyproject.toml``.
 ENTRY_POINT_GROUP = "lrs.plugins"

@@ -1,7 +1,7 @@
 """The Host: everything a plugin may ask of Weft, as one documented object.
 
-Hooks receive it as ``host``. Plugins import :mod:`lrs.hookspecs`,
-:mod:`lrs.events` and this module, nothing deeper: what is here is the stable
+Hooks receive it as ``host``. Plugins import :mod:`lrs.plugin.hookspecs`,
+:mod:`lrs.plugin.events` and this module, nothing deeper: what is here is the stable
 API, and core may reorganize everything else.
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
-from lrs.events import Event
-from lrs.ingest import store_batch
+from lrs.plugin.events import Event
+from lrs.services.ingest import store_batch
 from lrs.settings import Settings
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
@@ -217,7 +217,7 @@ class Host:
         return self._runtime.hooks.resolve_person(tenant_id=tenant_id, agent=agent)
 
     def announce(self, session: Session, event: Event) -> None:
-        """Enqueue a post-commit event in ``session``'s transaction (see :mod:`lrs.events`)."""
+        """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""
         self._runtime.outbox.announce(session, event)
 
     def defer(self, callback: Callable[[], object]) -> None:
@@ -275,7 +275,7 @@ def current_host() -> Host:
         return current_app.extensions["lrs"].host
     ctx = click.get_current_context(silent=True)
     # Imported here: the command line's state needs the runtime, which needs this module.
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
     root = ctx.find_root().obj if ctx is not None else None
     if isinstance(root, Cli):

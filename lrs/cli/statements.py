@@ -1,7 +1,7 @@
 """``lrs statements import / export``: NDJSON in and out, one statement per line.
 
 Import goes through the same validation, ``check_statements`` plugins, store and
-``statements_stored`` announcement as ``POST statements`` (:func:`lrs.ingest.store_batch`),
+``statements_stored`` announcement as ``POST statements`` (:func:`lrs.services.ingest.store_batch`),
 a batch per transaction: a bad line stops the import with its line number, and
 nothing of its batch is stored (earlier batches are). Re-running a fixed file is
 safe, since a statement whose id is already stored with the same content is
@@ -22,12 +22,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source, tenant_option
+from lrs.cli.context import cli_actor, cli_source, tenant_option
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 #: Authority given to imported statements unless ``--authority`` says otherwise.
 IMPORT_AUTHORITY = {
@@ -119,7 +119,7 @@ def import_statements(
     tenant: str | None,
 ) -> None:
     """Import statements from SOURCE, an NDJSON file ('-' for standard input)."""
-    from lrs.ingest import store_batch
+    from lrs.services.ingest import store_batch
 
     version = XapiVersion(xapi_version)
     runtime = obj.runtime()
@@ -161,7 +161,7 @@ def export_statements(
     obj: Cli, target: IO[str], since: int | None, until: int | None, tenant: str | None
 ) -> None:
     """Write statements to TARGET, an NDJSON file (standard output by default)."""
-    from lrs.admin import announce_action
+    from lrs.services.admin import announce_action
     from lrs.store.queries import StatementQuery, stream
 
     runtime = obj.runtime()

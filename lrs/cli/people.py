@@ -1,6 +1,6 @@
 """``lrs people erase``: a person's right to erasure (GDPR Art. 17), from the command line.
 
-The erasure itself is :func:`lrs.admin.erase_person`, which the web UI's
+The erasure itself is :func:`lrs.services.admin.erase_person`, which the web UI's
 erasure page calls too; this module asks, confirms and prints.
 """
 
@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source, echo_table, tenant_option
-from lrs.cli_statements import AGENT
+from lrs.cli.context import cli_actor, cli_source, echo_table, tenant_option
+from lrs.cli.statements import AGENT
 from lrs.store.erasure import count_titles
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 @click.group()
 def people() -> None:
@@ -45,7 +45,7 @@ def erase(obj: Cli, agent: dict[str, Any], tenant: str | None, dry_run: bool,
     kept with the person removed. The erasure is recorded (as person.erased,
     with a pseudonym, never the identifier); it cannot be undone.
     """
-    from lrs import admin
+    from lrs.services import admin
 
     runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
     store = tenant or "default"

@@ -1,6 +1,6 @@
 """Storing a validated batch: the one path shared by HTTP and plugins.
 
-``PUT``/``POST statements`` and :meth:`lrs.host.Host.ingest` both end here, so
+``PUT``/``POST statements`` and :meth:`lrs.plugin.host.Host.ingest` both end here, so
 statements a plugin derives get exactly the checks, conflict rules and
 post-commit announcement that a client's statements get.
 """
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from lrs.events import StatementsStored
+from lrs.plugin.events import StatementsStored
 from lrs.store.statements import store_statements
 from lrs.xapi.errors import Conflict
 from lrs.xapi.multipart import AttachmentPart
@@ -39,7 +39,7 @@ def store_batch(
     statements and their ``statements_stored`` event are then committed together.
 
     :param credential_key: public key of ``credential_id``, for the event.
-    :param source: where the batch came from (:attr:`lrs.events.Event.source`).
+    :param source: where the batch came from (:attr:`lrs.plugin.events.Event.source`).
     :raises InvalidStatement: a ``check_statements`` plugin found problems.
     :raises Conflict: an id is stored with a different statement (409).
     """

@@ -1,7 +1,7 @@
 """``lrs oauth``: OAuth2 clients and the keys that sign their access tokens.
 
 Each change is committed with its ``admin_action_taken`` event
-(:func:`lrs.admin.announce_action`), like ``lrs credentials``.
+(:func:`lrs.services.admin.announce_action`), like ``lrs credentials``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source, echo_grants, grant_options, tenant_option
+from lrs.cli.context import cli_actor, cli_source, echo_grants, grant_options, tenant_option
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 TOKEN_EXAMPLE = (
     "curl -u {client_id}:{secret} -d grant_type=client_credentials -d scope=statements/write "
@@ -49,7 +49,7 @@ def create_client(
 
     Its tokens act only in its store (--tenant).
     """
-    from lrs import admin
+    from lrs.services import admin
 
     runtime = obj.runtime()
     issued = admin.create_oauth_client(runtime, actor=cli_actor(), name=name, scopes=list(scopes),
@@ -89,7 +89,7 @@ def list_clients(obj: Cli, tenant: str | None) -> None:
 @click.pass_obj
 def revoke_client(obj: Cli, client_id: str) -> None:
     """Revoke CLIENT_ID: no new tokens, and the tokens it holds get 401 from now on."""
-    from lrs import admin
+    from lrs.services import admin
 
     admin.revoke_oauth_client(obj.runtime(), actor=cli_actor(), client_id=client_id,
                               source=cli_source())
@@ -108,8 +108,8 @@ def rotate_key(obj: Cli) -> None:
 
     The old key stays in /oauth/jwks for LRS_OAUTH_TOKEN_TTL_SECONDS, then drops out.
     """
-    from lrs.admin import announce_action
     from lrs.auth.tokens import rotate_key as rotate
+    from lrs.services.admin import announce_action
 
     runtime = obj.runtime()
     with runtime.db.write() as session:

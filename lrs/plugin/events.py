@@ -1,12 +1,12 @@
 """What post-commit hooks receive: small, frozen, JSON-serializable facts.
 
-An event is written to the durable outbox (:mod:`lrs.outbox`) in the same
+An event is written to the durable outbox (:mod:`lrs.machinery.outbox`) in the same
 transaction as the change it describes, and delivered to plugins after the
 commit, possibly by another process (``lrs worker``) and possibly more than once.
 So events carry identifiers and facts, never live objects: they must survive a
 round trip through :meth:`Event.to_json` / :func:`event_from_json` unchanged.
 
-Plugins import this module (with :mod:`lrs.hookspecs` and :mod:`lrs.host`); it
+Plugins import this module (with :mod:`lrs.plugin.hookspecs` and :mod:`lrs.plugin.host`); it
 depends on nothing else in ``lrs``.
 """
 

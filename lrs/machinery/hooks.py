@@ -21,12 +21,12 @@ import click
 import pluggy
 
 from lrs.auth.scopes import ScopeRegistry
-from lrs.connectors import ConnectorTypeRegistry
-from lrs.events import Event, StatementsStored
-from lrs.host import AdminPage, StoredStatement
-from lrs.metrics import MetricRegistry
-from lrs.plugin_manager import PluginError
-from lrs.registry import Registry
+from lrs.machinery.manager import PluginError
+from lrs.plugin.connectors import ConnectorTypeRegistry
+from lrs.plugin.events import Event, StatementsStored
+from lrs.plugin.host import AdminPage, StoredStatement
+from lrs.plugin.metrics import MetricRegistry
+from lrs.plugin.registry import Registry
 from lrs.store.statements import stored_payloads
 from lrs.xapi.errors import ErrorDetail, InvalidStatement
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
-    from lrs.host import Host, Person
+    from lrs.plugin.host import Host, Person
 
 logger = logging.getLogger("lrs.plugins")
 
@@ -43,7 +43,7 @@ StatementsRead = dict[tuple[int, str], str]
 
 
 class Hooks:
-    """The hooks of one application, bound to its :class:`~lrs.host.Host`."""
+    """The hooks of one application, bound to its :class:`~lrs.plugin.host.Host`."""
 
     def __init__(self, manager: pluggy.PluginManager, host: Host) -> None:
         self._manager = manager
@@ -140,7 +140,7 @@ class Hooks:
     def defer(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the current delivery batch has reached its plugin.
 
-        Only inside a post-commit hook (see :meth:`lrs.host.Host.defer`); the same
+        Only inside a post-commit hook (see :meth:`lrs.plugin.host.Host.defer`); the same
         callback deferred again in that batch runs once.
 
         :raises RuntimeError: outside a post-commit hook.
@@ -228,7 +228,7 @@ class Hooks:
             for page in found:
                 if not isinstance(page, AdminPage):
                     raise ValueError(f"plugin {plugin!r}: register_admin_pages must return "
-                                     f"lrs.host.AdminPage objects, got {page!r}")
+                                     f"lrs.plugin.host.AdminPage objects, got {page!r}")
                 pages.append(page)
 
         for plugin, found in _per_plugin(self._manager, "register_admin_pages", host=self._host):

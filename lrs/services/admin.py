@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from lrs.auth.passwords import hash_password
-from lrs.events import AdminActionTaken
 from lrs.models import DEFAULT_TENANT_ID, Tenant
+from lrs.plugin.events import AdminActionTaken
 from lrs.store import credentials as store
 from lrs.store import erasure, local_admins, oauth_clients, tenants
 from lrs.xapi.errors import BadRequest
@@ -32,15 +32,15 @@ def announce_action(
     details: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
     source: dict[str, str] | None = None, occurred_us: int | None = None, wake: bool = True,
 ) -> None:
-    """Enqueue an :class:`~lrs.events.AdminActionTaken` in ``session``'s transaction.
+    """Enqueue an :class:`~lrs.plugin.events.AdminActionTaken` in ``session``'s transaction.
 
     :param actor: who acted, ``"cli:<os user>"``, ``"admin:<subject>"``,
         ``"plugin:<name>"`` or ``"system"``.
     :param details: extra JSON-able facts; never a secret.
-    :param source: where the action came from (:attr:`lrs.events.Event.source`),
-        e.g. :func:`lrs.cli_context.cli_source`.
+    :param source: where the action came from (:attr:`lrs.plugin.events.Event.source`),
+        e.g. :func:`lrs.cli.context.cli_source`.
     :param occurred_us: when (µs since the epoch); now by default.
-    :param wake: see :meth:`lrs.outbox.Outbox.announce`.
+    :param wake: see :meth:`lrs.machinery.outbox.Outbox.announce`.
     """
     runtime.outbox.announce(session, AdminActionTaken(
         tenant_id=tenant_id, actor=actor, action=action, target=target,

@@ -5,7 +5,7 @@ and one period: a course completion rate, an assessment pass rate, completions
 per activity. Plugins contribute them with the ``register_metrics`` hook; core
 serves them at ``GET /api/metrics`` and ``lrs metrics``, and a dashboard lists
 them (name, title, unit, kind) before computing any. This module is public API
-for plugins, like :mod:`lrs.host`.
+for plugins, like :mod:`lrs.plugin.host`.
 
 A metric is either a single ``value`` (a rate, a count) or a labelled
 ``series`` (one value per activity, per cohort, per week): ``kind`` says which,
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from lrs.registry import Registry
+from lrs.plugin.registry import Registry
 
 if TYPE_CHECKING:
-    from lrs.host import Host
+    from lrs.plugin.host import Host
 
 #: A metric's value: a number, or ``None`` when the period has no data (a rate of nothing).
 Number = int | float | None
@@ -50,7 +50,7 @@ class Metric:
     """A KPI a plugin offers.
 
     ``compute`` is called with keyword arguments ``host`` (the application's
-    :class:`~lrs.host.Host`), ``tenant_id``, ``since`` and ``until`` (aware UTC
+    :class:`~lrs.plugin.host.Host`), ``tenant_id``, ``since`` and ``until`` (aware UTC
     datetimes bounding the statements' ``stored`` time, either ``None`` for an
     open end) and ``filters`` (the filters the caller gave, only among those
     named in :attr:`filters`, as strings). It reads through the host's public
@@ -133,7 +133,7 @@ def parse_moment(text: str, name: str = "since") -> datetime:
 
 
 def epoch_us(moment: datetime | None) -> int | None:
-    """``moment`` in µs since the epoch, as :meth:`~lrs.host.Host.query_statements` wants."""
+    """``moment`` in µs since the epoch, as :meth:`~lrs.plugin.host.Host.query_statements` wants."""
     return None if moment is None else int(moment.timestamp() * 1_000_000)
 
 

@@ -19,7 +19,7 @@ def freeze_startup_objects() -> None:
     """Collect start-up's garbage, then exempt every surviving object from collection.
 
     Call it once per process, when the application is built and before it starts
-    working: gunicorn's ``post_worker_init`` (see :func:`lrs.serve.gunicorn_options`)
+    working: gunicorn's ``post_worker_init`` (see :func:`lrs.process.gunicorn.gunicorn_options`)
     and ``lrs worker``. Never in ``create_app``: tests build hundreds of
     applications, and frozen objects are never collected.
     """

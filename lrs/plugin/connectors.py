@@ -12,7 +12,7 @@ Core keeps the types of one application in a :class:`ConnectorTypeRegistry`
 (``lrs connectors types`` lists them). Configured connector instances (stored
 configurations, schedules) come later; until then a plugin or script builds
 one with :meth:`ConnectorType.configure` and calls ``sync`` itself. This module
-is public API for plugins, like :mod:`lrs.host`.
+is public API for plugins, like :mod:`lrs.plugin.host`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from marshmallow import RAISE, Schema, ValidationError
 
-from lrs.registry import Registry
+from lrs.plugin.registry import Registry
 from lrs.xapi.errors import BadRequest, flatten_messages
 
 if TYPE_CHECKING:
-    from lrs.host import Host
+    from lrs.plugin.host import Host
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ store's single :class:`~lrs.models.ConfigurationState` row, compares the
 configuration in force with the one recorded there and, when they differ (or
 nothing is recorded yet), stores the new one, appends a
 :class:`~lrs.models.ConfigurationChange` and announces an
-:class:`~lrs.events.AdminActionTaken` (``configuration.recorded`` the first
+:class:`~lrs.plugin.events.AdminActionTaken` (``configuration.recorded`` the first
 time, then ``configuration.changed``) with only the changed keys in
 ``details["before"]`` / ``details["after"]``. Workers and commands starting
 together queue on that row lock (``SELECT ... FOR UPDATE`` on PostgreSQL, the
@@ -61,20 +61,20 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lrs.admin import announce_action
-from lrs.cli_context import os_user
-from lrs.host import PLUGIN_CONFIG_PREFIX
+from lrs.cli.context import os_user
 from lrs.masking import mask
 from lrs.models import ConfigurationChange, ConfigurationState
 from lrs.models.configuration import CONFIGURATION_STATE_ID
+from lrs.plugin.host import PLUGIN_CONFIG_PREFIX
+from lrs.services.admin import announce_action
 from lrs.store.bulk import dialect_insert
 
 if TYPE_CHECKING:
-    from lrs.plugin_manager import PluginManager
+    from lrs.machinery.manager import PluginManager
     from lrs.runtime import Runtime
     from lrs.settings import Settings
 
-logger = logging.getLogger("lrs.configuration")
+logger = logging.getLogger("lrs.services.configuration")
 
 #: Settings that belong to one process, not to the store (see the module docstring).
 PER_PROCESS_SETTINGS = frozenset({
@@ -107,7 +107,7 @@ def describe(settings: Settings, plugins: PluginManager, *, salt: str | None,
     :param salt: the store's fingerprint key (:attr:`ConfigurationState.salt`);
         ``None`` shows secrets as ``*** (set)`` without fingerprints.
     :param environ: where ``LRS_PLUGIN_*`` variables are read (``os.environ``, as
-        :meth:`lrs.host.Host.plugin_config` reads them).
+        :meth:`lrs.plugin.host.Host.plugin_config` reads them).
     """
     environ = os.environ if environ is None else environ
     items = []

@@ -1,7 +1,7 @@
 """What every ``lrs`` command shares: settings, the runtime, who is acting, tables.
 
-Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli_statements`,
-:mod:`lrs.cli_plugins`) use it without importing each other.
+Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli.statements`,
+:mod:`lrs.cli.plugins`) use it without importing each other.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def grant_options(holder: str) -> Callable[[F], F]:
     """``--name``, ``--scope``, ``--authority``, ``--tenant`` and ``--json``: what every
     grant of API access asks for, whether a Basic credential or an OAuth client
     (``holder`` names its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
-    from lrs.cli_statements import AGENT
+    from lrs.cli.statements import AGENT
 
     options = (
         click.option("--name", required=True,

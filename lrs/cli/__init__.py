@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli_config import config
-from lrs.cli_context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
-from lrs.cli_oauth import oauth
-from lrs.cli_people import people
-from lrs.cli_plugins import add_plugin_commands
-from lrs.cli_registries import connectors, metrics, scopes
-from lrs.cli_statements import describe_error, statements
-from lrs.cli_tenants import tenants
-from lrs.cli_users import users
-from lrs.plugin_manager import PluginError
+from lrs.cli.config import config
+from lrs.cli.context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
+from lrs.cli.oauth import oauth
+from lrs.cli.people import people
+from lrs.cli.plugins import add_plugin_commands
+from lrs.cli.registries import connectors, metrics, scopes
+from lrs.cli.statements import describe_error, statements
+from lrs.cli.tenants import tenants
+from lrs.cli.users import users
+from lrs.machinery.manager import PluginError
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
 
@@ -98,7 +98,7 @@ def serve(
     On the default SQLite database, the first start creates ./instance/weft.sqlite3
     and its schema; nothing needs to be set up first.
     """
-    from lrs.serve import WeftServer, log_listeners
+    from lrs.process.gunicorn import WeftServer, log_listeners
 
     overrides: dict[str, Any] = {"bind": _bind(obj.settings().bind, host, port)}
     if workers:
@@ -205,7 +205,7 @@ def create_credential(
 
     The secret is shown this once: only an HMAC of it is stored.
     """
-    from lrs import admin
+    from lrs.services import admin
 
     issued = admin.create_credential(obj.runtime(), actor=cli_actor(), name=name,
                                      scopes=list(scopes), authority=authority,
@@ -244,7 +244,7 @@ def list_credentials(obj: Cli, tenant: str | None) -> None:
 @click.pass_obj
 def revoke_credential(obj: Cli, key: str) -> None:
     """Revoke the credential KEY: its requests get 401 from now on."""
-    from lrs import admin
+    from lrs.services import admin
 
     admin.revoke_credential(obj.runtime(), actor=cli_actor(), key=key, source=cli_source())
     click.echo(f"Revoked {key}.")
@@ -261,6 +261,3 @@ add_plugin_commands(cli)
 def main() -> None:
     cli(prog_name="lrs")
 
-
-if __name__ == "__main__":
-    main()

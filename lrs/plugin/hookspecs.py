@@ -3,7 +3,7 @@
 A plugin is a module (or object) with functions named after these specs and
 decorated with :data:`hookimpl`::
 
-    from lrs.hookspecs import hookimpl
+    from lrs.plugin.hookspecs import hookimpl
 
     @hookimpl
     def statements_stored(host, event, statements):
@@ -37,10 +37,10 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
-    from lrs.connectors import ConnectorType
-    from lrs.events import AdminActionTaken, DocumentsChanged, StatementsStored
-    from lrs.host import AdminPage, Host, Person, StoredStatement
-    from lrs.metrics import Metric
+    from lrs.plugin.connectors import ConnectorType
+    from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored
+    from lrs.plugin.host import AdminPage, Host, Person, StoredStatement
+    from lrs.plugin.metrics import Metric
 
 __all__ = ["ErrorDetail", "Scope", "hookimpl", "hookspec"]
 
@@ -62,12 +62,12 @@ def check_statements(
 
     Called for every batch about to be stored, after xAPI validation and before
     the write transaction opens, whether the batch came over HTTP or from
-    :meth:`~lrs.host.Host.ingest`. Every implementation is called (not
+    :meth:`~lrs.plugin.host.Host.ingest`. Every implementation is called (not
     firstresult) and the problems of all of them are combined: if there is any,
     the whole batch is refused with ``400 invalid_statement`` listing them, and
     nothing is stored.
 
-    :param host: the :class:`~lrs.host.Host` of this application.
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
     :param tenant_id: tenant the batch is stored in.
     :param statements: the validated statements, in request order. Statements
         without an ``id`` do not have one yet; ``stored`` and ``authority`` are
@@ -102,15 +102,15 @@ def statements_stored(
     Delivery is at least once: make the implementation idempotent, keyed on
     statement ids. Nothing a plugin does here can lose or delay a statement.
 
-    :param host: the :class:`~lrs.host.Host` of this application.
-    :param event: the :class:`~lrs.events.StatementsStored` fact: tenant, ids,
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
+    :param event: the :class:`~lrs.plugin.events.StatementsStored` fact: tenant, ids,
         the credential that sent them (``credential_id``, ``credential_key``, its
         public key) and ``source``, where the batch came from (an HTTP request's
         ``ip``, ``request_id``, ``user_agent``; an ``lrs`` command's ``cli``;
         ``Host.ingest``'s ``plugin``), ``None`` when unknown.
     :param statements: the stored statements of the batch as clients read
         them back (with ``id``, ``stored``, ``authority``), in request order,
-        voided ones included. Each is a dict, a :class:`~lrs.host.StoredStatement`
+        voided ones included. Each is a dict, a :class:`~lrs.plugin.host.StoredStatement`
         whose ``json`` is its text as stored: hash or forward that rather than
         encoding the dict again.
     :param statements_json: the same statements, in the same order, as the
@@ -132,12 +132,12 @@ def documents_changed(host: Host, event: DocumentsChanged) -> None:
     Called after the commit from the durable outbox, per plugin in isolation and
     at least once, exactly like :func:`statements_stored`.
 
-    :param host: the :class:`~lrs.host.Host` of this application.
-    :param event: the :class:`~lrs.events.DocumentsChanged` fact: tenant, kind,
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
+    :param event: the :class:`~lrs.plugin.events.DocumentsChanged` fact: tenant, kind,
         action and operation, coordinates, document ids with their ETags before
         and after, the credential that made the change and ``source``, the
         request it came from (``ip``, ``request_id``, ``user_agent``). Read the content
-        with :meth:`~lrs.host.Host.read` if you need it; it may have changed since.
+        with :meth:`~lrs.plugin.host.Host.read` if you need it; it may have changed since.
     :returns: nothing; the return value is ignored.
 
     .. versionadded:: 0.1
@@ -155,8 +155,8 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     ``statements.exported``, and the erasure of a person as ``person.erased``
     (target ``person:sha256:<hex>``, never the person's identifier).
 
-    :param host: the :class:`~lrs.host.Host` of this application.
-    :param event: the :class:`~lrs.events.AdminActionTaken` fact: who did what
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
+    :param event: the :class:`~lrs.plugin.events.AdminActionTaken` fact: who did what
         to which target, and when, and ``source``, from where (an ``lrs``
         command's ``{"cli": "<os user>@<host>"}``).
     :returns: nothing; the return value is ignored.
@@ -169,17 +169,17 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
 def resolve_person(host: Host, tenant_id: int, agent: dict[str, Any]) -> Person | None:
     """Say which person an xAPI agent is (HRIS identity matching).
 
-    Called when core or a plugin asks :meth:`~lrs.host.Host.resolve_person`, for
+    Called when core or a plugin asks :meth:`~lrs.plugin.host.Host.resolve_person`, for
     example to merge instructor-led attendance with online activity of the same
     learner known under several accounts. Implementations are tried in order
     (``tryfirst`` / ``trylast`` adjust it) and the first one that does not
     return ``None`` answers: this is a firstresult hook.
 
-    :param host: the :class:`~lrs.host.Host` of this application.
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
     :param tenant_id: tenant whose directory to look in.
     :param agent: a validated xAPI Agent (one identifier: ``mbox``,
         ``mbox_sha1sum``, ``openid`` or ``account``).
-    :returns: a :class:`~lrs.host.Person`, or ``None`` to let the next
+    :returns: a :class:`~lrs.plugin.host.Person`, or ``None`` to let the next
         implementation answer.
 
     .. versionadded:: 0.1
@@ -199,7 +199,7 @@ def erase_person(
     """Erase what your plugin holds about one person (GDPR Art. 17), with Weft's own erasure.
 
     Called by ``lrs people erase`` and the web UI's erasure page
-    (:func:`lrs.admin.erase_person`) inside the erasure's transaction, before
+    (:func:`lrs.services.admin.erase_person`) inside the erasure's transaction, before
     Weft deletes its own rows, so the statements named here can still be read.
     Every implementation is called (not firstresult). What the plugins delete
     commits or rolls back with the rest: an exception stops the erasure, which
@@ -207,9 +207,9 @@ def erase_person(
     erasure reported done must be done. A dry run (``dry_run``) asks for the
     same counts and must change nothing (what it changes is rolled back).
 
-    :param host: the :class:`~lrs.host.Host` of this application.
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
     :param session: the erasure's session; delete through it (never through
-        :meth:`~lrs.host.Host.write`, whose transaction would commit apart).
+        :meth:`~lrs.plugin.host.Host.write`, whose transaction would commit apart).
     :param tenant_id: the store the person is erased from; leave other stores alone.
     :param person_keys: the person's canonical agent keys, as Weft spells them
         (``mbox:mailto:ada@example.com``, ``mbox_sha1sum:<hex>``,
@@ -239,9 +239,9 @@ def register_blueprints(host: Host) -> list[Blueprint] | None:
 
     Called once by ``create_app`` after the core blueprints are registered. Give
     each blueprint a ``url_prefix`` of its own (``/plugins/<name>`` by
-    convention) and protect each view with :meth:`~lrs.host.Host.requires`.
+    convention) and protect each view with :meth:`~lrs.plugin.host.Host.requires`.
 
-    :param host: the :class:`~lrs.host.Host` of this application.
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
     :returns: a list of :class:`flask.Blueprint` (not firstresult: every
         plugin's blueprints are registered).
 
@@ -256,13 +256,13 @@ def register_admin_pages(host: Host) -> list[AdminPage] | None:
     Called once by ``create_app``, after ``register_blueprints``. The pages
     themselves are views of a blueprint the plugin registers with
     ``register_blueprints`` (by convention under ``/ui/plugins/<name>``, or
-    ``/ui/<name>``), protected with :meth:`~lrs.host.Host.requires_role` for the
+    ``/ui/<name>``), protected with :meth:`~lrs.plugin.host.Host.requires_role` for the
     same roles; their templates may extend ``"web/base.html"`` to get the
     navigation and styles. Every plugin's pages are shown (not firstresult),
     after core's, to signed-in people holding one of the page's roles.
 
-    :param host: the :class:`~lrs.host.Host` of this application.
-    :returns: a list of :class:`~lrs.host.AdminPage` (``title``, ``endpoint`` or
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
+    :returns: a list of :class:`~lrs.plugin.host.AdminPage` (``title``, ``endpoint`` or
         ``url``, ``roles``), or ``None``.
 
     .. versionadded:: 0.1
@@ -312,7 +312,7 @@ def register_scopes() -> list[Scope] | None:
     ``metrics/read``: ``lrs credentials create --scope`` and
     ``lrs oauth clients create --scope`` accept them, OAuth2 tokens can carry
     them, ``lrs scopes list`` shows them, and views check them with
-    :meth:`~lrs.host.Host.requires`. They are never implied by ``all`` or any
+    :meth:`~lrs.plugin.host.Host.requires`. They are never implied by ``all`` or any
     other scope: whoever needs one is granted it explicitly.
 
     A name is namespaced, lowercase, with a ``/`` (``<plugin>/<verb>``); it may
@@ -340,9 +340,9 @@ def register_metrics(host: Host) -> list[Metric] | None:
     clash stops start-up, naming the plugin): prefix them with the plugin's
     name (``kpi.completion_rate``).
 
-    :param host: the :class:`~lrs.host.Host` of this application; metrics get
+    :param host: the :class:`~lrs.plugin.host.Host` of this application; metrics get
         it again when computed, so there is no need to keep it.
-    :returns: a list of :class:`~lrs.metrics.Metric` (name, title, description,
+    :returns: a list of :class:`~lrs.plugin.metrics.Metric` (name, title, description,
         unit, kind, accepted filters and the ``compute`` function); not
         firstresult: every plugin's metrics are registered.
 
@@ -355,15 +355,15 @@ def register_connector_types(host: Host) -> list[ConnectorType] | None:
     """Offer kinds of connectors: an LMS, an HRIS, a virtual classroom.
 
     Called once when an application is built, after ``register_scopes``. Each
-    :class:`~lrs.connectors.ConnectorType` names a marshmallow schema for its
+    :class:`~lrs.plugin.connectors.ConnectorType` names a marshmallow schema for its
     configuration and a ``create(host, config)`` returning a
-    :class:`~lrs.connectors.Connector`, whose ``sync(since)`` stores what it
+    :class:`~lrs.plugin.connectors.Connector`, whose ``sync(since)`` stores what it
     imports with ``host.ingest(..., plugin=<name>)``. ``lrs connectors types``
     lists them. Names are unique across plugins (a clash stops start-up,
     naming the plugin).
 
-    :param host: the :class:`~lrs.host.Host` of this application.
-    :returns: a list of :class:`~lrs.connectors.ConnectorType`; not
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
+    :returns: a list of :class:`~lrs.plugin.connectors.ConnectorType`; not
         firstresult: every plugin's types are registered.
 
     .. versionadded:: 0.1

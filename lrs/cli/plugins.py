@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli_context import cli_actor, echo_table
-from lrs.heap import freeze_startup_objects
-from lrs.hooks import register_commands
-from lrs.plugin_manager import build_plugin_manager
-from lrs.priority import lower_cpu_priority
+from lrs.cli.context import cli_actor, echo_table
+from lrs.machinery.hooks import register_commands
+from lrs.machinery.manager import build_plugin_manager
+from lrs.process.heap import freeze_startup_objects
+from lrs.process.priority import lower_cpu_priority
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 
 def add_plugin_commands(cli: click.Group, environ: Mapping[str, str] | None = None) -> None:

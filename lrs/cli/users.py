@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source
+from lrs.cli.context import cli_actor, cli_source
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 
 @click.group()
@@ -37,8 +37,8 @@ def create_local_admin(obj: Cli, email: str) -> None:
     The password is asked for twice, never taken from the command line (where
     shell history and process listings would keep it).
     """
-    from lrs import admin
     from lrs.auth.passwords import MIN_LENGTH
+    from lrs.services import admin
 
     if not obj.settings().local_login:
         raise click.ClickException(

@@ -39,7 +39,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.plugin_manager import ENTRY_POINT_GROUP
+from lrs.machinery.manager import ENTRY_POINT_GROUP
 from lrs.settings import Settings
 
 #: The secret key of test applications (never use it elsewhere).

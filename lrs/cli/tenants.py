@@ -1,7 +1,7 @@
 """``lrs tenants``: the stores one Weft serves, each with its own credentials and data.
 
 Each creation is committed with its ``admin_action_taken`` event
-(:func:`lrs.admin.announce_action`), like ``lrs credentials``.
+(:func:`lrs.services.admin.announce_action`), like ``lrs credentials``.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli_context import cli_actor, cli_source, echo_table, iso_time
+from lrs.cli.context import cli_actor, cli_source, echo_table, iso_time
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 
 @click.group()
@@ -32,7 +32,7 @@ Examples:
 @click.pass_obj
 def create_tenant(obj: Cli, name: str) -> None:
     """Create the store NAME (1-64 letters, digits, '.', '_' or '-')."""
-    from lrs import admin
+    from lrs.services import admin
 
     tenant = admin.create_tenant(obj.runtime(), actor=cli_actor(), name=name,
                                  source=cli_source())

@@ -9,7 +9,7 @@ development default) or ``lrs worker`` (production).
 Processing claims due events in a short transaction by pushing their
 ``due_us`` a lease ahead (PostgreSQL skips rows other workers hold with
 ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway), delivers outside any
-transaction (plugins open their own; :meth:`lrs.hooks.Hooks.deliver_all` reads
+transaction (plugins open their own; :meth:`lrs.machinery.hooks.Hooks.deliver_all` reads
 the batch's statements once and runs what plugins deferred to its end), then
 records the outcome per plugin: a
 failing plugin is retried with exponential backoff and, after
@@ -32,13 +32,13 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lrs.events import EVENT_TYPES, AdminActionTaken, Event, event_from_json
 from lrs.models import DEFAULT_TENANT_ID, OutboxDelivery, OutboxEvent
+from lrs.plugin.events import EVENT_TYPES, AdminActionTaken, Event, event_from_json
 
 if TYPE_CHECKING:
     from lrs.runtime import Runtime
 
-logger = logging.getLogger("lrs.outbox")
+logger = logging.getLogger("lrs.machinery.outbox")
 
 #: How long a claimed event is left to its processor before another may take it.
 LEASE_SECONDS = 300

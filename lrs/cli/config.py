@@ -1,4 +1,5 @@
-"""``lrs config``: the configuration in force and its recorded changes (:mod:`lrs.configuration`).
+"""``lrs config``: the configuration in force and its recorded changes
+(:mod:`lrs.services.configuration`).
 
 Both read through the same masking as the record itself (:mod:`lrs.masking`):
 secrets only ever appear as ``*** (set, fingerprint ...)``.
@@ -11,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli_context import echo_records, echo_table, iso_time
+from lrs.cli.context import echo_records, echo_table, iso_time
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 
 @click.group()
@@ -35,7 +36,7 @@ def show(obj: Cli, as_json: bool) -> None:
     Settings marked "no" in RECORDED belong to one process (its database URL,
     log format, listening address...) and are not recorded when they change.
     """
-    from lrs.configuration import describe, stored_salt
+    from lrs.services.configuration import describe, stored_salt
 
     runtime = obj.runtime()
     items = describe(runtime.settings, runtime.plugins, salt=stored_salt(runtime))
@@ -62,7 +63,7 @@ def history(obj: Cli, as_json: bool) -> None:
     The first record (configuration.recorded) holds every key and lists none as
     changed; --json shows each record's before and after values.
     """
-    from lrs.configuration import recorded_changes
+    from lrs.services.configuration import recorded_changes
 
     records = []
     for change in recorded_changes(obj.runtime()):

@@ -1,7 +1,7 @@
 """Named things plugins contribute at start-up (scopes, metrics, connector types), by name.
 
 Each ``register_*`` hook that contributes named things fills one registry per
-application (:mod:`lrs.hooks` calls the plugins one at a time). The rules are the
+application (:mod:`lrs.machinery.hooks` calls the plugins one at a time). The rules are the
 same for all of them: the hook returns a list of the right objects, each name
 is well formed and taken once, and the registry records which plugin gave it.
 Breaking a rule is a :class:`ValueError` naming the plugin, which stops start-up.

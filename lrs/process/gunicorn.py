@@ -13,7 +13,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from lrs.heap import freeze_startup_objects
+from lrs.process.heap import freeze_startup_objects
 from lrs.settings import Settings
 
 #: Threads per worker when ``LRS_THREADS`` is 0, by database.
@@ -94,7 +94,7 @@ def log_listeners(server: Any) -> None:
 
 
 def freeze_worker_heap(worker: Any) -> None:
-    """``post_worker_init`` hook: the worker has loaded the app (see :mod:`lrs.heap`)."""
+    """``post_worker_init`` hook: the worker has loaded the app (see :mod:`lrs.process.heap`)."""
     freeze_startup_objects()
 
 

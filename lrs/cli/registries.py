@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli_context import echo_records, echo_table
+from lrs.cli.context import echo_records, echo_table
 
 if TYPE_CHECKING:
-    from lrs.cli_context import Cli
+    from lrs.cli.context import Cli
 
 
 @click.group()
@@ -31,8 +31,8 @@ def list_scopes(obj: Cli, as_json: bool) -> None:
 
     'all' grants the xAPI scopes only: core and plugin scopes are granted by name.
     """
-    from lrs.hooks import scope_registry
-    from lrs.plugin_manager import build_plugin_manager
+    from lrs.machinery.hooks import scope_registry
+    from lrs.machinery.manager import build_plugin_manager
 
     registry = scope_registry(build_plugin_manager(obj.settings().disabled_plugins))
     echo_records([{"scope": s.name, "from": s.origin, "description": s.description}
@@ -56,7 +56,7 @@ def list_metrics(obj: Cli, as_json: bool) -> None:
 
 
 def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from lrs.metrics import MetricError, parse_moment
+    from lrs.plugin.metrics import MetricError, parse_moment
 
     try:
         return None if value is None else parse_moment(value, param.name or "")
@@ -82,7 +82,7 @@ Examples:
 def show_metric(obj: Cli, name: str, since: datetime | None, until: datetime | None,
                 filters: tuple[str, ...], tenant: int, as_json: bool) -> None:
     """Compute the metric NAME for a tenant and period."""
-    from lrs.metrics import MetricError
+    from lrs.plugin.metrics import MetricError
 
     runtime = obj.runtime()
     metric = runtime.metrics.get(name)

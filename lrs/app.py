@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from lrs import migrations
+from lrs.auth.protector import protect
 from lrs.db import Database, create_db_engine, dispose_after_fork
 from lrs.http.alternate import AlternateRequestSyntax
 from lrs.http.cors import enable_cors
@@ -22,6 +23,7 @@ from lrs.runtime import Runtime
 from lrs.services.configuration import record_configuration
 from lrs.settings import Settings
 from lrs.web import init_web
+from lrs.web.access import requires_role
 
 
 def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
@@ -50,7 +52,8 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     dispose_after_fork(engine)
     if settings.auto_migrate:
         migrations.upgrade(engine, locations=migration_locations(manager))
-    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager)
+    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager,
+                      requires=protect, requires_role=requires_role)
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)

@@ -1,8 +1,17 @@
-"""What one application owns, kept in ``app.extensions["lrs"]`` (no module globals)."""
+"""What one application owns, kept in ``app.extensions["lrs"]`` (no module globals).
+
+The Runtime assembles the plugin machinery, the host it gives plugins and the use
+cases; :func:`current_runtime` is how the HTTP and web edges find it per request.
+Nothing below the edges imports this module: the use cases take what they need
+as :class:`lrs.services.core.Core`, and the host is wired, not imported into.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from flask import current_app
 
@@ -12,10 +21,14 @@ from lrs.machinery.hooks import Hooks, scope_registry
 from lrs.machinery.manager import PluginManager
 from lrs.machinery.outbox import Outbox
 from lrs.plugin.connectors import ConnectorTypeRegistry
-from lrs.plugin.host import Host
+from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
+from lrs.services.ingest import store_batch
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
+
+#: A decorator factory guarding views: ``guard(*names)(view)``.
+ViewGuard = Callable[..., Callable[[Any], Any]]
 
 
 @dataclass
@@ -23,6 +36,12 @@ class Runtime:
     settings: Settings
     db: Database
     plugins: PluginManager
+    #: Guards of plugin views, given by :func:`lrs.app.create_app`: credentials and
+    #: scopes (:func:`lrs.auth.protector.protect`) and signed-in roles
+    #: (:func:`lrs.web.access.requires_role`). Both find the runtime per request, so
+    #: they sit above it.
+    requires: ViewGuard
+    requires_role: ViewGuard
     #: What plugins are given (:mod:`lrs.plugin.host`).
     host: Host = field(init=False)
     #: Typed calls into the plugins (:mod:`lrs.machinery.hooks`).
@@ -37,12 +56,17 @@ class Runtime:
     connector_types: ConnectorTypeRegistry = field(init=False)
 
     def __post_init__(self) -> None:
-        self.host = Host(self)
-        self.hooks = Hooks(self.plugins, self.host)
+        self.hooks = Hooks(self.plugins)
+        self.outbox = Outbox(self.settings, self.db, self.hooks)
         self.scopes = scope_registry(self.plugins)
+        self.host = Host(self.settings, self.db, HostWiring(
+            ingest=partial(store_batch, self), resolve_person=self.hooks.resolve_person,
+            announce=self.outbox.announce, defer=self.hooks.defer,
+            requires=self.requires, requires_role=self.requires_role,
+        ))
+        self.hooks.bind(self.host)
         self.metrics = self.hooks.metrics()
         self.connector_types = self.hooks.connector_types()
-        self.outbox = Outbox(self)
 
     def tenant_id(self, name: str | None) -> int:
         """The id of the store called ``name`` (the default store for ``None``).
@@ -54,4 +78,5 @@ class Runtime:
 
 
 def current_runtime() -> Runtime:
+    """The runtime of the application handling this request (HTTP and web edges only)."""
     return current_app.extensions["lrs"]

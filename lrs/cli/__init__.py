@@ -17,13 +17,15 @@ import click
 from lrs.cli.config import config
 from lrs.cli.context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
 from lrs.cli.oauth import oauth
+from lrs.cli.params import describe_error
 from lrs.cli.people import people
 from lrs.cli.plugins import add_plugin_commands
 from lrs.cli.registries import connectors, metrics, scopes
-from lrs.cli.statements import describe_error, statements
+from lrs.cli.statements import statements
 from lrs.cli.tenants import tenants
 from lrs.cli.users import users
 from lrs.machinery.manager import PluginError
+from lrs.plugin.host import COMMAND_HOST
 from lrs.settings import Settings, SettingsError
 from lrs.xapi.errors import XapiError
 
@@ -67,6 +69,8 @@ Configuration comes from LRS_* environment variables (docs/configuration.md)."""
 def cli(ctx: click.Context, database: str | None) -> None:
     """Weft, an xAPI 1.0.3 and 2.0 Learning Record Store."""
     ctx.obj = Cli(database, ctx)
+    # current_host() in a plugin's command finds the host here, built on first use.
+    ctx.meta[COMMAND_HOST] = lambda: ctx.obj.runtime().host
 
 
 @cli.command(

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli.context import echo_records, echo_table, iso_time
+from lrs.cli.context import echo_records, echo_table
+from lrs.models.types import iso_time
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli

@@ -6,17 +6,17 @@ Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli.statem
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lrs.cli.params import AGENT
+from lrs.models.types import iso_time
+from lrs.process.identity import os_user
 from lrs.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,14 +85,6 @@ def cli_source() -> dict[str, str]:
     return {"cli": f"{os_user()}@{socket.gethostname()}"}
 
 
-def os_user() -> str:
-    """The login name of this process's user (``uid<n>`` when it has none)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
-        return f"uid{os.getuid()}"
-
-
 def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Print left-aligned columns as wide as their widest cell, header first."""
     lines = [tuple(header), *rows]
@@ -125,8 +117,6 @@ def grant_options(holder: str) -> Callable[[F], F]:
     """``--name``, ``--scope``, ``--authority``, ``--tenant`` and ``--json``: what every
     grant of API access asks for, whether a Basic credential or an OAuth client
     (``holder`` names its key in the help, e.g. ``"key"`` or ``"client_id"``)."""
-    from lrs.cli.statements import AGENT
-
     options = (
         click.option("--name", required=True,
                      help="Who uses it (shown by 'list' and in authority)."),
@@ -183,10 +173,3 @@ def echo_grants(
         click.echo(none_yet)
         return
     echo_table((key_title, "NAME", "TENANT", "SCOPES", "CREATED", "REVOKED"), rows)
-
-
-def iso_time(us: int | None) -> str:
-    """A stored microsecond timestamp as ISO 8601 UTC for tables ("" when unset)."""
-    if us is None:
-        return ""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lrs.cli.context import cli_actor, cli_source, echo_table, tenant_option
-from lrs.cli.statements import AGENT
+from lrs.cli.params import AGENT
 from lrs.store.erasure import count_titles
 
 if TYPE_CHECKING:

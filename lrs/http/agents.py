@@ -12,8 +12,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from lrs.auth.protector import requires
-from lrs.http import xapi
 from lrs.http.document_params import agent_param, check_names
+from lrs.http.version import current_version
 from lrs.xapi.actors import IFI_PROPERTIES
 
 bp = Blueprint("agents", __name__)
@@ -26,7 +26,7 @@ READ_SCOPES = ("all/read", "statements/read", "define", "profile", "state")
 @requires(*READ_SCOPES)
 def get_agent() -> Response:
     check_names(request.args, frozenset({"agent"}))
-    agent, _ = agent_param(request.args, xapi.current_version())
+    agent, _ = agent_param(request.args, current_version())
     return jsonify(person_of(agent))
 
 

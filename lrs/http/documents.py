@@ -24,7 +24,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_etags
 
 from lrs.auth.protector import current_principal, requires
-from lrs.http import xapi
 from lrs.http.body import parse_json, read_body
 from lrs.http.document_params import (
     agent_param,
@@ -35,6 +34,7 @@ from lrs.http.document_params import (
     since_param,
 )
 from lrs.http.source import request_source
+from lrs.http.version import current_version
 from lrs.plugin.events import DocumentsChanged
 from lrs.runtime import current_runtime
 from lrs.store.documents import (
@@ -94,7 +94,7 @@ def _key(resource: _Resource, args: MultiDict[str, str], *, single: bool) -> Doc
     Parameters are read in a fixed order so the 400 names the first problem.
     """
     activity_id = iri_param(args, "activityId") if resource.uses_activity else ""
-    agent_key = agent_param(args, xapi.current_version())[1] if resource.uses_agent else ""
+    agent_key = agent_param(args, current_version())[1] if resource.uses_agent else ""
     registration = registration_param(args) if resource.uses_registration else ""
     document_id = required(args, resource.id_param) if single else ""
     return DocumentKey(resource.kind, document_id=document_id, activity_id=activity_id,
@@ -155,7 +155,7 @@ def _write(resource: _Resource) -> Response:
 
 def _unconditional(kind: Kind) -> Unconditional:
     """xAPI 2.0 guards every PUT over an existing document; 1.0.3 only profiles, strictly."""
-    if xapi.current_version().is_2:
+    if current_version().is_2:
         return Unconditional.CREATE
     return Unconditional.OVERWRITE if kind is Kind.STATE else Unconditional.REFUSE
 

@@ -18,7 +18,6 @@ from flask import Blueprint, Response, request
 from lrs.auth.protector import current_principal, requires
 
 # Module import, not ``from``: lrs.http.xapi imports this module while it loads.
-from lrs.http import xapi
 from lrs.http.body import parse_json, read_body
 from lrs.http.source import request_source
 from lrs.http.statement_params import (
@@ -30,6 +29,7 @@ from lrs.http.statement_params import (
     to_us,
     uuid_param,
 )
+from lrs.http.version import current_version
 from lrs.runtime import current_runtime
 from lrs.services.ingest import store_batch
 from lrs.store.queries import StoredStatement, find_page, get_statement, load_attachments
@@ -78,7 +78,7 @@ def get_statements() -> Response:
     settings = runtime.settings
     principal = current_principal()
     mine = None if principal.allows("statements/read") else principal.credential_id
-    wanted = parse_get(request.args, xapi.current_version(), page_size=settings.page_size,
+    wanted = parse_get(request.args, current_version(), page_size=settings.page_size,
                        secret_key=settings.secret_key, tenant_id=principal.tenant_id)
     with runtime.db.read() as session:
         if isinstance(wanted, Single):
@@ -119,7 +119,7 @@ def _read_statements() -> tuple[Any, dict[str, AttachmentPart]]:
 
 def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
     runtime = current_runtime()
-    version = xapi.current_version()
+    version = current_version()
     if isinstance(payload, list) and len(payload) > runtime.settings.max_batch_size:
         raise PayloadTooLarge(
             f"a batch holds at most {runtime.settings.max_batch_size} statements"

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, request
 
 from lrs.auth.protector import authenticate_request
 from lrs.http import about, activities, agents, documents, statements
+from lrs.http.version import current_version
 from lrs.runtime import current_runtime
 from lrs.store.credentials import remember_version
 from lrs.xapi.versions import XapiVersion, negotiate
@@ -47,10 +48,6 @@ def _negotiate_and_authenticate() -> None:
 def _optional_version() -> XapiVersion:
     header = request.headers.get("X-Experience-API-Version")
     return negotiate(header) if header else XapiVersion.V2_0_0
-
-
-def current_version() -> XapiVersion:
-    return g.get("xapi_version") or XapiVersion.V1_0_3
 
 
 def _version_header(response: Response) -> Response:

@@ -45,9 +45,10 @@ StatementsRead = dict[tuple[int, str], str]
 class Hooks:
     """The hooks of one application, bound to its :class:`~lrs.plugin.host.Host`."""
 
-    def __init__(self, manager: pluggy.PluginManager, host: Host) -> None:
+    def __init__(self, manager: pluggy.PluginManager) -> None:
         self._manager = manager
-        self._host = host
+        #: Given by :meth:`bind` before any hook is called.
+        self._host: Host
         # The plugin set is fixed once the application is built.
         self.subscribers = cache(self._subscribers)
         #: ``(hook, plugin)`` → that hook on that plugin alone (:func:`_only`).
@@ -56,6 +57,11 @@ class Hooks:
         self._accepted_by = cache(partial(_accepted, self._manager))
         #: The plugin being called and what it deferred, per delivering thread.
         self._local = threading.local()
+
+    def bind(self, host: Host) -> None:
+        """Give every hook call its ``host``: once, by the runtime, which builds the host
+        after these hooks because the host relays ``resolve_person`` and ``defer`` here."""
+        self._host = host
 
     def check_statements(
         self, *, tenant_id: int, statements: list[dict[str, Any]], version: str,

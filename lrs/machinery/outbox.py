@@ -36,7 +36,9 @@ from lrs.models import DEFAULT_TENANT_ID, OutboxDelivery, OutboxEvent
 from lrs.plugin.events import EVENT_TYPES, AdminActionTaken, Event, event_from_json
 
 if TYPE_CHECKING:
-    from lrs.runtime import Runtime
+    from lrs.db import Database
+    from lrs.machinery.hooks import Hooks
+    from lrs.settings import Settings
 
 logger = logging.getLogger("lrs.machinery.outbox")
 
@@ -93,15 +95,16 @@ class _Delivered:
 class Outbox:
     """The outbox of one application: announce, process, replay, and the inline thread."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    def __init__(self, settings: Settings, db: Database, hooks: Hooks) -> None:
+        self._settings = settings
+        self._db = db
+        self._hooks = hooks
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._thread_pid = 0
         self._stopping = threading.Event()
         self._wakeup = threading.Event()
-        hooks = runtime.hooks
-        self._inline = runtime.settings.outbox_inline and any(map(hooks.subscribers, EVENT_TYPES))
+        self._inline = settings.outbox_inline and any(map(hooks.subscribers, EVENT_TYPES))
 
     def announce(self, session: Session, event: Event, *, wake: bool = True) -> None:
         """Enqueue ``event`` if any plugin implements its hook, and wake the thread on commit.
@@ -113,7 +116,7 @@ class Outbox:
             gunicorn master must not start the thread; the first request of each
             worker does (:meth:`start_inline`) and finds the event due.
         """
-        if not self._runtime.hooks.subscribers(event.hook):
+        if not self._hooks.subscribers(event.hook):
             return
         enqueue(session, event)
         if wake and self._inline and not session.info.get(_WAKE_ON_COMMIT):
@@ -132,7 +135,7 @@ class Outbox:
             owed = [self._owed(row, now) for row in claimed]
             # One call for the batch: its statements are read in one query, and what
             # plugins deferred (several events' writes in one transaction) runs once.
-            failures = iter(self._runtime.hooks.deliver_all([
+            failures = iter(self._hooks.deliver_all([
                 (event_from_json(row.hook, row.payload), plugins)
                 for row, plugins in zip(claimed, owed, strict=True) if plugins
             ]))
@@ -151,7 +154,7 @@ class Outbox:
         dead = OutboxDelivery.state == "dead"
         if plugin is not None:
             dead = dead & (OutboxDelivery.plugin == plugin)
-        with self._runtime.db.write() as session:
+        with self._db.write() as session:
             count = session.execute(
                 update(OutboxDelivery).where(dead)
                 .values(state="retry", attempts=0, due_us=now, last_error=None)
@@ -172,7 +175,7 @@ class Outbox:
 
     def dead_letters(self) -> list[OutboxDelivery]:
         """Every dead delivery, oldest event first (for ``lrs outbox`` and admin pages)."""
-        with self._runtime.db.read() as session:
+        with self._db.read() as session:
             return list(session.scalars(
                 select(OutboxDelivery).where(OutboxDelivery.state == "dead")
                 .order_by(OutboxDelivery.event_id, OutboxDelivery.plugin)
@@ -241,7 +244,7 @@ class Outbox:
         A failing pass (the database is away) is logged and retried after the
         poll interval; with ``once`` it is raised.
         """
-        settings = self._runtime.settings
+        settings = self._settings
         gather = settings.outbox_gather_ms / 1000
         delivered = 0
         while not stopping.is_set():
@@ -296,7 +299,7 @@ class Outbox:
         """How many events are due now (at most :data:`BATCH`: more makes no difference)."""
         events = OutboxEvent.__table__
         due = select(events.c.id).where(events.c.due_us <= now_us()).limit(BATCH).subquery()
-        with self._runtime.db.read() as session:
+        with self._db.read() as session:
             return session.connection().execute(
                 select(func.count()).select_from(due)).scalar_one()
 
@@ -308,7 +311,7 @@ class Outbox:
         cost more CPU than the query itself (about half a millisecond here).
         """
         events, deliveries = OutboxEvent.__table__, OutboxDelivery.__table__
-        with self._runtime.db.write() as session:
+        with self._db.write() as session:
             connection = session.connection()
             due = (select(events.c.id, events.c.hook, events.c.payload)
                    .where(events.c.due_us <= now)
@@ -331,7 +334,7 @@ class Outbox:
     def _owed(self, row: _Claimed, now: int) -> list[str]:
         """The plugins that have not had ``row`` yet, or whose retry is due."""
         return [
-            plugin for plugin in sorted(self._runtime.hooks.subscribers(row.hook))
+            plugin for plugin in sorted(self._hooks.subscribers(row.hook))
             if plugin not in row.prior
             or (row.prior[plugin].state == "retry" and (row.prior[plugin].due_us or 0) <= now)
         ]
@@ -339,7 +342,7 @@ class Outbox:
     def _outcomes(self, row: _Claimed, owed: list[str], failures: dict[str, Exception],
                   now: int) -> _Delivered:
         """What delivering ``row`` to the ``owed`` plugins did (``failures``: who failed)."""
-        subscribers = set(self._runtime.hooks.subscribers(row.hook))
+        subscribers = set(self._hooks.subscribers(row.hook))
         changed = {plugin: self._outcome(row, plugin, failures.get(plugin), now)
                    for plugin in owed}
         deliveries = {**row.prior, **changed}
@@ -358,7 +361,7 @@ class Outbox:
         """
         done = [d.event_id for d in delivered if d.finished]
         events = OutboxEvent.__table__
-        with self._runtime.db.write() as session:
+        with self._db.write() as session:
             if done:
                 session.connection().execute(delete(events).where(events.c.id.in_(done)))
             for outcome in delivered:
@@ -378,7 +381,7 @@ class Outbox:
                                   state="done", due_us=None, last_error=None)
         if error is None:
             return delivery
-        settings = self._runtime.settings
+        settings = self._settings
         delivery.last_error = f"{type(error).__name__}: {error}"
         if attempts >= settings.outbox_max_attempts:
             delivery.state = "dead"

@@ -1,0 +1,20 @@
+"""The plugin API: everything a Weft plugin may import, and nothing else of ``lrs``.
+
+Built-in plugins and connectors use exactly this, as a third-party plugin does
+(``tests/architecture`` fails when one imports anything else of ``lrs``). Import
+names from the module that defines them; this package itself exports nothing, so
+that importing one of them never imports the others:
+
+* :mod:`lrs.plugin.hookspecs`: the hooks, and ``hookimpl`` to implement them (with
+  ``Scope`` and ``ErrorDetail``, which hooks return);
+* :mod:`lrs.plugin.host`: the ``Host`` every hook receives, ``current_host()``, and
+  ``Settings``, the type of ``host.settings``;
+* :mod:`lrs.plugin.events`: what post-commit hooks receive;
+* :mod:`lrs.plugin.metrics`, :mod:`lrs.plugin.connectors`, :mod:`lrs.plugin.registry`:
+  what ``register_metrics`` and ``register_connector_types`` contribute;
+* :mod:`lrs.plugin.testing`: pytest fixtures for a plugin's own tests (installed as a
+  pytest plugin, so not imported here).
+
+Everything else in ``lrs`` may change between releases; this may not without a
+deprecation.
+"""

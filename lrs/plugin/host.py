@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 from flask import current_app, has_app_context
@@ -23,8 +23,8 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
+from lrs.db import Database
 from lrs.plugin.events import Event
-from lrs.services.ingest import store_batch
 from lrs.settings import Settings
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
@@ -33,10 +33,11 @@ from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
 
-if TYPE_CHECKING:
-    from lrs.runtime import Runtime
-
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Key of click's ``Context.meta`` (shared by a command and its subcommands) under
+#: which ``lrs`` leaves a function that builds its application's host on first use.
+COMMAND_HOST = "lrs.host"
 
 #: Prefix of the environment variables :meth:`Host.plugin_config` reads.
 PLUGIN_CONFIG_PREFIX = "LRS_PLUGIN_"
@@ -100,11 +101,34 @@ class StoredStatement(dict[str, Any]):
         return statement
 
 
+@dataclass(frozen=True)
+class HostWiring:
+    """The work a :class:`Host` relays to, given by the runtime that builds it.
+
+    Given, not imported: storing a batch, calling the hooks, the outbox and the
+    guards of HTTP and web views all sit above the plugin API, which must not
+    depend on them (``tests/architecture`` checks that imports only go down).
+    """
+
+    #: :func:`lrs.services.ingest.store_batch` bound to the application.
+    ingest: Callable[..., list[str]]
+    resolve_person: Callable[..., Person | None]
+    announce: Callable[[Session, Event], None]
+    defer: Callable[[Callable[[], object]], None]
+    #: :func:`lrs.auth.protector.protect`
+    requires: Callable[..., Callable[[F], F]]
+    #: :func:`lrs.web.access.requires_role`
+    requires_role: Callable[..., Callable[[F], F]]
+
+
 class Host:
     """What one application offers its plugins."""
 
-    def __init__(self, runtime: Runtime, environ: Mapping[str, str] | None = None) -> None:
-        self._runtime = runtime
+    def __init__(self, settings: Settings, db: Database, wiring: HostWiring,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self._settings = settings
+        self._db = db
+        self._wiring = wiring
         self._environ = dict(os.environ if environ is None else environ)
         #: Logger for plugins that have none of their own (``lrs.plugins``).
         self.logger = logging.getLogger("lrs.plugins")
@@ -112,7 +136,7 @@ class Host:
     @property
     def settings(self) -> Settings:
         """The application's settings (read-only)."""
-        return self._runtime.settings
+        return self._settings
 
     def plugin_config(self, plugin: str) -> dict[str, str]:
         """The ``LRS_PLUGIN_<PLUGIN>_<KEY>`` environment variables, as ``{"key": value}``.
@@ -128,11 +152,11 @@ class Host:
 
     def read(self) -> AbstractContextManager[Session]:
         """A read-only transaction (``with host.read() as session:``) for your own tables."""
-        return self._runtime.db.read()
+        return self._db.read()
 
     def write(self) -> AbstractContextManager[Session]:
         """One write transaction, committed when the block ends without an exception."""
-        return self._runtime.db.write()
+        return self._db.write()
 
     def insert_rows(self, session: Session, table: Table,
                     rows: list[dict[str, Any]]) -> None:
@@ -205,8 +229,8 @@ class Host:
         :raises lrs.xapi.errors.XapiError: the batch is refused (nothing stored).
         """
         xapi_version = XapiVersion(version)
-        return store_batch(
-            self._runtime, tenant_id=tenant_id,
+        return self._wiring.ingest(
+            tenant_id=tenant_id,
             statements=validate_statements(statements, xapi_version),
             authority=authority, credential_id=None, version=xapi_version,
             source=None if plugin is None else {"plugin": plugin},
@@ -214,11 +238,11 @@ class Host:
 
     def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:
         """Who ``agent`` is, according to the ``resolve_person`` plugins (HRIS)."""
-        return self._runtime.hooks.resolve_person(tenant_id=tenant_id, agent=agent)
+        return self._wiring.resolve_person(tenant_id=tenant_id, agent=agent)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""
-        self._runtime.outbox.announce(session, event)
+        self._wiring.announce(session, event)
 
     def defer(self, callback: Callable[[], object]) -> None:
         """In a post-commit hook: call ``callback()`` after the rest of the delivery batch.
@@ -232,7 +256,7 @@ class Host:
 
         :raises RuntimeError: outside a post-commit hook.
         """
-        self._runtime.hooks.defer(callback)
+        self._wiring.defer(callback)
 
     def requires(self, *scopes: str) -> Callable[[F], F]:
         """Protect a plugin view: Basic authentication and one of ``scopes`` (401 / 403).
@@ -240,10 +264,7 @@ class Host:
         The caller's principal is then ``flask.g.principal`` (``tenant_id``,
         ``credential_id``, ``scopes``).
         """
-        # Imported here: lrs.auth.protector needs lrs.runtime, which needs this module.
-        from lrs.auth.protector import protect
-
-        return protect(*scopes)
+        return self._wiring.requires(*scopes)
 
     def requires_role(self, *roles: str) -> Callable[[F], F]:
         """Protect a web UI view of a plugin: a signed-in person holding one of ``roles``.
@@ -254,9 +275,7 @@ class Host:
         ``flask.g.web_user`` (``subject``, ``email``, ``roles``, and ``actor``
         for audit records).
         """
-        from lrs.web.access import requires_role
-
-        return requires_role(*roles)
+        return self._wiring.requires_role(*roles)
 
 
 def current_host() -> Host:
@@ -274,11 +293,7 @@ def current_host() -> Host:
     if has_app_context() and "lrs" in current_app.extensions:
         return current_app.extensions["lrs"].host
     ctx = click.get_current_context(silent=True)
-    # Imported here: the command line's state needs the runtime, which needs this module.
-    from lrs.cli.context import Cli
-
-    root = ctx.find_root().obj if ctx is not None else None
-    if isinstance(root, Cli):
-        return root.runtime().host
+    if ctx is not None and COMMAND_HOST in ctx.meta:
+        return ctx.meta[COMMAND_HOST]()
     raise RuntimeError("current_host() needs a running Weft application: call it inside an "
                        "lrs command, a request or an application context")

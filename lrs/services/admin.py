@@ -24,11 +24,11 @@ from lrs.xapi.errors import BadRequest
 from lrs.xapi.redaction import person_keys, pseudonym
 
 if TYPE_CHECKING:
-    from lrs.runtime import Runtime
+    from lrs.services.core import Core
 
 
 def announce_action(
-    runtime: Runtime, session: Session, *, actor: str, action: str, target: str,
+    core: Core, session: Session, *, actor: str, action: str, target: str,
     details: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
     source: dict[str, str] | None = None, occurred_us: int | None = None, wake: bool = True,
 ) -> None:
@@ -42,7 +42,7 @@ def announce_action(
     :param occurred_us: when (µs since the epoch); now by default.
     :param wake: see :meth:`lrs.machinery.outbox.Outbox.announce`.
     """
-    runtime.outbox.announce(session, AdminActionTaken(
+    core.outbox.announce(session, AdminActionTaken(
         tenant_id=tenant_id, actor=actor, action=action, target=target,
         occurred_us=time.time_ns() // 1000 if occurred_us is None else occurred_us,
         details=details or {}, source=source,
@@ -50,70 +50,70 @@ def announce_action(
 
 
 def create_credential(
-    runtime: Runtime, *, actor: str, name: str, scopes: list[str],
+    core: Core, *, actor: str, name: str, scopes: list[str],
     authority: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
     source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Create a credential and announce ``credential.created`` (its key, never its secret)."""
-    return _issue(runtime, store.create_credential, "credential.created", actor=actor,
+    return _issue(core, store.create_credential, "credential.created", actor=actor,
                   name=name, scopes=scopes, authority=authority, tenant_id=tenant_id,
                   source=source)
 
 
 def revoke_credential(
-    runtime: Runtime, *, actor: str, key: str, source: dict[str, str] | None = None,
+    core: Core, *, actor: str, key: str, source: dict[str, str] | None = None,
 ) -> None:
     """Revoke the active credential ``key`` and announce ``credential.revoked``.
 
     :raises NotFound: no active credential has this key (nothing is announced).
     """
-    with runtime.db.write() as session:
+    with core.db.write() as session:
         tenant_id = store.revoke_credential(session, key)
-        announce_action(runtime, session, actor=actor, action="credential.revoked",
+        announce_action(core, session, actor=actor, action="credential.revoked",
                         target=f"credential:{key}", tenant_id=tenant_id, source=source)
 
 
 def create_tenant(
-    runtime: Runtime, *, actor: str, name: str, source: dict[str, str] | None = None,
+    core: Core, *, actor: str, name: str, source: dict[str, str] | None = None,
 ) -> Tenant:
     """Create a store and announce ``tenant.created`` (in the new tenant's own trail).
 
     :raises BadRequest: the name is malformed.
     :raises Conflict: a store has this name already.
     """
-    with runtime.db.write() as session:
+    with core.db.write() as session:
         tenant = tenants.create_tenant(session, name)
-        announce_action(runtime, session, actor=actor, action="tenant.created",
+        announce_action(core, session, actor=actor, action="tenant.created",
                         target=f"tenant:{tenant.name}", tenant_id=tenant.id,
                         details={"id": tenant.id, "name": tenant.name}, source=source)
     return tenant
 
 
-def create_oauth_client(runtime: Runtime, *, actor: str, **grant: Any) -> store.IssuedCredential:
+def create_oauth_client(core: Core, *, actor: str, **grant: Any) -> store.IssuedCredential:
     """Register an OAuth client and announce ``oauth_client.created`` (never its secret).
 
     :param grant: ``name``, ``scopes`` and optionally ``authority``, ``tenant_id``
         and ``source``, as for :func:`create_credential`.
     """
-    return _issue(runtime, oauth_clients.create_client, "oauth_client.created", actor=actor,
+    return _issue(core, oauth_clients.create_client, "oauth_client.created", actor=actor,
                   **grant)
 
 
 def revoke_oauth_client(
-    runtime: Runtime, *, actor: str, client_id: str, source: dict[str, str] | None = None,
+    core: Core, *, actor: str, client_id: str, source: dict[str, str] | None = None,
 ) -> None:
     """Revoke OAuth client ``client_id`` (and its tokens); announce ``oauth_client.revoked``.
 
     :raises NotFound: no active OAuth client has this id (nothing is announced).
     """
-    with runtime.db.write() as session:
+    with core.db.write() as session:
         tenant_id = oauth_clients.revoke_client(session, client_id)
-        announce_action(runtime, session, actor=actor, action="oauth_client.revoked",
+        announce_action(core, session, actor=actor, action="oauth_client.revoked",
                         target=f"credential:{client_id}", tenant_id=tenant_id, source=source)
 
 
 def create_local_admin(
-    runtime: Runtime, *, actor: str, email: str, password: str,
+    core: Core, *, actor: str, email: str, password: str,
     source: dict[str, str] | None = None,
 ) -> None:
     """Add a password admin for the web UI; announce ``local_admin.created`` (no password).
@@ -121,14 +121,14 @@ def create_local_admin(
     :raises Conflict: one with this e-mail address exists.
     """
     password_hash = hash_password(password)  # slow: outside the transaction
-    with runtime.db.write() as session:
+    with core.db.write() as session:
         local_admins.create_local_admin(session, email=email, password_hash=password_hash)
-        announce_action(runtime, session, actor=actor, action="local_admin.created",
+        announce_action(core, session, actor=actor, action="local_admin.created",
                         target=f"local_admin:{email.strip()}", source=source)
 
 
 def erase_person(
-    runtime: Runtime, *, actor: str, agent: dict[str, Any], tenant_id: int = DEFAULT_TENANT_ID,
+    core: Core, *, actor: str, agent: dict[str, Any], tenant_id: int = DEFAULT_TENANT_ID,
     dry_run: bool = False, source: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Erase one person from one store (GDPR Art. 17); announce ``person.erased``.
@@ -154,19 +154,19 @@ def erase_person(
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     if dry_run:
-        with runtime.db.read() as session:
-            counts = _erase(runtime, session, tenant_id, keys, dry_run=True)
+        with core.db.read() as session:
+            counts = _erase(core, session, tenant_id, keys, dry_run=True)
             session.rollback()  # whatever a plugin did in a dry run is undone
             return counts
-    with runtime.db.write() as session:
-        counts = _erase(runtime, session, tenant_id, keys, dry_run=False)
-        announce_action(runtime, session, actor=actor, action="person.erased",
+    with core.db.write() as session:
+        counts = _erase(core, session, tenant_id, keys, dry_run=False)
+        announce_action(core, session, actor=actor, action="person.erased",
                         target=pseudonym(agent), tenant_id=tenant_id, details=counts,
                         source=source)
     return counts
 
 
-def _erase(runtime: Runtime, session: Session, tenant_id: int, keys: frozenset[str], *,
+def _erase(core: Core, session: Session, tenant_id: int, keys: frozenset[str], *,
            dry_run: bool) -> dict[str, int]:
     """Plan the erasure, let the plugins erase (or count) theirs, then erase Weft's part.
 
@@ -174,7 +174,7 @@ def _erase(runtime: Runtime, session: Session, tenant_id: int, keys: frozenset[s
     """
     plan = erasure.plan_erasure(session, tenant_id, keys)
     deleted, redacted = plan.statement_ids()
-    counts = plan.counts() | runtime.hooks.erase_person(
+    counts = plan.counts() | core.hooks.erase_person(
         session=session, tenant_id=tenant_id, person_keys=keys,
         deleted_statement_ids=deleted, redacted_statement_ids=redacted, dry_run=dry_run)
     if not dry_run:
@@ -183,15 +183,15 @@ def _erase(runtime: Runtime, session: Session, tenant_id: int, keys: frozenset[s
 
 
 def _issue(
-    runtime: Runtime, create: Callable[..., store.IssuedCredential], action: str, *,
+    core: Core, create: Callable[..., store.IssuedCredential], action: str, *,
     actor: str, name: str, scopes: list[str], authority: dict[str, Any] | None = None,
     tenant_id: int = DEFAULT_TENANT_ID, source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Grant API access with ``create`` (a store function) and announce ``action``."""
-    with runtime.db.write() as session:
-        issued = create(session, runtime.settings.secret_key, name=name, scopes=scopes,
-                        authority=authority, tenant_id=tenant_id, known_scopes=runtime.scopes)
-        announce_action(runtime, session, actor=actor, action=action,
+    with core.db.write() as session:
+        issued = create(session, core.settings.secret_key, name=name, scopes=scopes,
+                        authority=authority, tenant_id=tenant_id, known_scopes=core.scopes)
+        announce_action(core, session, actor=actor, action=action,
                         target=f"credential:{issued.key}", tenant_id=tenant_id,
                         details={"name": issued.name, "scopes": issued.scopes,
                                  "authority": issued.authority}, source=source)

@@ -61,17 +61,17 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lrs.cli.context import os_user
 from lrs.masking import mask
 from lrs.models import ConfigurationChange, ConfigurationState
 from lrs.models.configuration import CONFIGURATION_STATE_ID
 from lrs.plugin.host import PLUGIN_CONFIG_PREFIX
+from lrs.process.identity import os_user
 from lrs.services.admin import announce_action
 from lrs.store.bulk import dialect_insert
 
 if TYPE_CHECKING:
     from lrs.machinery.manager import PluginManager
-    from lrs.runtime import Runtime
+    from lrs.services.core import Core
     from lrs.settings import Settings
 
 logger = logging.getLogger("lrs.services.configuration")
@@ -122,10 +122,10 @@ def describe(settings: Settings, plugins: PluginManager, *, salt: str | None,
     return items
 
 
-def configuration_in_force(runtime: Runtime, salt: str | None) -> dict[str, Any]:
+def configuration_in_force(core: Core, salt: str | None) -> dict[str, Any]:
     """What is recorded: ``{name: masked value}`` of the items that count (:func:`describe`)."""
     return {item.name: item.value
-            for item in describe(runtime.settings, runtime.plugins, salt=salt) if item.recorded}
+            for item in describe(core.settings, core.plugins, salt=salt) if item.recorded}
 
 
 def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]
@@ -149,7 +149,7 @@ def process_source() -> dict[str, str]:
             "process": program}
 
 
-def record_configuration(runtime: Runtime, *, source: dict[str, str] | None = None
+def record_configuration(core: Core, *, source: dict[str, str] | None = None
                          ) -> ConfigurationChange | None:
     """Record the configuration in force if it differs from the last one recorded.
 
@@ -158,8 +158,8 @@ def record_configuration(runtime: Runtime, *, source: dict[str, str] | None = No
         database could not take the record (a warning is logged).
     """
     try:
-        with runtime.db.write() as session:
-            return _record(runtime, session, source or process_source())
+        with core.db.write() as session:
+            return _record(core, session, source or process_source())
     except (SQLAlchemyError, ValueError) as exc:  # ValueError: a record that is not JSON
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         logger.warning("configuration not recorded in the audit trail (run `lrs db upgrade` "
@@ -167,10 +167,10 @@ def record_configuration(runtime: Runtime, *, source: dict[str, str] | None = No
         return None
 
 
-def _record(runtime: Runtime, session: Session, source: dict[str, str]
+def _record(core: Core, session: Session, source: dict[str, str]
             ) -> ConfigurationChange | None:
     state = _locked_state(session)
-    current = configuration_in_force(runtime, state.salt)
+    current = configuration_in_force(core, state.salt)
     recorded = None if state.configuration is None else json.loads(state.configuration)
     if recorded == current:
         return None
@@ -184,7 +184,7 @@ def _record(runtime: Runtime, session: Session, source: dict[str, str]
                                  after=json.dumps(after))
     session.add(change)
     details = {"after": after} if recorded is None else {"before": before, "after": after}
-    announce_action(runtime, session, actor=ACTOR, action=action, target=TARGET,
+    announce_action(core, session, actor=ACTOR, action=action, target=TARGET,
                     details=details, source=source, occurred_us=now, wake=False)
     if recorded is not None:  # the first record is no news worth a line on every fresh store
         logger.info("configuration changed: %s", ", ".join(after))
@@ -208,17 +208,17 @@ def _locked_state(session: Session) -> ConfigurationState:
     return state
 
 
-def stored_salt(runtime: Runtime) -> str | None:
+def stored_salt(core: Core) -> str | None:
     """The store's fingerprint key, or ``None`` before the first record (or migration)."""
     try:
-        with runtime.db.read() as session:
+        with core.db.read() as session:
             return session.scalar(select(ConfigurationState.salt)
                                   .where(ConfigurationState.id == CONFIGURATION_STATE_ID))
     except SQLAlchemyError:
         return None
 
 
-def recorded_changes(runtime: Runtime) -> list[ConfigurationChange]:
+def recorded_changes(core: Core) -> list[ConfigurationChange]:
     """Every recorded configuration and change, oldest first (``lrs config history``)."""
-    with runtime.db.read() as session:
+    with core.db.read() as session:
         return list(session.scalars(select(ConfigurationChange).order_by(ConfigurationChange.id)))

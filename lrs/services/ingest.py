@@ -18,11 +18,11 @@ from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
 
 if TYPE_CHECKING:
-    from lrs.runtime import Runtime
+    from lrs.services.core import Core
 
 
 def store_batch(
-    runtime: Runtime,
+    core: Core,
     *,
     tenant_id: int,
     statements: list[dict[str, Any]],
@@ -43,7 +43,7 @@ def store_batch(
     :raises InvalidStatement: a ``check_statements`` plugin found problems.
     :raises Conflict: an id is stored with a different statement (409).
     """
-    runtime.hooks.check_statements(tenant_id=tenant_id, statements=statements,
+    core.hooks.check_statements(tenant_id=tenant_id, statements=statements,
                                    version=version.value, credential_id=credential_id)
     arguments: dict[str, Any] = {
         "tenant_id": tenant_id, "statements": statements, "authority": authority,
@@ -57,7 +57,7 @@ def store_batch(
     duplicate_seen = False
     for attempt in range(_ATTEMPTS):
         try:
-            return _write(runtime, arguments, announced)
+            return _write(core, arguments, announced)
         except IntegrityError:
             if duplicate_seen:
                 raise Conflict("a statement id of this batch was stored concurrently") from None
@@ -79,11 +79,11 @@ def _transient(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
-def _write(runtime: Runtime, arguments: dict[str, Any], announced: dict[str, Any]) -> list[str]:
-    with runtime.db.write() as session:
+def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]) -> list[str]:
+    with core.db.write() as session:
         ids = store_statements(session, **arguments)
         if ids:
-            runtime.outbox.announce(session, StatementsStored(
+            core.outbox.announce(session, StatementsStored(
                 tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
                 credential_id=arguments["credential_id"], **announced,
             ))

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from lrs.settings import Settings
+    from lrs.plugin.host import Settings
 
 KEY_FILE_NAME = "audit_ed25519.pem"
 

@@ -182,7 +182,7 @@ def test_an_unmigrated_database_logs_a_warning_and_starts(
     settings = Settings.from_env({}, database_url=fresh_database_url, auto_migrate=False,
                                  secret_key="k" * 40, log_format="text",
                                  disabled_plugins=INSTALLED_PLUGINS)
-    with caplog.at_level(logging.WARNING, logger="lrs.services.configuration"):
+    with caplog.at_level(logging.WARNING, logger="lrs.configuration"):
         app = create_app(settings)
     app.extensions["lrs"].db.engine.dispose()
     assert "configuration not recorded" in caplog.text and "lrs db upgrade" in caplog.text
@@ -199,7 +199,7 @@ def test_a_record_held_too_long_by_another_process_does_not_block_start_up(
     engine = create_engine(database_url)
     with engine.begin() as holder:  # another process, stuck mid-record
         holder.execute(text("SELECT id FROM configuration_state FOR UPDATE"))
-        with caplog.at_level(logging.WARNING, logger="lrs.services.configuration"):
+        with caplog.at_level(logging.WARNING, logger="lrs.configuration"):
             app = make(page_size=20)
     engine.dispose()
     assert "configuration not recorded" in caplog.text and "lock timeout" in caplog.text

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from lrs.machinery.hooks import Hooks
     from lrs.settings import Settings
 
-logger = logging.getLogger("lrs.machinery.outbox")
+logger = logging.getLogger("lrs.outbox")
 
 #: How long a claimed event is left to its processor before another may take it.
 LEASE_SECONDS = 300

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from lrs.services.core import Core
     from lrs.settings import Settings
 
-logger = logging.getLogger("lrs.services.configuration")
+logger = logging.getLogger("lrs.configuration")
 
 #: Settings that belong to one process, not to the store (see the module docstring).
 PER_PROCESS_SETTINGS = frozenset({

@@ -24,6 +24,7 @@ from lrs.plugin.connectors import ConnectorTypeRegistry
 from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
 from lrs.services.ingest import store_batch
+from lrs.services.people import resolve_people, resolve_person
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -60,7 +61,8 @@ class Runtime:
         self.outbox = Outbox(self.settings, self.db, self.hooks)
         self.scopes = scope_registry(self.plugins)
         self.host = Host(self.settings, self.db, HostWiring(
-            ingest=partial(store_batch, self), resolve_person=self.hooks.resolve_person,
+            ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
+            resolve_people=partial(resolve_people, self),
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
         ))

@@ -113,7 +113,8 @@ def seeded(lrs, client: FlaskClient) -> tuple[IssuedCredential, IssuedCredential
 
 
 EXPECTED = {"statements deleted": "7", "statements kept without the person": "4",
-            "state documents": "1", "agent profile documents": "1", "attachments": "0"}
+            "state documents": "1", "agent profile documents": "1", "attachments": "0",
+            "people directory entries": "0"}
 
 
 def counts(output: str) -> dict[str, str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -106,6 +107,12 @@ def echo_records(records: Sequence[Mapping[str, Any]], columns: Sequence[str], *
         echo_table([c.upper() for c in columns],
                    [[", ".join(v) if isinstance(v, list) else v
                      for v in (record[c] for c in columns)] for record in records])
+
+
+def progress_bar(items: Iterable[Any] | None, length: int | None, label: str) -> Any:
+    """A progress bar on stderr, so that it never mixes with a command's output or data."""
+    return click.progressbar(items, length=length, label=label, file=sys.stderr,
+                             show_pos=True)
 
 
 def tenant_option(help: str) -> Callable[[F], F]:

@@ -1,7 +1,8 @@
-"""``lrs people erase``: a person's right to erasure (GDPR Art. 17), from the command line.
+"""``lrs people``: the people directory (import, list) and a person's right to erasure.
 
-The erasure itself is :func:`lrs.services.admin.erase_person`, which the web UI's
-erasure page calls too; this module asks, confirms and prints.
+The work is done by :mod:`lrs.services.people` and
+:func:`lrs.services.admin.erase_person` (which the web UI's erasure page calls
+too); this module reads files, asks, confirms and prints.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source, echo_table, tenant_option
+from lrs.cli.context import (
+    cli_actor,
+    cli_source,
+    echo_records,
+    echo_table,
+    progress_bar,
+    tenant_option,
+)
 from lrs.cli.params import AGENT
 from lrs.store.erasure import count_titles
 
@@ -19,7 +27,79 @@ if TYPE_CHECKING:
 
 @click.group()
 def people() -> None:
-    """People (xAPI Agents): erase one person's data from a store (docs/erasure.md)."""
+    """People: the directory of learners (docs/people.md) and erasure (docs/erasure.md)."""
+
+
+#: Errors printed before "... and N more" (a file with a wrong column errs on every row).
+MAX_ERRORS_SHOWN = 20
+
+
+@people.command(
+    "import",
+    epilog="""\b
+Examples:
+  lrs people import staff.csv --dry-run
+  lrs people import staff.csv --tenant acme
+
+\b
+Columns (header row first; only employee_id is required):
+  employee_id, display_name, email, aliases (emails, ;-separated),
+  accounts (LMS accounts as homePage|name, ;-separated), department,
+  manager (the manager's employee_id), location, job_title,
+  hire_date (YYYY-MM-DD), active (true/false); any other column is kept
+  as a custom attribute.""",
+)
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@tenant_option("Store (tenant) whose directory to fill [default: the default store].")
+@click.option("--dry-run", is_flag=True, help="Check the file and count, change nothing.")
+@click.pass_obj
+def import_people(obj: Cli, file: Any, tenant: str | None, dry_run: bool) -> None:
+    """Create or update people from a CSV file, matched on employee_id.
+
+    The whole file is checked first: any row in error and nothing is imported
+    (each error names its line and column). Importing the same file again
+    changes nothing.
+    """
+    from lrs.services import people as directory
+
+    records, errors = directory.parse_people_csv(file.read())
+    if errors:
+        for error in errors[:MAX_ERRORS_SHOWN]:
+            click.echo(f"{file.name}: {error}", err=True)
+        if len(errors) > MAX_ERRORS_SHOWN:
+            click.echo(f"... and {len(errors) - MAX_ERRORS_SHOWN} more", err=True)
+        raise click.ClickException(f"{len(errors)} error(s): nothing imported")
+    runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
+    with progress_bar(None, len(records), "Importing people") as bar:
+        counts = directory.import_people(runtime, records, actor=cli_actor(),
+                                         tenant_id=tenant_id, dry_run=dry_run,
+                                         source=cli_source(), progress=bar.update)
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {len(records)} people into store {tenant or 'default'!r}: "
+               f"{counts.created} new, {counts.updated} updated, "
+               f"{counts.unchanged} unchanged.")
+
+
+@people.command("list", epilog="Examples:\n\n\b\n  lrs people list\n  lrs people list --json")
+@tenant_option("Store (tenant) to list [default: the default store].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def list_people(obj: Cli, tenant: str | None, as_json: bool) -> None:
+    """Show the people of a store's directory, with their identities."""
+    from lrs.services.people import as_person
+    from lrs.store.people import identities_of
+    from lrs.store.people import list_people as rows_of
+
+    runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
+    with runtime.db.read() as session:
+        rows = list(rows_of(session, tenant_id))
+        identities = identities_of(session, [row.id for row in rows])
+        records = [{"employee_id": person.id, "name": person.name or "", "department": "",
+                    "manager": "", **person.attributes,
+                    "identities": identities.get(row.id, [])}
+                   for row in rows for person in [as_person(row, identities.get(row.id, []))]]
+    echo_records(records, ["employee_id", "name", "department", "manager", "active"],
+                 as_json=as_json, empty="No people yet. Import some with: lrs people import FILE")
 
 
 @people.command(

@@ -15,13 +15,12 @@ import json
 import os
 import re
 import stat
-import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source, tenant_option
+from lrs.cli.context import cli_actor, cli_source, progress_bar, tenant_option
 from lrs.cli.params import AGENT, TIMESTAMP, describe_error
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion
@@ -85,7 +84,7 @@ def import_statements(
     tenant_id = obj.tenant_id(tenant)
     imported = 0
     lines = _nonblank_lines(source)
-    with _progress(lines, _line_count(source), "Importing") as bar:
+    with progress_bar(lines, _line_count(source), "Importing") as bar:
         for batch in _batches(bar, batch_size):
             valid = _validated(batch, version, imported)
             try:
@@ -132,7 +131,7 @@ def export_statements(
     try:
         with runtime.db.read() as session:
             rows = stream(session, tenant_id, query)
-            with _progress(rows, None, "Exporting") as bar:
+            with progress_bar(rows, None, "Exporting") as bar:
                 for row in bar:
                     target.write(row.payload + "\n")
                     exported += 1
@@ -146,14 +145,6 @@ def export_statements(
                             details={"since_us": since, "until_us": until,
                                      "count": exported, "complete": complete})
     click.echo(f"Exported {exported} statement(s).", err=True)
-
-
-def _progress(items: Iterable[Any], length: int | None, label: str) -> Any:
-    """A progress bar on stderr, so that it never mixes with exported data."""
-    return click.progressbar(
-        items, length=length, label=label, file=sys.stderr,
-        show_pos=True,
-    )
 
 
 def _nonblank_lines(source: IO[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -6,6 +6,7 @@ from lrs.models.configuration import ConfigurationChange, ConfigurationState
 from lrs.models.documents import Document
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
+from lrs.models.people import Person, PersonIdentity
 from lrs.models.statements import (
     Activity,
     Attachment,
@@ -30,6 +31,8 @@ __all__ = [
     "OAuthSigningKey",
     "OutboxDelivery",
     "OutboxEvent",
+    "Person",
+    "PersonIdentity",
     "Statement",
     "StatementActivity",
     "StatementAgent",

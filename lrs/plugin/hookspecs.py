@@ -171,9 +171,10 @@ def resolve_person(host: Host, tenant_id: int, agent: dict[str, Any]) -> Person 
 
     Called when core or a plugin asks :meth:`~lrs.plugin.host.Host.resolve_person`, for
     example to merge instructor-led attendance with online activity of the same
-    learner known under several accounts. Implementations are tried in order
-    (``tryfirst`` / ``trylast`` adjust it) and the first one that does not
-    return ``None`` answers: this is a firstresult hook.
+    learner known under several accounts, about an agent that the store's people
+    directory (docs/people.md) does not know: the directory answers first.
+    Implementations are tried in order (``tryfirst`` / ``trylast`` adjust it) and
+    the first one that does not return ``None`` answers: this is a firstresult hook.
 
     :param host: the :class:`~lrs.plugin.host.Host` of this application.
     :param tenant_id: tenant whose directory to look in.

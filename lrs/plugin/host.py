@@ -113,6 +113,7 @@ class HostWiring:
     #: :func:`lrs.services.ingest.store_batch` bound to the application.
     ingest: Callable[..., list[str]]
     resolve_person: Callable[..., Person | None]
+    resolve_people: Callable[..., list[Person | None]]
     announce: Callable[[Session, Event], None]
     defer: Callable[[Callable[[], object]], None]
     #: :func:`lrs.auth.protector.protect`
@@ -237,8 +238,16 @@ class Host:
         )
 
     def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:
-        """Who ``agent`` is, according to the ``resolve_person`` plugins (HRIS)."""
+        """Who ``agent`` is: the store's people directory, else the ``resolve_person``
+        plugins (an HRIS looked up live), else ``None`` (docs/people.md)."""
         return self._wiring.resolve_person(tenant_id=tenant_id, agent=agent)
+
+    def resolve_people(self, tenant_id: int,
+                       agents: list[dict[str, Any]]) -> list[Person | None]:
+        """:meth:`resolve_person` of each of ``agents`` at once, in their order: the
+        directory is asked in a few queries, however many they are (reports and
+        attendance imports resolve thousands)."""
+        return self._wiring.resolve_people(tenant_id=tenant_id, agents=agents)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""

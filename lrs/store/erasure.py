@@ -41,6 +41,7 @@ _COUNT_TITLES = {
     "state_documents": "state documents",
     "agent_profiles": "agent profile documents",
     "attachments": "attachments",
+    "people": "people directory entries",
 }
 
 

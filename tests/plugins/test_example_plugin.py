@@ -243,7 +243,8 @@ def test_lrs_people_erase_shows_the_example_plugin_s_count_beside_weft_s(
     shown = lrs_command("people", "erase", "--agent", '{"mbox": "mailto:ada@example.com"}',
                         "--dry-run")
     assert "statements deleted  0\n" in shown
-    assert shown.endswith("attachments  0\nexample: seen statements  0\n")
+    assert shown.endswith(
+        "attachments  0\npeople directory entries  0\nexample: seen statements  0\n")
 
 
 def test_example_command_reaches_the_host_with_current_host(

@@ -1,0 +1,59 @@
+"""The people directory: who the learners are, per store, and the xAPI identities that are them.
+
+A person is what HR knows (employee number, department, manager, hire date...);
+statements name agents. ``person_identities`` ties each agent identity (the IFI
+key of :func:`lrs.xapi.actors.agent_ifi_key`) to at most one person of the store,
+so resolving a batch of actors is one indexed look-up.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lrs.models.base import Base
+from lrs.models.types import BigId
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    #: The HR system's key (employee number): what imports match on, unique per store.
+    employee_id: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    #: Work address; also one of the person's identities (``mbox:mailto:...``).
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    #: The manager's ``employee_id`` (HR exports name managers by number).
+    manager_employee_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    location: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    job_title: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    hire_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Further attributes, a JSON object of strings (``{"cost_center": "4711"}``).
+    attributes: Mapped[str] = mapped_column(Text, default="{}")
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    updated_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("uq_people_tenant_employee", "tenant_id", "employee_id", unique=True),
+        Index("ix_people_tenant_department", "tenant_id", "department"),
+        Index("ix_people_tenant_manager", "tenant_id", "manager_employee_id"),
+    )
+
+
+class PersonIdentity(Base):
+    """One xAPI identity of a person: an email (and its SHA-1), an LMS account, an SSO subject."""
+
+    __tablename__ = "person_identities"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    #: :func:`lrs.xapi.actors.agent_ifi_key` of the identity.
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+
+    __table_args__ = (Index("ix_person_identities_person", "person_id"),)

@@ -1,0 +1,237 @@
+"""The people directory's use cases: importing people, and resolving agents to them.
+
+Statements name agents; reports group people. The directory is where the two meet:
+an import states who the people are and which identities (email, aliases, LMS
+accounts) are theirs, and :func:`resolve_person` answers "who is this agent?" from
+it, then asks the ``resolve_person`` plugins about agents it does not know.
+Unknown agents stay unknown: nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lrs.models import DEFAULT_TENANT_ID
+from lrs.models import Person as PersonRow
+from lrs.plugin.host import Person
+from lrs.services.admin import announce_action
+from lrs.services.core import Core
+from lrs.store import people as store
+from lrs.xapi.actors import agent_ifi_key
+from lrs.xapi.errors import BadRequest, ErrorDetail
+from lrs.xapi.redaction import person_keys
+
+#: CSV columns with a meaning; any other column becomes a custom attribute.
+COLUMNS = ("employee_id", "display_name", "email", "aliases", "accounts", "department",
+           "manager", "location", "job_title", "hire_date", "active")
+_TRUE = {"true", "yes", "1", "y", "active"}
+_FALSE = {"false", "no", "0", "n", "inactive"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row of an import: its line in the file and the column."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.column}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    counts: store.UpsertCounts
+    errors: list[RowError]
+    dry_run: bool
+
+
+def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError]]:
+    """The records of a people CSV (header row first), and every row's problems.
+
+    ``aliases`` are further email addresses, ``accounts`` LMS accounts as
+    ``homePage|name``, both separated by ``;``; ``manager`` is the manager's
+    employee id; ``hire_date`` is ``YYYY-MM-DD``; ``active`` is true or false
+    (true when empty). Other columns become custom attributes.
+    """
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    if "employee_id" not in header:
+        return [], [RowError(1, "employee_id", "the header has no employee_id column")]
+    reader.fieldnames = header
+    records, errors, seen = [], [], {}
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            errors.append(RowError(line, "row", "more fields than the header has"))
+            continue
+        record, problems = _record(line, {k: (v or "").strip() for k, v in row.items()})
+        if record is not None and record.employee_id in seen:
+            problems.append(RowError(line, "employee_id", f"{record.employee_id!r} is also "
+                                     f"on line {seen[record.employee_id]}"))
+        errors += problems
+        if record is not None and not problems:
+            seen[record.employee_id] = line
+            records.append(record)
+    return records, errors
+
+
+def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
+                  tenant_id: int = DEFAULT_TENANT_ID, dry_run: bool = False,
+                  source: dict[str, str] | None = None,
+                  progress: Callable[[int], object] = lambda _: None) -> store.UpsertCounts:
+    """Create and update ``records`` in one transaction; announce ``people.imported``.
+
+    :param progress: called with the number of records written after each chunk.
+    :raises BadRequest: an identity belongs to another person (nothing is written).
+    """
+    with core.db.write() as session:
+        conflicts = store.identity_conflicts(session, tenant_id, records)
+        if conflicts:
+            raise BadRequest("identities already belong to other people", errors=[
+                ErrorDetail(c.employee_id, f"{c.agent_key} belongs to {c.owner_employee_id}")
+                for c in conflicts])
+        counts = store.UpsertCounts()
+        for start in range(0, len(records), store.CHUNK):
+            chunk = records[start:start + store.CHUNK]
+            done = store.upsert_people(session, tenant_id, chunk, time.time_ns() // 1000)
+            counts.created += done.created
+            counts.updated += done.updated
+            counts.unchanged += done.unchanged
+            progress(len(chunk))
+        if dry_run:
+            session.rollback()
+            return counts
+        announce_action(core, session, actor=actor, action="people.imported",
+                        target=f"tenant:{tenant_id}", tenant_id=tenant_id,
+                        details={"created": counts.created, "updated": counts.updated,
+                                 "unchanged": counts.unchanged}, source=source)
+    return counts
+
+
+def resolve_person(core: Core, *, tenant_id: int, agent: dict[str, Any]) -> Person | None:
+    """Who ``agent`` is: the directory's person holding one of its identities, else what
+    the ``resolve_person`` plugins say, else ``None``."""
+    return resolve_people(core, tenant_id=tenant_id, agents=[agent])[0]
+
+
+def resolve_people(core: Core, *, tenant_id: int,
+                   agents: list[dict[str, Any]]) -> list[Person | None]:
+    """:func:`resolve_person` of each of ``agents``, with two queries per thousand
+    identities for those the directory knows (a report resolves a whole cohort)."""
+    wanted = [_lookup_keys(agent) for agent in agents]
+    with core.db.read() as session:
+        found = store.people_for_agent_keys(session, tenant_id, set().union(*wanted))
+        identities = store.identities_of(session, {row.id for row in found.values()})
+    people = {row.id: as_person(row, identities.get(row.id, ())) for row in found.values()}
+    answers: list[Person | None] = []
+    for agent, keys in zip(agents, wanted, strict=True):
+        hits = sorted(key for key in keys if key in found)
+        answers.append(people[found[hits[0]].id] if hits else
+                       core.hooks.resolve_person(tenant_id=tenant_id, agent=agent))
+    return answers
+
+
+def _lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
+    """The identity keys an agent may be known under (emails also lowercased)."""
+    try:
+        keys = person_keys(agent)
+    except ValueError:
+        return frozenset()
+    return keys | {key.lower() for key in keys if key.startswith("mbox:")}
+
+
+def as_person(row: PersonRow, identities: Iterable[str]) -> Person:
+    """The plugin API's view of a directory row (:class:`lrs.plugin.host.Person`)."""
+    attributes = {name: str(value) for name, value in (
+        ("email", row.email), ("department", row.department),
+        ("manager", row.manager_employee_id), ("location", row.location),
+        ("job_title", row.job_title),
+        ("hire_date", row.hire_date.isoformat() if row.hire_date else None),
+        ("active", "true" if row.active else "false")) if value is not None}
+    return Person(id=row.employee_id, name=row.display_name,
+                  agents=tuple(agent for key in identities if (agent := agent_of(key))),
+                  attributes={**json.loads(row.attributes), **attributes})
+
+
+def agent_of(key: str) -> dict[str, Any] | None:
+    """The Agent an identity key stands for (the inverse of ``agent_ifi_key``)."""
+    kind, _, value = key.partition(":")
+    if kind in ("mbox", "mbox_sha1sum", "openid"):
+        return {"objectType": "Agent", kind: value}
+    if kind == "account" and "|" in value:
+        home, name = value.split("|", 1)
+        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+    return None
+
+
+def email_identities(address: str) -> set[str]:
+    """``mbox`` and ``mbox_sha1sum`` keys of an address (lowercased: mail is matched
+    without regard to case)."""
+    mailto = "mailto:" + address.lower()
+    return {"mbox:" + mailto,
+            "mbox_sha1sum:" + hashlib.sha1(mailto.encode(), usedforsecurity=False).hexdigest()}
+
+
+def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def fail(column: str, message: str) -> None:
+        errors.append(RowError(line, column, message))
+
+    employee_id = row.get("employee_id", "")
+    if not employee_id:
+        fail("employee_id", "is empty")
+        return None, errors
+    identities: set[str] = set()
+    for column, addresses in (("email", [row.get("email", "")]),
+                              ("aliases", _split(row.get("aliases", "")))):
+        for address in addresses:
+            if address and not _is_email(address):
+                fail(column, f"{address!r} is not an email address")
+            elif address:
+                identities |= email_identities(address)
+    for account in _split(row.get("accounts", "")):
+        home, _, name = account.partition("|")
+        key = agent_ifi_key({"account": {"homePage": home, "name": name}})
+        if not (home.startswith(("http://", "https://")) and name):
+            fail("accounts", f"{account!r} is not homePage|name")
+        else:
+            identities.add(key)
+    hire_date = None
+    if row.get("hire_date"):
+        try:
+            hire_date = date.fromisoformat(row["hire_date"])
+        except ValueError:
+            fail("hire_date", f"{row['hire_date']!r} is not a date (YYYY-MM-DD)")
+    active = row.get("active", "").lower()
+    if active and active not in _TRUE | _FALSE:
+        fail("active", f"{row['active']!r} is not true or false")
+    record = store.PersonRecord(
+        employee_id=employee_id, display_name=row.get("display_name") or None,
+        email=(row.get("email") or "").lower() or None,
+        department=row.get("department") or None,
+        manager_employee_id=row.get("manager") or None, location=row.get("location") or None,
+        job_title=row.get("job_title") or None, hire_date=hire_date,
+        active=active not in _FALSE,
+        attributes={k: v for k, v in row.items() if k not in COLUMNS and v},
+        identities=frozenset(identities))
+    return record, errors
+
+
+def _split(value: str) -> Iterator[str]:
+    return (part.strip() for part in value.split(";") if part.strip())
+
+
+def _is_email(address: str) -> bool:
+    local, _, domain = address.partition("@")
+    return bool(local) and "." in domain and " " not in address

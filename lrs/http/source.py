@@ -6,6 +6,8 @@ nothing of requests; the audit trail needs it to answer "from where".
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import g, request
 
 
@@ -22,3 +24,14 @@ def request_source() -> dict[str, str]:
         "user_agent": request.user_agent.string,
     }
     return {name: value for name, value in facts.items() if value}
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether ``address`` (a peer's IP, as in ``REMOTE_ADDR``) is this host's loopback."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback

@@ -47,7 +47,7 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage
@@ -162,10 +162,12 @@ def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> tuple[Response, int, 
     """429 with ``Retry-After``: the seconds until the breached window resets."""
     breached = limiter.current_limit
     wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 1
-    error = TooManyRequests(
-        f"rate limit of {exc.description} exceeded; retry in {wait} s",
-        headers={"Retry-After": str(wait)},
-    )
+    message = f"rate limit of {exc.description} exceeded; retry in {wait} s"
+    if request.blueprint == "web":  # a person at a browser (the password sign-in form)
+        page = render_template("web/error.html", status=429, title="Too many attempts",
+                               message=message[0].upper() + message[1:] + ".")
+        return Response(page, mimetype="text/html"), 429, {"Retry-After": str(wait)}
+    error = TooManyRequests(message, headers={"Retry-After": str(wait)})
     return xapi_error_response(error)
 
 

@@ -15,7 +15,8 @@ from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
 from lrs.http.metrics import create_metrics_blueprint
 from lrs.http.oauth import create_oauth_blueprint
-from lrs.http.rate_limit import init_rate_limits, trust_proxies
+from lrs.http.rate_limit import init_rate_limits
+from lrs.http.source import trust_proxies
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
 from lrs.plugin_manager import build_plugin_manager

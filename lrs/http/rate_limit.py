@@ -29,7 +29,7 @@ Flask-Limiter counts; this module decides who is counted:
   ``(client_id, address)`` (per address when none is named).
 
 The address is ``REMOTE_ADDR``, the peer: behind reverse proxies it is the
-proxy's, unless ``LRS_TRUSTED_PROXIES`` lets :func:`trust_proxies` take it from
+proxy's, unless ``LRS_TRUSTED_PROXIES`` lets :func:`lrs.http.source.trust_proxies` take it from
 ``X-Forwarded-For``.
 
 A refused request gets ``429`` with ``Retry-After`` (seconds) and the usual JSON
@@ -51,7 +51,6 @@ from flask import Flask, Response, g, render_template, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lrs.auth.protector import basic_credentials
 from lrs.http.errors import xapi_error_response
@@ -65,17 +64,6 @@ TOKEN_ENDPOINTS = frozenset({"oauth.token", "oauth.revoke"})
 LOCAL_SIGN_IN_ENDPOINT = "web.local_sign_in"
 #: Longest name claimed that is counted as given (longer ones are cut).
 _MAX_NAME = 320
-
-
-def trust_proxies(app: Flask, hops: int) -> None:
-    """Take the client address and scheme from ``hops`` trusted proxies' ``X-Forwarded-*``.
-
-    With ``hops`` 0 (the default) the peer address is the client's: the headers are
-    ignored, as any client can send them.
-    """
-    if hops > 0:
-        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-        app.wsgi_app = proxied  # type: ignore[method-assign]
 
 
 def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:

@@ -80,13 +80,17 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
                              exempt_when=_no_claimed_key, deduct_when=_unproven),
         ]
     if _enabled(settings.rate_limit_failures):
-        limits.append(ApplicationLimit(settings.rate_limit_failures, key_function=_name_at_address,
-                                       scope="failures", exempt_when=_nothing_named,
-                                       deduct_when=_failed))
+        limits.append(ApplicationLimit(
+            settings.rate_limit_failures, key_function=_name_at_address, scope="failures",
+            exempt_when=_nothing_named, deduct_when=_failed,
+            error_message=f"too many failed authentications ({settings.rate_limit_failures}) "
+                          "naming this key, client or admin from this address"))
     if _enabled(settings.rate_limit_failures_address):
-        limits.append(ApplicationLimit(settings.rate_limit_failures_address,
-                                       key_function=_address, scope="failures-address",
-                                       exempt_when=_nothing_named, deduct_when=_failed))
+        limits.append(ApplicationLimit(
+            settings.rate_limit_failures_address, key_function=_address,
+            scope="failures-address", exempt_when=_nothing_named, deduct_when=_failed,
+            error_message=f"too many failed authentications "
+                          f"({settings.rate_limit_failures_address}) from this address"))
     if _enabled(settings.rate_limit_token):
         limits.append(ApplicationLimit(settings.rate_limit_token, key_function=_token_client,
                                        scope="oauth-token", exempt_when=_not_token_endpoint))
@@ -150,7 +154,10 @@ def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> tuple[Response, int, 
     """429 with ``Retry-After``: the seconds until the breached window resets."""
     breached = limiter.current_limit
     wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 1
-    message = f"rate limit of {exc.description} exceeded; retry in {wait} s"
+    if exc.limit.error_message:  # the failure limits say what they count
+        message = f"{exc.description}; retry in {wait} s"
+    else:
+        message = f"rate limit of {exc.description} exceeded; retry in {wait} s"
     if request.blueprint == "web":  # a person at a browser (the password sign-in form)
         page = render_template("web/error.html", status=429, title="Too many attempts",
                                message=message[0].upper() + message[1:] + ".")

@@ -15,6 +15,7 @@ from lrs.http.errors import register_error_handlers
 from lrs.http.metrics import create_metrics_blueprint
 from lrs.http.oauth import create_oauth_blueprint
 from lrs.http.rate_limit import init_rate_limits
+from lrs.http.source import trust_proxies
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
 from lrs.machinery.hooks import migration_locations
@@ -70,5 +71,6 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]
         app.wsgi_app, max_body_bytes=settings.max_body_bytes
     )
+    trust_proxies(app, settings.trusted_proxies)
     app.before_request(runtime.outbox.start_inline)
     return app

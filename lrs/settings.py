@@ -116,6 +116,18 @@ class Settings:
     #: Requests to ``/oauth/token`` and ``/oauth/revoke`` per ``client_id`` (per
     #: address when none is named): slows secret guessing; ``off`` disables it.
     rate_limit_token: str = "60/minute"
+    #: Failed authentications (wrong secret, forged token, wrong local admin
+    #: password) per name claimed (key, ``client_id`` or e-mail) *and* sender's
+    #: address; requests naming it from there get 429 until the window passes. The
+    #: real client at another address is not affected. ``off`` disables it.
+    rate_limit_failures: str = "10/minute"
+    #: Failed authentications per sender's address, whatever names they claim
+    #: (higher: several clients may share an address); ``off`` disables it.
+    rate_limit_failures_address: str = "100/minute"
+    #: Reverse proxies in front of Weft whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` are trusted (the number of hops). 0 uses the peer
+    #: address and ignores these headers, which any client can send.
+    trusted_proxies: int = 0
     #: Where rate limit counters live. ``memory://`` counts in each worker process;
     #: ``redis://host:6379`` shares the counts between workers and hosts.
     rate_limit_storage_uri: str = "memory://"
@@ -158,7 +170,10 @@ class Settings:
             raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
         if not 0 <= self.worker_nice <= 19:
             raise SettingsError("LRS_WORKER_NICE must be 0 (as started) to 19 (lowest)")
-        for name in ("rate_limit", "rate_limit_token"):
+        if self.trusted_proxies < 0:
+            raise SettingsError("LRS_TRUSTED_PROXIES must be 0 (none) or more")
+        for name in ("rate_limit", "rate_limit_token", "rate_limit_failures",
+                     "rate_limit_failures_address"):
             _check_rate(f"LRS_{name.upper()}", getattr(self, name))
         self._check_oidc()
 

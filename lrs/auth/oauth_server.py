@@ -17,15 +17,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InsecureTransportError,
+    InvalidScopeError,
+    OAuth2Request,
+)
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7009 import RevocationEndpoint
-from flask import Flask, current_app
+from flask import Flask, Request, current_app, g
+from flask import request as flask_request
 
 from lrs.auth import scopes as xapi_scopes
 from lrs.auth.secrets import secret_matches
 from lrs.auth.tokens import AccessToken, InvalidToken, Keyring
+from lrs.http.source import is_loopback
 from lrs.runtime import current_runtime
 from lrs.store import oauth_clients
 
@@ -46,8 +54,13 @@ class Client(ClientMixin):  # type: ignore[misc]
         return self.client_id
 
     def check_client_secret(self, client_secret: str) -> bool:
+        """Check the secret; a match is noted on ``g`` for the rate limiter
+        (:mod:`lrs.http.rate_limit` tells failures from successes by it)."""
         key = current_runtime().settings.secret_key
-        return secret_matches(client_secret, self.secret_hash, key)
+        matches = secret_matches(client_secret, self.secret_hash, key)
+        if matches:
+            g.authenticated_client_id = self.client_id
+        return matches
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in CLIENT_AUTH_METHODS
@@ -102,6 +115,37 @@ class XapiRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
             oauth_clients.revoke_token(session, token.jti, token.expires_at)
 
 
+class PeerCheckedRequest(FlaskOAuth2Request):  # type: ignore[misc]
+    """Authlib's request, with plain HTTP judged by the peer address, not the URL.
+
+    Authlib refuses ``http://`` unless the URL's host is loopback, and the URL's
+    host is the ``Host`` header: any client can send ``Host: 127.0.0.1``. Here
+    plain HTTP is allowed only when the connection itself comes from a loopback
+    address (``REMOTE_ADDR``, the peer, rewritten from ``X-Forwarded-For`` only
+    for ``LRS_TRUSTED_PROXIES``).
+
+    :raises InsecureTransportError: plain HTTP from another address.
+    """
+
+    def __init__(self, request: Request) -> None:
+        if not request.is_secure and not is_loopback(request.remote_addr):
+            raise InsecureTransportError()
+        # The transport is judged above: give Authlib's own check a URL it accepts
+        # (the URL is not used otherwise by these endpoints).
+        OAuth2Request.__init__(self, method=request.method,
+                               uri=request.url.replace("http://", "https://", 1),
+                               headers=request.headers)
+        self._request = request
+        self.payload = FlaskOAuth2Payload(request)
+
+
+class XapiAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
+    """Authlib's server, building :class:`PeerCheckedRequest` requests."""
+
+    def create_oauth2_request(self, request: Any) -> PeerCheckedRequest:
+        return PeerCheckedRequest(flask_request)
+
+
 @dataclass(frozen=True)
 class OAuth:
     """The OAuth2 machinery of one application (``app.extensions["lrs.oauth"]``)."""
@@ -118,7 +162,7 @@ def init_oauth(app: Flask) -> OAuth:
         issuer=settings.oauth_issuer,
         ttl_seconds=settings.oauth_token_ttl_seconds,
     )
-    server = AuthorizationServer()
+    server = XapiAuthorizationServer()
     server.init_app(app, query_client=_query_client, save_token=_tokens_are_self_contained)
     server.register_grant(XapiClientCredentialsGrant)
     server.register_endpoint(XapiRevocationEndpoint)

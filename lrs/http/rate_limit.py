@@ -1,4 +1,4 @@
-"""Rate limits per credential, per client address and on the OAuth token endpoint.
+"""Rate limits per credential, per client address, and on failed authentications.
 
 Flask-Limiter counts; this module decides who is counted:
 
@@ -8,12 +8,29 @@ Flask-Limiter counts; this module decides who is counted:
   refuses a flood before it reaches the database;
 * a request without credentials counts against the client address;
 * the header is not verified yet when the limit is checked, so a request is
-  deducted from the key it names only once it was authenticated as that key.
-  Otherwise (a wrong secret, a forged token, junk credentials sent to an open
-  endpoint) it counts against the sender's address: nobody can use up another
-  client's allowance by sending its key;
+  deducted from the key it names only once it was authenticated as that key:
+  nobody can use up another client's allowance by sending its key;
+* a **failed authentication** (a wrong secret or forged token: ``401``; a token
+  or revocation request whose client did not authenticate; a wrong local admin
+  password) counts against the pair *(name claimed, sender's address)*
+  (``LRS_RATE_LIMIT_FAILURES``) and against the sender's address whatever the
+  name (``LRS_RATE_LIMIT_FAILURES_ADDRESS``, higher). A request naming a key,
+  client or local admin is refused while either counter is spent. So a guesser
+  at one address is stopped at once, but the real client at another address
+  keeps working while its name is under attack: nothing counts failures per name
+  alone, because such a counter is exactly what lets strangers lock a client
+  out. Spreading guesses over many addresses gains nothing either: secrets are
+  256 random bits and each address gets its own small budget. The per-address
+  ceiling is higher because several honest clients may share an address (a NAT);
+  only a valid key sent from an address that is itself guessing is refused;
+* requests naming a key that is never checked (an open endpoint such as
+  ``/xapi/about``) count against the sender's address (``LRS_RATE_LIMIT``);
 * ``POST /oauth/token`` and ``/oauth/revoke`` have a tight limit of their own per
-  ``client_id`` (per address when none is named), which bounds secret guessing.
+  ``(client_id, address)`` (per address when none is named).
+
+The address is ``REMOTE_ADDR``, the peer: behind reverse proxies it is the
+proxy's, unless ``LRS_TRUSTED_PROXIES`` lets :func:`lrs.http.source.trust_proxies` take it from
+``X-Forwarded-For``.
 
 A refused request gets ``429`` with ``Retry-After`` (seconds) and the usual JSON
 error body. Counters live in ``LRS_RATE_LIMIT_STORAGE_URI``: ``memory://`` counts
@@ -30,7 +47,7 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage
@@ -43,6 +60,10 @@ from lrs.xapi.errors import TooManyRequests
 
 #: Endpoints that exchange or revoke client secrets (brute-force targets).
 TOKEN_ENDPOINTS = frozenset({"oauth.token", "oauth.revoke"})
+#: Password sign-in of local admins (a brute-force target).
+LOCAL_SIGN_IN_ENDPOINT = "web.local_sign_in"
+#: Longest name claimed that is counted as given (longer ones are cut).
+_MAX_NAME = 320
 
 
 def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
@@ -56,8 +77,20 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter | None:
             ApplicationLimit(settings.rate_limit, key_function=_caller, scope="requests",
                              deduct_when=_charged_to_caller),
             ApplicationLimit(settings.rate_limit, key_function=_address, scope="unproven",
-                             exempt_when=_no_claimed_key, deduct_when=_charged_to_address),
+                             exempt_when=_no_claimed_key, deduct_when=_unproven),
         ]
+    if _enabled(settings.rate_limit_failures):
+        limits.append(ApplicationLimit(
+            settings.rate_limit_failures, key_function=_name_at_address, scope="failures",
+            exempt_when=_nothing_named, deduct_when=_failed,
+            error_message=f"too many failed authentications ({settings.rate_limit_failures}) "
+                          "naming this key, client or admin from this address"))
+    if _enabled(settings.rate_limit_failures_address):
+        limits.append(ApplicationLimit(
+            settings.rate_limit_failures_address, key_function=_address,
+            scope="failures-address", exempt_when=_nothing_named, deduct_when=_failed,
+            error_message=f"too many failed authentications "
+                          f"({settings.rate_limit_failures_address}) from this address"))
     if _enabled(settings.rate_limit_token):
         limits.append(ApplicationLimit(settings.rate_limit_token, key_function=_token_client,
                                        scope="oauth-token", exempt_when=_not_token_endpoint))
@@ -121,10 +154,15 @@ def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> tuple[Response, int, 
     """429 with ``Retry-After``: the seconds until the breached window resets."""
     breached = limiter.current_limit
     wait = max(1, math.ceil(breached.window[0] - time.time())) if breached else 1
-    error = TooManyRequests(
-        f"rate limit of {exc.description} exceeded; retry in {wait} s",
-        headers={"Retry-After": str(wait)},
-    )
+    if exc.limit.error_message:  # the failure limits say what they count
+        message = f"{exc.description}; retry in {wait} s"
+    else:
+        message = f"rate limit of {exc.description} exceeded; retry in {wait} s"
+    if request.blueprint == "web":  # a person at a browser (the password sign-in form)
+        page = render_template("web/error.html", status=429, title="Too many attempts",
+                               message=message[0].upper() + message[1:] + ".")
+        return Response(page, mimetype="text/html"), 429, {"Retry-After": str(wait)}
+    error = TooManyRequests(message, headers={"Retry-After": str(wait)})
     return xapi_error_response(error)
 
 
@@ -172,14 +210,64 @@ def _no_claimed_key() -> bool:
 
 def _charged_to_caller(response: Response) -> bool:
     """The address always pays for itself; a key only for requests authenticated as it."""
-    claimed = _claimed_key()
+    return _claimed_key() is None or _authenticated_as_principal()
+
+
+def _authenticated_as_principal() -> bool:
     principal = g.get("principal")
-    return claimed is None or (principal is not None and principal.key == claimed)
+    return principal is not None and principal.key == _claimed_key()
 
 
-def _charged_to_address(response: Response) -> bool:
-    """A request naming a key it was not authenticated as is the sender's to pay for."""
-    return not _charged_to_caller(response)
+def _authenticated() -> bool:
+    """Whether the request was authenticated as the key or client it names (the token
+    endpoints authenticate a client, not an xAPI principal)."""
+    client_id = g.get("authenticated_client_id")
+    return _authenticated_as_principal() or (
+        client_id is not None and _named() == f"key:{client_id}")
+
+
+def _unproven(response: Response) -> bool:
+    """A key named but not proven for the xAPI (open endpoints, token requests) is the
+    sender's to pay for, unless it was a failure (counted as such)."""
+    return not _authenticated_as_principal() and not _failed(response)
+
+
+def _failed(response: Response) -> bool:
+    """Whether the request named someone and failed to authenticate as them.
+
+    At the token endpoints that is any answer without an authenticated client
+    (Authlib answers a wrong ``client_secret_post`` secret with 400); elsewhere a
+    ``401``. A ``429`` is the limiter's own answer, not a guess.
+    """
+    if _named() is None or response.status_code == 429 or _authenticated():
+        return False
+    return request.endpoint in TOKEN_ENDPOINTS or response.status_code == 401
+
+
+def _named() -> str | None:
+    """Who the request claims to be, unverified: ``key:<key or client_id>`` or
+    ``local:<e-mail>`` (cached per request)."""
+    if "rate_limit_name" not in g:
+        g.rate_limit_name = _claimed_name()
+    return g.rate_limit_name
+
+
+def _claimed_name() -> str | None:
+    if request.endpoint == LOCAL_SIGN_IN_ENDPOINT:
+        email = request.form.get("email", "").strip().lower()
+        return f"local:{email[:_MAX_NAME]}" if email else None
+    key = _claimed_key()
+    if key is None and request.endpoint in TOKEN_ENDPOINTS:
+        key = request.form.get("client_id") or None
+    return f"key:{key[:_MAX_NAME]}" if key else None
+
+
+def _nothing_named() -> bool:
+    return _named() is None
+
+
+def _name_at_address() -> str:
+    return f"{_named()}@{_address()}"
 
 
 def _not_token_endpoint() -> bool:
@@ -187,6 +275,5 @@ def _not_token_endpoint() -> bool:
 
 
 def _token_client() -> str:
-    """``client:<client_id>`` from Basic or the ``client_id`` form field, else the address."""
-    client_id = _claimed_key() or request.form.get("client_id")
-    return f"client:{client_id}" if client_id else _address()
+    """The ``client_id`` named (Basic or form field) at the sender's address, else the address."""
+    return _name_at_address() if _named() else _address()

@@ -1,4 +1,5 @@
-"""Where a request came from, as events record it (``Event.source``).
+"""Where a request came from, as events record it (``Event.source``), and which
+client address the rate limits and the OAuth plain-HTTP exemption trust.
 
 Filled here, at the HTTP layer, because the store and the xAPI rules know
 nothing of requests; the audit trail needs it to answer "from where".
@@ -6,7 +7,10 @@ nothing of requests; the audit trail needs it to answer "from where".
 
 from __future__ import annotations
 
-from flask import g, request
+import ipaddress
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def request_source() -> dict[str, str]:
@@ -22,3 +26,25 @@ def request_source() -> dict[str, str]:
         "user_agent": request.user_agent.string,
     }
     return {name: value for name, value in facts.items() if value}
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether ``address`` (a peer's IP, as in ``REMOTE_ADDR``) is this host's loopback."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Take the client address and scheme from ``hops`` trusted proxies' ``X-Forwarded-*``.
+
+    With ``hops`` 0 (the default) the peer address is the client's: the headers are
+    ignored, as any client can send them.
+    """
+    if hops > 0:
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]

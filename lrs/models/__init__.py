@@ -1,6 +1,6 @@
 """SQLAlchemy models of the core; importing this package registers every table."""
 
-from lrs.models.auth import DEFAULT_TENANT_ID, Credential, LocalAdmin, Tenant
+from lrs.models.auth import DEFAULT_TENANT_ID, Credential, LocalAdmin, RevokedWebSession, Tenant
 from lrs.models.base import Base
 from lrs.models.configuration import ConfigurationChange, ConfigurationState
 from lrs.models.documents import Document
@@ -33,6 +33,7 @@ __all__ = [
     "OutboxEvent",
     "Person",
     "PersonIdentity",
+    "RevokedWebSession",
     "Statement",
     "StatementActivity",
     "StatementAgent",

@@ -59,3 +59,19 @@ class LocalAdmin(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class RevokedWebSession(Base):
+    """A web UI session ended by sign-out, refused until it would have expired anyway.
+
+    The session itself lives in the browser's signed cookie; without this record a
+    copy of the cookie taken before sign-out would stay valid for its whole
+    lifetime. Rows are dropped once past ``expires_us``.
+    """
+
+    __tablename__ = "revoked_web_sessions"
+
+    #: The random id :mod:`lrs.web.access` puts in each new session.
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: When the session would have expired (µs since the epoch).
+    expires_us: Mapped[int] = mapped_column(BigInteger, index=True)

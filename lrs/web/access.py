@@ -1,5 +1,12 @@
 """Who is signed in to the web UI, and which role each page requires.
 
+A sign-in lives in Flask's signed session cookie, with a random session id. It
+is accepted only while it is younger than ``LRS_SESSION_LIFETIME_SECONDS``,
+while the sign-in method that created it is still enabled (``LRS_LOCAL_LOGIN``
+for local admins, OIDC configured for the rest), and while its id was not
+revoked: sign-out records the id server-side
+(:mod:`lrs.store.web_sessions`), so a copy of the cookie stops working too.
+
 Every UI view declares its access with :func:`requires_role` or :func:`public`;
 the declaration is kept on the view (``ui_roles``) so that the CSRF check and
 the security headers (:mod:`lrs.web.security`) know a UI view when they see one,
@@ -8,6 +15,7 @@ and ``tests/architecture`` checks that no UI route forgot it.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -17,15 +25,18 @@ from urllib.parse import urlsplit
 from flask import g, redirect, render_template, request, session, url_for
 
 from lrs.auth.roles import check_roles
-from lrs.auth.sso import WebUser
+from lrs.auth.sso import WebUser, sso_enabled
 from lrs.http.source import request_source
 from lrs.runtime import current_runtime
 from lrs.services.admin import announce_action
+from lrs.store.web_sessions import revoke_web_session, web_session_revoked
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Session key of the signed-in person.
 _USER_KEY = "web_user"
+#: Session key of the session's random id (what sign-out revokes).
+_SESSION_ID_KEY = "web_session_id"
 #: ``ui_roles`` of a page anyone may open (sign-in, sign-out).
 PUBLIC: tuple[str, ...] = ()
 
@@ -39,8 +50,13 @@ def current_user() -> WebUser | None:
         user = WebUser.from_session(data)
     except (KeyError, TypeError, ValueError):
         return None
-    lifetime = current_runtime().settings.session_lifetime_seconds
-    if time.time() - user.signed_in_at > lifetime:
+    settings = current_runtime().settings
+    if time.time() - user.signed_in_at > settings.session_lifetime_seconds:
+        return None
+    if not _method_enabled(user.method):
+        return None
+    session_id = session.get(_SESSION_ID_KEY)
+    if not isinstance(session_id, str) or _revoked(session_id):
         return None
     return user
 
@@ -50,10 +66,36 @@ def sign_in(user: WebUser) -> None:
     session.clear()
     session.permanent = True
     session[_USER_KEY] = user.to_session()
+    session[_SESSION_ID_KEY] = secrets.token_urlsafe(32)
 
 
 def sign_out() -> None:
+    """End the session here and server-side: its cookie, replayed, is refused."""
+    session_id = session.get(_SESSION_ID_KEY)
+    if isinstance(session_id, str):
+        # The session cannot outlive a lifetime from now: its record need not either.
+        lifetime = current_runtime().settings.session_lifetime_seconds
+        expires_us = (int(time.time()) + lifetime) * 1_000_000
+        with current_runtime().db.write() as db_session:
+            revoke_web_session(db_session, session_id, expires_us=expires_us)
+        g.setdefault("revoked_web_sessions", {})[session_id] = True
     session.clear()
+
+
+def _method_enabled(method: str) -> bool:
+    """A session ends with the sign-in method that created it."""
+    if method == "local":
+        return current_runtime().settings.local_login
+    return method == "oidc" and sso_enabled()
+
+
+def _revoked(session_id: str) -> bool:
+    """Whether sign-out revoked ``session_id`` (looked up once per request)."""
+    known: dict[str, bool] = g.setdefault("revoked_web_sessions", {})
+    if session_id not in known:
+        with current_runtime().db.read() as db_session:
+            known[session_id] = web_session_revoked(db_session, session_id)
+    return known[session_id]
 
 
 def requires_role(*roles: str) -> Callable[[F], F]:

@@ -192,9 +192,11 @@ def _sign_in_as(client: FlaskClient, role: str | None) -> str:
         session.clear()
         if role is not None:
             session.permanent = True
+            # A local sign-in (the app has no identity provider) with a session id.
             session["web_user"] = WebUser(subject=f"sub-{role}", email=f"{role}@example.com",
                                           name=None, roles=frozenset({role}),
-                                          method="oidc").to_session()
+                                          method="local").to_session()
+            session["web_session_id"] = f"session-of-{role}"
     page = client.get("/ui/" if role else "/ui/sign-in").get_data(as_text=True)
     match = _CSRF.search(page)
     assert match, f"no form with a CSRF token on the page for {role}"

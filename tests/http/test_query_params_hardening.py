@@ -1,7 +1,8 @@
 """Query parameters that used to crash the server, and spellings common clients write.
 
 Each malformed value is a 400 whose ``errors`` name the parameter (issue 15,
-items 10 and 14), on SQLite and PostgreSQL alike.
+items 10 and 14), on SQLite and PostgreSQL alike; so is a NUL in an agent
+identifier of a statement, which the fuzz test found.
 """
 
 from __future__ import annotations
@@ -220,3 +221,20 @@ def test_timestamp_with_two_spaces_is_still_400(
         client.get(STATEMENTS, query_string={"since": "2000-01-02  03:04:05Z"}, headers=headers),
         "since",
     )
+
+
+@pytest.mark.parametrize(
+    ("actor", "path"),
+    [
+        ({"account": {"homePage": "http://example.com", "name": "a\x00b"}}, "$.actor.account.name"),
+        ({"mbox": "mailto:a\x00b@example.com"}, "$.actor.mbox"),
+    ],
+)
+def test_statements_post_with_nul_in_an_agent_identifier_is_400(
+    client: FlaskClient, headers: dict[str, str], actor: dict[str, Any], path: str
+) -> None:
+    """The identifier becomes an indexed key, which PostgreSQL text cannot hold with NUL."""
+    response = client.post(STATEMENTS, json={**make_statement(), "actor": actor}, headers=headers)
+
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert [error["path"] for error in response.get_json()["errors"]] == [path]

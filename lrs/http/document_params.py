@@ -13,7 +13,6 @@ from werkzeug.datastructures import MultiDict
 
 from lrs.http.statement_params import (
     check_names,
-    check_no_nul,
     json_object_param,
     timestamp_param,
 )
@@ -39,7 +38,7 @@ def iri_param(args: MultiDict[str, str], name: str) -> str:
     value = required(args, name)
     if not is_iri(value):
         raise bad(name, f"must be an IRI, got {value[:80]!r}")
-    return storable(name, value)
+    return value
 
 
 def document_id_param(args: MultiDict[str, str], name: str) -> str:
@@ -54,7 +53,8 @@ def storable(name: str, value: str) -> str:
     entry over about 2.7 KB and any NUL character; each part is kept under
     ``LRS_MAX_DOCUMENT_ID_BYTES`` so that the whole key fits on both backends.
     """
-    check_no_nul(name, value)
+    if "\x00" in value:
+        raise bad(name, "must not contain the NUL character (U+0000)")
     limit = current_runtime().settings.max_document_id_bytes
     if len(value.encode("utf-8", "surrogatepass")) > limit:
         raise bad(name, f"is longer than the limit of {limit} bytes (UTF-8)")

@@ -94,9 +94,11 @@ def _key(resource: _Resource, args: MultiDict[str, str], *, single: bool) -> Doc
 
     Parameters are read in a fixed order so the 400 names the first problem.
     """
-    activity_id = iri_param(args, "activityId") if resource.uses_activity else ""
-    agent_key = (storable("agent", agent_param(args, xapi.current_version())[1])
-                 if resource.uses_agent else "")
+    activity_id = agent_key = ""
+    if resource.uses_activity:
+        activity_id = storable("activityId", iri_param(args, "activityId"))
+    if resource.uses_agent:
+        agent_key = storable("agent", agent_param(args, xapi.current_version())[1])
     registration = registration_param(args) if resource.uses_registration else ""
     document_id = document_id_param(args, resource.id_param) if single else ""
     return DocumentKey(resource.kind, document_id=document_id, activity_id=activity_id,

@@ -190,7 +190,6 @@ def _agent(args: MultiDict[str, str], version: XapiVersion) -> str | None:
     key = agent_ifi_key(agent)
     if not key:
         raise _bad("agent", "must identify an Agent or Group (mbox, mbox_sha1sum, openid, account)")
-    check_no_nul("agent", key)
     return key
 
 
@@ -233,12 +232,6 @@ def _bracket_depth(text: str) -> int:
         elif char in "]}":
             depth -= 1
     return deepest
-
-
-def check_no_nul(name: str, value: str) -> None:
-    """Refuse U+0000: PostgreSQL text cannot hold it, so such a value can match nothing."""
-    if "\x00" in value:
-        raise _bad(name, "must not contain the NUL character (U+0000)")
 
 
 def timestamp_param(args: MultiDict[str, str], name: str) -> int | None:

@@ -44,6 +44,14 @@ class Settings:
     max_body_bytes: int = 50 * 1024 * 1024
     #: Deepest accepted JSON nesting.
     max_json_depth: int = 64
+    #: Longest ``stateId`` / ``profileId``, document ``activityId`` and agent key, in
+    #: UTF-8 bytes: together they must fit one PostgreSQL index entry (about 2.7 KB).
+    max_document_id_bytes: int = 800
+    #: Under xAPI 1.0.3, let a profile PUT with neither If-Match nor If-None-Match
+    #: create a document that does not exist yet (409 still guards existing ones),
+    #: for clients that cannot send those headers. Off by default: the 1.0.3
+    #: conformance suite expects 400 there (XAPI-00273).
+    profile_put_may_create: bool = False
     #: Largest accepted single attachment, in bytes.
     max_attachment_bytes: int = 20 * 1024 * 1024
     #: Most statements accepted in one POST.
@@ -168,6 +176,9 @@ class Settings:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
         if self.outbox_gather_ms < 0:
             raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
+        if not 0 < self.max_document_id_bytes <= 800:
+            raise SettingsError("LRS_MAX_DOCUMENT_ID_BYTES must be 1 to 800 (three such "
+                                "parts fill a PostgreSQL index entry)")
         if not 0 <= self.worker_nice <= 19:
             raise SettingsError("LRS_WORKER_NICE must be 0 (as started) to 19 (lowest)")
         if self.trusted_proxies < 0:

@@ -28,10 +28,11 @@ from lrs.http.body import parse_json, read_body
 from lrs.http.document_params import (
     agent_param,
     check_names,
+    document_id_param,
     iri_param,
     registration_param,
-    required,
     since_param,
+    storable,
 )
 from lrs.http.source import request_source
 from lrs.http.version import current_version
@@ -93,10 +94,13 @@ def _key(resource: _Resource, args: MultiDict[str, str], *, single: bool) -> Doc
 
     Parameters are read in a fixed order so the 400 names the first problem.
     """
-    activity_id = iri_param(args, "activityId") if resource.uses_activity else ""
-    agent_key = agent_param(args, current_version())[1] if resource.uses_agent else ""
+    activity_id = agent_key = ""
+    if resource.uses_activity:
+        activity_id = storable("activityId", iri_param(args, "activityId"))
+    if resource.uses_agent:
+        agent_key = storable("agent", agent_param(args, current_version())[1])
     registration = registration_param(args) if resource.uses_registration else ""
-    document_id = required(args, resource.id_param) if single else ""
+    document_id = document_id_param(args, resource.id_param) if single else ""
     return DocumentKey(resource.kind, document_id=document_id, activity_id=activity_id,
                        agent_key=agent_key, registration=registration)
 
@@ -154,8 +158,14 @@ def _write(resource: _Resource) -> Response:
 
 
 def _unconditional(kind: Kind) -> Unconditional:
-    """xAPI 2.0 guards every PUT over an existing document; 1.0.3 only profiles, strictly."""
-    if current_version().is_2:
+    """xAPI 2.0 guards every PUT over an existing document; 1.0.3 only profiles.
+
+    1.0.3 only demands 409 when a profile exists; its conformance suite also wants
+    400 when it does not, unless ``LRS_PROFILE_PUT_MAY_CREATE`` lets it be created.
+    """
+    if current_version().is_2 or (
+        kind is not Kind.STATE and current_runtime().settings.profile_put_may_create
+    ):
         return Unconditional.CREATE
     return Unconditional.OVERWRITE if kind is Kind.STATE else Unconditional.REFUSE
 

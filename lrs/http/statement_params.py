@@ -11,12 +11,15 @@ handed to another store's client is refused rather than continued there.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
+from lrs.runtime import current_runtime
 from lrs.store.queries import StatementQuery
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.datatypes import is_iri, is_uuid, parse_timestamp
@@ -35,6 +38,10 @@ ALL_PARAMS = QUERY_PARAMS | {"statementId", "voidedStatementId", "more"}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MORE_SALT = "weft.statements.more"
+#: ``2026-12-02 23:29:20``: the date and time separated by a space.
+_SPACE_SEPARATOR = re.compile(r"^(\d{4}-\d{2}-\d{2}) (?=\d)")
+#: ``...20 00:00``: a ``+hh:mm`` offset whose ``+`` became a space in the URL.
+_UNENCODED_PLUS = re.compile(r"(?<=\d) (\d{2}(?::?\d{2})?)$")
 
 
 @dataclass(frozen=True)
@@ -92,8 +99,8 @@ def parse_get(
         registration=uuid_param(args, "registration") if "registration" in args else None,
         related_activities=_bool(args, "related_activities"),
         related_agents=_bool(args, "related_agents"),
-        since_us=_timestamp(args, "since"),
-        until_us=_timestamp(args, "until"),
+        since_us=timestamp_param(args, "since"),
+        until_us=timestamp_param(args, "until"),
         ascending=_bool(args, "ascending"),
     )
     return Listing(query, _limit(args, page_size), fmt, attachments)
@@ -148,17 +155,22 @@ def _format(args: MultiDict[str, str]) -> str:
 
 
 def _bool(args: MultiDict[str, str], name: str) -> bool:
+    """``true`` / ``false`` in any case: Python clients send ``str(True)``, i.e. ``True``."""
     value = args.get(name, "false")
-    if value not in ("true", "false"):
+    if value.lower() not in ("true", "false"):
         raise _bad(name, f"must be true or false, got {value[:40]!r}")
-    return value == "true"
+    return value.lower() == "true"
 
 
 def _limit(args: MultiDict[str, str], page_size: int) -> int:
+    """ASCII digits only: ``str.isdigit`` also accepts ``²``, which ``int`` refuses."""
     value = args.get("limit", "0")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise _bad("limit", f"must be a non-negative integer, got {value[:40]!r}")
-    limit = int(value)
+    digits = value.lstrip("0")
+    if len(digits) > 18:  # beyond any page size (and int() refuses over 4,300 digits)
+        return page_size
+    limit = int(digits or "0")
     return page_size if limit == 0 else min(limit, page_size)
 
 
@@ -173,12 +185,7 @@ def _agent(args: MultiDict[str, str], version: XapiVersion) -> str | None:
     raw = args.get("agent")
     if raw is None:
         return None
-    try:
-        agent = json.loads(raw)
-    except ValueError:
-        raise _bad("agent", "must be a JSON Agent or identified Group") from None
-    if not isinstance(agent, dict):
-        raise _bad("agent", "must be a JSON object")
+    agent = json_object_param("agent", raw)
     validate_agent(agent, version, "agent")
     key = agent_ifi_key(agent)
     if not key:
@@ -186,12 +193,60 @@ def _agent(args: MultiDict[str, str], version: XapiVersion) -> str | None:
     return key
 
 
-def _timestamp(args: MultiDict[str, str], name: str) -> int | None:
+def json_object_param(name: str, raw: str) -> dict[str, Any]:
+    """A JSON object parameter, nested no deeper than ``LRS_MAX_JSON_DEPTH``.
+
+    The depth is checked on the text before decoding: ``json.loads`` recurses
+    once per bracket and would raise ``RecursionError`` long before any check
+    on the decoded value could run.
+    """
+    max_depth = current_runtime().settings.max_json_depth
+    if _bracket_depth(raw) > max_depth:
+        raise _bad(name, f"nests JSON deeper than the limit of {max_depth}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise _bad(name, "must be a JSON Agent or identified Group") from None
+    if not isinstance(value, dict):
+        raise _bad(name, "must be a JSON object")
+    return value
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest ``[``/``{`` nesting of ``text`` outside strings (an upper bound for JSON)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def timestamp_param(args: MultiDict[str, str], name: str) -> int | None:
+    """Microseconds since the epoch, or ``None`` when absent.
+
+    Also takes what common clients write: a space instead of ``T`` between date
+    and time (Python's ``str(datetime)``, allowed by RFC 3339 section 5.6), and a
+    ``+`` offset left unencoded in the URL, which arrives as a space.
+    """
     value = args.get(name)
     if value is None:
         return None
+    text = _UNENCODED_PLUS.sub(r"+\1", _SPACE_SEPARATOR.sub(r"\1T", value))
     try:
-        return to_us(parse_timestamp(value))
+        return to_us(parse_timestamp(text))
     except ValueError as exc:
         raise _bad(name, f"{exc}, got {value[:80]!r}") from None
 

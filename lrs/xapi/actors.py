@@ -26,7 +26,7 @@ def present_ifis(obj: dict[str, Any]) -> list[str]:
 
 class AccountSchema(XapiSchema):
     homePage = f.irl(required=True)
-    name = f.Str(required=True)
+    name = f.account_name(required=True)
 
 
 ACCOUNT = AccountSchema()

@@ -38,7 +38,7 @@ _SHA1 = re.compile(r"[0-9A-Fa-f]{40}")
 #: SHA-224/256/384/512 hex digests (xAPI says "SHA-2", not which one).
 _SHA2 = re.compile(r"[0-9A-Fa-f]{56}(?:[0-9A-Fa-f]{8}(?:[0-9A-Fa-f]{32}){0,2})?")
 #: ``mailto:`` then an addr-spec with exactly one ``@`` and no whitespace.
-_MAILTO = re.compile(r"mailto:[^@\s]+@[^@\s]+")
+_MAILTO = re.compile(r"mailto:[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 #: A media type ``type/subtype`` with optional parameters (RFC 2046), loosely.
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?", re.S)
 

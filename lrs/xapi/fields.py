@@ -78,6 +78,13 @@ def irl(**kwargs: Any) -> Checked:
                    **kwargs)
 
 
+def account_name(**kwargs: Any) -> Checked:
+    """An account name: part of the agent's identity key, which a database column
+    holds, and PostgreSQL text cannot hold NUL."""
+    return Checked(lambda value: "\x00" not in str(value),
+                   "must not contain the NUL character (U+0000)", **kwargs)
+
+
 def uuid(**kwargs: Any) -> Checked:
     return Checked(datatypes.is_uuid, "must be a UUID (8-4-4-4-12 hexadecimal digits)", **kwargs)
 

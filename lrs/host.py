@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from lrs.auth.roles import check_roles
 from lrs.events import Event
 from lrs.ingest import store_batch
+from lrs.plugin_manager import PluginError as PluginError  # plugins raise it (public API)
 from lrs.settings import Settings
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream

@@ -76,13 +76,12 @@ class AuditTrail:
         #: Entries of the delivery batch in progress, per delivering thread.
         self._batch = threading.local()
 
-    def check(self) -> None:
-        """Load the key now in production, so that a missing one stops start-up."""
-        if self.host.settings.env == "production":
-            self.signer.public_pem()
-
     @cached_property
     def signer(self) -> Signer:
+        """The signing key, loaded on first use (only signing and verifying need it).
+
+        :raises AuditKeyError: it is not configured (production) or unreadable.
+        """
         return load_signer(self.config, self.host.settings)
 
     def record_later(self, entries: list[chain.NewEntry]) -> None:

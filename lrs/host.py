@@ -211,7 +211,7 @@ class Host:
             statements=validate_statements(statements, xapi_version),
             authority=authority, credential_id=None, version=xapi_version,
             source=None if plugin is None else {"plugin": plugin},
-        )
+        ).ids
 
     def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:
         """Who ``agent`` is, according to the ``resolve_person`` plugins (HRIS)."""

@@ -127,6 +127,17 @@ class Host:
         return {name[len(prefix):].lower(): value for name, value in self._environ.items()
                 if name.startswith(prefix) and len(name) > len(prefix)}
 
+    def tenant_id(self, name: str | None) -> int:
+        """The id of the store (tenant) called ``name``; the default store's for ``None``.
+
+        What a plugin's command does with its ``--tenant NAME`` option, so that
+        every ``lrs`` command names stores the same way.
+
+        :raises lrs.xapi.errors.NotFound: no store has this name (an ``lrs``
+            command prints it as one ``Error:`` line pointing at ``lrs tenants list``).
+        """
+        return self._runtime.tenant_id(name)
+
     def read(self) -> AbstractContextManager[Session]:
         """A read-only transaction (``with host.read() as session:``) for your own tables."""
         return self._runtime.db.read()

@@ -24,18 +24,25 @@ from lrs.settings import Settings
 from lrs.web import init_web
 
 
-def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
+def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = (),
+               serves: bool = True) -> Flask:
     """Build a Weft application.
 
-    Once the database is reached (and migrated, with ``auto_migrate``), the
-    configuration in force is compared with the store's record and a change is
-    recorded and announced (:func:`lrs.configuration.record_configuration`):
-    one short transaction, a logged warning if it cannot be written.
+    Once the database is reached (and migrated, with ``auto_migrate``), a
+    serving application compares the configuration in force with the store's
+    record and records and announces a change
+    (:func:`lrs.configuration.record_configuration`): one short transaction, a
+    logged warning if it cannot be written.
 
     :param settings: configuration; read from ``LRS_*`` environment variables when
         omitted.
     :param plugins: plugin objects or modules loaded after the installed ones
         (tests register a recording plugin this way).
+    :param serves: false for an ``lrs`` command's application. The server is
+        what the deployment's configuration is (an operator's shell may well
+        lack some of its variables), so a command neither records its own
+        configuration nor delivers events inline (``LRS_OUTBOX_INLINE``): it
+        exits once its work commits, leaving them to the server or ``lrs worker``.
     :raises lrs.plugin_manager.PluginError: a plugin cannot be loaded.
     """
     settings = settings or Settings.from_env()
@@ -50,11 +57,12 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     dispose_after_fork(engine)
     if settings.auto_migrate:
         migrations.upgrade(engine, locations=migration_locations(manager))
-    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager)
+    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager, serves=serves)
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
-    record_configuration(runtime)
+    if serves:
+        record_configuration(runtime)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
     app.register_blueprint(create_oauth_blueprint())

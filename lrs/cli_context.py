@@ -49,17 +49,17 @@ class Cli:
 
         Built by ``create_app``, so a command loads the same plugins and, when
         ``LRS_AUTO_MIGRATE`` (or ``migrate``) says so, upgrades core and every
-        plugin branch alike. The inline outbox thread stays off: a command exits
-        as soon as its work commits, so the events it announces wait in the
-        outbox for a server's thread or ``lrs worker``, which deliver them.
+        plugin branch alike. It is not a server (``serves=False``): it records
+        no configuration (the deployment's is the server's), and the events it
+        announces wait in the outbox for a server's thread or ``lrs worker``.
         """
         if self._runtime is None:
             from lrs.app import create_app
 
-            overrides: dict[str, Any] = {"outbox_inline": False}
+            overrides: dict[str, Any] = {}
             if migrate is not None:
                 overrides["auto_migrate"] = migrate
-            self._runtime = create_app(self.settings(**overrides)).extensions["lrs"]
+            self._runtime = create_app(self.settings(**overrides), serves=False).extensions["lrs"]
             self.ctx.call_on_close(self._runtime.db.engine.dispose)
         return self._runtime
 

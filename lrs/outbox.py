@@ -101,7 +101,8 @@ class Outbox:
         self._stopping = threading.Event()
         self._wakeup = threading.Event()
         hooks = runtime.hooks
-        self._inline = runtime.settings.outbox_inline and any(map(hooks.subscribers, EVENT_TYPES))
+        self._inline = (runtime.serves and runtime.settings.outbox_inline
+                        and any(map(hooks.subscribers, EVENT_TYPES)))
 
     def announce(self, session: Session, event: Event, *, wake: bool = True) -> None:
         """Enqueue ``event`` if any plugin implements its hook, and wake the thread on commit.

@@ -23,6 +23,8 @@ class Runtime:
     settings: Settings
     db: Database
     plugins: PluginManager
+    #: False in ``lrs`` commands: not the deployment's server (see :func:`lrs.app.create_app`).
+    serves: bool = True
     #: What plugins are given (:mod:`lrs.host`).
     host: Host = field(init=False)
     #: Typed calls into the plugins (:mod:`lrs.hooks`).

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lrs import admin
 from lrs.auth.roles import ADMIN
 from lrs.cli_context import iso_time
-from lrs.configuration import describe, stored_salt
+from lrs.configuration import shown_configuration
 from lrs.http.source import request_source
 from lrs.models import Credential
 from lrs.runtime import Runtime, current_runtime
@@ -124,6 +124,4 @@ def plugins() -> Any:
 @requires_role(ADMIN)
 def configuration() -> Any:
     """The configuration in force, read-only, masked as ``lrs config show`` masks it."""
-    runtime = current_runtime()
-    items = describe(runtime.settings, runtime.plugins, salt=stored_salt(runtime))
-    return render_template("web/configuration.html", items=items)
+    return render_template("web/configuration.html", items=shown_configuration(current_runtime()))

@@ -19,13 +19,13 @@ from lrs.http.rate_limit import init_rate_limits
 from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
 from lrs.plugin_manager import build_plugin_manager
-from lrs.runtime import Runtime
+from lrs.runtime import Role, Runtime
 from lrs.settings import Settings
 from lrs.web import init_web
 
 
 def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = (),
-               serves: bool = True) -> Flask:
+               role: Role = "server") -> Flask:
     """Build a Weft application.
 
     Once the database is reached (and migrated, with ``auto_migrate``), a
@@ -38,11 +38,11 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
         omitted.
     :param plugins: plugin objects or modules loaded after the installed ones
         (tests register a recording plugin this way).
-    :param serves: false for an ``lrs`` command's application. The server is
-        what the deployment's configuration is (an operator's shell may well
-        lack some of its variables), so a command neither records its own
-        configuration nor delivers events inline (``LRS_OUTBOX_INLINE``): it
-        exits once its work commits, leaving them to the server or ``lrs worker``.
+    :param role: what the process is (:attr:`lrs.runtime.Runtime.role`). Only a
+        ``"server"`` is what the deployment's configuration is (an operator's
+        shell may well lack some of its variables): a ``"command"`` or the
+        ``"worker"`` neither records its own configuration nor delivers events
+        from a thread (``LRS_OUTBOX_INLINE``).
     :raises lrs.plugin_manager.PluginError: a plugin cannot be loaded.
     """
     settings = settings or Settings.from_env()
@@ -57,11 +57,11 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     dispose_after_fork(engine)
     if settings.auto_migrate:
         migrations.upgrade(engine, locations=migration_locations(manager))
-    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager, serves=serves)
+    runtime = Runtime(settings=settings, db=Database(engine), plugins=manager, role=role)
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
-    if serves:
+    if role == "server":
         record_configuration(runtime)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())

@@ -55,7 +55,7 @@ def worker(obj: Cli, once: bool) -> None:
     Runs at a lower CPU priority than the server (LRS_WORKER_NICE, default 10)
     so that requests get shared cores first; --once runs as started.
     """
-    runtime = obj.runtime()  # without the inline outbox thread: we are the worker
+    runtime = obj.runtime(role="worker")  # plugins load what delivering needs, or stop it
     stopping = threading.Event()
     if not once:
         freeze_startup_objects()  # a long-lived process from here on

@@ -18,7 +18,7 @@ together queue on that row lock (``SELECT ... FOR UPDATE`` on PostgreSQL, the
 change back is a change again (A → B → A records twice).
 
 Only servers record: the deployment's configuration is what its server runs
-with. An ``lrs`` command (``create_app(serves=False)``) runs in whatever
+with. An ``lrs`` command (``create_app(role="command")``, or ``"worker"``) runs in whatever
 environment an operator's shell has, which may lack a ``LRS_PLUGIN_*``
 variable or set another log level; recording it would log a change nobody made
 to the deployment, and the next server start the change back.

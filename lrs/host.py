@@ -127,6 +127,19 @@ class Host:
         return {name[len(prefix):].lower(): value for name, value in self._environ.items()
                 if name.startswith(prefix) and len(name) > len(prefix)}
 
+    @property
+    def delivers_events(self) -> bool:
+        """Whether this process delivers post-commit events to plugins.
+
+        True in ``lrs worker`` and in a server with ``LRS_OUTBOX_INLINE``; false
+        in other ``lrs`` commands. Load what your post-commit hooks need (a key,
+        a connection) in a ``register_*`` hook when it is true, raising
+        :class:`PluginError` if it is missing: the process then stops at start
+        with one line, while commands that need none of it (``lrs db upgrade``)
+        run without it.
+        """
+        return self._runtime.delivers_events
+
     def tenant_id(self, name: str | None) -> int:
         """The id of the store (tenant) called ``name``; the default store's for ``None``.
 

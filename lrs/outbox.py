@@ -101,7 +101,7 @@ class Outbox:
         self._stopping = threading.Event()
         self._wakeup = threading.Event()
         hooks = runtime.hooks
-        self._inline = (runtime.serves and runtime.settings.outbox_inline
+        self._inline = (runtime.role == "server" and runtime.settings.outbox_inline
                         and any(map(hooks.subscribers, EVENT_TYPES)))
 
     def announce(self, session: Session, event: Event, *, wake: bool = True) -> None:

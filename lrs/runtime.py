@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from flask import current_app
 
@@ -17,14 +18,18 @@ from lrs.plugin_manager import PluginManager
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
+#: What a process running Weft is: a ``"server"`` (``lrs serve``, gunicorn workers),
+#: the ``"worker"`` (``lrs worker``) or another ``lrs`` ``"command"``.
+Role = Literal["server", "worker", "command"]
+
 
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
     plugins: PluginManager
-    #: False in ``lrs`` commands: not the deployment's server (see :func:`lrs.app.create_app`).
-    serves: bool = True
+    #: Only a server records the configuration and delivers inline (:func:`lrs.app.create_app`).
+    role: Role = "server"
     #: What plugins are given (:mod:`lrs.host`).
     host: Host = field(init=False)
     #: Typed calls into the plugins (:mod:`lrs.hooks`).
@@ -45,6 +50,11 @@ class Runtime:
         self.metrics = self.hooks.metrics()
         self.connector_types = self.hooks.connector_types()
         self.outbox = Outbox(self)
+
+    @property
+    def delivers_events(self) -> bool:
+        """Whether this process delivers post-commit events to plugins (see :class:`Host`)."""
+        return self.role == "worker" or (self.role == "server" and self.settings.outbox_inline)
 
     def tenant_id(self, name: str | None) -> int:
         """The id of the store called ``name`` (the default store for ``None``).

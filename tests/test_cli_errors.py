@@ -37,11 +37,12 @@ def test_production_db_upgrade_and_credentials_need_no_audit_key(tmp_path: Path)
                    **production)
     assert created.returncode == 0, created.stderr
 
-    signing = _run(tmp_path, "audit", "public-key", **production)
-    assert signing.returncode == 1
-    assert signing.stderr.strip().splitlines() == [
-        "Error: plugin 'audit': set LRS_PLUGIN_AUDIT_KEY_FILE (an Ed25519 private key in "
-        "PEM): production never generates the audit signing key"]
+    for signing in (("audit", "public-key"), ("worker", "--once")):
+        refused = _run(tmp_path, *signing, **production)
+        assert refused.returncode == 1, signing
+        assert refused.stderr.strip().splitlines() == [
+            "Error: plugin 'audit': set LRS_PLUGIN_AUDIT_KEY_FILE (an Ed25519 private key in "
+            "PEM): production never generates the audit signing key"], signing
 
 
 def test_unreachable_database_is_one_line_naming_the_setting() -> None:

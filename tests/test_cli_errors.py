@@ -81,3 +81,12 @@ def test_unexpected_error_is_one_line_with_how_to_see_the_traceback() -> None:
 def test_traceback_flag_shows_the_traceback() -> None:
     result = CliRunner().invoke(cli, ["--traceback", "boom"])
     assert isinstance(result.exception, KeyError)
+
+
+def test_a_bad_plugin_setting_is_one_line_naming_it(tmp_path: Path) -> None:
+    result = _run(tmp_path, "credentials", "list", LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY="often",
+                  LRS_DATABASE_URL=f"sqlite:///{tmp_path / 'weft.sqlite3'}")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: plugin 'audit': LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY must be a whole number, "
+        "got 'often'"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
+from lrs.host import PluginError
 from plugins.audit import chain
 from plugins.audit.keys import Signer, load_public_key, load_signer
 from plugins.audit.models import AuditEntry
@@ -44,7 +45,8 @@ def _positive_int(config: dict[str, str], name: str, default: int) -> int:
     if value is None:
         return default
     if not value.isdigit():
-        raise ValueError(f"LRS_PLUGIN_AUDIT_{name.upper()} must be a whole number, got {value!r}")
+        raise PluginError(f"plugin 'audit': LRS_PLUGIN_AUDIT_{name.upper()} must be a whole "
+                          f"number, got {value!r}")
     return int(value)
 
 

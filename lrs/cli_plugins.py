@@ -18,7 +18,7 @@ import click
 from lrs.cli_context import cli_actor, echo_table
 from lrs.heap import freeze_startup_objects
 from lrs.hooks import register_commands
-from lrs.plugin_manager import build_plugin_manager
+from lrs.plugin_manager import PluginError, build_plugin_manager
 from lrs.priority import lower_cpu_priority
 
 if TYPE_CHECKING:
@@ -35,7 +35,14 @@ def add_plugin_commands(cli: click.Group, environ: Mapping[str, str] | None = No
     environ = os.environ if environ is None else environ
     for command in (worker, outbox, plugins):
         cli.add_command(command)
-    register_commands(build_plugin_manager(environ.get("LRS_DISABLED_PLUGINS", "")), cli)
+    try:
+        manager = build_plugin_manager(environ.get("LRS_DISABLED_PLUGINS", ""))
+    except PluginError:
+        # Raised here it would be a traceback before ``lrs`` even parses its
+        # arguments. Every command that builds the application meets it again
+        # and prints it as one line; ``lrs --help`` still works.
+        return
+    register_commands(manager, cli)
 
 
 @click.command(

@@ -90,3 +90,19 @@ def test_a_bad_plugin_setting_is_one_line_naming_it(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "Error: plugin 'audit': LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY must be a whole number, "
         "got 'often'"]
+
+
+def test_a_plugin_that_cannot_load_is_one_line_and_help_still_works(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    info = site / "weft_broken-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: weft-broken\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[lrs.plugins]\nbroken = weft_broken\n")
+    (site / "weft_broken.py").write_text("raise ImportError('needs ldap3')\n")
+    env = {"PYTHONPATH": str(site), "LRS_DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}"}
+
+    assert _run(tmp_path, "--help", **env).returncode == 0
+    result = _run(tmp_path, "credentials", "list", **env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: plugin 'broken'") and "needs ldap3" in line

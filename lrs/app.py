@@ -20,25 +20,32 @@ from lrs.http.xapi import create_xapi_blueprint
 from lrs.logging import configure_logging
 from lrs.machinery.hooks import migration_locations
 from lrs.machinery.manager import build_plugin_manager
-from lrs.runtime import Runtime
+from lrs.runtime import Role, Runtime
 from lrs.services.configuration import record_configuration
 from lrs.settings import Settings
 from lrs.web import init_web
 from lrs.web.access import requires_role
 
 
-def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = ()) -> Flask:
+def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = (),
+               role: Role = "server") -> Flask:
     """Build a Weft application.
 
-    Once the database is reached (and migrated, with ``auto_migrate``), the
-    configuration in force is compared with the store's record and a change is
-    recorded and announced (:func:`lrs.services.configuration.record_configuration`):
-    one short transaction, a logged warning if it cannot be written.
+    Once the database is reached (and migrated, with ``auto_migrate``), a
+    serving application compares the configuration in force with the store's
+    record and records and announces a change
+    (:func:`lrs.services.configuration.record_configuration`): one short transaction, a
+    logged warning if it cannot be written.
 
     :param settings: configuration; read from ``LRS_*`` environment variables when
         omitted.
     :param plugins: plugin objects or modules loaded after the installed ones
         (tests register a recording plugin this way).
+    :param role: what the process is (:attr:`lrs.runtime.Runtime.role`). Only a
+        ``"server"`` is what the deployment's configuration is (an operator's
+        shell may well lack some of its variables): a ``"command"`` or the
+        ``"worker"`` neither records its own configuration nor delivers events
+        from a thread (``LRS_OUTBOX_INLINE``).
     :raises lrs.machinery.manager.PluginError: a plugin cannot be loaded.
     """
     settings = settings or Settings.from_env()
@@ -54,11 +61,12 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     if settings.auto_migrate:
         migrations.upgrade(engine, locations=migration_locations(manager))
     runtime = Runtime(settings=settings, db=Database(engine), plugins=manager,
-                      requires=protect, requires_role=requires_role)
+                      requires=protect, requires_role=requires_role, role=role)
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
-    record_configuration(runtime)
+    if role == "server":
+        record_configuration(runtime)
     register_error_handlers(app)
     app.register_blueprint(create_xapi_blueprint())
     app.register_blueprint(create_oauth_blueprint())

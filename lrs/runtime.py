@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 
@@ -31,6 +31,10 @@ from lrs.store.tenants import tenant_named
 #: A decorator factory guarding views: ``guard(*names)(view)``.
 ViewGuard = Callable[..., Callable[[Any], Any]]
 
+#: What a process running Weft is: a ``"server"`` (``lrs serve``, gunicorn workers),
+#: the ``"worker"`` (``lrs worker``) or another ``lrs`` ``"command"``.
+Role = Literal["server", "worker", "command"]
+
 
 @dataclass
 class Runtime:
@@ -43,6 +47,8 @@ class Runtime:
     #: they sit above it.
     requires: ViewGuard
     requires_role: ViewGuard
+    #: Only a server records the configuration and delivers inline (:func:`lrs.app.create_app`).
+    role: Role = "server"
     #: What plugins are given (:mod:`lrs.plugin.host`).
     host: Host = field(init=False)
     #: Typed calls into the plugins (:mod:`lrs.machinery.hooks`).
@@ -58,17 +64,23 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.hooks = Hooks(self.plugins)
-        self.outbox = Outbox(self.settings, self.db, self.hooks)
+        self.outbox = Outbox(self.settings, self.db, self.hooks, server=self.role == "server")
         self.scopes = scope_registry(self.plugins)
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
+            tenant_id=self.tenant_id, delivers_events=self.delivers_events,
         ))
         self.hooks.bind(self.host)
         self.metrics = self.hooks.metrics()
         self.connector_types = self.hooks.connector_types()
+
+    @property
+    def delivers_events(self) -> bool:
+        """Whether this process delivers post-commit events to plugins (see :class:`Host`)."""
+        return self.role == "worker" or (self.role == "server" and self.settings.outbox_inline)
 
     def tenant_id(self, name: str | None) -> int:
         """The id of the store called ``name`` (the default store for ``None``).

@@ -168,7 +168,7 @@ def test_statements_import_then_export_round_trip(lrs, tmp_path: Path) -> None: 
     source.write_text(ndjson(*(statement(n) for n in range(1, 8))) + "\n")
     result = lrs("statements", "import", str(source), "--batch-size", "3")
     assert result.exit_code == 0, result.output
-    assert "Imported 7 statement(s)." in result.stdout
+    assert "Imported 7 new statement(s), 0 already stored." in result.stdout
 
     target = tmp_path / "out.ndjson"
     result = lrs("statements", "export", str(target))
@@ -180,6 +180,17 @@ def test_statements_import_then_export_round_trip(lrs, tmp_path: Path) -> None: 
 
     again = lrs("statements", "import", str(target))
     assert again.exit_code == 0, again.output
+    assert "Imported 0 new statement(s), 7 already stored." in again.stdout
+
+
+def test_statements_import_counts_new_and_already_stored(lrs, client, credential) -> None:  # type: ignore[no-untyped-def]
+    assert lrs("statements", "import", "-", input=ndjson(statement(1), statement(2))).exit_code == 0
+    result = lrs("statements", "import", "-", "--batch-size", "2",
+                 input=ndjson(statement(2), statement(3), statement(1)))
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 new statement(s), 2 already stored." in result.stdout
+    stored = statements_get(client, credential).get_json()["statements"]
+    assert sorted(s["id"] for s in stored) == sorted(statement(n)["id"] for n in (1, 2, 3))
 
 
 def test_statements_import_reads_stdin_and_export_writes_stdout(lrs) -> None:  # type: ignore[no-untyped-def]

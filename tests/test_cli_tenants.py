@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import click
 import pytest
 from flask.testing import FlaskClient
 
+from lrs.cli import cli
 from tests.conftest import basic_auth
 from tests.test_cli import created, lrs, ndjson, statement, statements_get
 
@@ -107,3 +110,22 @@ def test_statements_import_and_export_move_one_stores_statements(  # type: ignor
     home_export = lrs("statements", "export")
     assert home_export.exit_code == 0 and home_export.stdout == ""
     assert "no store named 'nope'" in lrs("statements", "export", "--tenant", "nope").output
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()
+              ) -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        yield " ".join((*path, name)), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+def test_every_tenant_option_takes_the_store_name() -> None:
+    """One meaning of --tenant everywhere, core's and plugins' commands alike: the name."""
+    options = {path: param for path, command in _commands(cli) for param in command.params
+               if "--tenant" in getattr(param, "opts", ())}
+    assert {"audit export", "audit report", "metrics show", "statements import",
+            "credentials list"} <= options.keys()
+    for path, option in options.items():
+        assert option.type is click.STRING and option.metavar == "NAME", path
+        assert not isinstance(option.default, int), path  # the default store, not a number

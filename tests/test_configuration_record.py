@@ -241,7 +241,11 @@ def lrs(database_url: str) -> Callable[..., Any]:
     return run
 
 
-def test_lrs_config_show_masks_secrets_as_table_and_json(lrs: Callable[..., Any]) -> None:
+def test_lrs_config_show_masks_secrets_as_table_and_json(
+    lrs: Callable[..., Any], make: Callable[..., Flask],
+) -> None:
+    assert "*** (set)" in lrs("config", "show").stdout  # no fingerprint key before a server ran
+    make()
     table = lrs("config", "show").stdout
     assert "LRS_PAGE_SIZE" in table and "LRS_OIDC_CLIENT_SECRET" in table
     assert OIDC_SECRET not in table and "c" * 40 not in table
@@ -250,9 +254,11 @@ def test_lrs_config_show_masks_secrets_as_table_and_json(lrs: Callable[..., Any]
     assert shown["per_process"]["LRS_LOG_FORMAT"] == "json"
 
 
-def test_lrs_config_history_lists_when_where_and_changed_keys(lrs: Callable[..., Any]) -> None:
-    lrs("config", "show")
-    lrs("config", "show", LRS_PAGE_SIZE="7")
+def test_lrs_config_history_lists_when_where_and_changed_keys(
+    lrs: Callable[..., Any], make: Callable[..., Flask],
+) -> None:
+    make()
+    make(page_size=7)
     table = lrs("config", "history").stdout.splitlines()
     assert table[0].split() == ["RECORDED", "ACTION", "SOURCE", "CHANGED"]
     assert "configuration.recorded" in table[1]
@@ -262,3 +268,32 @@ def test_lrs_config_history_lists_when_where_and_changed_keys(lrs: Callable[...,
     assert records[1]["after"] == {"LRS_PAGE_SIZE": 7}
     assert records[1]["changed"] == ["LRS_PAGE_SIZE"] and records[1]["actor"] == "system"
     assert OIDC_SECRET not in json.dumps(records)
+
+
+def test_a_command_run_with_another_environment_records_nothing(
+    lrs: Callable[..., Any], make: Callable[..., Flask],
+) -> None:
+    """Only servers record: an operator's shell with other variables changes no deployment."""
+    server = make()
+    assert len(changes(server)) == 1
+    lrs("credentials", "list", LRS_PAGE_SIZE="7", LRS_PLUGIN_EXTRA_URL="https://x")
+    shown = lrs("config", "show", "--json", LRS_PAGE_SIZE="7")
+    assert len(changes(server)) == 1
+    assert json.loads(shown.stdout)["configuration"]["LRS_PAGE_SIZE"] == 7
+    assert "Note: the server recorded other values for " in shown.stderr
+    assert "LRS_PAGE_SIZE" in shown.stderr
+
+
+def test_lrs_config_show_and_the_configuration_page_agree_on_outbox_inline(
+    lrs: Callable[..., Any], make_settings: Callable[..., Settings],
+) -> None:
+    from lrs.services.configuration import shown_configuration
+
+    for value in (True, False):
+        server = create_app(make_settings(outbox_inline=value)).extensions["lrs"]
+        page = {item.name: item.value for item in shown_configuration(server)}
+        server.db.engine.dispose()
+        shown = json.loads(lrs("config", "show", "--json",
+                               LRS_OUTBOX_INLINE=str(value).lower()).stdout)
+        assert shown["per_process"]["LRS_OUTBOX_INLINE"] is value
+        assert page["LRS_OUTBOX_INLINE"] is value

@@ -32,15 +32,42 @@ from lrs.xapi.errors import XapiError
 
 
 class _Group(click.Group):
-    """Turns configuration, plugin and xAPI errors into a one-line ``Error:`` and exit code 1."""
+    """The error boundary of every ``lrs`` command: one ``Error: ...`` line, never a traceback.
+
+    Errors users can act on (a bad setting, a plugin that cannot load or lacks
+    its configuration, an xAPI refusal, an unreachable database) are printed as
+    what to fix. Anything else is a bug: one line naming it and how to see the
+    traceback (``lrs --traceback ...``), which ``--traceback`` then shows.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (SettingsError, PluginError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        except XapiError as exc:
-            raise click.ClickException(describe_error(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("traceback"):
+                raise
+            raise click.ClickException(describe_failure(exc, ctx)) from exc
+
+
+def describe_failure(exc: Exception, ctx: click.Context) -> str:
+    """The one line an ``lrs`` command prints for ``exc``, saying what to do about it."""
+    from sqlalchemy.exc import DBAPIError
+
+    from lrs.masking import redact
+
+    if isinstance(exc, (SettingsError, PluginError)):
+        return str(exc)
+    if isinstance(exc, XapiError):
+        return describe_error(exc)
+    if isinstance(exc, DBAPIError):  # unreachable, refused, or not migrated yet
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        where = redact(ctx.obj.settings().database_url) if isinstance(ctx.obj, Cli) else ""
+        return (f"database {where}: {reason} (check LRS_DATABASE_URL or --database and that "
+                "the database is running; on a new database or release run `lrs db upgrade`)")
+    return (f"unexpected {type(exc).__name__}: {exc} (this is a bug; rerun with "
+            "`lrs --traceback ...` to see where, and report it)")
 
 
 @click.group(
@@ -59,8 +86,12 @@ Configuration comes from LRS_* environment variables (docs/configuration.md)."""
     metavar="URL",
     help="SQLAlchemy database URL; overrides LRS_DATABASE_URL.",
 )
+@click.option(
+    "--traceback", is_flag=True,
+    help="Show the full traceback of an unexpected error instead of one line.",
+)
 @click.pass_context
-def cli(ctx: click.Context, database: str | None) -> None:
+def cli(ctx: click.Context, database: str | None, traceback: bool) -> None:
     """Weft, an xAPI 1.0.3 and 2.0 Learning Record Store."""
     ctx.obj = Cli(database, ctx)
     # current_host() in a plugin's command finds the host here, built on first use.

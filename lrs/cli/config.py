@@ -36,19 +36,25 @@ def show(obj: Cli, as_json: bool) -> None:
 
     Settings marked "no" in RECORDED belong to one process (its database URL,
     log format, listening address...) and are not recorded when they change.
+    This command's own environment is shown; only servers record the
+    deployment's, and a note names the recorded values this one differs from.
     """
-    from lrs.services.configuration import describe, stored_salt
+    from lrs.services.configuration import differing_from_record, shown_configuration
 
     runtime = obj.runtime()
-    items = describe(runtime.settings, runtime.plugins, salt=stored_salt(runtime))
+    items = shown_configuration(runtime)
     if as_json:
         click.echo(json.dumps({
             "configuration": {i.name: i.value for i in items if i.recorded},
             "per_process": {i.name: i.value for i in items if not i.recorded},
         }))
-        return
-    echo_table(("NAME", "VALUE", "RECORDED"),
-               [(i.name, _text(i.value), "yes" if i.recorded else "no") for i in items])
+    else:
+        echo_table(("NAME", "VALUE", "RECORDED"),
+                   [(i.name, _text(i.value), "yes" if i.recorded else "no") for i in items])
+    differing = differing_from_record(runtime)
+    if differing:
+        click.echo(f"Note: the server recorded other values for {', '.join(differing)}; "
+                   "run lrs commands with the server's environment.", err=True)
 
 
 @config.command("history", epilog="""\b

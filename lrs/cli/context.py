@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from lrs.models import Credential
-    from lrs.runtime import Runtime
+    from lrs.runtime import Role, Runtime
 
 
 @dataclass
@@ -45,22 +45,23 @@ class Cli:
             self._settings = Settings.from_env(**overrides)
         return self._settings
 
-    def runtime(self, *, migrate: bool | None = None) -> Runtime:
+    def runtime(self, *, migrate: bool | None = None, role: Role = "command") -> Runtime:
         """The application's runtime: its plugins, database and outbox, as the server has them.
 
         Built by ``create_app``, so a command loads the same plugins and, when
         ``LRS_AUTO_MIGRATE`` (or ``migrate``) says so, upgrades core and every
-        plugin branch alike. The inline outbox thread stays off: a command exits
-        as soon as its work commits, so the events it announces wait in the
-        outbox for a server's thread or ``lrs worker``, which deliver them.
+        plugin branch alike. It is not a server (``role``: ``"command"``, or
+        ``"worker"`` for ``lrs worker``): it records no configuration (the
+        deployment's is the server's), and the events a command announces wait
+        in the outbox for a server's thread or ``lrs worker``.
         """
         if self._runtime is None:
             from lrs.app import create_app
 
-            overrides: dict[str, Any] = {"outbox_inline": False}
+            overrides: dict[str, Any] = {}
             if migrate is not None:
                 overrides["auto_migrate"] = migrate
-            self._runtime = create_app(self.settings(**overrides)).extensions["lrs"]
+            self._runtime = create_app(self.settings(**overrides), role=role).extensions["lrs"]
             self.ctx.call_on_close(self._runtime.db.engine.dispose)
         return self._runtime
 

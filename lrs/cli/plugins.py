@@ -17,7 +17,7 @@ import click
 
 from lrs.cli.context import cli_actor, echo_table
 from lrs.machinery.hooks import register_commands
-from lrs.machinery.manager import build_plugin_manager
+from lrs.machinery.manager import PluginError, build_plugin_manager
 from lrs.process.heap import freeze_startup_objects
 from lrs.process.priority import lower_cpu_priority
 
@@ -35,7 +35,14 @@ def add_plugin_commands(cli: click.Group, environ: Mapping[str, str] | None = No
     environ = os.environ if environ is None else environ
     for command in (worker, outbox, plugins):
         cli.add_command(command)
-    register_commands(build_plugin_manager(environ.get("LRS_DISABLED_PLUGINS", "")), cli)
+    try:
+        manager = build_plugin_manager(environ.get("LRS_DISABLED_PLUGINS", ""))
+    except PluginError:
+        # Raised here it would be a traceback before ``lrs`` even parses its
+        # arguments. Every command that builds the application meets it again
+        # and prints it as one line; ``lrs --help`` still works.
+        return
+    register_commands(manager, cli)
 
 
 @click.command(
@@ -55,7 +62,7 @@ def worker(obj: Cli, once: bool) -> None:
     Runs at a lower CPU priority than the server (LRS_WORKER_NICE, default 10)
     so that requests get shared cores first; --once runs as started.
     """
-    runtime = obj.runtime()  # without the inline outbox thread: we are the worker
+    runtime = obj.runtime(role="worker")  # plugins load what delivering needs, or stop it
     stopping = threading.Event()
     if not once:
         freeze_startup_objects()  # a long-lived process from here on

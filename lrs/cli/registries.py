@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli.context import echo_records, echo_table
+from lrs.cli.context import echo_records, echo_table, tenant_option
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli
@@ -76,11 +76,11 @@ Examples:
 @click.option("--until", callback=_moment, help="Before this ISO 8601 date or timestamp.")
 @click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
               help="A filter the metric accepts; repeat for several.")
-@click.option("--tenant", type=int, default=1, show_default=True)
+@tenant_option("Store (tenant) to compute it for [default: the default store].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def show_metric(obj: Cli, name: str, since: datetime | None, until: datetime | None,
-                filters: tuple[str, ...], tenant: int, as_json: bool) -> None:
+                filters: tuple[str, ...], tenant: str | None, as_json: bool) -> None:
     """Compute the metric NAME for a tenant and period."""
     from lrs.plugin.metrics import MetricError
 
@@ -92,8 +92,9 @@ def show_metric(obj: Cli, name: str, since: datetime | None, until: datetime | N
     pairs = [f.partition("=") for f in filters]
     if any(not sep for _, sep, _ in pairs):
         raise click.BadParameter("use KEY=VALUE", param_hint="--filter")
+    tenant_id = obj.tenant_id(tenant)
     try:
-        result = metric.evaluate(runtime.host, tenant_id=tenant, since=since, until=until,
+        result = metric.evaluate(runtime.host, tenant_id=tenant_id, since=since, until=until,
                                  filters={key: value for key, _, value in pairs})
     except MetricError as exc:
         raise click.UsageError(str(exc)) from None

@@ -5,7 +5,8 @@ Import goes through the same validation, ``check_statements`` plugins, store and
 a batch per transaction: a bad line stops the import with its line number, and
 nothing of its batch is stored (earlier batches are). Re-running a fixed file is
 safe, since a statement whose id is already stored with the same content is
-skipped as a retry. Every export is announced as a ``statements.exported``
+skipped as a retry (the summary counts new statements and those already
+stored). Every export is announced as a ``statements.exported``
 administrative action, for the audit trail.
 """
 
@@ -82,19 +83,20 @@ def import_statements(
     version = XapiVersion(xapi_version)
     runtime = obj.runtime()
     tenant_id = obj.tenant_id(tenant)
-    imported = 0
+    imported = new = 0
     lines = _nonblank_lines(source)
     with progress_bar(lines, _line_count(source), "Importing") as bar:
         for batch in _batches(bar, batch_size):
             valid = _validated(batch, version, imported)
             try:
-                store_batch(runtime, tenant_id=tenant_id, statements=valid,
-                            authority=authority, credential_id=None, version=version,
-                            source=cli_source())
+                stored = store_batch(runtime, tenant_id=tenant_id, statements=valid,
+                                     authority=authority, credential_id=None, version=version,
+                                     source=cli_source())
             except XapiError as exc:
                 raise _batch_failed(batch, imported, _per_line(exc, batch)) from exc
             imported += len(batch)
-    click.echo(f"Imported {imported} statement(s).")
+            new += stored.new
+    click.echo(f"Imported {new} new statement(s), {imported - new} already stored.")
 
 
 @statements.command(

@@ -132,7 +132,7 @@ def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
         authority=principal.authority, credential_id=principal.credential_id,
         version=version, attachments=parts, credential_key=principal.key,
         source=request_source(),
-    )
+    ).ids
 
 
 def _formatted(row: StoredStatement, fmt: str) -> str:

@@ -17,16 +17,10 @@ from importlib.metadata import entry_points
 import pluggy
 
 from lrs.plugin import hookspecs
+from lrs.plugin.errors import PluginError
 
 #: The entry point group plugins register under in their ``pyproject.toml``.
 ENTRY_POINT_GROUP = "lrs.plugins"
-
-
-class PluginError(RuntimeError):
-    """A plugin could not be loaded, or failed where Weft cannot go on without it.
-
-    The message names the plugin. ``lrs`` commands print it as ``Error: ...``.
-    """
 
 
 @dataclass(frozen=True)

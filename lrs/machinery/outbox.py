@@ -95,7 +95,11 @@ class _Delivered:
 class Outbox:
     """The outbox of one application: announce, process, replay, and the inline thread."""
 
-    def __init__(self, settings: Settings, db: Database, hooks: Hooks) -> None:
+    def __init__(self, settings: Settings, db: Database, hooks: Hooks, *,
+                 server: bool = True) -> None:
+        """:param server: whether this process serves requests: only a server delivers
+        from a thread of its own (``LRS_OUTBOX_INLINE``); ``lrs worker`` and other
+        commands deliver, if at all, in their own loop."""
         self._settings = settings
         self._db = db
         self._hooks = hooks
@@ -104,7 +108,8 @@ class Outbox:
         self._thread_pid = 0
         self._stopping = threading.Event()
         self._wakeup = threading.Event()
-        self._inline = settings.outbox_inline and any(map(hooks.subscribers, EVENT_TYPES))
+        self._inline = (server and settings.outbox_inline
+                        and any(map(hooks.subscribers, EVENT_TYPES)))
 
     def announce(self, session: Session, event: Event, *, wake: bool = True) -> None:
         """Enqueue ``event`` if any plugin implements its hook, and wake the thread on commit.

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
 from lrs.db import Database
+from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event
 from lrs.settings import Settings
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
-from lrs.store.statements import stored_payloads
+from lrs.store.statements import StoredBatch, stored_payloads
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
@@ -111,7 +112,7 @@ class HostWiring:
     """
 
     #: :func:`lrs.services.ingest.store_batch` bound to the application.
-    ingest: Callable[..., list[str]]
+    ingest: Callable[..., StoredBatch]
     resolve_person: Callable[..., Person | None]
     resolve_people: Callable[..., list[Person | None]]
     announce: Callable[[Session, Event], None]
@@ -120,6 +121,10 @@ class HostWiring:
     requires: Callable[..., Callable[[F], F]]
     #: :func:`lrs.web.access.requires_role`
     requires_role: Callable[..., Callable[[F], F]]
+    #: :meth:`lrs.runtime.Runtime.tenant_id`
+    tenant_id: Callable[[str | None], int]
+    #: :attr:`lrs.runtime.Runtime.delivers_events`
+    delivers_events: bool
 
 
 class Host:
@@ -150,6 +155,30 @@ class Host:
         prefix = PLUGIN_CONFIG_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", plugin).upper() + "_"
         return {name[len(prefix):].lower(): value for name, value in self._environ.items()
                 if name.startswith(prefix) and len(name) > len(prefix)}
+
+    @property
+    def delivers_events(self) -> bool:
+        """Whether this process delivers post-commit events to plugins.
+
+        True in ``lrs worker`` and in a server with ``LRS_OUTBOX_INLINE``; false
+        in other ``lrs`` commands. Load what your post-commit hooks need (a key,
+        a connection) in a ``register_*`` hook when it is true, raising
+        :class:`PluginError` if it is missing: the process then stops at start
+        with one line, while commands that need none of it (``lrs db upgrade``)
+        run without it.
+        """
+        return self._wiring.delivers_events
+
+    def tenant_id(self, name: str | None) -> int:
+        """The id of the store (tenant) called ``name``; the default store's for ``None``.
+
+        What a plugin's command does with its ``--tenant NAME`` option, so that
+        every ``lrs`` command names stores the same way.
+
+        :raises lrs.xapi.errors.NotFound: no store has this name (an ``lrs``
+            command prints it as one ``Error:`` line pointing at ``lrs tenants list``).
+        """
+        return self._wiring.tenant_id(name)
 
     def read(self) -> AbstractContextManager[Session]:
         """A read-only transaction (``with host.read() as session:``) for your own tables."""
@@ -235,7 +264,7 @@ class Host:
             statements=validate_statements(statements, xapi_version),
             authority=authority, credential_id=None, version=xapi_version,
             source=None if plugin is None else {"plugin": plugin},
-        )
+        ).ids
 
     def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:
         """Who ``agent`` is: the store's people directory, else the ``resolve_person``

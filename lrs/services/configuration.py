@@ -3,7 +3,8 @@
 Weft's configuration is its ``LRS_*`` environment and the plugins installed, so
 it changes when someone edits a unit file or upgrades a package, outside of
 Weft. Part 11-style audit trails (21 CFR §11.10(e)) still want those changes
-with who, when, from where, and before/after. So ``create_app`` calls
+with who, when, from where, and before/after. So a serving application
+(``create_app``: ``lrs serve``, each gunicorn worker) calls
 :func:`record_configuration`: in one short write transaction it locks the
 store's single :class:`~lrs.models.ConfigurationState` row, compares the
 configuration in force with the one recorded there and, when they differ (or
@@ -15,6 +16,12 @@ time, then ``configuration.changed``) with only the changed keys in
 together queue on that row lock (``SELECT ... FOR UPDATE`` on PostgreSQL, the
 ``BEGIN IMMEDIATE`` writer lock on SQLite), so a change is recorded once, and a
 change back is a change again (A → B → A records twice).
+
+Only servers record: the deployment's configuration is what its server runs
+with. An ``lrs`` command (``create_app(role="command")``, or ``"worker"``) runs in whatever
+environment an operator's shell has, which may lack a ``LRS_PLUGIN_*``
+variable or set another log level; recording it would log a change nobody made
+to the deployment, and the next server start the change back.
 
 What counts as configuration: every :class:`~lrs.settings.Settings` field but
 :data:`PER_PROCESS_SETTINGS`, every ``LRS_PLUGIN_*`` variable and every loaded
@@ -31,8 +38,8 @@ reversal:
   database has its own record.
 * ``LRS_AUTO_MIGRATE``: whether this process migrates; ``lrs db upgrade``
   forces it. Schema versions are Alembic's record.
-* ``LRS_OUTBOX_INLINE``: which process delivers events; every ``lrs`` command
-  turns it off for itself.
+* ``LRS_OUTBOX_INLINE``: which processes deliver events (the server's threads
+  or ``lrs worker`` beside it); ``lrs`` commands never do, whatever it says.
 * ``LRS_LOG_LEVEL``, ``LRS_LOG_FORMAT``: how this process reports.
 * ``LRS_BIND``, ``LRS_WORKERS``, ``LRS_THREADS``: how ``lrs serve`` listens;
   ``--host``/``--port``/``--workers`` override them.
@@ -120,6 +127,11 @@ def describe(settings: Settings, plugins: PluginManager, *, salt: str | None,
     items += [Item(f"plugin:{info.name}", info.distribution or "registered in code", True)
               for info in plugins.list_plugins()]
     return items
+
+
+def shown_configuration(core: Core) -> list[Item]:
+    """What ``lrs config show`` and the web UI's Configuration page both show (masked)."""
+    return describe(core.settings, core.plugins, salt=stored_salt(core))
 
 
 def configuration_in_force(core: Core, salt: str | None) -> dict[str, Any]:
@@ -216,6 +228,23 @@ def stored_salt(core: Core) -> str | None:
                                   .where(ConfigurationState.id == CONFIGURATION_STATE_ID))
     except SQLAlchemyError:
         return None
+
+
+def differing_from_record(core: Core) -> list[str]:
+    """The recorded items this process's configuration gives another value (or lacks).
+
+    ``lrs config show`` names them: a command run without the server's
+    environment behaves differently from the server, though nothing is recorded.
+    """
+    try:
+        with core.db.read() as session:
+            state = session.get(ConfigurationState, CONFIGURATION_STATE_ID)
+            if state is None or state.configuration is None:
+                return []
+            recorded, salt = json.loads(state.configuration), state.salt
+    except SQLAlchemyError:  # not migrated yet: nothing recorded either
+        return []
+    return list(changed_keys(recorded, configuration_in_force(core, salt))[0])
 
 
 def recorded_changes(core: Core) -> list[ConfigurationChange]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lrs.plugin.events import StatementsStored
-from lrs.store.statements import store_statements
+from lrs.store.statements import StoredBatch, store_statements
 from lrs.xapi.errors import Conflict
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
@@ -32,8 +32,10 @@ def store_batch(
     attachments: dict[str, AttachmentPart] | None = None,
     credential_key: str | None = None,
     source: dict[str, str] | None = None,
-) -> list[str]:
-    """Check, store and announce a validated batch, all or nothing; return its ids.
+) -> StoredBatch:
+    """Check, store and announce a validated batch, all or nothing.
+
+    :returns: its ids, and how many of them were new (the others were stored already).
 
     ``check_statements`` plugins run first, outside the transaction. The
     statements and their ``statements_stored`` event are then committed together.
@@ -79,12 +81,14 @@ def _transient(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
-def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]) -> list[str]:
+def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]
+           ) -> StoredBatch:
     with core.db.write() as session:
-        ids = store_statements(session, **arguments)
+        stored = store_statements(session, **arguments)
+        ids = stored.ids
         if ids:
             core.outbox.announce(session, StatementsStored(
                 tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
                 credential_id=arguments["credential_id"], **announced,
             ))
-        return ids
+        return stored

@@ -49,6 +49,18 @@ _PAYLOAD = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 DEFAULT_STATEMENT_VERSION = {XapiVersion.V1_0_3: "1.0.0", XapiVersion.V2_0_0: "2.0.0"}
 
 
+@dataclass(frozen=True)
+class StoredBatch:
+    """What storing a batch did: every id in request order, and how many were new.
+
+    ``new`` is less than ``len(ids)`` when some were already stored with the
+    same content (a retry, a re-import): those are skipped, not stored twice.
+    """
+
+    ids: list[str]
+    new: int
+
+
 def store_statements(
     session: Session,
     *,
@@ -58,7 +70,7 @@ def store_statements(
     credential_id: int | None,
     version: XapiVersion,
     attachments: dict[str, AttachmentPart] | None = None,
-) -> list[str]:
+) -> StoredBatch:
     """Store a batch, all or nothing; return the statement ids in request order.
 
     ``statements`` are validated statements. A statement whose id is already
@@ -89,7 +101,7 @@ def store_statements(
     if new:
         _insert(session, tenant_id, [s for _, s in new], stored_us, credential_id,
                 attachments or {})
-    return ids
+    return StoredBatch(ids, len(new))
 
 
 @dataclass

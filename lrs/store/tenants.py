@@ -63,7 +63,9 @@ def tenant_named(session: Session, name: str | None) -> Tenant:
         return session.get_one(Tenant, DEFAULT_TENANT_ID)
     tenant = session.scalar(select(Tenant).where(Tenant.name == name))
     if tenant is None:
-        raise NotFound(f"no store named {name!r} (lrs tenants list shows them)")
+        # Some commands once took the store's id: say that a name is wanted.
+        hint = "stores are named, not numbered; " if name.isdigit() else ""
+        raise NotFound(f"no store named {name!r} ({hint}lrs tenants list shows them)")
     return tenant
 
 

@@ -20,7 +20,7 @@ from lrs.models import Credential
 from lrs.models.types import iso_time
 from lrs.runtime import Runtime, current_runtime
 from lrs.services import admin
-from lrs.services.configuration import describe, stored_salt
+from lrs.services.configuration import shown_configuration
 from lrs.store import credentials, oauth_clients
 from lrs.store.credentials import IssuedCredential
 from lrs.store.tenants import tenant_names
@@ -124,6 +124,4 @@ def plugins() -> Any:
 @requires_role(ADMIN)
 def configuration() -> Any:
     """The configuration in force, read-only, masked as ``lrs config show`` masks it."""
-    runtime = current_runtime()
-    items = describe(runtime.settings, runtime.plugins, salt=stored_salt(runtime))
-    return render_template("web/configuration.html", items=items)
+    return render_template("web/configuration.html", items=shown_configuration(current_runtime()))

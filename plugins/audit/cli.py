@@ -73,16 +73,17 @@ Examples:
 @click.option("--activity", metavar="IRI", help="Only entries about this activity.")
 @click.option("--since", help="From this ISO 8601 date or timestamp (inclusive).")
 @click.option("--until", help="Before this ISO 8601 date or timestamp (exclusive).")
-@click.option("--tenant", type=int, default=1, show_default=True)
+@click.option("--tenant", metavar="NAME",
+              help="Store (tenant) to export, by name [default: the default store].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def export(fmt: str, person: str | None, activity: str | None, since: str | None,
-           until: str | None, tenant: int, output: Path) -> None:
+           until: str | None, tenant: str | None, output: Path) -> None:
     """Export entries for auditors; JSON Lines comes with a signed manifest beside it."""
+    trail = _trail()
     try:
-        filters = filters_from(tenant, person, activity, since, until)
+        filters = filters_from(trail.host.tenant_id(tenant), person, activity, since, until)
     except FilterError as exc:
         raise click.BadParameter(str(exc)) from exc
-    trail = _trail()
     total = trail.count(filters)
     with output.open("wb") as out, click.progressbar(
         length=total, label=f"Exporting {total} entries", file=sys.stderr,
@@ -104,8 +105,9 @@ Example requirements file:
 @click.option("--required", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               required=True, help="JSON file of required activities with due dates.")
 @click.option("--as-of", help="Judge as of this date (YYYY-MM-DD) [default: today].")
-@click.option("--tenant", type=int, default=1, show_default=True)
-def report(required: Path, as_of: str | None, tenant: int) -> None:
+@click.option("--tenant", metavar="NAME",
+              help="Store (tenant) to report on, by name [default: the default store].")
+def report(required: Path, as_of: str | None, tenant: str | None) -> None:
     """Who is compliant, due soon or overdue, with the statements as evidence (JSON)."""
     try:
         requirements = parse_requirements(json.loads(required.read_text()))
@@ -113,6 +115,6 @@ def report(required: Path, as_of: str | None, tenant: int) -> None:
     except (RequirementError, ValueError) as exc:
         raise click.BadParameter(str(exc)) from exc
     trail = _trail()
-    result = compliance_report(trail.host, tenant, requirements, today=today,
+    result = compliance_report(trail.host, trail.host.tenant_id(tenant), requirements, today=today,
                                soon_days=trail.soon_days)
     click.echo(canonical(result) if not sys.stdout.isatty() else json.dumps(result, indent=2))

@@ -6,6 +6,9 @@ comes from ``LRS_PLUGIN_AUDIT_PRIVATE_KEY`` (PEM text) or the file named by
 ``LRS_PLUGIN_AUDIT_KEY_FILE``; in development, when neither is set, one is
 generated on first use beside the SQLite database (``./instance`` for other
 databases), like core's secret key. Production refuses to generate one.
+
+The key is loaded on first use, when something is signed or verified: commands
+that sign nothing (``lrs db upgrade``, ``lrs credentials``...) run without it.
 """
 
 from __future__ import annotations
@@ -24,14 +27,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from sqlalchemy.engine import make_url
 
+from lrs.plugin.host import PluginError
+
 if TYPE_CHECKING:
     from lrs.plugin.host import Settings
 
 KEY_FILE_NAME = "audit_ed25519.pem"
 
 
-class AuditKeyError(RuntimeError):
-    """The signing key is missing or unreadable (the message says which setting to fix)."""
+class AuditKeyError(PluginError):
+    """The signing key is missing or unreadable (the message says which setting to fix).
+
+    A :class:`~lrs.plugin.host.PluginError`, so that an ``lrs`` command that needs the
+    key prints it as one ``Error:`` line.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"plugin 'audit': {message}")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 
+from lrs.plugin.host import PluginError
 from plugins.audit import chain
 from plugins.audit.keys import Signer, load_public_key, load_signer
 from plugins.audit.models import AuditEntry
@@ -44,7 +45,8 @@ def _positive_int(config: dict[str, str], name: str, default: int) -> int:
     if value is None:
         return default
     if not value.isdigit():
-        raise ValueError(f"LRS_PLUGIN_AUDIT_{name.upper()} must be a whole number, got {value!r}")
+        raise PluginError(f"plugin 'audit': LRS_PLUGIN_AUDIT_{name.upper()} must be a whole "
+                          f"number, got {value!r}")
     return int(value)
 
 
@@ -76,13 +78,12 @@ class AuditTrail:
         #: Entries of the delivery batch in progress, per delivering thread.
         self._batch = threading.local()
 
-    def check(self) -> None:
-        """Load the key now in production, so that a missing one stops start-up."""
-        if self.host.settings.env == "production":
-            self.signer.public_pem()
-
     @cached_property
     def signer(self) -> Signer:
+        """The signing key, loaded on first use (only signing and verifying need it).
+
+        :raises AuditKeyError: it is not configured (production) or unreadable.
+        """
         return load_signer(self.config, self.host.settings)
 
     def record_later(self, entries: list[chain.NewEntry]) -> None:

@@ -177,8 +177,8 @@ def lrs_result(example_installed: None, fresh_database_url: str) -> Callable[...
                             "LRS_DISABLED_PLUGINS": "audit"})
 
     def run(*args: str) -> Result:
-        group = click.Group("lrs", commands=cli.commands, params=cli.params,
-                            callback=cli.callback)
+        group = type(cli)("lrs", commands=cli.commands, params=cli.params,
+                          callback=cli.callback)
         add_plugin_commands(group, environ={"LRS_DISABLED_PLUGINS": "audit"})
         return runner.invoke(group, ["--database", fresh_database_url, *args])
 
@@ -235,6 +235,19 @@ def test_lrs_metrics_show_computes_the_example_metric(
     unknown = lrs_result("metrics", "show", "nothing")
     assert unknown.exit_code == 2
     assert "no metric 'nothing' (known: example.completions_per_activity)" in unknown.output
+
+
+def test_lrs_metrics_show_takes_the_store_by_name(
+    lrs_command: Callable[..., str], lrs_result: Callable[..., Result],
+) -> None:
+    lrs_command("tenants", "create", "acme")
+    for store in ("acme", "default"):
+        assert lrs_command("metrics", "show", "example.completions_per_activity",
+                           "--tenant", store) == "LABEL  VALUE (count)\n"
+    by_id = lrs_result("metrics", "show", "example.completions_per_activity", "--tenant", "2")
+    assert (by_id.exit_code, by_id.output) == (1, (
+        "Error: no store named '2' (stores are named, not numbered; lrs tenants list shows "
+        "them)\n"))
 
 
 def test_lrs_people_erase_shows_the_example_plugin_s_count_beside_weft_s(

@@ -25,7 +25,7 @@ def store(app: Flask, statements: list[dict[str, Any]], **kwargs: Any) -> list[s
         return store_statements(
             session, tenant_id=DEFAULT_TENANT_ID, statements=statements, authority=AUTHORITY,
             credential_id=None, version=XapiVersion.V2_0_0, **kwargs,
-        )
+        ).ids
 
 
 def test_store_statements_is_all_or_nothing(app: Flask) -> None:

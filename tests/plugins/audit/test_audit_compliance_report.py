@@ -94,6 +94,17 @@ def test_audit_report_command_reads_the_requirements_file(
     assert result.exit_code == 0, result.output
     assert _people(json.loads(result.output), 0) == {"mbox:mailto:ben@example.com": "due_soon"}
 
+    assert CliRunner().invoke(cli, ["tenants", "create", "acme"]).exit_code == 0
+    for store in ("default", "acme"):
+        named = CliRunner().invoke(cli, ["audit", "report", "--required", str(required),
+                                         "--as-of", "2025-06-20", "--tenant", store])
+        assert named.exit_code == 0, named.output
+    by_id = CliRunner().invoke(cli, ["audit", "export", "--format", "csv", "-o",
+                                     str(tmp_path / "out.csv"), "--tenant", "1"])
+    assert by_id.exit_code == 1
+    assert by_id.output == ("Error: no store named '1' (stores are named, not numbered; "
+                            "lrs tenants list shows them)\n")
+
 
 def test_audit_report_refuses_a_malformed_requirements_list(
     audit_client: FlaskClient, auth: dict[str, str],

@@ -44,8 +44,12 @@ def test_alternate_huge_unauthenticated_form_is_refused_by_size_not_parsed(
 def test_alternate_form_declaring_a_huge_length_is_413_before_it_is_read(
     client: FlaskClient,
 ) -> None:
-    response = client.post(GET, data=b"limit=1", content_type=FORM,
-                           environ_overrides={"CONTENT_LENGTH": str(50 * 1024 * 1024)})
+    response = client.post(
+        GET,
+        data=b"limit=1",
+        content_type=FORM,
+        environ_overrides={"CONTENT_LENGTH": str(50 * 1024 * 1024)},
+    )
 
     assert response.status_code == 413
 
@@ -68,8 +72,11 @@ def test_alternate_form_limits_are_settings(
     app = create_app(make_settings(max_form_fields=4, max_form_bytes=200))
     client = app.test_client()
     try:
-        fields = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "1.0.3",
-                  "limit": "1"}
+        fields = {
+            "Authorization": basic_auth(credential),
+            "X-Experience-API-Version": "1.0.3",
+            "limit": "1",
+        }
         assert client.post(GET, data=urlencode(fields), content_type=FORM).status_code == 200
         too_many = urlencode({**fields, "ascending": "true", "format": "ids"})
         assert client.post(GET, data=too_many, content_type=FORM).status_code == 413

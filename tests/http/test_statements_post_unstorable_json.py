@@ -31,8 +31,11 @@ def _batch_with(raw_value: str) -> str:
 def test_statements_post_refuses_unstorable_values_with_their_path(
     client: FlaskClient, headers: dict[str, str], raw_value: str
 ) -> None:
-    response = client.post("/xapi/statements", data=_batch_with(raw_value),
-                           headers={**headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/xapi/statements",
+        data=_batch_with(raw_value),
+        headers={**headers, "Content-Type": "application/json"},
+    )
 
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["errors"][0]["path"] == EXTENSION_PATH
@@ -43,8 +46,11 @@ def test_statements_post_refuses_a_lone_surrogate_in_a_member_name(
     client: FlaskClient, headers: dict[str, str]
 ) -> None:
     text = json.dumps([make_statement(result={"extensions": {"KEY": 1}})])
-    response = client.post("/xapi/statements", data=text.replace("KEY", "http://x.y/\\ud800"),
-                           headers={**headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/xapi/statements",
+        data=text.replace("KEY", "http://x.y/\\ud800"),
+        headers={**headers, "Content-Type": "application/json"},
+    )
 
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["path"] == "$[0].result.extensions['http://x.y/\ud800']"
@@ -55,8 +61,11 @@ def test_statements_put_refuses_an_overflowing_number(
 ) -> None:
     text = json.dumps(make_statement(result={"score": {"raw": 0}}))
     text = text.replace('"raw": 0', '"raw": 1e400')
-    response = client.put("/xapi/statements?statementId=9ab7e3a4-4c2c-4b3b-9d6c-5e8a8f6c1d20",
-                          data=text, headers={**headers, "Content-Type": "application/json"})
+    response = client.put(
+        "/xapi/statements?statementId=9ab7e3a4-4c2c-4b3b-9d6c-5e8a8f6c1d20",
+        data=text,
+        headers={**headers, "Content-Type": "application/json"},
+    )
 
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["path"] == "$.result.score.raw"
@@ -70,8 +79,15 @@ def test_state_write_refuses_unstorable_values_with_their_path(
     params = state_params()
     send(client, "PUT", STATE, params, headers, {"kept": 1})
 
-    response = send(client, method, STATE, params, headers, f'{{"a": {{"b": [1, {raw_value}]}}}}',
-                    Content_Type="application/json")
+    response = send(
+        client,
+        method,
+        STATE,
+        params,
+        headers,
+        f'{{"a": {{"b": [1, {raw_value}]}}}}',
+        Content_Type="application/json",
+    )
 
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["errors"][0]["path"] == "$.a.b[1]"

@@ -24,18 +24,25 @@ from tests.server.test_gunicorn import ROOT, STATEMENT, Server, clean_env, start
 pytestmark = pytest.mark.server
 
 LIMIT = 4000
-STATE_QUERY = urlencode({
-    "activityId": "http://example.com/activities/chunked",
-    "agent": json.dumps({"mbox": "mailto:ada@example.com"}),
-    "stateId": "big",
-})
+STATE_QUERY = urlencode(
+    {
+        "activityId": "http://example.com/activities/chunked",
+        "agent": json.dumps({"mbox": "mailto:ada@example.com"}),
+        "stateId": "big",
+    }
+)
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     env = clean_env(
-        LRS_DATABASE_URL=database_url, LRS_SECRET_KEY=TEST_SECRET_KEY, LRS_AUTO_MIGRATE="false",
-        LRS_BIND="127.0.0.1:0", LRS_WORKERS="1", LRS_THREADS="2", LRS_LOG_FORMAT="json",
+        LRS_DATABASE_URL=database_url,
+        LRS_SECRET_KEY=TEST_SECRET_KEY,
+        LRS_AUTO_MIGRATE="false",
+        LRS_BIND="127.0.0.1:0",
+        LRS_WORKERS="1",
+        LRS_THREADS="2",
+        LRS_LOG_FORMAT="json",
         LRS_MAX_BODY_BYTES=str(LIMIT),
     )
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
@@ -47,8 +54,12 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
 
 
 def send(
-    server: Server, credential: IssuedCredential, method: str, path: str,
-    body: bytes | None = None, content_type: str = "application/json",
+    server: Server,
+    credential: IssuedCredential,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str = "application/json",
 ) -> tuple[int, bytes]:
     """One request; ``body`` goes chunked (no Content-Length), 1000 bytes a chunk."""
     url = urlsplit(server.url)
@@ -59,10 +70,14 @@ def send(
         if body is None:
             connection.request(method, f"{url.path}{path}", headers=headers)
         else:
-            chunks = (body[i:i + 1000] for i in range(0, len(body), 1000))
-            connection.request(method, f"{url.path}{path}", body=chunks, encode_chunked=True,
-                               headers={**headers, "Content-Type": content_type,
-                                        "Transfer-Encoding": "chunked"})
+            chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
+            connection.request(
+                method,
+                f"{url.path}{path}",
+                body=chunks,
+                encode_chunked=True,
+                headers={**headers, "Content-Type": content_type, "Transfer-Encoding": "chunked"},
+            )
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -103,8 +118,14 @@ def test_chunked_statements_post_within_the_limit_is_stored(
 def test_chunked_document_put_over_the_limit_is_413_and_stores_nothing(
     server: Server, credential: IssuedCredential
 ) -> None:
-    status, body = send(server, credential, "PUT", f"/activities/state?{STATE_QUERY}",
-                        b"x" * (LIMIT + 1), content_type="application/octet-stream")
+    status, body = send(
+        server,
+        credential,
+        "PUT",
+        f"/activities/state?{STATE_QUERY}",
+        b"x" * (LIMIT + 1),
+        content_type="application/octet-stream",
+    )
 
     assert status == 413, body
     assert send(server, credential, "GET", f"/activities/state?{STATE_QUERY}")[0] == 404

@@ -107,6 +107,13 @@ def check_storable(value: Any, max_depth: int, what: str = "request body") -> No
             stack.extend((child, depth + 1, (*steps, index)) for index, child in enumerate(node))
 
 
+def storable_param(value: Any, name: str) -> Any:
+    """``value``, decoded from the JSON of parameter ``name``, once it passes
+    :func:`check_storable` (a lone surrogate in ``agent`` once reached the database)."""
+    check_storable(value, current_runtime().settings.max_json_depth, f"parameter {name}")
+    return value
+
+
 #: A UTF-16 surrogate code point: only ever half of a pair escaped in JSON text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from lrs.http.body import storable_param
 from lrs.http.statement_params import check_names, to_us
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.datatypes import is_iri, is_uuid, parse_timestamp
@@ -41,7 +42,7 @@ def agent_param(args: MultiDict[str, str], version: XapiVersion) -> tuple[dict[s
     """The ``agent`` parameter as ``(agent object, IFI key)``."""
     raw = required(args, "agent")
     try:
-        agent = json.loads(raw)
+        agent = storable_param(json.loads(raw), "agent")
     except ValueError:
         raise bad("agent", "must be a JSON Agent or identified Group") from None
     if not isinstance(agent, dict):

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
+from lrs.http.body import storable_param
 from lrs.store.queries import StatementQuery
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.datatypes import is_iri, is_uuid, parse_timestamp
@@ -174,7 +175,7 @@ def _agent(args: MultiDict[str, str], version: XapiVersion) -> str | None:
     if raw is None:
         return None
     try:
-        agent = json.loads(raw)
+        agent = storable_param(json.loads(raw), "agent")
     except ValueError:
         raise _bad("agent", "must be a JSON Agent or identified Group") from None
     if not isinstance(agent, dict):

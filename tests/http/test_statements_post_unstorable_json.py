@@ -92,3 +92,17 @@ def test_state_write_refuses_unstorable_values_with_their_path(
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["errors"][0]["path"] == "$.a.b[1]"
     assert send(client, "GET", STATE, params, headers).get_json() == {"kept": 1}
+
+
+@pytest.mark.parametrize("path", ["/xapi/statements", "/xapi/agents", "/xapi/activities/state"])
+def test_agent_parameter_with_a_lone_surrogate_is_400(
+    client: FlaskClient, headers: dict[str, str], path: str
+) -> None:
+    params = {"agent": '{"mbox": "mailto:a\\ud800@example.com"}'}
+    if path.endswith("state"):
+        params.update(activityId="http://example.com/a", stateId="s")
+
+    response = client.get(path, query_string=params, headers=headers)
+
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["errors"][0]["path"] == "$.mbox"

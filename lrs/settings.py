@@ -50,6 +50,9 @@ class Settings:
     max_form_fields: int = 100
     #: Largest accepted 1.0.3 alternate-syntax form, in bytes.
     max_form_bytes: int = 1024 * 1024
+    #: Refuse an attachment whose ``length`` is not its part's byte count (off: the
+    #: ADL conformance suite sends mismatched lengths and expects them accepted).
+    strict_attachment_length: bool = False
     #: Most statements accepted in one POST.
     max_batch_size: int = 5000
     #: Most statements returned on one page of a query (``limit=0`` means this).

@@ -7,14 +7,13 @@ with HTML; xAPI clients need a 400 with a JSON body saying where the JSON broke.
 from __future__ import annotations
 
 import json
-import math
-import re
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
 from flask import request
 
 from lrs.runtime import current_runtime
-from lrs.xapi.errors import BadRequest, ErrorDetail, PayloadTooLarge, member_step
+from lrs.xapi.errors import BadRequest, ErrorDetail, PayloadTooLarge
+from lrs.xapi.json_values import find_unstorable
 
 
 def read_body() -> bytes:
@@ -80,31 +79,10 @@ def parse_json(data: bytes | str, *, what: str = "request body") -> Any:
 
 
 def check_storable(value: Any, max_depth: int, what: str = "request body") -> None:
-    """Refuse nesting deeper than ``max_depth``, non-finite numbers and lone surrogates.
-
-    One iterative walk (no recursion, so no stack to exhaust); paths are only
-    built for the value at fault.
-    """
-    stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(value, 1, ())]
-    while stack:
-        node, depth, steps = stack.pop()
-        if isinstance(node, float) and not math.isfinite(node):
-            _refuse(what, steps, "numbers must be finite (no NaN, Infinity or overflow)")
-        elif isinstance(node, str) and _SURROGATE.search(node):
-            _refuse(what, steps, "strings must not hold lone UTF-16 surrogates")
-        elif isinstance(node, dict):
-            if depth > max_depth:
-                raise BadRequest(f"{what} nests JSON deeper than the limit of {max_depth}")
-            for key, child in node.items():
-                if _SURROGATE.search(key):
-                    _refuse(
-                        what, (*steps, key), "member names must not hold lone UTF-16 surrogates"
-                    )
-                stack.append((child, depth + 1, (*steps, key)))
-        elif isinstance(node, list):
-            if depth > max_depth:
-                raise BadRequest(f"{what} nests JSON deeper than the limit of {max_depth}")
-            stack.extend((child, depth + 1, (*steps, index)) for index, child in enumerate(node))
+    """Refuse nesting deeper than ``max_depth``, non-finite numbers and lone surrogates."""
+    problem = find_unstorable(value, max_depth=max_depth)
+    if problem is not None:
+        raise BadRequest(f"{what}: {problem.path}: {problem.message}", errors=[problem])
 
 
 def storable_param(value: Any, name: str) -> Any:
@@ -112,14 +90,3 @@ def storable_param(value: Any, name: str) -> Any:
     :func:`check_storable` (a lone surrogate in ``agent`` once reached the database)."""
     check_storable(value, current_runtime().settings.max_json_depth, f"parameter {name}")
     return value
-
-
-#: A UTF-16 surrogate code point: only ever half of a pair escaped in JSON text.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _refuse(what: str, steps: tuple[str | int, ...], message: str) -> NoReturn:
-    path = "$" + "".join(
-        f"[{step}]" if isinstance(step, int) else member_step(step) for step in steps
-    )
-    raise BadRequest(f"{what}: {path}: {message}", errors=[ErrorDetail(path, message)])

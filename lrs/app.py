@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     enable_cors(app, settings)
     init_rate_limits(app, settings)
     app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]
-        app.wsgi_app, max_form_bytes=settings.max_form_bytes,
+        app.wsgi_app,
+        max_form_bytes=settings.max_form_bytes,
         max_form_fields=settings.max_form_fields,
     )
     app.before_request(runtime.outbox.start_inline)

@@ -49,8 +49,11 @@ def check_attachments(
         if sha2 not in parts and "fileUrl" not in attachment:
             _refuse(path, f"attachment has no fileUrl and no multipart part with hash {sha2}")
         if check_length and sha2 in parts and attachment.get("length") != len(parts[sha2].content):
-            _refuse(f"{path}.length", f"declares {attachment.get('length')} bytes but its "
-                    f"multipart part holds {len(parts[sha2].content)}")
+            _refuse(
+                f"{path}.length",
+                f"declares {attachment.get('length')} bytes but its "
+                f"multipart part holds {len(parts[sha2].content)}",
+            )
     for sha2 in parts:
         if sha2 not in claimed:
             raise BadRequest(

@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     enable_cors(app, settings)
     init_rate_limits(app, settings)
     app.wsgi_app = AlternateRequestSyntax(  # type: ignore[method-assign]
-        app.wsgi_app, max_body_bytes=settings.max_body_bytes
+        app.wsgi_app,
+        max_form_bytes=settings.max_form_bytes,
+        max_form_fields=settings.max_form_fields,
     )
     trust_proxies(app, settings.trusted_proxies)
     app.before_request(runtime.outbox.start_inline)

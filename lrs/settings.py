@@ -54,6 +54,13 @@ class Settings:
     profile_put_may_create: bool = False
     #: Largest accepted single attachment, in bytes.
     max_attachment_bytes: int = 20 * 1024 * 1024
+    #: Most fields in a 1.0.3 alternate-syntax form (headers, parameters and content).
+    max_form_fields: int = 100
+    #: Largest accepted 1.0.3 alternate-syntax form, in bytes.
+    max_form_bytes: int = 1024 * 1024
+    #: Refuse an attachment whose ``length`` is not its part's byte count (off: the
+    #: ADL conformance suite sends mismatched lengths and expects them accepted).
+    strict_attachment_length: bool = False
     #: Most statements accepted in one POST.
     max_batch_size: int = 5000
     #: Most statements returned on one page of a query (``limit=0`` means this).
@@ -166,6 +173,7 @@ class Settings:
         if self.log_format not in {"json", "text"}:
             raise SettingsError("LRS_LOG_FORMAT must be 'json' or 'text'")
         for name in ("max_body_bytes", "max_json_depth", "max_attachment_bytes",
+                     "max_form_fields", "max_form_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
                      "session_lifetime_seconds"):

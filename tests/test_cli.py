@@ -218,6 +218,17 @@ def test_statements_import_stops_at_a_bad_batch_with_line_numbers(lrs, tmp_path:
     assert exported == [statement(n)["id"] for n in (1, 2, 3)]
 
 
+def test_statements_import_refuses_numbers_that_overflow(lrs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ext = {"http://example.com/ext": 0}
+    line = ndjson({**statement(1), "result": {"extensions": ext}}).replace(": 0}", ": 1e400}")
+    source = tmp_path / "inf.ndjson"
+    source.write_text(line)
+    result = lrs("statements", "import", str(source))
+    assert result.exit_code == 1
+    assert "line 1:" in result.stderr and "must be finite" in result.stderr
+    assert lrs("statements", "export").stdout == ""
+
+
 def test_statements_import_reports_a_conflict_by_line(lrs) -> None:  # type: ignore[no-untyped-def]
     assert lrs("statements", "import", "-", input=ndjson(statement(1))).exit_code == 0
     changed = {**statement(1), "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}

@@ -13,6 +13,7 @@ authentication, version negotiation and every resource work unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from typing import Any
@@ -29,6 +30,10 @@ HEADER_FIELDS = {
 }
 METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
 _FORM = "application/x-www-form-urlencoded"
+#: The credentials field, found in the raw form before anything is decoded.
+_AUTHORIZATION_FIELD = re.compile(rb"(?:^|&)Authorization=")
+#: Open to anyone (xAPI About), so not refused for lack of credentials.
+_OPEN_RESOURCES = frozenset({"about"})
 
 
 
@@ -46,10 +51,14 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class AlternateRequestSyntax:
     """Wrap ``app``: rewrite ``POST <prefix>...?method=X`` form requests, refuse bad ones."""
 
-    def __init__(self, app: WSGIApp, prefix: str = "/xapi/", max_body_bytes: int = 0) -> None:
+    def __init__(
+        self, app: WSGIApp, prefix: str = "/xapi/", *, max_form_bytes: int = 1024 * 1024,
+        max_form_fields: int = 100,
+    ) -> None:
         self.app = app
         self.prefix = prefix
-        self.max_body_bytes = max_body_bytes
+        self.max_form_bytes = max_form_bytes
+        self.max_form_fields = max_form_fields
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -76,6 +85,7 @@ class AlternateRequestSyntax:
         if media_type != _FORM:
             raise _Refused(f"an alternate-syntax request must be {_FORM}")
         body = self._read(environ)
+        self._check_unparsed(environ, body)
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         version = form.get("X-Experience-API-Version", [""])[-1] or environ.get(
             "HTTP_X_EXPERIENCE_API_VERSION", ""
@@ -105,14 +115,45 @@ class AlternateRequestSyntax:
         return new
 
     def _read(self, environ: dict[str, Any]) -> bytes:
+        """The form, refused with 413 past ``max_form_bytes`` (declared or read)."""
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            length = int(environ.get("CONTENT_LENGTH") or -1)
         except ValueError:
             raise _Refused("Content-Length is not a number") from None
-        if self.max_body_bytes and length > self.max_body_bytes:
-            raise _Refused(f"request body is larger than the {self.max_body_bytes} byte limit",
-                           "413 REQUEST ENTITY TOO LARGE")
-        return environ["wsgi.input"].read(length) if length else b""
+        if length > self.max_form_bytes:
+            raise self._too_large()
+        if length < 0:
+            # Chunked: only a server that terminates the stream may be read to its end.
+            if "wsgi.input_terminated" not in environ:
+                return b""
+            length = self.max_form_bytes + 1
+        body = environ["wsgi.input"].read(length) if length else b""
+        if len(body) > self.max_form_bytes:
+            raise self._too_large()
+        return body
+
+    def _check_unparsed(self, environ: dict[str, Any], body: bytes) -> None:
+        """Refuse, before decoding anything, forms with too many fields or no credentials.
+
+        Parsing cost grows with the number of fields, so it is counted first; the
+        credentials themselves are checked by the app, before it reads ``content``.
+        """
+        if body.count(b"&") + 1 > self.max_form_fields:
+            raise _Refused(f"an alternate-syntax form holds at most {self.max_form_fields} "
+                           "fields", "413 REQUEST ENTITY TOO LARGE")
+        resource = environ.get("PATH_INFO", "")[len(self.prefix):].strip("/")
+        if (
+            "HTTP_AUTHORIZATION" not in environ
+            and resource not in _OPEN_RESOURCES
+            and not _AUTHORIZATION_FIELD.search(body)
+        ):
+            raise _Refused("credentials are required: send an Authorization form field",
+                           "401 UNAUTHORIZED")
+
+    def _too_large(self) -> _Refused:
+        return _Refused(f"an alternate-syntax form is larger than the {self.max_form_bytes} "
+                        "byte limit; send bigger bodies as ordinary requests",
+                        "413 REQUEST ENTITY TOO LARGE")
 
 
 def _refuse(exc: _Refused, start_response: Callable[..., Any]) -> list[bytes]:
@@ -122,5 +163,6 @@ def _refuse(exc: _Refused, start_response: Callable[..., Any]) -> list[bytes]:
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(body))),
         ("X-Experience-API-Version", "1.0.3"),
+        *([("WWW-Authenticate", 'Basic realm="xAPI"')] if exc.status.startswith("401") else []),
     ])
     return [body]

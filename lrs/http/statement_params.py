@@ -19,6 +19,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
+from lrs.http.body import storable_param
 from lrs.runtime import current_runtime
 from lrs.store.queries import StatementQuery
 from lrs.xapi.actors import agent_ifi_key
@@ -204,7 +205,7 @@ def json_object_param(name: str, raw: str) -> dict[str, Any]:
     if _bracket_depth(raw) > max_depth:
         raise _bad(name, f"nests JSON deeper than the limit of {max_depth}")
     try:
-        value = json.loads(raw)
+        value = storable_param(json.loads(raw), name)
     except ValueError:
         raise _bad(name, "must be a JSON Agent or identified Group") from None
     if not isinstance(value, dict):

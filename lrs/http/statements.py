@@ -125,7 +125,8 @@ def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
             f"a batch holds at most {runtime.settings.max_batch_size} statements"
         )
     statements = validate_statements(payload, version)
-    check_attachments(statements, parts, version)
+    check_attachments(statements, parts, version,
+                      check_length=runtime.settings.strict_attachment_length)
     principal = current_principal()
     return store_batch(
         runtime, tenant_id=principal.tenant_id, statements=statements,

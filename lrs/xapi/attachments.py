@@ -26,6 +26,8 @@ def check_attachments(
     statements: list[dict[str, Any]],
     parts: dict[str, AttachmentPart],
     version: XapiVersion,
+    *,
+    check_length: bool = False,
 ) -> None:
     """Refuse a request whose attachment objects and parts do not match (400).
 
@@ -34,6 +36,9 @@ def check_attachments(
     :func:`lrs.xapi.multipart.parse_statement_request` (empty for application/json).
     Hashes match case-insensitively. The rules are the same in 1.0.3 and 2.0.0;
     ``version`` is taken so callers do not change when a version's rules diverge.
+    With ``check_length``, an object's ``length`` must be its part's byte count
+    (xAPI defines ``length`` as that count but requires no check, and the ADL
+    conformance suite sends a part twice as long as declared and expects 200).
 
     :raises BadRequest: naming the first attachment or part at fault.
     """
@@ -43,6 +48,12 @@ def check_attachments(
         claimed.add(sha2)
         if sha2 not in parts and "fileUrl" not in attachment:
             _refuse(path, f"attachment has no fileUrl and no multipart part with hash {sha2}")
+        if check_length and sha2 in parts and attachment.get("length") != len(parts[sha2].content):
+            _refuse(
+                f"{path}.length",
+                f"declares {attachment.get('length')} bytes but its "
+                f"multipart part holds {len(parts[sha2].content)}",
+            )
     for sha2 in parts:
         if sha2 not in claimed:
             raise BadRequest(

@@ -132,7 +132,7 @@ def flatten_messages(messages: Any, root: str = "$") -> list[ErrorDetail]:
             if key == "_schema":
                 details.extend(flatten_messages(value, root))
                 continue
-            step = f"[{key}]" if isinstance(key, int) else _member(str(key))
+            step = f"[{key}]" if isinstance(key, int) else member_step(str(key))
             details.extend(flatten_messages(value, root + step))
     elif isinstance(messages, list | tuple):
         for item in messages:
@@ -142,7 +142,7 @@ def flatten_messages(messages: Any, root: str = "$") -> list[ErrorDetail]:
     return details
 
 
-def _member(name: str) -> str:
+def member_step(name: str) -> str:
     """JSONPath member step; bracket notation for names that are not identifiers."""
     if name.isidentifier():
         return f".{name}"

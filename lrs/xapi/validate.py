@@ -27,6 +27,7 @@ from lrs.xapi import datatypes
 from lrs.xapi.actors import agent_ifi_key, load_actor
 from lrs.xapi.errors import BadRequest, ErrorDetail, InvalidStatement, flatten_messages
 from lrs.xapi.fields import load_object
+from lrs.xapi.json_values import find_unstorable
 from lrs.xapi.schemas import STATEMENT
 from lrs.xapi.versions import XapiVersion
 
@@ -52,6 +53,9 @@ def validate_statements(payload: object, version: XapiVersion, *, root: str = "$
     :raises InvalidStatement: listing every problem, with paths such as
         ``$[3].actor.mbox`` for a batch or ``$.actor.mbox`` for a single object.
     """
+    unstorable = find_unstorable(payload, root=root)
+    if unstorable is not None:
+        raise InvalidStatement.from_details([unstorable])
     schema = STATEMENT[version]
     if isinstance(payload, dict):
         items: list[Any] = [payload]

@@ -24,7 +24,7 @@ def test_valid_scores_are_accepted_and_kept_exactly(score):
     ({"min": 3, "max": 2}, "max", "must not be less than min"),
     ({"raw": "5"}, "raw", "must be a number"),
     ({"scaled": True}, "scaled", "must be a number"),
-    ({"max": float("nan")}, "max", "must be a number"),
+    ({"max": float("nan")}, "max", "numbers must be finite (no NaN, Infinity or overflow)"),
     ({"total": 1}, "total", "unknown property"),
 ])
 def test_invalid_scores_are_refused(score, path, message):

@@ -1,0 +1,26 @@
+"""validate_statements refuses values no store can keep, whatever way they came in.
+
+HTTP bodies are checked as they are decoded; ``lrs statements import`` and
+plugins' ``Host.ingest`` reach the store through validate_statements only.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.xapi.xapi_samples import errors_of, statement
+
+EXT = "http://example.com/ext"
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), "a\ud800"])
+def test_validate_refuses_unstorable_values_with_their_path(value: object) -> None:
+    batch = [statement(), statement(result={"extensions": {EXT: [0, value]}})]
+
+    assert list(errors_of(batch)) == [f"$[1].result.extensions['{EXT}'][1]"]
+
+
+def test_validate_refuses_a_lone_surrogate_in_a_member_name() -> None:
+    assert list(errors_of(statement(result={"extensions": {"http://x.y/\udc00": 1}}))) == [
+        "$.result.extensions['http://x.y/\udc00']"
+    ]

@@ -34,6 +34,7 @@ from lrs.http.document_params import (
     since_param,
     storable,
 )
+from lrs.http.headers import as_download
 from lrs.http.source import request_source
 from lrs.http.version import current_version
 from lrs.plugin.events import DocumentsChanged
@@ -119,7 +120,7 @@ def _read(resource: _Resource) -> Response:
             response = Response(found.content, status=200, content_type=found.content_type)
             response.headers["ETag"] = f'"{found.etag}"'
             _last_modified(response, found.updated_us)
-            return response
+            return response if is_json_type(found.content_type) else as_download(response)
         since = since_param(args)
         any_registration = "registration" not in args
         ids, newest = list_document_ids(session, principal.tenant_id, key, since_us=since,

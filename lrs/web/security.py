@@ -53,6 +53,8 @@ def init_security(app: Flask, *, lifetime_seconds: int) -> None:
         SESSION_COOKIE_NAME="weft_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Only UI pages get the cookie: never an xAPI, OAuth or plugin API request.
+        SESSION_COOKIE_PATH="/ui",
         PERMANENT_SESSION_LIFETIME=lifetime_seconds,
         # CSRF is checked for UI views only (below), not for every POST of the app.
         WTF_CSRF_CHECK_DEFAULT=False,

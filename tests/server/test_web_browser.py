@@ -10,10 +10,14 @@ which drives that binary: Playwright's own browser download is not used.
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
@@ -127,3 +131,62 @@ def test_analyst_sees_only_the_dashboard(
 def _collect_csp(message: ConsoleMessage, blocked: list[str]) -> None:
     if "Content Security Policy" in message.text:
         blocked.append(message.text)
+
+
+#: A state document a credential holding only the ``state`` scope stores: were it run
+#: on Weft's origin, it would use the signed-in admin's session to create itself an
+#: ``all``-scope credential (the UI's form, with the CSRF token read from the page).
+HOSTILE_DOCUMENT = """<html><body><script>
+(async () => {
+  const page = await (await fetch('/ui/admin/credentials')).text();
+  const token = page.match(/name="csrf_token" value="([^"]+)"/)[1];
+  const form = new URLSearchParams({csrf_token: token, name: 'stolen', scope: 'all'});
+  await fetch('/ui/admin/credentials', {method: 'POST', body: form});
+  document.title = 'pwned';
+})();
+</script></body></html>"""
+
+
+def test_a_stored_document_never_runs_as_a_page_of_weft(
+    weft: Server, oidc_provider: OidcProvider, page: Page,
+) -> None:
+    """Issue 15, item 1: a cross-site form (the 1.0.3 alternate request syntax, which
+    takes credentials as form fields) opens a hostile HTML state document in a
+    signed-in admin's browser. It must not run on Weft's origin."""
+    base = weft.url.removesuffix("/xapi")
+    oidc_provider.set_person("ada", email="ada@example.com", groups=["weft-admins"])
+    page.goto(f"{base}/ui/")
+    page.get_by_role("link", name="Sign in with your company account").click()
+    page.locator("input[name=sub]").first.fill("ada")
+    page.get_by_role("button", name="Authorize").first.click()
+    page.wait_for_url(f"{base}/ui/")
+    page.goto(f"{base}/ui/admin/credentials")
+    page.get_by_label("Name").fill("quiz")
+    page.get_by_label("state", exact=True).check()
+    page.get_by_role("button", name="Create").click()
+    key = page.locator("#issued-key").inner_text()
+    secret = page.locator("#issued-secret").inner_text()
+    authorization = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+    query = urlencode({"activityId": "http://example.com/a", "stateId": "s",
+                       "agent": '{"mbox": "mailto:ada@example.com"}'})
+    request = Request(f"{weft.url}/activities/state?{query}", method="PUT",
+                      data=HOSTILE_DOCUMENT.encode(), headers={
+                          "Authorization": authorization, "Content-Type": "text/html",
+                          "X-Experience-API-Version": "1.0.3"})
+    assert urlopen(request).status == 204
+
+    # Another site's page (here: about:blank, an opaque origin) posts the form.
+    fields = {"Authorization": authorization, "X-Experience-API-Version": "1.0.3",
+              "activityId": "http://example.com/a", "stateId": "s",
+              "agent": '{"mbox": "mailto:ada@example.com"}'}
+    inputs = "".join(f'<input type="hidden" name="{name}" value="{escape(value)}">'
+                     for name, value in fields.items())
+    page.set_content(f'<form method="POST" action="{weft.url}/activities/state?method=GET">'
+                     f"{inputs}</form>")
+    with page.expect_download() as download:
+        page.evaluate("document.forms[0].submit()")
+    assert download.value.url.startswith(f"{weft.url}/activities/state")
+    page.wait_for_timeout(500)  # what a script would have had to do its work
+    assert page.title() != "pwned"
+    page.goto(f"{base}/ui/admin/credentials")
+    assert "quiz" in page.content() and "stolen" not in page.content()

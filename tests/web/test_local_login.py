@@ -114,3 +114,18 @@ def test_password_sign_in_is_off_by_default(
     response = browser.post("/ui/sign-in/local", data={
         "csrf_token": token, "email": "root@example.com", "password": PASSWORD})
     assert response.status_code == 404
+
+
+def test_the_session_cookie_reaches_only_ui_pages(local_app: Flask) -> None:
+    """Scoped to /ui, the cookie never goes with an xAPI request (the alternate
+    syntax's cross-site forms included); SameSite keeps it off cross-site POSTs and
+    HttpOnly away from scripts."""
+    browser = local_app.test_client()
+    response = password_sign_in(browser, "root@example.com", PASSWORD)
+    cookie = next(value for value in response.headers.getlist("Set-Cookie")
+                  if value.startswith("weft_session="))
+    attributes = {part.strip().split("=")[0].lower(): part.strip()
+                  for part in cookie.split(";")[1:]}
+    assert attributes["path"] == "Path=/ui"
+    assert attributes["samesite"] == "SameSite=Lax" and "httponly" in attributes
+    assert browser.get_cookie("weft_session", path="/ui") is not None

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from lrs.auth.roles import RoleMappingError, parse_role_mapping
+from lrs.xapi.bounds import IndexBounds
 
 DEFAULT_SQLITE_PATH = Path("instance") / "weft.sqlite3"
 
@@ -44,6 +45,14 @@ class Settings:
     max_body_bytes: int = 50 * 1024 * 1024
     #: Deepest accepted JSON nesting.
     max_json_depth: int = 64
+    #: Largest activity id, verb id or agent identifier of a statement, in UTF-8
+    #: bytes: each is a database index key (:mod:`lrs.xapi.bounds`).
+    max_iri_bytes: int = 2048
+    #: Most entries of a statement's list that the store indexes (a context
+    #: activity list, a Group's members, contextAgents, contextGroups).
+    max_indexed_items: int = 1000
+    #: How long a write waits for SQLite's write lock before a 503, in milliseconds.
+    sqlite_busy_timeout_ms: int = 30_000
     #: Longest ``stateId`` / ``profileId``, document ``activityId`` and agent key, in
     #: UTF-8 bytes: together they must fit one PostgreSQL index entry (about 2.7 KB).
     max_document_id_bytes: int = 800
@@ -147,6 +156,11 @@ class Settings:
     #: ``redis://host:6379`` shares the counts between workers and hosts.
     rate_limit_storage_uri: str = "memory://"
 
+    @property
+    def index_bounds(self) -> IndexBounds:
+        """The statement bounds :func:`lrs.xapi.validate.validate_statements` enforces."""
+        return IndexBounds(self.max_iri_bytes, self.max_indexed_items)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read ``LRS_<FIELD>`` variables; ``overrides`` (tests, CLI) win over them."""
@@ -172,7 +186,8 @@ class Settings:
             raise SettingsError("LRS_SECRET_KEY must be set (32+ characters) in production")
         if self.log_format not in {"json", "text"}:
             raise SettingsError("LRS_LOG_FORMAT must be 'json' or 'text'")
-        for name in ("max_body_bytes", "max_json_depth", "max_attachment_bytes",
+        for name in ("max_body_bytes", "max_json_depth", "max_iri_bytes", "max_indexed_items",
+                     "sqlite_busy_timeout_ms", "max_attachment_bytes",
                      "max_form_fields", "max_form_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",

@@ -23,6 +23,7 @@ import click
 
 from lrs.cli.context import cli_actor, cli_source, progress_bar, tenant_option
 from lrs.cli.params import AGENT, TIMESTAMP, describe_error
+from lrs.xapi.bounds import IndexBounds
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion
 
@@ -87,7 +88,7 @@ def import_statements(
     lines = _nonblank_lines(source)
     with progress_bar(lines, _line_count(source), "Importing") as bar:
         for batch in _batches(bar, batch_size):
-            valid = _validated(batch, version, imported)
+            valid = _validated(batch, version, imported, runtime.settings.index_bounds)
             try:
                 stored = store_batch(runtime, tenant_id=tenant_id, statements=valid,
                                      authority=authority, credential_id=None, version=version,
@@ -182,7 +183,7 @@ def _batches(
 
 
 def _validated(
-    batch: list[tuple[int, bytes]], version: XapiVersion, imported: int
+    batch: list[tuple[int, bytes]], version: XapiVersion, imported: int, bounds: IndexBounds,
 ) -> list[dict[str, Any]]:
     """The batch's statements, validated; every bad line is reported at once."""
     from lrs.xapi.validate import validate_statements
@@ -199,7 +200,7 @@ def _validated(
             problems.append(f"line {number}: not a statement (expected a JSON object)")
             continue
         try:
-            valid.extend(validate_statements(statement, version))
+            valid.extend(validate_statements(statement, version, bounds=bounds))
         except InvalidStatement as exc:
             problems.append(f"line {number}: {describe_error(exc)}")
     if problems:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from lrs.xapi.errors import XapiError
+from lrs.xapi.errors import ServiceUnavailable, XapiError
 
 log = logging.getLogger("lrs.http")
 
@@ -15,6 +17,7 @@ log = logging.getLogger("lrs.http")
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(XapiError, xapi_error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_busy_or_unexpected)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -32,6 +35,27 @@ def _http_error(exc: HTTPException) -> Response:
     response.content_type = "application/json"
     response.status_code = status
     return response
+
+
+#: What SQLite says when its write lock stayed taken for the whole busy timeout.
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+#: PostgreSQL's SQLSTATEs for a lock or statement that waited too long.
+_POSTGRES_TIMEOUTS = {"55P03", "57014"}
+#: Seconds a client is told to wait before retrying a write that found the lock taken.
+RETRY_AFTER_BUSY = 5
+
+
+def _database_busy_or_unexpected(exc: OperationalError) -> Any:
+    """A write that waited out the lock timeout is the server's load, not the request's
+    fault: 503 with ``Retry-After``, so clients retry (nothing of it was stored)."""
+    orig = exc.orig
+    if (getattr(orig, "sqlstate", None) in _POSTGRES_TIMEOUTS
+            or any(text in str(orig) for text in _SQLITE_BUSY)):
+        log.warning("database busy: %s", type(orig).__name__)
+        return xapi_error_response(ServiceUnavailable(
+            "the database is busy with other writes; retry in a few seconds",
+            headers={"Retry-After": str(RETRY_AFTER_BUSY)}))
+    return _unexpected_error(exc)
 
 
 def _unexpected_error(exc: Exception) -> tuple[Response, int]:

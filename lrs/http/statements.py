@@ -124,7 +124,7 @@ def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
         raise PayloadTooLarge(
             f"a batch holds at most {runtime.settings.max_batch_size} statements"
         )
-    statements = validate_statements(payload, version)
+    statements = validate_statements(payload, version, bounds=runtime.settings.index_bounds)
     check_attachments(statements, parts, version,
                       check_length=runtime.settings.strict_attachment_length)
     principal = current_principal()

@@ -261,7 +261,8 @@ class Host:
         xapi_version = XapiVersion(version)
         return self._wiring.ingest(
             tenant_id=tenant_id,
-            statements=validate_statements(statements, xapi_version),
+            statements=validate_statements(statements, xapi_version,
+                                           bounds=self._settings.index_bounds),
             authority=authority, credential_id=None, version=xapi_version,
             source=None if plugin is None else {"plugin": plugin},
         ).ids

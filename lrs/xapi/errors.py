@@ -120,6 +120,11 @@ class TooManyRequests(XapiError):
     error = "too_many_requests"
 
 
+class ServiceUnavailable(XapiError):
+    status = 503
+    error = "service_unavailable"
+
+
 def flatten_messages(messages: Any, root: str = "$") -> list[ErrorDetail]:
     """Turn marshmallow's nested ``{field: [msg]}`` / ``{index: {...}}`` into paths.
 

@@ -25,6 +25,7 @@ from marshmallow import ValidationError
 
 from lrs.xapi import datatypes
 from lrs.xapi.actors import agent_ifi_key, load_actor
+from lrs.xapi.bounds import DEFAULT_BOUNDS, IndexBounds, bound_problems
 from lrs.xapi.errors import BadRequest, ErrorDetail, InvalidStatement, flatten_messages
 from lrs.xapi.fields import load_object
 from lrs.xapi.json_values import find_unstorable
@@ -44,8 +45,12 @@ is_iri = datatypes.is_iri
 parse_timestamp = datatypes.parse_timestamp
 
 
-def validate_statements(payload: object, version: XapiVersion, *, root: str = "$") -> list[dict]:
+def validate_statements(payload: object, version: XapiVersion, *, root: str = "$",
+                        bounds: IndexBounds = DEFAULT_BOUNDS) -> list[dict]:
     """Check one statement (a JSON object) or a batch (a JSON array) and normalize it.
+
+    :param bounds: the identifier sizes and list lengths the store indexes
+        (``LRS_MAX_IRI_BYTES``, ``LRS_MAX_INDEXED_ITEMS``; :mod:`lrs.xapi.bounds`).
 
     An empty batch is valid and yields ``[]``: xAPI does not forbid it, and
     storing nothing is the faithful answer (POST then returns ``[]``).
@@ -76,6 +81,8 @@ def validate_statements(payload: object, version: XapiVersion, *, root: str = "$
             statements.append(load_object(schema, item))
         except ValidationError as exc:
             details.extend(flatten_messages(exc.messages, path))
+            continue
+        details.extend(bound_problems(statements[-1], bounds, path))
     if details:
         raise InvalidStatement.from_details(details)
     return statements

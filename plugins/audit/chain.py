@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -38,11 +38,19 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def iso(us: int | None) -> str:
-    """µs since the epoch as ISO 8601 UTC (``""`` for none)."""
+    """µs since the epoch as ISO 8601 UTC to the microsecond (``""`` for none).
+
+    Integer arithmetic, not ``us / 1e6``: a float loses the last microsecond of
+    present-day times, and an auditor compares these with the ``_us`` values.
+    """
     if us is None:
         return ""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
+    moment = _EPOCH + timedelta(microseconds=us)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 #: Sorted keys, no whitespace, non-ASCII characters as they are: for the strings

@@ -219,9 +219,11 @@ def _sign_head(connection: Connection, signer: Signer, seq: int, head_hash: str,
 
 @dataclass(frozen=True)
 class Problem:
-    #: The first entry concerned (``None`` for a chain-wide problem).
+    #: The first entry concerned (or where a missing one belongs).
     seq: int
     message: str
+    #: The stored statement concerned, when the problem is about one.
+    statement: str | None = None
 
 
 @dataclass
@@ -231,6 +233,8 @@ class Verification:
     entries: int = 0
     checkpoints: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: The chain's last entry, whoever's store it belongs to.
+    last_seq: int = 0
 
     @property
     def ok(self) -> bool:
@@ -245,7 +249,9 @@ class Verification:
         return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints,
                 "first_broken_entry": first.seq if first else None,
                 "message": first.message if first else "audit trail intact",
-                "problems": [{"seq": p.seq, "message": p.message} for p in self.problems]}
+                "problems": [{"seq": p.seq, "message": p.message}
+                             | ({"statement": p.statement} if p.statement else {})
+                             for p in self.problems]}
 
 
 def verify(session: Session, public_key: Ed25519PublicKey,
@@ -290,6 +296,7 @@ def verify(session: Session, public_key: Ed25519PublicKey,
         if row.seq in wanted:
             hashes[row.seq] = row.hash
         expected, prev, last = row.seq + 1, row.hash, row.seq
+    result.last_seq = last
     for point in checkpoints:
         result.checkpoints += 1
         _check_signed(result, public_key, "checkpoint", point.seq, point.hash, point.signed_us,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, func, select
 
 from plugins.audit import chain
+from plugins.audit.coverage import check_statements
 from plugins.audit.keys import Signer, load_public_key, load_signer
 from plugins.audit.models import AuditEntry
 
@@ -119,14 +120,19 @@ class AuditTrail:
 
     def verify(self, public_key_pem: str | None = None, *,
                tenant_id: int | None = None) -> chain.Verification:
-        """Check the chain with the configured key, or with an auditor's public key.
+        """Check the chain with the configured key, or with an auditor's public key, then
+        that its entries cover the stored statements (:mod:`plugins.audit.coverage`).
 
-        :param tenant_id: report only this store's entry count (HTTP callers).
+        :param tenant_id: report only this store's entry count and statements
+            (HTTP callers).
         """
         public_key = (load_public_key(public_key_pem) if public_key_pem
                       else self.signer.private_key.public_key())
         with self.host.read() as session:
-            return chain.verify(session, public_key, tenant_id)
+            result = chain.verify(session, public_key, tenant_id)
+            result.problems += check_statements(session, self.host.stored_statement_texts(),
+                                                result.last_seq, tenant_id)
+        return result
 
     def entries(self, filters: Filters) -> Iterator[dict[str, Any]]:
         """The matching entries, oldest first, as JSON-able dicts (JSON columns parsed)."""

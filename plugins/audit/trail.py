@@ -126,10 +126,13 @@ class AuditTrail:
         :param tenant_id: report only this store's entry count and statements
             (HTTP callers).
         """
-        public_key = (load_public_key(public_key_pem) if public_key_pem
-                      else self.signer.private_key.public_key())
+        if public_key_pem:
+            public_key, mac = load_public_key(public_key_pem), None
+        else:
+            public_key = self.signer.private_key.public_key()
+            mac = chain.mac_key(self.signer)
         with self.host.read() as session:
-            result = chain.verify(session, public_key, tenant_id)
+            result = chain.verify(session, public_key, tenant_id, mac)
             result.problems += check_statements(session, self.host.stored_statement_texts(),
                                                 result.last_seq, tenant_id)
         return result

@@ -11,9 +11,10 @@ JSON text as stored, so :func:`check_statements` reads every stored statement
 * a statement whose text no longer has the recorded hash (edited),
 * an entry whose statement is gone (deleted).
 
-Erasure (``person.erased``, docs/erasure.md) legitimately deletes or redacts a
-person's statements: those recorded before the erasure of their actor are not
-reported. Voiding changes a column, not the stored text, so it needs no excuse.
+Erasure (docs/erasure.md) legitimately deletes or redacts statements: it records
+their ids (``statements.erased``, in the erasure's transaction), and a statement
+recorded before such an entry (or, for older erasures, before a ``person.erased``
+of its actor) is not reported. Voiding changes a column, not the stored text, so it needs no excuse.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class _Recorded:
 
 
 def _recorded(session: Session) -> tuple[dict[tuple[int, str], _Recorded], dict[str, int]]:
-    """Each statement's entry by (tenant, id), and the seq of each erasure by pseudonym."""
+    """Each statement's entry by (tenant, id), and the seq of each erasure by pseudonym
+    (``person.erased``) and by statement id (``statements.erased``)."""
     entries: dict[tuple[int, str], _Recorded] = {}
     erased: dict[str, int] = {}
     rows = session.execute(
@@ -53,22 +55,29 @@ def _recorded(session: Session) -> tuple[dict[tuple[int, str], _Recorded], dict[
             AuditEntry.target,
             AuditEntry.person,
             AuditEntry.after,
+            AuditEntry.details,
         )
-        .where(AuditEntry.action.in_((*_STATEMENT_ACTIONS, "person.erased")))
+        .where(AuditEntry.action.in_((*_STATEMENT_ACTIONS, "person.erased", "statements.erased")))
         .order_by(AuditEntry.seq)
         .execution_options(yield_per=1000)
     )
-    for seq, tenant_id, action, dedupe_key, target, person, after in rows:
+    for seq, tenant_id, action, dedupe_key, target, person, after, details in rows:
         if action == "person.erased":
             erased[target.removeprefix("person:sha256:")] = seq
+        elif action == "statements.erased":
+            ids = json.loads(details)
+            erased.update(dict.fromkeys(ids["deleted"] + ids["redacted"], seq))
         elif dedupe_key.startswith(_PREFIX):
             fingerprint = json.loads(after).get("sha256") if after else None
             entries[tenant_id, dedupe_key[len(_PREFIX) :]] = _Recorded(seq, fingerprint, person)
     return entries, erased
 
 
-def _erased_since(recorded: _Recorded, erased: dict[str, int]) -> bool:
-    """Whether the statement's actor was erased after the statement was recorded."""
+def _erased_since(statement_id: str, recorded: _Recorded, erased: dict[str, int]) -> bool:
+    """Whether an erasure recorded after the statement deleted or redacted it (by its
+    id, or by its actor for erasures recorded before ``statements.erased`` existed)."""
+    if erased.get(statement_id, 0) > recorded.seq:
+        return True
     if recorded.person is None:
         return False
     return erased.get(hashlib.sha256(recorded.person.encode()).hexdigest(), 0) > recorded.seq
@@ -114,7 +123,7 @@ def check_statements(
         elif (
             recorded.sha256 is not None
             and hashlib.sha256(text.encode()).hexdigest() != recorded.sha256
-            and not _erased_since(recorded, erased)
+            and not _erased_since(statement_id, recorded, erased)
         ):
             report(
                 owner,
@@ -126,7 +135,7 @@ def check_statements(
                 ),
             )
     for (owner, statement_id), recorded in entries.items():
-        if not _erased_since(recorded, erased):
+        if not _erased_since(statement_id, recorded, erased):
             report(
                 owner,
                 recorded.seq,

@@ -23,6 +23,8 @@ from plugins.audit.keys import Signer, load_public_key, load_signer
 from plugins.audit.models import AuditEntry
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from lrs.host import Host
 
 #: Entries between two automatic signed checkpoints.
@@ -112,6 +114,12 @@ class AuditTrail:
             return chain.append(session, entries, self.signer,
                                 checkpoint_every=self.checkpoint_every,
                                 insert_rows=self.host.insert_rows)
+
+    def record_in(self, session: Session, entries: list[chain.NewEntry]) -> int:
+        """Append ``entries`` in the caller's transaction (they commit or roll back with it)."""
+        return chain.append(session, entries, self.signer,
+                            checkpoint_every=self.checkpoint_every,
+                            insert_rows=self.host.insert_rows)
 
     def checkpoint(self) -> tuple[int, str]:
         with self.host.write() as session:

@@ -29,7 +29,7 @@ from lrs.plugin.events import Event
 from lrs.settings import Settings
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
-from lrs.store.statements import StoredBatch, stored_payloads
+from lrs.store.statements import StoredBatch, every_payload, stored_payloads
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
@@ -216,6 +216,17 @@ class Host:
         with self.read() as session:
             found = stored_payloads(session, tenant_id, wanted)
         return [StoredStatement.from_json(found[i]) for i in wanted if i in found]
+
+    def stored_statement_texts(self) -> Iterator[tuple[int, str, str]]:
+        """``(tenant_id, statement id, JSON text)`` of every stored statement, all stores.
+
+        The text is byte for byte what the store holds (``StoredStatement.json``),
+        so a fingerprint taken when it was stored can be recomputed. Streamed in
+        batches, oldest stored first; consume it fully (or close it): it holds a
+        read transaction open.
+        """
+        with self.read() as session:
+            yield from every_payload(session)
 
     def query_statements(
         self, tenant_id: int, *, agent: dict[str, Any] | None = None, verb: str | None = None,

@@ -251,6 +251,18 @@ def stored_payloads(session: Session, tenant_id: int, ids: Collection[str]) -> d
     ).all())
 
 
+def every_payload(session: Session, *, batch: int = 1000) -> Iterable[tuple[int, str, str]]:
+    """``(tenant_id, statement id, JSON text)`` of every stored statement, in stored order.
+
+    Streamed ``batch`` rows at a time (server-side cursor): a store's statements
+    are read end to end by integrity checks, and memory must stay flat.
+    """
+    table = Statement.__table__
+    rows = session.connection().execution_options(stream_results=True, yield_per=batch).execute(
+        select(table.c.tenant_id, table.c.statement_id, table.c.payload).order_by(table.c.pk))
+    yield from rows  # Rows unpack as the tuples they are
+
+
 def _existing(session: Session, tenant_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Statements already stored under any of ``ids``."""
     return {statement_id: json.loads(payload)

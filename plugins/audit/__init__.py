@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lrs.plugin.hookspecs import Scope, hookimpl
-from plugins.audit.entries import admin_entry, document_entries, statement_entries
+from plugins.audit.entries import (
+    admin_entry,
+    document_entries,
+    erased_statements_entry,
+    statement_entries,
+)
 from plugins.audit.trail import trail_for
 
 if TYPE_CHECKING:
     import click
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored
     from lrs.plugin.host import AdminPage, Host
@@ -51,6 +57,17 @@ def documents_changed(host: Host, event: DocumentsChanged) -> None:
 @hookimpl
 def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     trail_for(host).record_later([admin_entry(event)])
+
+
+@hookimpl
+def erase_person(host: Host, session: Session, tenant_id: int,
+                 deleted_statement_ids: tuple[str, ...],
+                 redacted_statement_ids: tuple[str, ...], dry_run: bool) -> None:
+    # In the erasure's own transaction: which statements it deletes or redacts is
+    # recorded if and only if it happens, so verification can tell it from tampering.
+    if not dry_run and (deleted_statement_ids or redacted_statement_ids):
+        trail_for(host).record_in(session, [erased_statements_entry(
+            tenant_id, deleted_statement_ids, redacted_statement_ids)])
 
 
 @hookimpl

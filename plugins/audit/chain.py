@@ -11,10 +11,11 @@ because the signing key is not in the database.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -38,11 +39,19 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def iso(us: int | None) -> str:
-    """µs since the epoch as ISO 8601 UTC (``""`` for none)."""
+    """µs since the epoch as ISO 8601 UTC to the microsecond (``""`` for none).
+
+    Integer arithmetic, not ``us / 1e6``: a float loses the last microsecond of
+    present-day times, and an auditor compares these with the ``_us`` values.
+    """
     if us is None:
         return ""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
+    moment = _EPOCH + timedelta(microseconds=us)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 #: Sorted keys, no whitespace, non-ASCII characters as they are: for the strings
@@ -104,6 +113,18 @@ def checkpoint_message(seq: int, head_hash: str, signed_us: int) -> bytes:
                       "time": signed_us}).encode()
 
 
+def mac_key(signer: Signer) -> bytes:
+    """The entries' MAC key: a digest of the signing key's (deterministic) Ed25519
+    signature of a fixed label, so it lives wherever the signing key does and
+    nowhere in the database."""
+    return hashlib.sha256(signer.sign(b"weft-audit entry mac v1").encode()).digest()
+
+
+def entry_mac(key: bytes, seq: int, entry_hash_: str) -> str:
+    """What binds one entry's hash to its position under the MAC key."""
+    return hmac.new(key, f"{seq}:{entry_hash_}".encode(), hashlib.sha256).hexdigest()
+
+
 def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
            checkpoint_every: int, insert_rows: InsertRows) -> int:
     """Append the entries not recorded yet, in order, in ``session``'s transaction.
@@ -128,6 +149,7 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
     if not fresh:
         return 0
     recorded = now_us()
+    key = mac_key(signer)
     rows: list[dict[str, Any]] = []
     # Entries often share one object (an event's source, a batch's details): encode it once.
     encoded: dict[int, str | None] = {}
@@ -152,6 +174,7 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
         }
         row["hash"] = entry_hash(prev, row)
         row["prev_hash"], prev = prev, row["hash"]
+        row["mac"] = entry_mac(key, seq, prev)
         rows.append(row)
     insert_rows(session, AuditEntry.__table__, rows)
     if checkpoint_every > 0:
@@ -211,9 +234,11 @@ def _sign_head(connection: Connection, signer: Signer, seq: int, head_hash: str,
 
 @dataclass(frozen=True)
 class Problem:
-    #: The first entry concerned (``None`` for a chain-wide problem).
+    #: The first entry concerned (or where a missing one belongs).
     seq: int
     message: str
+    #: The stored statement concerned, when the problem is about one.
+    statement: str | None = None
 
 
 @dataclass
@@ -223,6 +248,8 @@ class Verification:
     entries: int = 0
     checkpoints: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: The chain's last entry, whoever's store it belongs to.
+    last_seq: int = 0
 
     @property
     def ok(self) -> bool:
@@ -237,11 +264,13 @@ class Verification:
         return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints,
                 "first_broken_entry": first.seq if first else None,
                 "message": first.message if first else "audit trail intact",
-                "problems": [{"seq": p.seq, "message": p.message} for p in self.problems]}
+                "problems": [{"seq": p.seq, "message": p.message}
+                             | ({"statement": p.statement} if p.statement else {})
+                             for p in self.problems]}
 
 
 def verify(session: Session, public_key: Ed25519PublicKey,
-           tenant_id: int | None = None) -> Verification:
+           tenant_id: int | None = None, mac: bytes | None = None) -> Verification:
     """Walk the chain and check every link, hash, checkpoint and the head.
 
     Finds edited entries (hash mismatch), deleted or reordered ones (a gap or a
@@ -252,6 +281,10 @@ def verify(session: Session, public_key: Ed25519PublicKey,
     :param tenant_id: count only this tenant's entries in the result. The whole
         chain is still checked (every tenant's entries are links of the one chain),
         but a store's caller learns nothing of other stores' volume.
+    :param mac: the MAC key (:func:`mac_key`), when the private key is at hand:
+        then an entry edited and the chain re-hashed after it is reported at that
+        entry, and an entry stripped of its MAC after others had one too. With
+        the public key only, such a rewrite is found at the next signed checkpoint.
     """
     result = Verification()
     checkpoints = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))
@@ -259,9 +292,10 @@ def verify(session: Session, public_key: Ed25519PublicKey,
     wanted = {c.seq for c in checkpoints} | {head.seq}
     hashes: dict[int, str] = {0: GENESIS}
     expected, prev, last = 1, GENESIS, 0
-    broken = False
+    broken = maced = False
     for row in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)
                                .execution_options(yield_per=1000)):
+
         if tenant_id is None or row.tenant_id == tenant_id:
             result.entries += 1
         if not broken:
@@ -279,9 +313,18 @@ def verify(session: Session, public_key: Ed25519PublicKey,
                 result.problems.append(Problem(row.seq, (
                     f"entry {row.seq} was altered: its content does not match its hash")))
                 broken = True
+            elif mac is not None and (maced or row.mac is not None):
+                maced = True
+                if row.mac is None or not hmac.compare_digest(
+                        row.mac, entry_mac(mac, row.seq, row.hash)):
+                    result.problems.append(Problem(row.seq, (
+                        f"entry {row.seq} was altered and the chain re-hashed after it: "
+                        "its MAC does not match")))
+                    broken = True
         if row.seq in wanted:
             hashes[row.seq] = row.hash
         expected, prev, last = row.seq + 1, row.hash, row.seq
+    result.last_seq = last
     for point in checkpoints:
         result.checkpoints += 1
         _check_signed(result, public_key, "checkpoint", point.seq, point.hash, point.signed_us,

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from plugins.audit.chain import iso, now_us
 from plugins.audit.entries import agent_key, person_key
-from plugins.audit.pdf import COMPLETION_VERBS
+from plugins.audit.pdf import COMPLETION_VERBS, completed_on
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host
@@ -74,11 +74,6 @@ def _key(person: Any) -> str:
     if text.split(":", 1)[0] in {"mbox", "mbox_sha1sum", "openid", "account"}:
         return text
     return person_key(text)
-
-
-def _completed_on(statement: dict[str, Any]) -> date:
-    moment = statement.get("timestamp") or statement["stored"]
-    return datetime.fromisoformat(moment.replace("Z", "+00:00")).date()
 
 
 class _People:
@@ -140,7 +135,7 @@ def compliance_report(host: Host, tenant_id: int, requirements: list[Requirement
 def _status(who: str, evidence: list[dict[str, Any]], due: date, today: date,
             soon_days: int) -> dict[str, Any]:
     if evidence:
-        first = min(_completed_on(e) for e in evidence)
+        first = min(completed_on(e) for e in evidence)
         return {"person": who, "status": "compliant", "completed": first.isoformat(),
                 "late": first > due, "evidence": evidence}
     if today > due:

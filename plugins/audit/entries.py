@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored
-from plugins.audit.chain import NewEntry
+from plugins.audit.chain import NewEntry, now_us
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -176,4 +176,18 @@ def admin_entry(event: AdminActionTaken) -> NewEntry:
         action=event.action, target=event.target,
         dedupe_key=f"admin:{event.action}:{event.target}:{event.occurred_us}",
         source=event.source, before=before, after=after, details=details,
+    )
+
+
+def erased_statements_entry(tenant_id: int, deleted: tuple[str, ...],
+                            redacted: tuple[str, ...]) -> NewEntry:
+    """``statements.erased``: the ids an erasure deletes and redacts (ids, never a person).
+
+    :mod:`plugins.audit.coverage` then knows those statements' changes are legitimate.
+    """
+    moment = now_us()
+    return NewEntry(
+        tenant_id=tenant_id, occurred_us=moment, actor="erasure", action="statements.erased",
+        target="statements", dedupe_key=f"erasure:{moment}",
+        details={"deleted": list(deleted), "redacted": list(redacted)},
     )

@@ -21,6 +21,18 @@ from plugins.audit.trail import AuditTrail, Filters
 FORMATS = ("csv", "jsonl", "pdf")
 CSV_COLUMNS = (*BODY_COLUMNS, "prev_hash", "hash")
 JSON_COLUMNS = ("source", "before", "after", "details")
+#: Times a spreadsheet and a person can read: ISO 8601 UTC, under these headers.
+#: JSON Lines keeps the ``_us`` integers the hash is computed over.
+CSV_TIMES = {"recorded_us": "recorded", "occurred_us": "occurred"}
+
+
+def _csv_value(record: dict[str, Any], column: str) -> Any:
+    value = record[column]
+    if column in CSV_TIMES:
+        return iso(value)
+    if column in JSON_COLUMNS and value is not None:
+        return canonical(value)
+    return value
 
 
 @dataclass
@@ -35,10 +47,9 @@ class Export:
 def csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([CSV_TIMES.get(column, column) for column in CSV_COLUMNS])
     for record in records:
-        writer.writerow([canonical(record[c]) if c in JSON_COLUMNS and record[c] is not None
-                         else record[c] for c in CSV_COLUMNS])
+        writer.writerow([_csv_value(record, column) for column in CSV_COLUMNS])
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()

@@ -57,6 +57,10 @@ class AuditEntry(Base):
     dedupe_key: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC-SHA256 of ``seq`` and ``hash`` under a key derived from the signing key
+    #: (:func:`plugins.audit.chain.entry_mac`): locates an edited, re-chained entry.
+    #: ``NULL`` for entries appended before ``audit_0004``.
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditCheckpoint(Base):

@@ -19,10 +19,13 @@ from sqlalchemy import Select, func, select
 
 from lrs.plugin.host import PluginError
 from plugins.audit import chain
+from plugins.audit.coverage import check_statements
 from plugins.audit.keys import Signer, load_public_key, load_signer
 from plugins.audit.models import AuditEntry
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from lrs.plugin.host import Host
 
 #: Entries between two automatic signed checkpoints.
@@ -113,6 +116,12 @@ class AuditTrail:
                                 checkpoint_every=self.checkpoint_every,
                                 insert_rows=self.host.insert_rows)
 
+    def record_in(self, session: Session, entries: list[chain.NewEntry]) -> int:
+        """Append ``entries`` in the caller's transaction (they commit or roll back with it)."""
+        return chain.append(session, entries, self.signer,
+                            checkpoint_every=self.checkpoint_every,
+                            insert_rows=self.host.insert_rows)
+
     def checkpoint(self) -> tuple[int, str]:
         with self.host.write() as session:
             point = chain.checkpoint(session, self.signer)
@@ -120,14 +129,22 @@ class AuditTrail:
 
     def verify(self, public_key_pem: str | None = None, *,
                tenant_id: int | None = None) -> chain.Verification:
-        """Check the chain with the configured key, or with an auditor's public key.
+        """Check the chain with the configured key, or with an auditor's public key, then
+        that its entries cover the stored statements (:mod:`plugins.audit.coverage`).
 
-        :param tenant_id: report only this store's entry count (HTTP callers).
+        :param tenant_id: report only this store's entry count and statements
+            (HTTP callers).
         """
-        public_key = (load_public_key(public_key_pem) if public_key_pem
-                      else self.signer.private_key.public_key())
+        if public_key_pem:
+            public_key, mac = load_public_key(public_key_pem), None
+        else:
+            public_key = self.signer.private_key.public_key()
+            mac = chain.mac_key(self.signer)
         with self.host.read() as session:
-            return chain.verify(session, public_key, tenant_id)
+            result = chain.verify(session, public_key, tenant_id, mac)
+            result.problems += check_statements(session, self.host.stored_statement_texts(),
+                                                result.last_seq, tenant_id)
+        return result
 
     def entries(self, filters: Filters) -> Iterator[dict[str, Any]]:
         """The matching entries, oldest first, as JSON-able dicts (JSON columns parsed)."""

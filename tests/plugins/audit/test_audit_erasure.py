@@ -29,7 +29,8 @@ def _entries(app: Flask) -> list[dict]:
 def test_audit_records_person_erased_with_a_pseudonym_and_still_verifies(
     audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
 ) -> None:
-    post(audit_client, auth, [statement(), statement(mbox="mailto:other@example.com")])
+    own = statement()
+    post(audit_client, auth, [own, statement(mbox="mailto:other@example.com")])
     state = {"activityId": "http://example.com/a", "agent": json.dumps(LEARNER),
              "stateId": "bookmark"}
     assert audit_client.put("/xapi/activities/state", query_string=state, data=b"page 1",
@@ -42,7 +43,10 @@ def test_audit_records_person_erased_with_a_pseudonym_and_still_verifies(
     deliver(audit_app)
 
     entries = _entries(audit_app)
-    assert entries[:-1] == before  # earlier entries are kept as they were
+    assert entries[:-2] == before  # earlier entries are kept as they were
+    ids = entries[-2]  # in the erasure's transaction: which statements it removes
+    assert (ids["action"], ids["details"]) == (
+        "statements.erased", {"deleted": [own["id"]], "redacted": []})
     erased = entries[-1]
     assert (erased["action"], erased["target"], erased["actor"]) == (
         "person.erased", PSEUDONYM, "admin:dpo@example.com")
@@ -60,7 +64,25 @@ def test_audit_records_nothing_of_statements_erased_before_delivery(
     post(audit_client, auth, [statement()])
     admin.erase_person(runtime(audit_app), actor="cli:dpo", agent=LEARNER)
     deliver(audit_app)
-    assert [e["action"] for e in _entries(audit_app)] == ["person.erased"]
+    # the erasure's own entry comes first: it is appended in the erasure's
+    # transaction, before the outbox delivers the start-up record
+    actions = [e["action"] for e in trail_for(runtime(audit_app).host).entries(Filters(1))]
+    assert actions == ["statements.erased", "configuration.recorded", "person.erased"]
+    assert trail_for(runtime(audit_app).host).verify().ok
+
+
+def test_audit_verify_accepts_a_statement_the_erasure_redacted(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    """Someone else's statement naming the learner as instructor is kept, the learner
+    removed: its text changes, by erasure, which verification must not call tampering."""
+    taught = statement(mbox="mailto:other@example.com",
+                       context={"instructor": {"objectType": "Agent", **LEARNER}})
+    post(audit_client, auth, [taught])
+    deliver(audit_app)
+    counts = admin.erase_person(runtime(audit_app), actor="cli:dpo", agent=LEARNER)
+    deliver(audit_app)
+    assert counts["statements_redacted"] == 1
     assert trail_for(runtime(audit_app).host).verify().ok
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,26 @@ def test_audit_export_csv_holds_exactly_the_person_filtered_entries(
     assert [r["seq"] for r in rows] == ["2", "5"]  # after the configuration record
     assert {r["person"] for r in rows} == {f"mbox:{ALICE}"}
     assert json.loads(rows[0]["after"])["verb"] == COMPLETED
+
+
+def test_audit_export_csv_times_are_iso_8601_utc(
+    populated: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    response = audit_client.get("/audit/export", headers=auth, query_string={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    jsonl = audit_client.get("/audit/export", headers=auth, query_string={"format": "jsonl"})
+    records = [json.loads(line) for line in jsonl.get_data(as_text=True).splitlines()]
+    iso_utc = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+    for row, record in zip(rows, records, strict=False):
+        assert iso_utc.match(row["recorded"]) and iso_utc.match(row["occurred"]), row
+        # the same instant as the integer the hash covers, to the microsecond
+        occurred = datetime.fromisoformat(row["occurred"].replace("Z", "+00:00"))
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        assert (occurred - epoch) // _MICROSECOND == record["occurred_us"]
+    assert "recorded_us" not in rows[0] and "occurred_us" not in rows[0]
+
+
+_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1) - datetime(1970, 1, 1)
 
 
 def test_audit_export_jsonl_manifest_signature_verifies(
@@ -102,6 +124,46 @@ def test_audit_export_pdf_renders_a_readable_report(
     assert "Weft audit trail report" in page
     assert "Completions per month" in page
     assert "statement.stored" in page
+
+
+def test_audit_pdf_chart_and_report_count_a_completion_in_its_timestamp_month(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    """Stored now, done in January 2025: the chart and the report both say January."""
+    course = "https://example.com/courses/aml"
+    post(audit_client, auth, [statement(COMPLETED, ALICE, activity=course,
+                                        timestamp="2025-01-31T23:30:00Z")])
+    deliver(audit_app)
+    data = audit_client.get("/audit/export", headers=auth,
+                            query_string={"format": "pdf"}).get_data()
+    page = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "2025-01" in page
+    assert datetime.now(UTC).strftime("%Y-%m") not in page.split("Seq")[0]  # not the stored month
+    assert "by statement timestamp" in page
+    required = [{"activity": course, "due": "2025-02-01", "people": [ALICE]}]
+    report = audit_client.post("/audit/report", headers=auth, json=required).get_json()
+    assert "2025-01-31" in json.dumps(report)
+
+
+def test_audit_pdf_chart_counts_stay_below_the_heading(
+    audit_app: Flask, audit_client: FlaskClient, auth: dict[str, str],
+) -> None:
+    """The busiest month's count is drawn above its bar, which reaches the chart's top."""
+    post(audit_client, auth, [statement(COMPLETED, ALICE) for _ in range(3)])
+    deliver(audit_app)
+    data = audit_client.get("/audit/export", headers=auth,
+                            query_string={"format": "pdf"}).get_data()
+    placed: dict[str, float] = {}
+
+    def visit(text: str, _cm: object, tm: list[float], _font: object, size: object) -> None:
+        if text.strip():
+            placed.setdefault(text.strip(), tm[5])
+
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    heading = next(y for text, y in placed.items() if text.startswith("Completions per month"))
+    # PDF y grows upwards. Baselines 10 pt apart leave the 11 pt heading's descenders
+    # clear of the 7 pt count's digits (they were 5 pt apart, overlapping).
+    assert heading - placed["3"] > 10
 
 
 def test_audit_export_refuses_an_unknown_format_and_bad_dates(

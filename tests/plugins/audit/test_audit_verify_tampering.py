@@ -87,11 +87,24 @@ def test_audit_verify_detects_a_recomputed_chain(chained: Flask) -> None:
                                {"actor": row["actor"], "p": row["prev_hash"], "h": row["hash"],
                                 "seq": row["seq"]})
         connection.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})
-    result = trail_for(runtime(chained).host).verify()
+    trail = trail_for(runtime(chained).host)
+    result = trail.verify()  # with the private key: the entries' MACs name entry 2
     messages = [p.message for p in result.problems]
-    assert result.first is not None and result.first.seq == 4
-    assert "does not match the signed checkpoint" in result.first.message
+    assert result.first is not None and result.first.seq == 2
+    assert "entry 2 was altered and the chain re-hashed after it" in result.first.message
+    assert any("does not match the signed checkpoint" in m for m in messages)
     assert any("head at entry 6 has an invalid signature" in m for m in messages)
+    # an auditor with the public key only finds it at the next signed checkpoint
+    public_only = trail.verify(trail.signer.public_pem()).first
+    assert public_only is not None and public_only.seq == 4
+    assert "does not match the signed checkpoint" in public_only.message
+
+
+def test_audit_verify_detects_entries_stripped_of_their_mac(chained: Flask) -> None:
+    """Dropping the MACs from entry 3 on (to hide a re-chain there) is itself reported."""
+    _sql(chained, "UPDATE audit_entries SET mac = NULL WHERE seq >= 3")
+    assert _first(chained) == (3, (
+        "entry 3 was altered and the chain re-hashed after it: its MAC does not match"))
 
 
 def test_audit_verify_detects_a_forged_checkpoint(chained: Flask) -> None:

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lrs.http.headers import CONTENT_SECURITY_POLICY
 from lrs.store.credentials import IssuedCredential, list_credentials
 from lrs.store.tenants import create_tenant
 from tests.conftest import basic_auth
@@ -143,7 +144,9 @@ def test_xapi_posts_need_no_csrf_token(
         "object": {"id": "http://example.com/a"}},
         headers={"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"})
     assert response.status_code == 200
-    assert "Content-Security-Policy" not in response.headers
+    # An API answer gets the API's sandbox (lrs.http.headers), not the UI pages' policy.
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "X-Frame-Options" not in response.headers
 
 
 def test_ui_pages_carry_security_headers(admin_browser: FlaskClient) -> None:

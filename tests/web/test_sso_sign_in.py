@@ -107,7 +107,7 @@ def test_id_token_nonce_must_match_the_session(
 ) -> None:
     oidc_provider.set_person("ada", email="ada@example.com", groups=["weft-admins"])
     started = browser.get("/ui/sign-in/oidc")
-    with browser.session_transaction() as session:
+    with browser.session_transaction("/ui/") as session:  # the cookie's path
         [key] = [k for k in session if k.startswith("_state_oidc_")]
         stored = session[key]
         session[key] = {**stored, "data": {**stored["data"], "nonce": "another-nonce"}}

@@ -47,7 +47,7 @@ def signed_in(browser: FlaskClient) -> bool:
 def replay(app: Flask, cookie: str) -> FlaskClient:
     """A fresh browser of ``app`` holding a copy of ``cookie``."""
     browser = app.test_client()
-    browser.set_cookie(COOKIE, cookie)
+    browser.set_cookie(COOKIE, cookie, path="/ui")
     return browser
 
 
@@ -57,7 +57,7 @@ def test_a_local_session_cookie_replayed_after_sign_out_is_refused(
     app = local_app(make_web_app)
     browser = app.test_client()
     assert password_sign_in(browser, PASSWORD).status_code == 302
-    stolen = browser.get_cookie(COOKIE).value
+    stolen = browser.get_cookie(COOKIE, path="/ui").value
     assert signed_in(replay(app, stolen))
     browser.post("/ui/sign-out", data={"csrf_token": csrf_token(browser)})
     assert not signed_in(browser)
@@ -70,7 +70,7 @@ def test_an_oidc_session_cookie_replayed_after_sign_out_is_refused(
     oidc_provider: OidcProvider,
 ) -> None:
     sign_in(browser, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])
-    stolen = browser.get_cookie(COOKIE).value
+    stolen = browser.get_cookie(COOKIE, path="/ui").value
     browser.post("/ui/sign-out", data={"csrf_token": csrf_token(browser)})
     assert not signed_in(replay(web_app, stolen))
 
@@ -80,7 +80,7 @@ def test_local_sessions_end_when_local_login_is_turned_off(
 ) -> None:
     browser = local_app(make_web_app).test_client()
     assert password_sign_in(browser, PASSWORD).status_code == 302
-    cookie = browser.get_cookie(COOKIE).value
+    cookie = browser.get_cookie(COOKIE, path="/ui").value
     assert signed_in(replay(make_web_app(local_login=True), cookie))
     assert not signed_in(replay(make_web_app(local_login=False), cookie))
 
@@ -91,7 +91,7 @@ def test_oidc_sessions_end_when_oidc_is_no_longer_configured(
     oidc_provider: OidcProvider,
 ) -> None:
     sign_in(browser, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])
-    cookie = browser.get_cookie(COOKIE).value
+    cookie = browser.get_cookie(COOKIE, path="/ui").value
     assert signed_in(replay(make_web_app(), cookie))
     assert not signed_in(replay(make_web_app(oidc_metadata_url="", local_login=True), cookie))
 

@@ -116,16 +116,21 @@ def test_analyst_sees_only_the_dashboard(
 ) -> None:
     base = weft.url.removesuffix("/xapi")
     oidc_provider.set_person("ann", email="ann@example.com", groups=["weft-analysts"])
-    page.goto(f"{base}/ui/dashboard")
-    page.get_by_role("link", name="Sign in with your company account").click()
-    page.locator("input[name=sub]").first.fill("ann")
-    page.get_by_role("button", name="Authorize").first.click()
-    page.wait_for_url(f"{base}/ui/dashboard")
+    sign_in(page, f"{base}/ui/dashboard", "ann")
     navigation = page.get_by_role("navigation", name="Main")
     assert navigation.get_by_role("link", name="Dashboard").is_visible()
     assert navigation.get_by_role("link", name="Credentials").count() == 0
     response = page.goto(f"{base}/ui/admin/credentials")
     assert response is not None and response.status == 403
+
+
+def sign_in(page: Page, url: str, subject: str) -> None:
+    """Open ``url``, sign in at the provider as ``subject`` and come back to ``url``."""
+    page.goto(url)
+    page.get_by_role("link", name="Sign in with your company account").click()
+    page.locator("input[name=sub]").first.fill(subject)
+    page.get_by_role("button", name="Authorize").first.click()
+    page.wait_for_url(url)
 
 
 def _collect_csp(message: ConsoleMessage, blocked: list[str]) -> None:
@@ -155,11 +160,7 @@ def test_a_stored_document_never_runs_as_a_page_of_weft(
     signed-in admin's browser. It must not run on Weft's origin."""
     base = weft.url.removesuffix("/xapi")
     oidc_provider.set_person("ada", email="ada@example.com", groups=["weft-admins"])
-    page.goto(f"{base}/ui/")
-    page.get_by_role("link", name="Sign in with your company account").click()
-    page.locator("input[name=sub]").first.fill("ada")
-    page.get_by_role("button", name="Authorize").first.click()
-    page.wait_for_url(f"{base}/ui/")
+    sign_in(page, f"{base}/ui/", "ada")
     page.goto(f"{base}/ui/admin/credentials")
     page.get_by_label("Name").fill("quiz")
     page.get_by_label("state", exact=True).check()

@@ -23,6 +23,7 @@ from lrs.machinery.outbox import Outbox
 from lrs.plugin.connectors import ConnectorTypeRegistry
 from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
+from lrs.services.groups import group_members
 from lrs.services.ingest import store_batch
 from lrs.services.people import resolve_people, resolve_person
 from lrs.settings import Settings
@@ -69,6 +70,7 @@ class Runtime:
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
+            group_members=partial(group_members, self),
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
             tenant_id=self.tenant_id, delivers_events=self.delivers_events,

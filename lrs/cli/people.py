@@ -19,6 +19,7 @@ from lrs.cli.context import (
     progress_bar,
     tenant_option,
 )
+from lrs.cli.groups import groups
 from lrs.cli.params import AGENT
 from lrs.store.erasure import count_titles
 
@@ -144,3 +145,6 @@ def erase(obj: Cli, agent: dict[str, Any], tenant: str | None, dry_run: bool,
 
 def _echo_counts(counts: dict[str, int]) -> None:
     echo_table(("WHAT", "COUNT"), [(title, counts[key]) for key, title in count_titles(counts)])
+
+
+people.add_command(groups)

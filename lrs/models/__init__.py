@@ -6,7 +6,7 @@ from lrs.models.configuration import ConfigurationChange, ConfigurationState
 from lrs.models.documents import Document
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
-from lrs.models.people import Person, PersonIdentity
+from lrs.models.people import PeopleGroup, PeopleGroupMember, Person, PersonIdentity
 from lrs.models.statements import (
     Activity,
     Attachment,
@@ -31,6 +31,8 @@ __all__ = [
     "OAuthSigningKey",
     "OutboxDelivery",
     "OutboxEvent",
+    "PeopleGroup",
+    "PeopleGroupMember",
     "Person",
     "PersonIdentity",
     "RevokedWebSession",

@@ -57,3 +57,32 @@ class PersonIdentity(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
 
     __table_args__ = (Index("ix_person_identities_person", "person_id"),)
+
+
+class PeopleGroup(Base):
+    """A named set of people of a store: listed one by one (static), or everyone matching
+    an attribute rule (``department = Sales AND hire_date >= 2026-01-01``)."""
+
+    __tablename__ = "people_groups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: The rule of a rule group (:mod:`lrs.services.group_rules`); ``None`` for a static one.
+    rule: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("uq_people_groups_tenant_name", "tenant_id", "name", unique=True),)
+
+
+class PeopleGroupMember(Base):
+    """A member of a static group."""
+
+    __tablename__ = "people_group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("people_groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           primary_key=True)
+
+    __table_args__ = (Index("ix_people_group_members_person", "person_id"),)

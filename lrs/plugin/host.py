@@ -115,6 +115,8 @@ class HostWiring:
     ingest: Callable[..., StoredBatch]
     resolve_person: Callable[..., Person | None]
     resolve_people: Callable[..., list[Person | None]]
+    #: :func:`lrs.services.groups.group_members` bound to the application.
+    group_members: Callable[..., list[Person]]
     announce: Callable[[Session, Event], None]
     defer: Callable[[Callable[[], object]], None]
     #: :func:`lrs.auth.protector.protect`
@@ -289,6 +291,15 @@ class Host:
         directory is asked in a few queries, however many they are (reports and
         attendance imports resolve thousands)."""
         return self._wiring.resolve_people(tenant_id=tenant_id, agents=agents)
+
+    def group_members(self, tenant_id: int, name: str) -> list[Person]:
+        """The people of the store's group or cohort ``name`` now, by employee id: a
+        static group's members, or everyone the directory matches with a rule group's
+        rule (docs/people.md).
+
+        :raises lrs.xapi.errors.NotFound: the store has no group of that name.
+        """
+        return self._wiring.group_members(tenant_id=tenant_id, name=name)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""

@@ -20,6 +20,7 @@ from lrs.cli.context import (
     tenant_option,
 )
 from lrs.cli.groups import groups
+from lrs.cli.identities import history, merge, split
 from lrs.cli.params import AGENT
 from lrs.store.erasure import count_titles
 
@@ -147,4 +148,5 @@ def _echo_counts(counts: dict[str, int]) -> None:
     echo_table(("WHAT", "COUNT"), [(title, counts[key]) for key, title in count_titles(counts)])
 
 
-people.add_command(groups)
+for command in (groups, merge, split, history):
+    people.add_command(command)

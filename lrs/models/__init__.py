@@ -6,7 +6,13 @@ from lrs.models.configuration import ConfigurationChange, ConfigurationState
 from lrs.models.documents import Document
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
-from lrs.models.people import PeopleGroup, PeopleGroupMember, Person, PersonIdentity
+from lrs.models.people import (
+    IdentityChange,
+    PeopleGroup,
+    PeopleGroupMember,
+    Person,
+    PersonIdentity,
+)
 from lrs.models.statements import (
     Activity,
     Attachment,
@@ -25,6 +31,7 @@ __all__ = [
     "ConfigurationState",
     "Credential",
     "Document",
+    "IdentityChange",
     "LocalAdmin",
     "OAuthClient",
     "OAuthRevokedToken",

@@ -86,3 +86,30 @@ class PeopleGroupMember(Base):
                                            primary_key=True)
 
     __table_args__ = (Index("ix_people_group_members_person", "person_id"),)
+
+
+class IdentityChange(Base):
+    """One merge or split of people in the directory: who, which identities, by whom.
+
+    Kept so that a report can say why a statement resolved to someone else than it
+    did last month; erased with the people it names.
+    """
+
+    __tablename__ = "people_identity_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
+    #: ``merged`` (``other`` was absorbed into ``person``) or ``split`` (identities of
+    #: ``person`` went to the new person ``other``).
+    action: Mapped[str] = mapped_column(String(20))
+    person: Mapped[str] = mapped_column(String(200))
+    other: Mapped[str] = mapped_column(String(200))
+    #: The agent keys that changed hands, a JSON array.
+    identities: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_people_identity_changes_person", "tenant_id", "person"),
+        Index("ix_people_identity_changes_other", "tenant_id", "other"),
+    )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from lrs.models import Person, PersonIdentity
+from lrs.models import IdentityChange, Person, PersonIdentity
 from lrs.store.bulk import any_of, bulk_insert
 
 #: Records per statement: SQLite allows 32,766 bound parameters, and these chunks
@@ -163,10 +163,15 @@ def list_people(session: Session, tenant_id: int) -> Iterator[Person]:
 
 def delete_people_with(session: Session, tenant_id: int, keys: Iterable[str],
                        dry_run: bool = False) -> int:
-    """Remove from the directory whoever has one of ``keys`` (an erasure); return how many."""
-    ids = sorted({person.id for person in people_for_agent_keys(session, tenant_id,
-                                                                keys).values()})
+    """Remove from the directory whoever has one of ``keys`` (an erasure), with the
+    merges and splits that name them; return how many people."""
+    found = people_for_agent_keys(session, tenant_id, keys).values()
+    ids = sorted({person.id for person in found})
     if ids and not dry_run:
+        named = sorted({person.employee_id for person in found})
+        session.execute(delete(IdentityChange).where(
+            IdentityChange.tenant_id == tenant_id,
+            IdentityChange.person.in_(named) | IdentityChange.other.in_(named)))
         session.execute(delete(PersonIdentity).where(PersonIdentity.person_id.in_(ids)))
         session.execute(delete(Person).where(Person.id.in_(ids)))
     return len(ids)

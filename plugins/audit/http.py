@@ -20,6 +20,7 @@ from lrs.plugin.host import Host
 from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
 from plugins.audit.export import FORMATS, write_export
 from plugins.audit.filters import FilterError, filters_from
+from plugins.audit.keys import KEY_MISSING, AuditKeyError
 from plugins.audit.trail import AuditTrail, Filters, trail_for
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
@@ -65,6 +66,14 @@ def run_report(trail: AuditTrail, tenant_id: int, required: Any,
                              soon_days=trail.soon_days)
 
 
+def _key_missing(exc: AuditKeyError) -> Response:
+    """A server may run without the key (it delivers no events); what needs it says so."""
+    response = jsonify({"error": "audit_key_missing",
+                        "message": KEY_MISSING.format(reason=exc)})
+    response.status_code = 503
+    return response
+
+
 def _bad_request(message: str) -> Response:
     response = jsonify({"error": "bad_request", "message": message,
                         "errors": [{"path": "$", "message": message}]})
@@ -80,6 +89,7 @@ def _actor() -> str:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("audit", __name__, url_prefix="/audit")
+    blueprint.register_error_handler(AuditKeyError, _key_missing)
     trail = trail_for(host)
 
     @blueprint.get("/verify")

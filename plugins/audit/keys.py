@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 KEY_FILE_NAME = "audit_ed25519.pem"
 
 
+#: What a request that needs the signing key is told when it is missing.
+KEY_MISSING = ("the audit trail's signing key is not available on this server: {reason}. "
+               "Set LRS_PLUGIN_AUDIT_KEY_FILE for it (docs/audit.md) and restart")
+
+
 class AuditKeyError(PluginError):
     """The signing key is missing or unreadable (the message says which setting to fix).
 

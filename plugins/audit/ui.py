@@ -18,6 +18,7 @@ from plugins.audit.compliance import RequirementError
 from plugins.audit.export import FORMATS
 from plugins.audit.filters import FilterError
 from plugins.audit.http import export_response, parse_export, run_report
+from plugins.audit.keys import KEY_MISSING, AuditKeyError
 from plugins.audit.trail import trail_for
 
 #: Who may open the page: compliance officers, and admins who can do everything.
@@ -35,6 +36,8 @@ def admin_pages() -> list[AdminPage]:
 def create_ui_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("audit_ui", __name__, url_prefix="/ui/audit",
                           template_folder="templates")
+    blueprint.register_error_handler(AuditKeyError, lambda exc: Response(
+        KEY_MISSING.format(reason=exc) + ".", status=503, mimetype="text/plain"))
     trail = trail_for(host)
 
     def page(status: int = 200, error: str | None = None) -> tuple[str, int]:

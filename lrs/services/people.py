@@ -95,7 +95,7 @@ def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
     :raises BadRequest: an identity belongs to another person (nothing is written).
     """
     with core.db.write() as session:
-        store.plan_for_each_chunk(session)
+        store.prepare_import(session)
         conflicts = store.identity_conflicts(session, tenant_id, records)
         if conflicts:
             raise BadRequest("identities already belong to other people", errors=[

@@ -88,18 +88,13 @@ def import_people(obj: Cli, file: Any, tenant: str | None, dry_run: bool) -> Non
 @click.pass_obj
 def list_people(obj: Cli, tenant: str | None, as_json: bool) -> None:
     """Show the people of a store's directory, with their identities."""
-    from lrs.services.people import as_person
-    from lrs.store.people import identities_of
-    from lrs.store.people import list_people as rows_of
+    from lrs.services.people import list_people as people_of
+    from lrs.xapi.actors import agent_ifi_key
 
-    runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
-    with runtime.db.read() as session:
-        rows = list(rows_of(session, tenant_id))
-        identities = identities_of(session, [row.id for row in rows])
-        records = [{"employee_id": person.id, "name": person.name or "", "department": "",
-                    "manager": "", **person.attributes,
-                    "identities": identities.get(row.id, [])}
-                   for row in rows for person in [as_person(row, identities.get(row.id, []))]]
+    records = [{"employee_id": person.id, "name": person.name or "", "department": "",
+                "manager": "", **person.attributes,
+                "identities": [agent_ifi_key(agent) for agent in person.agents]}
+               for person in people_of(obj.runtime(), tenant_id=obj.tenant_id(tenant))]
     echo_records(records, ["employee_id", "name", "department", "manager", "active"],
                  as_json=as_json, empty="No people yet. Import some with: lrs people import FILE")
 

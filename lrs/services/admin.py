@@ -178,9 +178,7 @@ def _erase(core: Core, session: Session, tenant_id: int, keys: frozenset[str], *
     counts = plan.counts() | core.hooks.erase_person(
         session=session, tenant_id=tenant_id, person_keys=keys,
         deleted_statement_ids=deleted, redacted_statement_ids=redacted, dry_run=dry_run)
-    counts["people"] = delete_people_with(
-        session, tenant_id, keys | {key.lower() for key in keys if key.startswith("mbox:")},
-        dry_run=dry_run)
+    counts["people"] = delete_people_with(session, tenant_id, keys, dry_run=dry_run)
     if not dry_run:
         erasure.apply_erasure(session, tenant_id, keys, plan)
     return counts

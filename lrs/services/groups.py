@@ -17,7 +17,7 @@ from lrs.plugin.host import Person
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
 from lrs.services.group_rules import GroupRuleError, parse_rule
-from lrs.services.people import as_person
+from lrs.services.people import as_people, as_person
 from lrs.store import people as directory
 from lrs.store import people_groups as store
 from lrs.xapi.errors import BadRequest, ErrorDetail
@@ -79,13 +79,11 @@ def group_members(core: Core, *, tenant_id: int, name: str) -> list[Person]:
         group = store.group_named(session, tenant_id, name)
         if group.rule is None:
             rows = list(store.static_members(session, group))
-            identities = directory.identities_of(session, [row.id for row in rows])
-            return [as_person(row, identities.get(row.id, ())) for row in rows]
-        rule = parse_rule(group.rule)
-        rows = [row for row in directory.list_people(session, tenant_id)
-                if rule.matches(as_person(row, ()))]
-        identities = directory.identities_of(session, [row.id for row in rows])
-        return [as_person(row, identities.get(row.id, ())) for row in rows]
+        else:
+            rule = parse_rule(group.rule)
+            rows = [row for row in directory.list_people(session, tenant_id)
+                    if rule.matches(as_person(row, ()))]
+        return as_people(session, rows)
 
 
 def list_groups(core: Core, *, tenant_id: int) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from lrs.models import DEFAULT_TENANT_ID
 from lrs.models import Person as PersonRow
 from lrs.plugin.host import Person
@@ -132,8 +134,9 @@ def resolve_people(core: Core, *, tenant_id: int,
     wanted = [_lookup_keys(agent) for agent in agents]
     with core.db.read() as session:
         found = store.people_for_agent_keys(session, tenant_id, set().union(*wanted))
-        identities = store.identities_of(session, {row.id for row in found.values()})
-    people = {row.id: as_person(row, identities.get(row.id, ())) for row in found.values()}
+        rows = list({row.id: row for row in found.values()}.values())
+        people = {row.id: person for row, person in zip(rows, as_people(session, rows),
+                                                        strict=True)}
     answers: list[Person | None] = []
     for agent, keys in zip(agents, wanted, strict=True):
         hits = sorted(key for key in keys if key in found)
@@ -143,12 +146,24 @@ def resolve_people(core: Core, *, tenant_id: int,
 
 
 def _lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
-    """The identity keys an agent may be known under (emails also lowercased)."""
+    """The identity keys the directory may know an agent under."""
     try:
-        keys = person_keys(agent)
+        return store.directory_keys(person_keys(agent))
     except ValueError:
         return frozenset()
-    return keys | {key.lower() for key in keys if key.startswith("mbox:")}
+
+
+def list_people(core: Core, *, tenant_id: int) -> list[Person]:
+    """Every person of the store's directory, by employee id."""
+    with core.db.read() as session:
+        return as_people(session, list(store.list_people(session, tenant_id)))
+
+
+def as_people(session: Session, rows: list[PersonRow]) -> list[Person]:
+    """The plugin API's view of directory rows, with their identities (one query a
+    thousand people)."""
+    identities = store.identities_of(session, [row.id for row in rows])
+    return [as_person(row, identities.get(row.id, ())) for row in rows]
 
 
 def as_person(row: PersonRow, identities: Iterable[str]) -> Person:

@@ -176,11 +176,18 @@ def list_people(session: Session, tenant_id: int) -> Iterator[Person]:
                                .execution_options(yield_per=CHUNK))
 
 
+def directory_keys(keys: Iterable[str]) -> frozenset[str]:
+    """The identity keys under which the directory may hold an agent known by ``keys``:
+    email identities are stored lowercased (mail is matched without regard to case)."""
+    keys = frozenset(keys)
+    return keys | {key.lower() for key in keys if key.startswith("mbox:")}
+
+
 def delete_people_with(session: Session, tenant_id: int, keys: Iterable[str],
                        dry_run: bool = False) -> int:
     """Remove from the directory whoever has one of ``keys`` (an erasure), with the
     merges and splits that name them; return how many people."""
-    found = people_for_agent_keys(session, tenant_id, keys).values()
+    found = people_for_agent_keys(session, tenant_id, directory_keys(keys)).values()
     ids = sorted({person.id for person in found})
     if ids and not dry_run:
         named = sorted({person.employee_id for person in found})

@@ -27,6 +27,7 @@ from lrs.plugin.host import Person
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
 from lrs.store import people as store
+from lrs.store.bulk import chunks
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.errors import BadRequest, ErrorDetail
 from lrs.xapi.redaction import person_keys
@@ -104,8 +105,7 @@ def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
                 ErrorDetail(c.employee_id, f"{c.agent_key} belongs to {c.owner_employee_id}")
                 for c in conflicts])
         counts = store.UpsertCounts()
-        for start in range(0, len(records), store.CHUNK):
-            chunk = records[start:start + store.CHUNK]
+        for chunk in chunks(records):
             done = store.upsert_people(session, tenant_id, chunk, time.time_ns() // 1000)
             counts.created += done.created
             counts.updated += done.updated

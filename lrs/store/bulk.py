@@ -18,9 +18,9 @@ Look-ups by many keys are the same story read the other way: :func:`any_of`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
@@ -29,6 +29,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+#: Values per statement of a chunked operation (an IN list, an executemany): SQLite
+#: allows 32,766 bound parameters, and no chunked row binds more than a few dozen.
+CHUNK = 1000
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``values`` in consecutive lists of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])
 
 
 def bulk_insert(

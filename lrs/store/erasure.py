@@ -15,21 +15,17 @@ is erased with it, however many StatementRefs deep.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lrs.models import Attachment, Document, Statement, StatementAgent
+from lrs.store.bulk import CHUNK, chunks
 from lrs.store.documents import Kind
 from lrs.xapi.redaction import Outcome, redact
 
-T = TypeVar("T")
-
-#: Values per IN list: far below SQLite's and PostgreSQL's bound parameter limits.
-_CHUNK = 1000
 #: Document kinds that belong to an agent (activity profiles belong to no one).
 _PERSONAL_DOCUMENTS = {Kind.STATE.value: "state_documents",
                        Kind.AGENT_PROFILE.value: "agent_profiles"}
@@ -124,7 +120,7 @@ def apply_erasure(session: Session, tenant_id: int, keys: frozenset[str],
     person's link rows on kept statements (redacted ones, and StatementRefs
     that inherited them) are deleted by key.
     """
-    for pks in _chunks(sorted(plan.deleted)):
+    for pks in chunks(sorted(plan.deleted)):
         session.execute(delete(Statement).where(Statement.tenant_id == tenant_id,
                                                 Statement.pk.in_(pks)))
     if plan.redacted:
@@ -139,7 +135,7 @@ def apply_erasure(session: Session, tenant_id: int, keys: frozenset[str],
         StatementAgent.statement_pk.in_(
             select(Statement.pk).where(Statement.tenant_id == tenant_id))))
     session.execute(delete(Document).where(*_personal_documents(tenant_id, keys)))
-    for hashes in _chunks(sorted(plan.attachments)):
+    for hashes in chunks(sorted(plan.attachments)):
         session.execute(delete(Attachment).where(Attachment.tenant_id == tenant_id,
                                                  Attachment.sha2.in_(hashes)))
 
@@ -153,7 +149,7 @@ def _add_referrers(session: Session, tenant_id: int, plan: ErasurePlan,
     frontier = list(plan.deleted.values())
     while frontier:
         found: list[str] = []
-        for ids in _chunks(frontier):
+        for ids in chunks(frontier):
             for pk, statement_id, attachments in session.execute(
                 select(Statement.pk, Statement.statement_id, Statement.attachment_sha2s)
                 .where(Statement.tenant_id == tenant_id, Statement.ref_statement_id.in_(ids))
@@ -180,7 +176,7 @@ def _unreferenced(session: Session, tenant_id: int, plan: ErasurePlan,
     for pk, attachments in session.execute(
         select(Statement.pk, Statement.attachment_sha2s)
         .where(Statement.tenant_id == tenant_id, Statement.attachment_sha2s.is_not(None))
-        .execution_options(yield_per=_CHUNK)
+        .execution_options(yield_per=CHUNK)
     ):
         if pk not in plan.deleted:
             unused -= set(attachments.split())
@@ -191,7 +187,3 @@ def _personal_documents(tenant_id: int, keys: frozenset[str]) -> tuple[Any, ...]
     return (Document.tenant_id == tenant_id, Document.kind.in_(list(_PERSONAL_DOCUMENTS)),
             Document.agent_key.in_(keys))
 
-
-def _chunks(values: Sequence[T]) -> Iterator[list[T]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start:start + _CHUNK])

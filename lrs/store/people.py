@@ -18,11 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from lrs.models import IdentityChange, Person, PersonIdentity
-from lrs.store.bulk import any_of, bulk_insert
-
-#: Records per statement: SQLite allows 32,766 bound parameters, and these chunks
-#: bind at most 14 a row.
-CHUNK = 1000
+from lrs.store.bulk import CHUNK, any_of, bulk_insert, chunks
 
 #: The columns an import sets, in the order the CLI lists them.
 FIELDS = ("employee_id", "display_name", "email", "department", "manager_employee_id",
@@ -109,7 +105,7 @@ def upsert_people(session: Session, tenant_id: int, records: Sequence[PersonReco
     the identity ``INSERT`` fail.
     """
     counts = UpsertCounts()
-    for chunk in _chunks(list(records)):
+    for chunk in chunks(list(records)):
         existing = {row.employee_id: row for row in session.execute(
             select(Person.id, Person.employee_id, *(getattr(Person, f) for f in FIELDS[1:]))
             .where(Person.tenant_id == tenant_id,
@@ -145,13 +141,13 @@ def people_for_agent_keys(session: Session, tenant_id: int,
     row with every parameter (a second a chunk on PostgreSQL).
     """
     owner: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         owner.update(session.execute(
             select(PersonIdentity.agent_key, PersonIdentity.person_id)
             .where(PersonIdentity.tenant_id == tenant_id,
                    any_of(session, PersonIdentity.agent_key, chunk))).all())
     people: dict[int, Person] = {}
-    for chunk in _chunks(sorted(set(owner.values()))):
+    for chunk in chunks(sorted(set(owner.values()))):
         people.update((p.id, p) for p in session.scalars(select(Person).where(
             any_of(session, Person.id, chunk))))
     return {key: people[person_id] for key, person_id in owner.items()}
@@ -160,7 +156,7 @@ def people_for_agent_keys(session: Session, tenant_id: int,
 def identities_of(session: Session, person_ids: Iterable[int]) -> dict[int, list[str]]:
     """Each person's agent keys, sorted."""
     found: dict[int, list[str]] = {}
-    for chunk in _chunks(sorted(set(person_ids))):
+    for chunk in chunks(sorted(set(person_ids))):
         for person_id, key in session.execute(
                 select(PersonIdentity.person_id, PersonIdentity.agent_key)
                 .where(any_of(session, PersonIdentity.person_id, chunk))
@@ -211,7 +207,7 @@ def _set_identities(session: Session, tenant_id: int, records: Sequence[PersonRe
         .where(any_of(session, PersonIdentity.person_id, list(ids.values()))))}
     wanted = {(ids[r.employee_id], key) for r in records for key in r.identities}
     gone = sorted(key for _, key in held - wanted)
-    for keys in _chunks(gone):
+    for keys in chunks(gone):
         session.execute(delete(PersonIdentity).where(
             PersonIdentity.tenant_id == tenant_id,
             any_of(session, PersonIdentity.agent_key, keys)))
@@ -222,7 +218,3 @@ def _set_identities(session: Session, tenant_id: int, records: Sequence[PersonRe
 def _differs(row: Any, columns: dict[str, Any]) -> bool:
     return any(getattr(row, name) != columns[name] for name in FIELDS[1:])
 
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]

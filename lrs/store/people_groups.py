@@ -9,11 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lrs.models import PeopleGroup, PeopleGroupMember, Person
-from lrs.store.bulk import any_of, bulk_insert
+from lrs.store.bulk import any_of, bulk_insert, chunks
 from lrs.xapi.errors import Conflict, NotFound
-
-#: Names per query (the bound parameters SQLite allows, with room to spare).
-_CHUNK = 1000
 
 
 def create_group(session: Session, tenant_id: int, name: str, rule: str | None,
@@ -51,10 +48,9 @@ def person_ids(session: Session, tenant_id: int,
                employee_ids: Sequence[str]) -> dict[str, int]:
     """The directory id of each of ``employee_ids`` that the store has."""
     found: dict[str, int] = {}
-    for start in range(0, len(employee_ids), _CHUNK):
+    for chunk in chunks(employee_ids):
         found.update(session.execute(select(Person.employee_id, Person.id).where(
-            Person.tenant_id == tenant_id,
-            any_of(session, Person.employee_id, employee_ids[start:start + _CHUNK]))).all())
+            Person.tenant_id == tenant_id, any_of(session, Person.employee_id, chunk))).all())
     return found
 
 

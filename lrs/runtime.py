@@ -23,6 +23,7 @@ from lrs.machinery.outbox import Outbox
 from lrs.plugin.connectors import ConnectorTypeRegistry
 from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
+from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.groups import group_members
 from lrs.services.ingest import store_batch
 from lrs.services.people import resolve_people, resolve_person
@@ -62,6 +63,8 @@ class Runtime:
     metrics: MetricRegistry = field(init=False)
     #: Connector types the plugins offer (:mod:`lrs.plugin.connectors`).
     connector_types: ConnectorTypeRegistry = field(init=False)
+    #: Runs configured connector instances (:mod:`lrs.machinery.connectors`).
+    connectors: ConnectorRunner = field(init=False)
 
     def __post_init__(self) -> None:
         self.hooks = Hooks(self.plugins)
@@ -78,6 +81,8 @@ class Runtime:
         self.hooks.bind(self.host)
         self.metrics = self.hooks.metrics()
         self.connector_types = self.hooks.connector_types()
+        self.connectors = ConnectorRunner(self.settings, self.db, self.connector_types,
+                                          self.host)
 
     @property
     def delivers_events(self) -> bool:

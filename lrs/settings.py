@@ -99,6 +99,18 @@ class Settings:
     #: wake-up before claiming, while events keep coming (fewer, larger delivery
     #: batches under load; 0 claims at once).
     outbox_gather_ms: int = 1000
+    #: How long a connector run may go without a checkpoint before another worker may
+    #: take its instance over (the run is then presumed dead).
+    connector_lease_seconds: int = 300
+    #: Failed runs in a row after which a connector is paused until an operator
+    #: resumes it (``lrs connectors resume``).
+    connector_max_failures: int = 10
+    #: Wait before retrying a failed connector run; doubles with each failure in a
+    #: row, with jitter, up to ``LRS_CONNECTOR_BACKOFF_MAX_SECONDS``.
+    connector_backoff_seconds: int = 30
+    connector_backoff_max_seconds: int = 3600
+    #: How often ``lrs worker`` looks for due connectors ("run now" waits at most this).
+    connector_poll_seconds: int = 5
     #: Nice value ``lrs worker`` lowers itself to (0 to 19; 0 leaves it as
     #: started), so that requests get shared cores first (see :mod:`lrs.process.priority`).
     worker_nice: int = 10
@@ -191,7 +203,9 @@ class Settings:
                      "max_form_fields", "max_form_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
-                     "session_lifetime_seconds"):
+                     "session_lifetime_seconds", "connector_lease_seconds",
+                     "connector_max_failures", "connector_backoff_seconds",
+                     "connector_backoff_max_seconds", "connector_poll_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):

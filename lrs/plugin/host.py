@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from lrs.db import Database
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event
 from lrs.settings import Settings
+from lrs.store import connectors as connector_store
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
@@ -56,6 +58,23 @@ class Person:
     agents: tuple[dict[str, Any], ...] = ()
     #: Directory facts plugins may use (department, manager, location...).
     attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConnectorInstance:
+    """A configured connector as plugins see it (``host.connector_instances``)."""
+
+    id: int
+    tenant_id: int
+    #: Unique in its store; what ``lrs connectors run NAME`` names.
+    name: str
+    #: The :attr:`ConnectorType.name` it is an instance of.
+    type: str
+    #: Its configuration without the secret fields.
+    config: Mapping[str, Any]
+    enabled: bool
+    #: Paused after repeated failures until an operator resumes it.
+    paused: bool
 
 
 @dataclass(frozen=True)
@@ -300,6 +319,23 @@ class Host:
         :raises lrs.xapi.errors.NotFound: the store has no group of that name.
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
+
+    def connector_instances(self, type_name: str,
+                            tenant_id: int | None = None) -> list[ConnectorInstance]:
+        """The configured instances of connector type ``type_name`` (of one store if
+        given), without their secrets: a plugin that feeds its own connector type
+        from post-commit events (statement forwarding) finds its instances here."""
+        with self.read() as session:
+            return [ConnectorInstance(i.id, i.tenant_id, i.name, i.type, json.loads(i.config),
+                                      i.enabled, i.paused)
+                    for i in connector_store.instances(session, tenant_id=tenant_id,
+                                                       type_name=type_name)]
+
+    def run_connector_soon(self, instance_id: int) -> None:
+        """Make an enabled instance due now (new work arrived for it); ``lrs worker``
+        runs it within ``LRS_CONNECTOR_POLL_SECONDS``. A paused or disabled one stays so."""
+        with self.write() as session:
+            connector_store.make_due(session, instance_id, time.time_ns() // 1000)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""

@@ -53,7 +53,8 @@ def test_a_configured_connector_gets_the_loaded_configuration(
     make_app: Callable[..., Flask],
 ) -> None:
     host = runtime(make_app(ConnectorPlugin())).host
-    assert LMS.configure(host, {"token": "t"}).sync(SyncRun(tenant_id=1)).messages == ("page size 100",)
+    summary = LMS.configure(host, {"token": "t"}).sync(SyncRun(tenant_id=1))
+    assert summary.messages == ("page size 100",)
     with pytest.raises(ConnectorConfigError) as refused:
         LMS.configure(host, {"token": 3, "page_size": "many"})
     assert refused.value.status == 400

@@ -203,7 +203,7 @@ def test_example_plugin_contributions_are_listed_by_lrs(lrs_command: Callable[..
     assert "example.completions_per_activity  example  count  series  activity" in lrs_command(
         "metrics", "list")
     types = lrs_command("connectors", "types")
-    assert "example.roster  example  session*, learners*, tenant_id  Marks" in types
+    assert "example.roster  example  session*, learners*  Marks" in types
 
 
 def test_credentials_can_be_granted_the_example_scope_on_the_command_line(

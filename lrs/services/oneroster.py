@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
@@ -100,12 +100,14 @@ def read_roster_files(path: Path) -> dict[str, str]:
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist()
-                       if not m.is_dir() and "/" not in m.filename.strip("/")
-                       and m.filename.endswith(".csv")]
+                       if not m.is_dir() and m.filename.endswith(".csv")]
+            # The files, at the zip's root or in the one folder holding them all.
+            if len({PurePosixPath(m.filename).parent for m in members}) > 1:
+                raise BadRequest(f"{path}: the roster's files are in several folders")
             for member in members:
                 if member.file_size > MAX_FILE_BYTES:
                     raise BadRequest(f"{member.filename}: larger than {MAX_FILE_BYTES} bytes")
-            files = {m.filename: archive.read(m) for m in members}
+            files = {PurePosixPath(m.filename).name: archive.read(m) for m in members}
     else:
         raise BadRequest(f"{path}: neither a zip file nor a directory")
     if "manifest.csv" not in files:
@@ -227,7 +229,7 @@ def _table(name: str, files: dict[str, str], errors: list[RowError]) -> CsvTable
             errors.append(RowError(1, column, f"not a OneRoster 1.2 {file} column{hint}", file))
     for line, row in table.rows:
         for column in REQUIRED[name]:
-            if not row.get(column):
+            if column in table.header and not row[column]:
                 errors.append(RowError(line, column, "is empty (required)", file))
         if row.get("status", "") not in ("", "active", "tobedeleted"):
             errors.append(RowError(line, "status", f"{row['status']!r} is not active or "
@@ -312,6 +314,8 @@ def _classes(classes: CsvTable, enrollments: CsvTable, people: dict[str, str],
     """Each class as a group, its members the users its enrollments name (by their key)."""
     groups: dict[str, SourcedGroup] = {}
     for line, row in classes.rows:
+        if row["status"] == "tobedeleted":
+            continue
         title, sourced_id = row["title"], row["sourcedId"]
         distinct = f"{title} ({sourced_id})"
         if len(distinct) > 200:

@@ -225,8 +225,9 @@ def search_people(session: Session, tenant_id: int, words: str, *, after: str = 
     """Up to ``limit`` people of the store whose name, email, employee id or department
     contains ``words`` (any case), by employee id from after ``after``.
 
-    A page is one indexed range read (no ``OFFSET``, no count of the whole directory),
-    so paging through 100,000 people costs the same on the last page as on the first.
+    A page reads on from ``after`` along the store's employee id index until it has
+    ``limit`` people (no ``OFFSET``, no count of the whole directory), so paging
+    through 100,000 people costs the same on the last page as on the first.
     """
     query = select(Person).where(Person.tenant_id == tenant_id)
     if words:

@@ -113,15 +113,18 @@ def sync_sourced_groups(session: Session, tenant_id: int, groups: Sequence[Sourc
         select(PeopleGroup.id, PeopleGroup.name, PeopleGroup.source_key)
         .where(PeopleGroup.tenant_id == tenant_id, PeopleGroup.source_key.is_not(None)))}
     names = _names(session, tenant_id, groups)
+    renamed = sorted(key for key, name in names.items() if key in held and held[key].name != name)
+    # Two steps, as two classes may swap names: first out of each other's way.
+    for step in ("aside", "named"):
+        for key in renamed:
+            session.execute(update(PeopleGroup).where(PeopleGroup.id == held[key].id).values(
+                name=f"~renaming~{held[key].id}" if step == "aside" else names[key]))
+    counts.groups_renamed = len(renamed)
     for key, name in sorted(names.items()):
         if key not in held:
             session.add(PeopleGroup(tenant_id=tenant_id, name=name, rule=None,
                                     created_us=now_us, source_key=key))
             counts.groups_created += 1
-        elif held[key].name != name:
-            session.execute(update(PeopleGroup).where(PeopleGroup.id == held[key].id)
-                            .values(name=name))
-            counts.groups_renamed += 1
     session.flush()
     ids = dict(session.execute(select(PeopleGroup.source_key, PeopleGroup.id).where(
         PeopleGroup.tenant_id == tenant_id, PeopleGroup.source_key.is_not(None))).all())

@@ -112,13 +112,26 @@ def test_reimport_changes_nothing_and_a_new_export_moves_people(
     assert members(runtime, SCIENCE) == {"t1": "teacher", "s1": "student", "s2": "student"}
 
 
+def test_two_classes_may_swap_names(lrs: Any, runtime: Runtime, roster: Path) -> None:
+    assert lrs("people", "import-oneroster", str(roster)).exit_code == 0
+    edit(roster, "classes.csv", MATH, "swapping")
+    edit(roster, "classes.csv", SCIENCE, MATH)
+    edit(roster, "classes.csv", "swapping", SCIENCE)
+    swapped = lrs("people", "import-oneroster", str(roster))
+    assert swapped.exit_code == 0, swapped.output
+    assert "Classes: 2 (0 new, 2 renamed); enrollments: 5 (0 added, 0 removed" in swapped.stdout
+    assert members(runtime, MATH) == {"t1": "teacher", "s1": "student"}
+    assert group_details(runtime, tenant_id=1, name=MATH)["source_key"] == (
+        "oneroster:class:class-sci7-p2")
+
+
 def test_a_zip_is_read_like_a_directory_and_a_dry_run_writes_nothing(
     lrs: Any, runtime: Runtime, tmp_path: Path,
 ) -> None:
     archive = tmp_path / "roster.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        for path in ROSTER.iterdir():
-            zipped.write(path, path.name)
+        for path in ROSTER.iterdir():  # in a folder, as some exports are
+            zipped.write(path, f"export-2026-08-15/{path.name}")
     dry = lrs("people", "import-oneroster", str(archive), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "Would import 3 people into store 'default': 3 new" in dry.stdout

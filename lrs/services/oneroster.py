@@ -117,7 +117,9 @@ def read_roster_files(path: Path) -> dict[str, str]:
         try:
             texts[name] = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise BadRequest(f"{name}: not UTF-8 (byte {exc.start})") from None
+            line = data[:exc.start].count(b"\n") + 1
+            raise BadRequest(f"{name}: line {line} is not UTF-8 (save the file as UTF-8)"
+                             ) from None
     return texts
 
 

@@ -207,3 +207,17 @@ def test_a_class_named_like_another_group_keeps_its_sourced_id_in_its_name(
         "t1": "teacher", "s1": "student", "s2": "student"}
     assert set(members(runtime, f"{SCIENCE} (class-sci7-p2)")) == {"t1", "s1"}
     assert members(runtime, SCIENCE) == {}  # the admin's group is left alone
+
+
+def test_what_is_not_a_roster_is_refused_in_one_line(lrs: Any, tmp_path: Path) -> None:
+    text = tmp_path / "users.txt"
+    text.write_text("hello", encoding="utf-8")
+    assert "neither a zip file nor a directory" in lrs(
+        "people", "import-oneroster", str(text)).stderr
+    (tmp_path / "latin1").mkdir()
+    shutil.copytree(ROSTER, tmp_path / "latin1", dirs_exist_ok=True)
+    (tmp_path / "latin1" / "users.csv").write_bytes("sourcedId\nJos\xe9\n".encode("latin-1"))
+    assert "users.csv: line 2 is not UTF-8" in lrs(
+        "people", "import-oneroster", str(tmp_path / "latin1")).stderr
+    bad_home = lrs("people", "import-oneroster", str(ROSTER), "--home-page", "lms.example")
+    assert bad_home.exit_code == 2 and "--home-page: must be an http(s) URL" in bad_home.stderr

@@ -36,7 +36,7 @@ TRACKED = "moodle/course:isincompletionreports"
 class MoodleConfig(Schema):
     """Settings of a ``moodle`` connector instance (docs/connectors.md)."""
 
-    site_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    base_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
     token = fields.String(required=True, validate=validate.Length(min=1), metadata={"secret": True})
     course_ids = fields.List(
         fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list
@@ -82,7 +82,7 @@ class MoodleConnector:
     def __init__(self, host: Host, config: dict[str, Any]) -> None:
         self.host = host
         self.config = config
-        self.client = MoodleClient(config["site_url"], config["token"], config["timeout_seconds"])
+        self.client = MoodleClient(config["base_url"], config["token"], config["timeout_seconds"])
         self.site = self.client.site
 
     def sync(self, run: SyncRun) -> SyncSummary:

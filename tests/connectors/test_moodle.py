@@ -61,7 +61,7 @@ def create(app: Flask, remote: Remote, **config: Any) -> None:
         tenant_id=1,
         name="lms",
         type_name="moodle",
-        config={"site_url": remote.url, "token": TOKEN, **config},
+        config={"base_url": remote.url, "token": TOKEN, **config},
         schedule="every 1h",
         actor="cli:test",
     )
@@ -379,7 +379,7 @@ def test_a_bad_configuration_is_refused_field_by_field(
     errors: list[tuple[str, str]],
 ) -> None:
     rt = runtime(moodle_app)
-    settings = {"site_url": "https://moodle.example.edu", "token": TOKEN, **config}
+    settings = {"base_url": "https://moodle.example.edu", "token": TOKEN, **config}
     with pytest.raises(BadRequest) as refused:
         create_connector(
             rt,

@@ -43,20 +43,66 @@ class HrisConfig(Schema):
         required=True,
         schemes={"http", "https"},
         require_tld=False,
-        metadata={"description": "The report's URL (Workday RaaS, BambooHR...)."},
+        metadata={
+            "description": "The report's URL (Workday RaaS, BambooHR custom report, "
+            "any CSV or JSON list of records)."
+        },
     )
-    format = fields.String(load_default="auto", validate=validate.OneOf(["auto", "json", "csv"]))
-    auth = fields.String(load_default="none", validate=validate.OneOf(list(AUTH_NEEDS)))
-    username = fields.String()
-    password = fields.String(metadata={"secret": True})
-    token = fields.String(metadata={"secret": True})
-    api_key_header = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]+$"))
+    format = fields.String(
+        load_default="auto",
+        validate=validate.OneOf(["auto", "json", "csv"]),
+        metadata={"description": "auto (by Content-Type), json or csv."},
+    )
+    auth = fields.String(
+        load_default="none",
+        validate=validate.OneOf(list(AUTH_NEEDS)),
+        metadata={
+            "description": "none; basic (username, password); bearer (token); api_key "
+            "(token in the api_key_header header); basic_token (token "
+            "as Basic user name: a BambooHR API key)."
+        },
+    )
+    username = fields.String(metadata={"description": "User name for basic."})
+    password = fields.String(metadata={"secret": True, "description": "Password for basic."})
+    token = fields.String(
+        metadata={
+            "secret": True,
+            "description": "Token or API key for bearer, api_key, basic_token.",
+        }
+    )
+    api_key_header = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z0-9-]+$"),
+        metadata={"description": "Header carrying the token for api_key (X-API-Key)."},
+    )
     mapping = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1)), values=fields.String(), required=True
+        keys=fields.String(validate=validate.Length(min=1)),
+        values=fields.String(),
+        required=True,
+        metadata={
+            "description": 'Report field -> directory field, as JSON: {"Employee_ID": '
+            '"employee_id", "Worker": "display_name", "Cost_Center": '
+            '"attributes.cost_center"} (docs/connectors.md).'
+        },
     )
-    inactive_values = fields.List(fields.String(), load_default=list)
-    deactivate_missing = fields.Boolean(load_default=False)
-    timeout_seconds = fields.Float(load_default=60.0, validate=validate.Range(min=1, max=600))
+    inactive_values = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={
+            "description": 'Values of the active field meaning inactive, as JSON: ["Terminated"].'
+        },
+    )
+    deactivate_missing = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "The report is the whole workforce: mark inactive the "
+            "people it no longer lists."
+        },
+    )
+    timeout_seconds = fields.Float(
+        load_default=60.0,
+        validate=validate.Range(min=1, max=600),
+        metadata={"description": "How long to wait for the report."},
+    )
 
     @validates_schema
     def _check(self, data: dict[str, Any], **_: Any) -> None:

@@ -36,19 +36,53 @@ TRACKED = "moodle/course:isincompletionreports"
 class MoodleConfig(Schema):
     """Settings of a ``moodle`` connector instance (docs/connectors.md)."""
 
-    base_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
-    token = fields.String(required=True, validate=validate.Length(min=1), metadata={"secret": True})
+    base_url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        metadata={"description": "The Moodle site's URL (https://moodle.example.edu)."},
+    )
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"secret": True, "description": "The web service token."},
+    )
     course_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list
+        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        load_default=list,
+        metadata={"description": "Only these courses, as JSON: [2, 7] (default: all)."},
     )
-    activities = fields.Boolean(load_default=True)
-    identify_by = fields.String(load_default="email", validate=validate.OneOf(["email", "account"]))
+    activities = fields.Boolean(
+        load_default=True, metadata={"description": "Also activity completions."}
+    )
+    identify_by = fields.String(
+        load_default="email",
+        validate=validate.OneOf(["email", "account"]),
+        metadata={
+            "description": "email (the learner's mbox when Moodle gives it, else "
+            "their account) or account."
+        },
+    )
     account_name = fields.String(
-        load_default="username", validate=validate.OneOf(["username", "id"])
+        load_default="username",
+        validate=validate.OneOf(["username", "id"]),
+        metadata={"description": "The account name: the Moodle username or user id."},
     )
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
-    pages_per_run = fields.Integer(load_default=100, validate=validate.Range(min=1))
-    timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=1, max=600))
+    page_size = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "Learners per page (one checkpoint a page)."},
+    )
+    pages_per_run = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1),
+        metadata={"description": "Pages after which a run stops; the next continues at once."},
+    )
+    timeout_seconds = fields.Float(
+        load_default=30.0,
+        validate=validate.Range(min=1, max=600),
+        metadata={"description": "How long to wait for each call."},
+    )
 
 
 @dataclass(frozen=True)

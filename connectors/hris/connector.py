@@ -23,7 +23,7 @@ from connectors.remote import call
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
 if TYPE_CHECKING:
-    from lrs.plugin.host import Host
+    from lrs.plugin.host import Host, RecordError
 
 #: Messages of a run listing records in error, before "... and N more".
 MAX_MESSAGES = 20
@@ -147,7 +147,7 @@ class HrisConnector:
         return match.group(1) if match else value
 
     @staticmethod
-    def _describe(records: list[dict[str, Any]], error: Any) -> str:
+    def _describe(records: list[dict[str, Any]], error: RecordError) -> str:
         employee = records[error.record - 1].get("employee_id")
         return f"{error}" + (f" (employee {employee!r})" if employee else "")
 

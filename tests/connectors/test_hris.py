@@ -249,6 +249,28 @@ def test_a_bamboohr_report_is_read_by_field_name_with_its_api_key(hris_app: Flas
     assert found["E5"].attributes == {"active": "false"}
 
 
+def test_an_api_key_goes_in_the_header_named(hris_app: Flask) -> None:
+    def answer(request: Request) -> Reply:
+        if request.headers.get("x-api-key") != "key-123456":
+            return Reply(403, b'{"message": "Forbidden"}')
+        return Reply(200, json.dumps([{"id": "E1", "mail": "e1@example.com"}]).encode())
+
+    with serve(answer) as remote:
+        create(
+            hris_app,
+            remote,
+            auth="api_key",
+            token="key-123456",
+            api_key_header="X-API-Key",
+            username=None,
+            password=None,
+            mapping={"id": "employee_id", "mail": "email"},
+        )
+        done = run(hris_app)
+    assert (done.status, done.stored) == ("succeeded", 1), done.error
+    assert "authorization" not in remote.requests[0].headers
+
+
 def test_csv_records_in_error_are_listed_and_the_others_imported(hris_app: Flask) -> None:
     csv = (
         b"Employee_ID,Worker,Email_-_Work,Hire_Date\n"

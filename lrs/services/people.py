@@ -9,13 +9,10 @@ Unknown agents stay unknown: nothing is guessed.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,6 +23,7 @@ from lrs.models import Person as PersonRow
 from lrs.plugin.host import PeopleImport, Person, RecordError
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
+from lrs.services.csv_rows import RowError, first_seen, read_csv
 from lrs.store import people as store
 from lrs.store.bulk import chunks
 from lrs.xapi.actors import agent_ifi_key
@@ -39,26 +37,6 @@ _TRUE = {"true", "yes", "1", "y", "active"}
 _FALSE = {"false", "no", "0", "n", "inactive"}
 
 
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one row of an import: its line in the file and the column."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
-
-
-@dataclass
-class ImportResult:
-    rows: int
-    counts: store.UpsertCounts
-    errors: list[RowError]
-    dry_run: bool
-
-
 def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError]]:
     """The records of a people CSV (header row first), and every row's problems.
 
@@ -67,19 +45,12 @@ def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError
     employee id; ``hire_date`` is ``YYYY-MM-DD``; ``active`` is true or false
     (true when empty). Other columns become custom attributes.
     """
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    if "employee_id" not in header:
+    errors: list[RowError] = []
+    table = read_csv(text, errors)
+    if "employee_id" not in table.header:
         return [], [RowError(1, "employee_id", "the header has no employee_id column")]
-    reader.fieldnames = header
-    rows, errors = [], []
-    for line, row in enumerate(reader, start=2):
-        if None in row:
-            errors.append(RowError(line, "row", "more fields than the header has"))
-        else:
-            rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
-    records, problems = people_records(rows)
-    return records, sorted(errors + problems, key=lambda error: error.line)
+    records, problems = people_records(table.rows)
+    return records, errors + problems
 
 
 def people_records(
@@ -88,15 +59,17 @@ def people_records(
     """The records of numbered rows (column -> text, as in the CSV), and every row's
     problems; a row in error, or naming an ``employee_id`` an earlier row has, is
     left out. ``unit`` is what the numbers count, for messages."""
-    records, errors, seen = [], [], {}
+    records: list[store.PersonRecord] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
     for line, row in rows:
         record, problems = _record(line, row)
-        if record is not None and record.employee_id in seen:
-            problems.append(RowError(line, "employee_id", f"{record.employee_id!r} is also "
-                                     f"on {unit} {seen[record.employee_id]}"))
+        if record is not None and not problems and (
+                first := first_seen(seen, record.employee_id, line)):
+            problems.append(RowError(line, "employee_id",
+                                     f"{record.employee_id!r} is also on {unit} {first}"))
         errors += problems
         if record is not None and not problems:
-            seen[record.employee_id] = line
             records.append(record)
     return records, errors
 
@@ -104,10 +77,16 @@ def people_records(
 def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
                   tenant_id: int = DEFAULT_TENANT_ID, dry_run: bool = False,
                   source: dict[str, str] | None = None,
-                  progress: Callable[[int], object] = lambda _: None) -> store.UpsertCounts:
+                  progress: Callable[[int], object] = lambda _: None,
+                  action: str = "people.imported",
+                  then: Callable[[Session], dict[str, int]] | None = None,
+                  ) -> store.UpsertCounts:
     """Create and update ``records`` in one transaction; announce ``people.imported``.
 
     :param progress: called with the number of records written after each chunk.
+    :param action: the administrative action announced (a roster import names its own).
+    :param then: what else the import writes in the same transaction once the people
+        are (a roster's groups); the counts it returns join the announcement's.
     :raises BadRequest: an identity belongs to another person (nothing is written).
     """
     with core.db.write() as session:
@@ -118,13 +97,14 @@ def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
                 ErrorDetail(c.employee_id, f"{c.agent_key} belongs to {c.owner_employee_id}")
                 for c in conflicts])
         counts = _upsert(session, tenant_id, records, progress)
+        more = then(session) if then else {}
         if dry_run:
             session.rollback()
             return counts
-        announce_action(core, session, actor=actor, action="people.imported",
+        announce_action(core, session, actor=actor, action=action,
                         target=f"tenant:{tenant_id}", tenant_id=tenant_id,
                         details={"created": counts.created, "updated": counts.updated,
-                                 "unchanged": counts.unchanged}, source=source)
+                                 "unchanged": counts.unchanged, **more}, source=source)
     return counts
 
 
@@ -301,7 +281,7 @@ def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, 
     for column, addresses in (("email", [row.get("email", "")]),
                               ("aliases", _split(row.get("aliases", "")))):
         for address in addresses:
-            if address and not _is_email(address):
+            if address and not is_email(address):
                 fail(column, f"{address!r} is not an email address")
             elif address:
                 identities |= email_identities(address)
@@ -337,6 +317,7 @@ def _split(value: str) -> Iterator[str]:
     return (part.strip() for part in value.split(";") if part.strip())
 
 
-def _is_email(address: str) -> bool:
+def is_email(address: str) -> bool:
+    """Whether ``address`` looks like a mail address (``local@domain.tld``, no space)."""
     local, _, domain = address.partition("@")
     return bool(local) and "." in domain and " " not in address

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from flask import current_app
 
 from lrs.auth.scopes import ScopeRegistry
+from lrs.auth.verified import VerifiedCache
 from lrs.db import Database
 from lrs.machinery.hooks import Hooks, scope_registry
 from lrs.machinery.manager import PluginManager
@@ -63,13 +64,16 @@ class Runtime:
     metrics: MetricRegistry = field(init=False)
     #: Connector types the plugins offer (:mod:`lrs.plugin.connectors`).
     connector_types: ConnectorTypeRegistry = field(init=False)
-    #: Runs configured connector instances (:mod:`lrs.machinery.connectors`).
+    #: Verified ``Authorization`` headers of this process (:mod:`lrs.auth.verified`).
+    verified: VerifiedCache = field(init=False)
+    #: Runs configured connector instances (:mod:`lrs.services.connector_runner`).
     connectors: ConnectorRunner = field(init=False)
 
     def __post_init__(self) -> None:
         self.hooks = Hooks(self.plugins)
         self.outbox = Outbox(self.settings, self.db, self.hooks, server=self.role == "server")
         self.scopes = scope_registry(self.plugins)
+        self.verified = VerifiedCache(self.db, self.settings.auth_cache_seconds)
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),

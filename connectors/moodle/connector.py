@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 #: Moodle's answers when a learner has no course completion to report: not tracked
 #: (a teacher), or the course has completion on but no criteria.
 NO_COMPLETION = {"usernotenroled", "notenroled", "nocriteriaset"}
+ACTIVITY_STATUS = "core_completion_get_activities_completion_status"
 #: The capability of the learners completion reports list (students).
 TRACKED = "moodle/course:isincompletionreports"
 
@@ -146,8 +147,7 @@ class MoodleConnector:
         courses = self.client.call(
             "core_course_get_courses", **({"options": {"ids": ids}} if ids else {})
         )
-        if not isinstance(courses, list):
-            raise MoodleError("Moodle core_course_get_courses: expected a list of courses")
+        courses = _objects("core_course_get_courses", courses, ("id",))
         return sorted(
             (c for c in courses if c.get("format") != "site" and c.get("enablecompletion")),
             key=lambda c: c["id"],
@@ -168,9 +168,7 @@ class MoodleConnector:
             courseid=course_id,
             options=[{"name": name, "value": value} for name, value in options.items()],
         )
-        if not isinstance(users, list):
-            raise MoodleError("Moodle core_enrol_get_enrolled_users: expected a list of users")
-        return users
+        return _objects("core_enrol_get_enrolled_users", users, ("id", self.config["account_name"]))
 
     def _store(
         self, run: SyncRun, course: dict[str, Any], users: list[dict[str, Any]], counts: _Counts
@@ -193,11 +191,14 @@ class MoodleConnector:
                 )
                 statements += [done] if done else []
             if self.config["activities"]:
-                answer = self._completion(
-                    "core_completion_get_activities_completion_status", course["id"], user["id"]
-                )
+                answer = self._completion(ACTIVITY_STATUS, course["id"], user["id"])
+                statuses = (answer or {}).get("statuses") if isinstance(answer, dict) else answer
                 statements += activity_completions(
-                    self.site, course, user, (answer or {}).get("statuses") or [], agent
+                    self.site,
+                    course,
+                    user,
+                    _objects(ACTIVITY_STATUS, statuses or [], ("cmid", "state")),
+                    agent,
                 )
         stored = {
             s["id"] for s in self.host.get_statements(run.tenant_id, [s["id"] for s in statements])
@@ -242,3 +243,19 @@ class MoodleConnector:
             messages=messages,
             more=more,
         )
+
+
+def _objects(function: str, answer: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``answer`` when it is a list of objects having ``keys``.
+
+    :raises MoodleError: it is not (a proxy's page, a newer Moodle, a token not allowed
+        to see a field).
+    """
+    if isinstance(answer, list) and all(
+        isinstance(item, dict) and all(key in item for key in keys) for item in answer
+    ):
+        return answer
+    raise MoodleError(
+        f"Moodle {function}: expected a list of objects with "
+        f"{', '.join(keys)}, got {json.dumps(answer)[:100]}"
+    )

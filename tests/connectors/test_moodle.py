@@ -224,6 +224,11 @@ def test_the_account_name_can_be_the_moodle_id_and_courses_chosen(
             "MoodleError: Moodle {function} refused: Access control exception "
             "(webservice_access_exception, errorcode accessexception)",
         ),
+        (
+            Reply(200, b'{"statuses": [{"state": 1}], "warnings": []}'),
+            "MoodleError: Moodle {function}: expected a list of objects with cmid, state, "
+            'got [{{"state": 1}}]',
+        ),
     ],
 )
 def test_a_failure_mid_pass_fails_the_run_and_the_retry_resumes_at_the_checkpoint(

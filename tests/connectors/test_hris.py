@@ -19,6 +19,7 @@ from flask import Flask
 from lrs.plugin.testing import deliver
 from lrs.services.connectors import RunView, connector_named, create_connector
 from lrs.services.people import list_people
+from lrs.store.tenants import create_tenant
 from lrs.xapi.errors import BadRequest
 from tests.connectors.loopback import Remote, Reply, Request, serve
 from tests.plugins.conftest import RecordingPlugin, runtime
@@ -365,6 +366,23 @@ def test_people_missing_from_a_full_report_are_deactivated_when_asked(
     assert "record 2, employee_id: is empty" in partial.messages
     assert (empty.status, empty.fetched) == ("succeeded", 0)
     assert people(hris_app)["21001"].attributes["active"] == "true"
+
+
+def test_deactivating_the_missing_stays_in_the_store(hris_app: Flask) -> None:
+    rt = runtime(hris_app)
+    with rt.db.write() as session:
+        acme = create_tenant(session, "acme").id
+    rt.host.import_people(acme, [{"employee_id": "A1"}], actor="cli:test")
+    rt.host.import_people(1, [{"employee_id": "D1"}, {"employee_id": "D2"}], actor="cli:test")
+    done = rt.host.import_people(
+        1, [{"employee_id": "D1"}], actor="cli:test", deactivate_missing=True
+    )
+    assert (done.unchanged, done.deactivated) == (1, 1)
+    assert [p.attributes["active"] for p in list_people(rt, tenant_id=acme)] == ["true"]
+    again = rt.host.import_people(
+        1, [{"employee_id": "D1"}], actor="cli:test", deactivate_missing=True
+    )
+    assert (again.unchanged, again.deactivated) == (1, 0)
 
 
 @pytest.fixture

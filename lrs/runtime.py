@@ -27,7 +27,7 @@ from lrs.plugin.metrics import MetricRegistry
 from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.groups import group_members
 from lrs.services.ingest import store_batch
-from lrs.services.people import resolve_people, resolve_person
+from lrs.services.people import import_people_feed, resolve_people, resolve_person
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -78,6 +78,7 @@ class Runtime:
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
             group_members=partial(group_members, self),
+            import_people=partial(import_people_feed, self),
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
             tenant_id=self.tenant_id, delivers_events=self.delivers_events,

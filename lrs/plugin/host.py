@@ -61,6 +61,34 @@ class Person:
 
 
 @dataclass(frozen=True)
+class RecordError:
+    """What is wrong with one record given to :meth:`Host.import_people`."""
+
+    #: The record's position in the list given, from 1.
+    record: int
+    #: The field in error (``email``, ``hire_date``...), ``identities`` for an
+    #: identity another person holds.
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.record}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PeopleImport:
+    """What :meth:`Host.import_people` did."""
+
+    created: int
+    updated: int
+    unchanged: int
+    #: People marked inactive because no record named them (``deactivate_missing``).
+    deactivated: int
+    #: The records left out, each with what is wrong (several errors may name one).
+    errors: tuple[RecordError, ...] = ()
+
+
+@dataclass(frozen=True)
 class ConnectorInstance:
     """A configured connector as plugins see it (``host.connector_instances``)."""
 
@@ -136,6 +164,8 @@ class HostWiring:
     resolve_people: Callable[..., list[Person | None]]
     #: :func:`lrs.services.groups.group_members` bound to the application.
     group_members: Callable[..., list[Person]]
+    #: :func:`lrs.services.people.import_people_feed` bound to the application.
+    import_people: Callable[..., PeopleImport]
     announce: Callable[[Session, Event], None]
     defer: Callable[[Callable[[], object]], None]
     #: :func:`lrs.auth.protector.protect`
@@ -319,6 +349,35 @@ class Host:
         :raises lrs.xapi.errors.NotFound: the store has no group of that name.
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
+
+    def import_people(self, tenant_id: int, records: list[Mapping[str, Any]], *, actor: str,
+                      plugin: str | None = None,
+                      deactivate_missing: bool = False) -> PeopleImport:
+        """Create and update people of the store's directory from plain records (an HRIS
+        feed), matched on ``employee_id``.
+
+        Each record is a dict with the columns of ``lrs people import``
+        (docs/people.md): ``employee_id`` (required), ``display_name``, ``email``,
+        ``aliases`` and ``accounts`` (lists, or ``;``-separated texts),
+        ``department``, ``manager``, ``location``, ``job_title``, ``hire_date``
+        (``YYYY-MM-DD``), ``active`` (a boolean or true/false); any other key is a
+        custom attribute. They are checked with the CSV import's rules, but a
+        record in error (or claiming an identity another person holds) is left
+        out and reported in :attr:`PeopleImport.errors` while the others are
+        written, in one transaction. Importing the same records again changes
+        nothing. A ``people.imported`` administrative action is recorded when
+        something changed.
+
+        :param actor: who imports, for the audit trail (``"connector:hr-feed"``).
+        :param plugin: the calling plugin's name; the event's ``source`` is then
+            ``{"plugin": plugin}``.
+        :param deactivate_missing: the records are the whole directory: mark
+            inactive the active people none of them names.
+        """
+        return self._wiring.import_people(
+            tenant_id=tenant_id, records=records, actor=actor,
+            source=None if plugin is None else {"plugin": plugin},
+            deactivate_missing=deactivate_missing)
 
     def connector_instances(self, type_name: str,
                             tenant_id: int | None = None) -> list[ConnectorInstance]:

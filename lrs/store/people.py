@@ -132,6 +132,21 @@ def upsert_people(session: Session, tenant_id: int, records: Sequence[PersonReco
     return counts
 
 
+def deactivate_people_except(session: Session, tenant_id: int, employee_ids: set[str],
+                             now_us: int) -> int:
+    """Mark inactive the store's active people not among ``employee_ids`` (those a full
+    HRIS report no longer lists); return how many. One read of the active people's
+    keys, then one ``UPDATE`` a chunk of leavers."""
+    leavers = [person_id for person_id, employee_id in session.execute(
+        select(Person.id, Person.employee_id).where(Person.tenant_id == tenant_id,
+                                                    Person.active.is_(True)))
+        if employee_id not in employee_ids]
+    for chunk in chunks(leavers):
+        session.execute(update(Person).where(any_of(session, Person.id, chunk))
+                        .values(active=False, updated_us=now_us))
+    return len(leavers)
+
+
 def people_for_agent_keys(session: Session, tenant_id: int,
                           keys: Iterable[str]) -> dict[str, Person]:
     """The person each of ``keys`` belongs to (keys of no one are left out).

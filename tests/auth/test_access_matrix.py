@@ -68,6 +68,11 @@ API: dict[tuple[str, str], frozenset[str]] = {
     # Core and plugin scopes are never implied by "all": granted by name only.
     ("metrics.list", "GET"): frozenset({"metrics/read"}),
     ("metrics.show", "GET"): frozenset({"metrics/read"}),
+    ("assignments.list", "GET"): frozenset({"assignments/read"}),
+    ("assignments.status", "GET"): frozenset({"assignments/read"}),
+    ("assignments.create", "POST"): frozenset({"assignments/write"}),
+    ("assignments.import", "POST"): frozenset({"assignments/write"}),
+    ("assignments.delete", "DELETE"): frozenset({"assignments/write"}),
     ("audit.verify", "GET"): frozenset({"audit/read"}),
     ("audit.report", "GET"): frozenset({"audit/read"}),
     ("audit.report", "POST"): frozenset({"audit/read"}),

@@ -16,7 +16,13 @@ from lrs.auth.roles import ADMIN, ANALYST, COMPLIANCE_OFFICER, ROLES
 from lrs.auth.sso import init_sso
 from lrs.plugin.host import AdminPage
 from lrs.runtime import Runtime
-from lrs.web import views_admin, views_erasure, views_pages, views_sign_in
+from lrs.web import (
+    views_admin,
+    views_assignments,
+    views_erasure,
+    views_pages,
+    views_sign_in,
+)
 from lrs.web.access import current_user
 from lrs.web.security import init_security
 
@@ -28,6 +34,7 @@ CORE_PAGES = (
     AdminPage("Plugins", endpoint="web.plugins", roles=(ADMIN,)),
     AdminPage("Configuration", endpoint="web.configuration", roles=(ADMIN,)),
     AdminPage("Erasure", endpoint="web.erasure", roles=(ADMIN,)),
+    AdminPage("Assignments", endpoint="web.assignments", roles=(ADMIN,)),
     AdminPage("Dashboard", endpoint="web.dashboard", roles=(ANALYST, ADMIN)),
 )
 
@@ -35,7 +42,7 @@ CORE_PAGES = (
 def create_web_blueprint() -> Blueprint:
     bp = Blueprint("web", __name__, url_prefix="/ui", template_folder="templates",
                    static_folder="static")
-    for module in (views_sign_in, views_pages, views_admin, views_erasure):
+    for module in (views_sign_in, views_pages, views_admin, views_erasure, views_assignments):
         module.add_routes(bp)
     return bp
 

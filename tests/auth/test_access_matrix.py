@@ -109,9 +109,13 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("web.plugins", "GET"): ADMIN,
     ("web.erasure", "GET"): ADMIN,
     ("web.erasure", "POST"): ADMIN,
+    ("web.assignments", "GET"): ADMIN,
+    ("web.assignments", "POST"): ADMIN,
+    ("web.delete_assignment", "POST"): ADMIN,
     ("audit_ui.index", "GET"): COMPLIANCE,
     ("audit_ui.export", "GET"): COMPLIANCE,
     ("audit_ui.report", "POST"): COMPLIANCE,
+    ("audit_ui.compliance", "GET"): COMPLIANCE,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

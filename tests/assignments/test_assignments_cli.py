@@ -97,3 +97,17 @@ def test_each_command_has_help_with_an_example() -> None:
         result = CliRunner().invoke(cli, ["assignments", command, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, command
         assert f"lrs assignments {command}" in result.output, command
+
+
+def test_erasing_a_person_deletes_the_assignments_naming_them(directory: None,
+                                                              lrs: Any) -> None:
+    for who in ("E1", "E2"):
+        made = lrs("assignments", "create", "--person", who, "--activity", AML,
+                   "--due", "2026-06-30")
+        assert made.exit_code == 0, made.output
+    assert lrs("assignments", "create", "--group", "Sales", "--activity", AML,
+               "--due", "2026-06-30").exit_code == 0
+    erased = lrs("people", "erase", "--agent", '{"mbox": "mailto:ada@example.com"}', "--yes")
+    assert erased.exit_code == 0, erased.output
+    left = json.loads(lrs("assignments", "list", "--json").stdout)
+    assert [(a.get("person"), a.get("group")) for a in left] == [("E2", None), (None, "Sales")]

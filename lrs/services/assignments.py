@@ -117,9 +117,9 @@ def create_assignment(core: Core, record: store.AssignmentRecord, *, actor: str,
             field, message = problems[0][1]
             raise BadRequest(f"$.{field}: {message}",
                              errors=[ErrorDetail(f"$.{field}", message)])
-        same = [row for row in store.assignments_of(session, tenant_id) if record.same_as(row)]
-        if same:
-            raise Conflict(f"assignment {same[0].id} already assigns this")
+        same = store.same_assignment(session, tenant_id, record)
+        if same is not None:
+            raise Conflict(f"assignment {same.id} already assigns this")
         row = store.add_assignments(session, tenant_id, [record], created_by=actor,
                                     now_us=time.time_ns() // 1000)[0]
         assignment = as_assignment(row)

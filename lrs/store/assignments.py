@@ -61,6 +61,15 @@ def assignments_of(session: Session, tenant_id: int,
     return list(session.scalars(query.order_by(Assignment.id)))
 
 
+def same_assignment(session: Session, tenant_id: int,
+                    record: AssignmentRecord) -> Assignment | None:
+    """The store's assignment stating exactly ``record``, if any (through the target index)."""
+    return next((row for row in session.scalars(select(Assignment).where(
+        Assignment.tenant_id == tenant_id, Assignment.target_kind == record.target_kind,
+        Assignment.target == record.target).order_by(Assignment.id))
+        if record.same_as(row)), None)
+
+
 def delete_assignment(session: Session, tenant_id: int, assignment_id: int) -> Assignment | None:
     """Delete the store's assignment ``assignment_id``; return it, or ``None`` if none."""
     row = session.scalar(select(Assignment).where(Assignment.tenant_id == tenant_id,

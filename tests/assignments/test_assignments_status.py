@@ -8,6 +8,7 @@ identities (email, alias, LMS account); the directory and groups come from
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -170,3 +171,20 @@ def test_another_store_sees_neither_the_assignments_nor_the_statuses(
     assert response.get_json()["errors"] == [{"path": "$.group", "message":
                                               "no group named 'Sales' (lrs people groups list)"}]
     assert len(client.get("/api/assignments", headers=writer).get_json()["assignments"]) == 1
+
+
+def test_plugins_get_the_assigned_people_with_their_cycle_due_date(
+    directory: None, app: Flask, client: FlaskClient, writer: dict[str, str],
+) -> None:
+    host = app.extensions["lrs"].host
+    annual = host.create_assignment(1, {"group": "Sales", "activity": FIRE,
+                                        "due": "2026-01-31", "every_months": 12},
+                                    actor="plugin:hr-sync")
+    once = create(client, writer, person="E2", activity=AML, due="2026-06-30")
+    assert [a.id for a in host.assignments(1)] == [annual.id, once["id"]]
+    assigned = host.assigned_people(1, date(2026, 2, 1))
+    assert [(a.assignment.id, a.person.id, a.due) for a in assigned] == [
+        (annual.id, "E1", date(2027, 1, 31)), (annual.id, "E2", date(2027, 1, 31)),
+        (annual.id, "E3", date(2027, 1, 31)), (once["id"], "E2", date(2026, 6, 30))]
+    assert assigned[0].person.attributes["department"] == "Sales"
+    assert annual.created_by == "plugin:hr-sync"

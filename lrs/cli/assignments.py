@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ Examples:
               help="Days before the due date from which it is due soon [default: the "
                    "report's, 14].")
 @tenant_option("Store (tenant) of the assignment [default: the default store].")
-@_json_option
+@click.option("--json", "as_json", is_flag=True, help="Print it as one JSON object.")
 @click.pass_obj
 def create(obj: Cli, person: str | None, group: str | None, activities: tuple[str, ...],
            program: str | None, due: str, every_months: int | None,
@@ -58,7 +59,7 @@ def create(obj: Cli, person: str | None, group: str | None, activities: tuple[st
     created = create_assignment(obj.runtime(), parse_assignment(spec), actor=cli_actor(),
                                 tenant_id=obj.tenant_id(tenant), source=cli_source())
     if as_json:
-        echo_records([created.as_dict()], [], as_json=True, empty="")
+        click.echo(json.dumps(created.as_dict()))
     else:
         click.echo(f"Created assignment {created.id}.")
 

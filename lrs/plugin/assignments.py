@@ -25,6 +25,9 @@ from typing import Any
 
 #: Every status, from worst to best news.
 STATUSES = ("overdue", "due_soon", "not_started", "in_progress", "compliant")
+#: The days a due date or a report's day may be: calendar arithmetic stays within
+#: what :class:`datetime.date` holds, however many cycles a recurrence counts.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 #: Days before a due date from which an unfinished assignment is "due soon", unless
 #: the assignment sets its own window.
 DEFAULT_DUE_SOON_DAYS = 14

@@ -25,7 +25,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from lrs.models import DEFAULT_TENANT_ID
-from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
+from lrs.plugin.assignments import (
+    DEFAULT_DUE_SOON_DAYS,
+    EARLIEST,
+    LATEST,
+    Assignment,
+    Evidence,
+)
 from lrs.plugin.host import Assignee, AssignmentStatus, Person
 from lrs.services.assignments import list_assignments
 from lrs.services.core import Core
@@ -33,7 +39,7 @@ from lrs.services.groups import group_members
 from lrs.services.people import as_people, lookup_keys
 from lrs.store import assignments as store
 from lrs.xapi.datatypes import parse_timestamp
-from lrs.xapi.errors import NotFound
+from lrs.xapi.errors import BadRequest, ErrorDetail, NotFound
 
 _COMPLETION_VERBS = frozenset({"http://adlnet.gov/expapi/verbs/completed",
                                "http://adlnet.gov/expapi/verbs/passed"})
@@ -51,7 +57,7 @@ def assigned_people(core: Core, *, tenant_id: int = DEFAULT_TENANT_ID,
                     as_of: date | None = None) -> list[Assignee]:
     """Every assignment of the store expanded to its people, with each one's due date
     of the cycle in progress on ``as_of`` (today, UTC, by default)."""
-    as_of = as_of or _today()
+    as_of = _day_asked(as_of)
     assignments = list_assignments(core, tenant_id=tenant_id)
     expanded = _expand(core, tenant_id, assignments)
     return [Assignee(assignment, person, assignment.due_date(assignment.cycle_on(as_of)))
@@ -65,9 +71,10 @@ def assignment_statuses(core: Core, *, tenant_id: int = DEFAULT_TENANT_ID,
     the end of ``as_of`` (today, UTC, by default), by assignment then employee id.
 
     :param due_soon_days: the "due soon" window of assignments that set none.
+    :raises BadRequest: ``as_of`` is before 1900 or after 2999.
     :raises NotFound: one of ``ids`` is not an assignment of the store.
     """
-    as_of = as_of or _today()
+    as_of = _day_asked(as_of)
     wanted = None if ids is None else sorted(set(ids))
     assignments = list_assignments(core, tenant_id=tenant_id, ids=wanted)
     missing = sorted(set(wanted or ()) - {a.id for a in assignments})
@@ -180,5 +187,13 @@ def _day(statement: dict[str, Any]) -> date:
     return date.min
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+def _day_asked(as_of: date | None) -> date:
+    """``as_of``, today (UTC) by default.
+
+    :raises BadRequest: outside the days calendar arithmetic is done for.
+    """
+    day = as_of or datetime.now(UTC).date()
+    if not EARLIEST <= day <= LATEST:
+        message = f"must be from {EARLIEST} to {LATEST}"
+        raise BadRequest(f"as_of {message}", errors=[ErrorDetail("as_of", message)])
+    return day

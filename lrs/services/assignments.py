@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lrs.models import DEFAULT_TENANT_ID
 from lrs.models import Assignment as AssignmentRow
 from lrs.models.types import iso_time
-from lrs.plugin.assignments import Assignment
+from lrs.plugin.assignments import EARLIEST, LATEST, Assignment
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
 from lrs.services.people import RowError
@@ -195,7 +195,8 @@ def creator(core: Core) -> Callable[..., Assignment]:
     created as the API does."""
     def create(*, tenant_id: int, spec: Mapping[str, Any], actor: str) -> Assignment:
         return create_assignment(core, parse_assignment(dict(spec)), actor=actor,
-                                 tenant_id=tenant_id, source={"plugin": actor})
+                                 tenant_id=tenant_id,
+                                 source={"plugin": actor.removeprefix("plugin:")})
 
     return create
 
@@ -224,6 +225,8 @@ def _check(values: dict[str, Any]) -> tuple[store.AssignmentRecord | None, list[
     due = _date(values.get("due"))
     if due is None:
         problems.append(("due", "a date YYYY-MM-DD is required"))
+    elif not EARLIEST <= due <= LATEST:
+        problems.append(("due", f"must be from {EARLIEST} to {LATEST}"))
     every = _whole(values, "every_months", 1, MAX_EVERY_MONTHS, problems)
     soon = _whole(values, "due_soon_days", 0, MAX_DUE_SOON_DAYS, problems)
     if problems or due is None:

@@ -15,7 +15,7 @@ def test_create_list_status_and_delete(directory: None, lrs: Any,
     made = lrs("assignments", "create", "--group", "Sales", "--activity", AML,
                "--due", "2026-06-30", "--every", "12", "--json")
     assert made.exit_code == 0, made.output
-    created = json.loads(made.stdout)[0]
+    created = json.loads(made.stdout)
     assert (created["group"], created["every_months"]) == ("Sales", 12)
     assert created["created_by"].startswith("cli:")
     program = lrs("assignments", "create", "--person", "E2", "--program", "Onboarding",

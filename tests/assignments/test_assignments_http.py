@@ -99,6 +99,9 @@ def test_malformed_assignments_are_refused_with_json_paths(
     ("GET", "/api/assignments/status?assignment=-1", b"", 400),
     ("GET", "/api/assignments/status?assignment=99999999999999999999", b"", 400),
     ("POST", "/api/assignments/import", b"person,activity,due\n", 415),
+    ("GET", "/api/assignments/status?as_of=9999-12-31", b"", 400),
+    ("POST", "/api/assignments", b'{"person": "E1", "activity": "https://x/y", '
+                                 b'"due": "9999-12-31"}', 400),
 ])
 def test_bad_requests_get_a_json_4xx_never_a_500(
     directory: None, client: FlaskClient, writer: dict[str, str], method: str, url: str,

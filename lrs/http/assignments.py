@@ -57,9 +57,10 @@ def _create() -> Any:
 
 def _delete(assignment_id: str) -> Any:
     """Any id but a number is a 404 too, after the credential and scope are checked."""
-    if not (assignment_id.isascii() and assignment_id.isdigit()):
+    number = assignments.whole_number(assignment_id)
+    if number is None:
         raise NotFound(f"no assignment {assignment_id!r} in this store")
-    assignments.delete_assignment(current_runtime(), int(assignment_id), actor=_actor(),
+    assignments.delete_assignment(current_runtime(), number, actor=_actor(),
                                   tenant_id=g.principal.tenant_id, source=request_source())
     return Response(status=204)
 
@@ -88,13 +89,13 @@ def _import() -> Any:
 def _status() -> Any:
     """``?as_of=YYYY-MM-DD`` (today) and ``assignment=ID`` (repeat; every one by default)."""
     as_of = parse_day(request.args.get("as_of"), "as_of") or datetime.now(UTC).date()
-    ids = request.args.getlist("assignment")
-    if not all(i.isascii() and i.isdigit() and len(i) < 19 for i in ids):
+    ids = [assignments.whole_number(i) for i in request.args.getlist("assignment")]
+    if None in ids:
         raise BadRequest("parameter assignment must be an assignment id",
                          errors=[ErrorDetail("assignment", "must be an assignment id")])
     found = assignment_status.assignment_statuses(
         current_runtime(), tenant_id=g.principal.tenant_id, as_of=as_of,
-        ids=[int(i) for i in ids] if ids else None)
+        ids=[i for i in ids if i is not None] or None)
     return jsonify({"as_of": as_of.isoformat(),
                     "statuses": [status.as_dict() for status in found]})
 

@@ -50,6 +50,12 @@ class ImportCounts:
     unchanged: int = 0
 
 
+def whole_number(text: str) -> int | None:
+    """The number ``text`` spells in ASCII digits (an id in a URL, a form's field), or
+    ``None``: ``int()`` also reads ``"١٢"`` and refuses 5,000 digits with an error."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
 def parse_assignment(data: Any) -> store.AssignmentRecord:
     """The assignment a JSON object states.
 
@@ -91,11 +97,10 @@ def parse_assignments_csv(text: str) -> tuple[list[tuple[int, store.AssignmentRe
             values["activities"] = [iri.strip() for iri in values["activities"].split(";")
                                     if iri.strip()]
         for name in ("every_months", "due_soon_days"):
-            if name in values:
-                try:
-                    values[name] = int(values[name])
-                except ValueError:
-                    problems.append((name, f"{values.pop(name)!r} is not a whole number"))
+            if name in values and (number := whole_number(values[name])) is None:
+                problems.append((name, f"{values.pop(name)!r} is not a whole number"))
+            elif name in values:
+                values[name] = number
         record, more = _check(values)
         errors += [RowError(line, field, message) for field, message in problems + more]
         if record is not None and not problems:
@@ -248,11 +253,11 @@ def _activities(values: dict[str, Any], problems: list[Problem]) -> tuple[str, .
         if not isinstance(given, list) or not 0 < len(given) <= MAX_ACTIVITIES:
             problems.append((field, f"must be a list of 1 to {MAX_ACTIVITIES} activity IRIs"))
             return ()
-    for index, iri in enumerate(given):
-        if not is_iri(iri):
-            where = field if field == "activity" else f"{field}[{index}]"
-            problems.append((where, "must be an IRI, e.g. https://example.com/courses/aml"))
-    return tuple(dict.fromkeys(given))
+    wrong = [index for index, iri in enumerate(given) if not is_iri(iri)]
+    for index in wrong:
+        where = field if field == "activity" else f"{field}[{index}]"
+        problems.append((where, "must be an IRI, e.g. https://example.com/courses/aml"))
+    return () if wrong else tuple(dict.fromkeys(given))
 
 
 def _date(value: Any) -> date | None:

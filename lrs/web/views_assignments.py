@@ -54,9 +54,10 @@ def delete_assignment(assignment_id: str) -> Any:
     tenant = (request.form.get("tenant") or "default").strip()
     runtime = current_runtime()
     try:
-        if not (assignment_id.isascii() and assignment_id.isdigit()):
+        number = assignments.whole_number(assignment_id)
+        if number is None:
             raise NotFound(f"no assignment {assignment_id!r} in this store")
-        assignments.delete_assignment(runtime, int(assignment_id), actor=g.web_user.actor,
+        assignments.delete_assignment(runtime, number, actor=g.web_user.actor,
                                       tenant_id=runtime.tenant_id(tenant),
                                       source=request_source())
     except XapiError as exc:
@@ -77,8 +78,8 @@ def _spec(form: dict[str, str]) -> dict[str, Any]:
            else {"activities": activities})}
     for name in ("every_months", "due_soon_days"):
         if form[name]:
-            spec[name] = int(form[name]) if form[name].isascii() and form[name].isdigit() \
-                else form[name]
+            number = assignments.whole_number(form[name])
+            spec[name] = form[name] if number is None else number
     return spec
 
 

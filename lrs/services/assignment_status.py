@@ -113,7 +113,8 @@ def _expand(core: Core, tenant_id: int,
 def _facts(core: Core, tenant_id: int, assignments: list[Assignment],
            expanded: dict[int, list[Person]],
            as_of: date) -> dict[tuple[str, str], list[_Fact]]:
-    """``(activity, employee id) → facts``, oldest first, from one read of the statements.
+    """``(activity, employee id) → facts`` by day (then statement id), from one read of
+    the statements.
 
     An actor is matched on its identity key alone: the directory holds a person's
     email under both ``mbox`` and ``mbox_sha1sum`` keys (lowercased), so the SHA-1
@@ -135,6 +136,8 @@ def _facts(core: Core, tenant_id: int, assignments: list[Assignment],
                 facts[(activity, who)].append(_Fact(
                     Evidence(statement["id"], activity, statement["verb"]["id"], on),
                     _completes(statement)))
+    for found in facts.values():
+        found.sort(key=lambda fact: (fact.evidence.on, fact.evidence.statement))
     return facts
 
 

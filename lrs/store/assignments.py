@@ -92,7 +92,8 @@ def people_by_employee_id(session: Session, tenant_id: int,
 def statements_about(session: Session, tenant_id: int,
                      activities: Collection[str]) -> Iterator[tuple[str, str]]:
     """``(activity, JSON text)`` of every statement, not voided, whose object is one of
-    ``activities``: one query, streamed."""
+    ``activities``: one query, streamed, in no particular order (sorting the payloads
+    of a whole workforce's statements would cost more than reading them)."""
     if not activities:
         return
     query = (select(StatementActivity.activity_id, Statement.payload)
@@ -100,6 +101,5 @@ def statements_about(session: Session, tenant_id: int,
              .where(any_of(session, StatementActivity.activity_id, sorted(activities)),
                     StatementActivity.related.is_(False), Statement.tenant_id == tenant_id,
                     Statement.voided.is_(False))
-             .order_by(Statement.stored_us, Statement.pk)
              .execution_options(yield_per=1000, stream_results=True))
     yield from session.execute(query)

@@ -144,6 +144,10 @@ def _facts(core: Core, tenant_id: int, assignments: list[Assignment],
 def _status(assignment: Assignment, person: Person,
             facts: dict[tuple[str, str], list[_Fact]], as_of: date,
             default_soon: int) -> AssignmentStatus:
+    """The first that holds: the current cycle is completed (compliant); the previous
+    one was (compliant, or due soon as the next due date nears); a due date passed
+    without a completion (overdue); the due date is near (due soon); something was
+    done this cycle (in progress); nothing was (not started)."""
     cycle = assignment.cycle_on(as_of)
     due = assignment.due_date(cycle)
     soon = assignment.due_soon_days if assignment.due_soon_days is not None else default_soon

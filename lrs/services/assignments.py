@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -195,15 +195,13 @@ def list_assignments(core: Core, *, tenant_id: int = DEFAULT_TENANT_ID,
         return [as_assignment(row) for row in store.assignments_of(session, tenant_id, ids)]
 
 
-def creator(core: Core) -> Callable[..., Assignment]:
+def create_from_spec(core: Core, *, tenant_id: int, spec: Mapping[str, Any],
+                     actor: str) -> Assignment:
     """:meth:`lrs.plugin.host.Host.create_assignment`: a plugin's JSON object, parsed and
-    created as the API does."""
-    def create(*, tenant_id: int, spec: Mapping[str, Any], actor: str) -> Assignment:
-        return create_assignment(core, parse_assignment(dict(spec)), actor=actor,
-                                 tenant_id=tenant_id,
-                                 source={"plugin": actor.removeprefix("plugin:")})
-
-    return create
+    created as the API does, the plugin named as the source."""
+    return create_assignment(core, parse_assignment(dict(spec)), actor=actor,
+                             tenant_id=tenant_id,
+                             source={"plugin": actor.removeprefix("plugin:")})
 
 
 def as_assignment(row: AssignmentRow) -> Assignment:

@@ -24,6 +24,8 @@ from lrs.machinery.outbox import Outbox
 from lrs.plugin.connectors import ConnectorTypeRegistry
 from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
+from lrs.services.assignment_status import assigned_people, assignment_statuses
+from lrs.services.assignments import create_from_spec, list_assignments
 from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.groups import group_members
 from lrs.services.ingest import store_batch
@@ -79,6 +81,10 @@ class Runtime:
             resolve_people=partial(resolve_people, self),
             group_members=partial(group_members, self),
             import_people=partial(import_people_feed, self),
+            assignments=partial(list_assignments, self),
+            assigned_people=partial(assigned_people, self),
+            assignment_statuses=partial(assignment_statuses, self),
+            create_assignment=partial(create_from_spec, self),
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
             tenant_id=self.tenant_id, delivers_events=self.delivers_events,

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
 from lrs.db import Database
+from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event
 from lrs.settings import Settings
@@ -106,6 +108,44 @@ class ConnectorInstance:
 
 
 @dataclass(frozen=True)
+class Assignee:
+    """One person an assignment applies to, and the due date of their current cycle."""
+
+    assignment: Assignment
+    person: Person
+    #: The due date of the cycle in progress on the day asked about.
+    due: date
+
+
+@dataclass(frozen=True)
+class AssignmentStatus:
+    """How one person stands on one assignment on one day."""
+
+    assignment: Assignment
+    person: Person
+    #: One of :data:`lrs.plugin.assignments.STATUSES`.
+    status: str
+    #: The deadline the status is about: the missed one when ``overdue``, else the
+    #: current cycle's.
+    due: date
+    #: Whether any statement about the activities falls in the current cycle.
+    started: bool
+    #: The day the counted cycle was completed (the last activity of a program).
+    completed: date | None
+    #: Completions when compliant (one per activity), else the first statement per
+    #: activity of the current cycle.
+    evidence: tuple[Evidence, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"assignment": self.assignment.id, "employee_id": self.person.id,
+                "name": self.person.name, "status": self.status, "due": self.due.isoformat(),
+                "started": self.started,
+                "completed": self.completed.isoformat() if self.completed else None,
+                "late": bool(self.completed and self.completed > self.due),
+                "evidence": [e.as_dict() for e in self.evidence]}
+
+
+@dataclass(frozen=True)
 class AdminPage:
     """A page of a plugin in the web UI's navigation; see ``register_admin_pages``.
 
@@ -166,6 +206,12 @@ class HostWiring:
     group_members: Callable[..., list[Person]]
     #: :func:`lrs.services.people.import_people_feed` bound to the application.
     import_people: Callable[..., PeopleImport]
+    #: :mod:`lrs.services.assignments` and :mod:`lrs.services.assignment_status`
+    #: bound to the application.
+    assignments: Callable[..., list[Assignment]]
+    assigned_people: Callable[..., list[Assignee]]
+    assignment_statuses: Callable[..., list[AssignmentStatus]]
+    create_assignment: Callable[..., Assignment]
     announce: Callable[[Session, Event], None]
     defer: Callable[[Callable[[], object]], None]
     #: :func:`lrs.auth.protector.protect`
@@ -395,6 +441,44 @@ class Host:
         runs it within ``LRS_CONNECTOR_POLL_SECONDS``. A paused or disabled one stays so."""
         with self.write() as session:
             connector_store.make_due(session, instance_id, time.time_ns() // 1000)
+
+    def assignments(self, tenant_id: int) -> list[Assignment]:
+        """The store's assignments, oldest first (docs/assignments.md)."""
+        return self._wiring.assignments(tenant_id=tenant_id)
+
+    def assigned_people(self, tenant_id: int, as_of: date | None = None) -> list[Assignee]:
+        """Every assignment expanded to the active people it applies to now (a group's
+        members as the group is today), with the due date of each one's cycle in
+        progress on ``as_of`` (today, UTC, by default)."""
+        return self._wiring.assigned_people(tenant_id=tenant_id, as_of=as_of)
+
+    def assignment_statuses(
+        self, tenant_id: int, as_of: date | None = None, *,
+        assignment_ids: Iterable[int] | None = None,
+        due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
+    ) -> list[AssignmentStatus]:
+        """How each assigned person stands on each assignment at the end of ``as_of``:
+        not started, in progress, compliant, due soon or overdue, with the statements as
+        evidence. Statements are read once for all the assignments asked about.
+
+        :param due_soon_days: the window of assignments that set none of their own.
+        :raises lrs.xapi.errors.NotFound: one of ``assignment_ids`` is not the store's.
+        """
+        return self._wiring.assignment_statuses(tenant_id=tenant_id, as_of=as_of,
+                                                ids=assignment_ids,
+                                                due_soon_days=due_soon_days)
+
+    def create_assignment(self, tenant_id: int, spec: Mapping[str, Any], *,
+                          actor: str) -> Assignment:
+        """Create an assignment from the JSON object ``POST /api/assignments`` takes
+        (``{"group": "Sales", "activity": IRI, "due": "2026-06-30", "every_months": 12}``),
+        recorded in the audit trail as done by ``actor`` (``"plugin:<name>"``).
+
+        :raises lrs.xapi.errors.BadRequest: the object is malformed or names no one
+            (each error has its JSON path).
+        :raises lrs.xapi.errors.Conflict: an assignment already states exactly this.
+        """
+        return self._wiring.create_assignment(tenant_id=tenant_id, spec=spec, actor=actor)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""

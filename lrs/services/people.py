@@ -200,7 +200,7 @@ def resolve_people(core: Core, *, tenant_id: int,
                    agents: list[dict[str, Any]]) -> list[Person | None]:
     """:func:`resolve_person` of each of ``agents``, with two queries per thousand
     identities for those the directory knows (a report resolves a whole cohort)."""
-    wanted = [_lookup_keys(agent) for agent in agents]
+    wanted = [lookup_keys(agent) for agent in agents]
     with core.db.read() as session:
         found = store.people_for_agent_keys(session, tenant_id, set().union(*wanted))
         rows = list({row.id: row for row in found.values()}.values())
@@ -214,7 +214,7 @@ def resolve_people(core: Core, *, tenant_id: int,
     return answers
 
 
-def _lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
+def lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
     """The identity keys the directory may know an agent under."""
     try:
         return store.directory_keys(person_keys(agent))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from lrs.models import IdentityChange, Person, PersonIdentity
+from lrs.models import Assignment, IdentityChange, Person, PersonIdentity
 from lrs.store.bulk import CHUNK, any_of, bulk_insert, chunks
 
 #: The columns an import sets, in the order the CLI lists them.
@@ -197,7 +197,7 @@ def directory_keys(keys: Iterable[str]) -> frozenset[str]:
 def delete_people_with(session: Session, tenant_id: int, keys: Iterable[str],
                        dry_run: bool = False) -> int:
     """Remove from the directory whoever has one of ``keys`` (an erasure), with the
-    merges and splits that name them; return how many people."""
+    merges and splits and the assignments that name them; return how many people."""
     found = people_for_agent_keys(session, tenant_id, directory_keys(keys)).values()
     ids = sorted({person.id for person in found})
     if ids and not dry_run:
@@ -205,6 +205,9 @@ def delete_people_with(session: Session, tenant_id: int, keys: Iterable[str],
         session.execute(delete(IdentityChange).where(
             IdentityChange.tenant_id == tenant_id,
             IdentityChange.person.in_(named) | IdentityChange.other.in_(named)))
+        session.execute(delete(Assignment).where(
+            Assignment.tenant_id == tenant_id, Assignment.target_kind == "person",
+            Assignment.target.in_(named)))
         session.execute(delete(PersonIdentity).where(PersonIdentity.person_id.in_(ids)))
         session.execute(delete(Person).where(Person.id.in_(ids)))
     return len(ids)

@@ -18,6 +18,7 @@ from lrs.plugin.host import AdminPage
 from lrs.runtime import Runtime
 from lrs.web import (
     views_admin,
+    views_assignments,
     views_connectors,
     views_directory,
     views_erasure,
@@ -36,6 +37,7 @@ CORE_PAGES = (
     AdminPage("Configuration", endpoint="web.configuration", roles=(ADMIN,)),
     AdminPage("Connectors", endpoint="web.connectors", roles=(ADMIN,)),
     AdminPage("Erasure", endpoint="web.erasure", roles=(ADMIN,)),
+    AdminPage("Assignments", endpoint="web.assignments", roles=(ADMIN,)),
     AdminPage("Dashboard", endpoint="web.dashboard", roles=(ANALYST, ADMIN)),
     AdminPage("People", endpoint="web.people", roles=(ADMIN,)),
     AdminPage("Groups", endpoint="web.people_groups", roles=(ADMIN,)),
@@ -46,7 +48,7 @@ def create_web_blueprint() -> Blueprint:
     bp = Blueprint("web", __name__, url_prefix="/ui", template_folder="templates",
                    static_folder="static")
     for module in (views_sign_in, views_pages, views_admin, views_connectors, views_erasure,
-                   views_directory):
+                   views_directory, views_assignments):
         module.add_routes(bp)
     return bp
 

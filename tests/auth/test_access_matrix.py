@@ -68,6 +68,11 @@ API: dict[tuple[str, str], frozenset[str]] = {
     # Core and plugin scopes are never implied by "all": granted by name only.
     ("metrics.list", "GET"): frozenset({"metrics/read"}),
     ("metrics.show", "GET"): frozenset({"metrics/read"}),
+    ("assignments.list", "GET"): frozenset({"assignments/read"}),
+    ("assignments.status", "GET"): frozenset({"assignments/read"}),
+    ("assignments.create", "POST"): frozenset({"assignments/write"}),
+    ("assignments.import", "POST"): frozenset({"assignments/write"}),
+    ("assignments.delete", "DELETE"): frozenset({"assignments/write"}),
     ("audit.verify", "GET"): frozenset({"audit/read"}),
     ("audit.report", "GET"): frozenset({"audit/read"}),
     ("audit.report", "POST"): frozenset({"audit/read"}),
@@ -114,9 +119,13 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("web.person", "GET"): ADMIN,
     ("web.people_groups", "GET"): ADMIN,
     ("web.people_group", "GET"): ADMIN,
+    ("web.assignments", "GET"): ADMIN,
+    ("web.assignments", "POST"): ADMIN,
+    ("web.delete_assignment", "POST"): ADMIN,
     ("audit_ui.index", "GET"): COMPLIANCE,
     ("audit_ui.export", "GET"): COMPLIANCE,
     ("audit_ui.report", "POST"): COMPLIANCE,
+    ("audit_ui.compliance", "GET"): COMPLIANCE,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

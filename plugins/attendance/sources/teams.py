@@ -1,0 +1,247 @@
+"""Microsoft Teams: the Graph attendance report JSON and the downloaded attendance file.
+
+* Graph ``meetingAttendanceReport`` (``GET .../attendanceReports/{id}?$expand=
+  attendanceRecords``), a page of ``attendanceRecords`` (``{"value": [...]}``) or
+  a JSON list of either: each record (``emailAddress``, ``identity {id,
+  displayName}``, ``role``, ``totalAttendanceInSeconds``) has
+  ``attendanceIntervals`` (``joinDateTime``, ``leaveDateTime``, UTC), one row each.
+  Graph sets the times of an interval it lacks data for to ``null``: such an
+  interval says nothing and makes no row.
+* The file Teams downloads: UTF-16 with tabs despite its ``.csv`` name, in
+  sections whose titles ("1. Summary", "2. Participants", "3. In-Meeting
+  Activities") are translated, so the tables are found by their column headers.
+  The participants table (``Name``, ``First Join``, ``Last Leave``, ``In-Meeting
+  Duration``, ``Email``, ``Participant ID (UPN)``, ``Role``) says who; the
+  activities table (``Name``, ``Join Time``, ``Leave Time``, ...) gives each
+  stay. Someone without activity rows counts from first join to last leave.
+  Times (``12/4/26, 9:01:12 AM``) are in the downloader's time zone.
+
+Participants who opted out of the attendance report are not in it, so they
+never become rows: for Weft they are unknown, never absent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+from plugins.attendance.rows import AttendanceRow
+from plugins.attendance.sources.reading import (
+    Clock,
+    Problems,
+    Table,
+    cell,
+    decode,
+    email_of,
+    find_table,
+    load_json,
+    looks_like_json,
+    parse_iso,
+    read_time,
+    rows_of,
+    settle_order,
+)
+
+SOURCE = "teams"
+
+#: Columns of the participants table, and of the activities table.
+PARTICIPANTS_HEADER = ("Name", "First Join", "Last Leave")
+ACTIVITIES_HEADER = ("Name", "Join Time", "Leave Time")
+#: Notes Teams appends to a display name; not part of the name.
+_MARKERS = re.compile(r"(\s*\((External|Unverified|Guest)\))+\s*$", re.IGNORECASE)
+
+
+def parse(
+    data: bytes,
+    *,
+    filename: str = "",
+    tz: tzinfo = UTC,
+    day: date | None = None,
+    dayfirst: bool | None = None,
+) -> list[AttendanceRow]:
+    """The rows of a Teams attendance report: Graph JSON or the downloaded file."""
+    text = decode(data)
+    if looks_like_json(text):
+        return parse_graph(load_json(data, filename), file=filename)
+    return parse_file(text, file=filename, clock=Clock(tz, day, dayfirst))
+
+
+# -- Graph -------------------------------------------------------------------------
+
+
+def parse_graph(
+    report: Any, *, file: str = "", require_complete: bool = True
+) -> list[AttendanceRow]:
+    """The rows of decoded Graph JSON: a report with its records, a page of
+    records, or a list of those. ``require_complete``: refuse a page whose
+    ``@odata.nextLink`` says more records follow."""
+    problems = Problems(file)
+    rows: list[AttendanceRow] = []
+    documents = report if isinstance(report, list) else [report]
+    for number, document in enumerate(documents):
+        where = f"$[{number}]" if isinstance(report, list) else "$"
+        if not isinstance(document, dict):
+            problems.add(where, "not a Graph attendance report or a page of attendance records")
+            continue
+        if require_complete and document.get("@odata.nextLink"):
+            problems.add(
+                f"{where}['@odata.nextLink']",
+                "more attendance records follow; fetch every page and import them together",
+            )
+        if isinstance(document.get("attendanceRecords"), list):
+            _records(
+                document["attendanceRecords"],
+                f"{where}.attendanceRecords",
+                str(document.get("id") or ""),
+                problems,
+                rows,
+            )
+        elif isinstance(document.get("value"), list):
+            _records(document["value"], f"{where}.value", "", problems, rows)
+        else:
+            problems.add(
+                where,
+                "no attendanceRecords (request the report with "
+                "$expand=attendanceRecords) and no value list",
+            )
+    problems.check()
+    return rows
+
+
+def _records(
+    records: list[Any], where: str, session_key: str, problems: Problems, rows: list[AttendanceRow]
+) -> None:
+    for index, record in enumerate(records):
+        at = f"{where}[{index}]"
+        if not isinstance(record, dict) or not isinstance(record.get("attendanceIntervals"), list):
+            problems.add(at, "an attendance record needs an attendanceIntervals list")
+            continue
+        identity = record.get("identity") if isinstance(record.get("identity"), dict) else {}
+        for number, interval in enumerate(record["attendanceIntervals"]):
+            spot = f"{at}.attendanceIntervals[{number}]"
+            if not isinstance(interval, dict):
+                problems.add(spot, "an attendance interval must be an object")
+                continue
+            if interval.get("joinDateTime") is None or interval.get("leaveDateTime") is None:
+                continue  # Graph's way of saying it lacks the data: no information.
+            try:
+                join = parse_iso(str(interval["joinDateTime"]))
+                leave = parse_iso(str(interval["leaveDateTime"]))
+            except ValueError as error:
+                problems.add(spot, str(error))
+                continue
+            if leave < join:
+                problems.add(f"{spot}.leaveDateTime", "is before joinDateTime")
+                continue
+            rows.append(
+                AttendanceRow(
+                    source=SOURCE,
+                    session_key=session_key,
+                    raw_name=_name(str(identity.get("displayName") or "")),
+                    email=email_of(record.get("emailAddress")),
+                    external_id=str(identity.get("id") or "") or None,
+                    join=join,
+                    leave=leave,
+                    origin=f"record {index + 1}, interval {number + 1}",
+                )
+            )
+
+
+# -- the downloaded file -------------------------------------------------------------
+
+
+def parse_file(text: str, *, file: str = "", clock: Clock | None = None) -> list[AttendanceRow]:
+    """The rows of the attendance file Teams downloads (already decoded)."""
+    clock = clock or Clock()
+    problems = Problems(file)
+    table_rows = list(rows_of(text, "\t" if "\t" in text else None))
+    people = find_table(table_rows, PARTICIPANTS_HEADER)
+    stays = find_table(table_rows, ACTIVITIES_HEADER)
+    if people is None and stays is None:
+        problems.add(
+            "", 'no Teams participants table (a header with "Name", "First Join" and "Last Leave")'
+        )
+        problems.check()
+    times = [
+        cell(row, index)
+        for table, columns in (
+            (people, ("First Join", "Last Leave")),
+            (stays, ("Join Time", "Leave Time")),
+        )
+        if table is not None
+        for _, row in table.rows
+        for index in (table.column(columns[0]), table.column(columns[1]))
+    ]
+    header_line = (people or stays).header_line  # type: ignore[union-attr]
+    settle_order(clock, times, f"line {header_line}", problems)
+    rows = []
+    with_stays: set[tuple[str, str | None]] = set()
+    if stays is not None:
+        upns = _upns(people)
+        for row in _table_rows(stays, ("Join Time", "Leave Time"), clock, problems, upns):
+            with_stays.add((row.raw_name, row.email))
+            rows.append(row)
+    if people is not None:
+        for row in _table_rows(people, ("First Join", "Last Leave"), clock, problems, {}):
+            if (row.raw_name, row.email) not in with_stays:
+                rows.append(row)
+    problems.check()
+    return rows
+
+
+def _upns(people: Table | None) -> dict[tuple[str, str | None], str]:
+    """Each participant's Participant ID (UPN), by name and e-mail: the activities
+    table does not repeat it."""
+    if people is None:
+        return {}
+    name, email = people.column("Name"), people.column("Email")
+    upn = people.column("Participant ID (UPN)")
+    return {
+        (_name(cell(row, name)), email_of(cell(row, email))): cell(row, upn)
+        for _, row in people.rows
+        if cell(row, upn)
+    }
+
+
+def _table_rows(
+    table: Table,
+    columns: tuple[str, str],
+    clock: Clock,
+    problems: Problems,
+    upns: dict[tuple[str, str | None], str],
+) -> list[AttendanceRow]:
+    name, email = table.column("Name"), table.column("Email")
+    upn = table.column("Participant ID (UPN)")
+    join_at, leave_at = table.column(columns[0]), table.column(columns[1])
+    rows = []
+    for line, row in table.rows:
+        raw_name, address = _name(cell(row, name)), email_of(cell(row, email))
+        join = read_time(clock, cell(row, join_at), f"line {line}, {columns[0]}", problems)
+        leave: datetime | None = None
+        if join is not None:
+            leave = read_time(
+                clock, cell(row, leave_at), f"line {line}, {columns[1]}", problems, after=join
+            )
+        if join is None or leave is None:
+            continue
+        if leave < join:
+            problems.add(f"line {line}, {columns[1]}", f"is before the {columns[0]}")
+            continue
+        rows.append(
+            AttendanceRow(
+                source=SOURCE,
+                session_key="",
+                raw_name=raw_name,
+                email=address,
+                external_id=cell(row, upn) or upns.get((raw_name, address)) or None,
+                join=join,
+                leave=leave,
+                origin=f"line {line}",
+            )
+        )
+    return rows
+
+
+def _name(text: str) -> str:
+    return _MARKERS.sub("", text).strip()

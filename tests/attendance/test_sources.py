@@ -462,3 +462,49 @@ def test_sheet_errors_name_line_and_column():
         error_of(lambda: sheet.parse(times_only))
     )
     assert "the sheet is empty" in str(error_of(lambda: sheet.parse(b"\n\n")))
+
+
+def test_sheet_header_below_a_title_and_values_in_any_case():
+    text = (
+        "Safety case scenarios - sign-in sheet,,\n"
+        "4 December 2026,,\n"
+        ",,\n"
+        "Participant,Employee number,Attended\n"
+        "Ada Lovelace,E1001,YES\n"
+        "Alan Turing,E1003,N\n"
+    )
+    assert detect(text.encode()) == "sheet"
+    rows = sheet.parse(text.encode())
+    assert [(r.raw_name, r.external_id, r.present, r.origin) for r in rows] == [
+        ("Ada Lovelace", "E1001", True, "line 5"),
+        ("Alan Turing", "E1003", False, "line 6"),
+    ]
+    mapping = SheetMapping(name="Participant", present="Attended", present_values={"YES"})
+    assert [r.present for r in sheet.parse(text.encode(), mapping=mapping)] == [True, False]
+
+
+def test_teams_file_in_a_day_first_24_hour_locale():
+    text = (
+        "Name\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\r\n"
+        "Ada\t04/12/2026, 09:00:00\t04/12/2026, 10:00:00\t1h\tada@example.com\t\tAttendee\r\n"
+    ).encode("utf-16")
+    error = error_of(lambda: teams.parse(text, filename="t.csv"))
+    assert str(error) == (
+        "t.csv: line 1: the times have dates that read both as day/month and as "
+        "month/day; give the session's date or the date order"
+    )
+    berlin = ZoneInfo("Europe/Berlin")
+    rows = teams.parse(text, day=DAY, tz=berlin)
+    assert spans(rows) == [("Ada", "ada@example.com", at(9, 0, tz=berlin), at(10, 0, tz=berlin))]
+    assert teams.parse(text, dayfirst=True, tz=berlin) == rows
+    # A session date that neither reading gives decides nothing.
+    assert "read both" in str(error_of(lambda: teams.parse(text, day=date(2026, 5, 1))))
+
+
+def test_webex_rows_say_which_device():
+    rows = webex.parse(read("webex_participants.json"))
+    assert [r.origin for r in rows] == [
+        "page 1, participant 1, device 1",
+        "page 1, participant 1, device 2",
+        "page 1, participant 2",
+    ]

@@ -62,9 +62,10 @@ def detect(data: bytes, filename: str = "") -> str:
         return zoom.SOURCE
     if find_table(table_rows, meet.HEADER):
         return meet.SOURCE
-    header = next((row for _, row in table_rows if any(row)), [])
-    if SheetMapping.guess(header).usable():
+    filled = [(line, row) for line, row in table_rows if any(row)]
+    if sheet.find_header(filled) is not None:
         return sheet.SOURCE
+    header = filled[0][1] if filled else []
     shown = ", ".join(repr(name) for name in header[:8]) or "nothing"
     raise SourceError(
         filename,

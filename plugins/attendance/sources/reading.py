@@ -197,22 +197,28 @@ def _hour(hour: int, meridiem: str | None) -> int:
 def parse_iso(text: str) -> datetime:
     """An ISO 8601 timestamp as the APIs write it (``2026-12-04T09:01:12Z``, Graph's
     seven fractional digits included); UTC when it has no offset."""
+    naive, offset = _iso_parts(text)
+    return naive.replace(tzinfo=offset or UTC).astimezone(UTC)
+
+
+def _iso_parts(text: str) -> tuple[datetime, tzinfo | None]:
+    """The date and time written, and its offset if it has one."""
     match = _ISO.match(_clean(text))
     if not match:
         raise ValueError(f"{text!r} is not an ISO 8601 date and time")
     y, mo, d, h, mi, s, frac, offset = match.groups()
     micro = int((frac or "0")[:6].ljust(6, "0"))
-    zone: tzinfo = UTC
-    if offset and offset != "Z":
+    zone: tzinfo | None = None
+    if offset == "Z":
+        zone = UTC
+    elif offset:
         sign = -1 if offset[0] == "-" else 1
         digits = offset[1:].replace(":", "")
-        zone = _offset(sign * (int(digits[:2]) * 60 + int(digits[2:])))
-    moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro, zone)
-    return moment.astimezone(UTC)
-
-
-def _offset(minutes: int) -> tzinfo:
-    return timezone(timedelta(minutes=minutes))
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro), zone
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a date and time ({error})") from None
 
 
 class Clock:
@@ -259,7 +265,7 @@ class Clock:
             self.dayfirst = True
         elif not month_first and not day_first:
             return "dates that are neither day/month nor month/day"
-        elif self.day is not None:
+        elif self.day is not None and self._day_decides(values) is not None:
             self.dayfirst = self._day_decides(values)
         elif twelve_hour:
             self.dayfirst = False
@@ -278,17 +284,18 @@ class Clock:
         except ValueError:
             return False
 
-    def _day_decides(self, values: list[str]) -> bool:
+    def _day_decides(self, values: list[str]) -> bool | None:
+        """Whether the session's date says day first (``True``), month first
+        (``False``), or nothing (no date reads as it one way only)."""
         for value in values:
             match = _DATED.match(_clean(value))
-            if (
-                match
-                and match.group(2) != "."
-                and self._same_day(match, dayfirst=True)
-                and not self._same_day(match, dayfirst=False)
-            ):
-                return True
-        return False
+            if not match or match.group(2) == ".":
+                continue
+            day_first = self._same_day(match, dayfirst=True)
+            month_first = self._same_day(match, dayfirst=False)
+            if day_first != month_first:
+                return day_first
+        return None
 
     @staticmethod
     def _year(text: str) -> int:
@@ -302,24 +309,27 @@ class Clock:
         """
         value = _clean(text)
         if _ISO.match(value):
-            match = _ISO.match(value)
-            assert match is not None
-            if match.group(8):
-                return parse_iso(value)
-            return self._local(parse_iso(value).replace(tzinfo=None))
+            naive, offset = _iso_parts(value)
+            return naive.replace(tzinfo=offset).astimezone(UTC) if offset else self._local(naive)
         match = _DATED.match(value)
         if match:
             a, sep, b, year, h, mi, s, meridiem = match.groups()
             dayfirst = True if sep == "." else bool(self.dayfirst)
             day, month = (int(a), int(b)) if dayfirst else (int(b), int(a))
-            naive = datetime(
-                self._year(year), month, day, _hour(int(h), meridiem), int(mi), int(s or 0)
-            )
+            try:
+                naive = datetime(
+                    self._year(year), month, day, _hour(int(h), meridiem), int(mi), int(s or 0)
+                )
+            except ValueError as error:
+                raise ValueError(f"{text!r} is not a date and time ({error})") from None
             return self._local(naive)
         match = _CLOCK.match(value)
         if match:
             h, mi, s, meridiem = match.groups()
-            clock = time(_hour(int(h), meridiem), int(mi), int(s or 0))
+            try:
+                clock = time(_hour(int(h), meridiem), int(mi), int(s or 0))
+            except ValueError as error:
+                raise ValueError(f"{text!r} is not a time of day ({error})") from None
             if after is not None:
                 local_after = after.astimezone(self.tz)
                 moment = self._local(datetime.combine(local_after.date(), clock))

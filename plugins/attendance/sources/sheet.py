@@ -35,6 +35,9 @@ SOURCE = "sheet"
 
 PRESENT_VALUES = frozenset({"yes", "y", "x", "present", "1", "true", "p", "\u2713", "\u2714"})
 ABSENT_VALUES = frozenset({"no", "n", "absent", "0", "false", "a"})
+#: Rows searched for the header, above which a sheet may have a title.
+HEADER_SEARCH = 20
+ROLES = ("name", "email", "employee_id", "present", "join", "leave", "session")
 
 #: Header names recognised when no mapping is given, by mapping field.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -70,6 +73,11 @@ class SheetMapping:
     present_values: frozenset[str] = PRESENT_VALUES
     absent_values: frozenset[str] = ABSENT_VALUES
 
+    def __post_init__(self) -> None:
+        for values in ("present_values", "absent_values"):
+            normal = frozenset(value.strip().lower() for value in getattr(self, values))
+            object.__setattr__(self, values, normal)
+
     @classmethod
     def from_columns(
         cls,
@@ -89,9 +97,9 @@ class SheetMapping:
             )
         extra = {}
         if present_values is not None:
-            extra["present_values"] = frozenset(v.strip().lower() for v in present_values)
+            extra["present_values"] = frozenset(present_values)
         if absent_values is not None:
-            extra["absent_values"] = frozenset(v.strip().lower() for v in absent_values)
+            extra["absent_values"] = frozenset(absent_values)
         return cls(**dict(columns), **extra)
 
     @classmethod
@@ -127,11 +135,12 @@ def parse(
     table_rows = [(line, row) for line, row in rows_of(decode(data)) if any(row)]
     if not table_rows:
         raise SourceError(filename, "the sheet is empty")
-    header_line, header = table_rows[0]
-    table = Table(header, header_line, table_rows[1:])
+    start = find_header(table_rows, mapping) or 0
+    header_line, header = table_rows[start]
+    table = Table(header, header_line, table_rows[start + 1 :])
     mapping = mapping or SheetMapping.guess(header)
     columns = {}
-    for role in ("name", "email", "employee_id", "present", "join", "leave", "session"):
+    for role in ROLES:
         wanted = getattr(mapping, role)
         if wanted is None:
             continue
@@ -198,6 +207,24 @@ def parse(
         )
     problems.check()
     return rows
+
+
+def find_header(
+    table_rows: list[tuple[int, list[str]]], mapping: SheetMapping | None = None
+) -> int | None:
+    """The index of the header row: the first that has every column ``mapping``
+    names, or without one, the first :meth:`SheetMapping.guess` can use. Sheets
+    often carry a title or the date in their first rows."""
+    for index, (_, row) in enumerate(table_rows[:HEADER_SEARCH]):
+        if mapping is None:
+            if SheetMapping.guess(row).usable():
+                return index
+            continue
+        keys = {header_key(name) for name in row}
+        named = [getattr(mapping, role) for role in ROLES if getattr(mapping, role)]
+        if named and all(header_key(name) in keys for name in named):
+            return index
+    return None
 
 
 def _mark(

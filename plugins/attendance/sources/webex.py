@@ -66,8 +66,12 @@ def parse_json(report: Any, *, file: str = "") -> list[AttendanceRow]:
             if not isinstance(devices, list):
                 problems.add(f"{at}.devices", "must be a list")
                 continue
-            stays = [(f"{at}.devices[{n}]", d) for n, d in enumerate(devices)] or [(at, item)]
-            for spot, stay in stays:
+            origin = f"page {number + 1}, participant {index + 1}"
+            stays = [
+                (f"{at}.devices[{n}]", f"{origin}, device {n + 1}", device)
+                for n, device in enumerate(devices)
+            ] or [(at, origin, item)]
+            for spot, place, stay in stays:
                 span = _span(stay, spot, problems)
                 if span is None:
                     continue
@@ -80,7 +84,7 @@ def parse_json(report: Any, *, file: str = "") -> list[AttendanceRow]:
                         external_id=None,
                         join=span[0],
                         leave=span[1],
-                        origin=f"page {number + 1}, participant {index + 1}",
+                        origin=place,
                     )
                 )
     problems.check()

@@ -184,10 +184,8 @@ def parse(
         if at("present") is None and not (cell(row, at("join")) and cell(row, at("leave"))):
             problems.add(f"line {line}", f"needs both {mapping.join} and {mapping.leave}")
             continue
-        if (at("join") is not None and cell(row, at("join")) and join is None) or (
-            at("leave") is not None and cell(row, at("leave")) and leave is None
-        ):
-            continue
+        if (cell(row, at("join")) and join is None) or (cell(row, at("leave")) and leave is None):
+            continue  # an unreadable time, already reported
         who = [cell(row, at(r)) for r in ("name", "email", "employee_id")]
         if not any(who):
             problems.add(f"line {line}", "names nobody (no name, e-mail or employee id)")

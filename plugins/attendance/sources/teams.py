@@ -173,8 +173,9 @@ def parse_file(text: str, *, file: str = "", clock: Clock | None = None) -> list
         for _, row in table.rows
         for index in (table.column(columns[0]), table.column(columns[1]))
     ]
-    header_line = (people or stays).header_line  # type: ignore[union-attr]
-    settle_order(clock, times, f"line {header_line}", problems)
+    first = people or stays
+    assert first is not None
+    settle_order(clock, times, f"line {first.header_line}", problems)
     rows = []
     with_stays: set[tuple[str, str | None]] = set()
     if stays is not None:

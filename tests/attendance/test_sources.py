@@ -508,3 +508,29 @@ def test_webex_rows_say_which_device():
         "page 1, participant 1, device 2",
         "page 1, participant 2",
     ]
+
+
+def test_teams_file_whose_participants_table_says_join_time_and_leave_time():
+    text = (
+        "Name\tJoin Time\tLeave Time\tDuration\tEmail\tParticipant ID (UPN)\tRole\r\n"
+        "Ada\t12/4/26, 9:00:00 AM\t12/4/26, 10:00:00 AM\t1h\tada@example.com\tada@corp\t"
+        "Attendee\r\n"
+        "Alan\t12/4/26, 9:10:00 AM\t12/4/26, 9:50:00 AM\t40m\talan@example.com\t\tAttendee\r\n"
+        "\r\n"
+        "Name\tJoin Time\tLeave Time\tDuration\tEmail\tRole\r\n"
+        "Ada\t12/4/26, 9:00:00 AM\t12/4/26, 9:20:00 AM\t20m\tada@example.com\tAttendee\r\n"
+        "Ada\t12/4/26, 9:30:00 AM\t12/4/26, 10:00:00 AM\t30m\tada@example.com\tAttendee\r\n"
+    ).encode("utf-16")
+    assert detect(text) == "teams"
+    rows = teams.parse(text)
+    assert [(r.raw_name, r.external_id, r.join, r.leave) for r in rows] == [
+        ("Ada", "ada@corp", at(9, 0), at(9, 20)),
+        ("Ada", "ada@corp", at(9, 30), at(10, 0)),
+        ("Alan", None, at(9, 10), at(9, 50)),
+    ]
+
+
+def test_a_comma_sheet_with_join_and_leave_columns_is_a_sheet_not_teams():
+    text = b"Name,Join Time,Leave Time\nAda,2026-12-04 09:00,2026-12-04 10:00\n"
+    assert detect(text) == "sheet"
+    assert spans(sheet.parse(text)) == [("Ada", None, at(9, 0), at(10, 0))]

@@ -54,9 +54,10 @@ def detect(data: bytes, filename: str = "") -> str:
     if looks_like_json(text):
         return _detect_json(load_json(data, filename), filename)
     table_rows = list(rows_of(text, "\t" if "\t" in text else None))
-    if find_table(table_rows, teams.PARTICIPANTS_HEADER) or find_table(
-        table_rows, teams.ACTIVITIES_HEADER
-    ):
+    people, stays = teams.tables_of(table_rows)
+    # Teams writes tabs; a comma table with these columns is more likely a sheet,
+    # unless it has Teams' own "First Join".
+    if (people or stays) and ("\t" in text or (people and people.column("First Join"))):
         return teams.SOURCE
     if find_table(table_rows, zoom.CSV_HEADER) or find_table(table_rows, zoom.UNIQUE_USERS_HEADER):
         return zoom.SOURCE

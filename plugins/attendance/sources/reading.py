@@ -144,10 +144,11 @@ class Table:
         return None
 
 
-def find_table(rows: list[tuple[int, list[str]]], required: Iterable[str]) -> Table | None:
-    """The first table whose header has all ``required`` columns; its rows run to
-    the next blank row. How sections are found whatever their (translated) title."""
+def find_tables(rows: list[tuple[int, list[str]]], required: Iterable[str]) -> list[Table]:
+    """Every table whose header has all ``required`` columns; its rows run to the
+    next blank row. How sections are found whatever their (translated) title."""
     wanted = {header_key(name) for name in required}
+    tables = []
     for index, (line, cells) in enumerate(rows):
         if wanted <= {header_key(c) for c in cells}:
             table = Table(cells, line)
@@ -155,8 +156,13 @@ def find_table(rows: list[tuple[int, list[str]]], required: Iterable[str]) -> Ta
                 if not any(row):
                     break
                 table.rows.append((row_line, row))
-            return table
-    return None
+            tables.append(table)
+    return tables
+
+
+def find_table(rows: list[tuple[int, list[str]]], required: Iterable[str]) -> Table | None:
+    """The first of :func:`find_tables`, or ``None``."""
+    return next(iter(find_tables(rows, required)), None)
 
 
 def cell(row: list[str], index: int | None) -> str:

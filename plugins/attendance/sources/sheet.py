@@ -53,8 +53,26 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "personnel number",
     ),
     "present": ("present", "attended", "attendance", "status", "signed"),
-    "join": ("join", "joined", "time in", "sign in", "signed in", "arrived", "arrival"),
-    "leave": ("leave", "left", "time out", "sign out", "signed out", "departed", "departure"),
+    "join": (
+        "join",
+        "joined",
+        "join time",
+        "time in",
+        "sign in",
+        "signed in",
+        "arrived",
+        "arrival",
+    ),
+    "leave": (
+        "leave",
+        "left",
+        "leave time",
+        "time out",
+        "sign out",
+        "signed out",
+        "departed",
+        "departure",
+    ),
     "session": ("session", "session id", "session key"),
 }
 

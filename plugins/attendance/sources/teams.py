@@ -34,7 +34,7 @@ from plugins.attendance.sources.reading import (
     cell,
     decode,
     email_of,
-    find_table,
+    find_tables,
     load_json,
     looks_like_json,
     parse_iso,
@@ -45,9 +45,9 @@ from plugins.attendance.sources.reading import (
 
 SOURCE = "teams"
 
-#: Columns of the participants table, and of the activities table.
-PARTICIPANTS_HEADER = ("Name", "First Join", "Last Leave")
-ACTIVITIES_HEADER = ("Name", "Join Time", "Leave Time")
+#: A participants or activities table has a name, one of ``JOINS`` and one of ``LEAVES``.
+JOINS = ("First Join", "Join Time")
+LEAVES = ("Last Leave", "Leave Time")
 #: Notes Teams appends to a display name; not part of the name.
 _MARKERS = re.compile(r"(\s*\((External|Unverified|Guest)\))+\s*$", re.IGNORECASE)
 
@@ -155,40 +155,54 @@ def parse_file(text: str, *, file: str = "", clock: Clock | None = None) -> list
     """The rows of the attendance file Teams downloads (already decoded)."""
     clock = clock or Clock()
     problems = Problems(file)
-    table_rows = list(rows_of(text, "\t" if "\t" in text else None))
-    people = find_table(table_rows, PARTICIPANTS_HEADER)
-    stays = find_table(table_rows, ACTIVITIES_HEADER)
+    people, stays = tables_of(list(rows_of(text, "\t" if "\t" in text else None)))
     if people is None and stays is None:
         problems.add(
             "", 'no Teams participants table (a header with "Name", "First Join" and "Last Leave")'
         )
         problems.check()
-    times = [
-        cell(row, index)
-        for table, columns in (
-            (people, ("First Join", "Last Leave")),
-            (stays, ("Join Time", "Leave Time")),
-        )
-        if table is not None
-        for _, row in table.rows
-        for index in (table.column(columns[0]), table.column(columns[1]))
-    ]
-    first = people or stays
-    assert first is not None
-    settle_order(clock, times, f"line {first.header_line}", problems)
+    tables = [table for table in (people, stays) if table is not None]
+    times = [cell(row, i) for table in tables for _, row in table.rows for i in _times(table)]
+    settle_order(clock, times, f"line {tables[0].header_line}", problems)
     rows = []
     with_stays: set[tuple[str, str | None]] = set()
     if stays is not None:
-        upns = _upns(people)
-        for row in _table_rows(stays, ("Join Time", "Leave Time"), clock, problems, upns):
+        for row in _table_rows(stays, clock, problems, _upns(people)):
             with_stays.add((row.raw_name, row.email))
             rows.append(row)
     if people is not None:
-        for row in _table_rows(people, ("First Join", "Last Leave"), clock, problems, {}):
+        for row in _table_rows(people, clock, problems, {}):
             if (row.raw_name, row.email) not in with_stays:
                 rows.append(row)
     problems.check()
     return rows
+
+
+def tables_of(table_rows: list[tuple[int, list[str]]]) -> tuple[Table | None, Table | None]:
+    """The participants table and the activities table, found by their columns:
+    a name, a join and a leave time each. The participants table is the one with
+    ``First Join`` (or a UPN or in-meeting duration column), else the first."""
+    tables = [
+        table
+        for table in find_tables(table_rows, ("Name",))
+        if all(table.column(*names) is not None for names in (JOINS, LEAVES))
+    ]
+    people = next(
+        (
+            table
+            for table in tables
+            if table.column("First Join", "Participant ID (UPN)", "In-Meeting Duration") is not None
+        ),
+        tables[0] if len(tables) > 1 else None,
+    )
+    stays = next((table for table in tables if table is not people), None)
+    return people, stays
+
+
+def _times(table: Table) -> tuple[int, int]:
+    join, leave = table.column(*JOINS), table.column(*LEAVES)
+    assert join is not None and leave is not None
+    return join, leave
 
 
 def _upns(people: Table | None) -> dict[tuple[str, str | None], str]:
@@ -206,28 +220,25 @@ def _upns(people: Table | None) -> dict[tuple[str, str | None], str]:
 
 
 def _table_rows(
-    table: Table,
-    columns: tuple[str, str],
-    clock: Clock,
-    problems: Problems,
-    upns: dict[tuple[str, str | None], str],
+    table: Table, clock: Clock, problems: Problems, upns: dict[tuple[str, str | None], str]
 ) -> list[AttendanceRow]:
     name, email = table.column("Name"), table.column("Email")
     upn = table.column("Participant ID (UPN)")
-    join_at, leave_at = table.column(columns[0]), table.column(columns[1])
+    join_at, leave_at = _times(table)
+    joined, left = table.header[join_at], table.header[leave_at]
     rows = []
     for line, row in table.rows:
         raw_name, address = _name(cell(row, name)), email_of(cell(row, email))
-        join = read_time(clock, cell(row, join_at), f"line {line}, {columns[0]}", problems)
+        join = read_time(clock, cell(row, join_at), f"line {line}, {joined}", problems)
         leave: datetime | None = None
         if join is not None:
             leave = read_time(
-                clock, cell(row, leave_at), f"line {line}, {columns[1]}", problems, after=join
+                clock, cell(row, leave_at), f"line {line}, {left}", problems, after=join
             )
         if join is None or leave is None:
             continue
         if leave < join:
-            problems.add(f"line {line}, {columns[1]}", f"is before the {columns[0]}")
+            problems.add(f"line {line}, {left}", f"is before the {joined}")
             continue
         rows.append(
             AttendanceRow(

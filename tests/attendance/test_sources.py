@@ -534,3 +534,20 @@ def test_a_comma_sheet_with_join_and_leave_columns_is_a_sheet_not_teams():
     text = b"Name,Join Time,Leave Time\nAda,2026-12-04 09:00,2026-12-04 10:00\n"
     assert detect(text) == "sheet"
     assert spans(sheet.parse(text)) == [("Ada", None, at(9, 0), at(10, 0))]
+
+
+def test_teams_file_columns_marked_utc_are_read_in_utc_whatever_the_time_zone():
+    text = (
+        "Name\tFirst Join (UTC)\tLast Leave (UTC)\tIn-Meeting Duration\tEmail\tRole\r\n"
+        "Ada\t12/4/26, 9:00:00 AM\t12/4/26, 10:00:00 AM\t1h\tada@example.com\tAttendee\r\n"
+    ).encode("utf-16")
+    rows = teams.parse(text, tz=ZoneInfo("America/New_York"))
+    assert spans(rows) == [("Ada", "ada@example.com", at(9, 0), at(10, 0))]
+
+
+def test_a_file_the_csv_reader_cannot_read_names_the_line():
+    data = b'Name,Present\nAda,yes\nBo,"' + b"x" * 200_000 + b'"\n'
+    error = error_of(lambda: sheet.parse(data, filename="s.csv"))
+    assert (
+        str(error) == "s.csv: line 3: not readable as CSV: field larger than field limit (131072)"
+    )

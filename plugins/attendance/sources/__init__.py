@@ -53,7 +53,7 @@ def detect(data: bytes, filename: str = "") -> str:
     text = decode(data)
     if looks_like_json(text):
         return _detect_json(load_json(data, filename), filename)
-    table_rows = list(rows_of(text, "\t" if "\t" in text else None))
+    table_rows = rows_of(text, "\t" if "\t" in text else None, file=filename)
     people, stays = teams.tables_of(table_rows)
     # Teams writes tabs; a comma table with these columns is more likely a sheet,
     # unless it has Teams' own "First Join".

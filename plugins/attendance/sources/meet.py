@@ -45,7 +45,7 @@ def parse(
     """The rows of a Google Meet attendance report."""
     clock = Clock(tz, day, dayfirst)
     problems = Problems(filename)
-    table = find_table(list(rows_of(decode(data))), HEADER)
+    table = find_table(rows_of(decode(data), file=filename), HEADER)
     if table is None:
         problems.add(
             "",

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
@@ -69,7 +69,7 @@ def decode(data: bytes) -> str:
     """The text of a downloaded report: UTF-16 (Teams, with or without its byte order
     mark), UTF-8 with or without a mark, else Windows-1252 (what Excel saves)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     head = data[:200]
@@ -109,22 +109,31 @@ def delimiter_of(text: str) -> str:
     return best if counts[best] else ","
 
 
-def rows_of(text: str, delimiter: str | None = None) -> Iterator[tuple[int, list[str]]]:
+def rows_of(
+    text: str, delimiter: str | None = None, *, file: str = ""
+) -> list[tuple[int, list[str]]]:
     """Every row with the line it starts on (1-based), cells stripped of spaces."""
     reader = csv.reader(
         io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter or delimiter_of(text)
     )
+    rows = []
     line = 1
-    for cells in reader:
-        yield line, [cell.strip() for cell in cells]
-        line = reader.line_num + 1
+    try:
+        for cells in reader:
+            rows.append((line, [cell.strip() for cell in cells]))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise SourceError(
+            file, [Problem(f"line {line}", f"not readable as CSV: {error}")]
+        ) from None
+    return rows
 
 
 def header_key(name: str) -> str:
     """A column name compared without case, spacing or a trailing time zone note
     (Teams writes ``First Join (UTC)`` in some versions)."""
     name = re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()
-    return re.sub(r" \((utc|gmt)[^)]*\)$", "", name)
+    return re.sub(r" \((utc|gmt)\)$", "", name)
 
 
 @dataclass
@@ -134,6 +143,10 @@ class Table:
     header: list[str]
     header_line: int
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    def in_utc(self, index: int) -> bool:
+        """Whether the header of column ``index`` says its times are UTC (``First Join (UTC)``)."""
+        return bool(re.search(r"\((utc|gmt)\)\s*$", self.header[index], re.IGNORECASE))
 
     def column(self, *names: str) -> int | None:
         """The index of the first of ``names`` the header has, or ``None``."""
@@ -302,6 +315,10 @@ class Clock:
             if day_first != month_first:
                 return day_first
         return None
+
+    def in_utc(self) -> Clock:
+        """The same clock for times written in UTC."""
+        return Clock(UTC, self.day, self.dayfirst)
 
     @staticmethod
     def _year(text: str) -> int:

@@ -150,7 +150,7 @@ def parse(
     """The rows of a sign-in sheet; ``mapping`` defaults to :meth:`SheetMapping.guess`."""
     clock = Clock(tz, day, dayfirst)
     problems = Problems(filename)
-    table_rows = [(line, row) for line, row in rows_of(decode(data)) if any(row)]
+    table_rows = [(line, row) for line, row in rows_of(decode(data), file=filename) if any(row)]
     if not table_rows:
         raise SourceError(filename, "the sheet is empty")
     start = find_header(table_rows, mapping) or 0

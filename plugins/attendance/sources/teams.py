@@ -155,7 +155,7 @@ def parse_file(text: str, *, file: str = "", clock: Clock | None = None) -> list
     """The rows of the attendance file Teams downloads (already decoded)."""
     clock = clock or Clock()
     problems = Problems(file)
-    people, stays = tables_of(list(rows_of(text, "\t" if "\t" in text else None)))
+    people, stays = tables_of(rows_of(text, "\t" if "\t" in text else None, file=file))
     if people is None and stays is None:
         problems.add(
             "", 'no Teams participants table (a header with "Name", "First Join" and "Last Leave")'
@@ -226,6 +226,8 @@ def _table_rows(
     upn = table.column("Participant ID (UPN)")
     join_at, leave_at = _times(table)
     joined, left = table.header[join_at], table.header[leave_at]
+    if table.in_utc(join_at):
+        clock = clock.in_utc()
     rows = []
     for line, row in table.rows:
         raw_name, address = _name(cell(row, name)), email_of(cell(row, email))

@@ -136,7 +136,7 @@ def parse_csv(text: str, *, file: str = "", clock: Clock | None = None) -> list[
     """The rows of the participants CSV, in either layout."""
     clock = clock or Clock()
     problems = Problems(file)
-    table_rows = list(rows_of(text, ","))
+    table_rows = rows_of(text, ",", file=file)
     table = find_table(table_rows, CSV_HEADER)
     if table is None:
         if find_table(table_rows, UNIQUE_USERS_HEADER) is not None:

@@ -8,7 +8,7 @@ intervals happen later, the same way whatever the source.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,8 @@ class AttendanceRow:
     #: Where in the file the row came from (``line 12``, ``page 3, item 7``), for
     #: the review queue and errors.
     origin: str = ""
+    #: The time present between ``join`` and ``leave`` when the source says it
+    #: is less than the whole span: Google Meet reports a participant's first
+    #: join, last exit and total time, not each stay. ``None``: present
+    #: throughout the span (every other source gives one row per stay).
+    duration: timedelta | None = None

@@ -28,19 +28,30 @@ from lrs.xapi.errors import Forbidden, Unauthorized
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def authenticate_request() -> Principal:
-    """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401."""
+def authenticate_request(*, key_bearer: bool = False) -> Principal:
+    """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401.
+
+    :param key_bearer: also accept a credential's ``key:secret`` as a Bearer token
+        (SCIM clients such as Entra ID send a static "secret token" that way).
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        g.principal = _bearer_principal(credentials.strip())
+        token = credentials.strip()
+        if key_bearer and ":" in token:
+            key, _, secret = token.partition(":")
+            return _key_principal(key, secret)
+        g.principal = _bearer_principal(token)
         return g.principal
     if scheme.lower() != "basic" or not credentials:
         raise Unauthorized("authentication required: send HTTP Basic credentials")
     pair = basic_credentials(credentials)
     if pair is None:
         raise Unauthorized("malformed Basic credentials")
-    key, secret = pair
+    return _key_principal(*pair)
+
+
+def _key_principal(key: str, secret: str) -> Principal:
     runtime = current_runtime()
     with runtime.db.read() as session:
         principal = authenticate(session, runtime.settings.secret_key, key, secret)
@@ -98,11 +109,13 @@ def requires(*acceptable: str) -> Callable[[F], F]:
     return decorate
 
 
-def protect(*acceptable: str) -> Callable[[F], F]:
+def protect(*acceptable: str, key_bearer: bool = False) -> Callable[[F], F]:
     """Authenticate the request (401), then allow one of ``acceptable`` scopes (403).
 
     For views outside ``/xapi``, whose blueprint authenticates nothing by itself
-    (``/api``, plugin blueprints through :meth:`lrs.plugin.host.Host.requires`).
+    (``/api``, ``/scim/v2``, plugin blueprints through :meth:`lrs.plugin.host.Host.requires`).
+
+    :param key_bearer: see :func:`authenticate_request`.
     """
 
     def decorate(view: F) -> F:
@@ -110,7 +123,7 @@ def protect(*acceptable: str) -> Callable[[F], F]:
 
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            authenticate_request()
+            authenticate_request(key_bearer=key_bearer)
             return checked(*args, **kwargs)
 
         wrapper.required_scopes = acceptable  # type: ignore[attr-defined]

@@ -67,6 +67,7 @@ CORE_SCOPES = (
     Scope("define", "Define activities and agents (activity and agent profiles)."),
     Scope("profile", "Read and write activity and agent profile documents."),
     Scope("metrics/read", "Read KPI metrics (/api/metrics, lrs metrics)."),
+    Scope("scim", "Provision people and groups through SCIM 2.0 (/scim/v2)."),
 )
 
 #: First segments plugins may not use: they belong to xAPI and core.

@@ -212,7 +212,7 @@ def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, 
     for column, addresses in (("email", [row.get("email", "")]),
                               ("aliases", _split(row.get("aliases", "")))):
         for address in addresses:
-            if address and not _is_email(address):
+            if address and not is_email(address):
                 fail(column, f"{address!r} is not an email address")
             elif address:
                 identities |= email_identities(address)
@@ -248,6 +248,7 @@ def _split(value: str) -> Iterator[str]:
     return (part.strip() for part in value.split(";") if part.strip())
 
 
-def _is_email(address: str) -> bool:
+def is_email(address: str) -> bool:
+    """Whether ``address`` looks like an email address (imports and SCIM alike)."""
     local, _, domain = address.partition("@")
     return bool(local) and "." in domain and " " not in address

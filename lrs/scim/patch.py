@@ -20,7 +20,7 @@ from typing import Any
 from lrs.scim.errors import invalid
 from lrs.scim.filter import And, AttrPath, Compare, Filter, matches, parse_path
 from lrs.scim.schemas import PATCH_OP, READ_ONLY, Attribute
-from lrs.scim.values import canonical_value, known, normalize
+from lrs.scim.values import canonical_value, known, normalize, sub_names
 
 OPS = ("add", "replace", "remove")
 
@@ -210,7 +210,7 @@ class _Apply:
             if sub:
                 item[sub] = self.operation.value
             elif isinstance(self.operation.value, dict):
-                item.update(canonical_value(spec, self.operation.value, spec.name))
+                item.update(sub_names(spec, self.operation.value))
             else:
                 raise invalid("invalidValue", f"{where}.value: must be a JSON object")
         container[spec.name] = listed
@@ -220,7 +220,7 @@ def put(container: dict[str, Any], spec: Attribute | None, value: Any, op: str) 
     """Add or replace one attribute's value (multi-valued add appends, complex add merges)."""
     if spec is None:
         return
-    value = canonical_value(spec, value, spec.name)
+    value = canonical_value(spec, value)
     if value is None:
         container.pop(spec.name, None)
     elif spec.multi:

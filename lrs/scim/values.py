@@ -37,14 +37,14 @@ def normalize(body: Any, core: str, extensions: tuple[str, ...] = ()) -> dict[st
             if not isinstance(value, dict):
                 raise invalid("invalidValue", f"{urns[key.lower()]}: must be a JSON object")
             extension = found.setdefault(urns[key.lower()], {})
-            extension.update(_members(value, urns[key.lower()], ""))
+            extension.update(_members(value, urns[key.lower()]))
             continue
         schema, name, sub = split_path(key)
         urn = core if schema is None or schema.lower() == core.lower() else urns.get(schema.lower())
         if urn is None:
             continue
         target = found if urn == core else found.setdefault(urn, {})
-        member = _members({name: value} if sub is None else {name: {sub: value}}, urn, "")
+        member = _members({name: value} if sub is None else {name: {sub: value}}, urn)
         for canonical, given in member.items():
             if isinstance(given, dict) and isinstance(target.get(canonical), dict):
                 target[canonical] = {**target[canonical], **given}
@@ -53,28 +53,29 @@ def normalize(body: Any, core: str, extensions: tuple[str, ...] = ()) -> dict[st
     return found
 
 
-def _members(values: dict[str, Any], urn: str, prefix: str) -> dict[str, Any]:
+def _members(values: dict[str, Any], urn: str) -> dict[str, Any]:
     known = ATTRIBUTES[urn.lower()]
     out: dict[str, Any] = {}
     for key, value in values.items():
         spec = known.get(key.lower()) if isinstance(key, str) else None
         if spec is None or spec.name in READ_ONLY:
             continue
-        out[spec.name] = canonical_value(spec, value, prefix + spec.name)
+        out[spec.name] = canonical_value(spec, value)
     return out
 
 
-def canonical_value(spec: Attribute, value: Any, where: str) -> Any:
+def canonical_value(spec: Attribute, value: Any) -> Any:
     """``value`` with its sub-attribute names made canonical (complex attributes)."""
     if not spec.sub or value is None:
         return value
     if spec.multi:
         items = value if isinstance(value, list) else [value]
-        return [_sub_names(spec, item, where) for item in items]
-    return _sub_names(spec, value, where)
+        return [sub_names(spec, item) for item in items]
+    return sub_names(spec, value)
 
 
-def _sub_names(spec: Attribute, item: Any, where: str) -> Any:
+def sub_names(spec: Attribute, item: Any) -> Any:
+    """One item (or complex value) with canonical sub-attribute names, unknown ones dropped."""
     if not isinstance(item, dict):
         return item  # the reader of the attribute says what is wrong with it
     subs = {sub.name.lower(): sub.name for sub in spec.sub}

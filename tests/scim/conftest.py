@@ -39,8 +39,7 @@ class Scim:
         return self.client.open("/scim/v2" + path, method=method, headers=headers, **kwargs)
 
     def create_user(self, user_name: str, **attributes: Any) -> dict[str, Any]:
-        response = self("POST", "/Users", {"schemas": [USER], "userName": user_name,
-                                           **attributes})
+        response = self("POST", "/Users", {"schemas": [USER], "userName": user_name, **attributes})
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
@@ -68,9 +67,14 @@ def grant(scim_app: Flask) -> Callable[..., IssuedCredential]:
         runtime = scim_app.extensions["lrs"]
         with runtime.db.write() as session:
             tenant_id = create_tenant(session, tenant).id if tenant else 1
-            return create_credential(session, runtime.settings.secret_key, name="idp",
-                                     scopes=list(scopes or ["scim"]), tenant_id=tenant_id,
-                                     known_scopes=runtime.scopes)
+            return create_credential(
+                session,
+                runtime.settings.secret_key,
+                name="idp",
+                scopes=list(scopes or ["scim"]),
+                tenant_id=tenant_id,
+                known_scopes=runtime.scopes,
+            )
 
     return make
 

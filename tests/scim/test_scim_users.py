@@ -23,24 +23,36 @@ def person(app: Flask, email: str) -> Person | None:
 ADA = {
     "externalId": "ada-ext",
     "name": {"givenName": "Ada", "familyName": "Lovelace"},
-    "emails": [{"value": "Ada@Example.com", "type": "work", "primary": True},
-               {"value": "ada@home.example", "type": "home"}],
+    "emails": [
+        {"value": "Ada@Example.com", "type": "work", "primary": True},
+        {"value": "ada@home.example", "type": "home"},
+    ],
     "title": "Analyst",
     "active": True,
     "phoneNumbers": [{"value": "+44 1", "type": "work"}],
-    ENTERPRISE: {"employeeNumber": "E1", "department": "Sales", "costCenter": "4711",
-                 "division": "North"},
+    ENTERPRISE: {
+        "employeeNumber": "E1",
+        "department": "Sales",
+        "costCenter": "4711",
+        "division": "North",
+    },
 }
 
 
 def test_a_created_user_is_a_directory_person_with_identities(
-    scim_app: Flask, scim: Scim, recorder: RecordingPlugin,
+    scim_app: Flask,
+    scim: Scim,
+    recorder: RecordingPlugin,
 ) -> None:
     created = scim.create_user("ada@example.com", password="never stored", **ADA)
     assert created["userName"] == "ada@example.com"
     assert created["displayName"] == "Ada Lovelace"
-    assert created[ENTERPRISE] == {"employeeNumber": "E1", "department": "Sales",
-                                   "costCenter": "4711", "division": "North"}
+    assert created[ENTERPRISE] == {
+        "employeeNumber": "E1",
+        "department": "Sales",
+        "costCenter": "4711",
+        "division": "North",
+    }
     assert created["meta"]["location"].endswith(f"/scim/v2/Users/{created['id']}")
     assert "password" not in created
     found = person(scim_app, "ada@home.example")
@@ -51,26 +63,45 @@ def test_a_created_user_is_a_directory_person_with_identities(
     again = scim("GET", f"/Users/{created['id']}")
     assert again.status_code == 200 and again.mimetype == "application/scim+json"
     assert again.get_json() == created
-    assert actions(scim_app, recorder) == [("person.provisioned",
-                                            f"scim_user:{created['id']}")]
+    assert actions(scim_app, recorder) == [("person.provisioned", f"scim_user:{created['id']}")]
 
 
 def test_put_replaces_what_scim_owns_and_keeps_what_it_does_not(
-    scim_app: Flask, scim: Scim, lrs: Any, staff_csv: Any,
+    scim_app: Flask,
+    scim: Scim,
+    lrs: Any,
+    staff_csv: Any,
 ) -> None:
-    assert lrs("people", "import", staff_csv(
-        HEADER + "E1,Ada,ada@example.com,,https://lms.example.com|u1,Ops,,Berlin,Rep,"
-                 "2026-01-15,true,1000\n")).exit_code == 0
+    assert (
+        lrs(
+            "people",
+            "import",
+            staff_csv(
+                HEADER + "E1,Ada,ada@example.com,,https://lms.example.com|u1,Ops,,Berlin,Rep,"
+                "2026-01-15,true,1000\n"
+            ),
+        ).exit_code
+        == 0
+    )
     created = scim.create_user("ada@example.com", **ADA)  # takes over E1
     found = person(scim_app, "ada@example.com")
     assert found is not None and found.id == "E1"
     assert found.attributes["location"] == "Berlin"  # not SCIM's: kept
     assert found.attributes["hire_date"] == "2026-01-15"
-    assert {"objectType": "Agent", "account": {"homePage": "https://lms.example.com",
-                                               "name": "u1"}} in found.agents
-    replaced = scim("PUT", f"/Users/{created['id']}", {
-        "schemas": [USER], "userName": "ada@example.com", "displayName": "Ada King",
-        "emails": [{"value": "ada.king@example.com", "type": "work"}]})
+    assert {
+        "objectType": "Agent",
+        "account": {"homePage": "https://lms.example.com", "name": "u1"},
+    } in found.agents
+    replaced = scim(
+        "PUT",
+        f"/Users/{created['id']}",
+        {
+            "schemas": [USER],
+            "userName": "ada@example.com",
+            "displayName": "Ada King",
+            "emails": [{"value": "ada.king@example.com", "type": "work"}],
+        },
+    )
     assert replaced.status_code == 200, replaced.get_json()
     body = replaced.get_json()
     assert body["displayName"] == "Ada King" and "title" not in body
@@ -85,41 +116,71 @@ def test_put_replaces_what_scim_owns_and_keeps_what_it_does_not(
 
 def test_user_name_and_identities_are_unique(scim: Scim) -> None:
     first = scim.create_user("ada@example.com", **ADA)
-    detail = scim_error(scim("POST", "/Users", {"schemas": [USER],
-                                                "userName": "ADA@example.com"}),
-                        409, "uniqueness")
+    detail = scim_error(
+        scim("POST", "/Users", {"schemas": [USER], "userName": "ADA@example.com"}),
+        409,
+        "uniqueness",
+    )
     assert "userName" in detail and first["id"] in detail
-    detail = scim_error(scim("POST", "/Users", {
-        "schemas": [USER], "userName": "bob", "emails": [{"value": "ada@home.example"}],
-        ENTERPRISE: {"employeeNumber": "E2"}}), 409, "uniqueness")
+    detail = scim_error(
+        scim(
+            "POST",
+            "/Users",
+            {
+                "schemas": [USER],
+                "userName": "bob",
+                "emails": [{"value": "ada@home.example"}],
+                ENTERPRISE: {"employeeNumber": "E2"},
+            },
+        ),
+        409,
+        "uniqueness",
+    )
     assert "E1" in detail
     bob = scim.create_user("bob@example.com", **{ENTERPRISE: {"employeeNumber": "E2"}})
-    detail = scim_error(scim("PUT", f"/Users/{bob['id']}", {
-        "schemas": [USER], "userName": "bob@example.com",
-        "emails": [{"value": "ada@example.com"}]}), 409, "uniqueness")
+    detail = scim_error(
+        scim(
+            "PUT",
+            f"/Users/{bob['id']}",
+            {
+                "schemas": [USER],
+                "userName": "bob@example.com",
+                "emails": [{"value": "ada@example.com"}],
+            },
+        ),
+        409,
+        "uniqueness",
+    )
     assert "emails" in detail and "ada@example.com" in detail
 
 
 def test_employee_id_without_employee_number_and_a_later_one_renames(
-    scim_app: Flask, scim: Scim,
+    scim_app: Flask,
+    scim: Scim,
 ) -> None:
     by_external = scim.create_user("carl@example.com", externalId="00u1")
     assert by_external[ENTERPRISE]["employeeNumber"] == "00u1"
     by_name = scim.create_user("dora@example.com")
     assert by_name[ENTERPRISE]["employeeNumber"] == "dora@example.com"
     manager = scim.create_user("erin@example.com", **{ENTERPRISE: {"employeeNumber": "M1"}})
-    managed = scim.patch(f"/Users/{by_name['id']}", {
-        "op": "add", "path": f"{ENTERPRISE}:manager", "value": manager["id"]})
+    managed = scim.patch(
+        f"/Users/{by_name['id']}",
+        {"op": "add", "path": f"{ENTERPRISE}:manager", "value": manager["id"]},
+    )
     assert managed.get_json()[ENTERPRISE]["manager"]["value"] == manager["id"]
-    renamed = scim.patch(f"/Users/{manager['id']}", {
-        "op": "replace", "path": f"{ENTERPRISE}:employeeNumber", "value": "M2"})
+    renamed = scim.patch(
+        f"/Users/{manager['id']}",
+        {"op": "replace", "path": f"{ENTERPRISE}:employeeNumber", "value": "M2"},
+    )
     assert renamed.get_json()[ENTERPRISE]["employeeNumber"] == "M2"
     dora = person(scim_app, "dora@example.com")
     assert dora is not None and dora.attributes["manager"] == "M2"  # followed the rename
 
 
 def test_deprovisioning_keeps_the_person_inactive(
-    scim_app: Flask, scim: Scim, recorder: RecordingPlugin,
+    scim_app: Flask,
+    scim: Scim,
+    recorder: RecordingPlugin,
 ) -> None:
     created = scim.create_user("ada@example.com", **ADA)
     assert scim("DELETE", f"/Users/{created['id']}").status_code == 204
@@ -129,4 +190,7 @@ def test_deprovisioning_keeps_the_person_inactive(
     again = scim.create_user("ada@example.com", **ADA)  # re-provisioned: the same person
     assert again["id"] != created["id"] and again["active"] is True
     assert [action for action, _ in actions(scim_app, recorder)] == [
-        "person.provisioned", "person.deprovisioned", "person.provisioned"]
+        "person.provisioned",
+        "person.deprovisioned",
+        "person.provisioned",
+    ]

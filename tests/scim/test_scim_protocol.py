@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,9 @@ from flask import Flask
 from lrs.store.credentials import IssuedCredential
 from lrs.store.oauth_clients import create_client
 from tests.scim.conftest import ENTERPRISE, GROUP, PATCH_OP, USER, Scim, scim_error
+from tests.test_cli import lrs
+
+assert lrs  # the fixture, used by name
 
 
 def test_without_credentials_or_with_a_bad_token_is_401(scim_app: Flask, scim: Scim) -> None:
@@ -375,3 +379,18 @@ def test_nothing_malformed_is_a_500(scim: Scim) -> None:
                     else {"userName": "z@example.com", "displayName": "Z", **value}
                 )
                 assert scim(method, url, body).status_code < 500, (method, url, body)
+
+
+def test_the_token_lrs_credentials_create_prints_provisions(scim_app: Flask, lrs: Any) -> None:
+    result = lrs("credentials", "create", "--name", "entra-id", "--scope", "scim")
+    assert result.exit_code == 0, result.output
+    token = re.search(r"secret token: (\S+)", result.output)
+    assert token is not None and "/scim/v2" in result.output
+    created = scim_app.test_client().post(
+        "/scim/v2/Users",
+        json={"schemas": [USER], "userName": "ada@example.com"},
+        headers={"Authorization": f"Bearer {token.group(1)}"},
+    )
+    assert created.status_code == 201
+    plain = lrs("credentials", "create", "--name", "lms", "--scope", "all")
+    assert "secret token" not in plain.output

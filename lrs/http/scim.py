@@ -84,6 +84,8 @@ def _route(bp: Blueprint, rule: str, endpoint: str, **views: Callable[..., Any])
     """One URL, every method: those it does not serve get a SCIM 405, not Flask's."""
 
     def dispatch(**kwargs: Any) -> Any:
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise ScimError(f"no SCIM resource {request.path!r}", status_code=404)
         view = views.get(request.method)
         if view is None:
             raise ScimError(

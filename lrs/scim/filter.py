@@ -185,6 +185,9 @@ class _Parser:
 
     def __init__(self, text: str, scim_type: str, what: str) -> None:
         self.text, self.pos, self.scim_type, self.what = text, 0, scim_type, what
+        if "\x00" in text:  # nothing stored has one (PostgreSQL refuses them)
+            self.pos = text.index("\x00")
+            raise self.fail("a NUL character")
 
     def fail(self, message: str) -> ScimError:
         return invalid(

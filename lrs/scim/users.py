@@ -105,8 +105,14 @@ def parse_user(body: Any) -> User:
     return User(
         user_name=values.string(found, "userName", required=True) or "",
         external_id=values.string(found, "externalId"),
-        display_name=(
-            values.string(found, "displayName") or name_parts.get("formatted") or given or None
+        display_name=values.string(
+            {
+                "displayName": values.string(found, "displayName")
+                or name_parts.get("formatted")
+                or given
+            },
+            "displayName",
+            "displayName (or name.givenName and name.familyName)",
         ),
         title=values.string(found, "title"),
         active=values.boolean(found, "active", True),

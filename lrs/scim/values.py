@@ -104,6 +104,8 @@ def string(
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise invalid("invalidValue", f"{where}: must be a string")
     value = str(value).strip()
+    if "\x00" in value:  # PostgreSQL stores no NUL in text
+        raise invalid("invalidValue", f"{where}: contains a NUL character")
     if len(value) > limit:
         raise invalid("invalidValue", f"{where}: longer than {limit} characters")
     if not value and required:

@@ -39,6 +39,9 @@ from lrs.store import people as directory
 from lrs.store import scim as store
 from lrs.store.scim_filters import user_condition
 
+#: Longest employee id and email address the directory holds (its columns).
+MAX_EMPLOYEE_ID = 200
+MAX_EMAIL = 320
 #: SCIM attribute named in the audit trail for each :class:`User` field that changed.
 _ATTRIBUTE = {
     "user_name": "userName",
@@ -163,6 +166,12 @@ def _found(session: Session, caller: Caller, scim_id: str) -> tuple[ScimUser, Pe
 def _provision(core: Core, session: Session, caller: Caller, user: User) -> tuple[ScimUser, Person]:
     """Take over the person the directory already has for ``user``, or create one."""
     employee_id = user.employee_number or user.external_id or user.user_name
+    if len(employee_id) > MAX_EMPLOYEE_ID:
+        raise invalid(
+            "invalidValue",
+            f"{ENTERPRISE}:employeeNumber: is required when externalId or userName is longer "
+            f"than {MAX_EMPLOYEE_ID} characters (it is the person's employee id)",
+        )
     candidates = {
         person.id: person
         for person in directory.people_for_agent_keys(
@@ -263,7 +272,7 @@ def _write(
     attributes = json.loads(person.attributes) if person is not None else {}
     for column in CUSTOM_ATTRIBUTES.values():
         attributes.pop(column, None)
-    main = user.main_email() or (user.user_name if is_email(user.user_name) else None)
+    main = user.main_email() or (user.user_name if _is_address(user.user_name) else None)
     record = directory.PersonRecord(
         employee_id=employee_id,
         display_name=user.display_name,
@@ -307,17 +316,23 @@ def _check_user_name(session: Session, caller: Caller, user: User, link: ScimUse
 
 def _check_emails(user: User) -> None:
     for index, item in enumerate(user.kept.get("emails", [])):
-        if not is_email(item["value"]):
+        if not _is_address(item["value"]):
             raise invalid(
-                "invalidValue", f"emails[{index}].value: {item['value']!r} is not an email address"
+                "invalidValue",
+                f"emails[{index}].value: {item['value']!r} is not an email address "
+                f"(of at most {MAX_EMAIL} characters)",
             )
+
+
+def _is_address(text: str) -> bool:
+    return is_email(text) and len(text) <= MAX_EMAIL
 
 
 def _identities(user: User) -> set[str]:
     """The identity keys SCIM states for ``user``: every address, and an email-like
     ``userName`` (Entra ID's user principal name is often the sign-in an LMS reports)."""
     addresses = set(user.email_addresses())
-    if is_email(user.user_name):
+    if _is_address(user.user_name):
         addresses.add(user.user_name)
     return set().union(*(email_identities(address) for address in addresses))
 

@@ -131,6 +131,15 @@ MALFORMED_USERS: list[tuple[Any, str, str]] = [
         "manager.value: no User",
     ),
     ({"userName": "a", ENTERPRISE: "x"}, "invalidValue", ENTERPRISE),
+    ({"userName": "a\x00b"}, "invalidValue", "userName: contains a NUL"),
+    ({"userName": "a", "emails": [{"value": "a\x00@b.c"}]}, "invalidValue", "emails[0].value"),
+    ({"userName": "a" * 250}, "invalidValue", "employeeNumber: is required"),
+    (
+        {"userName": "a", "name": {"givenName": "g" * 300, "familyName": "f" * 300}},
+        "invalidValue",
+        "familyName): longer than 400",
+    ),
+    ({"userName": "a", "emails": [{"value": "a" * 320 + "@b.c"}]}, "invalidValue", "at most 320"),
 ]
 
 
@@ -238,6 +247,7 @@ def test_malformed_patches_are_400_and_change_nothing(
         ('emails[type eq "home"].value eq "a"', "cannot be filtered on"),
         ('active eq "yes"', "active takes eq or ne with true or false"),
         ("userName eq 5", "compare userName with a string"),
+        ('userName eq "a\x00"', "a NUL character"),
     ],
 )
 def test_malformed_filters_are_400_invalid_filter(scim: Scim, query: str, detail: str) -> None:
@@ -328,6 +338,7 @@ def test_unknown_endpoints_and_methods(scim: Scim) -> None:
     scim_error(response, 405)
     assert response.headers["Allow"] == "GET, POST"
     scim_error(scim("GET", "/Users/no-such-id"), 404)
+    scim_error(scim("GET", "/Users/a%00b"), 404)
 
 
 def test_nothing_malformed_is_a_500(scim: Scim) -> None:

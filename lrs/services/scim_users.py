@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import select
@@ -42,7 +41,7 @@ from lrs.store.scim_filters import user_condition
 #: Longest employee id and email address the directory holds (its columns).
 MAX_EMPLOYEE_ID = 200
 MAX_EMAIL = 320
-#: SCIM attribute named in the audit trail for each :class:`User` field that changed.
+#: SCIM attribute named in the audit trail for each simple :class:`User` field.
 _ATTRIBUTE = {
     "user_name": "userName",
     "external_id": "externalId",
@@ -52,8 +51,6 @@ _ATTRIBUTE = {
     "employee_number": "employeeNumber",
     "department": "department",
     "manager": "manager",
-    "custom": "enterprise",
-    "kept": "emails/name/other",
 }
 
 
@@ -135,11 +132,7 @@ def _update(core: Core, caller: Caller, scim_id: str, change: Any) -> dict[str, 
             before = _state(session, link, person)
             user = change(render_user(before, scim_id, {}, caller.base))
             _write(session, caller, user, person, link, before)
-            changed = [
-                _ATTRIBUTE[f.name]
-                for f in fields(User)
-                if getattr(before, f.name) != getattr(user, f.name)
-            ]
+            changed = _changed(before, user)
             if changed:
                 announce_action(
                     core,
@@ -154,6 +147,27 @@ def _update(core: Core, caller: Caller, scim_id: str, change: Any) -> dict[str, 
             return _render(session, caller, link, person)
 
     return as_scim(write, "user")
+
+
+def _changed(before: User, after: User) -> list[str]:
+    """The SCIM names of the attributes that differ (the audit trail's details: names,
+    never values, which may be personal data)."""
+    names = [
+        name
+        for field, name in _ATTRIBUTE.items()
+        if getattr(before, field) != getattr(after, field)
+    ]
+    names += [
+        name
+        for name, column in CUSTOM_ATTRIBUTES.items()
+        if before.custom.get(column) != after.custom.get(column)
+    ]
+    names += [
+        name
+        for name in sorted({*before.kept, *after.kept})
+        if before.kept.get(name) != after.kept.get(name)
+    ]
+    return names
 
 
 def _found(session: Session, caller: Caller, scim_id: str) -> tuple[ScimUser, Person]:

@@ -405,3 +405,33 @@ def test_the_token_lrs_credentials_create_prints_provisions(scim_app: Flask, lrs
     assert created.status_code == 201
     plain = lrs("credentials", "create", "--name", "lms", "--scope", "all")
     assert "secret token" not in plain.output
+
+
+def test_a_secret_token_is_rate_limited_as_its_key(make_settings: Any) -> None:
+    from lrs.app import create_app
+    from lrs.store.credentials import create_credential
+
+    app = create_app(
+        make_settings(rate_limit="3/minute", rate_limit_failures="2/minute", outbox_inline=False)
+    )
+    runtime = app.extensions["lrs"]
+    with runtime.db.write() as session:
+        holder = create_credential(
+            session,
+            runtime.settings.secret_key,
+            name="idp",
+            scopes=["scim"],
+            known_scopes=runtime.scopes,
+        )
+    client, attacker = app.test_client(), {"REMOTE_ADDR": "10.9.9.9"}
+    forged = {"Authorization": f"Bearer {holder.key}:wrong"}
+    for _ in range(2):
+        assert (
+            client.get("/scim/v2/Users", headers=forged, environ_base=attacker).status_code == 401
+        )
+    assert client.get("/scim/v2/Users", headers=forged, environ_base=attacker).status_code == 429
+    real = {"Authorization": f"Bearer {holder.key}:{holder.secret}"}
+    for _ in range(3):
+        assert client.get("/scim/v2/Users", headers=real).status_code == 200
+    assert client.get("/scim/v2/Users", headers=real).status_code == 429
+    runtime.db.engine.dispose()

@@ -11,6 +11,7 @@ from tests.people.test_people_import import HEADER, staff_csv
 from tests.plugins.conftest import RecordingPlugin
 from tests.scim.conftest import ENTERPRISE, USER, Scim, actions, scim_error
 from tests.test_cli import lrs
+from tests.web.conftest import admin_actions
 
 assert lrs and staff_csv  # fixtures, used by name
 
@@ -194,3 +195,26 @@ def test_deprovisioning_keeps_the_person_inactive(
         "person.deprovisioned",
         "person.provisioned",
     ]
+
+
+def test_the_audit_trail_names_what_changed_never_values(
+    scim_app: Flask,
+    scim: Scim,
+    recorder: RecordingPlugin,
+) -> None:
+    user = scim.create_user("ada@example.com", **ADA)
+    scim.patch(
+        f"/Users/{user['id']}",
+        {"op": "replace", "path": "active", "value": False},
+        {"op": "replace", "path": "name.givenName", "value": "Augusta"},
+        {"op": "remove", "path": f"{ENTERPRISE}:costCenter"},
+    )
+    scim.patch(f"/Users/{user['id']}", {"op": "replace", "path": "title", "value": "Analyst"})
+    events = [
+        event for event in admin_actions(scim_app, recorder) if event.action == "person.updated"
+    ]
+    assert [event.details for event in events] == [
+        {"changed": ["active", "displayName", "costCenter", "name"]}
+    ]  # the no-op is not
+    assert events[0].actor == f"credential:{scim.credential.key}"
+    assert events[0].source["user_agent"]

@@ -14,15 +14,18 @@ Attributes Weft does not keep are ignored, as in a POST.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from lrs.scim.errors import invalid
+from lrs.scim.errors import ScimError, invalid
 from lrs.scim.filter import And, AttrPath, Compare, Filter, matches, parse_path
 from lrs.scim.schemas import PATCH_OP, READ_ONLY, Attribute
 from lrs.scim.values import canonical_value, known, normalize, sub_names
 
 OPS = ("add", "replace", "remove")
+#: A key of a path-less value that is an attribute name, not a path.
+_PLAIN = re.compile(r"[A-Za-z][\w$-]*")
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,17 @@ class _Apply:
                 "invalidValue",
                 f"{self.operation.where}.value: must be a JSON object when there is no path",
             )
-        found = normalize(value, self.core, tuple(self.extensions.values()))
+        attributes: dict[str, Any] = {}
+        for key, given in value.items():
+            if not isinstance(key, str):
+                continue
+            if key.lower() in self.extensions or _PLAIN.fullmatch(key):
+                attributes[key] = given
+            else:  # a path as Entra ID sends them: "name.givenName", "urn:...:User:department"
+                where = f"{self.operation.where}.value[{key!r}]"
+                operation = Operation(self.operation.op, _path(key, where), given, where)
+                _Apply(self.resource, operation, self.core, tuple(self.extensions.values())).run()
+        found = normalize(attributes, self.core, tuple(self.extensions.values()))
         for name, given in found.items():
             if name in self.extensions.values():
                 container = self.resource.setdefault(name, {})
@@ -214,6 +227,13 @@ class _Apply:
             else:
                 raise invalid("invalidValue", f"{where}.value: must be a JSON object")
         container[spec.name] = listed
+
+
+def _path(text: str, where: str) -> AttrPath:
+    try:
+        return parse_path(text)
+    except ScimError as exc:
+        raise invalid("invalidPath", f"{where}: {exc.message}") from None
 
 
 def put(container: dict[str, Any], spec: Attribute | None, value: Any, op: str) -> None:

@@ -218,3 +218,35 @@ def test_the_audit_trail_names_what_changed_never_values(
     ]  # the no-op is not
     assert events[0].actor == f"credential:{scim.credential.key}"
     assert events[0].source["user_agent"]
+
+
+def test_path_less_values_with_dotted_and_urn_keys(scim_app: Flask, scim: Scim) -> None:
+    boss = scim.create_user("boss@example.com", **{ENTERPRISE: {"employeeNumber": "B"}})
+    user = scim.create_user("ada@example.com", **ADA)
+    patched = scim.patch(
+        f"/Users/{user['id']}",
+        {
+            "op": "Replace",
+            "value": {
+                "name.givenName": "Augusta",
+                "displayName": "Augusta King",
+                f"{ENTERPRISE}:department": "R&D",
+                f"{ENTERPRISE}:manager": {"value": boss["id"]},
+                'emails[type eq "work"].value': "augusta@example.com",
+            },
+        },
+    )
+    body = patched.get_json()
+    assert patched.status_code == 200, body
+    assert body["name"] == {"givenName": "Augusta", "familyName": "Lovelace"}
+    assert body["displayName"] == "Augusta King"
+    assert body[ENTERPRISE]["department"] == "R&D"
+    assert body[ENTERPRISE]["manager"]["value"] == boss["id"]
+    assert body["emails"][0] == {"value": "augusta@example.com", "type": "work", "primary": True}
+    removed = scim.patch(
+        f"/Users/{user['id']}",
+        {"op": "Remove", "path": f"{ENTERPRISE}:manager", "value": [{"value": boss["id"]}]},
+    )
+    assert "manager" not in removed.get_json()[ENTERPRISE]
+    by_member = scim("GET", "/Users", query_string={"filter": 'emails.value sw "ADA@"'})
+    assert [u["id"] for u in by_member.get_json()["Resources"]] == [user["id"]]

@@ -435,3 +435,18 @@ def test_a_secret_token_is_rate_limited_as_its_key(make_settings: Any) -> None:
         assert client.get("/scim/v2/Users", headers=real).status_code == 200
     assert client.get("/scim/v2/Users", headers=real).status_code == 429
     runtime.db.engine.dispose()
+
+
+def test_a_secret_token_never_reaches_the_logs(
+    scim: Scim,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from lrs.masking import redact
+
+    assert scim.credential.secret not in redact(f"Authorization: Bearer {scim.token}")
+    with caplog.at_level(logging.INFO, logger="lrs"):
+        logging.getLogger("lrs.test").warning("header was Bearer %s", scim.token)
+        scim("GET", "/Users")
+    assert caplog.records and scim.credential.secret not in caplog.text

@@ -104,3 +104,36 @@ def test_groups_made_elsewhere(scim: Scim, lrs: Any, staff_csv: Any) -> None:
         409,
         "uniqueness",
     )
+
+
+def test_a_split_off_address_is_refused_to_its_former_owner(
+    scim: Scim,
+    lrs: Any,
+) -> None:
+    user = scim.create_user(
+        "ada@example.com",
+        emails=[{"value": "desk@example.com"}],
+        **{ENTERPRISE: {"employeeNumber": "E1"}},
+    )
+    split = lrs(
+        "people", "split", "E1", "--into", "DESK", "--identity", "mbox:mailto:desk@example.com"
+    )
+    assert split.exit_code == 0, split.output
+    detail = scim_error(
+        scim.patch(f"/Users/{user['id']}", {"op": "replace", "path": "title", "value": "Rep"}),
+        409,
+        "uniqueness",
+    )
+    assert "desk@example.com" in detail and "DESK" in detail
+    dropped = scim.patch(f"/Users/{user['id']}", {"op": "remove", "path": "emails"})
+    assert dropped.status_code == 200
+
+
+def test_merging_two_provisioned_people_drops_the_absorbed_link(scim: Scim, lrs: Any) -> None:
+    kept = scim.create_user("ada@example.com", **{ENTERPRISE: {"employeeNumber": "E1"}})
+    gone = scim.create_user("ada2@example.com", **{ENTERPRISE: {"employeeNumber": "E2"}})
+    assert lrs("people", "merge", "E1", "E2").exit_code == 0
+    scim_error(scim("GET", f"/Users/{gone['id']}"), 404)
+    assert scim("GET", f"/Users/{kept['id']}").status_code == 200
+    listed = scim("GET", "/Users", query_string={"filter": 'emails eq "ADA2@example.com"'})
+    assert [u["id"] for u in listed.get_json()["Resources"]] == [kept["id"]]

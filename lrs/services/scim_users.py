@@ -132,8 +132,9 @@ def _update(core: Core, caller: Caller, scim_id: str, change: Any) -> dict[str, 
             before = _state(session, link, person)
             user = change(render_user(before, scim_id, {}, caller.base))
             _write(session, caller, user, person, link, before)
-            changed = _changed(before, user)
+            changed = _changed(before, _state(session, link, person))
             if changed:
+                link.updated_us = _now()
                 announce_action(
                     core,
                     session,
@@ -150,8 +151,8 @@ def _update(core: Core, caller: Caller, scim_id: str, change: Any) -> dict[str, 
 
 
 def _changed(before: User, after: User) -> list[str]:
-    """The SCIM names of the attributes that differ (the audit trail's details: names,
-    never values, which may be personal data)."""
+    """The SCIM names of the attributes whose stored value differs (the audit trail's
+    details: names, never values, which may be personal data)."""
     names = [
         name
         for field, name in _ATTRIBUTE.items()
@@ -318,7 +319,6 @@ def _write(
     link.user_name, link.user_name_key = user.user_name, user.user_name.lower()
     link.external_id = user.external_id
     link.data = json.dumps(user.kept, ensure_ascii=False, sort_keys=True)
-    link.updated_us = _now()
     return person
 
 

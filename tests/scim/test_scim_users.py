@@ -250,3 +250,23 @@ def test_path_less_values_with_dotted_and_urn_keys(scim_app: Flask, scim: Scim) 
     assert "manager" not in removed.get_json()[ENTERPRISE]
     by_member = scim("GET", "/Users", query_string={"filter": 'emails.value sw "ADA@"'})
     assert [u["id"] for u in by_member.get_json()["Resources"]] == [user["id"]]
+
+
+def test_a_put_that_changes_nothing_records_nothing(
+    scim_app: Flask,
+    scim: Scim,
+    recorder: RecordingPlugin,
+) -> None:
+    user = scim.create_user("carl@example.com", externalId="00u1", displayName="Carl")
+    same = scim(
+        "PUT",
+        f"/Users/{user['id']}",
+        {
+            "schemas": [USER],
+            "userName": "carl@example.com",
+            "externalId": "00u1",
+            "displayName": "Carl",
+        },
+    )
+    assert same.get_json() == user  # the employee id stays; lastModified too
+    assert [action for action, _ in actions(scim_app, recorder)] == ["person.provisioned"]

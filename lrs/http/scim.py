@@ -121,8 +121,7 @@ def _body() -> Any:
 
 
 def _answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE, headers=headers or {})
-    return response
+    return Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE, headers=headers or {})
 
 
 def _resource(resource: dict[str, Any], status: int = 200) -> Response:

@@ -29,17 +29,9 @@ if TYPE_CHECKING:
 
 
 def announce_action(
-    core: Core,
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    target: str,
-    details: dict[str, Any] | None = None,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    source: dict[str, str] | None = None,
-    occurred_us: int | None = None,
-    wake: bool = True,
+    core: Core, session: Session, *, actor: str, action: str, target: str,
+    details: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+    source: dict[str, str] | None = None, occurred_us: int | None = None, wake: bool = True,
 ) -> None:
     """Enqueue an :class:`~lrs.plugin.events.AdminActionTaken` in ``session``'s transaction.
 
@@ -51,51 +43,26 @@ def announce_action(
     :param occurred_us: when (µs since the epoch); now by default.
     :param wake: see :meth:`lrs.machinery.outbox.Outbox.announce`.
     """
-    core.outbox.announce(
-        session,
-        AdminActionTaken(
-            tenant_id=tenant_id,
-            actor=actor,
-            action=action,
-            target=target,
-            occurred_us=time.time_ns() // 1000 if occurred_us is None else occurred_us,
-            details=details or {},
-            source=source,
-        ),
-        wake=wake,
-    )
+    core.outbox.announce(session, AdminActionTaken(
+        tenant_id=tenant_id, actor=actor, action=action, target=target,
+        occurred_us=time.time_ns() // 1000 if occurred_us is None else occurred_us,
+        details=details or {}, source=source,
+    ), wake=wake)
 
 
 def create_credential(
-    core: Core,
-    *,
-    actor: str,
-    name: str,
-    scopes: list[str],
-    authority: dict[str, Any] | None = None,
-    tenant_id: int = DEFAULT_TENANT_ID,
+    core: Core, *, actor: str, name: str, scopes: list[str],
+    authority: dict[str, Any] | None = None, tenant_id: int = DEFAULT_TENANT_ID,
     source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Create a credential and announce ``credential.created`` (its key, never its secret)."""
-    return _issue(
-        core,
-        store.create_credential,
-        "credential.created",
-        actor=actor,
-        name=name,
-        scopes=scopes,
-        authority=authority,
-        tenant_id=tenant_id,
-        source=source,
-    )
+    return _issue(core, store.create_credential, "credential.created", actor=actor,
+                  name=name, scopes=scopes, authority=authority, tenant_id=tenant_id,
+                  source=source)
 
 
 def revoke_credential(
-    core: Core,
-    *,
-    actor: str,
-    key: str,
-    source: dict[str, str] | None = None,
+    core: Core, *, actor: str, key: str, source: dict[str, str] | None = None,
 ) -> None:
     """Revoke the active credential ``key`` and announce ``credential.revoked``.
 
@@ -103,23 +70,12 @@ def revoke_credential(
     """
     with core.db.write() as session:
         tenant_id = store.revoke_credential(session, key)
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="credential.revoked",
-            target=f"credential:{key}",
-            tenant_id=tenant_id,
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="credential.revoked",
+                        target=f"credential:{key}", tenant_id=tenant_id, source=source)
 
 
 def create_tenant(
-    core: Core,
-    *,
-    actor: str,
-    name: str,
-    source: dict[str, str] | None = None,
+    core: Core, *, actor: str, name: str, source: dict[str, str] | None = None,
 ) -> Tenant:
     """Create a store and announce ``tenant.created`` (in the new tenant's own trail).
 
@@ -128,16 +84,9 @@ def create_tenant(
     """
     with core.db.write() as session:
         tenant = tenants.create_tenant(session, name)
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="tenant.created",
-            target=f"tenant:{tenant.name}",
-            tenant_id=tenant.id,
-            details={"id": tenant.id, "name": tenant.name},
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="tenant.created",
+                        target=f"tenant:{tenant.name}", tenant_id=tenant.id,
+                        details={"id": tenant.id, "name": tenant.name}, source=source)
     return tenant
 
 
@@ -147,15 +96,12 @@ def create_oauth_client(core: Core, *, actor: str, **grant: Any) -> store.Issued
     :param grant: ``name``, ``scopes`` and optionally ``authority``, ``tenant_id``
         and ``source``, as for :func:`create_credential`.
     """
-    return _issue(core, oauth_clients.create_client, "oauth_client.created", actor=actor, **grant)
+    return _issue(core, oauth_clients.create_client, "oauth_client.created", actor=actor,
+                  **grant)
 
 
 def revoke_oauth_client(
-    core: Core,
-    *,
-    actor: str,
-    client_id: str,
-    source: dict[str, str] | None = None,
+    core: Core, *, actor: str, client_id: str, source: dict[str, str] | None = None,
 ) -> None:
     """Revoke OAuth client ``client_id`` (and its tokens); announce ``oauth_client.revoked``.
 
@@ -163,23 +109,12 @@ def revoke_oauth_client(
     """
     with core.db.write() as session:
         tenant_id = oauth_clients.revoke_client(session, client_id)
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="oauth_client.revoked",
-            target=f"credential:{client_id}",
-            tenant_id=tenant_id,
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="oauth_client.revoked",
+                        target=f"credential:{client_id}", tenant_id=tenant_id, source=source)
 
 
 def create_local_admin(
-    core: Core,
-    *,
-    actor: str,
-    email: str,
-    password: str,
+    core: Core, *, actor: str, email: str, password: str,
     source: dict[str, str] | None = None,
 ) -> None:
     """Add a password admin for the web UI; announce ``local_admin.created`` (no password).
@@ -189,24 +124,13 @@ def create_local_admin(
     password_hash = hash_password(password)  # slow: outside the transaction
     with core.db.write() as session:
         local_admins.create_local_admin(session, email=email, password_hash=password_hash)
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="local_admin.created",
-            target=f"local_admin:{email.strip()}",
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="local_admin.created",
+                        target=f"local_admin:{email.strip()}", source=source)
 
 
 def erase_person(
-    core: Core,
-    *,
-    actor: str,
-    agent: dict[str, Any],
-    tenant_id: int = DEFAULT_TENANT_ID,
-    dry_run: bool = False,
-    source: dict[str, str] | None = None,
+    core: Core, *, actor: str, agent: dict[str, Any], tenant_id: int = DEFAULT_TENANT_ID,
+    dry_run: bool = False, source: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Erase one person from one store (GDPR Art. 17); announce ``person.erased``.
 
@@ -237,22 +161,14 @@ def erase_person(
             return counts
     with core.db.write() as session:
         counts = _erase(core, session, tenant_id, keys, dry_run=False)
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="person.erased",
-            target=pseudonym(agent),
-            tenant_id=tenant_id,
-            details=counts,
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="person.erased",
+                        target=pseudonym(agent), tenant_id=tenant_id, details=counts,
+                        source=source)
     return counts
 
 
-def _erase(
-    core: Core, session: Session, tenant_id: int, keys: frozenset[str], *, dry_run: bool
-) -> dict[str, int]:
+def _erase(core: Core, session: Session, tenant_id: int, keys: frozenset[str], *,
+           dry_run: bool) -> dict[str, int]:
     """Plan the erasure, let the plugins erase (or count) theirs, then erase Weft's part.
 
     The plugins go first, while the statements they are told about can still be read.
@@ -260,13 +176,8 @@ def _erase(
     plan = erasure.plan_erasure(session, tenant_id, keys)
     deleted, redacted = plan.statement_ids()
     counts = plan.counts() | core.hooks.erase_person(
-        session=session,
-        tenant_id=tenant_id,
-        person_keys=keys,
-        deleted_statement_ids=deleted,
-        redacted_statement_ids=redacted,
-        dry_run=dry_run,
-    )
+        session=session, tenant_id=tenant_id, person_keys=keys,
+        deleted_statement_ids=deleted, redacted_statement_ids=redacted, dry_run=dry_run)
     counts["people"] = delete_people_with(session, tenant_id, keys, dry_run=dry_run)
     if not dry_run:
         erasure.apply_erasure(session, tenant_id, keys, plan)
@@ -274,36 +185,16 @@ def _erase(
 
 
 def _issue(
-    core: Core,
-    create: Callable[..., store.IssuedCredential],
-    action: str,
-    *,
-    actor: str,
-    name: str,
-    scopes: list[str],
-    authority: dict[str, Any] | None = None,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    source: dict[str, str] | None = None,
+    core: Core, create: Callable[..., store.IssuedCredential], action: str, *,
+    actor: str, name: str, scopes: list[str], authority: dict[str, Any] | None = None,
+    tenant_id: int = DEFAULT_TENANT_ID, source: dict[str, str] | None = None,
 ) -> store.IssuedCredential:
     """Grant API access with ``create`` (a store function) and announce ``action``."""
     with core.db.write() as session:
-        issued = create(
-            session,
-            core.settings.secret_key,
-            name=name,
-            scopes=scopes,
-            authority=authority,
-            tenant_id=tenant_id,
-            known_scopes=core.scopes,
-        )
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action=action,
-            target=f"credential:{issued.key}",
-            tenant_id=tenant_id,
-            details={"name": issued.name, "scopes": issued.scopes, "authority": issued.authority},
-            source=source,
-        )
+        issued = create(session, core.settings.secret_key, name=name, scopes=scopes,
+                        authority=authority, tenant_id=tenant_id, known_scopes=core.scopes)
+        announce_action(core, session, actor=actor, action=action,
+                        target=f"credential:{issued.key}", tenant_id=tenant_id,
+                        details={"name": issued.name, "scopes": issued.scopes,
+                                 "authority": issued.authority}, source=source)
     return issued

@@ -84,18 +84,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("lrs.configuration")
 
 #: Settings that belong to one process, not to the store (see the module docstring).
-PER_PROCESS_SETTINGS = frozenset(
-    {
-        "database_url",
-        "auto_migrate",
-        "outbox_inline",
-        "log_level",
-        "log_format",
-        "bind",
-        "workers",
-        "threads",
-    }
-)
+PER_PROCESS_SETTINGS = frozenset({
+    "database_url", "auto_migrate", "outbox_inline", "log_level", "log_format",
+    "bind", "workers", "threads",
+})
 #: The ``action`` of the first record, and of every later change.
 RECORDED, CHANGED = "configuration.recorded", "configuration.changed"
 #: ``target`` and ``actor`` of both: the store's configuration, noticed by Weft itself.
@@ -115,13 +107,8 @@ class Item:
     recorded: bool
 
 
-def describe(
-    settings: Settings,
-    plugins: PluginManager,
-    *,
-    salt: str | None,
-    environ: Mapping[str, str] | None = None,
-) -> list[Item]:
+def describe(settings: Settings, plugins: PluginManager, *, salt: str | None,
+             environ: Mapping[str, str] | None = None) -> list[Item]:
     """Every setting, ``LRS_PLUGIN_*`` variable and loaded plugin, secrets masked.
 
     :param salt: the store's fingerprint key (:attr:`ConfigurationState.salt`);
@@ -133,22 +120,12 @@ def describe(
     items = []
     for setting in fields(settings):
         name = f"LRS_{setting.name.upper()}"
-        items.append(
-            Item(
-                name,
-                mask(name, getattr(settings, setting.name), salt),
-                setting.name not in PER_PROCESS_SETTINGS,
-            )
-        )
-    items += [
-        Item(name, mask(name, value, salt), True)
-        for name, value in sorted(environ.items())
-        if name.startswith(PLUGIN_CONFIG_PREFIX)
-    ]
-    items += [
-        Item(f"plugin:{info.name}", info.distribution or "registered in code", True)
-        for info in plugins.list_plugins()
-    ]
+        items.append(Item(name, mask(name, getattr(settings, setting.name), salt),
+                          setting.name not in PER_PROCESS_SETTINGS))
+    items += [Item(name, mask(name, value, salt), True) for name, value in sorted(environ.items())
+              if name.startswith(PLUGIN_CONFIG_PREFIX)]
+    items += [Item(f"plugin:{info.name}", info.distribution or "registered in code", True)
+              for info in plugins.list_plugins()]
     return items
 
 
@@ -159,23 +136,16 @@ def shown_configuration(core: Core) -> list[Item]:
 
 def configuration_in_force(core: Core, salt: str | None) -> dict[str, Any]:
     """What is recorded: ``{name: masked value}`` of the items that count (:func:`describe`)."""
-    return {
-        item.name: item.value
-        for item in describe(core.settings, core.plugins, salt=salt)
-        if item.recorded
-    }
+    return {item.name: item.value
+            for item in describe(core.settings, core.plugins, salt=salt) if item.recorded}
 
 
-def changed_keys(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The keys whose values differ, with their values on each side (``None`` where absent)."""
     absent = object()
-    keys = sorted(
-        key
-        for key in before.keys() | after.keys()
-        if before.get(key, absent) != after.get(key, absent)
-    )
+    keys = sorted(key for key in before.keys() | after.keys()
+                  if before.get(key, absent) != after.get(key, absent))
     return {key: before.get(key) for key in keys}, {key: after.get(key) for key in keys}
 
 
@@ -187,17 +157,12 @@ def process_source() -> dict[str, str]:
     """
     path = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("python")
     program = path.parent.name if path.name == "__main__.py" else path.name  # python -m x
-    return {
-        "host": socket.gethostname(),
-        "pid": str(os.getpid()),
-        "user": os_user(),
-        "process": program,
-    }
+    return {"host": socket.gethostname(), "pid": str(os.getpid()), "user": os_user(),
+            "process": program}
 
 
-def record_configuration(
-    core: Core, *, source: dict[str, str] | None = None
-) -> ConfigurationChange | None:
+def record_configuration(core: Core, *, source: dict[str, str] | None = None
+                         ) -> ConfigurationChange | None:
     """Record the configuration in force if it differs from the last one recorded.
 
     :param source: where the record comes from; :func:`process_source` by default.
@@ -209,15 +174,13 @@ def record_configuration(
             return _record(core, session, source or process_source())
     except (SQLAlchemyError, ValueError) as exc:  # ValueError: a record that is not JSON
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        logger.warning(
-            "configuration not recorded in the audit trail (run `lrs db upgrade` "
-            "if the database is not migrated yet): %s",
-            reason,
-        )
+        logger.warning("configuration not recorded in the audit trail (run `lrs db upgrade` "
+                       "if the database is not migrated yet): %s", reason)
         return None
 
 
-def _record(core: Core, session: Session, source: dict[str, str]) -> ConfigurationChange | None:
+def _record(core: Core, session: Session, source: dict[str, str]
+            ) -> ConfigurationChange | None:
     state = _locked_state(session)
     current = configuration_in_force(core, state.salt)
     recorded = None if state.configuration is None else json.loads(state.configuration)
@@ -228,27 +191,13 @@ def _record(core: Core, session: Session, source: dict[str, str]) -> Configurati
     action = RECORDED if recorded is None else CHANGED
     state.configuration = json.dumps(current, sort_keys=True)
     state.recorded_us = now
-    change = ConfigurationChange(
-        recorded_us=now,
-        action=action,
-        actor=ACTOR,
-        source=json.dumps(source),
-        before=json.dumps(before),
-        after=json.dumps(after),
-    )
+    change = ConfigurationChange(recorded_us=now, action=action, actor=ACTOR,
+                                 source=json.dumps(source), before=json.dumps(before),
+                                 after=json.dumps(after))
     session.add(change)
     details = {"after": after} if recorded is None else {"before": before, "after": after}
-    announce_action(
-        core,
-        session,
-        actor=ACTOR,
-        action=action,
-        target=TARGET,
-        details=details,
-        source=source,
-        occurred_us=now,
-        wake=False,
-    )
+    announce_action(core, session, actor=ACTOR, action=action, target=TARGET,
+                    details=details, source=source, occurred_us=now, wake=False)
     if recorded is not None:  # the first record is no news worth a line on every fresh store
         logger.info("configuration changed: %s", ", ".join(after))
     return change
@@ -259,19 +208,14 @@ def _locked_state(session: Session) -> ConfigurationState:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-    locked = (
-        select(ConfigurationState)
-        .where(ConfigurationState.id == CONFIGURATION_STATE_ID)
-        .with_for_update()
-    )
+    locked = (select(ConfigurationState)
+              .where(ConfigurationState.id == CONFIGURATION_STATE_ID).with_for_update())
     state = session.scalars(locked).one_or_none()
     if state is None:
         # Processes racing to create it: one inserts, the others wait for it and skip.
-        session.execute(
-            dialect_insert(session, ConfigurationState)
-            .values(id=CONFIGURATION_STATE_ID, salt=secrets.token_hex(16))
-            .on_conflict_do_nothing()
-        )
+        session.execute(dialect_insert(session, ConfigurationState)
+                        .values(id=CONFIGURATION_STATE_ID, salt=secrets.token_hex(16))
+                        .on_conflict_do_nothing())
         state = session.scalars(locked).one()
     return state
 
@@ -280,11 +224,8 @@ def stored_salt(core: Core) -> str | None:
     """The store's fingerprint key, or ``None`` before the first record (or migration)."""
     try:
         with core.db.read() as session:
-            return session.scalar(
-                select(ConfigurationState.salt).where(
-                    ConfigurationState.id == CONFIGURATION_STATE_ID
-                )
-            )
+            return session.scalar(select(ConfigurationState.salt)
+                                  .where(ConfigurationState.id == CONFIGURATION_STATE_ID))
     except SQLAlchemyError:
         return None
 

@@ -21,12 +21,8 @@ from lrs.plugin.host import Person
 
 _TOKEN = re.compile(r'\s*(?:(?P<op><=|>=|!=|=|<|>)|"(?P<quoted>[^"]*)"|(?P<word>[^\s<>=!"]+))')
 _OPERATORS: dict[str, Callable[[object, object], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
 }
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
@@ -56,10 +52,8 @@ class GroupRule:
     alternatives: tuple[tuple[Clause, ...], ...]
 
     def matches(self, person: Person) -> bool:
-        return any(
-            all(clause.matches(person) for clause in conjunction)
-            for conjunction in self.alternatives
-        )
+        return any(all(clause.matches(person) for clause in conjunction)
+                   for conjunction in self.alternatives)
 
 
 def parse_rule(text: str) -> GroupRule:
@@ -75,13 +69,12 @@ def parse_rule(text: str) -> GroupRule:
         if index + 3 > len(tokens):
             where = tokens[index][0] if index < len(tokens) else len(text)
             raise GroupRuleError(f"at character {where + 1}: expected `field operator value`")
-        (at, field, kind), (op_at, op, op_kind), (_, value, value_kind) = tokens[index : index + 3]
+        (at, field, kind), (op_at, op, op_kind), (_, value, value_kind) = tokens[index:index + 3]
         if kind != "word" or not _FIELD.fullmatch(field):
             raise GroupRuleError(f"at character {at + 1}: {field!r} is not a field name")
         if op_kind != "op":
-            raise GroupRuleError(
-                f"at character {op_at + 1}: expected one of {', '.join(_OPERATORS)} after {field!r}"
-            )
+            raise GroupRuleError(f"at character {op_at + 1}: expected one of "
+                                 f"{', '.join(_OPERATORS)} after {field!r}")
         if value_kind == "op":
             raise GroupRuleError(f"at character {op_at + 1}: {field} {op} needs a value")
         conjunction.append(Clause(field, op, value))
@@ -94,9 +87,8 @@ def parse_rule(text: str) -> GroupRule:
             alternatives.append(tuple(conjunction))
             conjunction = []
         elif joiner.upper() != "AND":
-            raise GroupRuleError(
-                f"at character {joiner_at + 1}: expected AND or OR, got {joiner!r}"
-            )
+            raise GroupRuleError(f"at character {joiner_at + 1}: expected AND or OR, "
+                                 f"got {joiner!r}")
         index += 1
 
 
@@ -118,7 +110,8 @@ def _tokens(text: str) -> list[tuple[int, str, str]]:
             where = len(text) - len(rest)
             raise GroupRuleError(f"at character {where + 1}: cannot read {rest!r}")
         kind = match.lastgroup or "word"
-        tokens.append((match.start(kind), match.group(kind), "word" if kind == "quoted" else kind))
+        tokens.append((match.start(kind), match.group(kind), "word" if kind == "quoted"
+                       else kind))
         position = match.end()
     if not tokens:
         raise GroupRuleError("the rule is empty")

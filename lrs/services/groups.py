@@ -26,15 +26,9 @@ from lrs.store import people_groups as store
 from lrs.xapi.errors import BadRequest, ErrorDetail
 
 
-def create_group(
-    core: Core,
-    *,
-    actor: str,
-    name: str,
-    rule: str | None = None,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    source: dict[str, str] | None = None,
-) -> None:
+def create_group(core: Core, *, actor: str, name: str, rule: str | None = None,
+                 tenant_id: int = DEFAULT_TENANT_ID,
+                 source: dict[str, str] | None = None) -> None:
     """Create a static group (no ``rule``) or a rule group; announce ``people_group.created``.
 
     :raises BadRequest: the name is empty or the rule cannot be read.
@@ -46,21 +40,12 @@ def create_group(
         except GroupRuleError as exc:
             raise BadRequest(f"rule: {exc}", errors=[ErrorDetail("rule", str(exc))]) from None
     with core.db.write() as session:
-        new_group(
-            core, session, actor=actor, name=name, rule=rule, tenant_id=tenant_id, source=source
-        )
+        new_group(core, session, actor=actor, name=name, rule=rule, tenant_id=tenant_id,
+                  source=source)
 
 
-def new_group(
-    core: Core,
-    session: Session,
-    *,
-    actor: str,
-    name: str,
-    tenant_id: int,
-    rule: str | None = None,
-    source: dict[str, str] | None = None,
-) -> PeopleGroup:
+def new_group(core: Core, session: Session, *, actor: str, name: str, tenant_id: int,
+              rule: str | None = None, source: dict[str, str] | None = None) -> PeopleGroup:
     """:func:`create_group` in the caller's transaction (SCIM creates a group and its
     members in one); ``rule`` is already checked.
 
@@ -69,16 +54,9 @@ def new_group(
     """
     name = group_name(name)
     group = store.create_group(session, tenant_id, name, rule, time.time_ns() // 1000)
-    announce_action(
-        core,
-        session,
-        actor=actor,
-        action="people_group.created",
-        target=f"people_group:{name}",
-        tenant_id=tenant_id,
-        details={"rule": rule},
-        source=source,
-    )
+    announce_action(core, session, actor=actor, action="people_group.created",
+                    target=f"people_group:{name}", tenant_id=tenant_id,
+                    details={"rule": rule}, source=source)
     return group
 
 
@@ -90,15 +68,9 @@ def group_name(name: str) -> str:
     return name
 
 
-def add_members(
-    core: Core,
-    *,
-    actor: str,
-    name: str,
-    employee_ids: list[str],
-    tenant_id: int = DEFAULT_TENANT_ID,
-    source: dict[str, str] | None = None,
-) -> int:
+def add_members(core: Core, *, actor: str, name: str, employee_ids: list[str],
+                tenant_id: int = DEFAULT_TENANT_ID,
+                source: dict[str, str] | None = None) -> int:
     """Add people (by employee id) to a static group; return how many were new to it.
 
     :raises BadRequest: the group has a rule, or an employee id is not in the directory.
@@ -111,21 +83,12 @@ def add_members(
         found = store.person_ids(session, tenant_id, employee_ids)
         unknown = [employee_id for employee_id in employee_ids if employee_id not in found]
         if unknown:
-            raise BadRequest(
-                f"{len(unknown)} employee id(s) are not in the directory",
-                errors=[ErrorDetail(e, "not in the directory") for e in unknown],
-            )
+            raise BadRequest(f"{len(unknown)} employee id(s) are not in the directory",
+                             errors=[ErrorDetail(e, "not in the directory") for e in unknown])
         added = store.add_members(session, group, found.values())
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="people_group.members_added",
-            target=f"people_group:{name}",
-            tenant_id=tenant_id,
-            details={"added": added},
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="people_group.members_added",
+                        target=f"people_group:{name}", tenant_id=tenant_id,
+                        details={"added": added}, source=source)
     return added
 
 
@@ -140,70 +103,38 @@ def group_members(core: Core, *, tenant_id: int, name: str) -> list[Person]:
             rows = list(store.static_members(session, group))
         else:
             rule = parse_rule(group.rule)
-            rows = [
-                row
-                for row in directory.list_people(session, tenant_id)
-                if rule.matches(as_person(row, ()))
-            ]
+            rows = [row for row in directory.list_people(session, tenant_id)
+                    if rule.matches(as_person(row, ()))]
         return as_people(session, rows)
 
 
 def list_groups(core: Core, *, tenant_id: int) -> list[dict[str, Any]]:
     """Every group of the store: name, kind, rule, and static member count."""
     with core.db.read() as session:
-        return [
-            {
-                "name": group.name,
-                "kind": "rule" if group.rule else "static",
-                "rule": group.rule or "",
-                "members": members,
-            }
-            for group, members in store.groups_of(session, tenant_id)
-        ]
+        return [{"name": group.name, "kind": "rule" if group.rule else "static",
+                 "rule": group.rule or "", "members": members}
+                for group, members in store.groups_of(session, tenant_id)]
 
 
-def change_members(
-    core: Core,
-    session: Session,
-    *,
-    actor: str,
-    group: PeopleGroup,
-    add: Iterable[int] = (),
-    remove: Iterable[int] = (),
-    source: dict[str, str] | None = None,
-) -> tuple[int, int]:
+def change_members(core: Core, session: Session, *, actor: str, group: PeopleGroup,
+                   add: Iterable[int] = (), remove: Iterable[int] = (),
+                   source: dict[str, str] | None = None) -> tuple[int, int]:
     """Add and remove people (directory ids) of a static group in the caller's
     transaction; announce what changed (``people_group.members_added`` /
     ``people_group.members_removed``). Returns how many were added and removed."""
     removed = store.remove_members(session, group, remove)
     added = store.add_members(session, group, add)
-    for action, count in (
-        ("people_group.members_added", added),
-        ("people_group.members_removed", removed),
-    ):
+    for action, count in (("people_group.members_added", added),
+                          ("people_group.members_removed", removed)):
         if count:
-            announce_action(
-                core,
-                session,
-                actor=actor,
-                action=action,
-                target=f"people_group:{group.name}",
-                tenant_id=group.tenant_id,
-                details={action.rsplit("_", 1)[1]: count},
-                source=source,
-            )
+            announce_action(core, session, actor=actor, action=action,
+                            target=f"people_group:{group.name}", tenant_id=group.tenant_id,
+                            details={action.rsplit("_", 1)[1]: count}, source=source)
     return added, removed
 
 
-def rename_group(
-    core: Core,
-    session: Session,
-    *,
-    actor: str,
-    group: PeopleGroup,
-    name: str,
-    source: dict[str, str] | None = None,
-) -> None:
+def rename_group(core: Core, session: Session, *, actor: str, group: PeopleGroup, name: str,
+                 source: dict[str, str] | None = None) -> None:
     """Rename a group in the caller's transaction; announce ``people_group.renamed``.
 
     :raises BadRequest: the name is empty or too long.
@@ -213,35 +144,15 @@ def rename_group(
     if name == old:
         return
     store.rename_group(session, group, name)
-    announce_action(
-        core,
-        session,
-        actor=actor,
-        action="people_group.renamed",
-        target=f"people_group:{name}",
-        tenant_id=group.tenant_id,
-        details={"from": old},
-        source=source,
-    )
+    announce_action(core, session, actor=actor, action="people_group.renamed",
+                    target=f"people_group:{name}", tenant_id=group.tenant_id,
+                    details={"from": old}, source=source)
 
 
-def delete_group(
-    core: Core,
-    session: Session,
-    *,
-    actor: str,
-    group: PeopleGroup,
-    source: dict[str, str] | None = None,
-) -> None:
+def delete_group(core: Core, session: Session, *, actor: str, group: PeopleGroup,
+                 source: dict[str, str] | None = None) -> None:
     """Delete a group in the caller's transaction; announce ``people_group.deleted``."""
     name, tenant_id = group.name, group.tenant_id
     store.delete_group(session, group)
-    announce_action(
-        core,
-        session,
-        actor=actor,
-        action="people_group.deleted",
-        target=f"people_group:{name}",
-        tenant_id=tenant_id,
-        source=source,
-    )
+    announce_action(core, session, actor=actor, action="people_group.deleted",
+                    target=f"people_group:{name}", tenant_id=tenant_id, source=source)

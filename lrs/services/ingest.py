@@ -45,19 +45,11 @@ def store_batch(
     :raises InvalidStatement: a ``check_statements`` plugin found problems.
     :raises Conflict: an id is stored with a different statement (409).
     """
-    core.hooks.check_statements(
-        tenant_id=tenant_id,
-        statements=statements,
-        version=version.value,
-        credential_id=credential_id,
-    )
+    core.hooks.check_statements(tenant_id=tenant_id, statements=statements,
+                                   version=version.value, credential_id=credential_id)
     arguments: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "statements": statements,
-        "authority": authority,
-        "credential_id": credential_id,
-        "version": version,
-        "attachments": attachments,
+        "tenant_id": tenant_id, "statements": statements, "authority": authority,
+        "credential_id": credential_id, "version": version, "attachments": attachments,
     }
     announced = {"credential_key": credential_key, "source": source}
     # A concurrent request may store one of these ids between our conflict check
@@ -89,18 +81,14 @@ def _transient(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
-def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]) -> StoredBatch:
+def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]
+           ) -> StoredBatch:
     with core.db.write() as session:
         stored = store_statements(session, **arguments)
         ids = stored.ids
         if ids:
-            core.outbox.announce(
-                session,
-                StatementsStored(
-                    tenant_id=arguments["tenant_id"],
-                    statement_ids=tuple(ids),
-                    credential_id=arguments["credential_id"],
-                    **announced,
-                ),
-            )
+            core.outbox.announce(session, StatementsStored(
+                tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
+                credential_id=arguments["credential_id"], **announced,
+            ))
         return stored

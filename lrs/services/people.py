@@ -33,19 +33,8 @@ from lrs.xapi.errors import BadRequest, ErrorDetail
 from lrs.xapi.redaction import person_keys
 
 #: CSV columns with a meaning; any other column becomes a custom attribute.
-COLUMNS = (
-    "employee_id",
-    "display_name",
-    "email",
-    "aliases",
-    "accounts",
-    "department",
-    "manager",
-    "location",
-    "job_title",
-    "hire_date",
-    "active",
-)
+COLUMNS = ("employee_id", "display_name", "email", "aliases", "accounts", "department",
+           "manager", "location", "job_title", "hire_date", "active")
 _TRUE = {"true", "yes", "1", "y", "active"}
 _FALSE = {"false", "no", "0", "n", "inactive"}
 
@@ -90,13 +79,8 @@ def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError
             continue
         record, problems = _record(line, {k: (v or "").strip() for k, v in row.items()})
         if record is not None and record.employee_id in seen:
-            problems.append(
-                RowError(
-                    line,
-                    "employee_id",
-                    f"{record.employee_id!r} is also on line {seen[record.employee_id]}",
-                )
-            )
+            problems.append(RowError(line, "employee_id", f"{record.employee_id!r} is also "
+                                     f"on line {seen[record.employee_id]}"))
         errors += problems
         if record is not None and not problems:
             seen[record.employee_id] = line
@@ -104,16 +88,10 @@ def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError
     return records, errors
 
 
-def import_people(
-    core: Core,
-    records: list[store.PersonRecord],
-    *,
-    actor: str,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    dry_run: bool = False,
-    source: dict[str, str] | None = None,
-    progress: Callable[[int], object] = lambda _: None,
-) -> store.UpsertCounts:
+def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
+                  tenant_id: int = DEFAULT_TENANT_ID, dry_run: bool = False,
+                  source: dict[str, str] | None = None,
+                  progress: Callable[[int], object] = lambda _: None) -> store.UpsertCounts:
     """Create and update ``records`` in one transaction; announce ``people.imported``.
 
     :param progress: called with the number of records written after each chunk.
@@ -123,13 +101,9 @@ def import_people(
         store.prepare_import(session)
         conflicts = store.identity_conflicts(session, tenant_id, records)
         if conflicts:
-            raise BadRequest(
-                "identities already belong to other people",
-                errors=[
-                    ErrorDetail(c.employee_id, f"{c.agent_key} belongs to {c.owner_employee_id}")
-                    for c in conflicts
-                ],
-            )
+            raise BadRequest("identities already belong to other people", errors=[
+                ErrorDetail(c.employee_id, f"{c.agent_key} belongs to {c.owner_employee_id}")
+                for c in conflicts])
         counts = store.UpsertCounts()
         for chunk in chunks(records):
             done = store.upsert_people(session, tenant_id, chunk, time.time_ns() // 1000)
@@ -140,20 +114,10 @@ def import_people(
         if dry_run:
             session.rollback()
             return counts
-        announce_action(
-            core,
-            session,
-            actor=actor,
-            action="people.imported",
-            target=f"tenant:{tenant_id}",
-            tenant_id=tenant_id,
-            details={
-                "created": counts.created,
-                "updated": counts.updated,
-                "unchanged": counts.unchanged,
-            },
-            source=source,
-        )
+        announce_action(core, session, actor=actor, action="people.imported",
+                        target=f"tenant:{tenant_id}", tenant_id=tenant_id,
+                        details={"created": counts.created, "updated": counts.updated,
+                                 "unchanged": counts.unchanged}, source=source)
     return counts
 
 
@@ -163,26 +127,21 @@ def resolve_person(core: Core, *, tenant_id: int, agent: dict[str, Any]) -> Pers
     return resolve_people(core, tenant_id=tenant_id, agents=[agent])[0]
 
 
-def resolve_people(
-    core: Core, *, tenant_id: int, agents: list[dict[str, Any]]
-) -> list[Person | None]:
+def resolve_people(core: Core, *, tenant_id: int,
+                   agents: list[dict[str, Any]]) -> list[Person | None]:
     """:func:`resolve_person` of each of ``agents``, with two queries per thousand
     identities for those the directory knows (a report resolves a whole cohort)."""
     wanted = [_lookup_keys(agent) for agent in agents]
     with core.db.read() as session:
         found = store.people_for_agent_keys(session, tenant_id, set().union(*wanted))
         rows = list({row.id: row for row in found.values()}.values())
-        people = {
-            row.id: person for row, person in zip(rows, as_people(session, rows), strict=True)
-        }
+        people = {row.id: person for row, person in zip(rows, as_people(session, rows),
+                                                        strict=True)}
     answers: list[Person | None] = []
     for agent, keys in zip(agents, wanted, strict=True):
         hits = sorted(key for key in keys if key in found)
-        answers.append(
-            people[found[hits[0]].id]
-            if hits
-            else core.hooks.resolve_person(tenant_id=tenant_id, agent=agent)
-        )
+        answers.append(people[found[hits[0]].id] if hits else
+                       core.hooks.resolve_person(tenant_id=tenant_id, agent=agent))
     return answers
 
 
@@ -209,25 +168,15 @@ def as_people(session: Session, rows: list[PersonRow]) -> list[Person]:
 
 def as_person(row: PersonRow, identities: Iterable[str]) -> Person:
     """The plugin API's view of a directory row (:class:`lrs.plugin.host.Person`)."""
-    attributes = {
-        name: str(value)
-        for name, value in (
-            ("email", row.email),
-            ("department", row.department),
-            ("manager", row.manager_employee_id),
-            ("location", row.location),
-            ("job_title", row.job_title),
-            ("hire_date", row.hire_date.isoformat() if row.hire_date else None),
-            ("active", "true" if row.active else "false"),
-        )
-        if value is not None
-    }
-    return Person(
-        id=row.employee_id,
-        name=row.display_name,
-        agents=tuple(agent for key in identities if (agent := agent_of(key))),
-        attributes={**json.loads(row.attributes), **attributes},
-    )
+    attributes = {name: str(value) for name, value in (
+        ("email", row.email), ("department", row.department),
+        ("manager", row.manager_employee_id), ("location", row.location),
+        ("job_title", row.job_title),
+        ("hire_date", row.hire_date.isoformat() if row.hire_date else None),
+        ("active", "true" if row.active else "false")) if value is not None}
+    return Person(id=row.employee_id, name=row.display_name,
+                  agents=tuple(agent for key in identities if (agent := agent_of(key))),
+                  attributes={**json.loads(row.attributes), **attributes})
 
 
 def agent_of(key: str) -> dict[str, Any] | None:
@@ -245,10 +194,8 @@ def email_identities(address: str) -> set[str]:
     """``mbox`` and ``mbox_sha1sum`` keys of an address (lowercased: mail is matched
     without regard to case)."""
     mailto = "mailto:" + address.lower()
-    return {
-        "mbox:" + mailto,
-        "mbox_sha1sum:" + hashlib.sha1(mailto.encode(), usedforsecurity=False).hexdigest(),
-    }
+    return {"mbox:" + mailto,
+            "mbox_sha1sum:" + hashlib.sha1(mailto.encode(), usedforsecurity=False).hexdigest()}
 
 
 def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, list[RowError]]:
@@ -262,10 +209,8 @@ def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, 
         fail("employee_id", "is empty")
         return None, errors
     identities: set[str] = set()
-    for column, addresses in (
-        ("email", [row.get("email", "")]),
-        ("aliases", _split(row.get("aliases", ""))),
-    ):
+    for column, addresses in (("email", [row.get("email", "")]),
+                              ("aliases", _split(row.get("aliases", "")))):
         for address in addresses:
             if address and not is_email(address):
                 fail(column, f"{address!r} is not an email address")
@@ -288,18 +233,14 @@ def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, 
     if active and active not in _TRUE | _FALSE:
         fail("active", f"{row['active']!r} is not true or false")
     record = store.PersonRecord(
-        employee_id=employee_id,
-        display_name=row.get("display_name") or None,
+        employee_id=employee_id, display_name=row.get("display_name") or None,
         email=(row.get("email") or "").lower() or None,
         department=row.get("department") or None,
-        manager_employee_id=row.get("manager") or None,
-        location=row.get("location") or None,
-        job_title=row.get("job_title") or None,
-        hire_date=hire_date,
+        manager_employee_id=row.get("manager") or None, location=row.get("location") or None,
+        job_title=row.get("job_title") or None, hire_date=hire_date,
         active=active not in _FALSE,
         attributes={k: v for k, v in row.items() if k not in COLUMNS and v},
-        identities=frozenset(identities),
-    )
+        identities=frozenset(identities))
     return record, errors
 
 

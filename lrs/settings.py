@@ -99,6 +99,22 @@ class Settings:
     #: wake-up before claiming, while events keep coming (fewer, larger delivery
     #: batches under load; 0 claims at once).
     outbox_gather_ms: int = 1000
+    #: How often, at most, a process looks whether any credential, OAuth client or
+    #: token was revoked; in between it trusts the ``Authorization`` headers it has
+    #: verified (:mod:`lrs.auth.verified`). 0 verifies every request in the database.
+    auth_cache_seconds: float = 1.0
+    #: How long a connector run may go without a checkpoint before another worker may
+    #: take its instance over (the run is then presumed dead).
+    connector_lease_seconds: int = 300
+    #: Failed runs in a row after which a connector is paused until an operator
+    #: resumes it (``lrs connectors resume``).
+    connector_max_failures: int = 10
+    #: Wait before retrying a failed connector run; doubles with each failure in a
+    #: row, with jitter, up to ``LRS_CONNECTOR_BACKOFF_MAX_SECONDS``.
+    connector_backoff_seconds: int = 30
+    connector_backoff_max_seconds: int = 3600
+    #: How often ``lrs worker`` looks for due connectors ("run now" waits at most this).
+    connector_poll_seconds: int = 5
     #: Nice value ``lrs worker`` lowers itself to (0 to 19; 0 leaves it as
     #: started), so that requests get shared cores first (see :mod:`lrs.process.priority`).
     worker_nice: int = 10
@@ -194,12 +210,17 @@ class Settings:
                      "max_form_fields", "max_form_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
-                     "session_lifetime_seconds", "scim_max_results"):
+                     "session_lifetime_seconds", "connector_lease_seconds",
+                     "connector_max_failures", "connector_backoff_seconds",
+                     "connector_backoff_max_seconds", "connector_poll_seconds",
+                     "scim_max_results"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
+        if self.auth_cache_seconds < 0:
+            raise SettingsError("LRS_AUTH_CACHE_SECONDS must be 0 (off) or more")
         if self.outbox_gather_ms < 0:
             raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
         if not 0 < self.max_document_id_bytes <= 800:

@@ -31,24 +31,46 @@ F = TypeVar("F", bound=Callable[..., Any])
 def authenticate_request(*, key_bearer: bool = False) -> Principal:
     """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401.
 
+    A header this process verified lately is trusted without a database look-up
+    until a revocation anywhere (:mod:`lrs.auth.verified`).
+
     :param key_bearer: also accept a credential's ``key:secret`` as a Bearer token
-        (SCIM clients such as Entra ID send a static "secret token" that way).
+        (SCIM clients such as Entra ID send a static "secret token" that way); a
+        route without it never trusts such a header, even one verified elsewhere.
     """
     header = request.headers.get("Authorization", "")
+    verified = current_runtime().verified
+    cacheable = verified.enabled and (key_bearer or not _is_key_bearer(header))
+    proof = verified.proof(header) if cacheable else ""
+    principal = verified.principal(proof) if proof else None
+    if principal is None:
+        principal, expires_at = _verify(header, key_bearer)
+        if proof:
+            verified.remember(proof, principal, expires_at=expires_at)
+    g.principal = principal
+    return principal
+
+
+def _is_key_bearer(header: str) -> bool:
+    scheme, _, credentials = header.partition(" ")
+    return scheme.lower() == "bearer" and ":" in credentials
+
+
+def _verify(header: str, key_bearer: bool) -> tuple[Principal, float | None]:
+    """The principal ``header`` proves, and when that proof expires (a token's ``exp``)."""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         token = credentials.strip()
         if key_bearer and ":" in token:
             key, _, secret = token.partition(":")
-            return _key_principal(key, secret)
-        g.principal = _bearer_principal(token)
-        return g.principal
+            return _key_principal(key, secret), None
+        return _bearer_principal(token)
     if scheme.lower() != "basic" or not credentials:
         raise Unauthorized("authentication required: send HTTP Basic credentials")
     pair = basic_credentials(credentials)
     if pair is None:
         raise Unauthorized("malformed Basic credentials")
-    return _key_principal(*pair)
+    return _key_principal(*pair), None
 
 
 def _key_principal(key: str, secret: str) -> Principal:
@@ -57,7 +79,6 @@ def _key_principal(key: str, secret: str) -> Principal:
         principal = authenticate(session, runtime.settings.secret_key, key, secret)
     if principal is None:
         raise Unauthorized("unknown key or wrong secret")
-    g.principal = principal
     return principal
 
 
@@ -74,15 +95,16 @@ def basic_credentials(encoded: str) -> tuple[str, str] | None:
     return (key, secret) if sep else None
 
 
-def _bearer_principal(token: str) -> Principal:
-    """The principal of a valid, unrevoked access token from ``/oauth/token``."""
+def _bearer_principal(token: str) -> tuple[Principal, float]:
+    """The principal of a valid, unrevoked access token from ``/oauth/token``, and its
+    expiry (epoch seconds)."""
     runtime = current_runtime()
     with runtime.db.read() as session:
         claims = current_oauth().keyring.verify(session, token)
         principal = token_principal(session, claims.client_key, claims.jti, claims.scopes)
     if principal is None:
         raise InvalidToken("the access token or its client was revoked")
-    return principal
+    return principal, float(claims.expires_at)
 
 
 def current_principal() -> Principal:

@@ -3,6 +3,7 @@
 from lrs.models.auth import DEFAULT_TENANT_ID, Credential, LocalAdmin, RevokedWebSession, Tenant
 from lrs.models.base import Base
 from lrs.models.configuration import ConfigurationChange, ConfigurationState
+from lrs.models.connectors import ConnectorInstance, ConnectorRun
 from lrs.models.documents import Document
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
@@ -30,6 +31,8 @@ __all__ = [
     "Base",
     "ConfigurationChange",
     "ConfigurationState",
+    "ConnectorInstance",
+    "ConnectorRun",
     "Credential",
     "Document",
     "IdentityChange",

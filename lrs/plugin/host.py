@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from lrs.db import Database
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event
 from lrs.settings import Settings
+from lrs.store import connectors as connector_store
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
@@ -56,6 +58,51 @@ class Person:
     agents: tuple[dict[str, Any], ...] = ()
     #: Directory facts plugins may use (department, manager, location...).
     attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """What is wrong with one record given to :meth:`Host.import_people`."""
+
+    #: The record's position in the list given, from 1.
+    record: int
+    #: The field in error (``email``, ``hire_date``...), ``identities`` for an
+    #: identity another person holds.
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.record}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PeopleImport:
+    """What :meth:`Host.import_people` did."""
+
+    created: int
+    updated: int
+    unchanged: int
+    #: People marked inactive because no record named them (``deactivate_missing``).
+    deactivated: int
+    #: The records left out, each with what is wrong (several errors may name one).
+    errors: tuple[RecordError, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConnectorInstance:
+    """A configured connector as plugins see it (``host.connector_instances``)."""
+
+    id: int
+    tenant_id: int
+    #: Unique in its store; what ``lrs connectors run NAME`` names.
+    name: str
+    #: The :attr:`ConnectorType.name` it is an instance of.
+    type: str
+    #: Its configuration without the secret fields.
+    config: Mapping[str, Any]
+    enabled: bool
+    #: Paused after repeated failures until an operator resumes it.
+    paused: bool
 
 
 @dataclass(frozen=True)
@@ -117,6 +164,8 @@ class HostWiring:
     resolve_people: Callable[..., list[Person | None]]
     #: :func:`lrs.services.groups.group_members` bound to the application.
     group_members: Callable[..., list[Person]]
+    #: :func:`lrs.services.people.import_people_feed` bound to the application.
+    import_people: Callable[..., PeopleImport]
     announce: Callable[[Session, Event], None]
     defer: Callable[[Callable[[], object]], None]
     #: :func:`lrs.auth.protector.protect`
@@ -300,6 +349,52 @@ class Host:
         :raises lrs.xapi.errors.NotFound: the store has no group of that name.
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
+
+    def import_people(self, tenant_id: int, records: list[Mapping[str, Any]], *, actor: str,
+                      plugin: str | None = None,
+                      deactivate_missing: bool = False) -> PeopleImport:
+        """Create and update people of the store's directory from plain records (an HRIS
+        feed), matched on ``employee_id``.
+
+        Each record is a dict with the columns of ``lrs people import``
+        (docs/people.md): ``employee_id`` (required), ``display_name``, ``email``,
+        ``aliases`` and ``accounts`` (lists, or ``;``-separated texts),
+        ``department``, ``manager``, ``location``, ``job_title``, ``hire_date``
+        (``YYYY-MM-DD``), ``active`` (a boolean or true/false); any other key is a
+        custom attribute. They are checked with the CSV import's rules, but a
+        record in error (or claiming an identity another person holds) is left
+        out and reported in :attr:`PeopleImport.errors` while the others are
+        written, in one transaction. Importing the same records again changes
+        nothing. A ``people.imported`` administrative action is recorded when
+        something changed.
+
+        :param actor: who imports, for the audit trail (``"connector:hr-feed"``).
+        :param plugin: the calling plugin's name; the event's ``source`` is then
+            ``{"plugin": plugin}``.
+        :param deactivate_missing: the records are the whole directory: mark
+            inactive the active people none of them names.
+        """
+        return self._wiring.import_people(
+            tenant_id=tenant_id, records=records, actor=actor,
+            source=None if plugin is None else {"plugin": plugin},
+            deactivate_missing=deactivate_missing)
+
+    def connector_instances(self, type_name: str,
+                            tenant_id: int | None = None) -> list[ConnectorInstance]:
+        """The configured instances of connector type ``type_name`` (of one store if
+        given), without their secrets: a plugin that feeds its own connector type
+        from post-commit events (statement forwarding) finds its instances here."""
+        with self.read() as session:
+            return [ConnectorInstance(i.id, i.tenant_id, i.name, i.type, json.loads(i.config),
+                                      i.enabled, i.paused)
+                    for i in connector_store.instances(session, tenant_id=tenant_id,
+                                                       type_name=type_name)]
+
+    def run_connector_soon(self, instance_id: int) -> None:
+        """Make an enabled instance due now (new work arrived for it); ``lrs worker``
+        runs it within ``LRS_CONNECTOR_POLL_SECONDS``. A paused or disabled one stays so."""
+        with self.write() as session:
+            connector_store.make_due(session, instance_id, time.time_ns() // 1000)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""

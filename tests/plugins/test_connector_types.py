@@ -10,7 +10,7 @@ from flask import Flask
 from marshmallow import Schema, fields
 
 from lrs.machinery.manager import PluginError
-from lrs.plugin.connectors import ConnectorConfigError, ConnectorType, SyncSummary
+from lrs.plugin.connectors import ConnectorConfigError, ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.hookspecs import hookimpl
 from tests.plugins.conftest import runtime
 
@@ -24,7 +24,7 @@ class Nothing:
     def __init__(self, host: Any, config: dict[str, Any]) -> None:
         self.config = config
 
-    def sync(self, since: Any) -> SyncSummary:
+    def sync(self, run: SyncRun) -> SyncSummary:
         return SyncSummary(messages=(f"page size {self.config['page_size']}",))
 
 
@@ -53,7 +53,8 @@ def test_a_configured_connector_gets_the_loaded_configuration(
     make_app: Callable[..., Flask],
 ) -> None:
     host = runtime(make_app(ConnectorPlugin())).host
-    assert LMS.configure(host, {"token": "t"}).sync(None).messages == ("page size 100",)
+    summary = LMS.configure(host, {"token": "t"}).sync(SyncRun(tenant_id=1))
+    assert summary.messages == ("page size 100",)
     with pytest.raises(ConnectorConfigError) as refused:
         LMS.configure(host, {"token": 3, "page_size": "many"})
     assert refused.value.status == 400

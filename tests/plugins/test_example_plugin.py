@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select
 
 from lrs.cli import cli
 from lrs.cli.plugins import add_plugin_commands
-from lrs.plugin.connectors import ConnectorConfigError
+from lrs.plugin.connectors import ConnectorConfigError, SyncRun
 from lrs.plugin.testing import AUTHORITY, ApiCredential, statement
 from lrs.services import admin
 from lrs.xapi.errors import InvalidStatement
@@ -122,9 +122,9 @@ def test_example_connector_type_is_discovered_and_syncs_idempotently(
     assert roster is not None and roster.origin == "example"
     connector = roster.configure(rt.host, {"session": COURSE,
                                            "learners": ["ada@example.com", "bo@example.com"]})
-    summary = connector.sync(None)
+    summary = connector.sync(SyncRun(tenant_id=1))
     assert (summary.fetched, summary.stored) == (2, 2)
-    connector.sync(None)  # fixed ids: the second sync stores nothing new
+    connector.sync(SyncRun(tenant_id=1))  # fixed ids: the second sync stores nothing new
     assert len(list(rt.host.query_statements(1, verb=ATTENDED))) == 2
 
 
@@ -203,7 +203,7 @@ def test_example_plugin_contributions_are_listed_by_lrs(lrs_command: Callable[..
     assert "example.completions_per_activity  example  count  series  activity" in lrs_command(
         "metrics", "list")
     types = lrs_command("connectors", "types")
-    assert "example.roster  example  session*, learners*, tenant_id  Marks" in types
+    assert "example.roster  example  session*, learners*  Marks" in types
 
 
 def test_credentials_can_be_granted_the_example_scope_on_the_command_line(

@@ -1,7 +1,7 @@
 """SCIM provisioning: the ids an identity provider knows our people and groups by.
 
 Revision ID: 0011_scim
-Revises: 0009
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_scim"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -3,19 +3,18 @@
 A real connector would call an LMS or a virtual classroom in ``sync``; this one
 reads its configuration, which is enough to show the contract: a marshmallow
 schema refuses bad configuration, ``create`` does no I/O, ``sync`` stores
-statements with fixed ids through ``host.ingest(..., plugin=...)``.
+statements with fixed ids through ``host.ingest(run.tenant_id, ..., plugin=...)``.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from lrs.plugin.connectors import ConnectorType, SyncSummary
+from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
 
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
@@ -26,7 +25,6 @@ AUTHORITY = {"objectType": "Agent", "name": "example roster",
 class RosterConfig(Schema):
     session = fields.Url(required=True, metadata={"description": "The session's activity IRI."})
     learners = fields.List(fields.Email(), required=True, validate=validate.Length(min=1))
-    tenant_id = fields.Integer(load_default=1, validate=validate.Range(min=1))
 
 
 @dataclass
@@ -34,7 +32,7 @@ class RosterConnector:
     host: Host
     config: dict[str, Any]
 
-    def sync(self, since: datetime | None) -> SyncSummary:
+    def sync(self, run: SyncRun) -> SyncSummary:
         session, learners = self.config["session"], self.config["learners"]
         statements = [
             {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{session}#{email}")),
@@ -42,7 +40,7 @@ class RosterConnector:
              "object": {"id": session}}
             for email in learners
         ]
-        ids = self.host.ingest(self.config["tenant_id"], statements, authority=AUTHORITY,
+        ids = self.host.ingest(run.tenant_id, statements, authority=AUTHORITY,
                                plugin="example")
         return SyncSummary(fetched=len(learners), stored=len(ids))
 

@@ -1,0 +1,2 @@
+"""Parsers of attendance reports, one module per platform, each yielding
+:class:`plugins.attendance.rows.AttendanceRow`."""

@@ -11,7 +11,6 @@ token. Every refusal, whatever raised it, is a SCIM error (RFC 7644 §3.12).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +29,6 @@ from lrs.services import scim_groups, scim_users
 from lrs.services.scim import Caller, read_page
 from lrs.xapi.errors import BadRequest, XapiError
 
-log = logging.getLogger("lrs.http")
-
 MEDIA_TYPE = "application/scim+json"
 PREFIX = "/scim/v2"
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -40,7 +37,8 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 def create_scim_blueprint() -> Blueprint:
     bp = Blueprint("scim", __name__, url_prefix=PREFIX)
     bp.after_request(api_headers)
-    for error in (ScimError, XapiError, HTTPException, Exception):
+    bp.after_request(_as_scim_error)
+    for error in (ScimError, XapiError, HTTPException):
         bp.register_error_handler(error, _error)
     _route(bp, "/Users", "users", GET=_list_users, POST=_create_user)
     _route(
@@ -248,7 +246,7 @@ def _unknown(rest: str) -> Response:
 
 
 def _error(exc: Exception) -> Response:
-    """Any refusal as a SCIM error; a 409 is a ``uniqueness`` conflict."""
+    """A refusal as a SCIM error; a 409 is a ``uniqueness`` conflict."""
     headers: dict[str, str] = {}
     if isinstance(exc, ScimError):
         status, scim_type, detail = exc.status, exc.scim_type, exc.message
@@ -256,12 +254,22 @@ def _error(exc: Exception) -> Response:
     elif isinstance(exc, XapiError):
         status, detail, headers = exc.status, exc.message, exc.headers
         scim_type = {400: "invalidValue", 409: "uniqueness"}.get(status)
-    elif isinstance(exc, HTTPException):
+    else:
+        assert isinstance(exc, HTTPException)
         status, scim_type = exc.code or 500, None
         detail = exc.description or exc.name
-    else:
-        log.exception("unhandled error")
-        status, scim_type, detail = 500, None, "internal server error"
     if status == 401:
         headers = {**headers, "WWW-Authenticate": 'Bearer realm="SCIM"'}
     return _answer(error_body(status, detail, scim_type), status, headers)
+
+
+def _as_scim_error(response: Response) -> Response:
+    """What the application's own handlers answered (the rate limits' 429, a busy
+    database's 503, an unexpected 500: ``{"error", "message"}``) as a SCIM error."""
+    if response.status_code < 400 or response.mimetype != "application/json":
+        return response
+    body = response.get_json(silent=True) or {}
+    detail = str(body.get("message") or body.get("error") or response.status)
+    response.set_data(json.dumps(error_body(response.status_code, detail)))
+    response.mimetype = MEDIA_TYPE
+    return response

@@ -4,7 +4,8 @@ A SCIM Group is a static people group (:mod:`lrs.services.groups`), created,
 renamed, filled and deleted through that module, so the audit trail records the
 same ``people_group.*`` actions as the command line does. A POST naming a static
 group the store already has takes it over; a rule group's members are its rule's,
-so a provider cannot take it over (409). Members are provisioned Users: people
+and a roster's (OneRoster) group is the roster import's, so a provider cannot take
+those over (409). Members are provisioned Users: people
 added to the group by other means are left alone, being invisible to SCIM.
 """
 
@@ -42,6 +43,8 @@ def create_group(core: Core, caller: Caller, body: Any) -> dict[str, Any]:
             )
             if row is not None and row.rule is not None:
                 raise uniqueness(f"displayName: {row.name!r} is a rule group of the store")
+            if row is not None and row.source_key is not None:
+                raise uniqueness(f"displayName: {row.name!r} is kept by a roster import")
             if row is not None and (held := store.group_link_of(session, row.id)) is not None:
                 raise uniqueness(f"displayName: {row.name!r} is Group {held.scim_id}'s")
             if row is None:

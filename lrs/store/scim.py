@@ -43,7 +43,7 @@ def users(
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(ScimUser.id).offset(offset).limit(limit)).all()
-    return total, [(link, person) for link, person in rows] if limit else []
+    return total, [(link, person) for link, person in rows]
 
 
 def user_of_person(session: Session, person_id: int) -> ScimUser | None:
@@ -138,7 +138,7 @@ def groups(
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(ScimGroup.id).offset(offset).limit(limit)).all()
-    return total, [(link, row) for link, row in rows] if limit else []
+    return total, [(link, row) for link, row in rows]
 
 
 def group_link_of(session: Session, group_id: int) -> ScimGroup | None:

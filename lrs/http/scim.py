@@ -84,7 +84,7 @@ def _route(bp: Blueprint, rule: str, endpoint: str, **views: Callable[..., Any])
     def dispatch(**kwargs: Any) -> Any:
         if any("\x00" in str(value) for value in kwargs.values()):
             raise ScimError(f"no SCIM resource {request.path!r}", status_code=404)
-        view = views.get(request.method)
+        view = views.get("GET" if request.method == "HEAD" else request.method)
         if view is None:
             raise ScimError(
                 f"{request.method} is not allowed on {request.path}",

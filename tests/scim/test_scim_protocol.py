@@ -337,6 +337,7 @@ def test_unknown_endpoints_and_methods(scim: Scim) -> None:
     response = scim("DELETE", "/Users")
     scim_error(response, 405)
     assert response.headers["Allow"] == "GET, POST"
+    assert scim("HEAD", "/Users").status_code == 200
     scim_error(scim("GET", "/Users/no-such-id"), 404)
     scim_error(scim("GET", "/Users/a%00b"), 404)
 

@@ -452,3 +452,14 @@ def test_a_secret_token_never_reaches_the_logs(
         logging.getLogger("lrs.test").warning("header was Bearer %s", scim.token)
         scim("GET", "/Users")
     assert caplog.records and scim.credential.secret not in caplog.text
+
+
+def test_a_secret_token_opens_scim_only(scim_app: Flask, grant: Any) -> None:
+    both = grant("scim", "all")
+    holder = Scim(scim_app.test_client(), both)
+    assert holder("GET", "/Users").status_code == 200  # verified (and remembered) here...
+    xapi = holder.client.get(
+        "/xapi/statements",
+        headers={"Authorization": f"Bearer {holder.token}", "X-Experience-API-Version": "2.0.0"},
+    )
+    assert xapi.status_code == 401  # ...but xAPI takes Basic or an OAuth token only

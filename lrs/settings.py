@@ -171,6 +171,9 @@ class Settings:
     #: Where rate limit counters live. ``memory://`` counts in each worker process;
     #: ``redis://host:6379`` shares the counts between workers and hosts.
     rate_limit_storage_uri: str = "memory://"
+    #: Most resources on one page of a SCIM list (``/scim/v2/Users``, ``/Groups``):
+    #: the default ``count`` and its ceiling.
+    scim_max_results: int = 200
 
     @property
     def index_bounds(self) -> IndexBounds:
@@ -209,7 +212,8 @@ class Settings:
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
                      "session_lifetime_seconds", "connector_lease_seconds",
                      "connector_max_failures", "connector_backoff_seconds",
-                     "connector_backoff_max_seconds", "connector_poll_seconds"):
+                     "connector_backoff_max_seconds", "connector_poll_seconds",
+                     "scim_max_results"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):

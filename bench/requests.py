@@ -497,12 +497,12 @@ def _print(
     for name, ceilings in CEILINGS.items():
         for ceiling in ceilings:
             weft, roof = by_name[name].tally, by_name[ceiling].tally
-            rounds = [a / b for a, b in zip(weft.rates, roof.rates, strict=True) if b]
+            rounds = [a / b for a, b in zip(weft.rates, roof.rates, strict=True) if b] or [0.0]
             _row(
                 f"{name} / {ceiling}",
                 f"{_ratio(weft, roof):.0%}",
                 f"({min(rounds):.0%}-{max(rounds):.0%})",
-                first=48,
+                first=52,
             )
     print(
         f"\nQuery latency (GET {PATH}, one client, {args.queries} requests per kind and "

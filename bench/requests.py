@@ -95,7 +95,8 @@ SMALL_REQUESTS = ("POST 1 statement", "GET statementId", "PUT state", "GET state
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    for line in run_note("Weft per-request benchmark (issue 17)"):
+    args.note = run_note("Weft per-request benchmark (issue 17)")  # the commit as it started
+    for line in args.note:
         print(line)
     print(
         f"{args.statements:,} statements preloaded; {args.rounds} rounds of {args.seconds:g} s "
@@ -593,8 +594,7 @@ def _profile(d: _Deployment, args: argparse.Namespace) -> None:
     table.write_text(
         f"py-spy profile of gunicorn worker {pid} (of {d.weft.workers}), {seconds:g} s of "
         f"single-statement POSTs, {CLIENTS} in flight, {loads[0].per_second:,.0f} statements/s "
-        f"while profiled\n{run_note('Weft per-request benchmark (issue 17)')[0]}\n\n"
-        + pyspy.top_table(collapsed)
+        f"while profiled\n{args.note[0]}\n\n" + pyspy.top_table(collapsed)
     )
     print(f"Profile: {svg} (flame graph), {table} (top functions), {collapsed} (collapsed stacks)")
 

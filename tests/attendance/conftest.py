@@ -50,7 +50,11 @@ def att_app(
     lrs_make_app: Callable[..., Flask], fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Flask:
     monkeypatch.setenv("LRS_PLUGIN_ATTENDANCE_SSO_HOME_PAGE", IDP)
-    app = lrs_make_app(installed=["attendance"], database_url=fresh_database_url)
+    return seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
+
+
+def seeded(app: Flask) -> Flask:
+    """``app`` with :data:`PEOPLE` in its directory and the group "New hires" (E1-E4)."""
     core = app.extensions["lrs"]
     result = core.host.import_people(1, PEOPLE, actor="test")
     assert not result.errors, result.errors

@@ -141,9 +141,9 @@ def create_blueprint(host: Host) -> Blueprint:
             {"reviews": service.reviews(host, tenant(), status, request.args.get("session"))}
         )
 
-    @blueprint.post("/reviews/<int:review_id>")
+    @blueprint.post("/reviews/<review_id>")
     @host.requires(WRITE)
-    def settle_review(review_id: int) -> Any:
+    def settle_review(review_id: str) -> Any:
         data = _json()
         if (
             not isinstance(data, dict)
@@ -168,6 +168,6 @@ def create_blueprint(host: Host) -> Blueprint:
             actor=_actor(),
             event_source=_source(),
         )
-        return jsonify({"id": review_id, "sessions_recorded": keys})
+        return jsonify({"id": int(review_id), "sessions_recorded": keys})
 
     return blueprint

@@ -332,7 +332,7 @@ def _queue(
 def resolve_review(
     host: Host,
     tenant_id: int,
-    review_id: int,
+    review_id: int | str,
     *,
     employee_id: str | None,
     actor: str,
@@ -346,6 +346,10 @@ def resolve_review(
 
     :raises AttendanceError: unknown review (404), already settled (409), unknown person.
     """
+    text = str(review_id)
+    if not text.isdigit() or len(text) > 18:  # a URL's part: beyond any id is unknown
+        raise not_found(f"no review {text} in this store")
+    review_id = int(text)
     if employee_id is not None and host.people_by_employee_id(tenant_id, [employee_id])[0] is None:
         raise AttendanceError(
             "no such person",

@@ -120,9 +120,10 @@ def create_ui_blueprint(host: Host) -> Blueprint:
             )
             return session_page(key, summary=summary.as_dict())
         except AttendanceError as exc:
-            if exc.status == 404:
-                return sessions_page(exc.status, exc)
-            return session_page(key, exc.status, exc)
+            try:
+                return session_page(key, exc.status, exc)
+            except AttendanceError as missing:  # no such session
+                return sessions_page(missing.status, missing)
 
     def reviews_page(
         status: int = 200, error: AttendanceError | None = None, done: str | None = None
@@ -139,9 +140,9 @@ def create_ui_blueprint(host: Host) -> Blueprint:
     def reviews() -> Any:
         return reviews_page()
 
-    @blueprint.post("/reviews/<int:review_id>")
+    @blueprint.post("/reviews/<review_id>")
     @host.requires_role(*ROLES)
-    def resolve(review_id: int) -> Any:
+    def resolve(review_id: str) -> Any:
         ignore = request.form.get("decision") == "ignore"
         employee_id = None if ignore else (request.form.get("employee_id") or "").strip()
         try:

@@ -34,7 +34,7 @@ from plugins.attendance.matching import (
 )
 from plugins.attendance.merge import DEFAULT_GRACE, DEFAULT_THRESHOLD
 from plugins.attendance.models import Decision, ImportedRow, PlannedSession, Review
-from plugins.attendance.recording import Recorded, record
+from plugins.attendance.recording import Recorded, record, row_of
 from plugins.attendance.rows import AttendanceRow
 from plugins.attendance.sessions import get, moment, us
 from plugins.attendance.sources import SourceError, parse
@@ -183,7 +183,7 @@ def roster_of(host: Host, tenant_id: int, plan: PlannedSession) -> list[Person]:
     return list(people.values())
 
 
-def _announce(
+def announce(
     host: Host,
     session: Any,
     tenant_id: int,
@@ -193,6 +193,7 @@ def _announce(
     details: dict[str, Any],
     source: dict[str, str] | None,
 ) -> None:
+    """Record an administrative action of the plugin in the audit trail, in ``session``."""
     host.announce(
         session,
         AdminActionTaken(
@@ -271,7 +272,7 @@ def import_file(
             [_stored(plan.id, name, row, matches[identity_of(row)]) for row in rows],
         )
         _queue(session, tenant_id, plan.id, {i: (firsts[i], m) for i, m in review.items()})
-        _announce(
+        announce(
             host,
             session,
             tenant_id,
@@ -391,7 +392,7 @@ def resolve_review(
                 ImportedRow.session_id.in_(sessions), ImportedRow.employee_id.is_(None)
             )
         ):
-            if identity_of(record_row(row)) == identity:
+            if identity_of(row_of(row)) == identity:
                 row.employee_id = employee_id
                 row.matched_by = "review" if employee_id else "ignored"
                 touched.add(row.session_id)
@@ -402,7 +403,7 @@ def resolve_review(
         ):
             other.status = "resolved" if employee_id else "ignored"
             other.employee_id, other.resolved_by, other.resolved_us = employee_id, actor, now
-        _announce(
+        announce(
             host,
             session,
             tenant_id,
@@ -417,15 +418,3 @@ def resolve_review(
     for key in keys:
         record(host, tenant_id, key, threshold=config.threshold, grace=config.grace)
     return keys
-
-
-def record_row(row: ImportedRow) -> AttendanceRow:
-    return AttendanceRow(
-        source=row.source,
-        session_key="",
-        raw_name=row.raw_name,
-        email=row.email,
-        external_id=row.external_id,
-        join=None,
-        leave=None,
-    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lrs.plugin.host import Host
-from plugins.attendance.importing import _announce, roster_of
+from plugins.attendance.importing import announce, roster_of
 from plugins.attendance.models import ImportedRow, Outcome, PlannedSession, Review
 from plugins.attendance.sessions import (
     as_dict,
@@ -36,7 +36,7 @@ def create_or_update(
     fields = load_session(data)
     with host.write() as session:
         row, created = save_session(host, session, tenant_id, fields, create_only=create_only)
-        _announce(
+        announce(
             host,
             session,
             tenant_id,
@@ -54,7 +54,7 @@ def remove(
 ) -> None:
     with host.write() as session:
         delete_session(session, tenant_id, key)
-        _announce(
+        announce(
             host,
             session,
             tenant_id,

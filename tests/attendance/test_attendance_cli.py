@@ -119,3 +119,36 @@ def test_import_dry_run_then_import_then_review(
     junk.write_text("a,b\n1,2\n")
     refused = attendance_cli("attendance", "import", str(junk), "--session", SESSION)
     assert refused.exit_code == 1 and "not an attendance report" in refused.output
+
+
+def test_erasing_a_person_removes_their_outcomes_rows_and_reviews(
+    attendance_cli: Callable[..., Result],
+    client: FlaskClient,
+    auth: dict[str, str],
+    planned: dict[str, Any],
+) -> None:
+    upload_rows = sheet(
+        "Ada,ada.lovelace@example.org,,2026-12-04 09:00,2026-12-04 10:00",
+        "Someone,ada@example.com,,2026-12-04 09:00,2026-12-04 09:10",
+        "Stranger,ada@elsewhere.example,,2026-12-04 09:00,2026-12-04 10:00",
+    )
+    client.post(f"/api/attendance/sessions/{SESSION}/imports", data=upload_rows, headers=auth)
+    agent = '{"mbox": "mailto:ada@example.com"}'
+    shown = attendance_cli("people", "erase", "--agent", agent, "--dry-run")
+    counts = {
+        line.rsplit(maxsplit=1)[0]: line.rsplit(maxsplit=1)[1]
+        for line in shown.output.splitlines()
+        if line.startswith("attendance: ")
+    }
+    assert counts == {
+        "attendance: outcomes": "1",
+        "attendance: rows": "2",
+        "attendance: reviews": "0",
+    }
+    erased = attendance_cli("people", "erase", "--agent", agent, "--yes")
+    assert erased.exit_code == 0, erased.output
+    listing = client.get(f"/api/attendance/sessions/{SESSION}/attendance", headers=auth)
+    assert listing.get_json()["people"] == []
+    # The stranger's row is theirs, not Ada's: it stays in the queue.
+    reviews = client.get("/api/attendance/reviews", headers=auth).get_json()["reviews"]
+    assert [r["email"] for r in reviews] == ["ada@elsewhere.example"]

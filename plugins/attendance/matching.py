@@ -68,6 +68,8 @@ class Matcher:
     sso_home_page: str | None = None
     #: Everyone matched, by employee id (for their names and identities).
     people: dict[str, Person] = field(default_factory=dict)
+    #: The roster's normalised names, computed at the first name to match.
+    _names: list[tuple[str, str]] | None = field(default=None, init=False, repr=False)
 
     def match(self, rows: Iterable[AttendanceRow]) -> dict[str, Match]:
         """The match of each distinct identity among ``rows``, by :func:`identity_of`."""
@@ -127,18 +129,25 @@ class Matcher:
         name = normalise_name(row.raw_name)
         if not name:
             return Match(None, UNMATCHED)
-        close = sorted(
-            (
-                (SequenceMatcher(None, name, normalise_name(p.name or "")).ratio(), p.id)
-                for p in self.roster
-            ),
-            reverse=True,
-        )
-        close = [(score, employee_id) for score, employee_id in close if score >= self.similarity]
+        if self._names is None:
+            self._names = [(normalise_name(p.name or ""), p.id) for p in self.roster]
+        # difflib.get_close_matches' way: the cheap upper bounds first, so that a roster
+        # of thousands costs a full comparison only for the few names that may be close.
+        matcher = SequenceMatcher()
+        matcher.set_seq2(name)
+        close = set()
+        for candidate, employee_id in self._names:
+            matcher.set_seq1(candidate)
+            if (
+                matcher.real_quick_ratio() >= self.similarity
+                and matcher.quick_ratio() >= self.similarity
+                and matcher.ratio() >= self.similarity
+            ):
+                close.add(employee_id)
         if len(close) == 1:
-            return Match(close[0][1], NAME)
+            return Match(close.pop(), NAME)
         if close:
-            return Match(None, AMBIGUOUS, tuple(sorted(e for _, e in close)))
+            return Match(None, AMBIGUOUS, tuple(sorted(close)))
         return Match(None, UNMATCHED)
 
     def _load(self, employee_ids: list[str]) -> None:

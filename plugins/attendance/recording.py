@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lrs.plugin.host import Host, Person
 from plugins.attendance.merge import AttendanceResult, merge
@@ -199,13 +199,16 @@ def record(
     if statements:
         host.ingest(tenant_id, statements, authority=AUTHORITY, plugin="attendance")
     with host.write() as session:
-        for values in changed:
-            outcome = session.get(Outcome, (values["session_id"], values["employee_id"]))
-            if outcome is None:
-                session.add(Outcome(**values))
-            else:
-                for name, value in values.items():
-                    setattr(outcome, name, value)
+        # Replaced in bulk: a webinar's thousands of outcomes are not thousands of UPDATEs.
+        employee_ids = [values["employee_id"] for values in changed]
+        for start_at in range(0, len(employee_ids), 1000):
+            session.execute(
+                delete(Outcome).where(
+                    Outcome.session_id == plan.id,
+                    Outcome.employee_id.in_(employee_ids[start_at : start_at + 1000]),
+                )
+            )
+        host.insert_rows(session, Outcome.__table__, changed)
     voided = sum(1 for s in statements if s["verb"]["id"] == VOIDED)
     return Recorded(
         stored=len(statements) - voided,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -46,6 +47,10 @@ def normalise_name(name: str) -> str:
     return " ".join(sorted(re.findall(r"\w+", letters)))
 
 
+def _prefixes(normalised: str) -> set[str]:
+    return {word[:2] for word in normalised.split()}
+
+
 def identity_of(row: AttendanceRow) -> str:
     """What a decision about a row is remembered by: its source and everything it says
     about who it is (e-mail, platform id, name as shown)."""
@@ -68,8 +73,9 @@ class Matcher:
     sso_home_page: str | None = None
     #: Everyone matched, by employee id (for their names and identities).
     people: dict[str, Person] = field(default_factory=dict)
-    #: The roster's normalised names, computed at the first name to match.
-    _names: list[tuple[str, str]] | None = field(default=None, init=False, repr=False)
+    #: The roster's normalised names by the first two letters of each of their words,
+    #: computed at the first name to match.
+    _names: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False)
 
     def match(self, rows: Iterable[AttendanceRow]) -> dict[str, Match]:
         """The match of each distinct identity among ``rows``, by :func:`identity_of`."""
@@ -130,13 +136,18 @@ class Matcher:
         if not name:
             return Match(None, UNMATCHED)
         if self._names is None:
-            self._names = [(normalise_name(p.name or ""), p.id) for p in self.roster]
-        # difflib.get_close_matches' way: the cheap upper bounds first, so that a roster
-        # of thousands costs a full comparison only for the few names that may be close.
+            self._names = defaultdict(list)
+            for person in self.roster:
+                normalised = normalise_name(person.name or "")
+                for prefix in _prefixes(normalised):
+                    self._names[prefix].append((normalised, person.id))
+        # Only roster names sharing the start of a word can be similar enough; among
+        # them, difflib.get_close_matches' way: the cheap upper bounds first.
         matcher = SequenceMatcher()
         matcher.set_seq2(name)
         close = set()
-        for candidate, employee_id in self._names:
+        candidates = {pair for prefix in _prefixes(name) for pair in self._names.get(prefix, ())}
+        for candidate, employee_id in candidates:
             matcher.set_seq1(candidate)
             if (
                 matcher.real_quick_ratio() >= self.similarity

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lrs.plugin.host import Host
-from plugins.attendance.importing import announce, roster_of
+from plugins.attendance.importing import announce, config_of, roster_of
 from plugins.attendance.models import ImportedRow, Outcome, PlannedSession, Review
+from plugins.attendance.recording import record
 from plugins.attendance.sessions import (
     as_dict,
     delete_session,
@@ -30,7 +31,11 @@ def create_or_update(
     create_only: bool = False,
     source: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Save a session from JSON-like ``data``; a ``key`` given apart (a URL's) wins."""
+    """Save a session from JSON-like ``data``; a ``key`` given apart (a URL's) wins.
+
+    An updated session's attendance is merged again at once: a moved window or a
+    changed roster changes outcomes, whose statements are voided and replaced.
+    """
     if key is not None and isinstance(data, dict):
         data = {**data, "key": key}
     fields = load_session(data)
@@ -46,7 +51,11 @@ def create_or_update(
             {},
             source,
         )
-        return as_dict(row), created
+        body = as_dict(row)
+    if not created:
+        config = config_of(host)
+        record(host, tenant_id, body["key"], threshold=config.threshold, grace=config.grace)
+    return body, created
 
 
 def remove(

@@ -358,3 +358,23 @@ def test_stores_are_isolated(
     body = upload(client, acme, sheet(ADA)).get_json()
     assert body["matched_by"] == {"unmatched": 1}
     assert open_reviews(client, auth)[0]["id"] == review["id"]
+
+
+def test_moving_the_window_merges_again_and_replaces_statements(
+    client: FlaskClient,
+    auth: dict[str, str],
+    planned: dict[str, Any],
+) -> None:
+    upload(client, auth, sheet(ADA))
+    (before,) = attended(client, auth)
+    assert before["result"] == {"duration": "PT1H", "completion": True}
+    moved = client.put(
+        f"/api/attendance/sessions/{SESSION}",
+        headers=auth,
+        json=session_body(end="2026-12-04T11:00:00Z"),
+    )
+    assert moved.status_code == 200
+    (after,) = attended(client, auth)
+    assert after["id"] != before["id"]
+    assert after["result"] == {"duration": "PT1H", "completion": False}
+    assert people(client, auth)["E1"]["left_early"] is True

@@ -28,8 +28,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, missing
 from marshmallow import fields as marshmallow_fields
+from marshmallow.validate import OneOf
 
 from lrs.plugin.registry import Registry
 from lrs.xapi.errors import BadRequest, flatten_messages
@@ -134,6 +135,10 @@ class ConfigField:
     #: other fields' text is read as JSON (``500``, ``["a", "b"]``).
     text: bool
     boolean: bool
+    #: The values a ``validate.OneOf`` allows (a form offers them as a list).
+    choices: tuple[str, ...] = ()
+    #: What an absent optional field means (``load_default``), shown in forms.
+    default: str = ""
 
 
 class ConnectorConfigError(BadRequest):
@@ -187,7 +192,10 @@ class ConnectorType:
         return [ConfigField(name, f.required, bool(f.metadata.get("secret")),
                             str(f.metadata.get("description", "")),
                             isinstance(f, marshmallow_fields.String),
-                            isinstance(f, marshmallow_fields.Boolean))
+                            isinstance(f, marshmallow_fields.Boolean),
+                            next((tuple(map(str, v.choices)) for v in f.validators
+                                  if isinstance(v, OneOf)), ()),
+                            "" if f.load_default is missing else str(f.load_default))
                 for name, f in self._schema().fields.items()]
 
     def secret_fields(self) -> list[str]:

@@ -84,6 +84,11 @@ API: dict[tuple[str, str], frozenset[str]] = {
        for endpoint, method in (
         ("create_session", "POST"), ("put_session", "PUT"), ("delete_session", "DELETE"),
         ("import_attendance", "POST"), ("settle_review", "POST"))},
+    # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
+    **{(f"scim.{endpoint}", method): frozenset({"scim"})
+       for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
+                        "resource_type", "schemas", "schema", "unknown")
+       for method in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # OAuth: clients authenticate in the request itself; keys are public.
     ("oauth.token", "POST"): PUBLIC,
     ("oauth.revoke", "POST"): OAUTH_CLIENT,

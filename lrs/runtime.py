@@ -30,7 +30,12 @@ from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.group_commit import GroupCommit
 from lrs.services.groups import group_members
 from lrs.services.ingest import new_group_commit, store_batch
-from lrs.services.people import import_people_feed, resolve_people, resolve_person
+from lrs.services.people import (
+    import_people_feed,
+    people_by_employee_id,
+    resolve_people,
+    resolve_person,
+)
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -84,6 +89,7 @@ class Runtime:
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
             group_members=partial(group_members, self),
+            people_by_employee_id=partial(people_by_employee_id, self),
             import_people=partial(import_people_feed, self),
             assignments=partial(list_assignments, self),
             assigned_people=partial(assigned_people, self),

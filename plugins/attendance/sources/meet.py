@@ -11,7 +11,7 @@ zone: the session's date (``day``) completes them.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, timedelta, tzinfo
 
 from plugins.attendance.rows import AttendanceRow
 from plugins.attendance.sources.reading import (
@@ -22,9 +22,9 @@ from plugins.attendance.sources.reading import (
     email_of,
     find_table,
     parse_hms_duration,
-    read_time,
     rows_of,
     settle_order,
+    text_span,
 )
 
 SOURCE = "meet"
@@ -69,17 +69,11 @@ def parse(
         name = cell(row, whole) or " ".join(
             part for part in (cell(row, first), cell(row, last)) if part
         )
-        join = read_time(clock, cell(row, joined), f"line {line}, {JOINED}", problems)
-        leave: datetime | None = None
-        if join is not None:
-            leave = read_time(
-                clock, cell(row, exited), f"line {line}, {EXITED}", problems, after=join
-            )
-        if join is None or leave is None:
+        span = text_span(clock, cell(row, joined), cell(row, exited), line, JOINED, EXITED,
+                         problems)
+        if span is None:
             continue
-        if leave < join:
-            problems.add(f"line {line}, {EXITED}", f"is before the {JOINED}")
-            continue
+        join, leave = span
         present = _duration(cell(row, length), f"line {line}, Duration", problems)
         rows.append(
             AttendanceRow(

@@ -213,6 +213,28 @@ def _hour(hour: int, meridiem: str | None) -> int:
     return (hour % 12) + (12 if pm else 0)
 
 
+def iso_span(record: dict[str, Any], join_key: str, leave_key: str, where: str,
+             problems: Problems) -> tuple[datetime, datetime] | None:
+    """The ``(join, leave)`` an API record gives as two ISO 8601 fields, or ``None``
+    with each problem (missing, unreadable, leaving before joining) added at its path."""
+    times = []
+    for key in (join_key, leave_key):
+        value = record.get(key)
+        if not isinstance(value, str) or not value:
+            problems.add(f"{where}.{key}", "missing")
+            continue
+        try:
+            times.append(parse_iso(value))
+        except ValueError as error:
+            problems.add(f"{where}.{key}", str(error))
+    if len(times) != 2:
+        return None
+    if times[1] < times[0]:
+        problems.add(f"{where}.{leave_key}", f"is before {join_key}")
+        return None
+    return times[0], times[1]
+
+
 def parse_iso(text: str) -> datetime:
     """An ISO 8601 timestamp as the APIs write it (``2026-12-04T09:01:12Z``, Graph's
     seven fractional digits included); UTC when it has no offset."""
@@ -420,6 +442,22 @@ def read_time(
     except ValueError as error:
         problems.add(where, str(error))
         return None
+
+
+def text_span(clock: Clock, join_text: str, leave_text: str, line: int, join_name: str,
+              leave_name: str, problems: Problems) -> tuple[datetime, datetime] | None:
+    """The ``(join, leave)`` of a report's line from its two time cells, or ``None``
+    with each problem added under the line and column name."""
+    join = read_time(clock, join_text, f"line {line}, {join_name}", problems)
+    if join is None:
+        return None
+    leave = read_time(clock, leave_text, f"line {line}, {leave_name}", problems, after=join)
+    if leave is None:
+        return None
+    if leave < join:
+        problems.add(f"line {line}, {leave_name}", f"is before the {join_name}")
+        return None
+    return join, leave
 
 
 def settle_order(clock: Clock, values: Iterable[str], where: str, problems: Problems) -> None:

@@ -23,7 +23,7 @@ never become rows: for Weft they are unknown, never absent.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, tzinfo
 from typing import Any
 
 from plugins.attendance.rows import AttendanceRow
@@ -38,9 +38,9 @@ from plugins.attendance.sources.reading import (
     load_json,
     looks_like_json,
     parse_iso,
-    read_time,
     rows_of,
     settle_order,
+    text_span,
 )
 
 SOURCE = "teams"
@@ -231,17 +231,11 @@ def _table_rows(
     rows = []
     for line, row in table.rows:
         raw_name, address = _name(cell(row, name)), email_of(cell(row, email))
-        join = read_time(clock, cell(row, join_at), f"line {line}, {joined}", problems)
-        leave: datetime | None = None
-        if join is not None:
-            leave = read_time(
-                clock, cell(row, leave_at), f"line {line}, {left}", problems, after=join
-            )
-        if join is None or leave is None:
+        span = text_span(clock, cell(row, join_at), cell(row, leave_at), line, joined, left,
+                         problems)
+        if span is None:
             continue
-        if leave < join:
-            problems.add(f"line {line}, {left}", f"is before the {joined}")
-            continue
+        join, leave = span
         rows.append(
             AttendanceRow(
                 source=SOURCE,

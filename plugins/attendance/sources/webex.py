@@ -20,9 +20,9 @@ from plugins.attendance.sources.reading import (
     SourceError,
     decode,
     email_of,
+    iso_span,
     load_json,
     looks_like_json,
-    parse_iso,
 )
 
 SOURCE = "webex"
@@ -95,19 +95,4 @@ def _span(stay: Any, where: str, problems: Problems):
     if not isinstance(stay, dict):
         problems.add(where, "must be an object")
         return None
-    times = []
-    for key in ("joinedTime", "leftTime"):
-        value = stay.get(key)
-        if not isinstance(value, str) or not value:
-            problems.add(f"{where}.{key}", "missing")
-            continue
-        try:
-            times.append(parse_iso(value))
-        except ValueError as error:
-            problems.add(f"{where}.{key}", str(error))
-    if len(times) != 2:
-        return None
-    if times[1] < times[0]:
-        problems.add(f"{where}.leftTime", "is before joinedTime")
-        return None
-    return times[0], times[1]
+    return iso_span(stay, "joinedTime", "leftTime", where, problems)

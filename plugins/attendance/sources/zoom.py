@@ -29,9 +29,9 @@ from plugins.attendance.sources.reading import (
     decode,
     email_of,
     find_table,
+    iso_span,
     load_json,
     looks_like_json,
-    parse_iso,
     read_time,
     rows_of,
     settle_order,
@@ -104,22 +104,10 @@ def _api_row(entry: Any, where: str, problems: Problems, *, origin: str) -> Atte
         return None
     if entry.get("status") == "in_waiting_room":
         return None
-    times = []
-    for key in ("join_time", "leave_time"):
-        value = entry.get(key)
-        if not isinstance(value, str) or not value:
-            problems.add(f"{where}.{key}", "missing")
-            continue
-        try:
-            times.append(parse_iso(value))
-        except ValueError as error:
-            problems.add(f"{where}.{key}", str(error))
-    if len(times) != 2:
+    span = iso_span(entry, "join_time", "leave_time", where, problems)
+    if span is None:
         return None
-    join, leave = times
-    if leave < join:
-        problems.add(f"{where}.leave_time", "is before join_time")
-        return None
+    join, leave = span
     return AttendanceRow(
         source=SOURCE,
         session_key="",

@@ -1,0 +1,97 @@
+"""A webhook instance: its configuration, which statements it wants, and its runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import Schema, fields, validate
+
+from connectors.outbound.delivery import Progress, Sent, Undelivered, drain, find_instance
+from connectors.outbound.queue import Backlog
+from connectors.outbound.remote import RemoteError, failure, send, session
+from connectors.webhook.signing import HEADER, signature
+from lrs.plugin.connectors import SyncRun, SyncSummary
+
+if TYPE_CHECKING:
+    from lrs.plugin.host import ConnectorInstance, Host, StoredStatement
+
+TYPE_NAME = "webhook"
+#: Verbs that say an activity was completed (besides ``result.completion: true``).
+COMPLETION_VERBS = frozenset({"http://adlnet.gov/expapi/verbs/completed",
+                              "http://adlnet.gov/expapi/verbs/passed"})
+#: The ``type`` of the JSON body, and its ``Weft-Event`` header.
+EVENT = "statement.completed"
+RUN_SECONDS = 30.0
+
+
+class WebhookConfig(Schema):
+    url = fields.Url(required=True, require_tld=False, schemes={"http", "https"},
+                     metadata={"description": "Where completions are POSTed."})
+    secret = fields.String(
+        required=True, validate=validate.Length(min=16),
+        metadata={"secret": True, "description": "Signing secret of Weft-Signature "
+                                                 "(HMAC-SHA256), at least 16 characters."})
+    activities = fields.List(
+        fields.String(validate=validate.Length(min=1)), load_default=list,
+        metadata={"description": "Only completions of these activity ids (any if empty)."})
+    batch_size = fields.Integer(load_default=100, validate=validate.Range(1, 1000),
+                                metadata={"description": "Calls per queue read."})
+    timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(1, 120),
+                                   metadata={"description": "Wait for each answer."})
+
+
+def is_completion(statement: Mapping[str, Any]) -> bool:
+    result = statement.get("result")
+    return (statement.get("verb", {}).get("id") in COMPLETION_VERBS
+            or (isinstance(result, Mapping) and result.get("completion") is True))
+
+
+def select(host: Host, instance: ConnectorInstance,
+           statements: Sequence[StoredStatement]) -> list[StoredStatement]:
+    """:data:`connectors.outbound.queue.Selector`: completions of the chosen activities."""
+    activities = frozenset(instance.config.get("activities") or ())
+    return [s for s in statements if is_completion(s)
+            and (not activities or s.get("object", {}).get("id") in activities)]
+
+
+def body(statement: StoredStatement) -> bytes:
+    """``{"type": ..., "id": <statement id>, "statement": <as stored>}``, the statement's
+    text spliced in as stored (not encoded again)."""
+    return (f'{{"type":"{EVENT}","id":"{statement["id"]}","statement":'
+            + statement.json + "}").encode()
+
+
+@dataclass
+class Webhook:
+    host: Host
+    config: dict[str, Any]
+
+    def sync(self, run: SyncRun) -> SyncSummary:
+        instance = find_instance(self.host, TYPE_NAME, run)
+        self._http = session("Weft-LRS webhook")
+        try:
+            return drain(self.host, run, Backlog(self.host, instance.id), self.send,
+                         Progress(), batch_size=self.config["batch_size"],
+                         budget_seconds=RUN_SECONDS)
+        finally:
+            self._http.close()
+
+    def send(self, statements: list[StoredStatement]) -> Sent:
+        """One POST per statement, in order; any answer but 2xx stops (retried later)."""
+        done: list[str] = []
+        for statement in statements:
+            payload = body(statement)
+            headers = {"Content-Type": "application/json", "Weft-Event": EVENT,
+                       "Idempotency-Key": statement["id"],
+                       HEADER: signature(self.config["secret"], payload)}
+            try:
+                response = send(self._http, "POST", self.config["url"], data=payload,
+                                headers=headers, timeout=self.config["timeout_seconds"])
+            except RemoteError as exc:
+                raise Undelivered(done, exc) from None
+            if not 200 <= response.status_code < 300:
+                raise Undelivered(done, failure(response))
+            done.append(statement["id"])
+        return Sent(len(done))

@@ -15,12 +15,16 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from lrs.xapi.errors import Conflict
+
 #: Separates this key from any other derived from ``LRS_SECRET_KEY``.
 _PURPOSE = b"weft connector secrets v1"
 
 
-class UnsealError(Exception):
+class UnsealError(Conflict):
     """A sealed value cannot be opened: ``LRS_SECRET_KEY`` changed, or the value was altered."""
+
+    error = "unreadable_secrets"
 
 
 def _fernet(server_key: str) -> Fernet:

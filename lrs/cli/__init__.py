@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from lrs.cli.config import config
+from lrs.cli.connectors import connectors
 from lrs.cli.context import Cli
 from lrs.cli.credentials import credentials
 from lrs.cli.db import db
@@ -20,7 +21,7 @@ from lrs.cli.oauth import oauth
 from lrs.cli.params import describe_error
 from lrs.cli.people import people
 from lrs.cli.plugins import add_plugin_commands
-from lrs.cli.registries import connectors, metrics, scopes
+from lrs.cli.registries import metrics, scopes
 from lrs.cli.serve import serve
 from lrs.cli.statements import statements
 from lrs.cli.tenants import tenants

@@ -49,29 +49,47 @@ def add_plugin_commands(cli: click.Group, environ: Mapping[str, str] | None = No
     epilog="""\b
 Examples:
   LRS_OUTBOX_INLINE=false lrs serve &  lrs worker     # production: delivery out of the web workers
-  lrs worker --once                                 # deliver what is due now, then exit (cron)"""
+  lrs worker --once                                 # what is due now, then exit (cron)"""
 )
-@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option("--once", is_flag=True, help="Deliver and run what is due, then exit.")
 @click.pass_obj
 def worker(obj: Cli, once: bool) -> None:
-    """Deliver post-commit events (statements stored, documents changed...) to plugins.
+    """Deliver post-commit events to plugins and run due connectors.
 
-    Run one or more next to the server when LRS_OUTBOX_INLINE is false; several
-    workers share the work safely. Stops cleanly on SIGTERM or Ctrl+C.
+    Events (statements stored, documents changed...) go to the plugins that
+    subscribe to them; connector instances (lrs connectors list) run on their
+    schedules, one run at a time per instance across every worker. Run one or
+    more workers next to the server when LRS_OUTBOX_INLINE is false; several
+    share the work safely. Stops cleanly on SIGTERM or Ctrl+C, letting a running
+    connector reach its next checkpoint.
 
     Runs at a lower CPU priority than the server (LRS_WORKER_NICE, default 10)
     so that requests get shared cores first; --once runs as started.
     """
     runtime = obj.runtime(role="worker")  # plugins load what delivering needs, or stop it
     stopping = threading.Event()
-    if not once:
+    if once:
+        delivered = runtime.outbox.run(stopping, once=True)
+        ran = runtime.connectors.run(stopping, once=True)
+    else:
         freeze_startup_objects()  # a long-lived process from here on
         nice = lower_cpu_priority(runtime.settings.worker_nice).nice
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop_signal, lambda *_: stopping.set())
-        click.echo(f"Delivering events to plugins at nice {nice} (Ctrl+C to stop).")
-    delivered = runtime.outbox.run(stopping, once=once)
-    click.echo(f"Processed {delivered} event(s).")
+        click.echo(f"Delivering events to plugins and running connectors at nice {nice} "
+                   "(Ctrl+C to stop).")
+        counts: list[int] = []
+        connectors = threading.Thread(
+            target=lambda: counts.append(runtime.connectors.run(stopping)),
+            name="lrs-connectors")
+        connectors.start()
+        try:
+            delivered = runtime.outbox.run(stopping)
+        finally:
+            stopping.set()
+            connectors.join()
+        ran = counts[0] if counts else 0
+    click.echo(f"Processed {delivered} event(s); ran {ran} connector(s).")
 
 
 @click.group()

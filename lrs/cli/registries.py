@@ -1,7 +1,8 @@
-"""``lrs scopes``, ``lrs metrics`` and ``lrs connectors``: what core and the plugins offer.
+"""``lrs scopes`` and ``lrs metrics``: what core and the plugins offer.
 
 Each lists a registry of the application (:attr:`lrs.runtime.Runtime.scopes`,
-``metrics``, ``connector_types``) with the core or plugin each entry comes from.
+``metrics``) with the core or plugin each entry comes from (connector types:
+:mod:`lrs.cli.connectors`).
 """
 
 from __future__ import annotations
@@ -105,19 +106,3 @@ def show_metric(obj: Cli, name: str, since: datetime | None, until: datetime | N
                    [(p["label"], p["value"]) for p in result["series"]])  # type: ignore[attr-defined]
     else:
         click.echo(f"{metric.title}: {result['value']} {metric.unit}")
-
-
-@click.group()
-def connectors() -> None:
-    """Connectors to LMS, HRIS and virtual classrooms, offered by plugins."""
-
-
-@connectors.command("types", epilog="Example:\n\n  lrs connectors types")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.pass_obj
-def connector_types(obj: Cli, as_json: bool) -> None:
-    """Show the connector types installed plugins offer (required settings marked *)."""
-    echo_records([{"name": t.name, "from": t.origin, "config": t.config_fields(),
-                   "description": t.description} for t in obj.runtime().connector_types],
-                 ("name", "from", "config", "description"), as_json=as_json,
-                 empty="No connector types: install a plugin that registers some.")

@@ -62,6 +62,8 @@ class RunReport:
     tenant_id: int
     instance: str
     run: RunView
+    #: The connector said it has more to do at once (a backlog).
+    more: bool = False
 
 
 class ConnectorRunner:
@@ -197,7 +199,8 @@ class ConnectorRunner:
             "connector": claim.name, "tenant_id": claim.tenant_id, "status": view.status,
             "fetched": view.fetched, "stored": view.stored, "sent": view.sent,
             "duration_ms": view.duration_ms})
-        return RunReport(claim.tenant_id, claim.name, view)
+        return RunReport(claim.tenant_id, claim.name, view,
+                         more=summary is not None and summary.more)
 
     def _idle_seconds(self) -> float:
         """Sleep until the next instance is due, at most the poll interval."""

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from lrs.services.core import Core
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+#: The audit trail's action for each :func:`set_state` action.
+_PAST = {"enable": "enabled", "disable": "disabled", "resume": "resumed",
+         "run-soon": "run_requested"}
 
 
 @dataclass(frozen=True)
@@ -188,11 +191,10 @@ def set_state(core: Core, *, tenant_id: int, name: str, action: str, actor: str,
                 raise BadRequest(f"connector {name!r} is {state}: {remedy} it first")
             instance.next_run_us = now
         else:
-            raise ValueError(action)
+            raise ValueError(f"unknown connector action {action!r}")
         instance.updated_us = now
         view = InstanceView.of(instance, _secret_names(instance, core.settings.secret_key))
-        _announce(core, session, view, f"connector.{action.replace('-', '_')}", actor,
-                  source, {})
+        _announce(core, session, view, f"connector.{_PAST[action]}", actor, source, {})
     return view
 
 

@@ -98,7 +98,8 @@ def test_credentials_create_and_revoke_announce_admin_actions_without_the_secret
     assert recorder() == []  # nothing delivered by the commands themselves
     assert not [t for t in threading.enumerate() if t.name == "lrs-outbox"]
 
-    assert work(lrs) == "Processed 2 event(s).\n"  # no configuration record: commands make none
+    # No configuration record: commands make none.
+    assert work(lrs) == "Processed 2 event(s); ran 0 connector(s).\n"
     created, revoked = recorder()
     assert isinstance(created, AdminActionTaken) and isinstance(revoked, AdminActionTaken)
     assert (created.action, revoked.action) == ("credential.created", "credential.revoked")
@@ -126,7 +127,7 @@ def test_credentials_revoke_of_an_unknown_key_announces_nothing(
     recorder: Callable[[], list[Event]], lrs: Callable[..., Result],
 ) -> None:
     assert lrs("credentials", "revoke", "no-such-key").exit_code == 1
-    assert work(lrs) == "Processed 0 event(s).\n"
+    assert work(lrs) == "Processed 0 event(s); ran 0 connector(s).\n"
     assert recorder() == []
 
 
@@ -141,7 +142,7 @@ def test_statements_import_checks_and_announces_each_batch(
     assert refused.exit_code == 1
     assert "line 3: refused by the recorder" in refused.stderr
 
-    assert work(lrs) == "Processed 2 event(s).\n"
+    assert work(lrs) == "Processed 2 event(s); ran 0 connector(s).\n"
     batches = recorder()
     assert all(isinstance(e, StatementsStored) and e.credential_id is None for e in batches)
     assert [list(e.statement_ids) for e in batches] == [  # type: ignore[attr-defined]
@@ -169,7 +170,7 @@ def test_statements_export_announces_its_filters_and_count(
     assert exported.exit_code == 0, exported.output
     assert len(exported.stdout.splitlines()) == 2
 
-    assert work(lrs) == "Processed 1 event(s).\n"
+    assert work(lrs) == "Processed 1 event(s); ran 0 connector(s).\n"
     event = recorder()[-1]
     assert isinstance(event, AdminActionTaken)
     assert (event.action, event.target, event.tenant_id) == ("statements.exported",
@@ -200,7 +201,7 @@ def test_tenants_create_and_grants_in_a_tenant_announce_in_that_tenant(
     for command in (("credentials", "create"), ("oauth", "clients", "create")):
         made = lrs(*command, "--tenant", "acme", "--name", "lms", "--scope", "all", "--json")
         assert made.exit_code == 0, made.output
-    assert work(lrs) == "Processed 3 event(s).\n"
+    assert work(lrs) == "Processed 3 event(s); ran 0 connector(s).\n"
     tenant, credential, client = recorder()
     assert isinstance(tenant, AdminActionTaken)
     assert (tenant.action, tenant.target) == ("tenant.created", "tenant:acme")

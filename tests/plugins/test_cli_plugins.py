@@ -69,7 +69,7 @@ def test_worker_delivers_then_dead_letters_and_replay_queues_again(
     ingest_one(fresh_settings(auto_migrate=True, disabled_plugins=INSTALLED_PLUGINS))
     nice = os.getpriority(os.PRIO_PROCESS, 0)
     worked = lrs("worker", "--once")
-    assert (worked.exit_code, worked.stdout) == (0, "Processed 1 event(s).\n")
+    assert (worked.exit_code, worked.stdout) == (0, "Processed 1 event(s); ran 0 connector(s).\n")
     assert os.getpriority(os.PRIO_PROCESS, 0) == nice  # --once (cron) runs as started
     assert "plugin 'flaky' failed on statements_stored" in worked.stderr
     listed = lrs("outbox", "list", "--json")
@@ -78,7 +78,7 @@ def test_worker_delivers_then_dead_letters_and_replay_queues_again(
                     "error": "TimeoutError: HRIS did not answer"}
     replayed = lrs("outbox", "replay", "--plugin", "flaky")
     assert replayed.stdout == "Queued 1 dead letter(s) for delivery.\n"
-    assert lrs("worker", "--once").stdout == "Processed 1 event(s).\n"
+    assert lrs("worker", "--once").stdout == "Processed 1 event(s); ran 0 connector(s).\n"
 
 
 def test_outbox_list_says_when_there_is_nothing_dead(lrs: Callable[..., Result]) -> None:

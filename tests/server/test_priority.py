@@ -93,7 +93,7 @@ def test_lrs_worker_runs_at_lrs_worker_nice(tmp_path: Path) -> None:
         while "Delivering events" not in output.read_text() and worker.poll() is None:
             assert time.monotonic() < deadline, output.read_text()
             time.sleep(0.05)
-        assert "Delivering events to plugins at nice 7" in output.read_text()
+        assert "Delivering events to plugins and running connectors at nice 7" in output.read_text()
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == 7
         if AUTOGROUPS:
             assert Path(f"/proc/{worker.pid}/autogroup").read_text().endswith(" nice 7\n")

@@ -29,7 +29,7 @@ OUTBOUND = OutboundType(TYPE_NAME, select)
 FORWARDING = ConnectorType(
     name=TYPE_NAME,
     description="Forward statements to another LRS (xAPI 1.0.3 or 2.0, Basic or OAuth2), "
-                "filtered by verb, activity and actor, at least once, ids kept.",
+    "filtered by verb, activity and actor, at least once, ids kept.",
     config_schema=ForwardingConfig,
     create=Forwarder,
 )
@@ -46,8 +46,9 @@ def register_migrations() -> list[Path]:
 
 
 @hookimpl
-def statements_stored(host: Host, event: StatementsStored,
-                      statements: list[StoredStatement]) -> None:
+def statements_stored(
+    host: Host, event: StatementsStored, statements: list[StoredStatement]
+) -> None:
     OUTBOUND.statements_stored(host, event.tenant_id, statements)
 
 

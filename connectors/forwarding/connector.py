@@ -33,10 +33,24 @@ class Forwarder:
             if run.cursor is None:
                 run.checkpoint(start_cursor(self.config["backfill"]))
             if (run.cursor or "").startswith("backfill:") and not backfill(
-                    self.host, run, instance, select, receiver.send, progress,
-                    batch_size=batch, budget_seconds=RUN_SECONDS):
+                self.host,
+                run,
+                instance,
+                select,
+                receiver.send,
+                progress,
+                batch_size=batch,
+                budget_seconds=RUN_SECONDS,
+            ):
                 return progress.summary(more=True)
-            return drain(self.host, run, Backlog(self.host, instance.id), receiver.send,
-                         progress, batch_size=batch, budget_seconds=RUN_SECONDS)
+            return drain(
+                self.host,
+                run,
+                Backlog(self.host, instance.id),
+                receiver.send,
+                progress,
+                batch_size=batch,
+                budget_seconds=RUN_SECONDS,
+            )
         finally:
             receiver.close()

@@ -40,9 +40,11 @@ class StatementFilter:
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> StatementFilter:
         """From an instance's (public) configuration."""
-        return cls(frozenset(config.get("verbs") or ()),
-                   frozenset(config.get("activities") or ()),
-                   frozenset(filter(None, map(agent_key, config.get("actors") or ()))))
+        return cls(
+            frozenset(config.get("verbs") or ()),
+            frozenset(config.get("activities") or ()),
+            frozenset(filter(None, map(agent_key, config.get("actors") or ()))),
+        )
 
     @property
     def passes_all(self) -> bool:
@@ -52,32 +54,46 @@ class StatementFilter:
         if self.verbs and statement.get("verb", {}).get("id") not in self.verbs:
             return False
         target = statement.get("object", {})
-        if self.activities and not (target.get("objectType", "Activity") == "Activity"
-                                    and target.get("id") in self.activities):
+        if self.activities and not (
+            target.get("objectType", "Activity") == "Activity"
+            and target.get("id") in self.activities
+        ):
             return False
         return not self.actors or bool(self.actors & _actor_keys(statement.get("actor", {})))
 
-    def select(self, host: Host, tenant_id: int,
-               statements: Sequence[StoredStatement]) -> list[StoredStatement]:
+    def select(
+        self, host: Host, tenant_id: int, statements: Sequence[StoredStatement]
+    ) -> list[StoredStatement]:
         """The statements to forward, in their order (voiding ones as their target)."""
         if self.passes_all:
             return list(statements)
         voiding = {s["id"]: s["object"]["id"] for s in statements if _voids(s)}
-        voided = {t["id"] for t in host.get_statements(tenant_id, set(voiding.values()))
-                  if self.matches(t)} if voiding else set()
-        return [s for s in statements
-                if self.matches(s) or voiding.get(s["id"], "").lower() in voided]
+        voided = (
+            {
+                t["id"]
+                for t in host.get_statements(tenant_id, set(voiding.values()))
+                if self.matches(t)
+            }
+            if voiding
+            else set()
+        )
+        return [
+            s for s in statements if self.matches(s) or voiding.get(s["id"], "").lower() in voided
+        ]
 
 
-def select(host: Host, instance: ConnectorInstance,
-           statements: Sequence[StoredStatement]) -> list[StoredStatement]:
+def select(
+    host: Host, instance: ConnectorInstance, statements: Sequence[StoredStatement]
+) -> list[StoredStatement]:
     """:data:`connectors.outbound.queue.Selector` of the forwarding type."""
     return StatementFilter.of(instance.config).select(host, instance.tenant_id, statements)
 
 
 def _voids(statement: Mapping[str, Any]) -> bool:
-    return (statement.get("verb", {}).get("id") == VOIDED
-            and statement.get("object", {}).get("objectType") == "StatementRef")
+    return (
+        statement.get("verb", {}).get("id") == VOIDED
+        and statement.get("object", {}).get("objectType") == "StatementRef"
+    )
 
 
 def _actor_keys(actor: Mapping[str, Any]) -> set[str]:

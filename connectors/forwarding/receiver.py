@@ -62,15 +62,18 @@ class Receiver:
         sent, refused = 0, []
         for statement in statements:
             try:
-                response = self._request("PUT", data=statement.json.encode(),
-                                         params={"statementId": statement["id"]})
+                response = self._request(
+                    "PUT", data=statement.json.encode(), params={"statementId": statement["id"]}
+                )
             except RemoteError as exc:
                 raise Undelivered(done, exc) from None
             if response.status_code in (200, 204):
                 sent += 1
             elif response.status_code in (400, 409):
-                refused.append(f"receiver refused statement {statement['id']} "
-                               f"({response.status_code}): {_reason(response)}")
+                refused.append(
+                    f"receiver refused statement {statement['id']} "
+                    f"({response.status_code}): {_reason(response)}"
+                )
             else:
                 raise Undelivered(done, failure(response))
             done.append(statement["id"])
@@ -78,13 +81,20 @@ class Receiver:
 
     def _request(self, method: str, **options: Any) -> requests.Response:
         headers = {"Content-Type": "application/json", "Authorization": self._authorization()}
-        response = send(self._http, method, self._statements, timeout=self._timeout,
-                        headers=headers, **options)
+        response = send(
+            self._http, method, self._statements, timeout=self._timeout, headers=headers, **options
+        )
         if response.status_code == 401 and self._token is not None:
             self._token = None  # revoked or expired early: one fresh token, one retry
             headers["Authorization"] = self._authorization()
-            response = send(self._http, method, self._statements, timeout=self._timeout,
-                            headers=headers, **options)
+            response = send(
+                self._http,
+                method,
+                self._statements,
+                timeout=self._timeout,
+                headers=headers,
+                **options,
+            )
         return response
 
     def _authorization(self) -> str:
@@ -101,8 +111,14 @@ class Receiver:
         if self._config.get("scope"):
             form["scope"] = self._config["scope"]
         url = self._config["token_url"]
-        response = send(self._http, "POST", url, timeout=self._timeout, data=form,
-                        auth=(self._config["client_id"], self._config["client_secret"]))
+        response = send(
+            self._http,
+            "POST",
+            url,
+            timeout=self._timeout,
+            data=form,
+            auth=(self._config["client_id"], self._config["client_secret"]),
+        )
         if response.status_code != 200:
             raise failure(response)
         try:
@@ -121,8 +137,10 @@ def _check_ids(response: requests.Response) -> None:
     except ValueError:
         ids = None
     if not isinstance(ids, list):
-        raise RemoteError(f"POST {response.url} answered 200 with a body that is not the "
-                          "list of statement ids; nothing is counted as delivered")
+        raise RemoteError(
+            f"POST {response.url} answered 200 with a body that is not the "
+            "list of statement ids; nothing is counted as delivered"
+        )
 
 
 def _reason(response: requests.Response) -> str:
@@ -131,6 +149,3 @@ def _reason(response: requests.Response) -> str:
         return str(answer.get("message") or answer)[:200]
     except (ValueError, AttributeError):
         return response.text.strip()[:200]
-
-
-

@@ -65,8 +65,7 @@ def find_instance(host: Host, type_name: str, run: SyncRun) -> ConnectorInstance
     for instance in host.connector_instances(type_name, run.tenant_id):
         if instance.name == run.instance:
             return instance
-    raise LookupError(f"no {type_name} connector named {run.instance!r} in store "
-                      f"{run.tenant_id}")
+    raise LookupError(f"no {type_name} connector named {run.instance!r} in store {run.tenant_id}")
 
 
 @dataclass
@@ -96,12 +95,26 @@ class Progress:
         messages = list(self.messages)
         if self.dropped_messages:
             messages.append(f"... and {self.dropped_messages} more")
-        return SyncSummary(fetched=self.fetched, sent=self.sent, skipped=self.skipped,
-                           cursor=cursor, messages=tuple(messages), more=more)
+        return SyncSummary(
+            fetched=self.fetched,
+            sent=self.sent,
+            skipped=self.skipped,
+            cursor=cursor,
+            messages=tuple(messages),
+            more=more,
+        )
 
 
-def drain(host: Host, run: SyncRun, backlog: Backlog, send: Sender, progress: Progress, *,
-          batch_size: int, budget_seconds: float) -> SyncSummary:
+def drain(
+    host: Host,
+    run: SyncRun,
+    backlog: Backlog,
+    send: Sender,
+    progress: Progress,
+    *,
+    batch_size: int,
+    budget_seconds: float,
+) -> SyncSummary:
     """Send the instance's queue from its oldest row (see the module's docstring)."""
     while True:
         rows = backlog.take(batch_size)
@@ -126,9 +139,17 @@ def drain(host: Host, run: SyncRun, backlog: Backlog, send: Sender, progress: Pr
             return progress.summary(more=not backlog.is_empty())
 
 
-def backfill(host: Host, run: SyncRun, instance: ConnectorInstance, select: Selector,
-             send: Sender, progress: Progress, *, batch_size: int,
-             budget_seconds: float) -> bool:
+def backfill(
+    host: Host,
+    run: SyncRun,
+    instance: ConnectorInstance,
+    select: Selector,
+    send: Sender,
+    progress: Progress,
+    *,
+    batch_size: int,
+    budget_seconds: float,
+) -> bool:
     """Send what the store held before the instance existed, oldest first; True when done.
 
     ``run.cursor`` is ``backfill:<after>:<until>`` (µs of ``stored``): statements
@@ -161,8 +182,14 @@ def start_cursor(backfill_wanted: bool) -> str:
     return f"backfill:0:{time.time_ns() // 1000 + BACKFILL_MARGIN_US}"
 
 
-def _send_batch(host: Host, instance: ConnectorInstance, select: Selector, send: Sender,
-                progress: Progress, batch: list[StoredStatement]) -> None:
+def _send_batch(
+    host: Host,
+    instance: ConnectorInstance,
+    select: Selector,
+    send: Sender,
+    progress: Progress,
+    batch: list[StoredStatement],
+) -> None:
     progress.fetched += len(batch)
     wanted = select(host, instance, batch)
     progress.skipped += len(batch) - len(wanted)
@@ -182,12 +209,15 @@ def _backfill_window(cursor: str | None) -> tuple[int, int]:
         raise ValueError(f"not a backfill cursor: {cursor!r}") from None
 
 
-def _stored_since(host: Host, tenant_id: int, after_us: int,
-                  until_us: int) -> Iterator[tuple[int, StoredStatement]]:
-    for payload in host.query_statements(tenant_id, since_us=after_us, until_us=until_us,
-                                         include_voided=True):
-        statement = StoredStatement.from_json(json.dumps(payload, ensure_ascii=False,
-                                                         separators=(",", ":")))
+def _stored_since(
+    host: Host, tenant_id: int, after_us: int, until_us: int
+) -> Iterator[tuple[int, StoredStatement]]:
+    for payload in host.query_statements(
+        tenant_id, since_us=after_us, until_us=until_us, include_voided=True
+    ):
+        statement = StoredStatement.from_json(
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        )
         yield _us(payload["stored"]), statement
 
 

@@ -24,8 +24,9 @@ class QueuedStatement(Base):
     __table_args__ = (Index("ix_outbound_queue_instance_seq", "instance_id", "seq"),)
 
     #: Arrival order (BIGINT identity on PostgreSQL, the rowid on SQLite).
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
-                                     primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     #: The connector instance the statement is owed to (``host.connector_instances``).
     instance_id: Mapped[int] = mapped_column(BigInteger)
     #: That instance's type, so each type's plugin cleans up after its deleted instances.

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from lrs.plugin.host import ConnectorInstance, Host, StoredStatement
 
 #: ``select(host, instance, statements)``: the statements this instance wants.
-Selector = Callable[["Host", "ConnectorInstance", "Sequence[StoredStatement]"],
-                    "list[StoredStatement]"]
+Selector = Callable[
+    ["Host", "ConnectorInstance", "Sequence[StoredStatement]"], "list[StoredStatement]"
+]
 
 
 @dataclass
@@ -46,8 +47,9 @@ class OutboundType:
         self._buffers: weakref.WeakKeyDictionary[Host, _Buffer] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def statements_stored(self, host: Host, tenant_id: int,
-                          statements: Sequence[StoredStatement]) -> None:
+    def statements_stored(
+        self, host: Host, tenant_id: int, statements: Sequence[StoredStatement]
+    ) -> None:
         """Buffer a committed batch; the whole outbox delivery batch is queued at once.
 
         Called from the type plugin's ``statements_stored`` hook. The rows are
@@ -63,8 +65,11 @@ class OutboundType:
         buffer.add(tenant_id, statements)
         host.defer(buffer.flush)
 
-    def enqueue(self, host: Host, batches: Sequence[tuple[int, Sequence[StoredStatement]]],
-                ) -> None:
+    def enqueue(
+        self,
+        host: Host,
+        batches: Sequence[tuple[int, Sequence[StoredStatement]]],
+    ) -> None:
         """Queue each store's statements for the instances that want them, in one
         transaction, then make those instances due."""
         by_tenant: dict[int, list[StoredStatement]] = defaultdict(list)
@@ -77,8 +82,14 @@ class OutboundType:
             # the record of what is owed, so enabling or resuming catches up.
             for instance in host.connector_instances(self.type_name, tenant_id):
                 wanted = self.select(host, instance, statements)
-                rows.extend({"instance_id": instance.id, "connector_type": self.type_name,
-                             "statement_id": statement["id"]} for statement in wanted)
+                rows.extend(
+                    {
+                        "instance_id": instance.id,
+                        "connector_type": self.type_name,
+                        "statement_id": statement["id"],
+                    }
+                    for statement in wanted
+                )
                 if wanted and instance.enabled and not instance.paused:
                     due.append(instance.id)
         if rows:
@@ -94,9 +105,11 @@ class OutboundType:
         """
         kept = [i.id for i in host.connector_instances(self.type_name)]
         with host.write() as session:
-            return session.execute(delete(QUEUE).where(
-                QUEUE.c.connector_type == self.type_name,
-                QUEUE.c.instance_id.not_in(kept))).rowcount
+            return session.execute(
+                delete(QUEUE).where(
+                    QUEUE.c.connector_type == self.type_name, QUEUE.c.instance_id.not_in(kept)
+                )
+            ).rowcount
 
 
 class _Buffer:
@@ -129,10 +142,15 @@ class Backlog:
     def take(self, limit: int) -> list[tuple[int, str]]:
         """The oldest ``limit`` rows: ``(seq, statement id)`` in arrival order."""
         with self.host.read() as session:
-            return [(seq, statement_id) for seq, statement_id in session.execute(
-                select(QUEUE.c.seq, QUEUE.c.statement_id)
-                .where(QUEUE.c.instance_id == self.instance_id)
-                .order_by(QUEUE.c.seq).limit(limit))]
+            return [
+                (seq, statement_id)
+                for seq, statement_id in session.execute(
+                    select(QUEUE.c.seq, QUEUE.c.statement_id)
+                    .where(QUEUE.c.instance_id == self.instance_id)
+                    .order_by(QUEUE.c.seq)
+                    .limit(limit)
+                )
+            ]
 
     def acknowledge(self, through_seq: int, statement_ids: Sequence[str] | None = None) -> None:
         """Delete the rows up to ``through_seq`` (only those of ``statement_ids`` if given)."""
@@ -144,10 +162,17 @@ class Backlog:
 
     def is_empty(self) -> bool:
         with self.host.read() as session:
-            return not session.scalar(select(exists().where(
-                QUEUE.c.instance_id == self.instance_id)))
+            return not session.scalar(
+                select(exists().where(QUEUE.c.instance_id == self.instance_id))
+            )
 
     def size(self) -> int:
         with self.host.read() as session:
-            return int(session.scalar(select(func.count()).select_from(QUEUE).where(
-                QUEUE.c.instance_id == self.instance_id)) or 0)
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(QUEUE)
+                    .where(QUEUE.c.instance_id == self.instance_id)
+                )
+                or 0
+            )

@@ -29,8 +29,9 @@ def session(user_agent: str) -> requests.Session:
     return http
 
 
-def send(http: requests.Session, method: str, url: str, *, timeout: float,
-         **options: Any) -> requests.Response:
+def send(
+    http: requests.Session, method: str, url: str, *, timeout: float, **options: Any
+) -> requests.Response:
     """One request; a timeout or a connection failure is a :class:`RemoteError`."""
     try:
         return http.request(method, url, timeout=timeout, allow_redirects=False, **options)

@@ -28,7 +28,7 @@ OUTBOUND = OutboundType(TYPE_NAME, select)
 WEBHOOK = ConnectorType(
     name=TYPE_NAME,
     description="POST completions (completed, passed, result.completion) as JSON signed "
-                "with HMAC-SHA256 to a URL, at least once, with an idempotency key.",
+    "with HMAC-SHA256 to a URL, at least once, with an idempotency key.",
     config_schema=WebhookConfig,
     create=Webhook,
 )
@@ -45,8 +45,9 @@ def register_migrations() -> list[Path]:
 
 
 @hookimpl
-def statements_stored(host: Host, event: StatementsStored,
-                      statements: list[StoredStatement]) -> None:
+def statements_stored(
+    host: Host, event: StatementsStored, statements: list[StoredStatement]
+) -> None:
     OUTBOUND.statements_stored(host, event.tenant_id, statements)
 
 

@@ -19,48 +19,72 @@ if TYPE_CHECKING:
 
 TYPE_NAME = "webhook"
 #: Verbs that say an activity was completed (besides ``result.completion: true``).
-COMPLETION_VERBS = frozenset({"http://adlnet.gov/expapi/verbs/completed",
-                              "http://adlnet.gov/expapi/verbs/passed"})
+COMPLETION_VERBS = frozenset(
+    {"http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/verbs/passed"}
+)
 #: The ``type`` of the JSON body, and its ``Weft-Event`` header.
 EVENT = "statement.completed"
 RUN_SECONDS = 30.0
 
 
 class WebhookConfig(Schema):
-    url = fields.Url(required=True, require_tld=False, schemes={"http", "https"},
-                     metadata={"description": "Where completions are POSTed."})
+    url = fields.Url(
+        required=True,
+        require_tld=False,
+        schemes={"http", "https"},
+        metadata={"description": "Where completions are POSTed."},
+    )
     secret = fields.String(
-        required=True, validate=validate.Length(min=16),
-        metadata={"secret": True, "description": "Signing secret of Weft-Signature "
-                                                 "(HMAC-SHA256), at least 16 characters."})
+        required=True,
+        validate=validate.Length(min=16),
+        metadata={
+            "secret": True,
+            "description": "Signing secret of Weft-Signature "
+            "(HMAC-SHA256), at least 16 characters.",
+        },
+    )
     activities = fields.List(
-        fields.String(validate=validate.Length(min=1)), load_default=list,
-        metadata={"description": "Only completions of these activity ids (any if empty)."})
-    batch_size = fields.Integer(load_default=100, validate=validate.Range(1, 1000),
-                                metadata={"description": "Calls per queue read."})
-    timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(1, 120),
-                                   metadata={"description": "Wait for each answer."})
+        fields.String(validate=validate.Length(min=1)),
+        load_default=list,
+        metadata={"description": "Only completions of these activity ids (any if empty)."},
+    )
+    batch_size = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, 1000),
+        metadata={"description": "Calls per queue read."},
+    )
+    timeout_seconds = fields.Float(
+        load_default=10.0,
+        validate=validate.Range(1, 120),
+        metadata={"description": "Wait for each answer."},
+    )
 
 
 def is_completion(statement: Mapping[str, Any]) -> bool:
     result = statement.get("result")
-    return (statement.get("verb", {}).get("id") in COMPLETION_VERBS
-            or (isinstance(result, Mapping) and result.get("completion") is True))
+    return statement.get("verb", {}).get("id") in COMPLETION_VERBS or (
+        isinstance(result, Mapping) and result.get("completion") is True
+    )
 
 
-def select(host: Host, instance: ConnectorInstance,
-           statements: Sequence[StoredStatement]) -> list[StoredStatement]:
+def select(
+    host: Host, instance: ConnectorInstance, statements: Sequence[StoredStatement]
+) -> list[StoredStatement]:
     """:data:`connectors.outbound.queue.Selector`: completions of the chosen activities."""
     activities = frozenset(instance.config.get("activities") or ())
-    return [s for s in statements if is_completion(s)
-            and (not activities or s.get("object", {}).get("id") in activities)]
+    return [
+        s
+        for s in statements
+        if is_completion(s) and (not activities or s.get("object", {}).get("id") in activities)
+    ]
 
 
 def body(statement: StoredStatement) -> bytes:
     """``{"type": ..., "id": <statement id>, "statement": <as stored>}``, the statement's
     text spliced in as stored (not encoded again)."""
-    return (f'{{"type":"{EVENT}","id":"{statement["id"]}","statement":'
-            + statement.json + "}").encode()
+    return (
+        f'{{"type":"{EVENT}","id":"{statement["id"]}","statement":' + statement.json + "}"
+    ).encode()
 
 
 @dataclass
@@ -72,9 +96,15 @@ class Webhook:
         instance = find_instance(self.host, TYPE_NAME, run)
         self._http = session("Weft-LRS webhook")
         try:
-            return drain(self.host, run, Backlog(self.host, instance.id), self.send,
-                         Progress(), batch_size=self.config["batch_size"],
-                         budget_seconds=RUN_SECONDS)
+            return drain(
+                self.host,
+                run,
+                Backlog(self.host, instance.id),
+                self.send,
+                Progress(),
+                batch_size=self.config["batch_size"],
+                budget_seconds=RUN_SECONDS,
+            )
         finally:
             self._http.close()
 
@@ -83,12 +113,21 @@ class Webhook:
         done: list[str] = []
         for statement in statements:
             payload = body(statement)
-            headers = {"Content-Type": "application/json", "Weft-Event": EVENT,
-                       "Idempotency-Key": statement["id"],
-                       HEADER: signature(self.config["secret"], payload)}
+            headers = {
+                "Content-Type": "application/json",
+                "Weft-Event": EVENT,
+                "Idempotency-Key": statement["id"],
+                HEADER: signature(self.config["secret"], payload),
+            }
             try:
-                response = send(self._http, "POST", self.config["url"], data=payload,
-                                headers=headers, timeout=self.config["timeout_seconds"])
+                response = send(
+                    self._http,
+                    "POST",
+                    self.config["url"],
+                    data=payload,
+                    headers=headers,
+                    timeout=self.config["timeout_seconds"],
+                )
             except RemoteError as exc:
                 raise Undelivered(done, exc) from None
             if not 200 <= response.status_code < 300:

@@ -23,8 +23,9 @@ def signature(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={moment},v1={digest.hexdigest()}"
 
 
-def verify(secret: str, body: bytes, header: str, *, tolerance: int = 300,
-           now: int | None = None) -> bool:
+def verify(
+    secret: str, body: bytes, header: str, *, tolerance: int = 300, now: int | None = None
+) -> bool:
     """Whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds
     (what a receiver does; given for receivers written in Python, and for tests)."""
     parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)

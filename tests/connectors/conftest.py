@@ -20,8 +20,9 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.connectors.remotes import ReceivingWeft, ScriptedServer, receiving_weft
 
 OUTGOING = ("forwarding", "webhook")
-DISABLED = ",".join(sorted(ep.name for ep in entry_points(group="lrs.plugins")
-                           if ep.name not in OUTGOING))
+DISABLED = ",".join(
+    sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name not in OUTGOING)
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +44,9 @@ def sender(lrs_make_app: Callable[..., Flask], fresh_database_url: str) -> Flask
 
 
 @pytest.fixture
-def sender_credential(sender: Flask,
-                      lrs_make_credential: Callable[..., ApiCredential]) -> ApiCredential:
+def sender_credential(
+    sender: Flask, lrs_make_credential: Callable[..., ApiCredential]
+) -> ApiCredential:
     return lrs_make_credential("all", app=sender)
 
 
@@ -54,9 +56,11 @@ def post(sender: Flask, sender_credential: ApiCredential) -> Callable[..., list[
     client = sender.test_client()
 
     def store(statements: list[dict[str, Any]], *, version: str = "2.0.0") -> list[str]:
-        response = client.post("/xapi/statements", json=statements,
-                               headers={**sender_credential.headers,
-                                        "X-Experience-API-Version": version})
+        response = client.post(
+            "/xapi/statements",
+            json=statements,
+            headers={**sender_credential.headers, "X-Experience-API-Version": version},
+        )
         assert response.status_code == 200, response.get_json()
         deliver(sender)
         return response.get_json()
@@ -67,10 +71,15 @@ def post(sender: Flask, sender_credential: ApiCredential) -> Callable[..., list[
 @pytest.fixture
 def lrs(fresh_database_url: str, sender: Flask) -> Callable[..., Result]:
     """``lrs(*args)`` on the sender's database, with the outgoing types installed."""
-    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_DISABLED_PLUGINS": DISABLED,
-                            "LRS_CONNECTOR_MAX_FAILURES": "3",
-                            "LRS_CONNECTOR_BACKOFF_SECONDS": "1",
-                            "LRS_LOG_FORMAT": "text"})
+    runner = CliRunner(
+        env={
+            "LRS_SECRET_KEY": TEST_SECRET_KEY,
+            "LRS_DISABLED_PLUGINS": DISABLED,
+            "LRS_CONNECTOR_MAX_FAILURES": "3",
+            "LRS_CONNECTOR_BACKOFF_SECONDS": "1",
+            "LRS_LOG_FORMAT": "text",
+        }
+    )
 
     def run(*args: str, input: str | None = None) -> Result:
         return runner.invoke(cli, ["--database", fresh_database_url, *args], input=input)
@@ -86,8 +95,12 @@ def queued(fresh_database_url: str) -> Callable[[], list[str]]:
         engine = create_engine(fresh_database_url)
         try:
             with engine.connect() as connection:
-                return [r[0] for r in connection.execute(
-                    text("SELECT statement_id FROM outbound_queue ORDER BY seq"))]
+                return [
+                    r[0]
+                    for r in connection.execute(
+                        text("SELECT statement_id FROM outbound_queue ORDER BY seq")
+                    )
+                ]
         finally:
             engine.dispose()
 
@@ -99,9 +112,21 @@ def ok(result: Result) -> str:
     return result.stdout
 
 
-def create(lrs: Callable[..., Result], name: str, type_name: str, config: dict[str, Any],
-           tmp_path: Path) -> None:
+def create(
+    lrs: Callable[..., Result], name: str, type_name: str, config: dict[str, Any], tmp_path: Path
+) -> None:
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(config))
-    ok(lrs("connectors", "create", name, "--type", type_name, "--config", str(path),
-           "--schedule", "every 1h"))
+    ok(
+        lrs(
+            "connectors",
+            "create",
+            name,
+            "--type",
+            type_name,
+            "--config",
+            str(path),
+            "--schedule",
+            "every 1h",
+        )
+    )

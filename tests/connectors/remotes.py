@@ -58,8 +58,11 @@ class ReceivingWeft:
         while path:
             request = urllib.request.Request(
                 f"http://127.0.0.1:{self.server.port}{path}",
-                headers={"Authorization": self.target.authorization,
-                         "X-Experience-API-Version": "2.0.0"})
+                headers={
+                    "Authorization": self.target.authorization,
+                    "X-Experience-API-Version": "2.0.0",
+                },
+            )
             with urllib.request.urlopen(request, timeout=30) as response:
                 page = json.load(response)
             found.extend(page["statements"])
@@ -70,9 +73,14 @@ class ReceivingWeft:
         """Store ``statements`` directly in the receiver; the answer's status."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.server.port}/xapi/statements",
-            data=json.dumps(statements).encode(), method="POST",
-            headers={"Authorization": self.target.authorization, "X-Experience-API-Version":
-                     "2.0.0", "Content-Type": "application/json"})
+            data=json.dumps(statements).encode(),
+            method="POST",
+            headers={
+                "Authorization": self.target.authorization,
+                "X-Experience-API-Version": "2.0.0",
+                "Content-Type": "application/json",
+            },
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
 
@@ -81,8 +89,11 @@ class ReceivingWeft:
         name = "voidedStatementId" if voided else "statementId"
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.server.port}/xapi/statements?{name}={statement_id}",
-            headers={"Authorization": self.target.authorization,
-                     "X-Experience-API-Version": "2.0.0"})
+            headers={
+                "Authorization": self.target.authorization,
+                "X-Experience-API-Version": "2.0.0",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status
@@ -96,9 +107,25 @@ def receiving_weft(logs: Path) -> Iterator[ReceivingWeft]:
     with database("sqlite") as target:
         env = environment(target, workers=1, threads=4)
         created = subprocess.run(
-            [sys.executable, "-m", "lrs.cli", "oauth", "clients", "create", "--name",
-             "forwarder", "--scope", "statements/write", "--json"],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "lrs.cli",
+                "oauth",
+                "clients",
+                "create",
+                "--name",
+                "forwarder",
+                "--scope",
+                "statements/write",
+                "--json",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         client = json.loads(created.stdout)
         with serve(target, logs / "receiver.log", env=env) as server:
             yield ReceivingWeft(server, target, (client["client_id"], client["client_secret"]))
@@ -166,8 +193,9 @@ class ScriptedServer:
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                received = Received(self.command, self.path, dict(self.headers.items()),
-                                    self.rfile.read(length))
+                received = Received(
+                    self.command, self.path, dict(self.headers.items()), self.rfile.read(length)
+                )
                 answer = scripted._next(received)
                 time.sleep(answer.delay)
                 body = answer.body

@@ -22,8 +22,11 @@ EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-def with_id(verb: str = COMPLETED, mbox: str = "mailto:ada@example.com",
-            activity: str = "https://example.com/courses/fire-safety") -> dict[str, Any]:
+def with_id(
+    verb: str = COMPLETED,
+    mbox: str = "mailto:ada@example.com",
+    activity: str = "https://example.com/courses/fire-safety",
+) -> dict[str, Any]:
     return {**statement(verb, mbox, activity=activity), "id": str(uuid.uuid4())}
 
 
@@ -39,8 +42,11 @@ def received(receiver: ReceivingWeft, ids: list[str]) -> list[str]:
 
 
 def test_forwarded_statements_arrive_once_with_their_ids(
-    receiver: ReceivingWeft, lrs: Callable[..., Result], post: Callable[..., list[str]],
-    queued: Callable[[], list[str]], tmp_path: Path,
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    queued: Callable[[], list[str]],
+    tmp_path: Path,
 ) -> None:
     create(lrs, "copy", "forwarding", basic(receiver), tmp_path)
     first = post([with_id() for _ in range(3)])
@@ -57,8 +63,12 @@ def test_forwarded_statements_arrive_once_with_their_ids(
 
 
 def test_a_batch_sent_again_is_no_duplicate_at_the_receiver(
-    receiver: ReceivingWeft, lrs: Callable[..., Result], post: Callable[..., list[str]],
-    queued: Callable[[], list[str]], sender: Any, tmp_path: Path,
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    queued: Callable[[], list[str]],
+    sender: Any,
+    tmp_path: Path,
 ) -> None:
     """What a worker killed between the receiver's answer and the queue's deletion does."""
     create(lrs, "copy", "forwarding", basic(receiver), tmp_path)
@@ -76,18 +86,34 @@ def test_a_batch_sent_again_is_no_duplicate_at_the_receiver(
 
 
 def test_only_statements_passing_the_filters_are_forwarded_and_voiding_follows(
-    receiver: ReceivingWeft, lrs: Callable[..., Result], post: Callable[..., list[str]],
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
     tmp_path: Path,
 ) -> None:
     course = "https://example.com/courses/first-aid"
-    create(lrs, "first-aid", "forwarding", basic(
-        receiver, verbs=[COMPLETED], activities=[course],
-        actors=[{"mbox": "mailto:Ada@Example.com"}, {"account": {
-            "homePage": "https://sso.example.com", "name": "bob"}}]), tmp_path)
+    create(
+        lrs,
+        "first-aid",
+        "forwarding",
+        basic(
+            receiver,
+            verbs=[COMPLETED],
+            activities=[course],
+            actors=[
+                {"mbox": "mailto:Ada@Example.com"},
+                {"account": {"homePage": "https://sso.example.com", "name": "bob"}},
+            ],
+        ),
+        tmp_path,
+    )
     bob = {"account": {"homePage": "https://sso.example.com", "name": "bob"}}
     wanted = [with_id(activity=course), {**with_id(activity=course), "actor": bob}]
-    other = [with_id(EXPERIENCED, activity=course), with_id(),
-             with_id(activity=course, mbox="mailto:eve@example.com")]
+    other = [
+        with_id(EXPERIENCED, activity=course),
+        with_id(),
+        with_id(activity=course, mbox="mailto:eve@example.com"),
+    ]
     ids = post(wanted + other)
     # Voided by someone outside the filter: the receiver must void it too.
     voiding = with_id(VOIDED, mbox="mailto:admin@example.com")
@@ -99,13 +125,17 @@ def test_only_statements_passing_the_filters_are_forwarded_and_voiding_follows(
     ok(lrs("connectors", "run", "first-aid", "--until-done"))
 
     assert received(receiver, [*ids, voiding["id"], unrelated["id"]]) == sorted(
-        [ids[1], voiding["id"]])
+        [ids[1], voiding["id"]]
+    )
     assert receiver.statement(ids[0], voided=True) == 200
 
 
 def test_a_conflicting_statement_is_reported_and_does_not_block_the_others(
-    receiver: ReceivingWeft, lrs: Callable[..., Result], post: Callable[..., list[str]],
-    queued: Callable[[], list[str]], tmp_path: Path,
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    queued: Callable[[], list[str]],
+    tmp_path: Path,
 ) -> None:
     clash = with_id()
     receiver_copy = {**clash, "verb": {"id": EXPERIENCED}}
@@ -125,14 +155,28 @@ def test_a_conflicting_statement_is_reported_and_does_not_block_the_others(
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 def test_oauth2_client_credentials_and_either_xapi_version(
-    receiver: ReceivingWeft, lrs: Callable[..., Result], post: Callable[..., list[str]],
-    tmp_path: Path, version: str,
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    tmp_path: Path,
+    version: str,
 ) -> None:
     client_id, client_secret = receiver.oauth_client
-    create(lrs, "oauth", "forwarding", {
-        "endpoint": receiver.endpoint, "version": version, "auth": "oauth2",
-        "token_url": receiver.token_url, "client_id": client_id,
-        "client_secret": client_secret, "scope": "statements/write"}, tmp_path)
+    create(
+        lrs,
+        "oauth",
+        "forwarding",
+        {
+            "endpoint": receiver.endpoint,
+            "version": version,
+            "auth": "oauth2",
+            "token_url": receiver.token_url,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "scope": "statements/write",
+        },
+        tmp_path,
+    )
     ids = post([with_id() for _ in range(2)], version=version)
 
     assert "sent 2" in ok(lrs("connectors", "run", "oauth"))
@@ -141,12 +185,13 @@ def test_oauth2_client_credentials_and_either_xapi_version(
 
 
 def test_backfill_sends_what_was_stored_before_the_instance_then_the_queue(
-    receiver: ReceivingWeft, lrs: Callable[..., Result], post: Callable[..., list[str]],
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
     tmp_path: Path,
 ) -> None:
     before = [post([with_id() for _ in range(3)]) for _ in range(4)]
-    create(lrs, "history", "forwarding", basic(receiver, backfill=True, batch_size=2),
-           tmp_path)
+    create(lrs, "history", "forwarding", basic(receiver, backfill=True, batch_size=2), tmp_path)
     after = post([with_id()])
 
     ok(lrs("connectors", "run", "history", "--until-done"))

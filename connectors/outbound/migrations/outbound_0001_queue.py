@@ -18,8 +18,12 @@ depends_on = "0002"
 def upgrade() -> None:
     op.create_table(
         "outbound_queue",
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                  autoincrement=True, nullable=False),
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("instance_id", sa.BigInteger(), nullable=False),
         sa.Column("connector_type", sa.String(100), nullable=False),
         sa.Column("statement_id", sa.String(36), nullable=False),

@@ -100,7 +100,7 @@ class ForwardingConfig(Schema):
         metadata={"description": "How long to wait for the receiver's answer."},
     )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _credentials(self, data: dict[str, Any], **_: Any) -> None:
         needed = (
             ("username", "password")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from connectors.forwarding import OUTBOUND
 from lrs.plugin.testing import statement
 from tests.connectors.conftest import create, ok
 from tests.connectors.remotes import ReceivingWeft
@@ -75,8 +76,6 @@ def test_a_batch_sent_again_is_no_duplicate_at_the_receiver(
     ids = post([with_id() for _ in range(5)])
     ok(lrs("connectors", "run", "copy"))
     runtime = sender.extensions["lrs"]
-    from connectors.forwarding import OUTBOUND
-
     OUTBOUND.enqueue(runtime.host, [(1, runtime.host.get_statements(1, ids))])
     assert queued() == ids
 

@@ -24,9 +24,8 @@ from typing import Any
 
 import requests
 
-from connectors.outbound.delivery import Sent, Undelivered
+from connectors.outbound.delivery import Outgoing, Sent, Undelivered
 from connectors.outbound.remote import RemoteError, failure, send, session
-from lrs.plugin.host import StoredStatement
 
 #: Seconds before an OAuth2 token's announced expiry at which a new one is fetched.
 TOKEN_MARGIN = 30
@@ -46,7 +45,7 @@ class Receiver:
     def close(self) -> None:
         self._http.close()
 
-    def send(self, statements: list[StoredStatement]) -> Sent:
+    def send(self, statements: list[Outgoing]) -> Sent:
         """Deliver ``statements`` (see the module's docstring); raise if not delivered."""
         body = ("[" + ",".join(s.json for s in statements) + "]").encode()
         response = self._request("POST", data=body)
@@ -57,13 +56,13 @@ class Receiver:
             return self._one_by_one(statements)
         raise failure(response)
 
-    def _one_by_one(self, statements: list[StoredStatement]) -> Sent:
+    def _one_by_one(self, statements: list[Outgoing]) -> Sent:
         done: list[str] = []
         sent, refused = 0, []
         for statement in statements:
             try:
                 response = self._request(
-                    "PUT", data=statement.json.encode(), params={"statementId": statement["id"]}
+                    "PUT", data=statement.json.encode(), params={"statementId": statement.id}
                 )
             except RemoteError as exc:
                 raise Undelivered(done, exc) from None
@@ -71,12 +70,12 @@ class Receiver:
                 sent += 1
             elif response.status_code in (400, 409):
                 refused.append(
-                    f"receiver refused statement {statement['id']} "
+                    f"receiver refused statement {statement.id} "
                     f"({response.status_code}): {_reason(response)}"
                 )
             else:
                 raise Undelivered(done, failure(response))
-            done.append(statement["id"])
+            done.append(statement.id)
         return Sent(sent, len(refused), tuple(refused))
 
     def _request(self, method: str, **options: Any) -> requests.Response:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -47,6 +48,18 @@ class Sent:
     messages: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A statement to send: its id and its JSON text as stored (never encoded again)."""
+
+    id: str
+    json: str
+
+    @classmethod
+    def of(cls, statement: StoredStatement) -> Outgoing:
+        return cls(statement["id"], statement.json)
+
+
 class Undelivered(Exception):
     """``send`` failed part-way: the statements of ``done`` were acknowledged first."""
 
@@ -56,8 +69,9 @@ class Undelivered(Exception):
         self.cause = cause
 
 
-#: ``send(statements)``: deliver them in order, or raise.
-Sender = Callable[[list[StoredStatement]], Sent]
+#: ``send(statements)``: deliver them in order, or raise. Called in a thread of its
+#: own (one call at a time), so that the next batch is read while one is on the wire.
+Sender = Callable[[list[Outgoing]], Sent]
 
 
 def find_instance(host: Host, type_name: str, run: SyncRun) -> ConnectorInstance:
@@ -115,28 +129,74 @@ def drain(
     batch_size: int,
     budget_seconds: float,
 ) -> SyncSummary:
-    """Send the instance's queue from its oldest row (see the module's docstring)."""
-    while True:
-        rows = backlog.take(batch_size)
-        if not rows:
-            return progress.summary(more=False)
-        wanted = list(dict.fromkeys(statement_id for _, statement_id in rows))
-        statements = host.get_statements(run.tenant_id, wanted)
-        progress.fetched += len(rows)
-        # Erased since they were queued: nothing left to send.
-        progress.skipped += len(wanted) - len(statements)
-        last = rows[-1][0]
-        try:
-            result = send(statements) if statements else Sent(0)
-        except Undelivered as failed:
-            if failed.done:
-                backlog.acknowledge(last, failed.done)
-            raise failed.cause from None
-        backlog.acknowledge(last)
-        progress.add(result)
-        run.checkpoint(f"queue:{last}")
-        if progress.out_of_time(run, budget_seconds):
-            return progress.summary(more=not backlog.is_empty())
+    """Send the instance's queue from its oldest row (see the module's docstring).
+
+    Pipelined, one batch on the wire at a time: while the remote system handles a
+    batch, the next is read from the database, and the previous one's rows are
+    deleted and checkpointed while the next is on the wire. Batches still reach
+    the remote system one after the other, in queue order (a voiding statement
+    never overtakes the statement it voids).
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbound-send") as wire:
+        on_wire: _Batch | None = None
+        after = 0
+        while True:
+            stop = on_wire is not None and progress.out_of_time(run, budget_seconds)
+            ready = None if stop else _read(host, run, backlog, progress, batch_size, after)
+            result = _landed(on_wire, backlog) if on_wire is not None else None
+            if ready is not None:
+                ready.future = (
+                    wire.submit(send, ready.outgoing) if ready.outgoing else _finished(Sent(0))
+                )
+                after = ready.last_seq
+            if on_wire is not None and result is not None:
+                backlog.acknowledge(on_wire.last_seq)
+                progress.add(result)
+                run.checkpoint(f"queue:{on_wire.last_seq}")
+            if ready is None:
+                return progress.summary(more=not backlog.is_empty())
+            on_wire = ready
+
+
+@dataclass
+class _Batch:
+    """Rows of the queue read together, their statements, and their send once started."""
+
+    last_seq: int
+    outgoing: list[Outgoing]
+    future: Future[Sent] | None = None
+
+
+def _read(
+    host: Host, run: SyncRun, backlog: Backlog, progress: Progress, limit: int, after: int
+) -> _Batch | None:
+    """The next rows after ``after`` with their statements' text, or ``None`` when none."""
+    rows = backlog.take(limit, after=after)
+    if not rows:
+        return None
+    wanted = list(dict.fromkeys(statement_id for _, statement_id in rows))
+    texts = host.statement_texts(run.tenant_id, wanted)
+    progress.fetched += len(rows)
+    # Erased since they were queued: nothing left to send.
+    progress.skipped += len(wanted) - len(texts)
+    return _Batch(rows[-1][0], [Outgoing(i, texts[i]) for i in wanted if i in texts])
+
+
+def _landed(batch: _Batch, backlog: Backlog) -> Sent:
+    """Wait for ``batch``'s send; on a failure part-way, delete the rows acknowledged."""
+    assert batch.future is not None
+    try:
+        return batch.future.result()
+    except Undelivered as failed:
+        if failed.done:
+            backlog.acknowledge(batch.last_seq, failed.done)
+        raise failed.cause from None
+
+
+def _finished(result: Sent) -> Future[Sent]:
+    future: Future[Sent] = Future()
+    future.set_result(result)
+    return future
 
 
 def backfill(
@@ -195,7 +255,7 @@ def _send_batch(
     progress.skipped += len(batch) - len(wanted)
     if wanted:
         try:
-            progress.add(send(wanted))
+            progress.add(send([Outgoing.of(s) for s in wanted]))
         except Undelivered as failed:
             raise failed.cause from None
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, select
 
 from connectors.outbound.models import QUEUE
 
@@ -139,14 +139,15 @@ class Backlog:
     host: Host
     instance_id: int
 
-    def take(self, limit: int) -> list[tuple[int, str]]:
-        """The oldest ``limit`` rows: ``(seq, statement id)`` in arrival order."""
+    def take(self, limit: int, *, after: int = 0) -> list[tuple[int, str]]:
+        """The oldest ``limit`` rows after row ``after``: ``(seq, statement id)`` in
+        arrival order."""
         with self.host.read() as session:
             return [
                 (seq, statement_id)
                 for seq, statement_id in session.execute(
                     select(QUEUE.c.seq, QUEUE.c.statement_id)
-                    .where(QUEUE.c.instance_id == self.instance_id)
+                    .where(QUEUE.c.instance_id == self.instance_id, QUEUE.c.seq > after)
                     .order_by(QUEUE.c.seq)
                     .limit(limit)
                 )
@@ -164,15 +165,4 @@ class Backlog:
         with self.host.read() as session:
             return not session.scalar(
                 select(exists().where(QUEUE.c.instance_id == self.instance_id))
-            )
-
-    def size(self) -> int:
-        with self.host.read() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(QUEUE)
-                    .where(QUEUE.c.instance_id == self.instance_id)
-                )
-                or 0
             )

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
-from connectors.outbound.delivery import Progress, Sent, Undelivered, drain, find_instance
+from connectors.outbound.delivery import (
+    Outgoing,
+    Progress,
+    Sent,
+    Undelivered,
+    drain,
+    find_instance,
+)
 from connectors.outbound.queue import Backlog
 from connectors.outbound.remote import RemoteError, failure, send, session
 from connectors.webhook.signing import HEADER, signature
@@ -79,11 +86,11 @@ def select(
     ]
 
 
-def body(statement: StoredStatement) -> bytes:
+def body(statement: Outgoing) -> bytes:
     """``{"type": ..., "id": <statement id>, "statement": <as stored>}``, the statement's
     text spliced in as stored (not encoded again)."""
     return (
-        f'{{"type":"{EVENT}","id":"{statement["id"]}","statement":' + statement.json + "}"
+        f'{{"type":"{EVENT}","id":"{statement.id}","statement":' + statement.json + "}"
     ).encode()
 
 
@@ -108,7 +115,7 @@ class Webhook:
         finally:
             self._http.close()
 
-    def send(self, statements: list[StoredStatement]) -> Sent:
+    def send(self, statements: list[Outgoing]) -> Sent:
         """One POST per statement, in order; any answer but 2xx stops (retried later)."""
         done: list[str] = []
         for statement in statements:
@@ -116,7 +123,7 @@ class Webhook:
             headers = {
                 "Content-Type": "application/json",
                 "Weft-Event": EVENT,
-                "Idempotency-Key": statement["id"],
+                "Idempotency-Key": statement.id,
                 HEADER: signature(self.config["secret"], payload),
             }
             try:
@@ -132,5 +139,5 @@ class Webhook:
                 raise Undelivered(done, exc) from None
             if not 200 <= response.status_code < 300:
                 raise Undelivered(done, failure(response))
-            done.append(statement["id"])
+            done.append(statement.id)
         return Sent(len(done))

@@ -238,6 +238,16 @@ class Host:
             found = stored_payloads(session, tenant_id, wanted)
         return [StoredStatement.from_json(found[i]) for i in wanted if i in found]
 
+    def statement_texts(self, tenant_id: int, statement_ids: Iterable[str]) -> dict[str, str]:
+        """The JSON text of the stored statements with these ids, by (lower-case) id,
+        not parsed: what a plugin that sends statements on needs (parsing 500
+        statements of 1 KB costs 5 to 10 ms a batch). Unknown ids are left out."""
+        wanted = [statement_id.lower() for statement_id in statement_ids]
+        if not wanted:
+            return {}
+        with self.read() as session:
+            return stored_payloads(session, tenant_id, wanted)
+
     def stored_statement_texts(self) -> Iterator[tuple[int, str, str]]:
         """``(tenant_id, statement id, JSON text)`` of every stored statement, all stores.
 

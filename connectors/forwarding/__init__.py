@@ -22,7 +22,7 @@ from lrs.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from lrs.plugin.events import AdminActionTaken, StatementsStored
-    from lrs.plugin.host import Host, StoredStatement
+    from lrs.plugin.host import Host
 
 OUTBOUND = OutboundType(TYPE_NAME, select)
 
@@ -46,10 +46,8 @@ def register_migrations() -> list[Path]:
 
 
 @hookimpl
-def statements_stored(
-    host: Host, event: StatementsStored, statements: list[StoredStatement]
-) -> None:
-    OUTBOUND.statements_stored(host, event.tenant_id, statements)
+def statements_stored(host: Host, event: StatementsStored, statements_json: list[str]) -> None:
+    OUTBOUND.statements_stored(host, event.tenant_id, statements_json)
 
 
 @hookimpl

@@ -94,6 +94,14 @@ class ForwardingConfig(Schema):
         validate=validate.Range(1, 5000),
         metadata={"description": "Statements per POST."},
     )
+    concurrency = fields.Integer(
+        load_default=2,
+        validate=validate.Range(1, 8),
+        metadata={
+            "description": "Batches on the wire at once (the receiver may store two "
+            "in either order; a voiding statement still never overtakes its target)."
+        },
+    )
     timeout_seconds = fields.Float(
         load_default=30.0,
         validate=validate.Range(1, 600),

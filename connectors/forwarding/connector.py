@@ -26,7 +26,7 @@ class Forwarder:
 
     def sync(self, run: SyncRun) -> SyncSummary:
         instance = find_instance(self.host, TYPE_NAME, run)
-        receiver = Receiver(self.config)
+        receiver = Receiver(self.config, lambda sha2s: self.host.attachments(run.tenant_id, sha2s))
         progress = Progress()
         batch = self.config["batch_size"]
         try:
@@ -51,6 +51,7 @@ class Forwarder:
                 progress,
                 batch_size=batch,
                 budget_seconds=RUN_SECONDS,
+                in_flight=self.config["concurrency"],
             )
         finally:
             receiver.close()

@@ -12,20 +12,23 @@ id; ``400``: invalid for it, such as a 2.0 statement sent to a 1.0.3 receiver)
 is dropped from the queue with a message in the run's history, so that one
 statement cannot block every later one. Anything else (``401``, ``404``,
 ``429``, ``5xx``, a timeout, a ``200`` whose body is not the list of ids)
-fails the run, to be retried.
+fails the run, to be retried. Statements with attachments go with their
+contents (:mod:`connectors.forwarding.attachments`).
 """
 
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
+from connectors.forwarding.attachments import Fetch, request_body
 from connectors.outbound.delivery import Outgoing, Sent, Undelivered
-from connectors.outbound.remote import RemoteError, failure, send, session
+from connectors.outbound.remote import RemoteError, Sessions, failure, send
 
 #: Seconds before an OAuth2 token's announced expiry at which a new one is fetched.
 TOKEN_MARGIN = 30
@@ -34,21 +37,24 @@ TOKEN_MARGIN = 30
 class Receiver:
     """One receiving LRS and the credentials to write to it."""
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], fetch: Fetch) -> None:
         self._config = config
+        self._fetch = fetch
         self._statements = config["endpoint"].rstrip("/") + "/statements"
         self._timeout = float(config["timeout_seconds"])
-        self._http = session("Weft-LRS forwarding")
-        self._http.headers["X-Experience-API-Version"] = config["version"]
+        self._http = Sessions(
+            "Weft-LRS forwarding", {"X-Experience-API-Version": config["version"]}
+        )
         self._token: tuple[str, float] | None = None
+        self._token_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
 
     def send(self, statements: list[Outgoing]) -> Sent:
         """Deliver ``statements`` (see the module's docstring); raise if not delivered."""
-        body = ("[" + ",".join(s.json for s in statements) + "]").encode()
-        response = self._request("POST", data=body)
+        body, content_type = request_body([s.json for s in statements], self._fetch)
+        response = self._request("POST", content_type, data=body)
         if response.status_code == 200:
             _check_ids(response)
             return Sent(len(statements))
@@ -60,9 +66,10 @@ class Receiver:
         done: list[str] = []
         sent, refused = 0, []
         for statement in statements:
+            body, content_type = request_body([statement.json], self._fetch, one=True)
             try:
                 response = self._request(
-                    "PUT", data=statement.json.encode(), params={"statementId": statement.id}
+                    "PUT", content_type, data=body, params={"statementId": statement.id}
                 )
             except RemoteError as exc:
                 raise Undelivered(done, exc) from None
@@ -78,16 +85,21 @@ class Receiver:
             done.append(statement.id)
         return Sent(sent, len(refused), tuple(refused))
 
-    def _request(self, method: str, **options: Any) -> requests.Response:
-        headers = {"Content-Type": "application/json", "Authorization": self._authorization()}
+    def _request(self, method: str, content_type: str, **options: Any) -> requests.Response:
+        headers = {"Content-Type": content_type, "Authorization": self._authorization()}
         response = send(
-            self._http, method, self._statements, timeout=self._timeout, headers=headers, **options
+            self._http.get(),
+            method,
+            self._statements,
+            timeout=self._timeout,
+            headers=headers,
+            **options,
         )
         if response.status_code == 401 and self._token is not None:
             self._token = None  # revoked or expired early: one fresh token, one retry
             headers["Authorization"] = self._authorization()
             response = send(
-                self._http,
+                self._http.get(),
                 method,
                 self._statements,
                 timeout=self._timeout,
@@ -100,9 +112,10 @@ class Receiver:
         if self._config["auth"] == "basic":
             pair = f"{self._config['username']}:{self._config['password']}"
             return "Basic " + base64.b64encode(pair.encode()).decode()
-        if self._token is None or self._token[1] <= time.monotonic():
-            self._token = self._fetch_token()
-        return "Bearer " + self._token[0]
+        with self._token_lock:
+            if self._token is None or self._token[1] <= time.monotonic():
+                self._token = self._fetch_token()
+            return "Bearer " + self._token[0]
 
     def _fetch_token(self) -> tuple[str, float]:
         """An access token by the client credentials grant (RFC 6749 §4.4)."""
@@ -111,7 +124,7 @@ class Receiver:
             form["scope"] = self._config["scope"]
         url = self._config["token_url"]
         response = send(
-            self._http,
+            self._http.get(),
             "POST",
             url,
             timeout=self._timeout,

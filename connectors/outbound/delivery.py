@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ MAX_MESSAGES = 20
 #: (sending one twice is harmless; see the module's docstring).
 BACKFILL_MARGIN_US = 300 * 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The verb of voiding statements, as it appears in their JSON text.
+VOIDED = '"http://adlnet.gov/expapi/verbs/voided"'
 
 
 @dataclass(frozen=True)
@@ -128,34 +131,47 @@ def drain(
     *,
     batch_size: int,
     budget_seconds: float,
+    in_flight: int = 1,
 ) -> SyncSummary:
     """Send the instance's queue from its oldest row (see the module's docstring).
 
-    Pipelined, one batch on the wire at a time: while the remote system handles a
-    batch, the next is read from the database, and the previous one's rows are
-    deleted and checkpointed while the next is on the wire. Batches still reach
-    the remote system one after the other, in queue order (a voiding statement
-    never overtakes the statement it voids).
+    Pipelined: up to ``in_flight`` batches are on the wire at once while the next
+    is read from the database, and batches are acknowledged (rows deleted,
+    checkpoint) strictly in queue order as they land, so a failure leaves every
+    row from the failed batch on in the queue. With more than one in flight the
+    remote system may store two batches in either order; a batch holding a
+    voiding statement is therefore sent only once every earlier batch has landed,
+    so that it never overtakes the statement it voids.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbound-send") as wire:
-        on_wire: _Batch | None = None
-        after = 0
+    flight: deque[_Batch] = deque()
+    after = 0
+    exhausted = False
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="outbound-send") as wire:
         while True:
-            stop = on_wire is not None and progress.out_of_time(run, budget_seconds)
-            ready = None if stop else _read(host, run, backlog, progress, batch_size, after)
-            result = _landed(on_wire, backlog) if on_wire is not None else None
-            if ready is not None:
-                ready.future = (
-                    wire.submit(send, ready.outgoing) if ready.outgoing else _finished(Sent(0))
+            while (
+                not exhausted
+                and len(flight) < in_flight
+                and not (flight and progress.out_of_time(run, budget_seconds))
+            ):
+                batch = _read(host, run, backlog, progress, batch_size, after)
+                if batch is None:
+                    exhausted = True
+                    break
+                if batch.voids:
+                    while flight:
+                        _acknowledge(flight.popleft(), backlog, progress, run)
+                batch.future = (
+                    wire.submit(send, batch.outgoing) if batch.outgoing else _finished(Sent(0))
                 )
-                after = ready.last_seq
-            if on_wire is not None and result is not None:
-                backlog.acknowledge(on_wire.last_seq)
-                progress.add(result)
-                run.checkpoint(f"queue:{on_wire.last_seq}")
-            if ready is None:
+                after = batch.last_seq
+                flight.append(batch)
+            if not flight:
                 return progress.summary(more=not backlog.is_empty())
-            on_wire = ready
+            _acknowledge(flight.popleft(), backlog, progress, run)
+            if not exhausted and progress.out_of_time(run, budget_seconds):
+                while flight:
+                    _acknowledge(flight.popleft(), backlog, progress, run)
+                return progress.summary(more=not backlog.is_empty())
 
 
 @dataclass
@@ -165,6 +181,11 @@ class _Batch:
     last_seq: int
     outgoing: list[Outgoing]
     future: Future[Sent] | None = None
+
+    @property
+    def voids(self) -> bool:
+        """Whether a statement of the batch may void another (a cheap, safe overestimate)."""
+        return any(VOIDED in statement.json for statement in self.outgoing)
 
 
 def _read(
@@ -182,15 +203,19 @@ def _read(
     return _Batch(rows[-1][0], [Outgoing(i, texts[i]) for i in wanted if i in texts])
 
 
-def _landed(batch: _Batch, backlog: Backlog) -> Sent:
-    """Wait for ``batch``'s send; on a failure part-way, delete the rows acknowledged."""
+def _acknowledge(batch: _Batch, backlog: Backlog, progress: Progress, run: SyncRun) -> None:
+    """Wait for ``batch``'s send, then delete its rows and checkpoint; on a failure
+    part-way, delete only the rows of the statements acknowledged, and raise."""
     assert batch.future is not None
     try:
-        return batch.future.result()
+        result = batch.future.result()
     except Undelivered as failed:
         if failed.done:
             backlog.acknowledge(batch.last_seq, failed.done)
         raise failed.cause from None
+    backlog.acknowledge(batch.last_seq)
+    progress.add(result)
+    run.checkpoint(f"queue:{batch.last_seq}")
 
 
 def _finished(result: Sent) -> Future[Sent]:

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, exists, select
 
 from connectors.outbound.models import QUEUE
+from lrs.plugin.host import StoredStatement
 
 if TYPE_CHECKING:
-    from lrs.plugin.host import ConnectorInstance, Host, StoredStatement
+    from lrs.plugin.host import ConnectorInstance, Host
 
 #: ``select(host, instance, statements)``: the statements this instance wants.
 Selector = Callable[
@@ -47,12 +48,12 @@ class OutboundType:
         self._buffers: weakref.WeakKeyDictionary[Host, _Buffer] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def statements_stored(
-        self, host: Host, tenant_id: int, statements: Sequence[StoredStatement]
-    ) -> None:
+    def statements_stored(self, host: Host, tenant_id: int, statements_json: Sequence[str]) -> None:
         """Buffer a committed batch; the whole outbox delivery batch is queued at once.
 
-        Called from the type plugin's ``statements_stored`` hook. The rows are
+        Called from the type plugin's ``statements_stored`` hook, with the JSON
+        text: a store without an instance of this type costs one query per
+        delivery batch and no parsing. The rows are
         written once every event of the delivery batch has reached the plugin
         (:meth:`Host.defer`): one query for the instances per store and one
         INSERT, however many events there were. If that fails, the events are
@@ -62,25 +63,27 @@ class OutboundType:
             buffer = self._buffers.get(host)
             if buffer is None:
                 buffer = self._buffers[host] = _Buffer(self, host)
-        buffer.add(tenant_id, statements)
+        buffer.add(tenant_id, statements_json)
         host.defer(buffer.flush)
 
     def enqueue(
         self,
         host: Host,
-        batches: Sequence[tuple[int, Sequence[StoredStatement]]],
+        batches: Sequence[tuple[int, Sequence[str]]],
     ) -> None:
-        """Queue each store's statements for the instances that want them, in one
-        transaction, then make those instances due."""
-        by_tenant: dict[int, list[StoredStatement]] = defaultdict(list)
-        for tenant_id, statements in batches:
-            by_tenant[tenant_id].extend(statements)
+        """Queue each store's statements (JSON texts) for the instances that want them,
+        in one transaction, then make those instances due."""
+        by_tenant: dict[int, list[str]] = defaultdict(list)
+        for tenant_id, texts in batches:
+            by_tenant[tenant_id].extend(texts)
         rows: list[dict[str, Any]] = []
         due: list[int] = []
-        for tenant_id, statements in by_tenant.items():
+        for tenant_id, texts in by_tenant.items():
             # Disabled and paused instances queue too: disabling stops sending, not
             # the record of what is owed, so enabling or resuming catches up.
-            for instance in host.connector_instances(self.type_name, tenant_id):
+            instances = host.connector_instances(self.type_name, tenant_id)
+            statements = [StoredStatement.from_json(text) for text in texts] if instances else []
+            for instance in instances:
                 wanted = self.select(host, instance, statements)
                 rows.extend(
                     {
@@ -119,11 +122,11 @@ class _Buffer:
         self._kind, self._host = kind, weakref.ref(host)
         self._local = threading.local()
 
-    def add(self, tenant_id: int, statements: Sequence[StoredStatement]) -> None:
+    def add(self, tenant_id: int, statements_json: Sequence[str]) -> None:
         pending = getattr(self._local, "batches", None)
         if pending is None:
             pending = self._local.batches = []
-        pending.append((tenant_id, statements))
+        pending.append((tenant_id, statements_json))
 
     def flush(self) -> None:
         batches, self._local.batches = getattr(self._local, "batches", None) or [], None

@@ -8,6 +8,7 @@ administrators read in ``lrs connectors runs``, so it says what answered what.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -20,13 +21,32 @@ class RemoteError(Exception):
     """The remote system is unreachable, slow, or answered with an error."""
 
 
-def session(user_agent: str) -> requests.Session:
-    """A keep-alive session that ignores proxy and netrc settings of the environment
-    (a worker must send where the configuration says, with the credentials it gives)."""
-    http = requests.Session()
-    http.trust_env = False
-    http.headers["User-Agent"] = user_agent
-    return http
+class Sessions:
+    """A keep-alive HTTP session per sending thread (``requests.Session`` is not
+    thread-safe), each ignoring the environment's proxy and netrc settings: a
+    worker sends where the configuration says, with the credentials it gives."""
+
+    def __init__(self, user_agent: str, headers: dict[str, str] | None = None) -> None:
+        self._headers = {"User-Agent": user_agent, **(headers or {})}
+        self._local = threading.local()
+        self._all: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> requests.Session:
+        http = getattr(self._local, "session", None)
+        if http is None:
+            http = self._local.session = requests.Session()
+            http.trust_env = False
+            http.headers.update(self._headers)
+            with self._lock:
+                self._all.append(http)
+        return http
+
+    def close(self) -> None:
+        with self._lock:
+            for http in self._all:
+                http.close()
+            self._all.clear()
 
 
 def send(

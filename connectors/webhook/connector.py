@@ -17,7 +17,7 @@ from connectors.outbound.delivery import (
     find_instance,
 )
 from connectors.outbound.queue import Backlog
-from connectors.outbound.remote import RemoteError, failure, send, session
+from connectors.outbound.remote import RemoteError, Sessions, failure, send
 from connectors.webhook.signing import HEADER, signature
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
@@ -101,7 +101,7 @@ class Webhook:
 
     def sync(self, run: SyncRun) -> SyncSummary:
         instance = find_instance(self.host, TYPE_NAME, run)
-        self._http = session("Weft-LRS webhook")
+        self._http = Sessions("Weft-LRS webhook")
         try:
             return drain(
                 self.host,
@@ -128,7 +128,7 @@ class Webhook:
             }
             try:
                 response = send(
-                    self._http,
+                    self._http.get(),
                     "POST",
                     self.config["url"],
                     data=payload,

@@ -148,3 +148,24 @@ def test_a_bad_configuration_is_refused_naming_each_field(
         "$.actors[0]: give an Agent with exactly one of",
     ):
         assert part in result.output
+
+
+def test_batches_in_flight_are_acknowledged_in_queue_order_only(
+    remote: ScriptedServer,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    queued: Callable[[], list[str]],
+    tmp_path: Path,
+) -> None:
+    """Two batches on the wire: the later one landing first is not acknowledged when the
+    earlier one fails, so both are owed (sent again) and nothing is skipped."""
+    create(lrs, "copy", "forwarding", config(remote, batch_size=1, concurrency=2), tmp_path)
+    ids = post([with_id(), with_id()])
+    remote.answer(Answer(500, "slow and down", delay=0.5), Answer(200, []))
+
+    failed(lrs("connectors", "run", "copy"))
+
+    assert sorted(r.json()[0]["id"] for r in remote.requests) == sorted(ids)
+    assert queued() == ids
+    assert "sent 2" in ok(lrs("connectors", "run", "copy"))
+    assert queued() == []

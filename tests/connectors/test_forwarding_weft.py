@@ -3,6 +3,8 @@ arrives once, with its id, whatever is sent again."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -10,9 +12,11 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from flask import Flask
+from sqlalchemy import create_engine, text
 
 from connectors.forwarding import OUTBOUND
-from lrs.plugin.testing import statement
+from lrs.plugin.testing import ApiCredential, deliver, statement
 from tests.connectors.conftest import create, ok
 from tests.connectors.remotes import ReceivingWeft
 
@@ -76,7 +80,8 @@ def test_a_batch_sent_again_is_no_duplicate_at_the_receiver(
     ids = post([with_id() for _ in range(5)])
     ok(lrs("connectors", "run", "copy"))
     runtime = sender.extensions["lrs"]
-    OUTBOUND.enqueue(runtime.host, [(1, runtime.host.get_statements(1, ids))])
+    texts = runtime.host.statement_texts(1, ids)
+    OUTBOUND.enqueue(runtime.host, [(1, [texts[i] for i in ids])])
     assert queued() == ids
 
     assert "sent 5" in ok(lrs("connectors", "run", "copy"))
@@ -198,3 +203,60 @@ def test_backfill_sends_what_was_stored_before_the_instance_then_the_queue(
     everything = [i for batch in before for i in batch] + after
     assert received(receiver, everything) == sorted(everything)
     assert '"cursor": "queue:' in ok(lrs("connectors", "show", "history"))
+
+
+def test_attachments_are_forwarded_with_their_statements(
+    receiver: ReceivingWeft,
+    lrs: Callable[..., Result],
+    sender_credential: ApiCredential,
+    sender: Flask,
+    tmp_path: Path,
+) -> None:
+    content = b"%PDF-1.7 certificate of Ada"
+    sha2 = hashlib.sha256(content).hexdigest()
+    attached = with_id()
+    attached["attachments"] = [
+        {
+            "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
+            "display": {"en-US": "Certificate"},
+            "contentType": "application/pdf",
+            "length": len(content),
+            "sha2": sha2,
+        }
+    ]
+    plain = with_id()
+    boundary = "test-boundary"
+    body = (
+        (
+            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n"
+            f"{json.dumps([attached, plain])}\r\n--{boundary}\r\n"
+            f"Content-Type: application/pdf\r\nContent-Transfer-Encoding: binary\r\n"
+            f"X-Experience-API-Hash: {sha2}\r\n\r\n"
+        ).encode()
+        + content
+        + (f"\r\n--{boundary}--\r\n").encode()
+    )
+    create(lrs, "copy", "forwarding", basic(receiver), tmp_path)
+    response = sender.test_client().post(
+        "/xapi/statements",
+        data=body,
+        headers={
+            **sender_credential.headers,
+            "Content-Type": f'multipart/mixed; boundary="{boundary}"',
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    deliver(sender)
+
+    assert "sent 2" in ok(lrs("connectors", "run", "copy"))
+
+    assert received(receiver, [attached["id"], plain["id"]]) == sorted(
+        [attached["id"], plain["id"]]
+    )
+    engine = create_engine(receiver.target.url)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT content FROM attachments WHERE sha2 = :sha2"), {"sha2": sha2}
+        ).scalar()
+    engine.dispose()
+    assert bytes(stored) == content

@@ -9,6 +9,11 @@ its queue is empty, exactly as ``lrs worker`` runs it: POSTs of ``--batch-size``
 statements, acknowledged rows deleted, checkpoint after each. The receiver is
 checked to hold every statement. Prints one table; progress notes go to stderr.
 
+Beside the rate, the CPU the sender (this process), the receiver's gunicorn and
+the databases used while forwarding, in % of one core, and their sum per
+statement: "2 cores/s" is the rate that CPU cost allows on a 2-core machine the
+LRSs had to themselves (a shared machine's rate is lower, and says so by its load).
+
 Target: at least 2,000 statements/s forwarded on PostgreSQL.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -92,6 +98,7 @@ def measure(backend: str, statements: int, batch_size: int, log_dir: Path) -> li
         cpu_before = (
             server.cpu_seconds(),
             receiver.database_cpu_seconds() + sender.database_cpu_seconds(),
+            time.process_time(),
         )
         started = time.perf_counter()
         runs = 0
@@ -102,6 +109,7 @@ def measure(backend: str, statements: int, batch_size: int, log_dir: Path) -> li
             if not report.more:
                 break
         forward_s = time.perf_counter() - started
+        sender_cpu = time.process_time() - cpu_before[2]
         receiver_cpu = server.cpu_seconds() - cpu_before[0]
         database_cpu = (
             receiver.database_cpu_seconds() + sender.database_cpu_seconds() - cpu_before[1]
@@ -118,8 +126,11 @@ def measure(backend: str, statements: int, batch_size: int, log_dir: Path) -> li
         f"{forward_s:.1f}",
         str(runs),
         f"{statements / forward_s:,.0f}",
+        f"{sender_cpu / forward_s:.0%}",
         f"{receiver_cpu / forward_s:.0%}",
         f"{database_cpu / forward_s:.0%}",
+        f"{(sender_cpu + receiver_cpu + database_cpu) / statements * 1e6:,.0f}",
+        f"{2 * statements / (sender_cpu + receiver_cpu + database_cpu):,.0f}",
     ]
 
 
@@ -167,9 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         "forward s",
         "runs",
         "forwarded/s",
+        "sender CPU",
         "receiver CPU",
         "databases CPU",
+        "CPU µs/stmt",
+        "2 cores/s",
     ]
+    note(f"load average before: {os.getloadavg()[0]:.1f} (a shared machine runs slower)")
     rows = []
     with _log_dir(args.log_dir) as logs:
         for backend in args.backends.split(","):

@@ -49,7 +49,9 @@ DISABLED = ",".join(
 )
 
 
-def measure(backend: str, statements: int, batch_size: int, log_dir: Path) -> list[str]:
+def measure(
+    backend: str, statements: int, batch_size: int, concurrency: int, log_dir: Path
+) -> list[str]:
     with (
         database(backend) as sender,
         database(backend) as receiver,
@@ -80,6 +82,7 @@ def measure(backend: str, statements: int, batch_size: int, log_dir: Path) -> li
                 "username": key,
                 "password": secret,
                 "batch_size": batch_size,
+                "concurrency": concurrency,
             },
         )
         note(f"{backend}: storing {statements:,} statements in the sender")
@@ -121,7 +124,7 @@ def measure(backend: str, statements: int, batch_size: int, log_dir: Path) -> li
     return [
         backend,
         f"{statements:,}",
-        str(batch_size),
+        f"{batch_size} x {concurrency}",
         f"{statements / queue_s:,.0f}",
         f"{forward_s:.1f}",
         str(runs),
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         dest="batch_sizes",
         help="statements per POST (repeat for several)",
     )
+    parser.add_argument("--concurrency", type=int, default=4, help="batches on the wire")
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--log-dir", help="keep the receiver's gunicorn log there")
     args = parser.parse_args(argv)
@@ -173,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     header = [
         "backend",
         "statements",
-        "batch",
+        "batch x wire",
         "queued/s",
         "forward s",
         "runs",
@@ -189,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     with _log_dir(args.log_dir) as logs:
         for backend in args.backends.split(","):
             for size in sizes:
-                rows.append(measure(backend, args.statements, size, logs))
+                rows.append(measure(backend, args.statements, size, args.concurrency, logs))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     for line in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))

@@ -95,7 +95,7 @@ class ForwardingConfig(Schema):
         metadata={"description": "Statements per POST."},
     )
     concurrency = fields.Integer(
-        load_default=2,
+        load_default=4,
         validate=validate.Range(1, 8),
         metadata={
             "description": "Batches on the wire at once (the receiver may store two "

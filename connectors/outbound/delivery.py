@@ -72,8 +72,9 @@ class Undelivered(Exception):
         self.cause = cause
 
 
-#: ``send(statements)``: deliver them in order, or raise. Called in a thread of its
-#: own (one call at a time), so that the next batch is read while one is on the wire.
+#: ``send(statements)``: deliver them in order, or raise. Called from sending threads,
+#: as many at once as :func:`drain` is given batches in flight (one for a webhook),
+#: so that the next batch is read while others are on the wire.
 Sender = Callable[[list[Outgoing]], Sent]
 
 
@@ -108,7 +109,7 @@ class Progress:
     def out_of_time(self, run: SyncRun, budget_seconds: float) -> bool:
         return run.should_stop or time.monotonic() - self.started >= budget_seconds
 
-    def summary(self, *, more: bool, cursor: str | None = None) -> SyncSummary:
+    def summary(self, *, more: bool) -> SyncSummary:
         messages = list(self.messages)
         if self.dropped_messages:
             messages.append(f"... and {self.dropped_messages} more")
@@ -116,7 +117,6 @@ class Progress:
             fetched=self.fetched,
             sent=self.sent,
             skipped=self.skipped,
-            cursor=cursor,
             messages=tuple(messages),
             more=more,
         )
@@ -286,12 +286,11 @@ def _send_batch(
 
 
 def _backfill_window(cursor: str | None) -> tuple[int, int]:
-    try:
-        kind, after, until = (cursor or "").split(":")
-        assert kind == "backfill"
-        return int(after), int(until)
-    except (ValueError, AssertionError):
-        raise ValueError(f"not a backfill cursor: {cursor!r}") from None
+    kind, _, window = (cursor or "").partition(":")
+    after, _, until = window.partition(":")
+    if kind != "backfill" or not (after.isdigit() and until.isdigit()):
+        raise ValueError(f"not a backfill cursor: {cursor!r}")
+    return int(after), int(until)
 
 
 def _stored_since(

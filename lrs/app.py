@@ -10,6 +10,7 @@ from lrs import migrations
 from lrs.auth.protector import protect
 from lrs.db import Database, create_db_engine, dispose_after_fork
 from lrs.http.alternate import AlternateRequestSyntax
+from lrs.http.assignments import create_assignments_blueprint
 from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
 from lrs.http.metrics import create_metrics_blueprint
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.register_blueprint(create_xapi_blueprint())
     app.register_blueprint(create_oauth_blueprint())
     app.register_blueprint(create_metrics_blueprint())
+    app.register_blueprint(create_assignments_blueprint())
     for blueprint in runtime.hooks.blueprints():
         app.register_blueprint(blueprint)
     init_web(app, runtime)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from flask import current_app
 
 from lrs.auth.scopes import ScopeRegistry
+from lrs.auth.verified import VerifiedCache
 from lrs.db import Database
 from lrs.machinery.hooks import Hooks, scope_registry
 from lrs.machinery.manager import PluginManager
@@ -23,10 +24,12 @@ from lrs.machinery.outbox import Outbox
 from lrs.plugin.connectors import ConnectorTypeRegistry
 from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
+from lrs.services.assignment_status import assigned_people, assignment_statuses
+from lrs.services.assignments import create_from_spec, list_assignments
 from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.groups import group_members
 from lrs.services.ingest import store_batch
-from lrs.services.people import resolve_people, resolve_person
+from lrs.services.people import import_people_feed, resolve_people, resolve_person
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -63,17 +66,25 @@ class Runtime:
     metrics: MetricRegistry = field(init=False)
     #: Connector types the plugins offer (:mod:`lrs.plugin.connectors`).
     connector_types: ConnectorTypeRegistry = field(init=False)
-    #: Runs configured connector instances (:mod:`lrs.machinery.connectors`).
+    #: Verified ``Authorization`` headers of this process (:mod:`lrs.auth.verified`).
+    verified: VerifiedCache = field(init=False)
+    #: Runs configured connector instances (:mod:`lrs.services.connector_runner`).
     connectors: ConnectorRunner = field(init=False)
 
     def __post_init__(self) -> None:
         self.hooks = Hooks(self.plugins)
         self.outbox = Outbox(self.settings, self.db, self.hooks, server=self.role == "server")
         self.scopes = scope_registry(self.plugins)
+        self.verified = VerifiedCache(self.db, self.settings.auth_cache_seconds)
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
             group_members=partial(group_members, self),
+            import_people=partial(import_people_feed, self),
+            assignments=partial(list_assignments, self),
+            assigned_people=partial(assigned_people, self),
+            assignment_statuses=partial(assignment_statuses, self),
+            create_assignment=partial(create_from_spec, self),
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
             tenant_id=self.tenant_id, delivers_events=self.delivers_events,

@@ -99,6 +99,10 @@ class Settings:
     #: wake-up before claiming, while events keep coming (fewer, larger delivery
     #: batches under load; 0 claims at once).
     outbox_gather_ms: int = 1000
+    #: How often, at most, a process looks whether any credential, OAuth client or
+    #: token was revoked; in between it trusts the ``Authorization`` headers it has
+    #: verified (:mod:`lrs.auth.verified`). 0 verifies every request in the database.
+    auth_cache_seconds: float = 1.0
     #: How long a connector run may go without a checkpoint before another worker may
     #: take its instance over (the run is then presumed dead).
     connector_lease_seconds: int = 300
@@ -211,6 +215,8 @@ class Settings:
         for name in ("workers", "threads"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
+        if self.auth_cache_seconds < 0:
+            raise SettingsError("LRS_AUTH_CACHE_SECONDS must be 0 (off) or more")
         if self.outbox_gather_ms < 0:
             raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
         if not 0 < self.max_document_id_bytes <= 800:

@@ -111,8 +111,10 @@ class XapiRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
                 return None
 
     def revoke_token(self, token: AccessToken, request: Any) -> None:
-        with current_runtime().db.write() as session:
+        runtime = current_runtime()
+        with runtime.db.write() as session:
             oauth_clients.revoke_token(session, token.jti, token.expires_at)
+        runtime.verified.forget_all()
 
 
 class PeerCheckedRequest(FlaskOAuth2Request):  # type: ignore[misc]

@@ -29,12 +29,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def authenticate_request() -> Principal:
-    """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401."""
+    """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401.
+
+    A header this process verified lately is trusted without a database look-up
+    until a revocation anywhere (:mod:`lrs.auth.verified`).
+    """
     header = request.headers.get("Authorization", "")
+    verified = current_runtime().verified
+    proof = verified.proof(header) if verified.enabled else ""
+    principal = verified.principal(proof) if proof else None
+    if principal is None:
+        principal, expires_at = _verify(header)
+        if proof:
+            verified.remember(proof, principal, expires_at=expires_at)
+    g.principal = principal
+    return principal
+
+
+def _verify(header: str) -> tuple[Principal, float | None]:
+    """The principal ``header`` proves, and when that proof expires (a token's ``exp``)."""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        g.principal = _bearer_principal(credentials.strip())
-        return g.principal
+        return _bearer_principal(credentials.strip())
     if scheme.lower() != "basic" or not credentials:
         raise Unauthorized("authentication required: send HTTP Basic credentials")
     pair = basic_credentials(credentials)
@@ -46,8 +62,7 @@ def authenticate_request() -> Principal:
         principal = authenticate(session, runtime.settings.secret_key, key, secret)
     if principal is None:
         raise Unauthorized("unknown key or wrong secret")
-    g.principal = principal
-    return principal
+    return principal, None
 
 
 def basic_credentials(encoded: str) -> tuple[str, str] | None:
@@ -63,15 +78,16 @@ def basic_credentials(encoded: str) -> tuple[str, str] | None:
     return (key, secret) if sep else None
 
 
-def _bearer_principal(token: str) -> Principal:
-    """The principal of a valid, unrevoked access token from ``/oauth/token``."""
+def _bearer_principal(token: str) -> tuple[Principal, float]:
+    """The principal of a valid, unrevoked access token from ``/oauth/token``, and its
+    expiry (epoch seconds)."""
     runtime = current_runtime()
     with runtime.db.read() as session:
         claims = current_oauth().keyring.verify(session, token)
         principal = token_principal(session, claims.client_key, claims.jti, claims.scopes)
     if principal is None:
         raise InvalidToken("the access token or its client was revoked")
-    return principal
+    return principal, float(claims.expires_at)
 
 
 def current_principal() -> Principal:

@@ -67,6 +67,8 @@ CORE_SCOPES = (
     Scope("define", "Define activities and agents (activity and agent profiles)."),
     Scope("profile", "Read and write activity and agent profile documents."),
     Scope("metrics/read", "Read KPI metrics (/api/metrics, lrs metrics)."),
+    Scope("assignments/read", "Read assignments and who is compliant (/api/assignments)."),
+    Scope("assignments/write", "Create, import and delete assignments (/api/assignments)."),
 )
 
 #: First segments plugins may not use: they belong to xAPI and core.

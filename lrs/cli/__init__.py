@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from lrs.cli.assignments import assignments
 from lrs.cli.config import config
 from lrs.cli.connectors import connectors
 from lrs.cli.context import Cli
@@ -100,7 +101,7 @@ def cli(ctx: click.Context, database: str | None, traceback: bool) -> None:
 
 
 for command in (serve, db, credentials, statements, oauth, users, tenants, people, scopes, metrics,
-                connectors, config):
+                connectors, config, assignments):
     cli.add_command(command)
 add_plugin_commands(cli)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from lrs.cli.context import cli_actor, cli_source, echo_records, tenant_option
+from lrs.models.types import iso_time
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli
@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 _TENANT_HELP = "Store (tenant) of the connector [default: the default store]."
 _SETTING = """\b
-Configuration: --set FIELD=VALUE for each field (VALUE is read as JSON when it
-parses, so --set page_size=500 is a number and --set 'verbs=["..."]' a list; else
-it is a string), or --config FILE with a JSON object. Secret fields (passwords,
+Configuration: --set FIELD=VALUE for each field (text fields take VALUE as it is;
+others read it as JSON: --set page_size=500, --set 'verbs=["..."]'), or --config
+FILE with a JSON object. Secret fields (passwords,
 tokens) are better given with --secret FIELD, which asks for the value without
 echoing it or keeping it in your shell history. Fields are listed by
 'lrs connectors types'."""
@@ -57,27 +57,30 @@ def _config_options(command: Any) -> Any:
     return command
 
 
-def _config(settings: tuple[str, ...], config_file: Any, secrets: tuple[str, ...]) -> dict:
-    config: dict[str, Any] = {}
-    if config_file is not None:
-        try:
-            loaded = json.load(config_file)
-        except ValueError as exc:
-            raise click.BadParameter(f"not JSON: {exc}", param_hint="--config") from None
-        if not isinstance(loaded, dict):
-            raise click.BadParameter("give a JSON object", param_hint="--config")
-        config.update(loaded)
+def _config(config_file: Any) -> dict[str, Any]:
+    """The ``--config`` file's object (empty without one)."""
+    if config_file is None:
+        return {}
+    try:
+        loaded = json.load(config_file)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--config") from None
+    if not isinstance(loaded, dict):
+        raise click.BadParameter("give a JSON object", param_hint="--config")
+    return loaded
+
+
+def _texts(settings: tuple[str, ...], secrets: tuple[str, ...]) -> dict[str, str]:
+    """``--set FIELD=VALUE`` pairs, and the ``--secret`` fields asked for."""
+    texts: dict[str, str] = {}
     for setting in settings:
         field, sep, value = setting.partition("=")
         if not sep or not field:
             raise click.BadParameter(f"{setting!r} is not FIELD=VALUE", param_hint="--set")
-        try:
-            config[field] = json.loads(value)
-        except ValueError:
-            config[field] = value
+        texts[field] = value
     for field in secrets:
-        config[field] = click.prompt(f"{field}", hide_input=True, err=True)
-    return config
+        texts[field] = click.prompt(field, hide_input=True, err=True)
+    return texts
 
 
 @connectors.command("create", epilog="""\b
@@ -105,8 +108,8 @@ def create(obj: Cli, name: str, type_name: str, settings: tuple[str, ...], confi
 
     runtime = obj.runtime()
     view = create_connector(runtime, runtime.connector_types, tenant_id=obj.tenant_id(tenant),
-                            name=name, type_name=type_name,
-                            config=_config(settings, config_file, secrets), schedule=schedule,
+                            name=name, type_name=type_name, config=_config(config_file),
+                            texts=_texts(settings, secrets), schedule=schedule,
                             enabled=not disabled, actor=cli_actor(), source=cli_source())
     click.echo(f"Created connector {view.name!r} ({view.type}, {view.schedule}, {view.state}).")
 
@@ -130,7 +133,8 @@ def update(obj: Cli, name: str, settings: tuple[str, ...], config_file: Any,
 
     runtime = obj.runtime()
     view = update_connector(runtime, runtime.connector_types, tenant_id=obj.tenant_id(tenant),
-                            name=name, changes=_config(settings, config_file, secrets),
+                            name=name, changes=_config(config_file),
+                            texts=_texts(settings, secrets),
                             unset=unset, schedule=schedule, actor=cli_actor(),
                             source=cli_source())
     click.echo(f"Updated connector {view.name!r}.")
@@ -248,15 +252,11 @@ def delete(obj: Cli, name: str, yes: bool, tenant: str | None) -> None:
 def _summary(view: InstanceView) -> dict[str, Any]:
     return {"name": view.name, "type": view.type, "schedule": view.schedule,
             "state": view.state, "failures": view.failures,
-            "next_run": _time(view.next_run_us) if view.state == "enabled" else ""}
+            "next_run": iso_time(view.next_run_us) if view.state == "enabled" else ""}
 
 
 def _run_record(run: RunView) -> dict[str, Any]:
-    return {"started": _time(run.started_us), "trigger": run.trigger, "status": run.status,
+    return {"started": iso_time(run.started_us), "trigger": run.trigger, "status": run.status,
             "fetched": run.fetched, "stored": run.stored, "skipped": run.skipped,
             "sent": run.sent, "duration_ms": run.duration_ms or "",
             "error": run.error or "", "messages": list(run.messages)}
-
-
-def _time(us: int) -> str:
-    return datetime.fromtimestamp(us / 1_000_000, UTC).isoformat(timespec="seconds")

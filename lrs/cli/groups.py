@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -76,11 +76,18 @@ def list_groups(obj: Cli, tenant: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
 def members(obj: Cli, name: str, tenant: str | None, as_json: bool) -> None:
-    """Show who is in the group NAME now (a rule group is evaluated on the directory)."""
-    from lrs.services.groups import group_members
+    """Show who is in the group NAME now (a rule group is evaluated on the directory), with
+    their role in it (a roster's enrollment role)."""
+    from lrs.services.directory import group_details
 
-    people = group_members(obj.runtime(), tenant_id=obj.tenant_id(tenant), name=name)
-    echo_records([{"employee_id": p.id, "name": p.name or "",
-                   "department": p.attributes.get("department", "")} for p in people],
-                 ["employee_id", "name", "department"], as_json=as_json,
+    runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
+    people: list[dict[str, Any]] = []
+    after: str | None = ""
+    while after is not None:
+        page = group_details(runtime, tenant_id=tenant_id, name=name, after=after, limit=1000)
+        people += page["members"]
+        after = page["next_after"]
+    echo_records([{"employee_id": p["employee_id"], "name": p["name"],
+                   "department": p["department"], "role": p["role"] or ""} for p in people],
+                 ["employee_id", "name", "department", "role"], as_json=as_json,
                  empty=f"Nobody is in {name!r}.")

@@ -1,4 +1,4 @@
-"""``lrs people``: the people directory (import, list) and a person's right to erasure.
+"""``lrs people``: the people directory (import, OneRoster import, list) and erasure.
 
 The work is done by :mod:`lrs.services.people` and
 :func:`lrs.services.admin.erase_person` (which the web UI's erasure page calls
@@ -7,6 +7,7 @@ too); this module reads files, asks, confirms and prints.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,10 +23,13 @@ from lrs.cli.context import (
 from lrs.cli.groups import groups
 from lrs.cli.identities import history, merge, split
 from lrs.cli.params import AGENT
+from lrs.services.oneroster import KEYS
 from lrs.store.erasure import count_titles
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli
+    from lrs.services.csv_rows import RowError
+    from lrs.store.people import UpsertCounts
 
 @click.group()
 def people() -> None:
@@ -65,21 +69,84 @@ def import_people(obj: Cli, file: Any, tenant: str | None, dry_run: bool) -> Non
     from lrs.services import people as directory
 
     records, errors = directory.parse_people_csv(file.read())
-    if errors:
-        for error in errors[:MAX_ERRORS_SHOWN]:
-            click.echo(f"{file.name}: {error}", err=True)
-        if len(errors) > MAX_ERRORS_SHOWN:
-            click.echo(f"... and {len(errors) - MAX_ERRORS_SHOWN} more", err=True)
-        raise click.ClickException(f"{len(errors)} error(s): nothing imported")
+    _refuse_errors(errors, file.name)
     runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
     with progress_bar(None, len(records), "Importing people") as bar:
         counts = directory.import_people(runtime, records, actor=cli_actor(),
                                          tenant_id=tenant_id, dry_run=dry_run,
                                          source=cli_source(), progress=bar.update)
+    click.echo(_imported(counts, len(records), tenant, dry_run))
+
+
+@people.command(
+    "import-oneroster",
+    epilog="""\b
+Examples:
+  lrs people import-oneroster roster.zip --dry-run
+  lrs people import-oneroster roster/ --tenant district7 \\
+      --home-page https://lms.example.edu
+
+\b
+PATH is a OneRoster 1.2 CSV roster exported in bulk: a zip, or a directory
+holding manifest.csv, users.csv and, for groups, classes.csv and
+enrollments.csv (orgs.csv, courses.csv, academicSessions.csv and roles.csv
+are read when the manifest lists them). Users become people, classes static
+groups, enrollments memberships with their role (docs/people.md).""",
+)
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@tenant_option("Store (tenant) whose directory to fill [default: the default store].")
+@click.option("--key", type=click.Choice(KEYS), default="sourcedId", show_default=True,
+              help="The users' column that is a person's employee_id in the directory.")
+@click.option("--home-page", metavar="URL",
+              help="homePage of the accounts named by username (the LMS learners sign in "
+                   "to); without it, usernames are kept as an attribute only.")
+@click.option("--dry-run", is_flag=True, help="Check the roster and count, change nothing.")
+@click.pass_obj
+def import_oneroster(obj: Cli, path: Path, tenant: str | None, key: str,
+                     home_page: str | None, dry_run: bool) -> None:
+    """Create or update people, class groups and their members from a OneRoster roster.
+
+    Every file is checked first: any row in error and nothing is imported (each
+    error names its file, line and column). Importing the same roster again
+    changes nothing; a class's members become exactly those it enrolls.
+    """
+    from lrs.services import oneroster
+
+    if home_page and not home_page.startswith(("http://", "https://")):
+        raise click.BadParameter("must be an http(s) URL", param_hint="--home-page")
+    roster, errors = oneroster.parse_roster(oneroster.read_roster_files(path), key=key,
+                                            home_page=home_page)
+    _refuse_errors(errors, None)
+    runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
+    with progress_bar(None, len(roster.people) + roster.enrollments,
+                      "Importing roster") as bar:
+        counts = oneroster.import_roster(runtime, roster, actor=cli_actor(),
+                                         tenant_id=tenant_id, dry_run=dry_run,
+                                         source=cli_source(), progress=bar.update)
+    groups = counts.groups
+    click.echo(_imported(counts.people, len(roster.people), tenant, dry_run))
+    click.echo(f"Classes: {len(roster.classes)} ({groups.groups_created} new, "
+               f"{groups.groups_renamed} renamed); enrollments: {roster.enrollments} "
+               f"({groups.members_added} added, {groups.members_removed} removed, "
+               f"{groups.roles_changed} with a new role).")
+
+
+def _refuse_errors(errors: list[RowError], file: str | None) -> None:
+    """Print the first errors (prefixed with ``file`` when they do not name theirs) and
+    stop: nothing is imported from a file with an error."""
+    if not errors:
+        return
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        click.echo(f"{file}: {error}" if file and not error.file else str(error), err=True)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        click.echo(f"... and {len(errors) - MAX_ERRORS_SHOWN} more", err=True)
+    raise click.ClickException(f"{len(errors)} error(s): nothing imported")
+
+
+def _imported(counts: UpsertCounts, people: int, tenant: str | None, dry_run: bool) -> str:
     verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb} {len(records)} people into store {tenant or 'default'!r}: "
-               f"{counts.created} new, {counts.updated} updated, "
-               f"{counts.unchanged} unchanged.")
+    return (f"{verb} {people} people into store {tenant or 'default'!r}: "
+            f"{counts.created} new, {counts.updated} updated, {counts.unchanged} unchanged.")
 
 
 @people.command("list", epilog="Examples:\n\n\b\n  lrs people list\n  lrs people list --json")

@@ -22,8 +22,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def xapi_error_response(exc: XapiError) -> tuple[Response, int, dict[str, str]]:
-    """``exc`` as the JSON error response every refusal gets (also for the rate limiter,
-    whose refusals are made inside Flask-Limiter's own handler)."""
+    """``exc`` as the JSON error response every refusal gets (also the rate limiter's)."""
     return jsonify(exc.as_dict()), exc.status, exc.headers
 
 

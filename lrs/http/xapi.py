@@ -43,8 +43,10 @@ def _negotiate_and_authenticate() -> None:
     version = negotiate(request.headers.get("X-Experience-API-Version"))
     g.xapi_version = version
     if version.value != principal.xapi_version:
-        with current_runtime().db.write() as session:
+        runtime = current_runtime()
+        with runtime.db.write() as session:
             remember_version(session, principal.credential_id, version.value)
+        runtime.verified.update_version(principal.credential_id, version.value)
 
 
 def _optional_version() -> XapiVersion:

@@ -1,5 +1,6 @@
 """SQLAlchemy models of the core; importing this package registers every table."""
 
+from lrs.models.assignments import Assignment
 from lrs.models.auth import DEFAULT_TENANT_ID, Credential, LocalAdmin, RevokedWebSession, Tenant
 from lrs.models.base import Base
 from lrs.models.configuration import ConfigurationChange, ConfigurationState
@@ -26,6 +27,7 @@ from lrs.models.statements import (
 __all__ = [
     "DEFAULT_TENANT_ID",
     "Activity",
+    "Assignment",
     "Attachment",
     "Base",
     "ConfigurationChange",

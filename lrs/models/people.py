@@ -71,8 +71,15 @@ class PeopleGroup(Base):
     #: The rule of a rule group (:mod:`lrs.services.group_rules`); ``None`` for a static one.
     rule: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_us: Mapped[int] = mapped_column(BigInteger)
+    #: The group's key in the roster it was imported from (``oneroster:class:<sourcedId>``),
+    #: by which a re-import finds it even when the class was renamed; ``None`` when
+    #: an admin created it.
+    source_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
-    __table_args__ = (Index("uq_people_groups_tenant_name", "tenant_id", "name", unique=True),)
+    __table_args__ = (
+        Index("uq_people_groups_tenant_name", "tenant_id", "name", unique=True),
+        Index("uq_people_groups_tenant_source_key", "tenant_id", "source_key", unique=True),
+    )
 
 
 class PeopleGroupMember(Base):
@@ -84,6 +91,9 @@ class PeopleGroupMember(Base):
                                           primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                            primary_key=True)
+    #: The member's role in the group as its roster states it (OneRoster: ``student``,
+    #: ``teacher``...); ``None`` for members an admin added.
+    role: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
     __table_args__ = (Index("ix_people_group_members_person", "person_id"),)
 

@@ -12,6 +12,8 @@ that importing one of them never imports the others:
 * :mod:`lrs.plugin.events`: what post-commit hooks receive;
 * :mod:`lrs.plugin.metrics`, :mod:`lrs.plugin.connectors`, :mod:`lrs.plugin.registry`:
   what ``register_metrics`` and ``register_connector_types`` contribute;
+* :mod:`lrs.plugin.assignments`: assignments and their calendar, as ``host.assignments``
+  and ``host.assignment_statuses`` give them;
 * :mod:`lrs.plugin.testing`: pytest fixtures for a plugin's own tests (installed as a
   pytest plugin, so not imported here).
 

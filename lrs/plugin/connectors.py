@@ -28,7 +28,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, missing
+from marshmallow import fields as marshmallow_fields
+from marshmallow.validate import OneOf
 
 from lrs.plugin.registry import Registry
 from lrs.xapi.errors import BadRequest, flatten_messages
@@ -119,6 +121,26 @@ class Connector(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ConfigField:
+    """One field of a connector type's configuration (:meth:`ConnectorType.fields`)."""
+
+    name: str
+    required: bool
+    #: Marked ``metadata={"secret": True}``.
+    secret: bool
+    #: ``metadata={"description": ...}``: shown beside the field in the web UI.
+    description: str
+    #: A string field (``String``, ``Url``, ``Email``...): a form's text is its value;
+    #: other fields' text is read as JSON (``500``, ``["a", "b"]``).
+    text: bool
+    boolean: bool
+    #: The values a ``validate.OneOf`` allows (a form offers them as a list).
+    choices: tuple[str, ...] = ()
+    #: What an absent optional field means (``load_default``), shown in forms.
+    default: str = ""
+
+
 class ConnectorConfigError(BadRequest):
     """A connector configuration was refused; ``errors`` name each bad field."""
 
@@ -165,15 +187,25 @@ class ConnectorType:
         """
         return self.create(host, self.validate(config))
 
+    def fields(self) -> list[ConfigField]:
+        """The configuration's fields, for commands and the web UI's forms."""
+        return [ConfigField(name, f.required, bool(f.metadata.get("secret")),
+                            str(f.metadata.get("description", "")),
+                            isinstance(f, marshmallow_fields.String),
+                            isinstance(f, marshmallow_fields.Boolean),
+                            next((tuple(map(str, v.choices)) for v in f.validators
+                                  if isinstance(v, OneOf)), ()),
+                            "" if f.load_default is missing else str(f.load_default))
+                for name, f in self._schema().fields.items()]
+
     def secret_fields(self) -> list[str]:
         """Names of the fields marked ``metadata={"secret": True}``: encrypted at rest,
         never shown again, masked in run errors."""
-        return [name for name, f in self._schema().fields.items() if f.metadata.get("secret")]
+        return [f.name for f in self.fields() if f.secret]
 
     def config_fields(self) -> list[str]:
         """Names of the configuration fields, required ones marked with ``*``."""
-        return [f"{name}{'*' if f.required else ''}"
-                for name, f in self._schema().fields.items()]
+        return [f"{f.name}{'*' if f.required else ''}" for f in self.fields()]
 
     def _schema(self) -> Schema:
         """:attr:`config_schema` as an instance (a plugin may give the class)."""

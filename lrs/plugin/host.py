@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
 from lrs.db import Database
+from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event
 from lrs.settings import Settings
@@ -61,6 +63,34 @@ class Person:
 
 
 @dataclass(frozen=True)
+class RecordError:
+    """What is wrong with one record given to :meth:`Host.import_people`."""
+
+    #: The record's position in the list given, from 1.
+    record: int
+    #: The field in error (``email``, ``hire_date``...), ``identities`` for an
+    #: identity another person holds.
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.record}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PeopleImport:
+    """What :meth:`Host.import_people` did."""
+
+    created: int
+    updated: int
+    unchanged: int
+    #: People marked inactive because no record named them (``deactivate_missing``).
+    deactivated: int
+    #: The records left out, each with what is wrong (several errors may name one).
+    errors: tuple[RecordError, ...] = ()
+
+
+@dataclass(frozen=True)
 class ConnectorInstance:
     """A configured connector as plugins see it (``host.connector_instances``)."""
 
@@ -75,6 +105,44 @@ class ConnectorInstance:
     enabled: bool
     #: Paused after repeated failures until an operator resumes it.
     paused: bool
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """One person an assignment applies to, and the due date of their current cycle."""
+
+    assignment: Assignment
+    person: Person
+    #: The due date of the cycle in progress on the day asked about.
+    due: date
+
+
+@dataclass(frozen=True)
+class AssignmentStatus:
+    """How one person stands on one assignment on one day."""
+
+    assignment: Assignment
+    person: Person
+    #: One of :data:`lrs.plugin.assignments.STATUSES`.
+    status: str
+    #: The deadline the status is about: the missed one when ``overdue``, else the
+    #: current cycle's.
+    due: date
+    #: Whether any statement about the activities falls in the current cycle.
+    started: bool
+    #: The day the counted cycle was completed (the last activity of a program).
+    completed: date | None
+    #: Completions when compliant (one per activity), else the first statement per
+    #: activity of the current cycle.
+    evidence: tuple[Evidence, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"assignment": self.assignment.id, "employee_id": self.person.id,
+                "name": self.person.name, "status": self.status, "due": self.due.isoformat(),
+                "started": self.started,
+                "completed": self.completed.isoformat() if self.completed else None,
+                "late": bool(self.completed and self.completed > self.due),
+                "evidence": [e.as_dict() for e in self.evidence]}
 
 
 @dataclass(frozen=True)
@@ -136,6 +204,14 @@ class HostWiring:
     resolve_people: Callable[..., list[Person | None]]
     #: :func:`lrs.services.groups.group_members` bound to the application.
     group_members: Callable[..., list[Person]]
+    #: :func:`lrs.services.people.import_people_feed` bound to the application.
+    import_people: Callable[..., PeopleImport]
+    #: :mod:`lrs.services.assignments` and :mod:`lrs.services.assignment_status`
+    #: bound to the application.
+    assignments: Callable[..., list[Assignment]]
+    assigned_people: Callable[..., list[Assignee]]
+    assignment_statuses: Callable[..., list[AssignmentStatus]]
+    create_assignment: Callable[..., Assignment]
     announce: Callable[[Session, Event], None]
     defer: Callable[[Callable[[], object]], None]
     #: :func:`lrs.auth.protector.protect`
@@ -341,6 +417,35 @@ class Host:
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
 
+    def import_people(self, tenant_id: int, records: list[Mapping[str, Any]], *, actor: str,
+                      plugin: str | None = None,
+                      deactivate_missing: bool = False) -> PeopleImport:
+        """Create and update people of the store's directory from plain records (an HRIS
+        feed), matched on ``employee_id``.
+
+        Each record is a dict with the columns of ``lrs people import``
+        (docs/people.md): ``employee_id`` (required), ``display_name``, ``email``,
+        ``aliases`` and ``accounts`` (lists, or ``;``-separated texts),
+        ``department``, ``manager``, ``location``, ``job_title``, ``hire_date``
+        (``YYYY-MM-DD``), ``active`` (a boolean or true/false); any other key is a
+        custom attribute. They are checked with the CSV import's rules, but a
+        record in error (or claiming an identity another person holds) is left
+        out and reported in :attr:`PeopleImport.errors` while the others are
+        written, in one transaction. Importing the same records again changes
+        nothing. A ``people.imported`` administrative action is recorded when
+        something changed.
+
+        :param actor: who imports, for the audit trail (``"connector:hr-feed"``).
+        :param plugin: the calling plugin's name; the event's ``source`` is then
+            ``{"plugin": plugin}``.
+        :param deactivate_missing: the records are the whole directory: mark
+            inactive the active people none of them names.
+        """
+        return self._wiring.import_people(
+            tenant_id=tenant_id, records=records, actor=actor,
+            source=None if plugin is None else {"plugin": plugin},
+            deactivate_missing=deactivate_missing)
+
     def connector_instances(self, type_name: str,
                             tenant_id: int | None = None) -> list[ConnectorInstance]:
         """The configured instances of connector type ``type_name`` (of one store if
@@ -357,6 +462,44 @@ class Host:
         runs it within ``LRS_CONNECTOR_POLL_SECONDS``. A paused or disabled one stays so."""
         with self.write() as session:
             connector_store.make_due(session, instance_id, time.time_ns() // 1000)
+
+    def assignments(self, tenant_id: int) -> list[Assignment]:
+        """The store's assignments, oldest first (docs/assignments.md)."""
+        return self._wiring.assignments(tenant_id=tenant_id)
+
+    def assigned_people(self, tenant_id: int, as_of: date | None = None) -> list[Assignee]:
+        """Every assignment expanded to the active people it applies to now (a group's
+        members as the group is today), with the due date of each one's cycle in
+        progress on ``as_of`` (today, UTC, by default)."""
+        return self._wiring.assigned_people(tenant_id=tenant_id, as_of=as_of)
+
+    def assignment_statuses(
+        self, tenant_id: int, as_of: date | None = None, *,
+        assignment_ids: Iterable[int] | None = None,
+        due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
+    ) -> list[AssignmentStatus]:
+        """How each assigned person stands on each assignment at the end of ``as_of``:
+        not started, in progress, compliant, due soon or overdue, with the statements as
+        evidence. Statements are read once for all the assignments asked about.
+
+        :param due_soon_days: the window of assignments that set none of their own.
+        :raises lrs.xapi.errors.NotFound: one of ``assignment_ids`` is not the store's.
+        """
+        return self._wiring.assignment_statuses(tenant_id=tenant_id, as_of=as_of,
+                                                ids=assignment_ids,
+                                                due_soon_days=due_soon_days)
+
+    def create_assignment(self, tenant_id: int, spec: Mapping[str, Any], *,
+                          actor: str) -> Assignment:
+        """Create an assignment from the JSON object ``POST /api/assignments`` takes
+        (``{"group": "Sales", "activity": IRI, "due": "2026-06-30", "every_months": 12}``),
+        recorded in the audit trail as done by ``actor`` (``"plugin:<name>"``).
+
+        :raises lrs.xapi.errors.BadRequest: the object is malformed or names no one
+            (each error has its JSON path).
+        :raises lrs.xapi.errors.Conflict: an assignment already states exactly this.
+        """
+        return self._wiring.create_assignment(tenant_id=tenant_id, spec=spec, actor=actor)
 
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""

@@ -72,6 +72,7 @@ def revoke_credential(
         tenant_id = store.revoke_credential(session, key)
         announce_action(core, session, actor=actor, action="credential.revoked",
                         target=f"credential:{key}", tenant_id=tenant_id, source=source)
+    core.verified.forget_all()
 
 
 def create_tenant(
@@ -111,6 +112,7 @@ def revoke_oauth_client(
         tenant_id = oauth_clients.revoke_client(session, client_id)
         announce_action(core, session, actor=actor, action="oauth_client.revoked",
                         target=f"credential:{client_id}", tenant_id=tenant_id, source=source)
+    core.verified.forget_all()
 
 
 def create_local_admin(

@@ -111,9 +111,12 @@ def secret_values(instance: ConnectorInstance, server_key: str) -> list[str]:
 
 def create_connector(core: Core, types: ConnectorTypeRegistry, *, tenant_id: int, name: str,
                      type_name: str, config: Mapping[str, Any], schedule: str,
-                     enabled: bool = True, actor: str,
-                     source: dict[str, str] | None = None) -> InstanceView:
+                     texts: Mapping[str, str] | None = None, enabled: bool = True,
+                     actor: str, source: dict[str, str] | None = None) -> InstanceView:
     """Validate and store a new instance, due at once when enabled.
+
+    :param texts: fields typed as text (``--set``, a web form), read by
+        :func:`values_from_texts`; they win over ``config``.
 
     :raises BadRequest: bad name, unknown type, invalid configuration or schedule.
     :raises Conflict: the store has a connector of that name.
@@ -123,7 +126,8 @@ def create_connector(core: Core, types: ConnectorTypeRegistry, *, tenant_id: int
                          "'.', '_' or '-', starting with a letter or digit")
     connector_type = _type(types, type_name)
     plan = parse_schedule(schedule)
-    public, sealed, secrets_set = _split(connector_type, dict(config), core.settings.secret_key)
+    config = {**config, **values_from_texts(connector_type, texts or {})}
+    public, sealed, secrets_set = _split(connector_type, config, core.settings.secret_key)
     now = _now_us()
     with core.db.write() as session:
         instance = store.create_instance(session, ConnectorInstance(
@@ -139,10 +143,13 @@ def create_connector(core: Core, types: ConnectorTypeRegistry, *, tenant_id: int
 
 
 def update_connector(core: Core, types: ConnectorTypeRegistry, *, tenant_id: int, name: str,
-                     changes: Mapping[str, Any] | None = None, unset: tuple[str, ...] = (),
+                     changes: Mapping[str, Any] | None = None,
+                     texts: Mapping[str, str] | None = None, unset: tuple[str, ...] = (),
                      schedule: str | None = None, actor: str,
                      source: dict[str, str] | None = None) -> InstanceView:
     """Change configuration fields (secrets not named keep their value) or the schedule.
+
+    :param texts: changed fields typed as text, as for :func:`create_connector`.
 
     :raises BadRequest: the resulting configuration or the schedule is invalid.
     """
@@ -150,7 +157,8 @@ def update_connector(core: Core, types: ConnectorTypeRegistry, *, tenant_id: int
         instance = store.instance_named(session, tenant_id, name, for_update=True)
         connector_type = _type(types, instance.type)
         config = full_config(instance, core.settings.secret_key)
-        config.update(changes or {})
+        changes = {**(changes or {}), **values_from_texts(connector_type, texts or {})}
+        config.update(changes)
         for field_name in unset:
             config.pop(field_name, None)
         public, sealed, secrets_set = _split(connector_type, config, core.settings.secret_key)
@@ -162,7 +170,7 @@ def update_connector(core: Core, types: ConnectorTypeRegistry, *, tenant_id: int
         instance.updated_us = _now_us()
         view = InstanceView.of(instance, secrets_set)
         _announce(core, session, view, "connector.updated", actor, source,
-                  {"changed": sorted(set(changes or {}) | set(unset)),
+                  {"changed": sorted(set(changes) | set(unset)),
                    "schedule": view.schedule, "config": view.config,
                    "secrets_set": list(secrets_set)})
     return view
@@ -226,6 +234,35 @@ def connector_runs(core: Core, tenant_id: int, name: str, limit: int = 20) -> li
     with core.db.read() as session:
         instance = store.instance_named(session, tenant_id, name)
         return [RunView.of(run) for run in store.runs(session, instance, limit)]
+
+
+def values_from_texts(connector_type: ConnectorType,
+                      texts: Mapping[str, str]) -> dict[str, Any]:
+    """Configuration values from text typed on a command line or in a form.
+
+    A string field (URL, e-mail, token...) takes the text as it is, so a token
+    that looks like a number stays a string; a boolean takes true/false,
+    yes/no, on/off or 1/0; any other field reads the text as JSON (``500``,
+    ``["a", "b"]``), or keeps it as a string for the schema to refuse, naming the field.
+    """
+    kinds = {f.name: f for f in connector_type.fields()}
+    values: dict[str, Any] = {}
+    for name, text in texts.items():
+        field = kinds.get(name)
+        if field is None or field.text:
+            values[name] = text
+        elif field.boolean and text.strip().lower() in _BOOLEANS:
+            values[name] = _BOOLEANS[text.strip().lower()]
+        else:
+            try:
+                values[name] = json.loads(text)
+            except ValueError:
+                values[name] = text
+    return values
+
+
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True,
+             "false": False, "no": False, "off": False, "0": False}
 
 
 def _type(types: ConnectorTypeRegistry, name: str) -> ConnectorType:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from lrs.auth.scopes import ScopeRegistry
+    from lrs.auth.verified import VerifiedCache
     from lrs.db import Database
     from lrs.machinery.hooks import Hooks
     from lrs.machinery.manager import PluginManager
@@ -28,3 +29,5 @@ class Core(Protocol):
     outbox: Outbox
     #: xAPI, core and plugin scopes, to check what a credential is granted.
     scopes: ScopeRegistry
+    #: Verified credentials of this process: a revocation here forgets them at once.
+    verified: VerifiedCache

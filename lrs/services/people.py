@@ -9,13 +9,10 @@ Unknown agents stay unknown: nothing is guessed.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -23,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from lrs.models import DEFAULT_TENANT_ID
 from lrs.models import Person as PersonRow
-from lrs.plugin.host import Person
+from lrs.plugin.host import PeopleImport, Person, RecordError
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
+from lrs.services.csv_rows import RowError, first_seen, read_csv
 from lrs.store import people as store
 from lrs.store.bulk import chunks
 from lrs.xapi.actors import agent_ifi_key
@@ -39,26 +37,6 @@ _TRUE = {"true", "yes", "1", "y", "active"}
 _FALSE = {"false", "no", "0", "n", "inactive"}
 
 
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one row of an import: its line in the file and the column."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
-
-
-@dataclass
-class ImportResult:
-    rows: int
-    counts: store.UpsertCounts
-    errors: list[RowError]
-    dry_run: bool
-
-
 def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError]]:
     """The records of a people CSV (header row first), and every row's problems.
 
@@ -67,23 +45,31 @@ def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError
     employee id; ``hire_date`` is ``YYYY-MM-DD``; ``active`` is true or false
     (true when empty). Other columns become custom attributes.
     """
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    if "employee_id" not in header:
+    errors: list[RowError] = []
+    table = read_csv(text, errors)
+    if "employee_id" not in table.header:
         return [], [RowError(1, "employee_id", "the header has no employee_id column")]
-    reader.fieldnames = header
-    records, errors, seen = [], [], {}
-    for line, row in enumerate(reader, start=2):
-        if None in row:
-            errors.append(RowError(line, "row", "more fields than the header has"))
-            continue
-        record, problems = _record(line, {k: (v or "").strip() for k, v in row.items()})
-        if record is not None and record.employee_id in seen:
-            problems.append(RowError(line, "employee_id", f"{record.employee_id!r} is also "
-                                     f"on line {seen[record.employee_id]}"))
+    records, problems = people_records(table.rows)
+    return records, errors + problems
+
+
+def people_records(
+    rows: Iterable[tuple[int, dict[str, str]]], unit: str = "line",
+) -> tuple[list[store.PersonRecord], list[RowError]]:
+    """The records of numbered rows (column -> text, as in the CSV), and every row's
+    problems; a row in error, or naming an ``employee_id`` an earlier row has, is
+    left out. ``unit`` is what the numbers count, for messages."""
+    records: list[store.PersonRecord] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        record, problems = _record(line, row)
+        if record is not None and not problems and (
+                first := first_seen(seen, record.employee_id, line)):
+            problems.append(RowError(line, "employee_id",
+                                     f"{record.employee_id!r} is also on {unit} {first}"))
         errors += problems
         if record is not None and not problems:
-            seen[record.employee_id] = line
             records.append(record)
     return records, errors
 
@@ -91,10 +77,16 @@ def parse_people_csv(text: str) -> tuple[list[store.PersonRecord], list[RowError
 def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
                   tenant_id: int = DEFAULT_TENANT_ID, dry_run: bool = False,
                   source: dict[str, str] | None = None,
-                  progress: Callable[[int], object] = lambda _: None) -> store.UpsertCounts:
+                  progress: Callable[[int], object] = lambda _: None,
+                  action: str = "people.imported",
+                  then: Callable[[Session], dict[str, int]] | None = None,
+                  ) -> store.UpsertCounts:
     """Create and update ``records`` in one transaction; announce ``people.imported``.
 
     :param progress: called with the number of records written after each chunk.
+    :param action: the administrative action announced (a roster import names its own).
+    :param then: what else the import writes in the same transaction once the people
+        are (a roster's groups); the counts it returns join the announcement's.
     :raises BadRequest: an identity belongs to another person (nothing is written).
     """
     with core.db.write() as session:
@@ -104,21 +96,98 @@ def import_people(core: Core, records: list[store.PersonRecord], *, actor: str,
             raise BadRequest("identities already belong to other people", errors=[
                 ErrorDetail(c.employee_id, f"{c.agent_key} belongs to {c.owner_employee_id}")
                 for c in conflicts])
-        counts = store.UpsertCounts()
-        for chunk in chunks(records):
-            done = store.upsert_people(session, tenant_id, chunk, time.time_ns() // 1000)
-            counts.created += done.created
-            counts.updated += done.updated
-            counts.unchanged += done.unchanged
-            progress(len(chunk))
+        counts = _upsert(session, tenant_id, records, progress)
+        more = then(session) if then else {}
         if dry_run:
             session.rollback()
             return counts
-        announce_action(core, session, actor=actor, action="people.imported",
+        announce_action(core, session, actor=actor, action=action,
                         target=f"tenant:{tenant_id}", tenant_id=tenant_id,
                         details={"created": counts.created, "updated": counts.updated,
-                                 "unchanged": counts.unchanged}, source=source)
+                                 "unchanged": counts.unchanged, **more}, source=source)
     return counts
+
+
+def import_people_feed(core: Core, *, tenant_id: int, records: list[Mapping[str, Any]],
+                       actor: str, source: dict[str, str] | None = None,
+                       deactivate_missing: bool = False) -> PeopleImport:
+    """Import people a plugin read from elsewhere (an HRIS report): what
+    :meth:`lrs.plugin.host.Host.import_people` does.
+
+    A feed is not a file an administrator can fix and import again: one bad
+    record must not hold back every hire and leaver of the others. So records
+    are checked with the rules of the CSV import, and those in error (or with an
+    identity another person holds) are left out and reported, while the others
+    are written in one transaction. ``people.imported`` is announced only when
+    something changed, so a feed re-read every hour does not fill the audit trail.
+
+    :param deactivate_missing: also mark inactive the active people whose
+        ``employee_id`` no record names (a record in error still names its person).
+    """
+    rows, errors, named = [], [], {}
+    for number, record in enumerate(records, start=1):
+        row, problems = _text_row(number, record)
+        named.setdefault(row.get("employee_id", ""), number)
+        errors += problems
+        if not problems:
+            rows.append((number, row))
+    people, problems = people_records(rows, unit="record")
+    errors += problems
+    now = time.time_ns() // 1000
+    with core.db.write() as session:
+        store.prepare_import(session)
+        refused = store.identity_conflicts(session, tenant_id, people)
+        first = {c.employee_id: c for c in reversed(refused)}  # one error a record is enough
+        errors += [RowError(named[c.employee_id], "identities",
+                            f"{c.agent_key} belongs to {c.owner_employee_id}")
+                   for c in first.values()]
+        held = set(first)
+        counts = _upsert(session, tenant_id, [p for p in people if p.employee_id not in held])
+        deactivated = store.deactivate_people_except(
+            session, tenant_id, set(named) - {""}, now) if deactivate_missing else 0
+        if counts.created or counts.updated or deactivated:
+            announce_action(core, session, actor=actor, action="people.imported",
+                            target=f"tenant:{tenant_id}", tenant_id=tenant_id, source=source,
+                            details={"created": counts.created, "updated": counts.updated,
+                                     "unchanged": counts.unchanged,
+                                     "deactivated": deactivated, "refused": len(
+                                         {error.line for error in errors})})
+    return PeopleImport(
+        created=counts.created, updated=counts.updated, unchanged=counts.unchanged,
+        deactivated=deactivated, errors=tuple(
+            RecordError(e.line, e.column, e.message)
+            for e in sorted(errors, key=lambda error: error.line)))
+
+
+def _upsert(session: Session, tenant_id: int, records: list[store.PersonRecord],
+            progress: Callable[[int], object] = lambda _: None) -> store.UpsertCounts:
+    """Create and update ``records`` by chunks (identity conflicts checked already)."""
+    counts = store.UpsertCounts()
+    for chunk in chunks(records):
+        done = store.upsert_people(session, tenant_id, chunk, time.time_ns() // 1000)
+        counts.created += done.created
+        counts.updated += done.updated
+        counts.unchanged += done.unchanged
+        progress(len(chunk))
+    return counts
+
+
+def _text_row(number: int, record: Mapping[str, Any]) -> tuple[dict[str, str], list[RowError]]:
+    """A record of plain values as the CSV import's row of texts: lists are joined with
+    ``;`` (aliases, accounts), booleans are true/false, ``None`` is empty."""
+    row, errors = {}, []
+    for name, value in record.items():
+        if isinstance(value, (list, tuple)) and all(
+                isinstance(part, (str, int, float)) for part in value):
+            row[name] = ";".join(str(part).strip() for part in value)
+        elif isinstance(value, bool):
+            row[name] = "true" if value else "false"
+        elif value is None or isinstance(value, (str, int, float)):
+            row[name] = "" if value is None else str(value).strip()
+        else:
+            errors.append(RowError(number, str(name), "is not a text, number, boolean or "
+                                   "list of texts"))
+    return row, errors
 
 
 def resolve_person(core: Core, *, tenant_id: int, agent: dict[str, Any]) -> Person | None:
@@ -131,7 +200,7 @@ def resolve_people(core: Core, *, tenant_id: int,
                    agents: list[dict[str, Any]]) -> list[Person | None]:
     """:func:`resolve_person` of each of ``agents``, with two queries per thousand
     identities for those the directory knows (a report resolves a whole cohort)."""
-    wanted = [_lookup_keys(agent) for agent in agents]
+    wanted = [lookup_keys(agent) for agent in agents]
     with core.db.read() as session:
         found = store.people_for_agent_keys(session, tenant_id, set().union(*wanted))
         rows = list({row.id: row for row in found.values()}.values())
@@ -145,7 +214,7 @@ def resolve_people(core: Core, *, tenant_id: int,
     return answers
 
 
-def _lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
+def lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
     """The identity keys the directory may know an agent under."""
     try:
         return store.directory_keys(person_keys(agent))
@@ -212,7 +281,7 @@ def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, 
     for column, addresses in (("email", [row.get("email", "")]),
                               ("aliases", _split(row.get("aliases", "")))):
         for address in addresses:
-            if address and not _is_email(address):
+            if address and not is_email(address):
                 fail(column, f"{address!r} is not an email address")
             elif address:
                 identities |= email_identities(address)
@@ -248,6 +317,7 @@ def _split(value: str) -> Iterator[str]:
     return (part.strip() for part in value.split(";") if part.strip())
 
 
-def _is_email(address: str) -> bool:
+def is_email(address: str) -> bool:
+    """Whether ``address`` looks like a mail address (``local@domain.tld``, no space)."""
     local, _, domain = address.partition("@")
     return bool(local) and "." in domain and " " not in address

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from lrs.models import IdentityChange, Person, PersonIdentity
+from lrs.models import Assignment, IdentityChange, Person, PersonIdentity
 from lrs.store.bulk import CHUNK, any_of, bulk_insert, chunks
 
 #: The columns an import sets, in the order the CLI lists them.
@@ -132,6 +132,21 @@ def upsert_people(session: Session, tenant_id: int, records: Sequence[PersonReco
     return counts
 
 
+def deactivate_people_except(session: Session, tenant_id: int, employee_ids: set[str],
+                             now_us: int) -> int:
+    """Mark inactive the store's active people not among ``employee_ids`` (those a full
+    HRIS report no longer lists); return how many. One read of the active people's
+    keys, then one ``UPDATE`` a chunk of leavers."""
+    leavers = [person_id for person_id, employee_id in session.execute(
+        select(Person.id, Person.employee_id).where(Person.tenant_id == tenant_id,
+                                                    Person.active.is_(True)))
+        if employee_id not in employee_ids]
+    for chunk in chunks(leavers):
+        session.execute(update(Person).where(any_of(session, Person.id, chunk))
+                        .values(active=False, updated_us=now_us))
+    return len(leavers)
+
+
 def people_for_agent_keys(session: Session, tenant_id: int,
                           keys: Iterable[str]) -> dict[str, Person]:
     """The person each of ``keys`` belongs to (keys of no one are left out).
@@ -182,7 +197,7 @@ def directory_keys(keys: Iterable[str]) -> frozenset[str]:
 def delete_people_with(session: Session, tenant_id: int, keys: Iterable[str],
                        dry_run: bool = False) -> int:
     """Remove from the directory whoever has one of ``keys`` (an erasure), with the
-    merges and splits that name them; return how many people."""
+    merges and splits and the assignments that name them; return how many people."""
     found = people_for_agent_keys(session, tenant_id, directory_keys(keys)).values()
     ids = sorted({person.id for person in found})
     if ids and not dry_run:
@@ -190,6 +205,9 @@ def delete_people_with(session: Session, tenant_id: int, keys: Iterable[str],
         session.execute(delete(IdentityChange).where(
             IdentityChange.tenant_id == tenant_id,
             IdentityChange.person.in_(named) | IdentityChange.other.in_(named)))
+        session.execute(delete(Assignment).where(
+            Assignment.tenant_id == tenant_id, Assignment.target_kind == "person",
+            Assignment.target.in_(named)))
         session.execute(delete(PersonIdentity).where(PersonIdentity.person_id.in_(ids)))
         session.execute(delete(Person).where(Person.id.in_(ids)))
     return len(ids)
@@ -218,3 +236,27 @@ def _set_identities(session: Session, tenant_id: int, records: Sequence[PersonRe
 def _differs(row: Any, columns: dict[str, Any]) -> bool:
     return any(getattr(row, name) != columns[name] for name in FIELDS[1:])
 
+
+
+def search_people(session: Session, tenant_id: int, words: str, *, after: str = "",
+                  limit: int) -> list[Person]:
+    """Up to ``limit`` people of the store whose name, email, employee id or department
+    contains ``words`` (any case), by employee id from after ``after``.
+
+    A page reads on from ``after`` along the store's employee id index until it has
+    ``limit`` people (no ``OFFSET``, no count of the whole directory), so paging
+    through 100,000 people costs the same on the last page as on the first.
+    """
+    query = select(Person).where(Person.tenant_id == tenant_id)
+    if words:
+        pattern = "%" + "".join("\\" + c if c in "%_\\" else c for c in words.lower()) + "%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
+            Person.display_name, Person.email, Person.employee_id, Person.department))))
+    if after:
+        query = query.where(Person.employee_id > after)
+    return list(session.scalars(query.order_by(Person.employee_id).limit(limit)))
+
+
+def person_named(session: Session, tenant_id: int, employee_id: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.tenant_id == tenant_id,
+                                               Person.employee_id == employee_id))

@@ -1,10 +1,16 @@
-"""People groups' persistence: the groups of a store and the members of static ones."""
+"""People groups' persistence: the groups of a store and the members of static ones.
+
+Groups a roster states (OneRoster classes) are kept in step with it by
+:func:`sync_sourced_groups`, set-based like the directory's own import.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,3 +75,124 @@ def static_members(session: Session, group: PeopleGroup) -> Iterator[Person]:
     yield from session.scalars(
         select(Person).join(PeopleGroupMember, PeopleGroupMember.person_id == Person.id)
         .where(PeopleGroupMember.group_id == group.id).order_by(Person.employee_id))
+
+
+@dataclass(frozen=True)
+class SourcedGroup:
+    """A group as a roster states it: its key there, its name, and its members' roles."""
+
+    source_key: str
+    name: str
+    #: The name when ``name`` is taken by another group (the name and the roster's id).
+    distinct_name: str
+    #: ``{employee_id: role}`` of every member.
+    members: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class GroupSyncCounts:
+    groups_created: int = 0
+    groups_renamed: int = 0
+    members_added: int = 0
+    members_removed: int = 0
+    roles_changed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+def sync_sourced_groups(session: Session, tenant_id: int, groups: Sequence[SourcedGroup],
+                        now_us: int) -> GroupSyncCounts:
+    """Make the store's groups of ``groups``' source keys exactly ``groups``: created or
+    renamed, with exactly these members in these roles (what else is in the store is
+    left alone). Every member must be in the directory
+    (:func:`person_ids` of them all is looked up once)."""
+    counts = GroupSyncCounts()
+    by_key = {group.source_key: group for group in groups}
+    held = {row.source_key: row for row in session.execute(
+        select(PeopleGroup.id, PeopleGroup.name, PeopleGroup.source_key)
+        .where(PeopleGroup.tenant_id == tenant_id, PeopleGroup.source_key.is_not(None)))}
+    names = _names(session, tenant_id, groups)
+    renamed = sorted(key for key, name in names.items() if key in held and held[key].name != name)
+    # Two steps, as two classes may swap names: first out of each other's way.
+    for step in ("aside", "named"):
+        for key in renamed:
+            session.execute(update(PeopleGroup).where(PeopleGroup.id == held[key].id).values(
+                name=f"~renaming~{held[key].id}" if step == "aside" else names[key]))
+    counts.groups_renamed = len(renamed)
+    for key, name in sorted(names.items()):
+        if key not in held:
+            session.add(PeopleGroup(tenant_id=tenant_id, name=name, rule=None,
+                                    created_us=now_us, source_key=key))
+            counts.groups_created += 1
+    session.flush()
+    ids = dict(session.execute(select(PeopleGroup.source_key, PeopleGroup.id).where(
+        PeopleGroup.tenant_id == tenant_id, PeopleGroup.source_key.is_not(None))).all())
+    people = person_ids(session, tenant_id, sorted({employee_id for group in groups
+                                                    for employee_id in group.members}))
+    wanted = {(ids[key], people[employee_id]): role for key, group in by_key.items()
+              for employee_id, role in group.members.items()}
+    current: dict[tuple[int, int], str | None] = {}
+    for chunk in chunks(sorted(ids[key] for key in by_key)):
+        current.update(((group_id, person_id), role) for group_id, person_id, role in
+                       session.execute(select(PeopleGroupMember.group_id,
+                                              PeopleGroupMember.person_id,
+                                              PeopleGroupMember.role)
+                                       .where(any_of(session, PeopleGroupMember.group_id,
+                                                     chunk))))
+    gone = sorted(set(current) - set(wanted))
+    changed = sorted(pair for pair in set(current) & set(wanted) if current[pair] != wanted[pair])
+    table = PeopleGroupMember.__table__
+    for rows, statement in ((gone, delete(table)), (changed, update(table).values(
+            role=bindparam("new_role")))):
+        if rows:
+            session.connection().execute(
+                statement.where(table.c.group_id == bindparam("g"),
+                                table.c.person_id == bindparam("p")),
+                [{"g": g, "p": p, **({"new_role": wanted[g, p]} if (g, p) in wanted else {})}
+                 for g, p in rows])
+    bulk_insert(session, table, ("group_id", "person_id", "role"),
+                sorted((g, p, wanted[g, p]) for g, p in set(wanted) - set(current)))
+    counts.members_removed, counts.roles_changed = len(gone), len(changed)
+    counts.members_added = len(set(wanted) - set(current))
+    return counts
+
+
+def _names(session: Session, tenant_id: int,
+           groups: Sequence[SourcedGroup]) -> dict[str, str]:
+    """Each group's name: its own, unless two groups of the roster share it or another
+    group of the store has it; then its distinct name."""
+    ours = {group.source_key for group in groups}
+    others = {name for name, key in session.execute(
+        select(PeopleGroup.name, PeopleGroup.source_key)
+        .where(PeopleGroup.tenant_id == tenant_id)) if key not in ours}
+    shared = Counter(group.name for group in groups)
+    return {group.source_key: group.distinct_name
+            if shared[group.name] > 1 or group.name in others else group.name
+            for group in groups}
+
+
+def memberships_of(session: Session, person_id: int) -> list[tuple[str, str | None]]:
+    """The static groups a person is in, by name, with their role in each."""
+    return [(name, role) for name, role in session.execute(
+        select(PeopleGroup.name, PeopleGroupMember.role)
+        .join(PeopleGroupMember, PeopleGroupMember.group_id == PeopleGroup.id)
+        .where(PeopleGroupMember.person_id == person_id).order_by(PeopleGroup.name))]
+
+
+def rule_groups(session: Session, tenant_id: int) -> list[PeopleGroup]:
+    """The store's rule groups, by name."""
+    return list(session.scalars(select(PeopleGroup).where(
+        PeopleGroup.tenant_id == tenant_id, PeopleGroup.rule.is_not(None))
+        .order_by(PeopleGroup.name)))
+
+
+def static_member_page(session: Session, group: PeopleGroup, *, after: str,
+                       limit: int) -> list[tuple[Person, str | None]]:
+    """Up to ``limit`` members of a static group with their role, by employee id from
+    after ``after`` (one indexed range read a page)."""
+    return [(person, role) for person, role in session.execute(
+        select(Person, PeopleGroupMember.role)
+        .join(PeopleGroupMember, PeopleGroupMember.person_id == Person.id)
+        .where(PeopleGroupMember.group_id == group.id, Person.employee_id > after)
+        .order_by(Person.employee_id).limit(limit))]

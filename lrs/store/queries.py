@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from lrs.models import (
@@ -69,6 +69,15 @@ class Page:
 _COLUMNS = (Statement.pk, Statement.stored_us, Statement.payload, Statement.attachment_sha2s)
 
 
+#: ``statementId`` and ``voidedStatementId`` look-ups, built once (see ``get_statement``).
+_BY_ID = select(*_COLUMNS).where(
+    Statement.tenant_id == bindparam("tenant_id"),
+    Statement.statement_id == bindparam("statement_id"),
+    Statement.voided == bindparam("voided"),
+)
+_MINE_BY_ID = _BY_ID.where(Statement.credential_id == bindparam("credential_id"))
+
+
 def get_statement(
     session: Session,
     tenant_id: int,
@@ -82,14 +91,12 @@ def get_statement(
     ``statementId`` never returns a voided statement and ``voidedStatementId``
     only returns voided ones (Data 2.3.2).
     """
-    query = select(*_COLUMNS).where(
-        Statement.tenant_id == tenant_id,
-        Statement.statement_id == statement_id.lower(),
-        Statement.voided == voided,
-    )
-    if credential_id is not None:
-        query = query.where(Statement.credential_id == credential_id)
-    row = session.execute(query).first()
+    params = {"tenant_id": tenant_id, "statement_id": statement_id.lower(), "voided": voided}
+    if credential_id is None:
+        query = _BY_ID
+    else:
+        query, params["credential_id"] = _MINE_BY_ID, credential_id
+    row = session.connection().execute(query, params).first()
     return _stored(row) if row else None
 
 

@@ -16,7 +16,15 @@ from lrs.auth.roles import ADMIN, ANALYST, COMPLIANCE_OFFICER, ROLES
 from lrs.auth.sso import init_sso
 from lrs.plugin.host import AdminPage
 from lrs.runtime import Runtime
-from lrs.web import views_admin, views_erasure, views_pages, views_sign_in
+from lrs.web import (
+    views_admin,
+    views_assignments,
+    views_connectors,
+    views_directory,
+    views_erasure,
+    views_pages,
+    views_sign_in,
+)
 from lrs.web.access import current_user
 from lrs.web.security import init_security
 
@@ -27,15 +35,20 @@ CORE_PAGES = (
     AdminPage("OAuth clients", endpoint="web.oauth_clients", roles=(ADMIN,)),
     AdminPage("Plugins", endpoint="web.plugins", roles=(ADMIN,)),
     AdminPage("Configuration", endpoint="web.configuration", roles=(ADMIN,)),
+    AdminPage("Connectors", endpoint="web.connectors", roles=(ADMIN,)),
     AdminPage("Erasure", endpoint="web.erasure", roles=(ADMIN,)),
+    AdminPage("Assignments", endpoint="web.assignments", roles=(ADMIN,)),
     AdminPage("Dashboard", endpoint="web.dashboard", roles=(ANALYST, ADMIN)),
+    AdminPage("People", endpoint="web.people", roles=(ADMIN,)),
+    AdminPage("Groups", endpoint="web.people_groups", roles=(ADMIN,)),
 )
 
 
 def create_web_blueprint() -> Blueprint:
     bp = Blueprint("web", __name__, url_prefix="/ui", template_folder="templates",
                    static_folder="static")
-    for module in (views_sign_in, views_pages, views_admin, views_erasure):
+    for module in (views_sign_in, views_pages, views_admin, views_connectors, views_erasure,
+                   views_directory, views_assignments):
         module.add_routes(bp)
     return bp
 

@@ -6,16 +6,16 @@ import getpass
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from lrs.plugin.host import current_host
 from plugins.audit.chain import canonical
-from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
+from plugins.audit.compliance import RequirementError
 from plugins.audit.export import FORMATS, write_export
 from plugins.audit.filters import FilterError, filters_from
+from plugins.audit.http import run_report
 from plugins.audit.trail import AuditTrail, trail_for
 
 
@@ -98,23 +98,28 @@ def export(fmt: str, person: str | None, activity: str | None, since: str | None
 
 
 @audit.command(epilog="""\b
+Examples:
+  lrs audit report --as-of 2026-06-30           # the store's assignments
+  lrs audit report --required required.json     # ad hoc requirements instead
+
+\b
 Example requirements file:
   [{"activity": "https://example.com/courses/aml", "due": "2025-06-30", "people": "all"},
    {"activity": "https://example.com/sessions/fire-drill", "due": "2025-03-31",
     "people": ["alice@example.com", {"account": {"homePage": "https://hr", "name": "E42"}}]}]""")
 @click.option("--required", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="JSON file of required activities with due dates.")
+              help="JSON file of required activities with due dates [default: the store's "
+                   "assignments, lrs assignments list].")
 @click.option("--as-of", help="Judge as of this date (YYYY-MM-DD) [default: today].")
 @click.option("--tenant", metavar="NAME",
               help="Store (tenant) to report on, by name [default: the default store].")
-def report(required: Path, as_of: str | None, tenant: str | None) -> None:
-    """Who is compliant, due soon or overdue, with the statements as evidence (JSON)."""
+def report(required: Path | None, as_of: str | None, tenant: str | None) -> None:
+    """Who is not started, in progress, compliant, due soon or overdue, with the statements
+    as evidence (JSON); everyone assigned is listed, statements or not."""
+    trail = _trail()
     try:
-        requirements = parse_requirements(json.loads(required.read_text()))
-        today = date.fromisoformat(as_of) if as_of else None
+        data = json.loads(required.read_text()) if required else None
+        result = run_report(trail, trail.host.tenant_id(tenant), data, as_of)
     except (RequirementError, ValueError) as exc:
         raise click.BadParameter(str(exc)) from exc
-    trail = _trail()
-    result = compliance_report(trail.host, trail.host.tenant_id(tenant), requirements, today=today,
-                               soon_days=trail.soon_days)
     click.echo(canonical(result) if not sys.stdout.isatty() else json.dumps(result, indent=2))

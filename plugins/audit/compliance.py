@@ -1,5 +1,11 @@
 """Who has done their required training: compliant, due soon, overdue, with the evidence.
 
+Two sources of what is required. The store's assignments (:func:`assignments_report`,
+what ``lrs audit report`` uses by default): everyone assigned is listed, whether or
+not they have any statement, with the statuses and evidence Weft's host computes
+(docs/assignments.md). Or a requirements file given with the request
+(:func:`compliance_report`), for ad hoc checks without assignments.
+
 A requirement is ``{"activity": IRI, "due": "YYYY-MM-DD", "people": [...] | "all"}``.
 Evidence is a statement, not voided, whose object is the activity and whose verb
 is completed, passed or attended: online completions and instructor-led
@@ -13,9 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lrs.plugin.assignments import STATUSES as ASSIGNMENT_STATUSES
 from plugins.audit.chain import iso, now_us
 from plugins.audit.entries import agent_key, person_key
 from plugins.audit.pdf import COMPLETION_VERBS, completed_on
@@ -97,6 +104,26 @@ class _People:
 
     def canonical(self, key: str) -> str:
         return self._known.get(key, key)
+
+
+def assignments_report(host: Host, tenant_id: int, *, today: date | None = None,
+                       soon_days: int = 14) -> dict[str, Any]:
+    """Each assignment of the store with each assigned person's status and evidence, and
+    counts per status; people assigned who never sent a statement are there too.
+
+    :param soon_days: the "due soon" window of assignments that set none.
+    """
+    today = today or datetime.now(UTC).date()
+    people: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for status in host.assignment_statuses(tenant_id, today, due_soon_days=soon_days):
+        people[status.assignment.id].append(status.as_dict())
+    report = [{**assignment.as_dict(),
+               "summary": {status: sum(p["status"] == status for p in people[assignment.id])
+                           for status in ASSIGNMENT_STATUSES},
+               "people": people[assignment.id]}
+              for assignment in host.assignments(tenant_id)]
+    return {"tenant": tenant_id, "as_of": today.isoformat(), "generated": iso(now_us()),
+            "due_soon_days": soon_days, "assignments": report}
 
 
 def compliance_report(host: Host, tenant_id: int, requirements: list[Requirement], *,

@@ -1,5 +1,8 @@
 """``/audit/verify``, ``/audit/export`` and ``/audit/report`` for machine clients.
 
+``/audit/report`` reports on the store's assignments, or on the requirements given
+(``required`` parameter, or a POSTed JSON array).
+
 Verifying and reporting need the plugin's ``audit/read`` scope, exporting its
 ``audit/export`` scope (declared by ``register_scopes``; ``all`` grants neither). People use the
 same exports and reports from the web UI (:mod:`plugins.audit.ui`); both go
@@ -17,7 +20,12 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
-from plugins.audit.compliance import RequirementError, compliance_report, parse_requirements
+from plugins.audit.compliance import (
+    RequirementError,
+    assignments_report,
+    compliance_report,
+    parse_requirements,
+)
 from plugins.audit.export import FORMATS, write_export
 from plugins.audit.filters import FilterError, filters_from
 from plugins.audit.keys import KEY_MISSING, AuditKeyError
@@ -55,15 +63,18 @@ def export_response(trail: AuditTrail, fmt: str, filters: Filters, actor: str) -
 
 def run_report(trail: AuditTrail, tenant_id: int, required: Any,
                as_of: str | None) -> dict[str, Any]:
-    """The compliance report for ``required`` (parsed JSON) as of a ``YYYY-MM-DD`` date.
+    """The compliance report as of a ``YYYY-MM-DD`` date: of the store's assignments when
+    ``required`` is ``None``, else of these requirements (parsed JSON).
 
     :raises RequirementError: the requirements are malformed.
     :raises ValueError: ``as_of`` is not a date.
     """
-    requirements = parse_requirements(required)
     today = date.fromisoformat(as_of) if as_of else None
-    return compliance_report(trail.host, tenant_id, requirements, today=today,
-                             soon_days=trail.soon_days)
+    if required is None:
+        return assignments_report(trail.host, tenant_id, today=today,
+                                  soon_days=trail.soon_days)
+    return compliance_report(trail.host, tenant_id, parse_requirements(required),
+                             today=today, soon_days=trail.soon_days)
 
 
 def _key_missing(exc: AuditKeyError) -> Response:
@@ -112,7 +123,7 @@ def create_blueprint(host: Host) -> Blueprint:
     def report() -> Any:
         try:
             data = (request.get_json(silent=True) if request.method == "POST"
-                    else json.loads(request.args.get("required", "null")))
+                    else json.loads(request.args.get("required") or "null"))
             result = run_report(trail, g.principal.tenant_id, data, request.args.get("as_of"))
         except (RequirementError, ValueError) as exc:
             return _bad_request(f"required: {exc}")

@@ -2,19 +2,22 @@
 
 It shows whether the chain verifies, and offers the exports (CSV, JSON Lines
 with a signed manifest, PDF) with their filters and the compliance report,
-through the same functions as ``/audit/...`` and ``lrs audit``. Each export is
+through the same functions as ``/audit/...`` and ``lrs audit``. The compliance
+page (``/ui/audit/compliance``) shows how everyone assigned stands on the
+store's assignments, with the statements as evidence. Each export is
 recorded in the trail under the signed-in person (``admin:<email>``).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, render_template, request
 
 from lrs.plugin.host import AdminPage, Host
-from plugins.audit.compliance import RequirementError
+from plugins.audit.compliance import RequirementError, assignments_report
 from plugins.audit.export import FORMATS
 from plugins.audit.filters import FilterError
 from plugins.audit.http import export_response, parse_export, run_report
@@ -59,6 +62,17 @@ def create_ui_blueprint(host: Host) -> Blueprint:
         except FilterError as exc:
             return page(400, f"Export: {exc}")
         return export_response(trail, fmt, filters, g.web_user.actor)
+
+    @blueprint.get("/compliance")
+    @host.requires_role(*ROLES)
+    def compliance() -> Any:
+        as_of = request.args.get("as_of") or None
+        try:
+            today = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            return page(400, f"Compliance: as of {as_of!r} is not a date (YYYY-MM-DD)")
+        report = assignments_report(host, TENANT_ID, today=today, soon_days=trail.soon_days)
+        return render_template("audit/compliance.html", report=report)
 
     @blueprint.post("/report")
     @host.requires_role(*ROLES)

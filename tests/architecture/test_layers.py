@@ -36,7 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # Foundations: settings, database, tables, xAPI rules, persistence, credentials.
     ("lrs.settings", "lrs.masking", "lrs.logging", "lrs.db", "lrs.models", "lrs.migrations",
      "lrs.xapi", "lrs.store", "lrs.auth.scopes", "lrs.auth.roles", "lrs.auth.passwords",
-     "lrs.auth.secrets", "lrs.auth.sealing", "lrs.auth.tokens", "lrs.auth.sso", "lrs.process",
+     "lrs.auth.secrets", "lrs.auth.sealing", "lrs.auth.verified", "lrs.auth.tokens",
+     "lrs.auth.sso", "lrs.process",
      # The plugin API's generic registry, which core's scope registry builds on.
      "lrs.plugin.registry"),
     # The public plugin API, what third-party plugins depend on.

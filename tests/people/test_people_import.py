@@ -143,7 +143,7 @@ def test_a_file_without_employee_id_is_refused() -> None:
 
 
 class Hris:
-    plugin_name = "hris"
+    plugin_name = "hris-lookup"  # not "hris": the built-in connector's name
 
     @hookimpl
     def resolve_person(self, agent: dict[str, Any]) -> Person | None:

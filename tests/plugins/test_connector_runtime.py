@@ -43,6 +43,8 @@ class ProbeConfig(Schema):
     fail_at = fields.Integer(load_default=None, allow_none=True)
     sleep = fields.Float(load_default=0)
     log = fields.String(load_default=None, allow_none=True)
+    pages_log = fields.String(load_default=None, allow_none=True)
+    page_sleep = fields.Float(load_default=0)
 
 
 class Probe:
@@ -60,7 +62,11 @@ class Probe:
         for page in range(start + 1, config["pages"] + 1):
             if page == config["fail_at"]:
                 raise RuntimeError(f"remote refused token {config['token']} at page {page}")
+            if config["pages_log"]:
+                with open(config["pages_log"], "a") as pages_log:
+                    pages_log.write(f"{page}\\n")
             run.checkpoint(str(page))
+            time.sleep(config["page_sleep"])
         return SyncSummary(fetched=config["pages"] - start, stored=config["pages"] - start,
                            messages=(f"pages {start + 1}-{config['pages']}",))
 
@@ -195,6 +201,57 @@ def test_a_failed_run_keeps_its_checkpoints_masks_secrets_backs_off_then_pauses(
     assert ok(lrs("connectors", "resume", "lms")) == "Connector 'lms' is enabled.\n"
     ok(lrs("connectors", "update", "lms", "--unset", "fail_at"))
     assert ok(lrs("connectors", "run", "lms")).startswith("succeeded: fetched 2")
+
+
+def test_a_numeric_looking_secret_stays_a_string(
+    lrs: Callable[..., Result], tmp_path: Path,
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    ok(lrs("connectors", "create", "lms", "--type", "probe", "--set", "token=12345",
+           "--set", f"log={log}", "--set", "pages=2"))
+    ok(lrs("connectors", "run", "lms"))
+    assert json.loads(log.read_text())["token"] == "12345"
+
+
+def test_a_worker_killed_mid_run_is_resumed_from_its_checkpoint_by_another(
+    lrs: Callable[..., Result], fresh_database_url: str, tmp_path: Path,
+    rows: Callable[[str], list[dict[str, Any]]],
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    pages_log = tmp_path / "pages.log"
+    ok(lrs("connectors", "create", "slow", "--type", "probe", "--set", "token=t",
+           "--set", "pages=8", "--set", f"pages_log={pages_log}", "--set", "page_sleep=0.3"))
+    site = next(p for p in sys.path if Path(p).name == "site-weft-probe")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LRS_")},
+           "PYTHONPATH": os.pathsep.join([site, str(Path(__file__).parents[2])]),
+           "LRS_DATABASE_URL": fresh_database_url, "LRS_SECRET_KEY": TEST_SECRET_KEY,
+           "LRS_DISABLED_PLUGINS": INSTALLED_PLUGINS, "LRS_CONNECTOR_LEASE_SECONDS": "1",
+           "LRS_WORKER_NICE": "0"}
+    worker = subprocess.Popen([sys.executable, "-m", "lrs.cli", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(pages_log.read_text().split() if pages_log.exists() else []) < 3:
+        assert time.monotonic() < deadline and worker.poll() is None
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    [killed] = rows("SELECT cursor FROM connector_instances")
+    checkpoint = int(killed["cursor"])
+    time.sleep(1.1)  # the dead worker's lease runs out
+    second = subprocess.run([sys.executable, "-m", "lrs.cli", "worker", "--once"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert second.stdout.endswith("ran 1 connector(s).\n"), second.stderr
+    pages = [int(p) for p in pages_log.read_text().split()]
+    assert sorted(set(pages)) == list(range(1, 9))  # nothing lost
+    assert all(pages.count(p) == 1 for p in range(1, 9) if p != checkpoint + 1)
+    assert pages.count(checkpoint + 1) <= 2  # at most the page after the checkpoint again
+    statuses = [r["status"] for r in rows("SELECT status FROM connector_runs ORDER BY id")]
+    assert statuses == ["interrupted", "succeeded"]
+    assert rows("SELECT cursor FROM connector_instances") == [{"cursor": "8"}]
 
 
 def test_the_worker_runs_due_connectors_only(lrs: Callable[..., Result]) -> None:

@@ -41,7 +41,7 @@ def test_audit_read_and_export_scopes_open_their_own_views_only(
     audit_app: Flask, audit_client: FlaskClient, scope: str, path: str, allowed: bool,
 ) -> None:
     status = audit_client.get(path, headers=granted(audit_app, scope)).status_code
-    # An allowed report without requirements is a 400: the scope check passed.
+    # An allowed report (on the assignments: none yet) is a 200: the scope check passed.
     assert (status != 403) is allowed and status != 401
 
 

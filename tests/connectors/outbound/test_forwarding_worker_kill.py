@@ -19,13 +19,13 @@ from sqlalchemy import create_engine, text
 
 from lrs.plugin.testing import ApiCredential
 from tests.conftest import TEST_SECRET_KEY
-from tests.connectors.conftest import DISABLED, create, ok
-from tests.connectors.remotes import ReceivingWeft
-from tests.connectors.test_forwarding_weft import basic, with_id
+from tests.connectors.outbound.conftest import DISABLED, create, ok
+from tests.connectors.outbound.remotes import ReceivingWeft
+from tests.connectors.outbound.test_forwarding_weft import basic, with_id
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BATCHES, PER_BATCH = 30, 100
 TIMEOUT = 180
 

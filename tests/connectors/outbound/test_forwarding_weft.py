@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 
 from connectors.forwarding import OUTBOUND
 from lrs.plugin.testing import ApiCredential, deliver, statement
-from tests.connectors.conftest import create, ok
-from tests.connectors.remotes import ReceivingWeft
+from tests.connectors.outbound.conftest import create, ok
+from tests.connectors.outbound.remotes import ReceivingWeft
 
 pytestmark = pytest.mark.server
 

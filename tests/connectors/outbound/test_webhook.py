@@ -12,9 +12,9 @@ from click.testing import Result
 
 from connectors.webhook.signing import verify
 from lrs.plugin.testing import deliver
-from tests.connectors.conftest import create, ok
-from tests.connectors.remotes import Answer, ScriptedServer
-from tests.connectors.test_forwarding_weft import COMPLETED, EXPERIENCED, with_id
+from tests.connectors.outbound.conftest import create, ok
+from tests.connectors.outbound.remotes import Answer, ScriptedServer
+from tests.connectors.outbound.test_forwarding_weft import COMPLETED, EXPERIENCED, with_id
 
 SECRET = "whsec-0123456789abcdef"
 PASSED = "http://adlnet.gov/expapi/verbs/passed"

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.connectors.conftest import create, ok
-from tests.connectors.remotes import Answer, ScriptedServer
-from tests.connectors.test_forwarding_weft import with_id
+from tests.connectors.outbound.conftest import create, ok
+from tests.connectors.outbound.remotes import Answer, ScriptedServer
+from tests.connectors.outbound.test_forwarding_weft import with_id
 
 PASSWORD = "receiver-password-42"
 

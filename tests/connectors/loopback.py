@@ -1,0 +1,102 @@
+"""A real HTTP server on 127.0.0.1 for connector tests, answering as the test says.
+
+Connectors talk to it over real sockets, so timeouts, connections closed mid-body
+and error statuses are the real thing, not mocks. A test gives a function from
+:class:`Request` to :class:`Reply`; every request is kept in :attr:`Remote.requests`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    #: Query and form fields together (Moodle reads both alike).
+    params: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    #: Wait this long before answering (a timeout).
+    delay: float = 0.0
+    #: Announce the whole body but send only this many bytes, then close (a cut answer).
+    cut_at: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Remote:
+    answer: Callable[[Request], Reply]
+    requests: list[Request] = field(default_factory=list)
+    url: str = ""
+
+
+@contextmanager
+def serve(answer: Callable[[Request], Reply]) -> Iterator[Remote]:
+    """Run a server answering with ``answer`` for the block; ``Remote.url`` is its root."""
+    remote = Remote(answer)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._handle()
+
+        def do_POST(self) -> None:
+            self._handle()
+
+        def _handle(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            form = self.rfile.read(length).decode() if length else ""
+            request = Request(
+                self.command,
+                parts.path,
+                dict(parse_qsl(parts.query) + parse_qsl(form)),
+                {k.lower(): v for k, v in self.headers.items()},
+            )
+            remote.requests.append(request)
+            reply = remote.answer(request)
+            time.sleep(reply.delay)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            body = reply.body if reply.cut_at is None else reply.body[: reply.cut_at]
+            try:
+                self.wfile.write(body)
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test)
+            if reply.cut_at is not None:
+                self.close_connection = True
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    remote.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield remote
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -1,0 +1,400 @@
+"""The ``moodle`` connector type against a real HTTP server on 127.0.0.1 speaking Moodle's
+REST web services (tests/connectors/fake_moodle.py), failures included.
+
+Instances are created and run through the runtime (``create_connector``,
+``run_instance``), on SQLite and PostgreSQL; what they stored is read back as
+statements. One test kills a process running the connector with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from connectors.moodle.statements import NAMESPACE
+from lrs.services.connectors import (
+    RunView,
+    connector_named,
+    connector_runs,
+    create_connector,
+    update_connector,
+)
+from lrs.xapi.errors import BadRequest
+from tests.connectors.fake_moodle import T1, T2, T3, TOKEN, FakeMoodle, exception
+from tests.connectors.loopback import Remote, Reply, serve
+from tests.plugins.conftest import runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+ENROLLED = "core_enrol_get_enrolled_users"
+COURSE_STATUS = "core_completion_get_course_completion_status"
+ACTIVITY_STATUS = "core_completion_get_activities_completion_status"
+
+
+@pytest.fixture
+def moodle_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(installed=("moodle",), connector_lease_seconds=1)
+
+
+@pytest.fixture
+def moodle() -> Iterator[tuple[FakeMoodle, Remote]]:
+    fake = FakeMoodle()
+    with serve(fake.answer) as remote:
+        yield fake, remote
+        fake.release.set()
+
+
+def create(app: Flask, remote: Remote, **config: Any) -> None:
+    rt = runtime(app)
+    create_connector(
+        rt,
+        rt.connector_types,
+        tenant_id=1,
+        name="lms",
+        type_name="moodle",
+        config={"base_url": remote.url, "token": TOKEN, **config},
+        schedule="every 1h",
+        actor="cli:test",
+    )
+
+
+def run(app: Flask) -> RunView:
+    return runtime(app).connectors.run_instance(1, "lms").run
+
+
+def stored(app: Flask) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in runtime(app).host.query_statements(1)}
+
+
+def sid(site: str, user: int, what: str, when: int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{site}|{user}|{what}|{when}"))
+
+
+def options(params: dict[str, str]) -> dict[str, str]:
+    """The ``options[n][name]`` / ``options[n][value]`` pairs of a call."""
+    return {
+        params[f"options[{n}][name]"]: params[f"options[{n}][value]"]
+        for n in range(20)
+        if f"options[{n}][name]" in params
+    }
+
+
+def expected_ids(site: str) -> set[str]:
+    return {
+        sid(site, 10, "course:2", T2),
+        sid(site, 10, "cm:21", T1),
+        sid(site, 10, "cm:23", T2),
+        sid(site, 11, "course:2", T3),
+        sid(site, 11, "cm:31", 0),
+    }
+
+
+def test_completions_become_statements_and_a_rerun_stores_nothing_twice(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    fake, remote = moodle
+    site = remote.url
+    create(moodle_app, remote)
+    first = run(moodle_app)
+    assert (first.status, first.fetched, first.stored, first.skipped) == ("succeeded", 5, 5, 0), (
+        first.error
+    )
+    assert first.messages == ("pass complete: every course read",)
+    found = stored(moodle_app)
+    assert set(found) == expected_ids(site)
+    ada_course = found[sid(site, 10, "course:2", T2)]
+    assert {k: ada_course[k] for k in ("actor", "verb", "object", "result", "timestamp")} == {
+        "actor": {"objectType": "Agent", "name": "Ada Lovelace", "mbox": "mailto:ada@example.com"},
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {
+            "objectType": "Activity",
+            "id": f"{site}/course/view.php?id=2",
+            "definition": {
+                "type": "http://adlnet.gov/expapi/activities/course",
+                "name": {"und": "Safety at work"},
+            },
+        },
+        "result": {"completion": True},
+        "timestamp": "2026-01-02T00:00:00Z",  # the later of its two criteria (all needed)
+    }
+    grace_course = found[sid(site, 11, "course:2", T3)]
+    assert grace_course["actor"] == {
+        "objectType": "Agent",
+        "name": "Grace Hopper",
+        "account": {"homePage": site, "name": "grace"},
+    }
+    assert grace_course["timestamp"] == "2026-01-03T00:00:00Z"  # the first (any will do)
+    quiz, assignment = found[sid(site, 10, "cm:21", T1)], found[sid(site, 10, "cm:23", T2)]
+    assert quiz["object"]["id"] == f"{site}/mod/quiz/view.php?id=21"
+    assert quiz["context"]["contextActivities"]["parent"] == [
+        {"objectType": "Activity", "id": f"{site}/course/view.php?id=2"}
+    ]
+    assert (quiz["result"], assignment["result"]) == (
+        {"completion": True, "success": True},
+        {"completion": True, "success": False},
+    )
+    no_time = found[sid(site, 11, "cm:31", 0)]  # Moodle gave no time: the LRS's own
+    assert no_time["timestamp"] == no_time["stored"]
+    assert found[sid(site, 11, "cm:31", 0)]["authority"]["name"] == "Moodle connector lms"
+    # Only tracked learners of courses with completion on are asked about.
+    assert {p["courseid"] for p in fake.called(ENROLLED)} == {"2", "3"}
+    assert {p["userid"] for p in fake.called(COURSE_STATUS)} == {"10", "11", "13"}
+    assert (
+        options(fake.called(ENROLLED)[0])["withcapability"] == "moodle/course:isincompletionreports"
+    )
+    assert all(TOKEN not in request.path for request in remote.requests)
+    again = run(moodle_app)
+    assert (again.status, again.fetched, again.stored, again.skipped) == ("succeeded", 5, 0, 5)
+    assert len(stored(moodle_app)) == 5
+
+
+def test_the_account_name_can_be_the_moodle_id_and_courses_chosen(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    fake, remote = moodle
+    create(
+        moodle_app,
+        remote,
+        identify_by="account",
+        account_name="id",
+        course_ids=[3],
+        activities=False,
+    )
+    done = run(moodle_app)
+    assert (done.status, done.stored) == ("succeeded", 0)
+    assert fake.called("core_course_get_courses")[0]["options[ids][0]"] == "3"
+    assert fake.called(ACTIVITY_STATUS) == []
+    rt = runtime(moodle_app)
+    update_connector(
+        rt,
+        rt.connector_types,
+        tenant_id=1,
+        name="lms",
+        changes={"course_ids": [], "activities": True},
+        actor="cli:test",
+    )
+    run(moodle_app)
+    actors = [s["actor"] for s in stored(moodle_app).values()]
+    assert {
+        "objectType": "Agent",
+        "name": "Ada Lovelace",
+        "account": {"homePage": remote.url, "name": "10"},
+    } in actors
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (
+            Reply(503, b"<html><h1>503 Service Unavailable</h1></html>", "text/html"),
+            "RemoteError: Moodle {function}: {rest} answered HTTP 503: <html><h1>503 Service "
+            "Unavailable</h1></html>",
+        ),
+        (
+            Reply(200, b"[]", delay=2.5),
+            "RemoteError: Moodle {function}: no answer from {rest} within 1 s",
+        ),
+        (
+            Reply(200, b'{"statuses": [{"cmid": 21, "state"', cut_at=20),
+            "RemoteError: Moodle {function}: {rest} closed the connection before sending the "
+            "whole answer",
+        ),
+        (
+            Reply(200, b'{"statuses": [{"cmid": 21, "state"'),
+            "MoodleError: Moodle {function}: the answer is not valid JSON "
+            "(Expecting ':' delimiter: line 1 column 35 (char 34)); is the site URL right and "
+            "the REST protocol enabled?",
+        ),
+        (
+            exception("accessexception", "Access control exception", "webservice_access_exception"),
+            "MoodleError: Moodle {function} refused: Access control exception "
+            "(webservice_access_exception, errorcode accessexception)",
+        ),
+        (
+            Reply(200, b'{"statuses": [{"state": 1}], "warnings": []}'),
+            "MoodleError: Moodle {function}: expected a list of objects with cmid, state, "
+            'got [{{"state": 1}}]',
+        ),
+    ],
+)
+def test_a_failure_mid_pass_fails_the_run_and_the_retry_resumes_at_the_checkpoint(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+    failure: Reply,
+    error: str,
+) -> None:
+    fake, remote = moodle
+    create(moodle_app, remote, page_size=1, timeout_seconds=1)
+    # Ada's and Grace's pages of course 2 are stored; the call about Alan fails.
+    served = {"count": 0}
+    answer = fake.answer
+
+    def counting(request: Any) -> Reply:
+        if request.params.get("wsfunction") == ACTIVITY_STATUS:
+            served["count"] += 1
+            if served["count"] == 3:
+                return failure
+        return answer(request)
+
+    remote.answer = counting
+    failed = run(moodle_app)
+    rest = remote.url + "/webservice/rest/server.php"
+    assert (failed.status, failed.error) == (
+        "failed",
+        error.format(function=ACTIVITY_STATUS, rest=rest),
+    )
+    site = remote.url
+    assert set(stored(moodle_app)) == {
+        sid(site, 10, "course:2", T2),
+        sid(site, 10, "cm:21", T1),
+        sid(site, 10, "cm:23", T2),
+        sid(site, 11, "course:2", T3),
+    }
+    assert connector_named(runtime(moodle_app), 1, "lms").cursor == '{"course": 2, "done": 2}'
+    before = len(fake.called(ENROLLED))
+    retried = run(moodle_app)
+    assert (retried.status, retried.stored) == ("succeeded", 1), retried.error
+    assert options(fake.called(ENROLLED)[before])["limitfrom"] == "2"
+    assert set(stored(moodle_app)) == expected_ids(site)
+
+
+def test_an_invalid_token_fails_the_run_with_moodles_message(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    fake, remote = moodle
+    fake.token = "another-token-entirely"
+    create(moodle_app, remote)
+    failed = run(moodle_app)
+    assert failed.error == (
+        "MoodleError: Moodle core_course_get_courses refused: Invalid token "
+        "- token not found (moodle_exception, errorcode invalidtoken)"
+    )
+    assert connector_named(runtime(moodle_app), 1, "lms").failures == 1
+
+
+def test_a_run_stops_after_its_pages_and_the_next_continues(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    _, remote = moodle
+    create(moodle_app, remote, page_size=2, pages_per_run=2)
+    runs = [run(moodle_app) for _ in range(3)]
+    # Run 1: course 2 (learners 1-2, then 3: its end); run 2: course 3, and the pass is
+    # complete; run 3 starts the next pass, which finds nothing new.
+    assert [(r.stored, r.messages) for r in runs] == [
+        (4, ()),
+        (1, ("pass complete: every course read",)),
+        (0, ()),
+    ]
+    instance = connector_named(runtime(moodle_app), 1, "lms")
+    assert instance.cursor == '{"course": 3, "done": 0}'
+    assert set(stored(moodle_app)) == expected_ids(remote.url)
+
+
+_RUN_IN_A_WORKER = """
+import sys
+from lrs.app import create_app
+from lrs.settings import Settings
+
+url, key, disabled = sys.argv[1:]
+app = create_app(Settings.from_env({}, database_url=url, secret_key=key, auto_migrate=False,
+                                   log_format="text", outbox_inline=False,
+                                   disabled_plugins=disabled, connector_lease_seconds=1))
+app.extensions["lrs"].connectors.run_instance(1, "lms")
+"""
+
+
+def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+    database_url: str,
+) -> None:
+    fake, remote = moodle
+    create(moodle_app, remote, page_size=1)
+    fake.hold_function, fake.hold_after = ENROLLED, 2  # course 2's third page hangs
+    settings = runtime(moodle_app).settings
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _RUN_IN_A_WORKER,
+            database_url,
+            settings.secret_key,
+            ",".join(sorted(settings.disabled_plugins)),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        held = fake.held.wait(60)
+    finally:
+        if worker.poll() is None:
+            os.kill(worker.pid, signal.SIGKILL)
+        output = worker.communicate(timeout=30)[0]
+    assert held and worker.returncode == -signal.SIGKILL, output
+    fake.hold_function = None
+    fake.release.set()
+    site = remote.url
+    assert len(stored(moodle_app)) == 4
+    assert connector_named(runtime(moodle_app), 1, "lms").cursor == '{"course": 2, "done": 2}'
+    time.sleep(1.1)  # the dead worker's claim (LRS_CONNECTOR_LEASE_SECONDS=1) expires
+    resumed = run(moodle_app)
+    assert (resumed.status, resumed.stored) == ("succeeded", 1)
+    assert set(stored(moodle_app)) == expected_ids(site)
+    history = connector_runs(runtime(moodle_app), 1, "lms")
+    assert [r.status for r in history] == ["succeeded", "interrupted"]
+
+
+@pytest.mark.parametrize(
+    ("config", "errors"),
+    [
+        ({"token": None}, [("$.token", "Missing data for required field.")]),
+        (
+            {"page_size": 0, "identify_by": "name"},
+            [
+                ("$.identify_by", "Must be one of: email, account."),
+                (
+                    "$.page_size",
+                    "Must be greater than or equal to 1 and less than or equal to 1000.",
+                ),
+            ],
+        ),
+        ({"course_ids": ["2"]}, [("$.course_ids[0]", "Not a valid integer.")]),
+    ],
+)
+def test_a_bad_configuration_is_refused_field_by_field(
+    moodle_app: Flask,
+    config: dict[str, Any],
+    errors: list[tuple[str, str]],
+) -> None:
+    rt = runtime(moodle_app)
+    settings = {"base_url": "https://moodle.example.edu", "token": TOKEN, **config}
+    with pytest.raises(BadRequest) as refused:
+        create_connector(
+            rt,
+            rt.connector_types,
+            tenant_id=1,
+            name="lms",
+            type_name="moodle",
+            config={k: v for k, v in settings.items() if v is not None},
+            schedule="every 1h",
+            actor="cli:test",
+        )
+    assert sorted((e.path, e.message) for e in refused.value.errors) == sorted(errors)
+    assert rt.connector_types.get("moodle").secret_fields() == ["token"]

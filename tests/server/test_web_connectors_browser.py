@@ -1,0 +1,124 @@
+"""Connectors in a real headless Chromium, against a real gunicorn, ``lrs worker`` and a
+Workday-shaped report served on loopback.
+
+An admin creates an HRIS connector from its form, asks for a run, and the worker
+imports the report into the directory; the password typed in is never sent back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
+from tests.connectors.loopback import Reply, Request, serve
+from tests.oidc import CLIENT_ID, CLIENT_SECRET, ROLE_MAPPING, OidcProvider
+from tests.server.test_gunicorn import ROOT, Server, clean_env, start
+from tests.server.test_web_browser import _collect_csp, chromium, page, sign_in
+
+assert chromium and page  # fixtures, used by name
+
+pytestmark = pytest.mark.server
+
+PASSWORD = "raas-pass-8d1f"
+REPORT = {"Report_Entry": [
+    {"Employee_ID": "E1", "Worker": "Ada Lovelace", "Email": "ada@example.com"},
+    {"Employee_ID": "E2", "Worker": "<b>Grace</b>", "Email": "grace@example.com"},
+]}
+
+
+@pytest.fixture
+def environment(tmp_path: Path, oidc_provider: OidcProvider) -> dict[str, str]:
+    enabled = {"hris"}
+    disabled = ",".join(p for p in INSTALLED_PLUGINS.split(",") if p not in enabled)
+    return clean_env(
+        LRS_DATABASE_URL=f"sqlite:///{tmp_path / 'weft.sqlite3'}", LRS_SECRET_KEY=TEST_SECRET_KEY,
+        LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json", LRS_DISABLED_PLUGINS=disabled,
+        LRS_OIDC_METADATA_URL=oidc_provider.metadata_url, LRS_OIDC_CLIENT_ID=CLIENT_ID,
+        LRS_OIDC_CLIENT_SECRET=CLIENT_SECRET, LRS_OIDC_ROLE_MAPPING=ROLE_MAPPING,
+        LRS_OUTBOX_INLINE="false", LRS_CONNECTOR_POLL_SECONDS="1", LRS_WORKER_NICE="0",
+    )
+
+
+@pytest.fixture
+def weft(environment: dict[str, str], tmp_path: Path) -> Iterator[Server]:
+    server = start([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                   ROOT, environment, tmp_path)
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+    assert PASSWORD not in server.stderr.read_text()
+
+
+@pytest.fixture
+def worker(weft: Server, environment: dict[str, str], tmp_path: Path) -> Iterator[Path]:
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "lrs.cli", "worker"], cwd=ROOT,
+                                   env=environment, stdout=out, stderr=subprocess.STDOUT)
+    yield log
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    assert PASSWORD not in log.read_text()
+
+
+def test_admin_creates_an_hris_connector_and_the_worker_fills_the_directory(
+    weft: Server, worker: Path, oidc_provider: OidcProvider, page: Page,
+) -> None:
+    base = weft.url.removesuffix("/xapi")
+    asked: list[Request] = []
+
+    def report(request: Request) -> Reply:
+        asked.append(request)
+        return Reply(body=json.dumps(REPORT).encode())
+
+    blocked: list[str] = []
+    page.on("console", lambda message: _collect_csp(message, blocked))
+    oidc_provider.set_person("ada", email="ada@example.com", name="Ada Lovelace",
+                             groups=["weft-admins"])
+    with serve(report) as remote:
+        sign_in(page, f"{base}/ui/", "ada")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Connectors").click()
+        page.get_by_role("link", name="hris").click()
+        form = page.locator("form.create")
+        form.locator("input[name=name]").fill("workday")
+        form.locator("input[name=url]").fill(f"{remote.url}/report")
+        form.locator("select[name=auth]").select_option("basic")
+        form.locator("input[name=username]").fill("isu_weft")
+        form.locator("input[name=password]").fill(PASSWORD)
+        form.locator("input[name=mapping]").fill(json.dumps(
+            {"Employee_ID": "employee_id", "Worker": "display_name", "Email": "email"}))
+        form.locator("input[name=schedule]").fill("every 1d")
+        page.get_by_role("button", name="Create").click()
+        page.wait_for_url(f"{base}/ui/admin/connectors/default/workday")
+        assert PASSWORD not in page.content()
+        deadline = time.monotonic() + 60  # created enabled: due at once for the worker
+        while "succeeded" not in page.locator("#runs").inner_text():
+            assert time.monotonic() < deadline, worker.read_text()
+            time.sleep(0.5)
+            page.reload()
+        assert asked[0].headers["authorization"].startswith("Basic ")
+        row = page.locator("#runs tbody tr").first.inner_text()
+        assert "schedule" in row and "succeeded" in row
+
+        page.get_by_role("button", name="Run now").click()
+        assert page.get_by_text("Due now: a worker runs it within seconds.").is_visible()
+        while page.locator("#runs tbody tr").count() < 2:
+            assert time.monotonic() < deadline + 60, worker.read_text()
+            time.sleep(0.5)
+            page.reload()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    people = page.locator("#people").inner_text()
+    assert "Ada Lovelace" in people and "<b>Grace</b>" in people
+    assert blocked == [], f"Content-Security-Policy blocked: {blocked}"
+    assert os.path.exists(worker)

@@ -28,8 +28,10 @@ import requests
 
 from connectors.forwarding.attachments import Fetch, request_body
 from connectors.outbound.delivery import Outgoing, Sent, Undelivered
-from connectors.outbound.remote import RemoteError, Sessions, failure, send
+from connectors.remote import RemoteError, Sessions, call, failure, request
 
+#: What errors call the receiver.
+RECEIVER = "the receiving LRS"
 #: Seconds before an OAuth2 token's announced expiry at which a new one is fetched.
 TOKEN_MARGIN = 30
 
@@ -60,7 +62,7 @@ class Receiver:
             return Sent(len(statements))
         if response.status_code in (400, 409):
             return self._one_by_one(statements)
-        raise failure(response)
+        raise failure(response, RECEIVER)
 
     def _one_by_one(self, statements: list[Outgoing]) -> Sent:
         done: list[str] = []
@@ -81,31 +83,24 @@ class Receiver:
                     f"({response.status_code}): {_reason(response)}"
                 )
             else:
-                raise Undelivered(done, failure(response))
+                raise Undelivered(done, failure(response, RECEIVER))
             done.append(statement.id)
         return Sent(sent, len(refused), tuple(refused))
 
     def _request(self, method: str, content_type: str, **options: Any) -> requests.Response:
         headers = {"Content-Type": content_type, "Authorization": self._authorization()}
-        response = send(
-            self._http.get(),
-            method,
-            self._statements,
+        options.update(
+            what=RECEIVER,
             timeout=self._timeout,
+            session=self._http.get(),
             headers=headers,
-            **options,
+            allow_redirects=False,
         )
+        response = request(method, self._statements, **options)
         if response.status_code == 401 and self._token is not None:
             self._token = None  # revoked or expired early: one fresh token, one retry
             headers["Authorization"] = self._authorization()
-            response = send(
-                self._http.get(),
-                method,
-                self._statements,
-                timeout=self._timeout,
-                headers=headers,
-                **options,
-            )
+            response = request(method, self._statements, **options)
         return response
 
     def _authorization(self) -> str:
@@ -122,22 +117,24 @@ class Receiver:
         form = {"grant_type": "client_credentials"}
         if self._config.get("scope"):
             form["scope"] = self._config["scope"]
-        url = self._config["token_url"]
-        response = send(
-            self._http.get(),
+        response = call(
             "POST",
-            url,
+            self._config["token_url"],
+            what="the receiver's OAuth2 token endpoint",
             timeout=self._timeout,
+            session=self._http.get(),
             data=form,
+            allow_redirects=False,
             auth=(self._config["client_id"], self._config["client_secret"]),
         )
-        if response.status_code != 200:
-            raise failure(response)
         try:
             answer = response.json()
             token, lifetime = str(answer["access_token"]), float(answer.get("expires_in", 300))
         except (ValueError, KeyError, TypeError):
-            raise RemoteError(f"POST {url} answered 200 without an access_token") from None
+            raise RemoteError(
+                f"the receiver's OAuth2 token endpoint: {response.url} answered without an "
+                "access_token"
+            ) from None
         return token, time.monotonic() + max(lifetime - TOKEN_MARGIN, 1)
 
 
@@ -150,7 +147,7 @@ def _check_ids(response: requests.Response) -> None:
         ids = None
     if not isinstance(ids, list):
         raise RemoteError(
-            f"POST {response.url} answered 200 with a body that is not the "
+            f"{RECEIVER}: {response.url} answered HTTP 200 with a body that is not the "
             "list of statement ids; nothing is counted as delivered"
         )
 

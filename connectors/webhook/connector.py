@@ -17,7 +17,7 @@ from connectors.outbound.delivery import (
     find_instance,
 )
 from connectors.outbound.queue import Backlog
-from connectors.outbound.remote import RemoteError, Sessions, failure, send
+from connectors.remote import RemoteError, Sessions, failure, request
 from connectors.webhook.signing import HEADER, signature
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
@@ -127,17 +127,19 @@ class Webhook:
                 HEADER: signature(self.config["secret"], payload),
             }
             try:
-                response = send(
-                    self._http.get(),
+                response = request(
                     "POST",
                     self.config["url"],
+                    what="the webhook",
+                    timeout=self.config["timeout_seconds"],
+                    session=self._http.get(),
                     data=payload,
                     headers=headers,
-                    timeout=self.config["timeout_seconds"],
+                    allow_redirects=False,
                 )
             except RemoteError as exc:
                 raise Undelivered(done, exc) from None
             if not 200 <= response.status_code < 300:
-                raise Undelivered(done, failure(response))
+                raise Undelivered(done, failure(response, "the webhook"))
             done.append(statement.id)
         return Sent(len(done))

@@ -35,16 +35,16 @@ def show(lrs: Callable[..., Result], name: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("answer", "error"),
     [
-        (Answer(500, "database is down"), "answered 500: database is down"),
-        (Answer(503, "", {"Retry-After": "120"}), "answered 503 (Retry-After: 120)"),
+        (Answer(500, "database is down"), "answered HTTP 500: database is down"),
+        (Answer(503, "", {"Retry-After": "120"}), "answered HTTP 503 (Retry-After: 120)"),
         (
             Answer(429, "slow down", {"Retry-After": "30"}),
-            "answered 429 (Retry-After: 30): slow down",
+            "answered HTTP 429 (Retry-After: 30): slow down",
         ),
-        (Answer(200, "<html>proxy</html>"), "answered 200 with a body that is not the list"),
-        (Answer(200, {"ids": []}), "answered 200 with a body that is not the list"),
-        (Answer(delay=2.5), "no answer within 1 s"),
-        (Answer(401, "bad credentials"), "answered 401: bad credentials"),
+        (Answer(200, "<html>proxy</html>"), "answered HTTP 200 with a body that is not the list"),
+        (Answer(200, {"ids": []}), "answered HTTP 200 with a body that is not the list"),
+        (Answer(delay=2.5), "the receiving LRS: no answer from http://127.0.0.1:"),
+        (Answer(401, "bad credentials"), "answered HTTP 401: bad credentials"),
     ],
 )
 def test_a_failed_delivery_fails_the_run_and_keeps_the_queue(

@@ -17,7 +17,12 @@ from sqlalchemy import create_engine, text
 from lrs.cli import cli
 from lrs.plugin.testing import ApiCredential, deliver
 from tests.conftest import TEST_SECRET_KEY
-from tests.connectors.outbound.remotes import ReceivingWeft, ScriptedServer, receiving_weft
+from tests.connectors.outbound.remotes import (
+    ReceivingWeft,
+    ScriptedServer,
+    receiving_weft,
+    scripted_server,
+)
 
 OUTGOING = ("forwarding", "webhook")
 DISABLED = ",".join(
@@ -34,7 +39,7 @@ def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReceivingWeft
 
 @pytest.fixture
 def remote() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as server:
+    with scripted_server() as server:
         yield server
 
 

@@ -3,10 +3,11 @@
 * :class:`ReceivingWeft`: a second Weft served by gunicorn, exactly as an
   operator runs one (``bench.server``), on its own SQLite database, with a
   Basic credential and an OAuth2 client: the receiver of statement forwarding.
-* :class:`ScriptedServer`: a tiny HTTP server that answers from a script of
-  responses (a status, headers, a body, a delay before answering) and records
-  every request: the failing receiver (timeouts, 500, 429 with Retry-After,
-  malformed answers) and the webhook endpoint.
+* :class:`ScriptedServer`: the connector tests' loopback server
+  (:mod:`tests.connectors.loopback`) answering from a script of replies (a
+  status, headers, a body, a delay before answering): the failing receiver
+  (timeouts, 500, 429 with Retry-After, malformed answers) and the webhook
+  endpoint.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ import json
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.server import ROOT, Gunicorn, Target, database, environment, serve
+from tests.connectors.loopback import Remote, Reply, Request
+from tests.connectors.loopback import serve as serve_loopback
 
 
 @dataclass
@@ -131,90 +132,51 @@ def receiving_weft(logs: Path) -> Iterator[ReceivingWeft]:
             yield ReceivingWeft(server, target, (client["client_id"], client["client_secret"]))
 
 
-@dataclass
-class Answer:
-    """One scripted response."""
-
-    status: int = 200
-    body: bytes | str | list[Any] | dict[str, Any] = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    #: Seconds to wait before answering (longer than the client's timeout: a timeout).
-    delay: float = 0.0
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
+def Answer(
+    status: int = 200,
+    body: bytes | str | list[Any] | dict[str, Any] = b"",
+    headers: dict[str, str] | None = None,
+    delay: float = 0.0,
+) -> Reply:
+    """A scripted :class:`~tests.connectors.loopback.Reply`; a list or dict body is JSON."""
+    if isinstance(body, list | dict):
+        body = json.dumps(body)
+    data = body.encode() if isinstance(body, str) else body
+    return Reply(status, data, delay=delay, headers=headers or {})
 
 
 class ScriptedServer:
-    """Answers requests with :attr:`script` in order, then with :attr:`default`."""
+    """The loopback server answering with :attr:`script` in order, then :attr:`default`."""
 
-    def __init__(self) -> None:
-        self.script: deque[Answer] = deque()
+    def __init__(self, remote: Remote) -> None:
+        self.script: deque[Reply] = deque()
         self.default = Answer(200, [])
-        self.requests: list[Received] = []
+        #: When set, answers every request instead of the script (by its content).
+        self.decide: Callable[[Request], Reply] | None = None
+        self._remote = remote
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return self._remote.url + "/"
 
-    def answer(self, *answers: Answer) -> None:
+    @property
+    def requests(self) -> list[Request]:
+        return self._remote.requests
+
+    def answer(self, *answers: Reply) -> None:
         self.script.extend(answers)
 
-    def __enter__(self) -> ScriptedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _next(self, received: Received) -> Answer:
+    def next(self, request: Request) -> Reply:
+        if self.decide is not None:
+            return self.decide(request)
         with self._lock:
-            self.requests.append(received)
             return self.script.popleft() if self.script else self.default
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        scripted = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                received = Received(
-                    self.command, self.path, dict(self.headers.items()), self.rfile.read(length)
-                )
-                answer = scripted._next(received)
-                time.sleep(answer.delay)
-                body = answer.body
-                if isinstance(body, list | dict):
-                    body = json.dumps(body)
-                data = body.encode() if isinstance(body, str) else body
-                try:
-                    self.send_response(answer.status)
-                    for name, value in answer.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (a timeout test)
-
-            do_POST = do_PUT = do_GET = _serve
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        return Handler
+@contextlib.contextmanager
+def scripted_server() -> Iterator[ScriptedServer]:
+    holder: list[ScriptedServer] = []
+    with serve_loopback(lambda request: holder[0].next(request)) as remote:
+        holder.append(ScriptedServer(remote))
+        yield holder[0]

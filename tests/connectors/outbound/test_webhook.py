@@ -42,11 +42,11 @@ def test_completions_are_posted_signed_with_an_idempotency_key(
 
     assert [r.path for r in remote.requests] == ["/hooks/weft"] * 3
     for request, statement_id in zip(remote.requests, [ids[0], ids[2], ids[3]], strict=True):
-        assert request.headers["Idempotency-Key"] == statement_id
-        assert request.headers["Weft-Event"] == "statement.completed"
-        assert verify(SECRET, request.body, request.headers["Weft-Signature"])
-        assert not verify(SECRET, request.body + b" ", request.headers["Weft-Signature"])
-        assert not verify("another-secret-value", request.body, request.headers["Weft-Signature"])
+        assert request.headers["idempotency-key"] == statement_id
+        assert request.headers["weft-event"] == "statement.completed"
+        assert verify(SECRET, request.body, request.headers["weft-signature"])
+        assert not verify(SECRET, request.body + b" ", request.headers["weft-signature"])
+        assert not verify("another-secret-value", request.body, request.headers["weft-signature"])
         sent = request.json()
         assert (sent["type"], sent["id"], sent["statement"]["id"]) == (
             "statement.completed",
@@ -82,7 +82,7 @@ def test_a_failed_call_is_retried_and_those_acknowledged_are_not_sent_again(
     assert queued() == ids[1:]
 
     assert "sent 2" in ok(lrs("connectors", "run", "hook"))
-    keys = [r.headers["Idempotency-Key"] for r in remote.requests]
+    keys = [r.headers["idempotency-key"] for r in remote.requests]
     assert keys == [ids[0], ids[1], ids[1], ids[1], ids[2]]
     assert queued() == []
 

@@ -86,7 +86,7 @@ def test_a_worker_killed_mid_forwarding_loses_and_doubles_nothing(
     fresh_database_url: str,
     tmp_path: Path,
 ) -> None:
-    create(lrs, "copy", "forwarding", basic(receiver, batch_size=50), tmp_path)
+    create(lrs, "copy", "forwarding", basic(receiver, batch_size=20, concurrency=1), tmp_path)
     client = sender.test_client()
     ids: set[str] = set()
     for _ in range(BATCHES):  # committed, their events not yet delivered to the plugin

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,6 @@ from bench.generate import Population, StatementGenerator
 from bench.ingest import BodyFactory, Throughput, load, measure_ingest
 from bench.query import Latency, Memory, measure_memory, measure_queries
 from bench.server import (
-    ROOT,
     Gunicorn,
     Target,
     analyze,
@@ -30,6 +27,7 @@ from bench.server import (
     database,
     engine_of,
     note,
+    run_note,
     serve,
 )
 
@@ -82,14 +80,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _header(args: argparse.Namespace, count: int) -> None:
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip() or "?"
-    import gunicorn
-
-    _out(f"Weft benchmark  commit {commit}  {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    _out(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
-         f"Python {platform.python_version()}, gunicorn {gunicorn.__version__}")
+    for line in run_note("Weft benchmark"):
+        _out(line)
     _out(f"query phase: {count:,} statements; load generator on the same machine\n")
 
 

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bench.generate import StatementGenerator
 from bench.ingest import BodyFactory, Throughput, load, measure_ingest
@@ -63,9 +63,11 @@ from bench.server import (
     Gunicorn,
     Target,
     analyze,
+    audit_signing_key,
     count_rows,
     cpu_seconds,
     database,
+    drain_outbox,
     engine_of,
     environment,
     lrs_command,
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Comparison] = {}
     apart: dict[str, Apart] = {}
     with tempfile.TemporaryDirectory(prefix="weft-bench-audit-") as folder:
-        key = _signing_key(Path(folder))
+        key = audit_signing_key(Path(folder))
         for name, backend, served in chosen:
             note(f"{name}: {args.pairs} off/on pairs")
             result = results[name] = (_served_comparison(name, backend, args, key) if served
@@ -324,7 +326,7 @@ def _served_comparison(name: str, backend: str, args: argparse.Namespace,
                     interleaving.add(mode, result.statements, result.seconds)
         finally:
             os.kill(on.worker, signal.SIGCONT)
-        drain = _drain(on.engine)
+        drain = drain_outbox(on.engine)
         comparison = interleaving.result(
             drain, {mode: counted.lrs_ms_per_1000() for mode, counted in processes.items()})
         comparison.audit_entries = count_rows(on.engine, "audit_entries")
@@ -363,7 +365,7 @@ def _apart_run(backend: str, args: argparse.Namespace, key: Path) -> Apart:
             delivering, entries = served.processes(), count_rows(engine, "audit_entries")
         finally:
             os.kill(served.worker, signal.SIGCONT)
-        _drain(engine)
+        drain_outbox(engine)
         delivery = delivering.used()
         entries = count_rows(engine, "audit_entries") - entries
     return Apart((ingest["gunicorn"] + ingest["postgres"]) * 1e6 / stored,
@@ -428,7 +430,7 @@ def _in_process_comparison(name: str, args: argparse.Namespace, folder: Path) ->
     for app in apps.values():
         app.post(batches(1)[0])  # warm-up
     on = apps["on"].runtime
-    _drain(on.db.engine)
+    drain_outbox(on.db.engine)
     on.outbox.stop()
     interleaving = _Interleaving(name)
     cpu = dict.fromkeys(MODES, 0.0)
@@ -444,7 +446,7 @@ def _in_process_comparison(name: str, args: argparse.Namespace, folder: Path) ->
             interleaving.add(mode, 100 * len(slice_), time.perf_counter() - started)
     cpu_started = time.process_time()
     on.outbox.start()
-    drain = _drain(on.db.engine)
+    drain = drain_outbox(on.db.engine)
     cpu["on"] += time.process_time() - cpu_started
     comparison = interleaving.result(drain, {
         mode: cpu[mode] * 1e6 / interleaving.tallies[mode].statements for mode in MODES})
@@ -489,19 +491,9 @@ def _prime(server: Gunicorn, target: Target, engine: Engine) -> None:
     SQLite is left without statistics, as the LRS leaves it.
     """
     load(server, target, StatementGenerator(seed=7), PRIMING, batch=100, concurrency=4)
-    _drain(engine)
+    drain_outbox(engine)
     if target.backend == "postgresql":
         analyze(engine)
-
-
-def _drain(engine: Engine) -> float:
-    """Seconds until the outbox holds nothing (the worker or the thread caught up)."""
-    started = time.perf_counter()
-    while True:
-        with engine.connect() as connection:
-            if not connection.execute(text("SELECT count(*) FROM outbox_events")).scalar():
-                return time.perf_counter() - started
-        time.sleep(0.02)
 
 
 def _verify(env: dict[str, str]) -> str:
@@ -511,18 +503,6 @@ def _verify(env: dict[str, str]) -> str:
     except subprocess.CalledProcessError as exc:  # a result to print, not a crash
         return f"verify FAILED: {exc.stdout.decode(errors='replace').strip()}"
     return "verified"
-
-
-def _signing_key(folder: Path) -> Path:
-    """A throw-away Ed25519 key: production refuses to run the audit plugin without one."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    path = folder / "audit_ed25519.pem"
-    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return path
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ def measure_queries(
             paths = [f"{PATH}?{urlencode(params(rng))}" for _ in range(requests)]
             for path in paths[:5]:  # warm-up: connection, caches, prepared statements
                 _get(client, path)
-            results.append(_timed(client, name, paths))
+            results.append(timed(client, name, paths))
         results.append(_paging(client, "more (no filter)", PATH, requests))
         verb_path = f"{PATH}?{urlencode({'verb': people.verbs[0]['id']})}"
         results.append(_paging(client, "more (verb filter)", verb_path, requests))
@@ -134,7 +134,8 @@ def measure_queries(
         client.close()
 
 
-def _timed(client: Client, name: str, paths: list[str]) -> Latency:
+def timed(client: Client, name: str, paths: list[str]) -> Latency:
+    """Latency of GETting each of ``paths`` in turn, and the statements they returned."""
     latencies, rows = [], 0
     for path in paths:
         started = time.perf_counter()

@@ -64,7 +64,8 @@ class Target:
         whose work is done inside the gunicorn workers)."""
         if self.postmaster is None:
             return 0.0
-        return sum(cpu_seconds(pid) for pid in [self.postmaster, *children(self.postmaster)])
+        return cpu_seconds(self.postmaster, reaped=True) + sum(
+            cpu_seconds(pid) for pid in children(self.postmaster))
 
 
 @contextlib.contextmanager
@@ -170,12 +171,17 @@ def children(parent: int) -> list[int]:
     return sorted(pids)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` so far (0 once it has exited)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU time of ``pid`` so far (0 once it has exited); ``reaped``: plus
+    that of its children that have exited (a PostgreSQL backend whose connection
+    closed), which would otherwise vanish from a sum over the living."""
     fields = _stat_fields(pid)
-    if len(fields) < 13:
+    if len(fields) < 15:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    used = int(fields[11]) + int(fields[12])
+    if reaped:
+        used += int(fields[13]) + int(fields[14])
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def _stat_fields(pid: int) -> list[str]:
@@ -207,17 +213,18 @@ def environment(target: Target, *, workers: int = 0, threads: int = 0,
 
 @contextlib.contextmanager
 def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0,
-          env: dict[str, str] | None = None) -> Iterator[Gunicorn]:
+          env: dict[str, str] | None = None, app: str = "wsgi:app") -> Iterator[Gunicorn]:
     """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
 
     ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.process.gunicorn``.
     Installed plugins are disabled unless ``env`` (from :func:`environment`) enables
     them: this measures core; ``python -m bench.audit`` measures what the audit
-    plugin adds.
+    plugin adds. ``app`` is what gunicorn serves with that configuration (another
+    WSGI app gives a ceiling: ``bench.noop:app``).
     """
     env = env or environment(target, workers=workers, threads=threads)
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-               "--max-requests", "0", "wsgi:app"]
+               "--max-requests", "0", app]
     with _spawn(command, env, log) as process:
         port = _wait_ready(process, log)
         yield Gunicorn(process, port, log, *_pool_size(target, workers, threads))
@@ -291,16 +298,19 @@ class Client:
         self.headers = {"Authorization": authorization, "X-Experience-API-Version": version}
         self._connection: http.client.HTTPConnection | None = None
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        """Status and body of one request (the body is read whole, as a client would)."""
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """Status and body of one request (the body is read whole, as a client would);
+        ``headers`` are added to the connection's."""
         try:
-            return self._send(method, path, body)
+            return self._send(method, path, body, headers)
         except (http.client.RemoteDisconnected, ConnectionError):
             self.close()
-            return self._send(method, path, body)
+            return self._send(method, path, body, headers)
 
-    def _send(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
-        headers = dict(self.headers)
+    def _send(self, method: str, path: str, body: bytes | None,
+              extra: dict[str, str] | None) -> tuple[int, bytes]:
+        headers = {**self.headers, **(extra or {})}
         if body is not None:
             headers["Content-Type"] = "application/json"
         if self._connection is None:
@@ -334,6 +344,43 @@ def analyze(engine: Engine) -> None:
     """Planner statistics, as autovacuum's ANALYZE keeps them on a database in use."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("ANALYZE"))
+
+
+def drain_outbox(engine: Engine) -> float:
+    """Seconds until the outbox holds nothing (the worker or the thread caught up)."""
+    started = time.perf_counter()
+    while True:
+        with engine.connect() as connection:
+            if not connection.execute(text("SELECT count(*) FROM outbox_events")).scalar():
+                return time.perf_counter() - started
+        time.sleep(0.02)
+
+
+def audit_signing_key(folder: Path) -> Path:
+    """A throw-away Ed25519 key: production refuses to run the audit plugin without one
+    (give it as ``LRS_PLUGIN_AUDIT_KEY_FILE``)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = folder / "audit_ed25519.pem"
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return path
+
+
+def run_note(title: str) -> list[str]:
+    """Two lines saying what ran where: commit and date, then the machine and its load."""
+    import platform
+
+    import gunicorn
+
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip() or "?"
+    return [f"{title}  commit {commit}  {time.strftime('%Y-%m-%d %H:%M:%S')}",
+            f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+            f"Python {platform.python_version()}, gunicorn {gunicorn.__version__}"]
 
 
 def note(line: str) -> None:

@@ -43,8 +43,9 @@ SECRET_SETTINGS = frozenset(f"LRS_{f.name.upper()}" for f in fields(Settings) if
 _SECRET_NAME = re.compile(rf"(?:{_WORDS})", re.IGNORECASE)
 
 _SECRET_PATTERNS = (
-    # "Authorization: Basic abc", "Bearer abc", "Basic abc" in any text.
-    (re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE), rf"\1 {MASK}"),
+    # "Authorization: Basic abc", "Bearer abc", "Basic abc" in any text; a SCIM client's
+    # "Bearer key:secret" too.
+    (re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=:-]+", re.IGNORECASE), rf"\1 {MASK}"),
     # scheme://user:password@host
     (re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]+@"), rf"\1{MASK}@"),
     # password=..., secret: ..., "secret_key": "...", token=...

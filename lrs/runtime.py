@@ -27,9 +27,15 @@ from lrs.plugin.metrics import MetricRegistry
 from lrs.services.assignment_status import assigned_people, assignment_statuses
 from lrs.services.assignments import create_from_spec, list_assignments
 from lrs.services.connector_runner import ConnectorRunner
+from lrs.services.group_commit import GroupCommit
 from lrs.services.groups import group_members
-from lrs.services.ingest import store_batch
-from lrs.services.people import import_people_feed, resolve_people, resolve_person
+from lrs.services.ingest import new_group_commit, store_batch
+from lrs.services.people import (
+    import_people_feed,
+    people_by_employee_id,
+    resolve_people,
+    resolve_person,
+)
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -68,6 +74,8 @@ class Runtime:
     connector_types: ConnectorTypeRegistry = field(init=False)
     #: Verified ``Authorization`` headers of this process (:mod:`lrs.auth.verified`).
     verified: VerifiedCache = field(init=False)
+    #: Statement writes sharing commits (:mod:`lrs.services.group_commit`).
+    group_commit: GroupCommit | None = field(init=False)
     #: Runs configured connector instances (:mod:`lrs.services.connector_runner`).
     connectors: ConnectorRunner = field(init=False)
 
@@ -76,10 +84,12 @@ class Runtime:
         self.outbox = Outbox(self.settings, self.db, self.hooks, server=self.role == "server")
         self.scopes = scope_registry(self.plugins)
         self.verified = VerifiedCache(self.db, self.settings.auth_cache_seconds)
+        self.group_commit = new_group_commit(self, self.settings.group_commit_max)
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
             group_members=partial(group_members, self),
+            people_by_employee_id=partial(people_by_employee_id, self),
             import_people=partial(import_people_feed, self),
             assignments=partial(list_assignments, self),
             assigned_people=partial(assigned_people, self),

@@ -99,6 +99,9 @@ class Settings:
     #: wake-up before claiming, while events keep coming (fewer, larger delivery
     #: batches under load; 0 claims at once).
     outbox_gather_ms: int = 1000
+    #: Statement batches of concurrent requests one transaction (one commit) may take
+    #: in a process (:mod:`lrs.services.group_commit`); 1 commits every batch alone.
+    group_commit_max: int = 64
     #: How often, at most, a process looks whether any credential, OAuth client or
     #: token was revoked; in between it trusts the ``Authorization`` headers it has
     #: verified (:mod:`lrs.auth.verified`). 0 verifies every request in the database.
@@ -171,6 +174,9 @@ class Settings:
     #: Where rate limit counters live. ``memory://`` counts in each worker process;
     #: ``redis://host:6379`` shares the counts between workers and hosts.
     rate_limit_storage_uri: str = "memory://"
+    #: Most resources on one page of a SCIM list (``/scim/v2/Users``, ``/Groups``):
+    #: the default ``count`` and its ceiling.
+    scim_max_results: int = 200
 
     @property
     def index_bounds(self) -> IndexBounds:
@@ -207,9 +213,10 @@ class Settings:
                      "max_form_fields", "max_form_bytes",
                      "max_batch_size", "page_size", "outbox_max_attempts",
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
-                     "session_lifetime_seconds", "connector_lease_seconds",
+                     "session_lifetime_seconds", "connector_lease_seconds", "group_commit_max",
                      "connector_max_failures", "connector_backoff_seconds",
-                     "connector_backoff_max_seconds", "connector_poll_seconds"):
+                     "connector_backoff_max_seconds", "connector_poll_seconds",
+                     "scim_max_results"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"LRS_{name.upper()} must be a positive integer")
         for name in ("workers", "threads"):

@@ -28,41 +28,58 @@ from lrs.xapi.errors import Forbidden, Unauthorized
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def authenticate_request() -> Principal:
+def authenticate_request(*, key_bearer: bool = False) -> Principal:
     """Resolve the ``Authorization`` header (Basic or OAuth2 Bearer) to a principal, or 401.
 
     A header this process verified lately is trusted without a database look-up
     until a revocation anywhere (:mod:`lrs.auth.verified`).
+
+    :param key_bearer: also accept a credential's ``key:secret`` as a Bearer token
+        (SCIM clients such as Entra ID send a static "secret token" that way); a
+        route without it never trusts such a header, even one verified elsewhere.
     """
     header = request.headers.get("Authorization", "")
     verified = current_runtime().verified
-    proof = verified.proof(header) if verified.enabled else ""
+    cacheable = verified.enabled and (key_bearer or not _is_key_bearer(header))
+    proof = verified.proof(header) if cacheable else ""
     principal = verified.principal(proof) if proof else None
     if principal is None:
-        principal, expires_at = _verify(header)
+        principal, expires_at = _verify(header, key_bearer)
         if proof:
             verified.remember(proof, principal, expires_at=expires_at)
     g.principal = principal
     return principal
 
 
-def _verify(header: str) -> tuple[Principal, float | None]:
+def _is_key_bearer(header: str) -> bool:
+    scheme, _, credentials = header.partition(" ")
+    return scheme.lower() == "bearer" and ":" in credentials
+
+
+def _verify(header: str, key_bearer: bool) -> tuple[Principal, float | None]:
     """The principal ``header`` proves, and when that proof expires (a token's ``exp``)."""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        return _bearer_principal(credentials.strip())
+        token = credentials.strip()
+        if key_bearer and ":" in token:
+            key, _, secret = token.partition(":")
+            return _key_principal(key, secret), None
+        return _bearer_principal(token)
     if scheme.lower() != "basic" or not credentials:
         raise Unauthorized("authentication required: send HTTP Basic credentials")
     pair = basic_credentials(credentials)
     if pair is None:
         raise Unauthorized("malformed Basic credentials")
-    key, secret = pair
+    return _key_principal(*pair), None
+
+
+def _key_principal(key: str, secret: str) -> Principal:
     runtime = current_runtime()
     with runtime.db.read() as session:
         principal = authenticate(session, runtime.settings.secret_key, key, secret)
     if principal is None:
         raise Unauthorized("unknown key or wrong secret")
-    return principal, None
+    return principal
 
 
 def basic_credentials(encoded: str) -> tuple[str, str] | None:
@@ -114,11 +131,13 @@ def requires(*acceptable: str) -> Callable[[F], F]:
     return decorate
 
 
-def protect(*acceptable: str) -> Callable[[F], F]:
+def protect(*acceptable: str, key_bearer: bool = False) -> Callable[[F], F]:
     """Authenticate the request (401), then allow one of ``acceptable`` scopes (403).
 
     For views outside ``/xapi``, whose blueprint authenticates nothing by itself
-    (``/api``, plugin blueprints through :meth:`lrs.plugin.host.Host.requires`).
+    (``/api``, ``/scim/v2``, plugin blueprints through :meth:`lrs.plugin.host.Host.requires`).
+
+    :param key_bearer: see :func:`authenticate_request`.
     """
 
     def decorate(view: F) -> F:
@@ -126,7 +145,7 @@ def protect(*acceptable: str) -> Callable[[F], F]:
 
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            authenticate_request()
+            authenticate_request(key_bearer=key_bearer)
             return checked(*args, **kwargs)
 
         wrapper.required_scopes = acceptable  # type: ignore[attr-defined]

@@ -69,6 +69,7 @@ CORE_SCOPES = (
     Scope("metrics/read", "Read KPI metrics (/api/metrics, lrs metrics)."),
     Scope("assignments/read", "Read assignments and who is compliant (/api/assignments)."),
     Scope("assignments/write", "Create, import and delete assignments (/api/assignments)."),
+    Scope("scim", "Provision people and groups through SCIM 2.0 (/scim/v2)."),
 )
 
 #: First segments plugins may not use: they belong to xAPI and core.

@@ -14,6 +14,13 @@ CURL_EXAMPLE = (
 )
 
 
+SCIM_HINT = (
+    "\nFor SCIM provisioning (Entra ID, Okta), give your identity provider:\n"
+    "  tenant URL:   {url}  (your public https:// address)\n"
+    "  secret token: {key}:{secret}  (sent as 'Authorization: Bearer ...')"
+)
+
+
 @click.group()
 def credentials() -> None:
     """Basic-auth credentials for xAPI clients (LMS, authoring tools, reports)."""
@@ -25,6 +32,7 @@ def credentials() -> None:
 Examples:
   lrs credentials create --name my-lms --scope all
   lrs credentials create --name reports --scope all/read
+  lrs credentials create --name entra-id --scope scim --tenant acme
   lrs credentials create --name quiz --scope statements/write --scope state \\
       --authority '{"objectType": "Agent", "name": "Quiz", "mbox": "mailto:quiz@example.com"}'""",
 )
@@ -56,6 +64,9 @@ def create_credential(
         "The secret is shown only this once: store it now.\nTry it:\n  "
         + CURL_EXAMPLE.format(key=issued.key, secret=issued.secret, url=url)
     )
+    if "scim" in scopes:
+        click.echo(SCIM_HINT.format(key=issued.key, secret=issued.secret,
+                                    url=url.removesuffix("/xapi") + "/scim/v2"))
 
 
 @credentials.command(

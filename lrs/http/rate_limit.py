@@ -257,6 +257,8 @@ def claimed_key(header: str) -> str | None:
     try:
         if scheme.lower() == "basic":
             key = (basic_credentials(value) or (None, None))[0]
+        elif scheme.lower() == "bearer" and ":" in value:  # a SCIM client's key:secret
+            key = value.partition(":")[0]
         elif scheme.lower() == "bearer":
             payload = value.split(".")[1]
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -15,6 +15,7 @@ from lrs.models.people import (
     Person,
     PersonIdentity,
 )
+from lrs.models.scim import ScimGroup, ScimUser
 from lrs.models.statements import (
     Activity,
     Attachment,
@@ -48,6 +49,8 @@ __all__ = [
     "Person",
     "PersonIdentity",
     "RevokedWebSession",
+    "ScimGroup",
+    "ScimUser",
     "Statement",
     "StatementActivity",
     "StatementAgent",

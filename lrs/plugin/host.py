@@ -204,6 +204,8 @@ class HostWiring:
     resolve_people: Callable[..., list[Person | None]]
     #: :func:`lrs.services.groups.group_members` bound to the application.
     group_members: Callable[..., list[Person]]
+    #: :func:`lrs.services.people.people_by_employee_id` bound to the application.
+    people_by_employee_id: Callable[..., list[Person | None]]
     #: :func:`lrs.services.people.import_people_feed` bound to the application.
     import_people: Callable[..., PeopleImport]
     #: :mod:`lrs.services.assignments` and :mod:`lrs.services.assignment_status`
@@ -416,6 +418,14 @@ class Host:
         :raises lrs.xapi.errors.NotFound: the store has no group of that name.
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
+
+    def people_by_employee_id(self, tenant_id: int,
+                              employee_ids: list[str]) -> list[Person | None]:
+        """The directory's person of each of ``employee_ids``, in their order, ``None`` for
+        an unknown one: a few queries however many they are (an attendance sheet's
+        employee numbers, a session's roster)."""
+        return self._wiring.people_by_employee_id(tenant_id=tenant_id,
+                                                  employee_ids=employee_ids)
 
     def import_people(self, tenant_id: int, records: list[Mapping[str, Any]], *, actor: str,
                       plugin: str | None = None,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lrs.machinery.hooks import Hooks
     from lrs.machinery.manager import PluginManager
     from lrs.machinery.outbox import Outbox
+    from lrs.services.group_commit import GroupCommit
     from lrs.settings import Settings
 
 
@@ -31,3 +32,5 @@ class Core(Protocol):
     scopes: ScopeRegistry
     #: Verified credentials of this process: a revocation here forgets them at once.
     verified: VerifiedCache
+    #: Concurrent statement writes of this process sharing commits (``None``: off).
+    group_commit: GroupCommit | None

@@ -10,9 +10,12 @@ administrative actions, recorded in the audit trail.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from lrs.models import DEFAULT_TENANT_ID
+from sqlalchemy.orm import Session
+
+from lrs.models import DEFAULT_TENANT_ID, PeopleGroup
 from lrs.plugin.host import Person
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
@@ -31,19 +34,38 @@ def create_group(core: Core, *, actor: str, name: str, rule: str | None = None,
     :raises BadRequest: the name is empty or the rule cannot be read.
     :raises Conflict: the store has a group of that name.
     """
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("a group name is 1 to 200 characters")
     if rule is not None:
         try:
             parse_rule(rule)
         except GroupRuleError as exc:
             raise BadRequest(f"rule: {exc}", errors=[ErrorDetail("rule", str(exc))]) from None
     with core.db.write() as session:
-        store.create_group(session, tenant_id, name, rule, time.time_ns() // 1000)
-        announce_action(core, session, actor=actor, action="people_group.created",
-                        target=f"people_group:{name}", tenant_id=tenant_id,
-                        details={"rule": rule}, source=source)
+        new_group(core, session, actor=actor, name=name, rule=rule, tenant_id=tenant_id,
+                  source=source)
+
+
+def new_group(core: Core, session: Session, *, actor: str, name: str, tenant_id: int,
+              rule: str | None = None, source: dict[str, str] | None = None) -> PeopleGroup:
+    """:func:`create_group` in the caller's transaction (SCIM creates a group and its
+    members in one); ``rule`` is already checked.
+
+    :raises BadRequest: the name is empty or too long.
+    :raises Conflict: the store has a group of that name.
+    """
+    name = group_name(name)
+    group = store.create_group(session, tenant_id, name, rule, time.time_ns() // 1000)
+    announce_action(core, session, actor=actor, action="people_group.created",
+                    target=f"people_group:{name}", tenant_id=tenant_id,
+                    details={"rule": rule}, source=source)
+    return group
+
+
+def group_name(name: str) -> str:
+    """``name`` stripped. :raises BadRequest: it is empty or longer than 200 characters."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise BadRequest("a group name is 1 to 200 characters")
+    return name
 
 
 def add_members(core: Core, *, actor: str, name: str, employee_ids: list[str],
@@ -92,3 +114,45 @@ def list_groups(core: Core, *, tenant_id: int) -> list[dict[str, Any]]:
         return [{"name": group.name, "kind": "rule" if group.rule else "static",
                  "rule": group.rule or "", "members": members}
                 for group, members in store.groups_of(session, tenant_id)]
+
+
+def change_members(core: Core, session: Session, *, actor: str, group: PeopleGroup,
+                   add: Iterable[int] = (), remove: Iterable[int] = (),
+                   source: dict[str, str] | None = None) -> tuple[int, int]:
+    """Add and remove people (directory ids) of a static group in the caller's
+    transaction; announce what changed (``people_group.members_added`` /
+    ``people_group.members_removed``). Returns how many were added and removed."""
+    removed = store.remove_members(session, group, remove)
+    added = store.add_members(session, group, add)
+    for action, count in (("people_group.members_added", added),
+                          ("people_group.members_removed", removed)):
+        if count:
+            announce_action(core, session, actor=actor, action=action,
+                            target=f"people_group:{group.name}", tenant_id=group.tenant_id,
+                            details={action.rsplit("_", 1)[1]: count}, source=source)
+    return added, removed
+
+
+def rename_group(core: Core, session: Session, *, actor: str, group: PeopleGroup, name: str,
+                 source: dict[str, str] | None = None) -> None:
+    """Rename a group in the caller's transaction; announce ``people_group.renamed``.
+
+    :raises BadRequest: the name is empty or too long.
+    :raises Conflict: the store has another group of that name.
+    """
+    old, name = group.name, group_name(name)
+    if name == old:
+        return
+    store.rename_group(session, group, name)
+    announce_action(core, session, actor=actor, action="people_group.renamed",
+                    target=f"people_group:{name}", tenant_id=group.tenant_id,
+                    details={"from": old}, source=source)
+
+
+def delete_group(core: Core, session: Session, *, actor: str, group: PeopleGroup,
+                 source: dict[str, str] | None = None) -> None:
+    """Delete a group in the caller's transaction; announce ``people_group.deleted``."""
+    name, tenant_id = group.name, group.tenant_id
+    store.delete_group(session, group)
+    announce_action(core, session, actor=actor, action="people_group.deleted",
+                    target=f"people_group:{name}", tenant_id=tenant_id, source=source)

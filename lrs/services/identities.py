@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from lrs.models import DEFAULT_TENANT_ID, IdentityChange, PeopleGroupMember, Person, PersonIdentity
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
+from lrs.store import scim
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail, NotFound
 
 
@@ -45,6 +46,8 @@ def merge_people(core: Core, *, actor: str, keep: str, absorb: str,
             PeopleGroupMember.person_id == gone.id, PeopleGroupMember.group_id.in_(groups)))
         session.execute(update(PeopleGroupMember).where(PeopleGroupMember.person_id == gone.id)
                         .values(person_id=kept.id))
+        # The provider that provisioned the absorbed person keeps reaching them.
+        scim.move_user_link(session, gone.id, kept.id)
         session.delete(gone)
         _record(core, session, tenant_id, "merged", keep, absorb, moved, actor, source)
     return moved

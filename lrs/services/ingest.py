@@ -7,11 +7,14 @@ post-commit announcement that a client's statements get.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from lrs.plugin.events import StatementsStored
+from lrs.services.group_commit import GroupCommit
 from lrs.store.statements import StoredBatch, store_statements
 from lrs.xapi.errors import Conflict
 from lrs.xapi.multipart import AttachmentPart
@@ -52,6 +55,23 @@ def store_batch(
         "credential_id": credential_id, "version": version, "attachments": attachments,
     }
     announced = {"credential_key": credential_key, "source": source}
+    if core.group_commit is not None:
+        return core.group_commit.store((arguments, announced))
+    return _store_alone(core, (arguments, announced))
+
+
+def new_group_commit(core: Core, max_batches: int) -> GroupCommit | None:
+    """The process's :class:`GroupCommit` for :func:`store_batch` (``None`` when
+    ``max_batches`` is 1: every batch commits alone)."""
+    if max_batches <= 1:
+        return None
+    return GroupCommit(core.db.write, partial(_write_in, core),
+                       alone=partial(_store_alone, core), max_batches=max_batches)
+
+
+def _store_alone(core: Core, batch: tuple[dict[str, Any], dict[str, Any]]) -> StoredBatch:
+    """Write one batch in a transaction of its own."""
+    arguments, announced = batch
     # A concurrent request may store one of these ids between our conflict check
     # and our INSERT (PostgreSQL); the retry then sees it and answers as for any
     # known id: no-op if equivalent, else 409. A transaction the database aborted
@@ -84,11 +104,17 @@ def _transient(exc: DBAPIError) -> bool:
 def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]
            ) -> StoredBatch:
     with core.db.write() as session:
-        stored = store_statements(session, **arguments)
-        ids = stored.ids
-        if ids:
-            core.outbox.announce(session, StatementsStored(
-                tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
-                credential_id=arguments["credential_id"], **announced,
-            ))
-        return stored
+        return _write_in(core, session, (arguments, announced))
+
+
+def _write_in(core: Core, session: Session,
+              batch: tuple[dict[str, Any], dict[str, Any]]) -> StoredBatch:
+    """Store one batch and announce it in ``session``'s transaction."""
+    arguments, announced = batch
+    stored = store_statements(session, **arguments)
+    if stored.ids:
+        core.outbox.announce(session, StatementsStored(
+            tenant_id=arguments["tenant_id"], statement_ids=tuple(stored.ids),
+            credential_id=arguments["credential_id"], **announced,
+        ))
+    return stored

@@ -214,6 +214,16 @@ def resolve_people(core: Core, *, tenant_id: int,
     return answers
 
 
+def people_by_employee_id(core: Core, *, tenant_id: int,
+                          employee_ids: list[str]) -> list[Person | None]:
+    """The directory's person of each employee id, in their order (``None`` when unknown):
+    attendance reports and rosters name people by their HR number."""
+    with core.db.read() as session:
+        rows = store.people_named(session, tenant_id, employee_ids)
+        people = {person.id: person for person in as_people(session, rows)}
+    return [people.get(employee_id) for employee_id in employee_ids]
+
+
 def lookup_keys(agent: dict[str, Any]) -> frozenset[str]:
     """The identity keys the directory may know an agent under."""
     try:

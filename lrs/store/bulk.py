@@ -70,7 +70,10 @@ def bulk_insert(
         )
         return [tuple(row) for row in result] if returning else []
     if not returning:
-        _copy(session, table, columns, rows)
+        if len(rows) <= _FEW:
+            _insert_few(session, table, columns, rows)
+        else:
+            _copy(session, table, columns, rows)
         return []
     arrays = ", ".join(
         f"CAST(%(c{i})b AS {table.c[name].type.compile(dialect)}[])"
@@ -92,6 +95,26 @@ def dialect_insert(session: Session, table: Any) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_*`` on PostgreSQL and SQLite."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+#: Up to this many rows, an INSERT costs less than a COPY: a single statement (the
+#: agents, activities and keys of one posted statement) spared a COPY's setup
+#: round trips about 80 µs a table on PostgreSQL.
+_FEW = 3
+
+
+def _insert_few(session: Session, table: Table, columns: Sequence[str],
+                rows: Collection[tuple[Any, ...]]) -> None:
+    """A few rows in one INSERT whose text depends only on the table and columns, so
+    psycopg prepares it once per connection (``executemany`` pipelines the rows)."""
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    driver = session.connection().connection.driver_connection
+    try:
+        with driver.cursor() as cursor:
+            cursor.executemany(sql, list(rows))
+    except driver.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, driver.Error) from exc
 
 
 def _copy(session: Session, table: Table, columns: Sequence[str],

@@ -77,6 +77,29 @@ def static_members(session: Session, group: PeopleGroup) -> Iterator[Person]:
         .where(PeopleGroupMember.group_id == group.id).order_by(Person.employee_id))
 
 
+def remove_members(session: Session, group: PeopleGroup, ids: Iterable[int]) -> int:
+    """Take people out of a static group; return how many were members."""
+    removed = 0
+    for chunk in chunks(sorted(set(ids))):
+        removed += session.execute(delete(PeopleGroupMember).where(
+            PeopleGroupMember.group_id == group.id,
+            any_of(session, PeopleGroupMember.person_id, chunk))).rowcount or 0
+    return removed
+
+
+def rename_group(session: Session, group: PeopleGroup, name: str) -> None:
+    """:raises Conflict: the store has another group of that name."""
+    try:
+        with session.begin_nested():
+            group.name = name
+    except IntegrityError:
+        raise Conflict(f"store already has a group named {name!r}") from None
+
+
+def delete_group(session: Session, group: PeopleGroup) -> None:
+    """Delete a group with its members list (and its SCIM link: ``ON DELETE CASCADE``)."""
+    session.execute(delete(PeopleGroupMember).where(PeopleGroupMember.group_id == group.id))
+    session.execute(delete(PeopleGroup).where(PeopleGroup.id == group.id))
 @dataclass(frozen=True)
 class SourcedGroup:
     """A group as a roster states it: its key there, its name, and its members' roles."""

@@ -28,6 +28,7 @@ FORBIDDEN = {
     "": ("plugins", "connectors"),
     "xapi": ("flask", "werkzeug", "sqlalchemy", "lrs.store", "lrs.http", "lrs.models"),
     "store": ("flask", "werkzeug", "lrs.http"),
+    "scim": ("flask", "werkzeug", "sqlalchemy", "lrs.store", "lrs.http", "lrs.models"),
 }
 
 #: Layers from the bottom: a module may import its own layer and those below.
@@ -35,7 +36,8 @@ FORBIDDEN = {
 LAYERS: tuple[tuple[str, ...], ...] = (
     # Foundations: settings, database, tables, xAPI rules, persistence, credentials.
     ("lrs.settings", "lrs.masking", "lrs.logging", "lrs.db", "lrs.models", "lrs.migrations",
-     "lrs.xapi", "lrs.store", "lrs.auth.scopes", "lrs.auth.roles", "lrs.auth.passwords",
+     "lrs.xapi", "lrs.scim", "lrs.store", "lrs.auth.scopes", "lrs.auth.roles",
+     "lrs.auth.passwords",
      "lrs.auth.secrets", "lrs.auth.sealing", "lrs.auth.verified", "lrs.auth.tokens",
      "lrs.auth.sso", "lrs.process",
      # The plugin API's generic registry, which core's scope registry builds on.

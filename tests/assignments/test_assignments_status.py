@@ -157,7 +157,8 @@ def test_another_store_sees_neither_the_assignments_nor_the_statuses(
 ) -> None:
     made = create(client, writer, group="Sales", activity=AML, due="2026-06-30")
     assert lrs("tenants", "create", "acme").exit_code == 0
-    acme = auth(app, "assignments/read", "assignments/write", tenant_id=2)
+    acme = auth(app, "assignments/read", "assignments/write",
+                tenant_id=app.extensions["lrs"].tenant_id("acme"))
     assert client.get("/api/assignments", headers=acme).get_json() == {"assignments": []}
     assert statuses(client, acme, "2026-06-01") == {}
     refused = client.get("/api/assignments/status", headers=acme,

@@ -77,6 +77,18 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("audit.report", "GET"): frozenset({"audit/read"}),
     ("audit.report", "POST"): frozenset({"audit/read"}),
     ("audit.export", "GET"): frozenset({"audit/export"}),
+    **{("attendance." + endpoint, method): frozenset({"attendance/read"}) for endpoint, method in (
+        ("list_sessions", "GET"), ("show_session", "GET"), ("show_attendance", "GET"),
+        ("list_reviews", "GET"))},
+    **{("attendance." + endpoint, method): frozenset({"attendance/write"})
+       for endpoint, method in (
+        ("create_session", "POST"), ("put_session", "PUT"), ("delete_session", "DELETE"),
+        ("import_attendance", "POST"), ("settle_review", "POST"))},
+    # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
+    **{(f"scim.{endpoint}", method): frozenset({"scim"})
+       for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
+                        "resource_type", "schemas", "schema", "unknown")
+       for method in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # OAuth: clients authenticate in the request itself; keys are public.
     ("oauth.token", "POST"): PUBLIC,
     ("oauth.revoke", "POST"): OAUTH_CLIENT,
@@ -126,6 +138,9 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("audit_ui.export", "GET"): COMPLIANCE,
     ("audit_ui.report", "POST"): COMPLIANCE,
     ("audit_ui.compliance", "GET"): COMPLIANCE,
+    **{("attendance_ui." + endpoint, method): ADMIN for endpoint, method in (
+        ("index", "GET"), ("create", "POST"), ("session", "GET"), ("upload", "POST"),
+        ("reviews", "GET"), ("resolve", "POST"))},
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

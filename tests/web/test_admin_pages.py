@@ -60,6 +60,24 @@ def test_credential_created_in_the_form_works_and_its_secret_is_shown_once(
     assert event.source["ip"] == "127.0.0.1" and secret not in event.to_json()
 
 
+def test_a_scim_credential_shows_the_url_and_secret_token_to_give_the_provider(
+    web_app: Flask, admin_browser: FlaskClient,
+) -> None:
+    page = "/ui/admin/credentials"
+    response = admin_browser.post(page, data={"csrf_token": csrf_token(admin_browser, page),
+                                              "name": "entra", "scope": ["scim"]})
+    html = response.get_data(as_text=True)
+    token = shown(html, "issued-scim-token")
+    assert shown(html, "issued-scim-url") == "http://localhost/scim/v2"
+    users = web_app.test_client().get("/scim/v2/Users",
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert users.status_code == 200
+    plain = admin_browser.post(page, data={"csrf_token": csrf_token(admin_browser, page),
+                                           "name": "lms", "scope": ["all"]})
+    assert "issued-secret" in plain.get_data(as_text=True)
+    assert "issued-scim-token" not in plain.get_data(as_text=True)
+
+
 def test_credential_created_in_the_form_belongs_to_the_chosen_store(
     web_app: Flask, admin_browser: FlaskClient,
 ) -> None:

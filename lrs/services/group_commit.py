@@ -1,0 +1,113 @@
+"""Concurrent writes of one process share a transaction, and so one commit.
+
+Most LMSs send statements one at a time, and a durable commit (a WAL flush on
+PostgreSQL, an fsync'd journal on SQLite) is the floor of each request: sixteen
+clients posting single statements waited on sixteen commits. Here a request
+that finds another one committing queues its batch; when that commit is done,
+the first of the queued requests becomes the *leader*, runs every queued batch
+in one transaction, commits once, and wakes the others with their own outcomes.
+No thread of its own, no timer: a lone request commits at once, exactly as
+before, and batching happens only while requests overlap.
+
+Each batch keeps its own answer. A batch refused by its checks (an id stored
+with other content, an id twice in the batch) raises before it writes anything,
+so the group goes on without it. A failure of the transaction itself (a
+concurrent insert of the same id, a deadlock, the database away) fails the
+group, and each of its batches is then written alone, as if grouping did not
+exist. Nothing is acknowledged before the commit that made it durable.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lrs.store.statements import StoredBatch
+from lrs.xapi.errors import XapiError
+
+#: ``write(session, batch)``: store one batch in the shared transaction.
+Write = Callable[[Session, Any], StoredBatch]
+
+
+@dataclass(eq=False)
+class _Queued:
+    batch: Any
+    done: threading.Event = field(default_factory=threading.Event)
+    #: Woken to lead the next group rather than with an outcome.
+    leads: bool = False
+    stored: StoredBatch | None = None
+    refused: XapiError | None = None
+    #: The group's transaction failed: write this batch alone.
+    alone: bool = False
+
+
+class GroupCommit:
+    """The write queue of one process (one per application)."""
+
+    def __init__(self, transaction: Callable[[], Any], write: Write, *,
+                 alone: Callable[[Any], StoredBatch], max_batches: int) -> None:
+        """:param transaction: opens a write transaction (``Database.write``).
+        :param write: stores one batch in it.
+        :param alone: stores one batch in a transaction of its own, with retries.
+        :param max_batches: batches one transaction takes at most."""
+        self._transaction = transaction
+        self._write = write
+        self._alone = alone
+        self._max = max_batches
+        self._lock = threading.Lock()
+        self._queue: list[_Queued] = []
+        self._leading = False
+
+    def store(self, batch: Any) -> StoredBatch:
+        """Store ``batch`` durably, sharing a commit with concurrent ones.
+
+        :raises XapiError: the batch is refused (nothing of it is stored).
+        """
+        mine = _Queued(batch)
+        with self._lock:
+            self._queue.append(mine)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            mine.done.wait()
+            if not mine.leads:
+                return self._outcome(mine)
+        with self._lock:  # the leader's own batch is always first in the queue
+            group, self._queue = self._queue[:self._max], self._queue[self._max:]
+        try:
+            self._commit(group)
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].leads = True
+                    self._queue[0].done.set()
+                else:
+                    self._leading = False
+            for queued in group:
+                if queued is not mine:
+                    queued.done.set()
+        return self._outcome(mine)
+
+    def _commit(self, group: list[_Queued]) -> None:
+        try:
+            with self._transaction() as session:
+                for queued in group:
+                    try:
+                        queued.stored = self._write(session, queued.batch)
+                    except XapiError as exc:  # raised before the batch wrote anything
+                        queued.refused = exc
+        except Exception:  # every batch is then tried alone, which reports it
+            for queued in group:
+                queued.stored, queued.refused, queued.alone = None, None, True
+
+    def _outcome(self, queued: _Queued) -> StoredBatch:
+        if queued.alone:
+            return self._alone(queued.batch)
+        if queued.refused is not None:
+            raise queued.refused
+        assert queued.stored is not None
+        return queued.stored

@@ -1,0 +1,144 @@
+"""Concurrent POSTs share commits, each keeping its own answer (lrs.services.group_commit).
+
+Requests of one process run in threads, as gunicorn's gthread workers run them;
+a slow first commit makes the others queue behind it, so that they are written
+together in the next transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from lrs.app import create_app
+from lrs.settings import Settings
+from lrs.store.credentials import IssuedCredential
+from tests.conftest import basic_auth
+
+VERB = {"id": "http://adlnet.gov/expapi/verbs/completed"}
+
+
+def statement(statement_id: str | None = None, activity: str = "http://e.com/a") -> dict:
+    return {"id": statement_id or str(uuid.uuid4()), "actor": {"mbox": "mailto:a@e.com"},
+            "verb": VERB, "object": {"id": activity}}
+
+
+@contextmanager
+def commits(app: Flask, *, first_takes: float = 0.0,
+            fail: Callable[[int], bool] = lambda n: False) -> Iterator[list[int]]:
+    """Count the application's write commits; the first one lasts ``first_takes``
+    seconds (others queue meanwhile) and commit ``n`` fails when ``fail(n)``."""
+    count: list[int] = []
+
+    def on_commit(connection: Any) -> None:
+        if not connection.get_execution_options().get("lrs_write"):
+            return  # a read (authentication): nothing to make durable
+        count.append(1)
+        if len(count) == 1:
+            time.sleep(first_takes)
+        if fail(len(count)):
+            raise RuntimeError("the disk is full")
+
+    engine = app.extensions["lrs"].db.engine
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield count
+    finally:
+        event.remove(engine, "commit", on_commit)
+
+
+def post_together(app: Flask, credential: IssuedCredential, bodies: list[Any],
+                  *, stagger: float = 0.05) -> list[Any]:
+    """POST each body from its own thread, the first one ``stagger`` s ahead."""
+    headers = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"}
+    answers: list[Any] = [None] * len(bodies)
+
+    def post(index: int) -> None:
+        response = app.test_client().post("/xapi/statements", json=bodies[index],
+                                          headers=headers)
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
+    threads[0].start()
+    time.sleep(stagger)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.fixture
+def grouped(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
+    app = create_app(make_settings(group_commit_max=64))
+    yield app
+    app.extensions["lrs"].db.engine.dispose()
+
+
+def stored_ids(app: Flask) -> set[str]:
+    host = app.extensions["lrs"].host
+    return {s["id"] for s in host.query_statements(1)}
+
+
+def test_requests_queued_behind_a_commit_share_the_next_one(
+    grouped: Flask, make_credential: Callable[..., IssuedCredential],
+) -> None:
+    credential = make_credential()
+    bodies = [statement() for _ in range(8)]
+    with commits(grouped, first_takes=0.5) as count:
+        answers = post_together(grouped, credential, bodies)
+    assert answers == [(200, [b["id"]]) for b in bodies]
+    assert stored_ids(grouped) == {b["id"] for b in bodies}
+    assert len(count) == 2  # the first alone, the seven that queued behind it together
+
+
+def test_a_refused_batch_in_a_group_leaves_the_others_stored(
+    grouped: Flask, make_credential: Callable[..., IssuedCredential],
+) -> None:
+    credential = make_credential()
+    taken = statement()
+    post_together(grouped, credential, [taken])
+    clash = {**taken, "object": {"id": "http://e.com/other"}}
+    twice = statement()
+    bodies = [statement(), statement(), clash, [twice, twice], statement()]
+    with commits(grouped, first_takes=0.5) as count:
+        answers = post_together(grouped, credential, bodies)
+    assert [status for status, _ in answers] == [200, 200, 409, 400, 200]
+    assert answers[2][1]["errors"] == [{"path": "$[0].id",
+                                        "message": "already stored with different content"}]
+    assert len(count) == 2
+    assert stored_ids(grouped) == {taken["id"], bodies[0]["id"], bodies[1]["id"],
+                                   bodies[4]["id"]}
+
+
+def test_when_a_groups_commit_fails_each_batch_is_written_alone(
+    grouped: Flask, make_credential: Callable[..., IssuedCredential],
+) -> None:
+    credential = make_credential()
+    bodies = [statement() for _ in range(4)]
+    with commits(grouped, first_takes=0.5, fail=lambda n: n == 2) as count:
+        answers = post_together(grouped, credential, bodies)
+    assert answers == [(200, [b["id"]]) for b in bodies]
+    assert stored_ids(grouped) == {b["id"] for b in bodies}
+    assert len(count) == 2 + 3  # the first, the failed group, then its three alone
+
+
+def test_with_grouping_off_every_request_commits_alone(
+    make_settings: Callable[..., Settings], make_credential: Callable[..., IssuedCredential],
+) -> None:
+    app = create_app(make_settings(group_commit_max=1))
+    credential = make_credential()
+    bodies = [statement() for _ in range(4)]
+    with commits(app, first_takes=0.3) as count:
+        answers = post_together(app, credential, bodies)
+    assert [status for status, _ in answers] == [200] * 4
+    assert len(count) == 4
+    app.extensions["lrs"].db.engine.dispose()

@@ -35,3 +35,29 @@ class QueuedStatement(Base):
 
 
 QUEUE = QueuedStatement.__table__
+
+
+class PostedStatus(Base):
+    """The compliance status a webhook instance last posted for one person and assignment."""
+
+    __tablename__ = "webhook_statuses"
+
+    instance_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    #: The deadline the status was about (ISO date): a new cycle is a change too.
+    due: Mapped[str] = mapped_column(String(10))
+
+
+class StatusCheck(Base):
+    """When a webhook instance last compared the statuses (they are computed, not stored)."""
+
+    __tablename__ = "webhook_status_checks"
+
+    instance_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    checked_us: Mapped[int] = mapped_column(BigInteger)
+
+
+POSTED = PostedStatus.__table__
+CHECKS = StatusCheck.__table__

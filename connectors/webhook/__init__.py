@@ -5,7 +5,9 @@ whose verb is completed or passed, or whose ``result.completion`` is true, is
 queued for every webhook instance of its store whose activity filter it passes
 (the queue and its delivery are those of statement forwarding,
 :mod:`connectors.outbound`); each is POSTed on its own, signed with
-HMAC-SHA256 (:mod:`connectors.webhook.signing`). See docs/connectors.md.
+HMAC-SHA256 (:mod:`connectors.webhook.signing`). With ``statuses`` on, it also
+POSTs compliance status changes of assignments (:mod:`connectors.webhook.statuses`).
+See docs/connectors.md.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from connectors.outbound import MIGRATIONS
 from connectors.outbound.queue import OutboundType
 from connectors.webhook.connector import TYPE_NAME, Webhook, WebhookConfig, select
+from connectors.webhook.statuses import forget
 from lrs.plugin.connectors import ConnectorType
 from lrs.plugin.hookspecs import hookimpl
 
@@ -53,3 +56,4 @@ def statements_stored(host: Host, event: StatementsStored, statements_json: list
 def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     if event.action == "connector.deleted" and event.details.get("type") == TYPE_NAME:
         OUTBOUND.forget_deleted(host)
+        forget(host, [i.id for i in host.connector_instances(TYPE_NAME)])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
@@ -19,6 +20,8 @@ from connectors.outbound.delivery import (
 from connectors.outbound.queue import Backlog
 from connectors.remote import RemoteError, Sessions, failure, request
 from connectors.webhook.signing import HEADER, signature
+from connectors.webhook.statuses import EVENT as STATUS_EVENT
+from connectors.webhook.statuses import post_status_changes
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
 if TYPE_CHECKING:
@@ -65,6 +68,17 @@ class WebhookConfig(Schema):
         validate=validate.Range(1, 120),
         metadata={"description": "Wait for each answer."},
     )
+    statuses = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also POST compliance status changes of assignments "
+                  "(compliance.status_changed)."},
+    )
+    status_check_minutes = fields.Integer(
+        load_default=15,
+        validate=validate.Range(1, 1440),
+        metadata={"description": "How often statuses are compared (they also change "
+                  "with time: due soon, overdue)."},
+    )
 
 
 def is_completion(statement: Mapping[str, Any]) -> bool:
@@ -103,7 +117,7 @@ class Webhook:
         instance = find_instance(self.host, TYPE_NAME, run)
         self._http = Sessions("Weft-LRS webhook")
         try:
-            return drain(
+            summary = drain(
                 self.host,
                 run,
                 Backlog(self.host, instance.id),
@@ -112,6 +126,13 @@ class Webhook:
                 batch_size=self.config["batch_size"],
                 budget_seconds=RUN_SECONDS,
             )
+            if self.config["statuses"]:
+                changes = post_status_changes(
+                    self.host, run.tenant_id, instance.id,
+                    every_seconds=self.config["status_check_minutes"] * 60,
+                    post=partial(self._post, event=STATUS_EVENT))
+                summary = replace(summary, sent=summary.sent + changes)
+            return summary
         finally:
             self._http.close()
 
@@ -119,27 +140,30 @@ class Webhook:
         """One POST per statement, in order; any answer but 2xx stops (retried later)."""
         done: list[str] = []
         for statement in statements:
-            payload = body(statement)
-            headers = {
-                "Content-Type": "application/json",
-                "Weft-Event": EVENT,
-                "Idempotency-Key": statement.id,
-                HEADER: signature(self.config["secret"], payload),
-            }
             try:
-                response = request(
-                    "POST",
-                    self.config["url"],
-                    what="the webhook",
-                    timeout=self.config["timeout_seconds"],
-                    session=self._http.get(),
-                    data=payload,
-                    headers=headers,
-                    allow_redirects=False,
-                )
+                self._post(body(statement), statement.id)
             except RemoteError as exc:
                 raise Undelivered(done, exc) from None
-            if not 200 <= response.status_code < 300:
-                raise Undelivered(done, failure(response, "the webhook"))
             done.append(statement.id)
         return Sent(len(done))
+
+    def _post(self, payload: bytes, key: str, *, event: str = EVENT) -> None:
+        """One signed POST; :class:`RemoteError` unless the answer is 2xx."""
+        headers = {
+            "Content-Type": "application/json",
+            "Weft-Event": event,
+            "Idempotency-Key": key,
+            HEADER: signature(self.config["secret"], payload),
+        }
+        response = request(
+            "POST",
+            self.config["url"],
+            what="the webhook",
+            timeout=self.config["timeout_seconds"],
+            session=self._http.get(),
+            data=payload,
+            headers=headers,
+            allow_redirects=False,
+        )
+        if not 200 <= response.status_code < 300:
+            raise failure(response, "the webhook")

@@ -113,3 +113,62 @@ def test_a_short_signing_secret_is_refused(lrs: Callable[..., Result], tmp_path:
     result = lrs("connectors", "create", "hook", "--type", "webhook", "--config", str(path))
     assert result.exit_code == 1
     assert "$.secret: Shorter than minimum length 16." in result.output
+
+
+def test_compliance_status_changes_are_posted_once_each_after_a_silent_baseline(
+    remote: ScriptedServer,
+    sender: Any,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    lrs_database_url: str,
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    host = sender.extensions["lrs"].host
+    people = [{"employee_id": "E1", "email": "ada@example.com"},
+              {"employee_id": "E2", "email": "bo@example.com"}]
+    assert not host.import_people(1, people, actor="test").errors
+    assignment = host.create_assignment(
+        1, {"person": "E1", "activity": COURSE, "due": "2030-06-30"}, actor="test")
+    second = host.create_assignment(
+        1, {"person": "E2", "activity": COURSE, "due": "2030-06-30"}, actor="test")
+    create(lrs, "hr-hook", "webhook", hook(remote, statuses=True, activities=[COURSE]),
+           tmp_path)
+
+    def later() -> None:  # as if status_check_minutes had passed
+        engine = create_engine(lrs_database_url)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE webhook_status_checks SET checked_us = 0"))
+        engine.dispose()
+
+    ok(lrs("connectors", "run", "hr-hook"))
+    assert remote.requests == []  # the baseline: statuses as they are, nothing posted
+    [done] = post([with_id()])  # ada completes the course
+    later()
+    assert "sent 2" in ok(lrs("connectors", "run", "hr-hook"))
+    completion, change = remote.requests
+    assert completion.headers["idempotency-key"] == done
+    assert change.headers["weft-event"] == "compliance.status_changed"
+    assert change.headers["idempotency-key"] == f"{assignment.id}:E1:compliant:2030-06-30"
+    assert verify(SECRET, change.body, change.headers["weft-signature"])
+    sent = change.json()
+    assert {k: sent[k] for k in ("type", "assignment", "employee_id", "previous", "status",
+                                 "due", "activities")} == {
+        "type": "compliance.status_changed", "assignment": assignment.id, "employee_id": "E1",
+        "previous": "not_started", "status": "compliant", "due": "2030-06-30",
+        "activities": [COURSE]}
+    assert [e["statement"] for e in sent["evidence"]] == [done]
+
+    later()
+    ok(lrs("connectors", "run", "hr-hook"))
+    assert len(remote.requests) == 2  # nothing changed since: nothing posted
+
+    post([with_id(mbox="mailto:bo@example.com")])
+    remote.answer(Answer(200), Answer(503, "busy"))
+    later()
+    assert lrs("connectors", "run", "hr-hook").exit_code == 1  # not acknowledged: owed
+    later()
+    ok(lrs("connectors", "run", "hr-hook"))
+    keys = [r.headers["idempotency-key"] for r in remote.requests[2:]]
+    assert keys[1:] == [f"{second.id}:E2:compliant:2030-06-30"] * 2

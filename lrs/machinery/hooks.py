@@ -273,9 +273,11 @@ def register_commands(manager: pluggy.PluginManager, cli: click.Group) -> None:
 
 
 def migration_locations(manager: pluggy.PluginManager) -> list[str]:
-    """The Alembic version folders of every plugin branch."""
-    return [str(Path(location)) for found in manager.hook.register_migrations()
-            for location in found or ()]
+    """The Alembic version folders of every plugin branch, each once (plugins that
+    share a branch, such as the outgoing connector types, all name its folder)."""
+    return list(dict.fromkeys(str(Path(location).resolve())
+                              for found in manager.hook.register_migrations()
+                              for location in found or ()))
 
 
 def scope_registry(manager: pluggy.PluginManager) -> ScopeRegistry:

@@ -32,7 +32,7 @@ from lrs.plugin.events import Event
 from lrs.settings import Settings
 from lrs.store import connectors as connector_store
 from lrs.store.bulk import bulk_insert
-from lrs.store.queries import StatementQuery, stream
+from lrs.store.queries import StatementQuery, load_attachments, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
 from lrs.xapi.actors import agent_ifi_key
 from lrs.xapi.validate import validate_statements
@@ -315,6 +315,27 @@ class Host:
         with self.read() as session:
             found = stored_payloads(session, tenant_id, wanted)
         return [StoredStatement.from_json(found[i]) for i in wanted if i in found]
+
+    def statement_texts(self, tenant_id: int, statement_ids: Iterable[str]) -> dict[str, str]:
+        """The JSON text of the stored statements with these ids, by (lower-case) id,
+        not parsed: what a plugin that sends statements on needs (parsing 500
+        statements of 1 KB costs 5 to 10 ms a batch). Unknown ids are left out."""
+        wanted = [statement_id.lower() for statement_id in statement_ids]
+        if not wanted:
+            return {}
+        with self.read() as session:
+            return stored_payloads(session, tenant_id, wanted)
+
+    def attachments(self, tenant_id: int, sha2s: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+        """The stored attachment contents with these SHA-2 hashes: ``{sha2: (content
+        type, bytes)}`` (what a plugin that sends statements on sends with them).
+        Hashes of attachments stored without content (a ``fileUrl`` only) are left out."""
+        wanted = {sha2.lower() for sha2 in sha2s}
+        if not wanted:
+            return {}
+        with self.read() as session:
+            return {part.sha2: (part.content_type, part.content)
+                    for part in load_attachments(session, tenant_id, wanted)}
 
     def stored_statement_texts(self) -> Iterator[tuple[int, str, str]]:
         """``(tenant_id, statement id, JSON text)`` of every stored statement, all stores.

@@ -7,12 +7,14 @@ and error statuses are the real thing, not mocks. A test gives a function from
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -23,6 +25,13 @@ class Request:
     #: Query and form fields together (Moodle reads both alike).
     params: dict[str, str]
     headers: dict[str, str]
+    #: The request's body as sent (a signed webhook call, a batch of statements).
+    body: bytes = b""
+    #: The query string (``statementId=...``), also parsed into ``params``.
+    query: str = ""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 @dataclass(frozen=True)
@@ -58,15 +67,21 @@ def serve(answer: Callable[[Request], Reply]) -> Iterator[Remote]:
         def do_POST(self) -> None:
             self._handle()
 
+        def do_PUT(self) -> None:
+            self._handle()
+
         def _handle(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            form = self.rfile.read(length).decode() if length else ""
+            body = self.rfile.read(length) if length else b""
+            form = body.decode(errors="replace")
             request = Request(
                 self.command,
                 parts.path,
                 dict(parse_qsl(parts.query) + parse_qsl(form)),
                 {k.lower(): v for k, v in self.headers.items()},
+                body,
+                parts.query,
             )
             remote.requests.append(request)
             reply = remote.answer(request)

@@ -20,7 +20,9 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
+from lrs.plugin.connectors import SyncRun
 from lrs.services.connectors import RunView, connector_named, connector_runs, create_connector
+from plugins.attendance.pull.zoom import ZOOM
 from plugins.attendance.service import create_or_update
 from tests.attendance.conftest import seeded
 from tests.attendance.fake_platforms import (
@@ -258,6 +260,21 @@ def test_remote_failures_fail_the_run_and_the_retry_resumes(
     assert len(attended(pull_app)) == 3
 
 
+def test_an_expired_token_is_renewed_once_and_runs_stop_after_meetings_per_run(
+    pull_app: Flask, zoom: tuple[FakePlatform, Remote]
+) -> None:
+    fake, remote = zoom
+    config = zoom_config(remote, meetings_per_run=2)
+    connector = ZOOM.configure(pull_app.extensions["lrs"].host, config)
+    fake.failures = [Failure("/participants", json_reply({"code": 124}, 401))]
+    run = SyncRun(tenant_id=1, instance="direct")
+    first = connector.sync(run)
+    assert (first.fetched, first.stored, first.skipped, first.more) == (4, 2, 1, True)
+    assert fake.tokens_issued == 2  # the 401 asked for a new token, once
+    second = connector.sync(run)  # resumes from the in-memory checkpoint
+    assert (second.fetched, second.stored, second.skipped, second.more) == (1, 1, 0, False)
+
+
 def test_wrong_client_credentials_fail_the_run_saying_so(
     pull_app: Flask, zoom: tuple[FakePlatform, Remote]
 ) -> None:
@@ -355,7 +372,8 @@ def graph() -> Iterator[tuple[FakePlatform, Remote]]:
                 {
                     "id": "rep-1",
                     "totalParticipantCount": 3,
-                    "meetingStartDateTime": iso(NINE - timedelta(minutes=2)) + ".1234567Z"[0:0],
+                    # Graph writes seven decimals.
+                    "meetingStartDateTime": iso(NINE - timedelta(minutes=2))[:-1] + ".1234567Z",
                     "meetingEndDateTime": iso(NINE + timedelta(hours=1)),
                 },
                 {  # an occurrence of the recurring meeting no session plans

@@ -81,6 +81,8 @@ def zoom() -> Iterator[tuple[FakePlatform, Remote]]:
             meeting(85746065432, ODD_UUID, NINE),
             meeting(11122233344, "plain+uuid==", ELEVEN),  # no planned session
             meeting(99988877766, "Q2//xyzAB==", ONE),
+            # Ended 5 minutes ago: its report may not be complete yet (settle_minutes).
+            meeting(55566677788, "recent==", datetime.now(UTC) - timedelta(minutes=65)),
         ],
         participants={
             ODD_UUID: [
@@ -201,6 +203,7 @@ def test_zoom_meetings_are_imported_and_a_rerun_imports_nothing_twice(
     again = run(pull_app)
     assert (again.status, again.fetched, again.stored, again.skipped) == ("succeeded", 0, 0, 0)
     assert len(participants_asked(remote)) == asked
+    assert not any("55566677788" in m for m in first.messages + again.messages)
     assert fake.tokens_issued == 1  # the token is kept until it expires
     assert len(attended(pull_app)) == 3
 
@@ -273,6 +276,18 @@ def test_an_expired_token_is_renewed_once_and_runs_stop_after_meetings_per_run(
     assert fake.tokens_issued == 2  # the 401 asked for a new token, once
     second = connector.sync(run)  # resumes from the in-memory checkpoint
     assert (second.fetched, second.stored, second.skipped, second.more) == (1, 1, 0, False)
+
+
+def test_a_meeting_that_ended_moments_ago_waits_for_settle_minutes(
+    pull_app: Flask, zoom: tuple[FakePlatform, Remote]
+) -> None:
+    _, remote = zoom
+    connector = ZOOM.configure(
+        pull_app.extensions["lrs"].host, zoom_config(remote, settle_minutes=0)
+    )
+    summary = connector.sync(SyncRun(tenant_id=1))
+    assert summary.skipped == 2
+    assert any("55566677788" in m for m in summary.messages)
 
 
 def test_wrong_client_credentials_fail_the_run_saying_so(

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from lrs.plugin.connectors import SyncRun
+from lrs.plugin.connectors import SyncRun, SyncSummary
 from lrs.plugin.host import Host
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.importing import ImportSummary, import_file
@@ -29,6 +31,19 @@ from plugins.attendance.sessions import us
 
 #: Meetings without a planned session named in a run's messages (the count is complete).
 NAMED_SKIPS = 20
+
+
+class PullConfig(Schema):
+    """The settings both connector types share (docs/attendance.md)."""
+
+    lookback_days = fields.Integer(load_default=30, validate=validate.Range(1, 180))
+    #: Meetings that ended less than this long ago wait for a later run: the platforms
+    #: publish a meeting's report minutes after it ends, and the cursor moves past
+    #: whatever ended earlier than the last meeting processed.
+    settle_minutes = fields.Integer(load_default=15, validate=validate.Range(0, 1440))
+    meetings_per_run = fields.Integer(load_default=50, validate=validate.Range(1, 1000))
+    timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(1, 600))
+    max_wait_seconds = fields.Float(load_default=10.0, validate=validate.Range(0, 300))
 
 
 @dataclass(frozen=True)
@@ -183,6 +198,50 @@ def import_meeting(
     return summary
 
 
-def window_start(position: Position, lookback_days: int, now: datetime) -> datetime:
-    """Where to look from: the cursor, else ``lookback_days`` ago."""
-    return position.ended or now - timedelta(days=lookback_days)
+@dataclass(frozen=True, order=True)
+class Pending:
+    """A fetched meeting waiting to be processed, in order of end time."""
+
+    ended: datetime
+    #: Its id in the cursor (a Zoom meeting UUID, a Graph report id).
+    meeting: str
+    what: str = field(compare=False)
+    #: The key of its planned session, or ``None``.
+    session: Callable[[], str | None] = field(compare=False)
+    #: Its report's pages, as the source's parser reads them.
+    fetch: Callable[[], list[Any]] = field(compare=False)
+
+
+def window(position: Position, config: dict[str, Any]) -> tuple[datetime, datetime]:
+    """From when to when meetings are read: from the cursor (else ``lookback_days``
+    ago) to ``settle_minutes`` ago."""
+    now = datetime.now(UTC)
+    since = position.ended or now - timedelta(days=config["lookback_days"])
+    return since, now - timedelta(minutes=config["settle_minutes"])
+
+
+def work_through(
+    host: Host, run: SyncRun, position: Position, pending: list[Pending], source: str, limit: int
+) -> SyncSummary:
+    """Process the first ``limit`` of ``pending`` by end time, checkpointing each."""
+    tally = Tally()
+    done = 0
+    for item in sorted(pending)[:limit]:
+        if run.should_stop:
+            break
+        key = item.session()
+        if key is None:
+            tally.skip(item.what)
+        else:
+            import_meeting(host, run, key, source, item.fetch(), what=item.what, tally=tally)
+        position = position.after(item.ended, item.meeting)
+        run.checkpoint(position.dump())
+        done += 1
+    return SyncSummary(
+        fetched=tally.fetched,
+        stored=tally.stored,
+        skipped=tally.skipped,
+        cursor=position.dump() if position.ended else None,
+        messages=tally.finish(),
+        more=done < len(pending),
+    )

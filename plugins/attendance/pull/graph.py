@@ -15,22 +15,24 @@ is skipped and named.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
 from plugins.attendance.pull.feeding import (
+    Pending,
     Position,
-    Tally,
-    import_meeting,
+    PullConfig,
     parse_time,
     planned_meetings,
     session_for,
-    window_start,
+    window,
+    work_through,
 )
 from plugins.attendance.pull.remote import Api, RemoteError, TokenRequest
 from plugins.attendance.sources import teams
@@ -38,7 +40,7 @@ from plugins.attendance.sources import teams
 SCOPE = "https://graph.microsoft.com/.default"
 
 
-class GraphConfig(Schema):
+class GraphConfig(PullConfig):
     tenant = fields.String(
         required=True,
         validate=validate.Regexp(r"^[A-Za-z0-9.-]+$"),
@@ -53,10 +55,6 @@ class GraphConfig(Schema):
     )
     graph_url = fields.Url(load_default="https://graph.microsoft.com/v1.0", require_tld=False)
     login_url = fields.Url(load_default="https://login.microsoftonline.com", require_tld=False)
-    lookback_days = fields.Integer(load_default=30, validate=validate.Range(1, 180))
-    meetings_per_run = fields.Integer(load_default=50, validate=validate.Range(1, 1000))
-    timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(1, 600))
-    max_wait_seconds = fields.Float(load_default=10.0, validate=validate.Range(0, 300))
 
 
 class GraphConnector:
@@ -80,37 +78,35 @@ class GraphConnector:
 
     def sync(self, run: SyncRun) -> SyncSummary:
         position = Position.load(run.cursor)
-        now = datetime.now(UTC)
-        since = window_start(position, self.config["lookback_days"], now)
+        since, until = window(position, self.config)
         pending = []
-        for configured in planned_meetings(self.host, run.tenant_id, teams.SOURCE, since, now):
-            meeting = self._meeting_id(configured)
-            for report in self._reports(meeting):
-                if not position.is_done(report[0], report[2]):
-                    pending.append((*report, configured, meeting))
-        pending.sort()
-        tally = Tally()
-        limit = self.config["meetings_per_run"]
-        for end, start, report_id, configured, meeting in pending[:limit]:
-            if run.should_stop:
-                break
-            what = f"Teams meeting report {report_id} ended {end:%Y-%m-%d %H:%M}Z"
-            key = session_for(self.host, run.tenant_id, teams.SOURCE, {configured}, start, end)
-            if key is None:
-                tally.skip(what)
-            else:
-                pages = self._records(meeting, report_id, what)
-                import_meeting(self.host, run, key, teams.SOURCE, pages, what=what, tally=tally)
-            position = position.after(end, report_id)
-            run.checkpoint(position.dump())
-        return SyncSummary(
-            fetched=tally.fetched,
-            stored=tally.stored,
-            skipped=tally.skipped,
-            cursor=position.dump() if position.ended else None,
-            messages=tally.finish(),
-            more=len(pending) > limit,
+        # A session that ended a little before the cursor may have a report published
+        # late: look a day further back (the cursor keeps it from being imported twice).
+        ended = planned_meetings(
+            self.host, run.tenant_id, teams.SOURCE, since - timedelta(days=1), until
         )
+        for configured in ended:
+            meeting = self._meeting_id(configured)
+            for end, start, report in self._reports(meeting):
+                if end <= until and not position.is_done(end, report):
+                    what = f"Teams meeting report {report} ended {end:%Y-%m-%d %H:%M}Z"
+                    pending.append(
+                        Pending(
+                            end,
+                            report,
+                            what,
+                            self._session(run, configured, start, end),
+                            self._fetch(meeting, report, what),
+                        )
+                    )
+        return work_through(
+            self.host, run, position, pending, teams.SOURCE, self.config["meetings_per_run"]
+        )
+
+    def _session(
+        self, run: SyncRun, configured: str, start: datetime, end: datetime
+    ) -> Callable[[], str | None]:
+        return lambda: session_for(self.host, run.tenant_id, teams.SOURCE, {configured}, start, end)
 
     def _meeting_id(self, configured: str) -> str:
         """The online meeting's Graph id: ``configured`` itself, or the meeting whose
@@ -152,12 +148,12 @@ class GraphConnector:
                     ) from None
         return reports
 
-    def _records(self, meeting: str, report: str, what: str) -> list[dict[str, Any]]:
+    def _fetch(self, meeting: str, report: str, what: str) -> Callable[[], list[Any]]:
         url = (
             f"{self.user}/onlineMeetings/{quote(meeting, safe='')}/attendanceReports/"
             f"{quote(report, safe='')}/attendanceRecords"
         )
-        return [
+        return lambda: [
             {"value": page["value"]} for page in self._pages(url, f"{what}: attendance records")
         ]
 

@@ -11,21 +11,23 @@ window overlapping the meeting), reads its participants
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
 from plugins.attendance.pull.feeding import (
+    Pending,
     Position,
-    Tally,
-    import_meeting,
+    PullConfig,
     parse_time,
     session_for,
-    window_start,
+    window,
+    work_through,
 )
 from plugins.attendance.pull.remote import Api, RemoteError, TokenRequest
 from plugins.attendance.sources import zoom
@@ -34,7 +36,7 @@ from plugins.attendance.sources import zoom
 REPORT_DAYS = 30
 
 
-class ZoomConfig(Schema):
+class ZoomConfig(PullConfig):
     account_id = fields.String(
         required=True, validate=validate.Length(min=1), metadata={"description": "Account ID"}
     )
@@ -48,11 +50,7 @@ class ZoomConfig(Schema):
     )
     api_url = fields.Url(load_default="https://api.zoom.us/v2", require_tld=False)
     token_url = fields.Url(load_default="https://zoom.us/oauth/token", require_tld=False)
-    lookback_days = fields.Integer(load_default=30, validate=validate.Range(1, 180))
     page_size = fields.Integer(load_default=300, validate=validate.Range(1, 300))
-    meetings_per_run = fields.Integer(load_default=50, validate=validate.Range(1, 1000))
-    timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(1, 600))
-    max_wait_seconds = fields.Float(load_default=10.0, validate=validate.Range(0, 300))
 
 
 def meeting_path(uuid: str) -> str:
@@ -79,50 +77,37 @@ class ZoomConnector:
 
     def sync(self, run: SyncRun) -> SyncSummary:
         position = Position.load(run.cursor)
-        now = datetime.now(UTC)
-        since = window_start(position, self.config["lookback_days"], now)
-        pending = sorted(
-            (end, uuid, meeting)
-            for uuid, (end, meeting) in self._ended(since, now).items()
-            if not position.is_done(end, uuid)
-        )
-        tally = Tally()
-        limit = self.config["meetings_per_run"]
-        for end, uuid, meeting in pending[:limit]:
-            if run.should_stop:
-                break
-            what = f"Zoom meeting {meeting.get('id', '')} ({uuid}) ended {end:%Y-%m-%d %H:%M}Z"
-            key = session_for(
-                self.host,
-                run.tenant_id,
-                zoom.SOURCE,
-                {str(meeting.get("id") or ""), uuid},
-                parse_time(meeting["start_time"]),
-                end,
-            )
-            if key is None:
-                tally.skip(what)
-            else:
-                pages = self._participants(uuid, what)
-                import_meeting(self.host, run, key, zoom.SOURCE, pages, what=what, tally=tally)
-            position = position.after(end, uuid)
-            run.checkpoint(position.dump())
-        return SyncSummary(
-            fetched=tally.fetched,
-            stored=tally.stored,
-            skipped=tally.skipped,
-            cursor=position.dump() if position.ended else None,
-            messages=tally.finish(),
-            more=len(pending) > limit,
+        since, until = window(position, self.config)
+        pending = []
+        for uuid, (end, meeting) in self._ended(since, until).items():
+            if not position.is_done(end, uuid):
+                what = f"Zoom meeting {meeting.get('id', '')} ({uuid}) ended {end:%Y-%m-%d %H:%M}Z"
+                session = self._session(run, meeting, end)
+                pending.append(Pending(end, uuid, what, session, self._fetch(uuid, what)))
+        return work_through(
+            self.host, run, position, pending, zoom.SOURCE, self.config["meetings_per_run"]
         )
 
-    def _ended(self, since: datetime, now: datetime) -> dict[str, tuple[datetime, dict[str, Any]]]:
-        """The meetings of every user that ended since ``since``, by UUID."""
+    def _session(
+        self, run: SyncRun, meeting: dict[str, Any], end: datetime
+    ) -> Callable[[], str | None]:
+        keys = {str(meeting.get("id") or ""), str(meeting["uuid"])}
+        start = parse_time(meeting["start_time"])
+        return lambda: session_for(self.host, run.tenant_id, zoom.SOURCE, keys, start, end)
+
+    def _fetch(self, uuid: str, what: str) -> Callable[[], list[Any]]:
+        path = f"/report/meetings/{meeting_path(uuid)}/participants"
+        return lambda: list(self._pages(path, {}, f"{what}: participants", "participants"))
+
+    def _ended(
+        self, since: datetime, until: datetime
+    ) -> dict[str, tuple[datetime, dict[str, Any]]]:
+        """The meetings of every user that ended between ``since`` and ``until``, by UUID."""
         found: dict[str, tuple[datetime, dict[str, Any]]] = {}
         for user in self.config["users"]:
             day = since.date()
-            while day <= now.date():
-                last = min(day + timedelta(days=REPORT_DAYS - 1), now.date())
+            while day <= until.date():
+                last = min(day + timedelta(days=REPORT_DAYS - 1), until.date())
                 what = f"Zoom meetings of {user} from {day} to {last}"
                 params = {"from": str(day), "to": str(last), "type": "past"}
                 for page in self._pages(
@@ -138,14 +123,10 @@ class ZoomConnector:
                                 f"{what}: meetings[{index}] lacks a uuid, start_time or "
                                 "end_time the Reports API documents"
                             ) from None
-                        if end >= since:
+                        if since <= end <= until:
                             found[str(uuid)] = (end, meeting)
                 day = last + timedelta(days=1)
         return found
-
-    def _participants(self, uuid: str, what: str) -> list[dict[str, Any]]:
-        path = f"/report/meetings/{meeting_path(uuid)}/participants"
-        return list(self._pages(path, {}, f"{what}: participants", "participants"))
 
     def _pages(self, path: str, params: dict[str, Any], what: str, items: str) -> Any:
         """Each page of a Reports API list, following ``next_page_token``."""

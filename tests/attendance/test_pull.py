@@ -22,6 +22,7 @@ from flask import Flask
 
 from lrs.plugin.connectors import SyncRun
 from lrs.services.connectors import RunView, connector_named, connector_runs, create_connector
+from lrs.xapi.errors import BadRequest
 from plugins.attendance.pull.zoom import ZOOM
 from plugins.attendance.service import create_or_update
 from tests.attendance.conftest import seeded
@@ -452,3 +453,71 @@ def test_graph_attendance_reports_are_imported_by_join_url(
     again = run(app)
     assert (again.status, again.fetched, again.stored, again.skipped) == ("succeeded", 0, 0, 0)
     assert len(attended(app)) == 2
+
+
+def test_graph_failures_fail_the_run_naming_the_call(
+    lrs_make_app: Callable[..., Flask],
+    fresh_database_url: str,
+    graph: tuple[FakePlatform, Remote],
+) -> None:
+    fake, remote = graph
+    app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
+    plan(app, "teams-day", NINE, meeting_id=MEETING, platform="teams")  # the Graph id itself
+    create(
+        app,
+        "teams",
+        {
+            "tenant": GRAPH_TENANT,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "user_id": GRAPH_USER,
+            "graph_url": f"{remote.url}/v1.0",
+            "login_url": remote.url,
+        },
+    )
+    fake.failures = [Failure("/attendanceReports", Reply(status=503, body=b"try later"))]
+    failed = run(app)
+    assert failed.status == "failed"
+    assert failed.error.startswith(f"RemoteError: attendance reports of Teams meeting {MEETING}: ")
+    assert "answered HTTP 503: try later" in failed.error
+    assert run(app).stored == 2
+
+
+@pytest.mark.parametrize(
+    ("type_name", "config", "errors"),
+    [
+        (
+            "zoom",
+            {"account_id": "a", "client_id": "c", "users": [], "page_size": 301},
+            [
+                ("$.client_secret", "Missing data for required field."),
+                (
+                    "$.page_size",
+                    "Must be greater than or equal to 1 and less than or equal to 300.",
+                ),
+                ("$.users", "Shorter than minimum length 1."),
+            ],
+        ),
+        (
+            "teams",
+            {"tenant": "a/b", "client_id": "c", "client_secret": "s", "settle_minutes": -1},
+            [
+                (
+                    "$.settle_minutes",
+                    "Must be greater than or equal to 0 and less than or equal to 1440.",
+                ),
+                ("$.tenant", "String does not match expected pattern."),
+                ("$.user_id", "Missing data for required field."),
+            ],
+        ),
+    ],
+)
+def test_a_bad_configuration_is_refused_field_by_field(
+    pull_app: Flask, type_name: str, config: dict[str, Any], errors: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(BadRequest) as refused:
+        create(pull_app, type_name, config)
+    assert sorted((e.path, e.message) for e in refused.value.errors) == errors
+    assert pull_app.extensions["lrs"].connector_types.get(type_name).secret_fields() == [
+        "client_secret"
+    ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -61,13 +60,11 @@ class Api:
         *,
         timeout: float,
         max_wait: float,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.platform = platform
         self._token = token
         self._timeout = timeout
         self._max_wait = max_wait
-        self._sleep = sleep
 
     def get(self, url: str, params: dict[str, Any] | None = None, *, what: str) -> Any:
         """The decoded JSON answer of ``GET url``.
@@ -97,7 +94,7 @@ class Api:
                         + f"{_limit_type(response.headers)}); the run is retried later"
                     )
                 waited += 1
-                self._sleep(wait)
+                time.sleep(wait)
                 continue
             return _json(_checked(response, what, url), what)
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
+    from lrs.plugin.connectors import ConnectorType
     from lrs.plugin.host import AdminPage, Host
 
 
@@ -54,6 +55,13 @@ def register_admin_pages(host: Host) -> list[AdminPage]:
     from plugins.attendance.ui import admin_pages
 
     return admin_pages()
+
+
+@hookimpl
+def register_connector_types(host: Host) -> list[ConnectorType]:
+    from plugins.attendance.pull import connector_types
+
+    return connector_types()
 
 
 @hookimpl

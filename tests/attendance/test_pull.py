@@ -521,3 +521,27 @@ def test_a_bad_configuration_is_refused_field_by_field(
     assert pull_app.extensions["lrs"].connector_types.get(type_name).secret_fields() == [
         "client_secret"
     ]
+
+
+def test_a_meeting_no_session_plans_is_planned_when_discovery_is_on(
+    pull_app: Flask, zoom: tuple[FakePlatform, Remote]
+) -> None:
+    from plugins.attendance.service import sessions
+
+    fake, remote = zoom
+    fake.participants["plain+uuid=="] = [[participant("Ada Lovelace", "ada@example.com",
+                                                      ELEVEN, 45)]]
+    create(pull_app, "zoom", zoom_config(remote, discover_sessions=True))
+    first = run(pull_app)
+    assert (first.status, first.skipped) == ("succeeded", 0), first.error
+    host = pull_app.extensions["lrs"].host
+    [found] = [s for s in sessions(host, 1) if s["meeting_id"] == "11122233344"]
+    assert (found["key"], found["title"], found["activity_id"], found["platform"]) == (
+        f"zoom-11122233344-{ELEVEN:%Y%m%dT%H%M}Z", "Meeting 11122233344",
+        "https://zoom.us/j/11122233344", "zoom")
+    discovered = [s for s in host.query_statements(1, verb=ATTENDED)
+                  if s["object"]["id"] == "https://zoom.us/j/11122233344"]
+    assert [s["actor"]["mbox"] for s in discovered] == ["mailto:ada@example.com"]
+    again = run(pull_app)  # the planned session is found again, not planned twice
+    assert (again.status, again.stored) == ("succeeded", 0)
+    assert len([s for s in sessions(host, 1) if s["meeting_id"] == "11122233344"]) == 1

@@ -30,6 +30,7 @@ from plugins.attendance.pull.feeding import (
     work_through,
 )
 from plugins.attendance.pull.remote import Api, RemoteError, TokenRequest
+from plugins.attendance.service import create_or_update
 from plugins.attendance.sources import zoom
 
 #: The Reports API answers for at most a month per call.
@@ -51,6 +52,16 @@ class ZoomConfig(PullConfig):
     api_url = fields.Url(load_default="https://api.zoom.us/v2", require_tld=False)
     token_url = fields.Url(load_default="https://zoom.us/oauth/token", require_tld=False)
     page_size = fields.Integer(load_default=300, validate=validate.Range(1, 300))
+    discover_sessions = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Plan a session for an ended meeting no session plans "
+                  "(its topic, times and meeting id), instead of skipping it"},
+    )
+    activity_prefix = fields.String(
+        load_default="https://zoom.us/j/", validate=validate.Length(min=1, max=300),
+        metadata={"description": "A discovered session's activity IRI: this, then the "
+                  "meeting id"},
+    )
 
 
 def meeting_path(uuid: str) -> str:
@@ -93,7 +104,28 @@ class ZoomConnector:
     ) -> Callable[[], str | None]:
         keys = {str(meeting.get("id") or ""), str(meeting["uuid"])}
         start = parse_time(meeting["start_time"])
-        return lambda: session_for(self.host, run.tenant_id, zoom.SOURCE, keys, start, end)
+
+        def planned() -> str | None:
+            key = session_for(self.host, run.tenant_id, zoom.SOURCE, keys, start, end)
+            if key is None and self.config["discover_sessions"] and meeting.get("id"):
+                key = self._discover(run, meeting, start, end)
+            return key
+
+        return planned
+
+    def _discover(self, run: SyncRun, meeting: dict[str, Any], start: datetime,
+                  end: datetime) -> str:
+        """Plan a session for ``meeting`` (recorded in the audit trail as the connector's)."""
+        meeting_id = str(meeting["id"])
+        body, _ = create_or_update(self.host, run.tenant_id, {
+            "key": f"zoom-{meeting_id}-{start:%Y%m%dT%H%M}Z",
+            "activity_id": f"{self.config['activity_prefix']}{meeting_id}",
+            "title": str(meeting.get("topic") or f"Zoom meeting {meeting_id}")[:500],
+            "start": start.isoformat(), "end": end.isoformat(),
+            "meeting_id": meeting_id, "platform": zoom.SOURCE,
+        }, actor=f"connector:{run.instance}",
+            source={"plugin": "attendance", "connector": run.instance})
+        return str(body["key"])
 
     def _fetch(self, uuid: str, what: str) -> Callable[[], list[Any]]:
         path = f"/report/meetings/{meeting_path(uuid)}/participants"

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from lrs.app import create_app
 from lrs.settings import Settings
 from lrs.store.credentials import create_credential
-from tests.conftest import TEST_SECRET_KEY, basic_auth, sql_statements
+from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY, basic_auth, sql_statements
 
 ADA = {"mbox": "mailto:ada@example.com"}
 VERB = {"id": "http://adlnet.gov/expapi/verbs/attended"}
@@ -111,14 +111,15 @@ def test_many_context_activities_cost_a_constant_number_of_statements(
 def sqlite_app(tmp_path: Path) -> tuple[Flask, str, Path]:
     database = tmp_path / "lrs.sqlite3"
     settings = Settings.from_env({}, database_url=f"sqlite:///{database}",
-                                 secret_key=TEST_SECRET_KEY, disabled_plugins="audit",
-                                 sqlite_busy_timeout_ms=200)
+                                 secret_key=TEST_SECRET_KEY,
+                                 disabled_plugins=INSTALLED_PLUGINS, sqlite_busy_timeout_ms=200)
     app = create_app(settings)
     runtime = app.extensions["lrs"]
     with runtime.db.write() as session:
         issued = create_credential(session, TEST_SECRET_KEY, name="t", scopes=["all"],
                                    known_scopes=runtime.scopes)
     yield app, basic_auth(issued), database
+    runtime.outbox.stop()
     runtime.db.engine.dispose()
 
 

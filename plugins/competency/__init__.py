@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
+    from lrs.plugin.connectors import ConnectorType
     from lrs.plugin.host import Host
 
 
@@ -47,3 +48,10 @@ def register_commands(cli: click.Group) -> None:
     from plugins.competency.cli import competency
 
     cli.add_command(competency)
+
+
+@hookimpl
+def register_connector_types(host: Host) -> list[ConnectorType]:
+    from plugins.competency.pull import CASE
+
+    return [CASE]

@@ -70,8 +70,13 @@ def import_package(
     actor: str,
     dry_run: bool = False,
     source: dict[str, str] | None = None,
+    record_unchanged: bool = True,
 ) -> ImportSummary:
-    """Create or update the package's framework in one transaction (none when ``dry_run``)."""
+    """Create or update the package's framework in one transaction (none when ``dry_run``).
+
+    The import is an administrative action in the audit trail; a scheduled pull
+    (``record_unchanged=False``) records only those that changed something.
+    """
     now_us = time.time_ns() // 1000
     doc = package.document
     with host.read() if dry_run else host.write() as session:
@@ -96,7 +101,13 @@ def import_package(
             session.flush()
         _merge_items(host, session, framework.id, package.items, summary, now_us, dry_run)
         _merge_associations(host, session, framework.id, package.associations, summary, dry_run)
-        if not dry_run:
+        changed = summary.created or any(
+            n
+            for counts in (summary.items, summary.associations)
+            for what, n in counts.items()
+            if what != "unchanged"
+        )
+        if not dry_run and (changed or record_unchanged):
             host.announce(
                 session,
                 AdminActionTaken(

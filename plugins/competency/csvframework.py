@@ -54,6 +54,10 @@ def read_csv(text: str, *, name: str, now: datetime | None = None) -> Package:
                 {"path": f"line {line}.{key_column}", "message": f"repeats line {lines[key]}"}
             )
         lines.setdefault(key, line)
+        if row.get(None):  # csv.DictReader keeps cells beyond the header under None
+            errors.append(
+                {"path": f"line {line}", "message": "more cells than columns (quote commas)"}
+            )
         code = (row.get(header.get("code", ""), "") or "").strip() or None
         kind = (row.get(header.get("type", ""), "") or "").strip() or None
         items.append(ItemSpec(key, _uri(base, key), statement, code, kind, changed))

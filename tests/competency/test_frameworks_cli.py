@@ -85,12 +85,13 @@ def test_broken_files_fail_naming_each_problem(
     assert "  $.CFItems[3].uri: missing" in result.output
 
     csv = tmp_path / "bad.csv"
-    csv.write_text("id,parent,statement\na,,Alpha\nb,zz,Beta\na,,\n")
+    csv.write_text("id,parent,statement\na,,Alpha\nb,zz,Beta\na,,\nc,,Gamma, Delta\n")
     result = competency_cli("competency", "frameworks", "import", str(csv))
     assert result.exit_code == 1
     assert "(line 4.statement: missing)" in result.output
     assert "  line 4.id: repeats line 2" in result.output
     assert "  line 3.parent: 'zz' is no row's id" in result.output
+    assert "  line 5: more cells than columns (quote commas)" in result.output
 
     nojson = tmp_path / "cut.json"
     nojson.write_text('{"CFDocument": ')

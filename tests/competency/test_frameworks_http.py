@@ -197,6 +197,21 @@ def test_a_dry_run_reports_and_stores_nothing(client: FlaskClient, auth: dict[st
     assert response.status_code == 200
     assert response.get_json()["items"]["added"] == 18
     assert client.get(URL, headers=auth).get_json()["frameworks"] == []
+    assert client.post(URL, json=package(), headers=auth).status_code == 201
+    changed = package()
+    changed["CFDocument"]["title"] = "Renamed"
+    changed["CFDocument"]["lastChangeDateTime"] = "2026-09-01T00:00:00Z"
+    changed["CFItems"][0]["fullStatement"] = "Spot hazards"
+    changed["CFItems"][0]["lastChangeDateTime"] = "2026-09-01T00:00:00Z"
+    del changed["CFItems"][1]
+    response = client.post(URL, json=changed, headers=auth, query_string={"dry_run": "1"})
+    assert response.status_code == 200
+    counts = response.get_json()["items"]
+    assert (counts["updated"], counts["retired"], counts["unchanged"]) == (1, 1, 16)
+    body = detail(client, auth, changed["CFDocument"]["identifier"])
+    assert body["title"] == "Workplace Safety Competencies"
+    assert body["items"][0]["fullStatement"] == "Hazard awareness"
+    assert not any(item["retired"] or item["history"] for item in body["items"])
 
 
 def test_scopes_are_required(

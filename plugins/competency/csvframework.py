@@ -37,6 +37,11 @@ def read_csv(text: str, *, name: str, now: datetime | None = None) -> Package:
             "the CSV framework needs the columns id (or uri) and statement",
             [{"path": "line 1", "message": f"columns are {', '.join(header) or 'none'}"}],
         )
+    if len(name) > 200:
+        raise CompetencyError(
+            "the file's name is the framework's identifier: at most 200 characters",
+            [{"path": "file name", "message": "longer than 200 characters"}],
+        )
     base = f"urn:weft:competency:{name}"
     document = Document(name, base, name, "CSV import", None, changed)
     errors: list[dict[str, str]] = []
@@ -49,6 +54,8 @@ def read_csv(text: str, *, name: str, now: datetime | None = None) -> Package:
         for column, value in ((key_column, key), ("statement", statement)):
             if not value:
                 errors.append({"path": f"line {line}.{column}", "message": "missing"})
+        if len(key) > 200:
+            errors.append({"path": f"line {line}.{key_column}", "message": "longer than 200"})
         if key in lines:
             errors.append(
                 {"path": f"line {line}.{key_column}", "message": f"repeats line {lines[key]}"}

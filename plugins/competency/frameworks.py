@@ -146,6 +146,8 @@ def _merge_items(
     counts, seen, new, history = summary.items, set(), [], []
     for spec in specs:
         row = by_uri.get(spec.uri) or by_identifier.get(spec.identifier)
+        if row is not None and row.id in seen:  # its identifier moved to another URI
+            row = None
         if row is None:
             counts["added"] += 1
             new.append(

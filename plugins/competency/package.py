@@ -94,7 +94,9 @@ class _Reader:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"path": path, "message": message})
 
-    def text(self, node: dict[str, Any], key: str, path: str, *, required: bool) -> str | None:
+    def text(
+        self, node: dict[str, Any], key: str, path: str, *, required: bool, limit: int = 0
+    ) -> str | None:
         value = node.get(key)
         if value is None or value == "":
             if required:
@@ -102,6 +104,9 @@ class _Reader:
             return None
         if not isinstance(value, str):
             self.problem(f"{path}.{key}", "not a string")
+            return None
+        if limit and len(value) > limit:
+            self.problem(f"{path}.{key}", f"longer than {limit} characters")
             return None
         return value
 
@@ -152,7 +157,7 @@ def read_package(data: Any) -> Package:
         raw_document = {}
     path = "$.CFDocument"
     document = Document(
-        identifier=reader.text(raw_document, "identifier", path, required=True) or "",
+        identifier=reader.text(raw_document, "identifier", path, required=True, limit=200) or "",
         uri=reader.text(raw_document, "uri", path, required=True) or "",
         title=reader.text(raw_document, "title", path, required=True) or "",
         creator=reader.text(raw_document, "creator", path, required=True) or "",
@@ -163,8 +168,8 @@ def read_package(data: Any) -> Package:
     seen: dict[str, str] = {}
     for path, node in reader.objects(data, "CFItems"):
         item = ItemSpec(
-            identifier=reader.text(node, "identifier", path, required=True) or "",
-            uri=reader.text(node, "uri", path, required=True) or "",
+            identifier=reader.text(node, "identifier", path, required=True, limit=200) or "",
+            uri=reader.text(node, "uri", path, required=True, limit=900) or "",
             full_statement=reader.text(node, "fullStatement", path, required=True) or "",
             human_coding_scheme=reader.text(node, "humanCodingScheme", path, required=False),
             item_type=reader.text(node, "CFItemType", path, required=False),
@@ -177,14 +182,14 @@ def read_package(data: Any) -> Package:
         items.append(item)
     associations = []
     for path, node in reader.objects(data, "CFAssociations"):
-        kind = reader.text(node, "associationType", path, required=True) or ""
+        kind = reader.text(node, "associationType", path, required=True, limit=100) or ""
         if kind and kind not in ASSOCIATION_TYPES and not kind.startswith("ext:"):
             reader.problem(f"{path}.associationType", f"{kind!r} is not a CASE association type")
         sequence = node.get("sequenceNumber")
         if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
             reader.problem(f"{path}.sequenceNumber", "not an integer")
             sequence = None
-        identifier = reader.text(node, "identifier", path, required=True) or ""
+        identifier = reader.text(node, "identifier", path, required=True, limit=200) or ""
         if identifier and f"association:{identifier}" in seen:
             reader.problem(f"{path}.identifier", f"{identifier!r} repeats an earlier one")
         seen[f"association:{identifier}"] = path

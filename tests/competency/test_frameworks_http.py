@@ -163,6 +163,7 @@ def test_a_broken_package_names_each_element_and_writes_nothing(
     data["CFItems"][5]["lastChangeDateTime"] = "last tuesday"
     data["CFAssociations"][2]["associationType"] = "isCousinOf"
     del data["CFAssociations"][4]["destinationNodeURI"]
+    data["CFItems"][6]["identifier"] = "x" * 201
     response = client.post(URL, json=data, headers=auth)
     assert response.status_code == 400
     body = response.get_json()
@@ -173,6 +174,7 @@ def test_a_broken_package_names_each_element_and_writes_nothing(
             "path": "$.CFItems[5].lastChangeDateTime",
             "message": "'last tuesday' is not an ISO 8601 date-time",
         },
+        {"path": "$.CFItems[6].identifier", "message": "longer than 200 characters"},
         {
             "path": "$.CFAssociations[2].associationType",
             "message": "'isCousinOf' is not a CASE association type",

@@ -116,7 +116,7 @@ Examples:
 @click.argument("identifier")
 @TENANT
 def show(identifier: str, tenant: str | None) -> None:
-    """Show a framework's current competencies as a tree (isChildOf)."""
+    """Show a framework's current competencies as a tree (isChildOf), with prerequisites."""
     host = current_host()
     try:
         detail = framework_detail(host, host.tenant_id(tenant), identifier)

@@ -349,21 +349,31 @@ def framework_detail(host: Host, tenant_id: int, identifier: str) -> dict[str, A
 
 
 def tree_lines(detail: dict[str, Any]) -> list[str]:
-    """The current items as an indented ``isChildOf`` tree, in sequence order."""
+    """The current items as an indented ``isChildOf`` tree, in sequence order, each
+    with the items that ``precedes`` it (its prerequisites)."""
     items = {i["uri"]: i for i in detail["items"] if not i["retired"]}
     children: dict[str, list[str]] = {}
     placed: set[str] = set()
+    after: dict[str, list[str]] = {}
     for a in detail["associations"]:
-        if a["associationType"] == "isChildOf" and not a["retired"] and a["originNodeURI"] in items:
-            children.setdefault(a["destinationNodeURI"], []).append(a["originNodeURI"])
-            placed.add(a["originNodeURI"])
+        origin, destination = a["originNodeURI"], a["destinationNodeURI"]
+        if a["retired"] or origin not in items:
+            continue
+        if a["associationType"] == "isChildOf":
+            children.setdefault(destination, []).append(origin)
+            placed.add(origin)
+        elif a["associationType"] == "precedes" and destination in items:
+            after.setdefault(destination, []).append(
+                items[origin]["humanCodingScheme"] or items[origin]["fullStatement"]
+            )
     roots = [*children.get(detail["uri"], []), *(u for u in items if u not in placed)]
     lines: list[str] = []
 
     def walk(uri: str, depth: int, path: frozenset[str]) -> None:
         item = items[uri]
         code = f"{item['humanCodingScheme']} " if item["humanCodingScheme"] else ""
-        lines.append(f"{'  ' * depth}{code}{item['fullStatement']}")
+        prerequisites = f"  [after {', '.join(after[uri])}]" if uri in after else ""
+        lines.append(f"{'  ' * depth}{code}{item['fullStatement']}{prerequisites}")
         for child in children.get(uri, []):
             if child not in path:  # a cycle in a broken framework is shown once
                 walk(child, depth + 1, path | {child})

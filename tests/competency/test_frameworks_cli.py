@@ -35,8 +35,8 @@ def test_import_list_and_show_a_case_package(competency_cli: Callable[..., Resul
     first_aid = shown.index("  FA First aid")
     assert shown[first_aid + 1 : first_aid + 4] == [
         "    FA.1 Assess a casualty safely",
-        "    FA.2 Perform CPR on an adult",
-        "    FA.3 Use an AED",
+        "    FA.2 Perform CPR on an adult  [after FA.1]",
+        "    FA.3 Use an AED  [after FA.2]",
     ]
 
 

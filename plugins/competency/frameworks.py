@@ -105,7 +105,7 @@ def import_package(
             n
             for counts in (summary.items, summary.associations)
             for what, n in counts.items()
-            if what != "unchanged"
+            if what not in ("unchanged", "stale")
         )
         if not dry_run and (changed or record_unchanged):
             host.announce(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from lrs.plugin.connectors import ConnectorType
-    from lrs.plugin.host import Host
+    from lrs.plugin.host import AdminPage, Host
 
 
 @hookimpl
@@ -39,8 +39,16 @@ def register_migrations() -> list[Path]:
 @hookimpl
 def register_blueprints(host: Host) -> list[Blueprint]:
     from plugins.competency.http import create_blueprint
+    from plugins.competency.ui import create_ui_blueprint
 
-    return [create_blueprint(host)]
+    return [create_blueprint(host), create_ui_blueprint(host)]
+
+
+@hookimpl
+def register_admin_pages(host: Host) -> list[AdminPage]:
+    from plugins.competency.ui import admin_pages
+
+    return admin_pages()
 
 
 @hookimpl

@@ -144,6 +144,8 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     **{("attendance_ui." + endpoint, method): ADMIN for endpoint, method in (
         ("index", "GET"), ("create", "POST"), ("session", "GET"), ("upload", "POST"),
         ("reviews", "GET"), ("resolve", "POST"))},
+    ("competency_ui.index", "GET"): ADMIN,
+    ("competency_ui.framework", "GET"): ADMIN,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -84,6 +84,9 @@ API: dict[tuple[str, str], frozenset[str]] = {
        for endpoint, method in (
         ("create_session", "POST"), ("put_session", "PUT"), ("delete_session", "DELETE"),
         ("import_attendance", "POST"), ("settle_review", "POST"))},
+    ("competency.list_", "GET"): frozenset({"competency/read"}),
+    ("competency.show", "GET"): frozenset({"competency/read"}),
+    ("competency.import_", "POST"): frozenset({"competency/write"}),
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -141,6 +144,8 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     **{("attendance_ui." + endpoint, method): ADMIN for endpoint, method in (
         ("index", "GET"), ("create", "POST"), ("session", "GET"), ("upload", "POST"),
         ("reviews", "GET"), ("resolve", "POST"))},
+    ("competency_ui.index", "GET"): ADMIN,
+    ("competency_ui.framework", "GET"): ADMIN,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

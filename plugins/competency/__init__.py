@@ -1,0 +1,65 @@
+"""Competency frameworks, the first part of competency mapping (docs/competency.md).
+
+Registered through the ``competency`` entry point of ``lrs.plugins``. 1EdTech CASE
+packages (CFPackage JSON, CASE 1.0 and 1.1) and simple CSV frameworks are read into
+:class:`plugins.competency.package.Package` (:mod:`plugins.competency.package`,
+:mod:`plugins.competency.csvframework`) and merged into the plugin's tables by
+:mod:`plugins.competency.frameworks`, keyed by item URI and versioned by
+``lastChangeDateTime``. ``/api/competency`` and ``lrs competency`` drive it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lrs.plugin.hookspecs import Scope, hookimpl
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+    from lrs.plugin.connectors import ConnectorType
+    from lrs.plugin.host import AdminPage, Host
+
+
+@hookimpl
+def register_scopes() -> list[Scope]:
+    return [
+        Scope("competency/read", "Read competency frameworks."),
+        Scope("competency/write", "Import competency frameworks."),
+    ]
+
+
+@hookimpl
+def register_migrations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def register_blueprints(host: Host) -> list[Blueprint]:
+    from plugins.competency.http import create_blueprint
+    from plugins.competency.ui import create_ui_blueprint
+
+    return [create_blueprint(host), create_ui_blueprint(host)]
+
+
+@hookimpl
+def register_admin_pages(host: Host) -> list[AdminPage]:
+    from plugins.competency.ui import admin_pages
+
+    return admin_pages()
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from plugins.competency.cli import competency
+
+    cli.add_command(competency)
+
+
+@hookimpl
+def register_connector_types(host: Host) -> list[ConnectorType]:
+    from plugins.competency.pull import CASE
+
+    return [CASE]

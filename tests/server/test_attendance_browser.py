@@ -7,7 +7,6 @@ settles it by clicking, and the session's attendance then lists the person.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,9 +17,16 @@ from playwright.sync_api import Page
 
 from lrs.cli import cli
 from tests.conftest import TEST_SECRET_KEY
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, ROLE_MAPPING, OidcProvider
-from tests.server.test_gunicorn import ROOT, Server, clean_env, start
-from tests.server.test_web_browser import _collect_csp, chromium, page, sign_in
+from tests.oidc import OidcProvider
+from tests.server.test_gunicorn import Server
+from tests.server.test_web_browser import (
+    _collect_csp,
+    chromium,
+    page,
+    served,
+    sign_in,
+    web_environment,
+)
 
 assert chromium and page  # fixtures, used by name
 
@@ -34,27 +40,9 @@ OTHERS = ",".join(
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = clean_env(
-        LRS_DATABASE_URL=f"sqlite:///{tmp_path / 'weft.sqlite3'}",
-        LRS_SECRET_KEY=TEST_SECRET_KEY,
-        LRS_BIND="127.0.0.1:0",
-        LRS_LOG_FORMAT="json",
-        LRS_DISABLED_PLUGINS=OTHERS,
-        LRS_AUTO_MIGRATE="true",
-        LRS_OIDC_METADATA_URL=oidc_provider.metadata_url,
-        LRS_OIDC_CLIENT_ID=CLIENT_ID,
-        LRS_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        LRS_OIDC_ROLE_MAPPING=ROLE_MAPPING,
-    )
-    server = start(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        ROOT,
-        env,
-        tmp_path,
-    )
-    yield server
-    if server.process.poll() is None:
-        server.stop()
+    env = web_environment(tmp_path, oidc_provider, enabled=("attendance",), LRS_AUTO_MIGRATE="true")
+    with served(env, tmp_path) as server:
+        yield server
 
 
 def lrs(tmp_path: Path, *args: str) -> None:

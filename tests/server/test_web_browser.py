@@ -14,6 +14,7 @@ import base64
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from pathlib import Path
 from urllib.parse import urlencode
@@ -45,19 +46,35 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = clean_env(
+def web_environment(tmp_path: Path, oidc_provider: OidcProvider, *, enabled: tuple[str, ...] = (),
+                    **more: str) -> dict[str, str]:
+    """A Weft on a fresh SQLite database signing people in through ``oidc_provider``,
+    with only the installed plugins named in ``enabled``; ``more`` adds variables."""
+    disabled = ",".join(p for p in INSTALLED_PLUGINS.split(",") if p not in enabled)
+    return clean_env(
         LRS_DATABASE_URL=f"sqlite:///{tmp_path / 'weft.sqlite3'}", LRS_SECRET_KEY=TEST_SECRET_KEY,
-        LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json", LRS_DISABLED_PLUGINS=INSTALLED_PLUGINS,
+        LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json", LRS_DISABLED_PLUGINS=disabled,
         LRS_OIDC_METADATA_URL=oidc_provider.metadata_url, LRS_OIDC_CLIENT_ID=CLIENT_ID,
-        LRS_OIDC_CLIENT_SECRET=CLIENT_SECRET, LRS_OIDC_ROLE_MAPPING=ROLE_MAPPING,
+        LRS_OIDC_CLIENT_SECRET=CLIENT_SECRET, LRS_OIDC_ROLE_MAPPING=ROLE_MAPPING, **more,
     )
+
+
+@contextmanager
+def served(env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
+    """``gunicorn -c gunicorn.conf.py wsgi:app`` with ``env``, stopped afterwards."""
     server = start([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                    ROOT, env, tmp_path)
-    yield server
-    if server.process.poll() is None:
-        server.stop()
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+
+
+@pytest.fixture
+def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
+    with served(web_environment(tmp_path, oidc_provider), tmp_path) as server:
+        yield server
     assert CLIENT_SECRET not in server.stderr.read_text()
 
 

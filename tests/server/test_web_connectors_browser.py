@@ -19,11 +19,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
 from tests.connectors.loopback import Reply, Request, serve
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, ROLE_MAPPING, OidcProvider
-from tests.server.test_gunicorn import ROOT, Server, clean_env, start
-from tests.server.test_web_browser import _collect_csp, chromium, page, sign_in
+from tests.oidc import OidcProvider
+from tests.server.test_gunicorn import ROOT, Server
+from tests.server.test_web_browser import (
+    _collect_csp,
+    chromium,
+    page,
+    served,
+    sign_in,
+    web_environment,
+)
 
 assert chromium and page  # fixtures, used by name
 
@@ -38,24 +44,14 @@ REPORT = {"Report_Entry": [
 
 @pytest.fixture
 def environment(tmp_path: Path, oidc_provider: OidcProvider) -> dict[str, str]:
-    enabled = {"hris"}
-    disabled = ",".join(p for p in INSTALLED_PLUGINS.split(",") if p not in enabled)
-    return clean_env(
-        LRS_DATABASE_URL=f"sqlite:///{tmp_path / 'weft.sqlite3'}", LRS_SECRET_KEY=TEST_SECRET_KEY,
-        LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json", LRS_DISABLED_PLUGINS=disabled,
-        LRS_OIDC_METADATA_URL=oidc_provider.metadata_url, LRS_OIDC_CLIENT_ID=CLIENT_ID,
-        LRS_OIDC_CLIENT_SECRET=CLIENT_SECRET, LRS_OIDC_ROLE_MAPPING=ROLE_MAPPING,
-        LRS_OUTBOX_INLINE="false", LRS_CONNECTOR_POLL_SECONDS="1", LRS_WORKER_NICE="0",
-    )
+    return web_environment(tmp_path, oidc_provider, enabled=("hris",), LRS_OUTBOX_INLINE="false",
+                           LRS_CONNECTOR_POLL_SECONDS="1", LRS_WORKER_NICE="0")
 
 
 @pytest.fixture
 def weft(environment: dict[str, str], tmp_path: Path) -> Iterator[Server]:
-    server = start([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                   ROOT, environment, tmp_path)
-    yield server
-    if server.process.poll() is None:
-        server.stop()
+    with served(environment, tmp_path) as server:
+        yield server
     assert PASSWORD not in server.stderr.read_text()
 
 

@@ -69,19 +69,22 @@ def test_statements_acknowledged_before_a_sigkill_are_all_stored(
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
         headers = {"Authorization": authorization, "X-Experience-API-Version": "2.0.0",
                    "Content-Type": "application/json"}
-        while not stop.is_set():
-            statement_id = str(uuid.uuid4())
-            body = json.dumps({"id": statement_id, "actor": {"mbox": "mailto:a@e.com"},
-                               "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
-                               "object": {"id": "http://e.com/a"}})
-            try:
-                connection.request("POST", "/xapi/statements", body, headers)
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                return  # the server is gone
-            if response.status == 200:
-                acknowledged.append(statement_id)
+        try:
+            while not stop.is_set():
+                statement_id = str(uuid.uuid4())
+                body = json.dumps({"id": statement_id, "actor": {"mbox": "mailto:a@e.com"},
+                                   "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                                   "object": {"id": "http://e.com/a"}})
+                try:
+                    connection.request("POST", "/xapi/statements", body, headers)
+                    response = connection.getresponse()
+                    response.read()
+                except (OSError, http.client.HTTPException):
+                    return  # the server is gone
+                if response.status == 200:
+                    acknowledged.append(statement_id)
+        finally:
+            connection.close()  # a socket left to the garbage collector is a ResourceWarning
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     for thread in threads:

@@ -6,11 +6,16 @@ A framework (``competency_frameworks``, a CASE CFDocument) holds items
 Items and associations that left the package are marked retired, never deleted, so
 that evidence recorded against them stays traceable; each change of an item is kept
 in ``competency_item_history``.
+
+Evidence rules (``competency_rules``) turn statements into evidence
+(``competency_evidence``), from which each person's standing on each competency
+(``competency_attainments``) is kept, with every change of state in
+``competency_attainment_history``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -110,3 +115,126 @@ class ItemChange(Base):
     #: JSON ``{"field": [old, new]}`` of the changed fields.
     fields: Mapped[str] = mapped_column(Text)
     changed_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class EvidenceRule(Base):
+    """An admin's rule: statements about ``target`` count as evidence for competencies.
+
+    ``target_kind`` says how ``target`` is matched: ``activity`` (the statement's
+    object id), ``activity_type`` (the object's ``definition.type``) or ``program``
+    (the object id, or a ``parent``/``grouping`` context activity: every module of
+    a program). Conditions narrow which statements count; ``weight`` is how much
+    one counts toward the confidence; ``valid_days`` is how long evidence lasts
+    (recertification), ``None`` for ever.
+    """
+
+    __tablename__ = "competency_rules"
+    __table_args__ = (Index("ix_competency_rules_tenant_target", "tenant_id", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    #: ``activity``, ``activity_type`` or ``program``.
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(900))
+    #: JSON list of the competency (CFItem) URIs this rule gives evidence for.
+    competencies: Mapped[str] = mapped_column(Text)
+    #: JSON list of verb IRIs that count; empty: the plugin's default set.
+    verbs: Mapped[str] = mapped_column(Text)
+    min_scaled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    success_required: Mapped[bool] = mapped_column(Boolean)
+    weight: Mapped[float] = mapped_column(Float)
+    valid_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    updated_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class Evidence(Base):
+    """One statement counted for (or against) one person's competency.
+
+    ``route`` says why it counts: ``rule`` (``rule_id`` set), or the statement named
+    the competency itself: ``object``, ``context`` (category/grouping/parent) or
+    ``extension`` (a result extension). ``positive`` is false for counter-evidence
+    (a failed assessment). Removed when its statement is voided.
+    """
+
+    __tablename__ = "competency_evidence"
+    __table_args__ = (
+        Index(
+            "uq_competency_evidence_person_competency_statement",
+            "tenant_id",
+            "person_id",
+            "competency_uri",
+            "statement_id",
+            unique=True,
+        ),
+        Index("ix_competency_evidence_tenant_statement", "tenant_id", "statement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    competency_uri: Mapped[str] = mapped_column(String(900))
+    statement_id: Mapped[str] = mapped_column(String(36))
+    route: Mapped[str] = mapped_column(String(10))
+    rule_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    verb: Mapped[str] = mapped_column(Text)
+    positive: Mapped[bool] = mapped_column(Boolean)
+    weight: Mapped[float] = mapped_column(Float)
+    scaled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: The statement's ``timestamp`` (when it happened), microseconds since the epoch.
+    occurred_us: Mapped[int] = mapped_column(BigInteger)
+    #: When this evidence stops counting (``valid_days`` after it happened), or ``None``.
+    expires_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class Attainment(Base):
+    """A person's current standing on one competency, from their evidence.
+
+    ``state`` is ``attained``, ``not_attained``, ``conflicting`` or ``unknown``;
+    ``first_attained_us`` never moves once set (time-to-competency reads it);
+    ``lapses_us`` is when the current attainment expires unless renewed.
+    """
+
+    __tablename__ = "competency_attainments"
+    __table_args__ = (
+        Index(
+            "uq_competency_attainments_person_competency",
+            "tenant_id",
+            "person_id",
+            "competency_uri",
+            unique=True,
+        ),
+        Index("ix_competency_attainments_tenant_competency", "tenant_id", "competency_uri"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    competency_uri: Mapped[str] = mapped_column(String(900))
+    state: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence_count: Mapped[int] = mapped_column(Integer)
+    first_attained_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    attained_since_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    lapses_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class AttainmentChange(Base):
+    """A change of state of one attainment, with the derived statement recorded for it."""
+
+    __tablename__ = "competency_attainment_history"
+    __table_args__ = (Index("ix_competency_attainment_history_person", "tenant_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    competency_uri: Mapped[str] = mapped_column(String(900))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    #: When the change took effect (the evidence's time, or the lapse date).
+    effective_us: Mapped[int] = mapped_column(BigInteger)
+    #: The id of the derived xAPI statement recorded for it, if any.
+    statement_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

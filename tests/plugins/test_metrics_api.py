@@ -44,7 +44,7 @@ LEARNERS = Metric(name="kpi.per_learner", title="Statements per learner", unit="
 
 
 class KpiPlugin:
-    def __init__(self, *metrics: Any, name: str = "kpi") -> None:
+    def __init__(self, *metrics: Any, name: str = "example") -> None:
         self.plugin_name = name
         self.metrics = list(metrics) or [RATE, LEARNERS]
 
@@ -75,10 +75,10 @@ def test_metrics_are_listed_with_what_a_dashboard_needs(
     assert response.get_json()["metrics"] == [
         {"name": "kpi.completion_rate", "title": "Completion rate",
          "description": "Completed statements among all.", "unit": "%", "kind": "value",
-         "filters": [], "from": "kpi"},
+         "filters": [], "from": "example"},
         {"name": "kpi.per_learner", "title": "Statements per learner",
          "description": "Statements per learner.", "unit": "count", "kind": "series",
-         "filters": ["cohort"], "from": "kpi"},
+         "filters": ["cohort"], "from": "example"},
     ]
 
 
@@ -140,9 +140,10 @@ def test_metrics_need_credentials_with_the_metrics_read_scope_which_all_lacks(
 
 
 @pytest.mark.parametrize(("metrics", "message"), [
-    ([RATE, RATE], "plugin 'kpi': metric 'kpi.completion_rate' is already registered by kpi"),
+    ([RATE, RATE],
+     "plugin 'example': metric 'kpi.completion_rate' is already registered by example"),
     ([Metric(name="KPI rate", title="", description="", unit="", compute=completion_rate)],
-     "plugin 'kpi': metric name 'KPI rate' must be lowercase"),
+     "plugin 'example': metric name 'KPI rate' must be lowercase"),
     ([Metric(name="kpi.x", title="", description="", unit="", kind="chart",  # type: ignore[arg-type]
              compute=completion_rate)], "has kind 'chart'; use 'value' or 'series'"),
     (["kpi.rate"], "register_metrics must return Metric objects"),

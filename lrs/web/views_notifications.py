@@ -61,5 +61,6 @@ def notifications_page() -> Any:
         subscriptions=subscriptions,
         error=error,
         iso_time=iso_time,
+        email_on=bool(runtime.settings.smtp_host),
         channel_name=lambda channel: webhooks.get(channel, channel) if not error else channel,
     ), status

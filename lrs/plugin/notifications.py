@@ -21,8 +21,11 @@ from typing import Any
 #: no recipients, or the channel is not configured).
 DELIVERY_STATES = ("pending", "sent", "retry", "failed", "skipped")
 
+_TOPIC = r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*"
 #: A topic: dotted lower-case words, ``kpi.status_changed``.
-TOPIC = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+TOPIC = re.compile(f"^{_TOPIC}$")
+#: What a subscription or a webhook's ``topics`` name: a topic, or ``*`` for every topic.
+TOPIC_FILTER = re.compile(rf"^(\*|{_TOPIC})$")
 #: Longest topic, subject (one line) and text accepted.
 MAX_TOPIC = 100
 MAX_SUBJECT = 300

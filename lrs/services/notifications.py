@@ -13,7 +13,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from lrs.plugin.notifications import check_topic
+from lrs.plugin.notifications import MAX_TOPIC, TOPIC_FILTER
 from lrs.services.admin import announce_action
 from lrs.services.email_channel import EmailError, Outcome, compose, send
 from lrs.services.people import is_email
@@ -32,11 +32,14 @@ def checked_subscription(topic: str, email: str) -> tuple[str, str]:
     """``(topic, email)`` cleaned up, or :class:`BadRequest` naming the field in error."""
     topic, email = (topic or "").strip(), (email or "").strip().lower()
     errors = []
-    if topic != store.EVERY_TOPIC:
-        try:
-            check_topic(topic)
-        except ValueError as exc:
-            errors.append(ErrorDetail("$.topic", f"{exc}, or '*' for every topic"))
+    if not TOPIC_FILTER.match(topic) or len(topic) > MAX_TOPIC:
+        errors.append(
+            ErrorDetail(
+                "$.topic",
+                f"{topic!r} is not a topic: dotted lower-case "
+                "words such as 'kpi.status_changed', or '*' for every topic",
+            )
+        )
     if not is_email(email) or len(email) > 320:
         errors.append(ErrorDetail("$.email", f"{email!r} is not an email address"))
     if errors:

@@ -348,6 +348,11 @@ def _parse(name: str, raw: str, type_name: Any) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if type_name == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
     if type_name == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:

@@ -34,6 +34,8 @@ class MailServer:
     #: ``(username, password)`` the server accepts; ``None``: no login offered.
     login: tuple[str, str] | None = None
     logins: list[str] = field(default_factory=list)
+    #: How many SMTP sessions greeted the server (one per connection).
+    greetings: int = 0
     _controller: Controller | None = None
 
     def start(self) -> None:
@@ -59,6 +61,13 @@ class MailServer:
             if (data.login.decode(), data.password.decode()) == self.login:
                 return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.greetings += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

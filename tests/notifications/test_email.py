@@ -78,6 +78,41 @@ def test_subscribers_and_the_audience_each_get_the_message(
     assert len(mail_server.received) == 3
 
 
+def test_a_batch_of_notifications_shares_one_connection_and_a_4xx_spares_the_others(
+    make_web_app: Callable[..., Flask],
+    mail_server: MailServer,
+) -> None:
+    mail_server.rcpt_answers["busy@example.com"] = "452 4.2.2 mailbox full, try later"
+    app = email_app(make_web_app, mail_server.port)
+    subscribe(app, "kpi.status_changed", "ops@example.com")
+    subscribe(app, "kpi.learner_at_risk", "busy@example.com")
+    for number in range(3):
+        notify(app, subject=f"KPI {number} changed")
+    notify(app, topic="kpi.learner_at_risk", subject="Ada is at risk")
+    deliver(app)
+    assert mail_server.greetings == 1
+    assert sorted(m["Subject"] for _, m in mail_server.received) == [
+        "KPI 0 changed",
+        "KPI 1 changed",
+        "KPI 2 changed",
+    ]
+    with app.extensions["lrs"].db.read() as session:
+        states = {
+            row.subject: [(d.state, d.attempts) for d in found]
+            for row, found in recent(session, 1, limit=10)
+        }
+    assert states == {
+        "KPI 0 changed": [("sent", 1)],
+        "KPI 1 changed": [("sent", 1)],
+        "KPI 2 changed": [("sent", 1)],
+        "Ada is at risk": [("retry", 1)],
+    }
+    del mail_server.rcpt_answers["busy@example.com"]
+    app.extensions["lrs"].outbox.process_pending(now=now_us() + HOUR_US)
+    assert mail_server.messages_to("busy@example.com")[0]["Subject"] == "Ada is at risk"
+    assert len(mail_server.received) == 4  # the batch's others were not sent again
+
+
 def test_a_server_that_is_down_is_retried_until_it_answers(
     make_web_app: Callable[..., Flask],
     caplog: pytest.LogCaptureFixture,

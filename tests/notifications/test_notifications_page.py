@@ -64,6 +64,7 @@ def test_compliance_officers_and_strangers_are_kept_out(
     [
         ({"subject": "   "}, "subject"),
         ({"data": {"when": object()}}, "JSON"),
+        ({"audience": "E1"}, "audience must be a list"),
     ],
 )
 def test_malformed_notifications_are_refused_and_nothing_is_kept(

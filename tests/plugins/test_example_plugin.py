@@ -215,7 +215,7 @@ def test_credentials_can_be_granted_the_example_scope_on_the_command_line(
     refused = lrs_result("credentials", "create", "--name", "hr", "--scope", "example/write")
     assert refused.exit_code == 2
     assert "unknown scope(s) example/write; valid scopes: all," in refused.output
-    assert "assignments/write, scim, example/read" in refused.output
+    assert "notifications/write, example/read" in refused.output
 
 
 def test_lrs_metrics_show_computes_the_example_metric(

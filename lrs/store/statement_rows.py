@@ -1,10 +1,11 @@
 """A batch's statement rows and link rows, and their one-statement INSERT on PostgreSQL.
 
-A single posted statement used to cost PostgreSQL six round trips before its
-commit: a SELECT for stored ids, the statement's INSERT, one INSERT per link
+A single posted statement used to cost PostgreSQL five or six round trips before
+its commit: a SELECT for stored ids, the statement's INSERT, one INSERT per link
 table (agents, activities, StatementRef keys) and the canonical activities'
 SELECT. On PostgreSQL :func:`insert_statement_rows` sends the statements and
-their link rows as one statement of data-modifying CTEs: the statements go in
+their link rows as one statement of data-modifying CTEs, which also returns the
+stored definitions of the batch's activities: the statements go in
 with ``ON CONFLICT DO NOTHING`` (an id already stored is skipped, and its link
 rows with it, since they join on the ids the INSERT returned), every column
 travels as one binary array (``unnest``, as :mod:`lrs.store.bulk` does), and the
@@ -63,13 +64,29 @@ _LINKS = (
 )
 
 
-def insert_statement_rows(session: Session, rows: StatementRows) -> dict[str, int]:
-    """INSERT every row in one statement (PostgreSQL); the pk of each statement
-    inserted, by id. Ids already stored are left out, with their link rows."""
+@dataclass(frozen=True)
+class Inserted:
+    """What :func:`insert_statement_rows` returns."""
+
+    #: The pk of each statement inserted, by id (ids already stored are left out).
+    pk_of: dict[str, int]
+    #: The stored canonical definition (JSON text) of each activity of the batch that
+    #: had one, read as the statement began, for
+    #: :func:`lrs.store.canonical_activities.upsert_activities`.
+    definitions: dict[str, str]
+
+
+def insert_statement_rows(session: Session, rows: StatementRows) -> Inserted:
+    """INSERT every row in one statement (PostgreSQL), which also reads the batch's
+    canonical activity definitions. Ids already stored are left out, with their
+    link rows."""
     params: dict[str, Any] = {
         "tenant_id": rows.tenant_id,
         "stored_us": rows.stored_us,
         "credential_id": rows.credential_id,
+        "activity_ids": list(
+            {a["id"]: None for objects in rows.activity_objects.values() for a in objects}
+        ),
     }
     for i, values in enumerate(
         zip(*rows.statements, strict=True)
@@ -83,8 +100,13 @@ def insert_statement_rows(session: Session, rows: StatementRows) -> dict[str, in
             params[f"l{n}_{i}"] = list(values)
     # Driver SQL: the ``b`` placeholders are psycopg's (binary); errors are still
     # wrapped by SQLAlchemy and the session's transaction is used.
-    result = session.connection().exec_driver_sql(_sql(), params)
-    return {statement_id: pk for statement_id, pk in result}
+    inserted = Inserted({}, {})
+    for key, pk, definition in session.connection().exec_driver_sql(_sql(), params):
+        if pk is None:
+            inserted.definitions[key] = definition
+        else:
+            inserted.pk_of[key] = pk
+    return inserted
 
 
 @lru_cache(maxsize=1)
@@ -115,4 +137,11 @@ def _sql() -> str:
             f"SELECT s.pk, x.a, x.b FROM unnest({link_arrays}) AS x(id, a, b) "
             f"JOIN s ON s.statement_id = x.id)"
         )
-    return f"WITH {', '.join(ctes)} SELECT statement_id, pk FROM s"
+    # The activities' definitions ride along (a round trip less), told apart by their
+    # NULL pk; the SELECT sees them as they were when the statement began.
+    return (
+        f"WITH {', '.join(ctes)} SELECT statement_id, pk, CAST(NULL AS text) FROM s "
+        f"UNION ALL SELECT activity_id, NULL, definition FROM activities "
+        f"WHERE tenant_id = CAST(%(tenant_id)s AS integer) "
+        f"AND activity_id = ANY(CAST(%(activity_ids)b AS text[]))"
+    )

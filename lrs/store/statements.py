@@ -98,10 +98,11 @@ def store_statements(
         # Inserted first, skipping stored ids, in one statement with the link rows;
         # the (rare) skipped ones are checked afterwards.
         rows = _rows(session, tenant_id, prepared, stored_us, credential_id, parts)
-        pk_of = insert_statement_rows(session, rows)
-        if len(pk_of) < len(ids):
-            _check_skipped(session, tenant_id, statements, ids, pk_of)
-        new = [statement for statement in prepared if statement["id"] in pk_of]
+        inserted = insert_statement_rows(session, rows)
+        if len(inserted.pk_of) < len(ids):
+            _check_skipped(session, tenant_id, statements, ids, inserted.pk_of)
+        new = [statement for statement in prepared if statement["id"] in inserted.pk_of]
+        definitions: dict[str, str] | None = inserted.definitions
     else:
         existing = _existing(session, tenant_id, ids)
         for index, statement_id in enumerate(ids):
@@ -113,7 +114,8 @@ def store_statements(
             return StoredBatch(ids, 0)
         rows = _rows(session, tenant_id, new, stored_us, credential_id, parts)
         _insert_rows(session, rows)
-    _finish(session, tenant_id, rows, new, parts)
+        definitions = None
+    _finish(session, tenant_id, rows, new, parts, definitions)
     return StoredBatch(ids, len(new))
 
 
@@ -219,15 +221,18 @@ def _insert_rows(session: Session, rows: StatementRows) -> None:
 
 
 def _finish(session: Session, tenant_id: int, rows: StatementRows,
-            new: list[dict[str, Any]], parts: dict[str, AttachmentPart]) -> None:
-    """What follows the inserts: voiding, canonical activities, attachment bytes."""
+            new: list[dict[str, Any]], parts: dict[str, AttachmentPart],
+            definitions: dict[str, str] | None) -> None:
+    """What follows the inserts: voiding, canonical activities (``definitions``: as
+    stored, if already read), attachment bytes."""
     if rows.voided:
         table = Statement.__table__
         session.connection().execute(update(table).where(
             table.c.tenant_id == tenant_id, any_of(session, table.c.statement_id, rows.voided)
         ).values(voided=True))
     upsert_activities(session, tenant_id, (
-        activity for statement in new for activity in rows.activity_objects[statement["id"]]))
+        activity for statement in new for activity in rows.activity_objects[statement["id"]]),
+        stored=definitions)
     _store_attachments(session, tenant_id, parts)
 
 

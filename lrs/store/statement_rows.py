@@ -41,8 +41,8 @@ class StatementRows:
     activities: list[tuple[str, str, bool]] = field(default_factory=list)
     #: (statement_id, kind, value)
     keys: list[tuple[str, str, str]] = field(default_factory=list)
-    #: Ids of stored statements this batch voids.
-    voided: list[str] = field(default_factory=list)
+    #: (voiding statement id, id of the statement it voids) of each voiding statement.
+    voided: list[tuple[str, str]] = field(default_factory=list)
     #: Each statement's Activity objects, for the canonical definitions.
     activity_objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 

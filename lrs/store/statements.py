@@ -115,7 +115,8 @@ def store_statements(
         rows = _rows(session, tenant_id, new, stored_us, credential_id, parts)
         _insert_rows(session, rows)
         definitions = None
-    _finish(session, tenant_id, rows, new, parts, definitions)
+    if new:
+        _finish(session, tenant_id, rows, new, parts, definitions)
     return StoredBatch(ids, len(new))
 
 
@@ -190,7 +191,7 @@ def _rows(
             if target.registration:
                 keys.add(("registration", target.registration))
             if is_voiding(statement) and target.verb_id != VOIDED_VERB:
-                rows.voided.append(ref)  # type: ignore[arg-type]
+                rows.voided.append((statement_id, ref))  # type: ignore[arg-type]
         rows.agents.extend((statement_id, key, related) for key, related in agents)
         rows.activities.extend((statement_id, a, related) for a, related in activities)
         rows.keys.extend((statement_id, kind, value) for kind, value in keys)
@@ -224,11 +225,14 @@ def _finish(session: Session, tenant_id: int, rows: StatementRows,
             new: list[dict[str, Any]], parts: dict[str, AttachmentPart],
             definitions: dict[str, str] | None) -> None:
     """What follows the inserts: voiding, canonical activities (``definitions``: as
-    stored, if already read), attachment bytes."""
-    if rows.voided:
+    stored, if already read), attachment bytes; for the ``new`` statements only (a
+    statement skipped as stored already did its part when it was stored)."""
+    new_ids = {statement["id"] for statement in new}
+    voided = [target for voiding, target in rows.voided if voiding in new_ids]
+    if voided:
         table = Statement.__table__
         session.connection().execute(update(table).where(
-            table.c.tenant_id == tenant_id, any_of(session, table.c.statement_id, rows.voided)
+            table.c.tenant_id == tenant_id, any_of(session, table.c.statement_id, voided)
         ).values(voided=True))
     upsert_activities(session, tenant_id, (
         activity for statement in new for activity in rows.activity_objects[statement["id"]]),

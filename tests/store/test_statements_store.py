@@ -80,6 +80,18 @@ def test_store_statements_voids_targets_in_the_same_batch(app: Flask) -> None:
         assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=True) is not None
 
 
+def test_a_retried_voiding_statement_voids_nothing_more(app: Flask) -> None:
+    """A voiding statement stored before its target voided nothing; sent again (a
+    retry, skipped as already stored) it must not void the target stored since."""
+    target = make_statement(id=new_id())
+    voider = {**voiding(target["id"]), "id": new_id()}
+    store(app, [voider])
+    store(app, [target])
+    store(app, [voider, make_statement(id=new_id())])
+    with app.extensions["lrs"].db.read() as session:
+        assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=False) is not None
+
+
 def test_store_statements_merges_canonical_activity_definitions(app: Flask) -> None:
     activity = "http://example.com/activities/merged"
     first = make_statement(activity=activity)

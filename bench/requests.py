@@ -89,6 +89,14 @@ CEILINGS = {
     "PUT state": ("no-op Flask POST",),
     "GET state": ("no-op Flask POST",),
 }
+#: ``--profile-workload`` choices: the Weft workload each names.
+PROFILED = {
+    "post1": "POST 1 statement",
+    "post100": "POST 100 statements",
+    "get": "GET statementId",
+    "put-state": "PUT state",
+    "get-state": "GET state",
+}
 #: Workloads whose gunicorn CPU per request has the issue's 1.5 ms target.
 SMALL_REQUESTS = ("POST 1 statement", "GET statementId", "PUT state", "GET state")
 
@@ -123,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         _print(deployment, workloads, queries, args)
         if args.profile:
-            _profile(deployment, args)
+            profiled = next(w for w in workloads if w.name == PROFILED[args.profile_workload])
+            _profile(deployment, profiled, args)
     return 0
 
 
@@ -150,8 +159,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         const="bench-requests-profile",
         metavar="PREFIX",
         help="after the rounds, record one gunicorn worker with py-spy during "
-        "single-statement POSTs: PREFIX.svg (flame graph), PREFIX.txt (top functions) "
+        "--profile-workload: PREFIX.svg (flame graph), PREFIX.txt (top functions) "
         "and PREFIX.collapsed (stacks); PREFIX defaults to bench-requests-profile",
+    )
+    parser.add_argument(
+        "--profile-workload",
+        choices=sorted(PROFILED),
+        default="post1",
+        help="the workload the profile records (default post1: single-statement POSTs)",
     )
     parser.add_argument(
         "--profile-seconds",
@@ -562,26 +577,14 @@ def _targets(
         )
 
 
-def _profile(d: _Deployment, args: argparse.Namespace) -> None:
-    """py-spy on one gunicorn worker during single-statement POSTs (not counted above):
-    a flame graph, then the stacks of the top table, each ``--profile-seconds`` long."""
+def _profile(d: _Deployment, workload: Workload, args: argparse.Namespace) -> None:
+    """py-spy on one gunicorn worker during ``workload`` (not counted above): a flame
+    graph, then the stacks of the top table, each ``--profile-seconds`` long."""
     pid, seconds = d.weft.worker_pids()[0], args.profile_seconds
     svg, collapsed = Path(f"{args.profile}.svg"), Path(f"{args.profile}.collapsed")
-    note(f"profiling worker {pid}: 2 x {seconds:g} s of single-statement POSTs")
+    note(f"profiling worker {pid}: 2 x {seconds:g} s of {workload.name}")
     loads: list[Throughput] = []
-    loader = threading.Thread(
-        target=lambda: loads.append(
-            measure_ingest(
-                d.weft,
-                d.target,
-                d.factory,
-                batch=1,
-                concurrency=CLIENTS,
-                seconds=2 * seconds + 2,
-                warmup=0.0,
-            )
-        )
-    )
+    loader = threading.Thread(target=lambda: loads.append(workload.run(2 * seconds + 2)))
     loader.start()
     try:
         time.sleep(0.5)
@@ -593,7 +596,7 @@ def _profile(d: _Deployment, args: argparse.Namespace) -> None:
     table = Path(f"{args.profile}.txt")
     table.write_text(
         f"py-spy profile of gunicorn worker {pid} (of {d.weft.workers}), {seconds:g} s of "
-        f"single-statement POSTs, {CLIENTS} in flight, {loads[0].per_second:,.0f} statements/s "
+        f"{workload.name}, {CLIENTS} in flight, {loads[0].per_second:,.0f} {workload.unit} "
         f"while profiled\n{args.note[0]}\n\n" + pyspy.top_table(collapsed)
     )
     print(f"Profile: {svg} (flame graph), {table} (top functions), {collapsed} (collapsed stacks)")

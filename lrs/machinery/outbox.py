@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -56,20 +56,28 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
-#: One statement object whatever the event, so SQLAlchemy compiles it once.
-_INSERT_EVENT = insert(OutboxEvent.__table__)
+_EVENT_COLUMNS = ("tenant_id", "hook", "payload", "created_us", "due_us")
+#: The event's INSERT as driver SQL, by placeholder style (psycopg's, sqlite3's).
+_INSERT_EVENT = {
+    style: f"INSERT INTO {OutboxEvent.__tablename__} ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(placeholder.format(c) for c in _EVENT_COLUMNS)})"
+    for style, placeholder in (("postgresql", "%({})s"), ("sqlite", ":{}"))
+}
 
 
 def enqueue(session: Session, event: Event) -> None:
     """Write ``event`` in ``session``'s transaction, due at once.
 
-    A Core INSERT on the session's connection, not ``session.add``: the ORM's
-    flush cost every POST about a millisecond, and an ORM-enabled INSERT with
-    its values built in still half of that, for a row nothing reads back in
-    the request.
+    Driver SQL on the session's connection, not ``session.add``: the ORM's
+    flush cost every POST about a millisecond, an ORM-enabled INSERT with its
+    values built in still half of that, and even a prebuilt Core INSERT (its
+    cache look-up, parameter processing and the ``RETURNING id`` SQLAlchemy adds
+    on PostgreSQL) a tenth of a single POST's CPU, for a row nothing reads back
+    in the request.
     """
     created = now_us()
-    session.connection().execute(_INSERT_EVENT, {
+    connection = session.connection()
+    connection.exec_driver_sql(_INSERT_EVENT[connection.dialect.name], {
         "tenant_id": event.tenant_id, "hook": event.hook, "payload": event.to_json(),
         "created_us": created, "due_us": created})
 

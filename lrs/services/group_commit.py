@@ -10,8 +10,9 @@ No thread of its own, no timer: a lone request commits at once, exactly as
 before, and batching happens only while requests overlap.
 
 Each batch keeps its own answer. A batch refused by its checks (an id stored
-with other content, an id twice in the batch) raises before it writes anything,
-so the group goes on without it. A failure of the transaction itself (a
+with other content, an id twice in the batch) raises having written nothing (on
+PostgreSQL its rows are inserted first and deleted again before it raises), so
+the group goes on without it. A failure of the transaction itself (a
 concurrent insert of the same id, a deadlock, the database away) fails the
 group, and each of its batches is then written alone, as if grouping did not
 exist. Nothing is acknowledged before the commit that made it durable.
@@ -98,7 +99,7 @@ class GroupCommit:
                 for queued in group:
                     try:
                         queued.stored = self._write(session, queued.batch)
-                    except XapiError as exc:  # raised before the batch wrote anything
+                    except XapiError as exc:  # the batch left nothing written
                         queued.refused = exc
         except Exception:  # every batch is then tried alone, which reports it
             for queued in group:

@@ -72,9 +72,10 @@ def new_group_commit(core: Core, max_batches: int) -> GroupCommit | None:
 def _store_alone(core: Core, batch: tuple[dict[str, Any], dict[str, Any]]) -> StoredBatch:
     """Write one batch in a transaction of its own."""
     arguments, announced = batch
-    # A concurrent request may store one of these ids between our conflict check
-    # and our INSERT (PostgreSQL); the retry then sees it and answers as for any
-    # known id: no-op if equivalent, else 409. A transaction the database aborted
+    # Where stored ids are looked up before the INSERT (not PostgreSQL, whose INSERT
+    # skips them itself), a concurrent request may store one of these ids in between;
+    # the retry then sees it and answers as for any known id: no-op if equivalent,
+    # else 409. A transaction the database aborted
     # to break a deadlock or a serialization conflict is simply run again.
     duplicate_seen = False
     for attempt in range(_ATTEMPTS):

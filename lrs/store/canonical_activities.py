@@ -39,26 +39,37 @@ def merge_activity(current: dict[str, Any] | None, incoming: dict[str, Any]) -> 
 
 
 def upsert_activities(
-    session: Session, tenant_id: int, activities: Iterable[dict[str, Any]]
+    session: Session,
+    tenant_id: int,
+    activities: Iterable[dict[str, Any]],
+    *,
+    stored: dict[str, str] | None = None,
 ) -> None:
-    """Merge ``activities`` (in statement order) into the stored canonical definitions."""
+    """Merge ``activities`` (in statement order) into the stored canonical definitions.
+
+    :param stored: the stored definitions (JSON text) of at least these activities,
+        when the caller has read them already (PostgreSQL reads them in the
+        statements' INSERT, :mod:`lrs.store.statement_rows`); else one SELECT does.
+    """
     incoming: dict[str, list[dict[str, Any]]] = {}
     for activity in activities:
         incoming.setdefault(activity["id"], []).append(activity)
     if not incoming:
         return
-    existing = {
-        activity_id: json.loads(definition)
-        for activity_id, definition in session.execute(
-            select(Activity.activity_id, Activity.definition).where(
-                Activity.tenant_id == tenant_id,
-                any_of(session, Activity.activity_id, list(incoming)),
+    if stored is None:
+        stored = {
+            activity_id: definition
+            for activity_id, definition in session.execute(
+                select(Activity.activity_id, Activity.definition).where(
+                    Activity.tenant_id == tenant_id,
+                    any_of(session, Activity.activity_id, list(incoming)),
+                )
             )
-        )
-    }
+        }
     rows = []
     for activity_id, versions in incoming.items():
-        current = existing.get(activity_id)
+        definition = stored.get(activity_id)
+        current = None if definition is None else json.loads(definition)
         merged = current
         for version in versions:
             merged = merge_activity(merged, version)

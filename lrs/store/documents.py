@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from lrs.models import Document
@@ -215,8 +215,8 @@ def delete_document(
     preconditions.check(row.etag if row else None)
     if row is None:
         return None
-    session.delete(row)
-    return Change((row.document_id,), (row.etag,), (None,))
+    session.connection().execute(_DELETE, {"row_pk": row.pk})
+    return Change((key.document_id,), (row.etag,), (None,))
 
 
 def delete_documents(
@@ -237,7 +237,7 @@ def delete_documents(
                   (None,) * len(deleted))
 
 
-def _stored_object(row: Document) -> dict[str, Any] | None:
+def _stored_object(row: Row[Any]) -> dict[str, Any] | None:
     if not is_json_type(row.content_type):
         return None
     try:
@@ -270,7 +270,16 @@ _ONE = (
 )
 _READ = select(Document.content, Document.content_type, Document.etag,
                Document.updated_us).where(*_ONE)
-_FIND_LOCKED = select(Document).where(*_ONE).with_for_update()
+#: Core statements, not ORM objects, for a write: loading a ``Document`` and flushing
+#: its change through the unit of work cost a state PUT about a third of its CPU.
+_TABLE = Document.__table__
+_FIND_LOCKED = select(_TABLE.c.pk, _TABLE.c.content, _TABLE.c.content_type,
+                      _TABLE.c.etag).where(*_ONE).with_for_update()
+_INSERT = insert(_TABLE)
+_UPDATE = update(_TABLE).where(_TABLE.c.pk == bindparam("row_pk")).values(
+    content=bindparam("new_content"), content_type=bindparam("new_content_type"),
+    etag=bindparam("new_etag"), updated_us=bindparam("new_updated_us"))
+_DELETE = delete(_TABLE).where(_TABLE.c.pk == bindparam("row_pk"))
 
 
 def _params(tenant_id: int, key: DocumentKey) -> dict[str, Any]:
@@ -279,29 +288,28 @@ def _params(tenant_id: int, key: DocumentKey) -> dict[str, Any]:
             "document_id": key.document_id}
 
 
-def _find(session: Session, tenant_id: int, key: DocumentKey) -> Document | None:
-    """The document at ``key``, locked for the change about to be made."""
-    return session.scalars(_FIND_LOCKED, _params(tenant_id, key)).one_or_none()
+def _find(session: Session, tenant_id: int, key: DocumentKey) -> Row[Any] | None:
+    """The document at ``key`` (pk, content, content_type, etag), locked for the change
+    about to be made."""
+    return session.connection().execute(_FIND_LOCKED, _params(tenant_id, key)).one_or_none()
 
 
 def _write(
     session: Session,
     tenant_id: int,
     key: DocumentKey,
-    row: Document | None,
+    row: Row[Any] | None,
     content: bytes,
     content_type: str,
     now_us: int,
 ) -> Change:
-    before = None if row is None else row.etag
+    etag = etag_of(content)
     if row is None:
-        row = Document(tenant_id=tenant_id, kind=key.kind.value, activity_id=key.activity_id,
-                       agent_key=key.agent_key, registration=key.registration,
-                       document_id=key.document_id)
-        session.add(row)
-    row.updated_us = now_us
-    row.content = content
-    row.content_type = content_type
-    row.etag = etag_of(content)
-    session.flush()
-    return Change((key.document_id,), (before,), (row.etag,))
+        session.connection().execute(_INSERT, {
+            **_params(tenant_id, key), "content": content, "content_type": content_type,
+            "etag": etag, "updated_us": now_us})
+        return Change((key.document_id,), (None,), (etag,))
+    session.connection().execute(_UPDATE, {
+        "row_pk": row.pk, "new_content": content, "new_content_type": content_type,
+        "new_etag": etag, "new_updated_us": now_us})
+    return Change((key.document_id,), (row.etag,), (etag,))

@@ -1,9 +1,13 @@
 """Storing statements: one transaction per batch, a constant number of SQL statements.
 
-A batch of N statements costs one SELECT for id conflicts, one for StatementRef
-targets (only when the batch has any), and one INSERT per table, whatever N is:
-round trips, not Python, bound ingestion speed. Rows are plain dicts passed to
-``insert()`` (executemany / insertmanyvalues), never ORM objects.
+A batch of N statements costs a constant number of round trips, whatever N is:
+round trips, not Python, bound ingestion speed. On PostgreSQL the statements and
+their link rows go in first, as one statement that skips ids already stored
+(:mod:`lrs.store.statement_rows`), and only skipped ids are then looked up to
+tell a retry (skipped) from a conflict (409, the batch's rows deleted again).
+Elsewhere one SELECT looks for stored ids first, then one INSERT per table
+(:mod:`lrs.store.bulk`). Either way one SELECT reads StatementRef targets (only
+when the batch has any). Rows are plain tuples, never ORM objects.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from lrs.models import (
@@ -28,6 +32,7 @@ from lrs.models import (
 from lrs.store.bulk import any_of, bulk_insert, dialect_insert
 from lrs.store.canonical_activities import upsert_activities
 from lrs.store.statement_index import mentions, registration_of
+from lrs.store.statement_rows import StatementRows, insert_statement_rows
 from lrs.xapi.equivalence import equivalent
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail
 from lrs.xapi.multipart import AttachmentPart
@@ -77,7 +82,8 @@ def store_statements(
     stored is skipped when it is equivalent (a retry) and refused with 409 when
     it is not; the same id twice in one batch is a 400.
 
-    :raises Conflict: an id is stored with a different statement.
+    :raises Conflict: an id is stored with a different statement (nothing of the
+        batch is left stored).
     :raises BadRequest: an id repeats within the batch.
     """
     stored_us, stored_iso = _now()
@@ -87,28 +93,61 @@ def store_statements(
     ]
     ids = [p["id"] for p in prepared]
     _refuse_repeated_ids(ids)
-    existing = _existing(session, tenant_id, ids)
-    new: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for index, (original, statement) in enumerate(zip(statements, prepared, strict=True)):
-        stored = existing.get(statement["id"])
-        if stored is None:
-            new.append((original, statement))
-        elif not equivalent(stored, original):
-            raise Conflict(
-                f"statement {statement['id']} is already stored with different content",
-                errors=[ErrorDetail(f"$[{index}].id", "already stored with different content")],
-            )
+    parts = attachments or {}
+    if session.get_bind().dialect.name == "postgresql":
+        # Inserted first, skipping stored ids, in one statement with the link rows;
+        # the (rare) skipped ones are checked afterwards.
+        rows = _rows(session, tenant_id, prepared, stored_us, credential_id, parts)
+        inserted = insert_statement_rows(session, rows)
+        if len(inserted.pk_of) < len(ids):
+            _check_skipped(session, tenant_id, statements, ids, inserted.pk_of)
+        new = [statement for statement in prepared if statement["id"] in inserted.pk_of]
+        definitions: dict[str, str] | None = inserted.definitions
+    else:
+        existing = _existing(session, tenant_id, ids)
+        for index, statement_id in enumerate(ids):
+            stored = existing.get(statement_id)
+            if stored is not None and not equivalent(stored, statements[index]):
+                raise _conflict(index, statement_id)
+        new = [statement for statement in prepared if statement["id"] not in existing]
+        if not new:
+            return StoredBatch(ids, 0)
+        rows = _rows(session, tenant_id, new, stored_us, credential_id, parts)
+        _insert_rows(session, rows)
+        definitions = None
     if new:
-        _insert(session, tenant_id, [s for _, s in new], stored_us, credential_id,
-                attachments or {})
+        _finish(session, tenant_id, rows, new, parts, definitions)
     return StoredBatch(ids, len(new))
+
+
+def _conflict(index: int, statement_id: str) -> Conflict:
+    return Conflict(
+        f"statement {statement_id} is already stored with different content",
+        errors=[ErrorDetail(f"$[{index}].id", "already stored with different content")],
+    )
+
+
+def _check_skipped(session: Session, tenant_id: int, statements: list[dict[str, Any]],
+                   ids: list[str], pk_of: dict[str, int]) -> None:
+    """The ids the INSERT skipped are stored already: each must hold an equivalent
+    statement, else the batch's rows are deleted again (their link rows with them)
+    and it is refused, as if it had been checked before writing."""
+    skipped = [statement_id for statement_id in ids if statement_id not in pk_of]
+    existing = _existing(session, tenant_id, skipped)
+    for index, statement_id in enumerate(ids):
+        stored = existing.get(statement_id)
+        if stored is not None and not equivalent(stored, statements[index]):
+            if pk_of:
+                table = Statement.__table__
+                session.connection().execute(
+                    delete(table).where(any_of(session, table.c.pk, list(pk_of.values()))))
+            raise _conflict(index, statement_id)
 
 
 @dataclass
 class _Target:
     """A stored StatementRef target: what its referrers inherit for filtering."""
 
-    pk: int
     verb_id: str
     registration: str | None
     agents: set[tuple[str, bool]] = field(default_factory=set)
@@ -116,43 +155,33 @@ class _Target:
     keys: set[tuple[str, str]] = field(default_factory=set)
 
 
-def _insert(
+def _rows(
     session: Session,
     tenant_id: int,
     statements: list[dict[str, Any]],
     stored_us: int,
     credential_id: int | None,
     parts: dict[str, AttachmentPart],
-) -> None:
+) -> StatementRows:
+    """Every row the batch's statements need, link rows keyed by statement id."""
     found = [mentions(s) for s in statements]
     refs = [statement_ref_target(s) for s in statements]
     targets = _targets(session, tenant_id, {r for r in refs if r})
-    rows = [
-        (
-            tenant_id,
-            statement["id"],
+    rows = StatementRows(tenant_id, stored_us, credential_id)
+    for statement, ref, mention in zip(statements, refs, found, strict=True):
+        statement_id = statement["id"]
+        registration = registration_of(statement)
+        rows.statements.append((
+            statement_id,
             _PAYLOAD.encode(statement),
-            stored_us,
             statement["verb"]["id"],
-            registration_of(statement),
+            registration,
             ref,
-            False,
-            credential_id,
             " ".join(
                 a["sha2"].lower() for a in _attachments(statement) if a["sha2"].lower() in parts
             ) or None,
-        )
-        for statement, ref in zip(statements, refs, strict=True)
-    ]
-    # Ids are unique within the batch: they map the returned pks back to rows.
-    pk_of = dict(bulk_insert(session, Statement.__table__, _STATEMENT_COLUMNS, rows,
-                             returning=("statement_id", "pk")))
-    voided_pks: list[int] = []
-    agent_rows: set[tuple[int, str, bool]] = set()
-    activity_rows: set[tuple[int, str, bool]] = set()
-    key_rows: set[tuple[int, str, str]] = set()
-    for statement, ref, mention in zip(statements, refs, found, strict=True):
-        pk = pk_of[statement["id"]]
+        ))
+        rows.activity_objects[statement_id] = mention.activity_objects
         agents, activities, keys = set(mention.agents), set(mention.activities), set()
         target = targets.get(ref) if ref else None
         if target is not None:
@@ -162,25 +191,52 @@ def _insert(
             if target.registration:
                 keys.add(("registration", target.registration))
             if is_voiding(statement) and target.verb_id != VOIDED_VERB:
-                voided_pks.append(target.pk)
-        agent_rows.update((pk, key, related) for key, related in agents)
-        activity_rows.update((pk, a, related) for a, related in activities)
-        key_rows.update((pk, kind, value) for kind, value in keys)
+                rows.voided.append((statement_id, ref))  # type: ignore[arg-type]
+        rows.agents.extend((statement_id, key, related) for key, related in agents)
+        rows.activities.extend((statement_id, a, related) for a, related in activities)
+        rows.keys.extend((statement_id, kind, value) for kind, value in keys)
         # Later statements of this batch may target this one.
-        targets.setdefault(statement["id"], _Target(
-            pk, statement["verb"]["id"], registration_of(statement), agents, activities, keys
+        targets.setdefault(statement_id, _Target(
+            statement["verb"]["id"], registration, agents, activities, keys
         ))
-    bulk_insert(session, StatementAgent.__table__, ("statement_pk", "agent_key", "related"),
-                agent_rows)
-    bulk_insert(session, StatementActivity.__table__, ("statement_pk", "activity_id", "related"),
-                activity_rows)
-    bulk_insert(session, StatementTargetKey.__table__, ("statement_pk", "kind", "value"),
-                key_rows)
-    if voided_pks:
-        session.execute(update(Statement).where(
-            Statement.tenant_id == tenant_id, Statement.pk.in_(voided_pks)
+    return rows
+
+
+def _insert_rows(session: Session, rows: StatementRows) -> None:
+    """The rows through :func:`bulk_insert`, a table at a time (every backend but PostgreSQL)."""
+    statement_rows = [
+        (rows.tenant_id, statement_id, payload, rows.stored_us, verb_id, registration, ref,
+         False, rows.credential_id, sha2s)
+        for statement_id, payload, verb_id, registration, ref, sha2s in rows.statements
+    ]
+    # Ids are unique within the batch: they map the returned pks back to rows.
+    pk_of = dict(bulk_insert(session, Statement.__table__, _STATEMENT_COLUMNS, statement_rows,
+                             returning=("statement_id", "pk")))
+    for table, columns, links in (
+        (StatementAgent, ("statement_pk", "agent_key", "related"), rows.agents),
+        (StatementActivity, ("statement_pk", "activity_id", "related"), rows.activities),
+        (StatementTargetKey, ("statement_pk", "kind", "value"), rows.keys),
+    ):
+        bulk_insert(session, table.__table__, columns,
+                    [(pk_of[statement_id], *rest) for statement_id, *rest in links])
+
+
+def _finish(session: Session, tenant_id: int, rows: StatementRows,
+            new: list[dict[str, Any]], parts: dict[str, AttachmentPart],
+            definitions: dict[str, str] | None) -> None:
+    """What follows the inserts: voiding, canonical activities (``definitions``: as
+    stored, if already read), attachment bytes; for the ``new`` statements only (a
+    statement skipped as stored already did its part when it was stored)."""
+    new_ids = {statement["id"] for statement in new}
+    voided = [target for voiding, target in rows.voided if voiding in new_ids]
+    if voided:
+        table = Statement.__table__
+        session.connection().execute(update(table).where(
+            table.c.tenant_id == tenant_id, any_of(session, table.c.statement_id, voided)
         ).values(voided=True))
-    upsert_activities(session, tenant_id, (a for m in found for a in m.activity_objects))
+    upsert_activities(session, tenant_id, (
+        activity for statement in new for activity in rows.activity_objects[statement["id"]]),
+        stored=definitions)
     _store_attachments(session, tenant_id, parts)
 
 
@@ -188,15 +244,13 @@ def _targets(session: Session, tenant_id: int, ids: set[str]) -> dict[str, _Targ
     """Stored statements the batch references, with what referrers inherit from them."""
     if not ids:
         return {}
-    targets = {
-        statement_id: _Target(pk, verb_id, registration)
-        for pk, statement_id, verb_id, registration in session.execute(
-            select(Statement.pk, Statement.statement_id, Statement.verb_id,
-                   Statement.registration)
-            .where(Statement.tenant_id == tenant_id, any_of(session, Statement.statement_id, ids))
-        )
-    }
-    by_pk = {t.pk: t for t in targets.values()}
+    targets: dict[str, _Target] = {}
+    by_pk: dict[int, _Target] = {}
+    for pk, statement_id, verb_id, registration in session.execute(
+        select(Statement.pk, Statement.statement_id, Statement.verb_id, Statement.registration)
+        .where(Statement.tenant_id == tenant_id, any_of(session, Statement.statement_id, ids))
+    ):
+        targets[statement_id] = by_pk[pk] = _Target(verb_id, registration)
     if not by_pk:
         return targets
     for pk, key, related in session.execute(

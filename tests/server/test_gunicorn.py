@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import signal
@@ -19,11 +20,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from lrs.process.gunicorn import gunicorn_options
+from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import TEST_SECRET_KEY
 
@@ -205,3 +210,23 @@ def test_workers_starting_together_record_the_configuration_once(
     [(action, source)] = rows
     assert action == "configuration.recorded" and json.loads(source)["process"] == "gunicorn"
     assert TEST_SECRET_KEY not in server.stderr.read_text()
+
+
+def test_gunicorn_builds_its_access_record_only_when_an_operator_asks() -> None:
+    """Weft logs each request itself: gunicorn's own record (built from a dozen atoms
+    per request) is skipped unless gunicorn.conf.py sets ``accesslog`` or ``syslog``."""
+    settings = Settings.from_env({}, secret_key=TEST_SECRET_KEY)
+    logger_class = gunicorn_options(settings)["logger_class"]
+    built: list[int] = []
+    for accesslog, expected in ((None, []), ("-", [1])):
+        logger = logger_class.__new__(logger_class)  # no setup(): no global logging changes
+        logger.cfg = SimpleNamespace(
+            accesslog=accesslog, syslog=False, logconfig=None, logconfig_dict={"version": 1},
+            logconfig_json=None, disable_redirect_access_to_syslog=False,
+            access_log_format="%(s)s",
+        )
+        logger.access_log = logging.getLogger("tests.gunicorn.access")
+        logger.atoms = lambda *_: built.append(1) or {"s": "200"}
+        built.clear()
+        logger.access(None, None, {}, timedelta(0))
+        assert built == expected

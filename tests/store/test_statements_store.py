@@ -39,12 +39,57 @@ def test_store_statements_is_all_or_nothing(app: Flask) -> None:
         assert session.scalars(select(Statement.statement_id)).all() == [kept["id"]]
 
 
+def test_a_refused_batch_leaves_no_link_rows_and_a_retry_skips_only_stored_ids(
+    app: Flask,
+) -> None:
+    """Nothing of a refused batch stays findable; an equivalent retry beside a new
+    statement stores the new one with its link rows (found by agent and activity) and
+    only it (PostgreSQL skips the stored id in the INSERT itself)."""
+    kept = make_statement(id=new_id())
+    store(app, [kept])
+    refused = make_statement(id=new_id(), mbox="mailto:refused@example.com",
+                             activity="http://example.com/activities/refused")
+    with pytest.raises(Conflict) as caught:
+        store(app, [refused, {**kept, "verb": {"id": "http://example.com/v/x"}}])
+    assert caught.value.errors[0].path == "$[1].id"
+    fresh = make_statement(id=new_id(), mbox="mailto:fresh@example.com",
+                           activity="http://example.com/activities/fresh")
+    with app.extensions["lrs"].db.write() as session:
+        batch = store_statements(
+            session, tenant_id=DEFAULT_TENANT_ID, statements=[kept, fresh],
+            authority=AUTHORITY, credential_id=None, version=XapiVersion.V2_0_0)
+    assert (batch.ids, batch.new) == ([kept["id"], fresh["id"]], 1)
+    with app.extensions["lrs"].db.read() as session:
+        def found(**query: Any) -> list[str]:
+            page = find_page(session, DEFAULT_TENANT_ID, StatementQuery(**query), limit=10)
+            return [json.loads(s.payload)["id"] for s in page.statements]
+
+        assert found(agent="mbox:mailto:refused@example.com") == []
+        assert found(activity="http://example.com/activities/refused") == []
+        assert found(agent="mbox:mailto:fresh@example.com") == [fresh["id"]]
+        assert found(activity="http://example.com/activities/fresh") == [fresh["id"]]
+        assert sorted(session.scalars(select(Statement.statement_id)).all()) == sorted(
+            [kept["id"], fresh["id"]])
+
+
 def test_store_statements_voids_targets_in_the_same_batch(app: Flask) -> None:
     target = make_statement(id=new_id())
     store(app, [target, voiding(target["id"])])
     with app.extensions["lrs"].db.read() as session:
         assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=False) is None
         assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=True) is not None
+
+
+def test_a_retried_voiding_statement_voids_nothing_more(app: Flask) -> None:
+    """A voiding statement stored before its target voided nothing; sent again (a
+    retry, skipped as already stored) it must not void the target stored since."""
+    target = make_statement(id=new_id())
+    voider = {**voiding(target["id"]), "id": new_id()}
+    store(app, [voider])
+    store(app, [target])
+    store(app, [voider, make_statement(id=new_id())])
+    with app.extensions["lrs"].db.read() as session:
+        assert get_statement(session, DEFAULT_TENANT_ID, target["id"], voided=False) is not None
 
 
 def test_store_statements_merges_canonical_activity_definitions(app: Flask) -> None:

@@ -96,17 +96,21 @@ PEOPLE = [
 ADA, GRACE = "mailto:ada@example.com", "mailto:grace@example.com"
 
 
-@pytest.fixture
-def seeded_app(comp_app: Flask) -> Flask:
-    """``comp_app`` with the CSV and CASE 1.0 frameworks and :data:`PEOPLE`."""
+def seed(app: Flask) -> Flask:
+    """``app`` with the CSV and CASE 1.0 frameworks and :data:`PEOPLE`."""
     from plugins.competency.frameworks import import_package
     from plugins.competency.reading import read_framework
 
-    host = comp_app.extensions["lrs"].host
+    host = app.extensions["lrs"].host
     for path in (SKILLS_CSV, CASE_10):
         import_package(host, 1, read_framework(path.read_bytes(), path.name), actor="test")
     assert not host.import_people(1, PEOPLE, actor="test").errors
-    return comp_app
+    return app
+
+
+@pytest.fixture
+def seeded_app(comp_app: Flask) -> Flask:
+    return seed(comp_app)
 
 
 @pytest.fixture

@@ -117,7 +117,6 @@ def roll_up(children: list[Standing], mode: str) -> Standing:
     states = {child.state for child in children}
     attained = [child for child in children if child.attained]
     count = sum(child.evidence_count for child in children)
-    firsts = [c.first_attained_us for c in attained if c.first_attained_us is not None]
     if (mode == "all" and len(attained) == len(children)) or (mode == "any" and attained):
         since = [c.since_us or 0 for c in attained]
         lapses = [c.lapses_us for c in attained]
@@ -136,7 +135,7 @@ def roll_up(children: list[Standing], mode: str) -> Standing:
         return replace(NOTHING, evidence_count=count)
     state = CONFLICTING if CONFLICTING in states else NOT_ATTAINED
     confidence = sum(c.confidence for c in children) / len(children)
-    return Standing(state, round(confidence, 6), count, min(firsts) if firsts else None)
+    return Standing(state, round(confidence, 6), count)
 
 
 def gate(standing: Standing, prerequisites: list[Standing]) -> Standing:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, select, tuple_
@@ -316,6 +316,51 @@ def reevaluate(
     return out
 
 
+def _descendant_evidence(
+    host: Host,
+    tenant_id: int,
+    catalog: Catalog,
+    derived: list[tuple[dict[str, Any], str, Standing, int, bool]],
+) -> dict[Pair, tuple[str, ...]]:
+    """The evidence a parent's assertion rests on: its descendants' (one query, only
+    for the parents that changed)."""
+    leaves: dict[Pair, set[str]] = defaultdict(set)
+    for change, uri, *_ in derived:
+        todo, seen = list(catalog.children.get(uri, ())), set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            kids = catalog.children.get(node)
+            if kids:
+                todo.extend(kids)
+            else:
+                leaves[(change["person_id"], node)].add(uri)
+    if not leaves:
+        return {}
+    found: dict[Pair, list[tuple[int, str]]] = defaultdict(list)
+    with host.read() as session:
+        for chunk in _chunks(sorted(leaves)):
+            for person, leaf, sid, occurred in session.execute(
+                select(
+                    Evidence.person_id,
+                    Evidence.competency_uri,
+                    Evidence.statement_id,
+                    Evidence.occurred_us,
+                ).where(
+                    Evidence.tenant_id == tenant_id,
+                    tuple_(Evidence.person_id, Evidence.competency_uri).in_(chunk),
+                )
+            ):
+                for parent in leaves[(person, leaf)]:
+                    found[(person, parent)].append((occurred, sid))
+    return {
+        pair: tuple(dict.fromkeys(sid for _, sid in sorted(rows, reverse=True)))
+        for pair, rows in found.items()
+    }
+
+
 def _record_derived(
     host: Host,
     tenant_id: int,
@@ -332,8 +377,11 @@ def _record_derived(
         for person in host.people_by_employee_id(tenant_id, missing):
             if person is not None:
                 people[person.id] = person
+    rolled = _descendant_evidence(host, tenant_id, catalog, derived)
     statements = []
     for change, uri, standing, effective, gained in derived:
+        if (change["person_id"], uri) in rolled:
+            standing = replace(standing, evidence=rolled[(change["person_id"], uri)])
         person = people.get(change["person_id"])
         sid = statement_id(tenant_id, change["person_id"], uri, gained, effective)
         statement = assertion(

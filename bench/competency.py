@@ -143,6 +143,7 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
                 secret_key=SECRET_KEY,
                 disabled_plugins="audit,forwarding,webhook,attendance,kpi,hris,moodle",
                 auto_migrate=True,
+                outbox_inline=False,  # this process drains the outbox, timed
             )
         )
         runtime = app.extensions["lrs"]

@@ -39,8 +39,8 @@ from plugins.competency.models import Attainment, AttainmentChange, Evidence
 
 logger = logging.getLogger("lrs.plugins.competency")
 PLUGIN = "competency"
-#: Rows per ``IN`` list (keeps every query's parameters well under the backends' limits).
-CHUNK = 500
+#: Pairs per ``IN`` list (6,000 parameters at most: well under the backends' limits).
+CHUNK = 2000
 
 Pair = tuple[str, str]
 
@@ -130,6 +130,14 @@ def take_in(
     return out, {p.id: p for p in people.values()}
 
 
+def _pair_filter(columns: tuple[Any, Any], chunk: list[Pair]) -> tuple[Any, Any]:
+    """``person IN (...) AND (person, competency) IN (...)``: the first half lets SQLite
+    search the ``(tenant, person, competency)`` index by person; with the row-value
+    list alone it scans every row of the tenant."""
+    person, competency = columns
+    return person.in_(sorted({p for p, _ in chunk})), tuple_(person, competency).in_(chunk)
+
+
 def _facts(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, list[Fact]]:
     facts: dict[Pair, list[Fact]] = defaultdict(list)
     for chunk in _chunks(pairs):
@@ -144,27 +152,29 @@ def _facts(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, li
                 Evidence.expires_us,
             ).where(
                 Evidence.tenant_id == tenant_id,
-                tuple_(Evidence.person_id, Evidence.competency_uri).in_(chunk),
+                *_pair_filter((Evidence.person_id, Evidence.competency_uri), chunk),
             )
         ):
             facts[(row[0], row[1])].append(Fact(*row[2:]))
     return facts
 
 
-def _stored(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, Attainment]:
-    stored: dict[Pair, Attainment] = {}
+def _stored(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, Any]:
+    """The stored attainments of ``pairs`` as plain rows (no ORM objects: thousands a batch)."""
+    table = Attainment.__table__
+    stored: dict[Pair, Any] = {}
     for chunk in _chunks(pairs):
-        for row in session.scalars(
-            select(Attainment).where(
-                Attainment.tenant_id == tenant_id,
-                tuple_(Attainment.person_id, Attainment.competency_uri).in_(chunk),
+        for row in session.execute(
+            select(table).where(
+                table.c.tenant_id == tenant_id,
+                *_pair_filter((table.c.person_id, table.c.competency_uri), chunk),
             )
         ):
             stored[(row.person_id, row.competency_uri)] = row
     return stored
 
 
-def _as_standing(row: Attainment | None, now_us: int) -> Standing:
+def _as_standing(row: Any, now_us: int) -> Standing:
     if row is None:
         return NOTHING
     state = state_at(row.state, row.lapses_us, now_us)
@@ -183,7 +193,7 @@ def _standing(
     uri: str,
     person: str,
     standings: dict[str, Standing],
-    stored: dict[Pair, Attainment],
+    stored: dict[Pair, Any],
     now_us: int,
 ) -> Standing:
     """The standing just evaluated, else the stored one."""
@@ -235,8 +245,6 @@ def reevaluate(
     with host.read() as session:
         facts = _facts(session, tenant_id, evidence_pairs)
         stored = _stored(session, tenant_id, stored_pairs)
-        for row in stored.values():
-            session.expunge(row)
     rows: list[dict[str, Any]] = []
     replaced: list[int] = []
     history: list[dict[str, Any]] = []
@@ -350,7 +358,7 @@ def _descendant_evidence(
                     Evidence.occurred_us,
                 ).where(
                     Evidence.tenant_id == tenant_id,
-                    tuple_(Evidence.person_id, Evidence.competency_uri).in_(chunk),
+                    *_pair_filter((Evidence.person_id, Evidence.competency_uri), chunk),
                 )
             ):
                 for parent in leaves[(person, leaf)]:

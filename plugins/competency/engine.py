@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Select, String, and_, column, delete, select, values
 from sqlalchemy.orm import Session
 
 from lrs.plugin.host import Host, Person
@@ -130,31 +130,32 @@ def take_in(
     return out, {p.id: p for p in people.values()}
 
 
-def _pair_filter(columns: tuple[Any, Any], chunk: list[Pair]) -> tuple[Any, Any]:
-    """``person IN (...) AND (person, competency) IN (...)``: the first half lets SQLite
-    search the ``(tenant, person, competency)`` index by person; with the row-value
-    list alone it scans every row of the tenant."""
+def _of_pairs(query: Select[Any], columns: tuple[Any, Any], chunk: list[Pair]) -> Select[Any]:
+    """``query`` joined to the pairs as a ``VALUES`` list (a CTE): both backends then look each
+    pair up in the ``(tenant, person, competency)`` index (SQLite scans the tenant's rows
+    for a row-value ``IN`` list, PostgreSQL plans it as a long ``OR``)."""
     person, competency = columns
-    return person.in_(sorted({p for p, _ in chunk})), tuple_(person, competency).in_(chunk)
+    wanted = (
+        values(column("person", String), column("competency", String), name="wanted")
+        .data(chunk)
+        .cte("wanted")
+    )
+    return query.join(wanted, and_(person == wanted.c.person, competency == wanted.c.competency))
 
 
 def _facts(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, list[Fact]]:
     facts: dict[Pair, list[Fact]] = defaultdict(list)
+    columns = (Evidence.person_id, Evidence.competency_uri)
     for chunk in _chunks(pairs):
-        for row in session.execute(
-            select(
-                Evidence.person_id,
-                Evidence.competency_uri,
-                Evidence.statement_id,
-                Evidence.positive,
-                Evidence.weight,
-                Evidence.occurred_us,
-                Evidence.expires_us,
-            ).where(
-                Evidence.tenant_id == tenant_id,
-                *_pair_filter((Evidence.person_id, Evidence.competency_uri), chunk),
-            )
-        ):
+        query = select(
+            *columns,
+            Evidence.statement_id,
+            Evidence.positive,
+            Evidence.weight,
+            Evidence.occurred_us,
+            Evidence.expires_us,
+        ).where(Evidence.tenant_id == tenant_id)
+        for row in session.execute(_of_pairs(query, columns, chunk)):
             facts[(row[0], row[1])].append(Fact(*row[2:]))
     return facts
 
@@ -162,14 +163,11 @@ def _facts(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, li
 def _stored(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, Any]:
     """The stored attainments of ``pairs`` as plain rows (no ORM objects: thousands a batch)."""
     table = Attainment.__table__
+    columns = (table.c.person_id, table.c.competency_uri)
     stored: dict[Pair, Any] = {}
     for chunk in _chunks(pairs):
-        for row in session.execute(
-            select(table).where(
-                table.c.tenant_id == tenant_id,
-                *_pair_filter((table.c.person_id, table.c.competency_uri), chunk),
-            )
-        ):
+        query = select(table).where(table.c.tenant_id == tenant_id)
+        for row in session.execute(_of_pairs(query, columns, chunk)):
             stored[(row.person_id, row.competency_uri)] = row
     return stored
 
@@ -350,17 +348,11 @@ def _descendant_evidence(
     found: dict[Pair, list[tuple[int, str]]] = defaultdict(list)
     with host.read() as session:
         for chunk in _chunks(sorted(leaves)):
-            for person, leaf, sid, occurred in session.execute(
-                select(
-                    Evidence.person_id,
-                    Evidence.competency_uri,
-                    Evidence.statement_id,
-                    Evidence.occurred_us,
-                ).where(
-                    Evidence.tenant_id == tenant_id,
-                    *_pair_filter((Evidence.person_id, Evidence.competency_uri), chunk),
-                )
-            ):
+            columns = (Evidence.person_id, Evidence.competency_uri)
+            query = select(*columns, Evidence.statement_id, Evidence.occurred_us).where(
+                Evidence.tenant_id == tenant_id
+            )
+            for person, leaf, sid, occurred in session.execute(_of_pairs(query, columns, chunk)):
                 for parent in leaves[(person, leaf)]:
                     found[(person, parent)].append((occurred, sid))
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from click.testing import Result
 from flask import Flask
 
@@ -85,3 +86,14 @@ def test_rebuild_then_sweep(
     assert again.output.splitlines()[-1].endswith("0 changes, 0 assertions recorded.")
     swept = competency_cli("competency", "sweep")
     assert (swept.exit_code, swept.output) == (0, "0 changes, 0 assertions recorded.\n")
+
+
+@pytest.mark.parametrize(
+    "command", [["rules", "add"], ["rules", "list"], ["rules", "remove"], ["rebuild"], ["sweep"]]
+)
+def test_each_command_help_shows_an_example(
+    competency_cli: Callable[..., Result], command: list[str]
+) -> None:
+    result = competency_cli("competency", *command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and f"lrs competency {' '.join(command)}" in result.output

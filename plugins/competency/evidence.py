@@ -86,10 +86,6 @@ class Statement(msgspec.Struct):
 decode = msgspec.json.Decoder(Statement).decode
 
 
-def decode_all(texts: Iterable[str]) -> list[Statement]:
-    return [decode(text) for text in texts]
-
-
 def is_derived(statement: Statement) -> bool:
     """Whether the plugin recorded ``statement`` itself (an assertion it derived)."""
     account = statement.authority.account if statement.authority else None

@@ -20,15 +20,23 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from lrs.plugin.connectors import ConnectorType
+    from lrs.plugin.events import StatementsStored
     from lrs.plugin.host import AdminPage, Host
 
 
 @hookimpl
 def register_scopes() -> list[Scope]:
     return [
-        Scope("competency/read", "Read competency frameworks."),
-        Scope("competency/write", "Import competency frameworks."),
+        Scope("competency/read", "Read competency frameworks and evidence rules."),
+        Scope("competency/write", "Import competency frameworks, manage evidence rules."),
     ]
+
+
+@hookimpl
+def statements_stored(host: Host, event: StatementsStored, statements_json: list[str]) -> None:
+    from plugins.competency.delivery import receive
+
+    receive(host, event.tenant_id, event.source, statements_json)
 
 
 @hookimpl
@@ -38,9 +46,11 @@ def register_migrations() -> list[Path]:
 
 @hookimpl
 def register_blueprints(host: Host) -> list[Blueprint]:
+    from plugins.competency.config import config_of
     from plugins.competency.http import create_blueprint
     from plugins.competency.ui import create_ui_blueprint
 
+    config_of(host)  # a bad LRS_PLUGIN_COMPETENCY_* value stops start-up
     return [create_blueprint(host), create_ui_blueprint(host)]
 
 

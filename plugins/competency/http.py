@@ -1,4 +1,5 @@
-"""``/api/competency/frameworks``: list, show, import a CFPackage.
+"""``/api/competency``: frameworks (list, show, import a CFPackage) and evidence rules
+(list, show, create, replace, delete).
 
 Reading needs the plugin's ``competency/read`` scope, importing
 ``competency/write`` (``all`` grants neither). Every refusal is a JSON
@@ -15,6 +16,7 @@ from lrs.plugin.host import Host
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, import_package, list_frameworks
 from plugins.competency.package import read_package
+from plugins.competency.rules import delete_rule, get_rule, list_rules, rule_number, save_rule
 
 READ, WRITE = "competency/read", "competency/write"
 
@@ -31,6 +33,23 @@ def _actor() -> str:
     principal = g.principal
     key = getattr(principal, "key", None)
     return f"credential:{key}" if key else f"credential-id:{principal.credential_id}"
+
+
+def _source() -> dict[str, str]:
+    return {
+        "ip": request.remote_addr or "",
+        "request_id": request.headers.get("X-Request-Id", ""),
+        "user_agent": request.user_agent.string,
+    }
+
+
+def _json_body(what: str) -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise CompetencyError(
+            f"the body must be {what} (JSON)", [{"path": "$", "message": "not JSON"}]
+        )
+    return data
 
 
 def create_blueprint(host: Host) -> Blueprint:
@@ -50,11 +69,7 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.post("/frameworks")
     @host.requires(WRITE)
     def import_() -> Any:
-        data = request.get_json(silent=True)
-        if data is None:
-            raise CompetencyError(
-                "the body must be a CASE CFPackage (JSON)", [{"path": "$", "message": "not JSON"}]
-            )
+        data = _json_body("a CASE CFPackage")
         dry_run = request.args.get("dry_run", "false").lower()
         if dry_run not in ("true", "false", "1", "0"):
             raise CompetencyError(
@@ -67,12 +82,52 @@ def create_blueprint(host: Host) -> Blueprint:
             read_package(data),
             actor=_actor(),
             dry_run=dry_run in ("true", "1"),
-            source={
-                "ip": request.remote_addr or "",
-                "request_id": request.headers.get("X-Request-Id", ""),
-                "user_agent": request.user_agent.string,
-            },
+            source=_source(),
         )
         return jsonify(summary.as_dict()), 201 if summary.created and not summary.dry_run else 200
+
+    @blueprint.get("/rules")
+    @host.requires(READ)
+    def list_rules_() -> Any:
+        return jsonify({"rules": list_rules(host, g.principal.tenant_id)})
+
+    @blueprint.get("/rules/<rule_id>")
+    @host.requires(READ)
+    def show_rule(rule_id: str) -> Any:
+        return jsonify(get_rule(host, g.principal.tenant_id, rule_number(rule_id)))
+
+    @blueprint.post("/rules")
+    @host.requires(WRITE)
+    def create_rule() -> Any:
+        rule = save_rule(
+            host,
+            g.principal.tenant_id,
+            _json_body("an evidence rule"),
+            actor=_actor(),
+            source=_source(),
+        )
+        return jsonify(rule), 201
+
+    @blueprint.put("/rules/<rule_id>")
+    @host.requires(WRITE)
+    def replace_rule(rule_id: str) -> Any:
+        return jsonify(
+            save_rule(
+                host,
+                g.principal.tenant_id,
+                _json_body("an evidence rule"),
+                actor=_actor(),
+                rule_id=rule_number(rule_id),
+                source=_source(),
+            )
+        )
+
+    @blueprint.delete("/rules/<rule_id>")
+    @host.requires(WRITE)
+    def delete_rule_(rule_id: str) -> Any:
+        delete_rule(
+            host, g.principal.tenant_id, rule_number(rule_id), actor=_actor(), source=_source()
+        )
+        return "", 204
 
     return blueprint

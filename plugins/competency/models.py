@@ -173,7 +173,8 @@ class Evidence(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
-    person_id: Mapped[int] = mapped_column(Integer)
+    #: The person's employee id in the people directory (``Person.id`` of the host).
+    person_id: Mapped[str] = mapped_column(String(200))
     competency_uri: Mapped[str] = mapped_column(String(900))
     statement_id: Mapped[str] = mapped_column(String(36))
     route: Mapped[str] = mapped_column(String(10))
@@ -207,11 +208,13 @@ class Attainment(Base):
             unique=True,
         ),
         Index("ix_competency_attainments_tenant_competency", "tenant_id", "competency_uri"),
+        Index("ix_competency_attainments_lapses", "lapses_us"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
-    person_id: Mapped[int] = mapped_column(Integer)
+    #: The person's employee id in the people directory (``Person.id`` of the host).
+    person_id: Mapped[str] = mapped_column(String(200))
     competency_uri: Mapped[str] = mapped_column(String(900))
     state: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(Float)
@@ -230,7 +233,8 @@ class AttainmentChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
-    person_id: Mapped[int] = mapped_column(Integer)
+    #: The person's employee id in the people directory (``Person.id`` of the host).
+    person_id: Mapped[str] = mapped_column(String(200))
     competency_uri: Mapped[str] = mapped_column(String(900))
     from_state: Mapped[str] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))

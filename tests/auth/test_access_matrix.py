@@ -91,6 +91,11 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("competency.list_", "GET"): frozenset({"competency/read"}),
     ("competency.show", "GET"): frozenset({"competency/read"}),
     ("competency.import_", "POST"): frozenset({"competency/write"}),
+    ("competency.list_rules_", "GET"): frozenset({"competency/read"}),
+    ("competency.show_rule", "GET"): frozenset({"competency/read"}),
+    ("competency.create_rule", "POST"): frozenset({"competency/write"}),
+    ("competency.replace_rule", "PUT"): frozenset({"competency/write"}),
+    ("competency.delete_rule_", "DELETE"): frozenset({"competency/write"}),
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -152,6 +157,9 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
         ("reviews", "GET"), ("resolve", "POST"))},
     ("competency_ui.index", "GET"): ADMIN,
     ("competency_ui.framework", "GET"): ADMIN,
+    ("competency_ui.rules", "GET"): ADMIN,
+    ("competency_ui.add_rule", "POST"): ADMIN,
+    ("competency_ui.remove_rule", "POST"): ADMIN,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -76,3 +76,46 @@ def competency_cli(comp_app: Flask) -> Callable[..., Result]:
         return runner.invoke(cli, ["--database", url, *args])
 
     return run
+
+
+#: Competency URIs of the fixture frameworks: the CSV's tree (no prerequisites) and
+#: CASE's first aid, where FA.1 precedes FA.2 precedes FA.3.
+SKILLS = "urn:weft:competency:skills/"
+COMM, LISTEN, BRIEF = SKILLS + "comm", SKILLS + "comm-listen", SKILLS + "comm-brief"
+CASE_ITEMS = "https://case.example.org/ims/case/v1p0/CFItems/"
+FIRST_AID = CASE_ITEMS + "114c1c20-44a1-5d9d-8ea8-2b2d2689fdbf"
+FA1 = CASE_ITEMS + "850e70cd-bcf7-52d2-9b37-1fe72e4fef9d"
+FA2 = CASE_ITEMS + "ba5c10d7-04fb-58fb-a345-747e3b5852dd"
+FA3 = CASE_ITEMS + "1f14e487-c22e-57f7-ab45-7060b4d2816b"
+VERBS = "http://adlnet.gov/expapi/verbs/"
+PASSED, FAILED, COMPLETED = VERBS + "passed", VERBS + "failed", VERBS + "completed"
+PEOPLE = [
+    {"employee_id": "E1", "display_name": "Ada Lovelace", "email": "ada@example.com"},
+    {"employee_id": "E2", "display_name": "Grace Hopper", "email": "grace@example.com"},
+]
+ADA, GRACE = "mailto:ada@example.com", "mailto:grace@example.com"
+
+
+def seed(app: Flask) -> Flask:
+    """``app`` with the CSV and CASE 1.0 frameworks and :data:`PEOPLE`."""
+    from plugins.competency.frameworks import import_package
+    from plugins.competency.reading import read_framework
+
+    host = app.extensions["lrs"].host
+    for path in (SKILLS_CSV, CASE_10):
+        import_package(host, 1, read_framework(path.read_bytes(), path.name), actor="test")
+    assert not host.import_people(1, PEOPLE, actor="test").errors
+    return app
+
+
+@pytest.fixture
+def seeded_app(comp_app: Flask) -> Flask:
+    return seed(comp_app)
+
+
+@pytest.fixture
+def xapi(seeded_app: Flask, lrs_make_credential: Callable[..., ApiCredential]) -> dict[str, str]:
+    """Headers of a credential that may send and read statements and manage rules."""
+    return lrs_make_credential(
+        "all", "competency/read", "competency/write", app=seeded_app, name="lms"
+    ).headers

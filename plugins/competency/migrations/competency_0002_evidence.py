@@ -40,7 +40,7 @@ def upgrade() -> None:
         "competency_evidence",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.String(200), nullable=False),
         sa.Column("competency_uri", sa.String(900), nullable=False),
         sa.Column("statement_id", sa.String(36), nullable=False),
         sa.Column("route", sa.String(10), nullable=False),
@@ -69,7 +69,7 @@ def upgrade() -> None:
         "competency_attainments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.String(200), nullable=False),
         sa.Column("competency_uri", sa.String(900), nullable=False),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=False),
@@ -91,11 +91,12 @@ def upgrade() -> None:
         "competency_attainments",
         ["tenant_id", "competency_uri"],
     )
+    op.create_index("ix_competency_attainments_lapses", "competency_attainments", ["lapses_us"])
     op.create_table(
         "competency_attainment_history",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.String(200), nullable=False),
         sa.Column("competency_uri", sa.String(900), nullable=False),
         sa.Column("from_state", sa.String(20), nullable=False),
         sa.Column("to_state", sa.String(20), nullable=False),

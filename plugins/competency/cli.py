@@ -1,4 +1,4 @@
-"""``lrs competency frameworks import | list | show``."""
+"""``lrs competency frameworks import | list | show`` and ``lrs competency time-to-competency``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from plugins.competency.frameworks import (
     tree_lines,
 )
 from plugins.competency.reading import read_framework
+from plugins.competency.starts import START_KINDS
+from plugins.competency.time_to_competency import parse_query, report_lines, time_to_competency
 
 TENANT = click.option(
     "--tenant", metavar="NAME", help="Store (tenant), by name [default: the default store]."
@@ -41,7 +43,7 @@ def _fail(exc: CompetencyError) -> click.ClickException:
 
 @click.group()
 def competency() -> None:
-    """Competency mapping: frameworks (CASE packages, CSV)."""
+    """Competency mapping: frameworks (CASE packages, CSV), time-to-competency."""
 
 
 @competency.group()
@@ -128,3 +130,45 @@ def show(identifier: str, tenant: str | None) -> None:
         click.echo(f"  {line}")
     if retired:
         click.echo(f"{retired} retired items not shown.")
+
+
+@competency.command(
+    "time-to-competency",
+    epilog="""\b
+Examples:
+  lrs competency time-to-competency --competency https://example.com/c/fire-safety
+  lrs competency time-to-competency --competency URI --group "Pilot 2026" \\
+      --baseline-group "Control 2026" --start assignment
+  lrs competency time-to-competency --competency URI --start first_activity \\
+      --baseline-since 2025-01-01 --baseline-until 2025-07-01 --people""",
+)
+@click.option("--competency", required=True, metavar="URI", help="The competency (CFItem URI).")
+@click.option(
+    "--start",
+    type=click.Choice(START_KINDS),
+    default="hire",
+    show_default=True,
+    help="What starts the clock: the hire date, the assignment, the first activity.",
+)
+@click.option("--group", metavar="NAME", help="The cohort: a people group [default: everyone].")
+@click.option("--since", metavar="DATE", help="Only people whose start is on or after DATE.")
+@click.option(
+    "--until", metavar="DATE", help="Only people whose start is before DATE; observe until then."
+)
+@click.option("--baseline-group", metavar="NAME", help="Compare with this group.")
+@click.option("--baseline-since", metavar="DATE", help="Compare with people starting from DATE...")
+@click.option("--baseline-until", metavar="DATE", help="...until DATE (both needed).")
+@click.option("--target", metavar="PERCENT", help="Wanted reduction of the median [default: 30].")
+@click.option("--people", is_flag=True, help="Also list each person's days.")
+@TENANT
+def time_to_competency_(tenant: str | None, people: bool, **options: str | None) -> None:
+    """Time from start to first attainment of a competency: Kaplan-Meier median and
+    quartiles of a cohort (people not there yet count as censored), compared with a
+    baseline group or period by the log-rank test."""
+    host = current_host()
+    try:
+        report = time_to_competency(host, host.tenant_id(tenant), parse_query(options))
+    except CompetencyError as exc:
+        raise _fail(exc) from exc
+    for line in report_lines(report.as_dict(), people=people):
+        click.echo(line)

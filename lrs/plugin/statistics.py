@@ -253,11 +253,13 @@ def compare_durations(
     observed_a: Sequence[bool] | None = None,
     observed_b: Sequence[bool] | None = None,
     alpha: float = 0.05,
+    labels: tuple[str, str] = ("a", "b"),
 ) -> DurationComparison:
     """Compare durations of group ``a`` with the reference group ``b``, two-sided.
 
     ``observed_a`` and ``observed_b`` mark which durations ended with the event
-    (``None``: all did). With any censored duration the groups are compared with
+    (``None``: all did); ``labels`` name the groups in the verdict's text ("pilot",
+    "control"). With any censored duration the groups are compared with
     the log-rank test, otherwise with the Mann-Whitney U rank test, which assumes
     nothing about the distribution of the durations.
 
@@ -282,7 +284,7 @@ def compare_durations(
     difference = None if median_a is None or median_b is None else median_a - median_b
     relative = None if difference is None or not median_b else difference / median_b
     n_events = int(np.count_nonzero(events_a) + np.count_nonzero(events_b))
-    shortfall = _too_few(len(times_a), len(times_b))
+    shortfall = _too_few(len(times_a), len(times_b), labels)
     if shortfall is None and not complete and n_events < MINIMUM_EVENTS:
         shortfall = (
             f"only {n_events} of the people had the event, at least {MINIMUM_EVENTS} are needed"
@@ -313,8 +315,10 @@ def compare_proportions(
     *,
     alpha: float = 0.05,
     confidence_level: float = 0.95,
+    labels: tuple[str, str] = ("a", "b"),
 ) -> ProportionComparison:
-    """Compare the rate ``successes_a / n_a`` with the reference rate ``successes_b / n_b``.
+    """Compare the rate ``successes_a / n_a`` with the reference rate ``successes_b / n_b``;
+    ``labels`` name the groups in the verdict's text.
 
     The interval of the difference is Newcombe's hybrid score interval (his method
     10, from the Wilson score intervals of both rates), which stays within [-1, 1]
@@ -366,7 +370,7 @@ def compare_proportions(
         fisher_p_value=fisher_p_value,
         p_value=p_value,
         alpha=alpha,
-        verdict=verdict(p_value, alpha, _too_few(n_a, n_b)),
+        verdict=verdict(p_value, alpha, _too_few(n_a, n_b, labels)),
     )
 
 
@@ -388,12 +392,15 @@ def verdict(p_value: float, alpha: float, shortfall: str | None = None) -> Verdi
     )
 
 
-def _too_few(n_a: int, n_b: int) -> str | None:
+def _too_few(n_a: int, n_b: int, labels: tuple[str, str]) -> str | None:
     smallest = min(n_a, n_b)
     if smallest >= MINIMUM_PER_GROUP:
         return None
-    group = "a" if n_a <= n_b else "b"
-    return f"group {group} has {smallest} people, at least {MINIMUM_PER_GROUP} per group are needed"
+    group = labels[0] if n_a <= n_b else labels[1]
+    people = "person" if smallest == 1 else "people"
+    return (
+        f"group {group} has {smallest} {people}, at least {MINIMUM_PER_GROUP} per group are needed"
+    )
 
 
 def _checked(durations: Sequence[float], observed: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:

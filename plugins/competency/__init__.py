@@ -6,6 +6,8 @@ packages (CFPackage JSON, CASE 1.0 and 1.1) and simple CSV frameworks are read i
 :mod:`plugins.competency.csvframework`) and merged into the plugin's tables by
 :mod:`plugins.competency.frameworks`, keyed by item URI and versioned by
 ``lastChangeDateTime``. ``/api/competency`` and ``lrs competency`` drive it.
+Time-to-competency (:mod:`plugins.competency.time_to_competency`) is served there
+too and offered as the ``competency.time_to_competency`` metric.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from lrs.plugin.connectors import ConnectorType
     from lrs.plugin.events import StatementsStored
     from lrs.plugin.host import AdminPage, Host
+    from lrs.plugin.metrics import Metric
 
 
 @hookimpl
@@ -66,6 +69,13 @@ def register_commands(cli: click.Group) -> None:
     from plugins.competency.cli import competency
 
     cli.add_command(competency)
+
+
+@hookimpl
+def register_metrics() -> list[Metric]:
+    from plugins.competency.metrics import TIME_TO_COMPETENCY
+
+    return [TIME_TO_COMPETENCY]
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """``lrs competency frameworks import | list | show``, ``lrs competency rules add | list |
-remove``, ``lrs competency rebuild`` and ``lrs competency sweep``."""
+remove``, ``lrs competency rebuild``, ``lrs competency sweep`` and ``lrs competency
+time-to-competency``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from plugins.competency.frameworks import (
 from plugins.competency.reading import read_framework
 from plugins.competency.rebuild import people_to_reevaluate, rebuild_evidence, reevaluate_people
 from plugins.competency.rules import delete_rule, list_rules, save_rule
+from plugins.competency.starts import START_KINDS
+from plugins.competency.time_to_competency import parse_query, report_lines, time_to_competency
 
 TENANT = click.option(
     "--tenant", metavar="NAME", help="Store (tenant), by name [default: the default store]."
@@ -47,7 +50,8 @@ def _fail(exc: CompetencyError) -> click.ClickException:
 
 @click.group()
 def competency() -> None:
-    """Competency mapping: frameworks (CASE packages, CSV), evidence rules, attainments."""
+    """Competency mapping: frameworks (CASE packages, CSV), evidence rules, attainments,
+    time-to-competency."""
 
 
 @competency.group()
@@ -301,3 +305,43 @@ def sweep(tenant: str | None) -> None:
     host = current_host()
     done = sweep_lapsed(host, host.tenant_id(tenant), time.time_ns() // 1000)
     click.echo(f"{done.changes} changes, {done.derived} assertions recorded.")
+@competency.command(
+    "time-to-competency",
+    epilog="""\b
+Examples:
+  lrs competency time-to-competency --competency https://example.com/c/fire-safety
+  lrs competency time-to-competency --competency URI --group "Pilot 2026" \\
+      --baseline-group "Control 2026" --start assignment
+  lrs competency time-to-competency --competency URI --start first_activity \\
+      --baseline-since 2025-01-01 --baseline-until 2025-07-01 --people""",
+)
+@click.option("--competency", required=True, metavar="URI", help="The competency (CFItem URI).")
+@click.option(
+    "--start",
+    type=click.Choice(START_KINDS),
+    default="hire",
+    show_default=True,
+    help="What starts the clock: the hire date, the assignment, the first activity.",
+)
+@click.option("--group", metavar="NAME", help="The cohort: a people group [default: everyone].")
+@click.option("--since", metavar="DATE", help="Only people whose start is on or after DATE.")
+@click.option(
+    "--until", metavar="DATE", help="Only people whose start is before DATE; observe until then."
+)
+@click.option("--baseline-group", metavar="NAME", help="Compare with this group.")
+@click.option("--baseline-since", metavar="DATE", help="Compare with people starting from DATE...")
+@click.option("--baseline-until", metavar="DATE", help="...until DATE (both needed).")
+@click.option("--target", metavar="PERCENT", help="Wanted reduction of the median [default: 30].")
+@click.option("--people", is_flag=True, help="Also list each person's days.")
+@TENANT
+def time_to_competency_(tenant: str | None, people: bool, **options: str | None) -> None:
+    """Time from start to first attainment of a competency: Kaplan-Meier median and
+    quartiles of a cohort (people not there yet count as censored), compared with a
+    baseline group or period by the log-rank test."""
+    host = current_host()
+    try:
+        report = time_to_competency(host, host.tenant_id(tenant), parse_query(options))
+    except CompetencyError as exc:
+        raise _fail(exc) from exc
+    for line in report_lines(report.as_dict(), people=people):
+        click.echo(line)

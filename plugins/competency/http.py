@@ -1,5 +1,5 @@
-"""``/api/competency``: frameworks (list, show, import a CFPackage) and evidence rules
-(list, show, create, replace, delete).
+"""``/api/competency``: frameworks (list, show, import a CFPackage), evidence rules
+(list, show, create, replace, delete) and time-to-competency.
 
 Reading needs the plugin's ``competency/read`` scope, importing
 ``competency/write`` (``all`` grants neither). Every refusal is a JSON
@@ -17,6 +17,7 @@ from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, import_package, list_frameworks
 from plugins.competency.package import read_package
 from plugins.competency.rules import delete_rule, get_rule, list_rules, rule_number, save_rule
+from plugins.competency.time_to_competency import parse_query, time_to_competency
 
 READ, WRITE = "competency/read", "competency/write"
 
@@ -65,6 +66,12 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(READ)
     def show(identifier: str) -> Any:
         return jsonify(framework_detail(host, g.principal.tenant_id, identifier))
+
+    @blueprint.get("/time-to-competency")
+    @host.requires(READ)
+    def time_to_competency_() -> Any:
+        query = parse_query(request.args.to_dict())
+        return jsonify(time_to_competency(host, g.principal.tenant_id, query).as_dict())
 
     @blueprint.post("/frameworks")
     @host.requires(WRITE)

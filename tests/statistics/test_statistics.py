@@ -140,11 +140,13 @@ def test_complete_durations_are_compared_with_the_mann_whitney_rank_test() -> No
 
 def test_durations_of_too_few_people_conclude_nothing_whatever_the_p_value() -> None:
     """Three against three with no overlap: U = 0, exact p = 2 / C(6, 3) = 0.1."""
-    result = compare_durations([1, 2, 3], [4, 5, 6])
+    result = compare_durations([1, 2, 3], [4, 5, 6], labels=("pilot", "control"))
 
     assert result.p_value == pytest.approx(0.1)
     assert result.verdict.conclusion == "too_few"
-    assert "group a has 3 people, at least 10" in result.verdict.text
+    assert "group pilot has 3 people, at least 10" in result.verdict.text
+    one = compare_proportions(30, 40, 1, 1).verdict.text
+    assert "group b has 1 person, at least 10" in one
 
 
 def test_log_rank_with_too_few_events_concludes_nothing() -> None:

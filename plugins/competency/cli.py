@@ -305,6 +305,8 @@ def sweep(tenant: str | None) -> None:
     host = current_host()
     done = sweep_lapsed(host, host.tenant_id(tenant), time.time_ns() // 1000)
     click.echo(f"{done.changes} changes, {done.derived} assertions recorded.")
+
+
 @competency.command(
     "time-to-competency",
     epilog="""\b

@@ -25,12 +25,14 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
+from lrs.auth.sealing import seal, unseal
 from lrs.db import Database
 from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event
 from lrs.settings import Settings
 from lrs.store import connectors as connector_store
+from lrs.store import people as people_store
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, load_attachments, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
@@ -455,6 +457,35 @@ class Host:
             tenant_id=tenant_id, records=records, actor=actor,
             source=None if plugin is None else {"plugin": plugin},
             deactivate_missing=deactivate_missing)
+
+    def person_row_ids(self, tenant_id: int, employee_ids: Iterable[str]) -> dict[str, int]:
+        """The directory's row id of each known employee id (unknown ones left out).
+
+        A plugin's own tables key people by this integer (an index on it is smaller
+        and faster than on the employee id); :meth:`employee_ids_of` goes back.
+        """
+        with self.read() as session:
+            return {row.employee_id: row.id
+                    for row in people_store.people_named(session, tenant_id, employee_ids)}
+
+    def employee_ids_of(self, tenant_id: int, row_ids: Iterable[int]) -> dict[int, str]:
+        """The employee id of each directory row id of the store (unknown ones left out)."""
+        with self.read() as session:
+            return people_store.employee_ids_of(session, tenant_id, row_ids)
+
+    def seal(self, plain: str) -> str:
+        """``plain`` encrypted and authenticated under a key derived from
+        ``LRS_SECRET_KEY`` (Fernet): how a plugin keeps a secret it must use again
+        (a signing key, a remote system's token) in its own tables."""
+        return seal(plain, self._settings.secret_key)
+
+    def unseal(self, sealed: str) -> str:
+        """What :meth:`seal` sealed.
+
+        :raises lrs.auth.sealing.UnsealError: ``LRS_SECRET_KEY`` changed since, or
+            the value was altered (a ``409`` with a JSON body in a view).
+        """
+        return unseal(sealed, self._settings.secret_key)
 
     def connector_instances(self, type_name: str,
                             tenant_id: int | None = None) -> list[ConnectorInstance]:

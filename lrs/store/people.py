@@ -266,6 +266,15 @@ def people_named(session: Session, tenant_id: int, employee_ids: Iterable[str]) 
     return found
 
 
+def employee_ids_of(session: Session, tenant_id: int, row_ids: Iterable[int]) -> dict[int, str]:
+    """The employee id of each of these directory row ids of the store, a query a chunk."""
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted(set(row_ids))):
+        found.update(session.execute(select(Person.id, Person.employee_id).where(
+            Person.tenant_id == tenant_id, any_of(session, Person.id, chunk))).all())
+    return found
+
+
 def person_named(session: Session, tenant_id: int, employee_id: str) -> Person | None:
     return session.scalar(select(Person).where(Person.tenant_id == tenant_id,
                                                Person.employee_id == employee_id))

@@ -15,6 +15,7 @@ from lrs.plugin.host import Host
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, import_package, list_frameworks
 from plugins.competency.package import read_package
+from plugins.competency.views_http import add_view_routes
 
 READ, WRITE = "competency/read", "competency/write"
 
@@ -75,4 +76,5 @@ def create_blueprint(host: Host) -> Blueprint:
         )
         return jsonify(summary.as_dict()), 201 if summary.created and not summary.dry_run else 200
 
+    add_view_routes(blueprint, host)
     return blueprint

@@ -1,0 +1,142 @@
+"""A person's competency profile: per framework, the tree of competencies with how the
+person stands on each and the statements that are the evidence.
+
+The API, the web page and the PDF all show this one structure. It is read in a
+handful of queries whatever the framework's size (items, ``isChildOf`` links, the
+person's attainments, the person's evidence), each on an index that starts with the
+framework or with the store and the person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+
+from lrs.plugin.host import Host
+from plugins.competency import catalog
+from plugins.competency.models import Attainment, Evidence
+from plugins.competency.people import Member, person
+from plugins.competency.standing import STATES, iso, now_us, shown_state
+
+_ATTAINMENT = (
+    Attainment.competency_uri,
+    Attainment.state,
+    Attainment.confidence,
+    Attainment.evidence_count,
+    Attainment.first_attained_us,
+    Attainment.attained_since_us,
+    Attainment.lapses_us,
+)
+_EVIDENCE = (
+    Evidence.competency_uri,
+    Evidence.statement_id,
+    Evidence.route,
+    Evidence.verb,
+    Evidence.positive,
+    Evidence.weight,
+    Evidence.scaled,
+    Evidence.occurred_us,
+    Evidence.expires_us,
+)
+
+
+def person_profile(
+    host: Host,
+    tenant_id: int,
+    employee_id: str,
+    *,
+    framework: str | None = None,
+    at_us: int | None = None,
+) -> dict[str, Any]:
+    """The profile of the directory's person ``employee_id`` (``404`` when unknown), on
+    every framework of the store or the one named, as of ``at_us`` (now)."""
+    member = person(host, tenant_id, employee_id)
+    at_us = now_us() if at_us is None else at_us
+    with host.read() as session:
+        trees = [
+            catalog.tree(session, f) for f in catalog.frameworks(session, tenant_id, framework)
+        ]
+        attainments = {
+            row.competency_uri: row
+            for row in session.execute(
+                select(*_ATTAINMENT).where(
+                    Attainment.tenant_id == tenant_id, Attainment.person_id == member.row_id
+                )
+            )
+        }
+        evidence: dict[str, list[dict[str, Any]]] = {}
+        for row in session.execute(
+            select(*_EVIDENCE)
+            .where(Evidence.tenant_id == tenant_id, Evidence.person_id == member.row_id)
+            .order_by(Evidence.occurred_us.desc(), Evidence.statement_id)
+        ):
+            evidence.setdefault(row.competency_uri, []).append(_evidence(row, at_us))
+    return {
+        "person": person_dict(member),
+        "asOf": iso(at_us),
+        "frameworks": [_framework(tree, attainments, evidence, at_us) for tree in trees],
+    }
+
+
+def person_dict(member: Member) -> dict[str, Any]:
+    return {
+        "employeeId": member.employee_id,
+        "name": member.person.name,
+        "department": member.person.attributes.get("department"),
+        "email": member.person.attributes.get("email"),
+    }
+
+
+def _evidence(row: Any, at_us: int) -> dict[str, Any]:
+    return {
+        "statementId": row.statement_id,
+        "route": row.route,
+        "verb": row.verb,
+        "positive": row.positive,
+        "weight": row.weight,
+        "scaled": row.scaled,
+        "occurred": iso(row.occurred_us),
+        "expires": iso(row.expires_us),
+        "expired": row.expires_us is not None and row.expires_us <= at_us,
+    }
+
+
+def _framework(
+    tree: catalog.Tree,
+    attainments: dict[str, Any],
+    evidence: dict[str, list[dict[str, Any]]],
+    at_us: int,
+) -> dict[str, Any]:
+    competencies = []
+    counts: Counter[str] = Counter()
+    for node in tree.nodes:
+        row = attainments.get(node.uri)
+        state = shown_state(row and row.state, row and row.lapses_us, at_us)
+        counts[state] += 1
+        competencies.append(
+            {
+                "uri": node.uri,
+                "identifier": node.identifier,
+                "code": node.code,
+                "statement": node.statement,
+                "type": node.item_type,
+                "depth": node.depth,
+                "parent": node.parent,
+                "state": state,
+                "confidence": row.confidence if row else None,
+                "evidenceCount": row.evidence_count if row else 0,
+                "firstAttained": iso(row.first_attained_us) if row else None,
+                "attainedSince": iso(row.attained_since_us) if row else None,
+                "lapses": iso(row.lapses_us) if row else None,
+                "evidence": evidence.get(node.uri, []),
+            }
+        )
+    return {
+        "identifier": tree.identifier,
+        "uri": tree.uri,
+        "title": tree.title,
+        "counts": {state: counts[state] for state in STATES},
+        "competencies": competencies,
+    }

@@ -14,6 +14,7 @@ from flask import Blueprint, render_template
 from lrs.plugin.host import AdminPage, Host
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, list_frameworks, tree_lines
+from plugins.competency.views_ui import VIEW_ROLES, add_view_pages
 
 ROLES = ("admin",)
 #: The UI works on the default store, as the audit trail's page does.
@@ -21,7 +22,10 @@ TENANT_ID = 1
 
 
 def admin_pages() -> list[AdminPage]:
-    return [AdminPage("Competency frameworks", endpoint="competency_ui.index", roles=ROLES)]
+    return [
+        AdminPage("Competency frameworks", endpoint="competency_ui.index", roles=ROLES),
+        AdminPage("Competency views", endpoint="competency_ui.views", roles=VIEW_ROLES),
+    ]
 
 
 def create_ui_blueprint(host: Host) -> Blueprint:
@@ -47,4 +51,5 @@ def create_ui_blueprint(host: Host) -> Blueprint:
             "competency/framework.html", framework=detail, tree=tree_lines(detail), error=None
         )
 
+    add_view_pages(blueprint, host)
     return blueprint

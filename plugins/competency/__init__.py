@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 @hookimpl
 def register_scopes() -> list[Scope]:
     return [
-        Scope("competency/read", "Read competency frameworks."),
+        Scope(
+            "competency/read", "Read competency frameworks, profiles, heat maps, gaps and exports."
+        ),
         Scope("competency/write", "Import competency frameworks."),
+        Scope("competency/issue", "Issue signed Open Badges 3.0 / CLR 2.0 credentials."),
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
+from plugins.competency.credentials_http import add_credential_routes
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, import_package, list_frameworks
 from plugins.competency.package import read_package
@@ -77,4 +78,5 @@ def create_blueprint(host: Host) -> Blueprint:
         return jsonify(summary.as_dict()), 201 if summary.created and not summary.dry_run else 200
 
     add_view_routes(blueprint, host)
+    add_credential_routes(blueprint, host)
     return blueprint

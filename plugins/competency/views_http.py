@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
+from plugins.competency import teams
 from plugins.competency.errors import CompetencyError
 from plugins.competency.exports import attainments_csv
 from plugins.competency.pdf import find_font, profile_pdf
 from plugins.competency.profiles import person_profile
-from plugins.competency.teams import gaps, heat_map
 
 READ = "competency/read"
 
@@ -77,13 +77,13 @@ def add_view_routes(blueprint: Blueprint, host: Host) -> None:
     @blueprint.get("/heatmap")
     @host.requires(READ)
     def heatmap() -> Any:
-        return jsonify(heat_map(host, g.principal.tenant_id, **team_parameters()))
+        return jsonify(teams.heat_map(host, g.principal.tenant_id, **team_parameters()))
 
     @blueprint.get("/gaps")
     @host.requires(READ)
-    def gaps_() -> Any:
+    def gaps() -> Any:
         limit = number("limit", low=1, high=10_000, default=50)
-        return jsonify(gaps(host, g.principal.tenant_id, limit=limit, **team_parameters()))
+        return jsonify(teams.gaps(host, g.principal.tenant_id, limit=limit, **team_parameters()))
 
     @blueprint.get("/attainments.csv")
     @host.requires(READ)

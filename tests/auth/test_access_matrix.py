@@ -87,6 +87,12 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("competency.list_", "GET"): frozenset({"competency/read"}),
     ("competency.show", "GET"): frozenset({"competency/read"}),
     ("competency.import_", "POST"): frozenset({"competency/write"}),
+    **{("competency." + endpoint, "GET"): frozenset({"competency/read"}) for endpoint in (
+        "profile", "profile_as_pdf", "heatmap", "gaps", "attainments")},
+    ("competency.credentials", "GET"): frozenset({"competency/issue"}),
+    ("competency.bundle", "GET"): frozenset({"competency/issue"}),
+    **{("competency." + endpoint, "GET"): PUBLIC for endpoint in (
+        "issuer_profile", "jwks", "key")},
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -146,6 +152,9 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
         ("reviews", "GET"), ("resolve", "POST"))},
     ("competency_ui.index", "GET"): ADMIN,
     ("competency_ui.framework", "GET"): ADMIN,
+    **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin"})
+       for endpoint in ("views", "stylesheet", "find_person", "profile", "profile_as_pdf",
+                        "heatmap", "gaps", "statement")},
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -128,7 +128,7 @@ def badges(
         nodes = {
             node.uri: (tree, node)
             for f in catalog.frameworks(session, tenant_id)
-            for tree in [catalog.tree(session, f)]
+            for tree in [catalog.tree(host, session, f)]
             for node in tree.nodes
         }
         held = [

@@ -81,7 +81,7 @@ def attainments_csv(
         nodes = {
             node.uri: (tree.identifier, node)
             for f in catalog.frameworks(session, tenant_id, framework)
-            for tree in [catalog.tree(session, f)]
+            for tree in [catalog.tree(host, session, f)]
             for node in tree.nodes
         }
         if members is not None:

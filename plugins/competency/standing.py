@@ -11,7 +11,6 @@ the row still says, until new evidence renews it. A competency with no row is
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 #: Every state a view shows, best first (the order of legends and counts).
 STATES = ("attained", "lapsed", "conflicting", "not_attained", "unknown")
@@ -48,8 +47,9 @@ def shown_state(state: str | None, lapses_us: int | None, at_us: int) -> str:
 
 
 def iso(us: int | None) -> str | None:
-    """Microseconds since the epoch as ISO 8601 UTC (``2026-03-01T09:30:00Z``), or ``None``."""
+    """Microseconds since the epoch as ISO 8601 UTC to the second (``2026-03-01T09:30:00Z``),
+    or ``None``. A profile formats some 10,000 of these: ``strftime`` takes half the time
+    of ``datetime``."""
     if us is None:
         return None
-    moment = datetime.fromtimestamp(us / 1_000_000, UTC).replace(microsecond=0)
-    return moment.isoformat().replace("+00:00", "Z")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(us // 1_000_000))

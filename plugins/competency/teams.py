@@ -47,7 +47,7 @@ def _standings(
 ) -> tuple[catalog.Tree, list[catalog.Node], list[Member], dict[tuple[int, str], Any]]:
     members = group(host, tenant_id, group_name)
     with host.read() as session:
-        tree = catalog.tree(session, catalog.frameworks(session, tenant_id, framework)[0])
+        tree = catalog.tree(host, session, catalog.frameworks(session, tenant_id, framework)[0])
         nodes = [n for n in tree.nodes if max_depth is None or n.depth <= max_depth]
         rows = {
             (row.person_id, row.competency_uri): row

@@ -20,6 +20,7 @@ from plugins.competency import teams
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import list_frameworks
 from plugins.competency.pdf import find_font, profile_pdf
+from plugins.competency.profile_html import profile_rows
 from plugins.competency.profiles import person_profile
 from plugins.competency.standing import LABELS, STATES, SYMBOLS
 from plugins.competency.views_http import team_parameters
@@ -70,7 +71,10 @@ def add_view_pages(blueprint: Blueprint, host: Host) -> None:
             data = person_profile(host, TENANT_ID, employee_id)
         except CompetencyError as exc:
             return index(exc)
-        return _page("competency/profile.html", profile=data)
+        link = url_for("competency_ui.statement", statement_id="-")[:-1] + "{id}"
+        return _page(
+            "competency/profile.html", profile=data, profile_rows=profile_rows, statement_url=link
+        )
 
     @blueprint.get("/people/<employee_id>/profile.pdf")
     @host.requires_role(*VIEW_ROLES)

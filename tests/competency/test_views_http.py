@@ -59,7 +59,14 @@ def test_profile_shows_the_tree_states_dates_and_evidence(
         (newest, True),
         (oldest, False),
     ]
-    assert c["HS.2"]["evidence"][0]["expired"] is True
+    assert c["HS.2"]["evidence"] == [
+        {
+            "statementId": situation.statements[("E1", "HS.2")][0],
+            "positive": True,
+            "verb": "http://adlnet.gov/expapi/verbs/passed",
+            "occurred": "2025-06-01T10:00:00Z",
+        }
+    ]
     assert framework["counts"] == {
         "attained": 2,
         "lapsed": 1,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import logging
 import random
 import statistics
 import sys
@@ -169,6 +170,7 @@ def measure(backend: str, args: argparse.Namespace) -> list[list[str]]:
                 outbox_inline=False,
             )
         )
+        logging.getLogger("lrs.access").setLevel(logging.WARNING)  # a line a request
         host = app.extensions["lrs"].host
         print(f"{backend}: a framework of {args.competencies:,} competencies", file=sys.stderr)
         package = framework(args.competencies)

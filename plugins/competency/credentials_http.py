@@ -67,7 +67,8 @@ def add_credential_routes(blueprint: Blueprint, host: Host) -> None:
         issuer = issuer_for(host, tenant_id)
         keys = [] if key is None else [{**key, "kid": issuer.key_url(key["kid"])}]
         response = jsonify({"keys": keys})
-        response.cache_control.public, response.cache_control.max_age = True, 300
+        if keys:  # an empty set is not kept: the key may be made any moment
+            response.cache_control.public, response.cache_control.max_age = True, 300
         return response
 
     @blueprint.get("/issuer/<int:tenant_id>/keys/<thumbprint>")

@@ -20,14 +20,15 @@ def profile_rows(competencies: list[dict[str, Any]], statement_url: str) -> Mark
     """``<tr>`` of each competency; ``statement_url`` with ``{id}`` links an evidence id."""
     parts: list[str] = []
     add = parts.append
+    before, _, after = (str(escape(part)) for part in statement_url.partition("{id}"))
     for c in competencies:
         state = c["state"]
         code = f"<strong>{escape(c['code'])}</strong> " if c["code"] else ""
         confidence = "" if c["confidence"] is None else f"{c['confidence']:.2f}"
         if c["evidence"]:
             links = "".join(
-                f'<li><a href="{escape(statement_url.format(id=e["statementId"]))}">'
-                f"{escape(e['statementId'][:8])}</a> {(e['occurred'] or '')[:10]}"
+                f'<li><a href="{before}{escape(e["statementId"])}{after}">'
+                f"{escape(e['statementId'][:8])}</a> {e['occurred'][:10]}"
                 f"{'' if e['positive'] else ' (against)'}</li>"
                 for e in c["evidence"]
             )

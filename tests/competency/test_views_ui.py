@@ -63,7 +63,10 @@ def test_admin_reads_the_heat_map_and_gaps_of_a_group(
     page = admin.get("/ui/competency/groups/heatmap", query_string=query).get_data(as_text=True)
     assert HOSTILE not in page and str(escape(HOSTILE)) in page  # E2's name
     assert "3 people by 18 competencies" in page
-    assert 'title="HS.2: lapsed (0.60)"><span aria-hidden="true">↻</span><span class="sr">lapsed' in page
+    assert (
+        'title="HS.2: lapsed (0.60)"><span aria-hidden="true">↻</span><span class="sr">lapsed'
+        in page
+    )
     assert 'title="HS.1: attained (0.75)"' in page
     gaps = admin.get("/ui/competency/groups/gaps", query_string=query).get_data(as_text=True)
     assert "Gaps of Wardens" in gaps and "1 of 3" in gaps and '<meter min="0" max="1"' in gaps

@@ -57,7 +57,9 @@ def register_admin_pages(host: Host) -> list[AdminPage]:
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     from plugins.competency.cli import competency
+    from plugins.competency.views_cli import add_view_commands
 
+    add_view_commands(competency)
     cli.add_command(competency)
 
 

@@ -55,8 +55,9 @@ def person_profile(
             catalog.tree(host, session, f)
             for f in catalog.frameworks(session, tenant_id, framework)
         ]
-        # Core execution (``session.connection()``): ORM row processing doubled the cost
-        # of reading a full profile's 8,000 rows.
+        # Core execution (``session.connection()``) and ``all()``: ORM row processing
+        # doubled the cost of reading a full profile's 8,000 rows, and iterating a
+        # result fetches one row a call.
         connection = session.connection()
         attainments = {
             row[0]: row
@@ -64,14 +65,14 @@ def person_profile(
                 select(*_ATTAINMENT).where(
                     Attainment.tenant_id == tenant_id, Attainment.person_id == member.row_id
                 )
-            )
+            ).all()
         }
         evidence: dict[str, list[dict[str, Any]]] = {}
         for uri, statement_id, verb, positive, occurred in connection.execute(
             select(*_EVIDENCE)
             .where(Evidence.tenant_id == tenant_id, Evidence.person_id == member.row_id)
             .order_by(Evidence.occurred_us.desc(), Evidence.statement_id)
-        ):
+        ).all():
             evidence.setdefault(uri, []).append(
                 {
                     "statementId": statement_id,

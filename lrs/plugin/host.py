@@ -25,6 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import check_roles
+from lrs.auth.sealing import seal, unseal
 from lrs.db import Database
 from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
@@ -457,6 +458,20 @@ class Host:
             tenant_id=tenant_id, records=records, actor=actor,
             source=None if plugin is None else {"plugin": plugin},
             deactivate_missing=deactivate_missing)
+
+    def seal(self, plain: str) -> str:
+        """``plain`` encrypted and authenticated under a key derived from
+        ``LRS_SECRET_KEY`` (Fernet): how a plugin keeps a secret it must use again
+        (a signing key, a remote system's token) in its own tables."""
+        return seal(plain, self._settings.secret_key)
+
+    def unseal(self, sealed: str) -> str:
+        """What :meth:`seal` sealed.
+
+        :raises lrs.auth.sealing.UnsealError: ``LRS_SECRET_KEY`` changed since, or
+            the value was altered (a ``409`` with a JSON body in a view).
+        """
+        return unseal(sealed, self._settings.secret_key)
 
     def connector_instances(self, type_name: str,
                             tenant_id: int | None = None) -> list[ConnectorInstance]:

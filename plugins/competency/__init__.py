@@ -30,8 +30,13 @@ if TYPE_CHECKING:
 @hookimpl
 def register_scopes() -> list[Scope]:
     return [
-        Scope("competency/read", "Read competency frameworks and evidence rules."),
+        Scope(
+            "competency/read",
+            "Read competency frameworks, evidence rules, profiles, heat maps, gaps, "
+            "time-to-competency and exports.",
+        ),
         Scope("competency/write", "Import competency frameworks, manage evidence rules."),
+        Scope("competency/issue", "Issue signed Open Badges 3.0 / CLR 2.0 credentials."),
     ]
 
 
@@ -67,7 +72,9 @@ def register_admin_pages(host: Host) -> list[AdminPage]:
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     from plugins.competency.cli import competency
+    from plugins.competency.views_cli import add_view_commands
 
+    add_view_commands(competency)
     cli.add_command(competency)
 
 

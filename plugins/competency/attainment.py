@@ -41,7 +41,8 @@ class Standing:
     first_attained_us: int | None = None
     #: Start of the current attained run (``None`` unless attained).
     since_us: int | None = None
-    #: When the current attainment lapses unless renewed (``None``: it does not).
+    #: When the current attainment lapses unless renewed (``None``: it does not); for
+    #: a competency lost because its evidence expired, when it lapsed (in the past).
     lapses_us: int | None = None
     #: Active evidence statements, most recent first.
     evidence: tuple[str, ...] = ()
@@ -79,9 +80,11 @@ def evaluate(facts: list[Fact], now_us: int, config: Config) -> Standing:
             )
     positive = negative = 0.0
     state, confidence = UNKNOWN, 0.0
-    first = since = lapses = None
+    first = since = lapses = lapsed = None
     for moment in sorted(changes):
+        expiring = False
         for is_positive, weight in changes[moment]:
+            expiring = expiring or weight < 0
             if is_positive:
                 positive += weight
             else:
@@ -95,6 +98,9 @@ def evaluate(facts: list[Fact], now_us: int, config: Config) -> Standing:
         if new_state == ATTAINED and state != ATTAINED:
             since = moment
             first = moment if first is None else first
+            lapsed = None
+        elif state == ATTAINED and new_state != ATTAINED:
+            lapsed = moment if expiring else None
         state, confidence = new_state, new_confidence
     active = sorted(
         (f for f in facts if f.expires_us is None or f.expires_us > now_us),
@@ -107,7 +113,7 @@ def evaluate(facts: list[Fact], now_us: int, config: Config) -> Standing:
         len(facts),
         first,
         since if state == ATTAINED else None,
-        lapses if state == ATTAINED else None,
+        lapses if state == ATTAINED else lapsed,
         tuple(f.statement_id for f in active),
     )
 

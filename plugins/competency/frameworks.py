@@ -22,6 +22,7 @@ from lrs.plugin.host import Host
 from plugins.competency.errors import not_found
 from plugins.competency.models import Association, Framework, Item, ItemChange
 from plugins.competency.package import AssociationSpec, ItemSpec, Package
+from plugins.competency.tree import tree_order
 
 ITEM_FIELDS = ("identifier", "uri", "full_statement", "human_coding_scheme", "item_type")
 ASSOCIATION_FIELDS = (
@@ -352,32 +353,22 @@ def tree_lines(detail: dict[str, Any]) -> list[str]:
     """The current items as an indented ``isChildOf`` tree, in sequence order, each
     with the items that ``precedes`` it (its prerequisites)."""
     items = {i["uri"]: i for i in detail["items"] if not i["retired"]}
-    children: dict[str, list[str]] = {}
-    placed: set[str] = set()
+    links: list[tuple[str, str]] = []
     after: dict[str, list[str]] = {}
     for a in detail["associations"]:
         origin, destination = a["originNodeURI"], a["destinationNodeURI"]
         if a["retired"] or origin not in items:
             continue
         if a["associationType"] == "isChildOf":
-            children.setdefault(destination, []).append(origin)
-            placed.add(origin)
+            links.append((origin, destination))
         elif a["associationType"] == "precedes" and destination in items:
             after.setdefault(destination, []).append(
                 items[origin]["humanCodingScheme"] or items[origin]["fullStatement"]
             )
-    roots = [*children.get(detail["uri"], []), *(u for u in items if u not in placed)]
     lines: list[str] = []
-
-    def walk(uri: str, depth: int, path: frozenset[str]) -> None:
+    for uri, depth, _ in tree_order(items, links, detail["uri"]):
         item = items[uri]
         code = f"{item['humanCodingScheme']} " if item["humanCodingScheme"] else ""
         prerequisites = f"  [after {', '.join(after[uri])}]" if uri in after else ""
         lines.append(f"{'  ' * depth}{code}{item['fullStatement']}{prerequisites}")
-        for child in children.get(uri, []):
-            if child not in path:  # a cycle in a broken framework is shown once
-                walk(child, depth + 1, path | {child})
-
-    for root in dict.fromkeys(roots):
-        walk(root, 0, frozenset({root}))
     return lines

@@ -13,11 +13,13 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
+from plugins.competency.credentials_http import add_credential_routes
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, import_package, list_frameworks
 from plugins.competency.package import read_package
 from plugins.competency.rules import delete_rule, get_rule, list_rules, rule_number, save_rule
 from plugins.competency.time_to_competency import parse_query, time_to_competency
+from plugins.competency.views_http import add_view_routes
 
 READ, WRITE = "competency/read", "competency/write"
 
@@ -137,4 +139,6 @@ def create_blueprint(host: Host) -> Blueprint:
         )
         return "", 204
 
+    add_view_routes(blueprint, host)
+    add_credential_routes(blueprint, host)
     return blueprint

@@ -195,7 +195,8 @@ class Attainment(Base):
 
     ``state`` is ``attained``, ``not_attained``, ``conflicting`` or ``unknown``;
     ``first_attained_us`` never moves once set (time-to-competency reads it);
-    ``lapses_us`` is when the current attainment expires unless renewed.
+    ``lapses_us`` is when the current attainment expires unless renewed, or, once
+    expired evidence has made it not attained, when it lapsed.
     """
 
     __tablename__ = "competency_attainments"
@@ -242,3 +243,26 @@ class AttainmentChange(Base):
     effective_us: Mapped[int] = mapped_column(BigInteger)
     #: The id of the derived xAPI statement recorded for it, if any.
     statement_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class IssuerKey(Base):
+    """A store's key for signing credentials (Open Badges 3.0, CLR 2.0), made on first use.
+
+    The private key is sealed (:meth:`lrs.plugin.host.Host.seal`, under a key derived
+    from ``LRS_SECRET_KEY``): a copy of the database alone cannot sign. The public key
+    is what the store's JWKS publishes, under ``kid``.
+    """
+
+    __tablename__ = "competency_issuer_keys"
+    __table_args__ = (Index("uq_competency_issuer_keys_tenant", "tenant_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    kid: Mapped[str] = mapped_column(String(100))
+    #: The JWS algorithm, ``ES256``.
+    algorithm: Mapped[str] = mapped_column(String(10))
+    #: The public JWK (JSON), as published.
+    public_jwk: Mapped[str] = mapped_column(Text)
+    #: The private JWK (JSON), sealed.
+    sealed_private_jwk: Mapped[str] = mapped_column(Text)
+    created_us: Mapped[int] = mapped_column(BigInteger)

@@ -1,6 +1,7 @@
 """The web UI's "Competency frameworks" pages, for admins: the frameworks, one
 framework's tree with retired items and each item's history, and the evidence rules
-(list, add, delete).
+(list, add, delete); the views pages (profiles, heat maps, gaps) are in
+:mod:`plugins.competency.views_ui`.
 
 Everything shown was written by a package or a CSV file, so it is only ever
 rendered as text (Jinja's autoescape), never as markup.
@@ -17,6 +18,7 @@ from lrs.plugin.host import AdminPage, Host
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, list_frameworks, tree_lines
 from plugins.competency.rules import TARGET_KINDS, delete_rule, list_rules, rule_number, save_rule
+from plugins.competency.views_ui import VIEW_ROLES, add_view_pages
 
 ROLES = ("admin",)
 #: The UI works on the default store, as the audit trail's page does.
@@ -27,6 +29,7 @@ def admin_pages() -> list[AdminPage]:
     return [
         AdminPage("Competency frameworks", endpoint="competency_ui.index", roles=ROLES),
         AdminPage("Evidence rules", endpoint="competency_ui.rules", roles=ROLES),
+        AdminPage("Competency views", endpoint="competency_ui.views", roles=VIEW_ROLES),
     ]
 
 
@@ -111,4 +114,5 @@ def create_ui_blueprint(host: Host) -> Blueprint:
             return rules_page(exc.status, exc)
         return redirect(url_for("competency_ui.rules"))
 
+    add_view_pages(blueprint, host)
     return blueprint

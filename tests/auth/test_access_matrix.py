@@ -92,10 +92,17 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("competency.show", "GET"): frozenset({"competency/read"}),
     ("competency.import_", "POST"): frozenset({"competency/write"}),
     ("competency.list_rules_", "GET"): frozenset({"competency/read"}),
+    ("competency.time_to_competency_", "GET"): frozenset({"competency/read"}),
     ("competency.show_rule", "GET"): frozenset({"competency/read"}),
     ("competency.create_rule", "POST"): frozenset({"competency/write"}),
     ("competency.replace_rule", "PUT"): frozenset({"competency/write"}),
     ("competency.delete_rule_", "DELETE"): frozenset({"competency/write"}),
+    **{("competency." + endpoint, "GET"): frozenset({"competency/read"}) for endpoint in (
+        "profile", "profile_as_pdf", "heatmap", "gaps", "attainments")},
+    ("competency.credentials", "GET"): frozenset({"competency/issue"}),
+    ("competency.bundle", "GET"): frozenset({"competency/issue"}),
+    **{("competency." + endpoint, "GET"): PUBLIC for endpoint in (
+        "issuer_profile", "jwks", "key")},
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -160,6 +167,9 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("competency_ui.rules", "GET"): ADMIN,
     ("competency_ui.add_rule", "POST"): ADMIN,
     ("competency_ui.remove_rule", "POST"): ADMIN,
+    **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin"})
+       for endpoint in ("views", "stylesheet", "find_person", "profile", "profile_as_pdf",
+                        "heatmap", "gaps", "statement")},
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

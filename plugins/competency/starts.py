@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -133,34 +134,36 @@ def first_activity_starts(host: Host, tenant_id: int, record: CompetencyRecord) 
     return starts
 
 
-def start_times(
-    host: Host,
-    tenant_id: int,
-    kind: str,
-    record: CompetencyRecord,
-    people: Iterable[Person | None],
-) -> dict[str, int]:
-    """The start of each of ``people`` who has one, by employee id."""
-    known = [p for p in people if p is not None]
-    if kind == "hire":
-        return {p.id: start for p in known if (start := hire_us(p)) is not None}
-    wanted = {p.id for p in known}
-    found = (
-        assignment_starts(host, tenant_id, record)
-        if kind == "assignment"
-        else first_activity_starts(host, tenant_id, record)
-    )
-    return {person: start for person, start in found.items() if person in wanted}
+class Starts:
+    """The starts of one kind for one competency, each source read at most once per
+    report: expanding assignments and reading the mapped activities' statements are the
+    costly parts, and a report with a baseline asks twice."""
 
+    def __init__(self, host: Host, tenant_id: int, kind: str, record: CompetencyRecord) -> None:
+        self._host, self._tenant_id, self.kind, self._record = host, tenant_id, kind, record
 
-def concerned_people(host: Host, tenant_id: int, kind: str, record: CompetencyRecord) -> set[str]:
-    """Everyone the competency concerns: with evidence or an attainment for it, or
-    assigned one of its activities (and, from their first activity, whoever acted on one)."""
-    concerned = record.people
-    concerned |= set(assignment_starts(host, tenant_id, record))
-    if kind == "first_activity":
-        concerned |= set(first_activity_starts(host, tenant_id, record))
-    return concerned
+    @cached_property
+    def assigned(self) -> dict[str, int]:
+        return assignment_starts(self._host, self._tenant_id, self._record)
+
+    @cached_property
+    def first_activity(self) -> dict[str, int]:
+        return first_activity_starts(self._host, self._tenant_id, self._record)
+
+    def concerned(self) -> set[str]:
+        """Everyone the competency concerns: with an attainment or evidence for it, or
+        assigned one of its activities (and, from the first activity, whoever acted on one)."""
+        concerned = self._record.people | set(self.assigned)
+        if self.kind == "first_activity":
+            concerned |= set(self.first_activity)
+        return concerned
+
+    def of(self, people: Iterable[Person]) -> dict[str, int]:
+        """The start of each of ``people`` who has one, by employee id."""
+        if self.kind == "hire":
+            return {p.id: start for p in people if (start := hire_us(p)) is not None}
+        found = self.assigned if self.kind == "assignment" else self.first_activity
+        return {p.id: found[p.id] for p in people if p.id in found}
 
 
 def _timestamp_us(statement: Mapping[str, Any]) -> int | None:

@@ -9,7 +9,7 @@ its baseline by the log-rank test (:func:`lrs.plugin.statistics.compare_duration
 with the relative change of the median and a plain-language verdict.
 
 Who is counted: a group's members (``group``), else everyone the competency
-concerns (:func:`plugins.competency.starts.concerned_people`). Starts are
+concerns (:meth:`plugins.competency.starts.Starts.concerned`). Starts are
 explained in :mod:`plugins.competency.starts`; a ``since``/``until`` window keeps
 the people whose start falls in it. The baseline is another group (same start
 window) or the people of the same population whose start falls in a baseline
@@ -30,13 +30,7 @@ from lrs.plugin.host import Host, Person
 from lrs.plugin.metrics import MetricError, epoch_us, parse_moment
 from lrs.plugin.statistics import DurationComparison, KaplanMeier, compare_durations, kaplan_meier
 from plugins.competency.errors import CompetencyError
-from plugins.competency.starts import (
-    START_KINDS,
-    CompetencyRecord,
-    concerned_people,
-    read_record,
-    start_times,
-)
+from plugins.competency.starts import START_KINDS, CompetencyRecord, Starts, read_record
 
 DAY_US = 86_400_000_000
 #: The customer's target: the median this much below the baseline's (docs/domain).
@@ -253,18 +247,17 @@ def time_to_competency(
     now = time.time_ns() // 1000 if now_us is None else now_us
     end = min(query.until_us, now) if query.until_us is not None else now
     record = read_record(host, tenant_id, query.competency)
-    label, population = _population(host, tenant_id, query, record, query.group, "group")
+    starts = Starts(host, tenant_id, query.start, record)
+    label, population = _population(host, tenant_id, starts, query.group, "group")
     since = query.since_us
     if since is None and query.baseline_until_us is not None:
         since = query.baseline_until_us
-    starts = start_times(host, tenant_id, query.start, record, population)
     cohort = _cohort(label, population, starts, record, (since, query.until_us), end)
     baseline: Cohort | None = None
     if query.baseline_group is not None:
         label, members = _population(
-            host, tenant_id, query, record, query.baseline_group, "baseline_group"
+            host, tenant_id, starts, query.baseline_group, "baseline_group"
         )
-        starts = start_times(host, tenant_id, query.start, record, members)
         baseline = _cohort(label, members, starts, record, (since, query.until_us), end)
     elif query.baseline_since_us is not None:
         window = (query.baseline_since_us, query.baseline_until_us)
@@ -284,15 +277,14 @@ def time_to_competency(
 def _population(
     host: Host,
     tenant_id: int,
-    query: Query,
-    record: CompetencyRecord,
+    starts: Starts,
     group: str | None,
     parameter: str,
 ) -> tuple[str, list[Person | None]]:
     """``(label, people)``: ``group``'s members, else everyone the competency concerns
     (``None`` for an employee id of the plugin's tables the directory no longer has)."""
     if group is None:
-        ids = sorted(concerned_people(host, tenant_id, query.start, record))
+        ids = sorted(starts.concerned())
         return "everyone", host.people_by_employee_id(tenant_id, ids)
     try:
         members = host.group_members(tenant_id, group)
@@ -311,7 +303,7 @@ def _population(
 def _cohort(
     label: str,
     people: list[Person | None],
-    starts: Mapping[str, int],
+    starts: Starts,
     record: CompetencyRecord,
     window: tuple[int | None, int | None],
     end: int,
@@ -322,8 +314,9 @@ def _cohort(
     known = [p for p in people if p is not None]
     excluded["not_in_directory"] = len(people) - len(known)
     journeys = []
+    start_of = starts.of(known)
     for person in known:
-        start = starts.get(person.id)
+        start = start_of.get(person.id)
         if start is None:
             excluded["no_start"] += 1
             continue

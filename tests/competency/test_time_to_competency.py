@@ -15,6 +15,8 @@ from sqlalchemy import update
 
 from lrs.models.assignments import Assignment as AssignmentRow
 from lrs.plugin.testing import ApiCredential
+from lrs.store.credentials import create_credential
+from lrs.store.tenants import create_tenant
 from tests.competency.ttc import (
     COMPETENCY,
     COURSE,
@@ -28,6 +30,7 @@ from tests.competency.ttc import (
     rule,
     us,
 )
+from tests.conftest import basic_auth
 from tests.statistics.test_statistics import PLACEBO, SIX_MP, SIX_MP_RELAPSED
 
 END = date(2026, 2, 1)
@@ -432,3 +435,46 @@ def test_a_person_not_in_the_directory_is_counted_as_left_out(
     cohort = report(client, auth, until="2026-02-01")["cohort"]
 
     assert cohort["excluded"] == {"not_in_directory": 1}
+
+
+def test_another_store_sees_none_of_the_people_nor_the_groups(
+    comp_app: Flask, client: FlaskClient, auth: dict[str, str], small_example: None
+) -> None:
+    rt = comp_app.extensions["lrs"]
+    with rt.db.write() as session:
+        tenant = create_tenant(session, "acme")
+        issued = create_credential(
+            session,
+            rt.settings.secret_key,
+            name="acme reader",
+            scopes=["competency/read"],
+            tenant_id=tenant.id,
+            known_scopes=rt.scopes,
+        )
+    acme = {"Authorization": basic_auth(issued)}
+
+    body = report(client, acme, until="2026-02-01")
+    assert (body["cohort"]["n"], body["cohort"]["excluded"]) == (0, {})
+    assert (
+        client.get(
+            URL, query_string={"competency": COMPETENCY, "group": "Pilot"}, headers=acme
+        ).status_code
+        == 404
+    )
+
+
+def test_a_start_still_to_come_leaves_the_person_out(
+    comp_app: Flask, client: FlaskClient, auth: dict[str, str], small_example: None
+) -> None:
+    """Observed until now (no until): a hire date years ahead has not started anyone's
+    clock, while the others' days run to now."""
+    host_of(comp_app).import_people(
+        1, [{"employee_id": "1009", "department": "Pilot", "hire_date": "2099-01-01"}], actor="test"
+    )
+
+    cohort = report(client, auth, group="Pilot")["cohort"]
+
+    assert cohort["excluded"] == {"no_start": 1, "not_started_yet": 1}
+    days = {p["employee_id"]: p["days"] for p in cohort["people"]}
+    assert days["1001"] == 2
+    assert days["1002"] > 300  # hired 2026-01-29, still at it

@@ -1,0 +1,34 @@
+"""The early-warning migration creates exactly the tables its models declare, and a bad
+``LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS`` stops start-up naming the variable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+
+from lrs.plugin.host import PluginError
+from plugins.kpi.warning_models import Base
+from tests.kpi.warning_program import *  # noqa: F403 (its fixtures)
+
+
+def test_the_migration_matches_the_models(kpi_app: Flask) -> None:
+    engine = kpi_app.extensions["lrs"].db.engine
+    with engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [d for d in diffs if "kpi_warning_" in repr(d)] == []
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "1.5"])
+def test_a_bad_throttle_stops_start_up(
+    lrs_make_app: Callable[..., Flask],
+    fresh_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+) -> None:
+    monkeypatch.setenv("LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS", value)
+    with pytest.raises(PluginError, match="LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS"):
+        lrs_make_app(installed=["kpi"], database_url=fresh_database_url)

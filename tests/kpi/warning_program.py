@@ -29,6 +29,7 @@ from flask.testing import FlaskClient
 from lrs.plugin.testing import ApiCredential, deliver
 from lrs.services.groups import add_members, create_group
 from tests.conftest import TEST_SECRET_KEY
+from tests.plugins.conftest import RecordingPlugin
 
 MODULE = "https://learn.example.com/onboarding/module"
 QUIZ = "https://learn.example.com/onboarding/quiz"
@@ -97,13 +98,25 @@ STATEMENTS = [
 
 
 @pytest.fixture
+def recorder() -> RecordingPlugin:
+    return RecordingPlugin()
+
+
+@pytest.fixture
 def kpi_app(
-    lrs_make_app: Callable[..., Flask], fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+    recorder: RecordingPlugin,
+    lrs_make_app: Callable[..., Flask],
+    fresh_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Flask:
     """The kpi plugin through its entry point, the directory, group and assignment; no
     evaluation after batches (tests choose the day they evaluate as of)."""
     monkeypatch.setenv("LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS", "0")
-    app = lrs_make_app(installed=["kpi"], database_url=fresh_database_url)
+    return seed(lrs_make_app(recorder, installed=["kpi"], database_url=fresh_database_url))
+
+
+def seed(app: Flask) -> Flask:
+    """``app`` with the directory, the group and its assignment."""
     core = app.extensions["lrs"]
     result = core.host.import_people(1, MANAGERS + LEARNERS, actor="test")
     assert not result.errors, result.errors

@@ -150,10 +150,16 @@ def credential(kpi_app: Flask, lrs_make_credential: Callable[..., ApiCredential]
 @pytest.fixture
 def program(kpi_app: Flask, client: FlaskClient, credential: ApiCredential) -> Flask:
     """:data:`STATEMENTS` sent by a client and delivered to the plugin."""
-    response = client.post("/xapi/statements", json=STATEMENTS, headers=credential.headers)
+    return send_program(kpi_app, credential)
+
+
+def send_program(app: Flask, credential: ApiCredential) -> Flask:
+    response = app.test_client().post(
+        "/xapi/statements", json=STATEMENTS, headers=credential.headers
+    )
     assert response.status_code == 200, response.get_json()
-    deliver(kpi_app)
-    return kpi_app
+    deliver(app)
+    return app
 
 
 def evaluate(client: FlaskClient, credential: ApiCredential, as_of: str) -> dict[str, int]:

@@ -61,7 +61,7 @@ def evaluate_seconds(host: Host) -> int:
 
 def evaluate(host: Host, tenant_id: int, as_of: date | None = None) -> dict[str, int]:
     """Run the tenant's rules as of ``as_of`` (today, UTC) and open, update and resolve
-    its flags in one transaction; then alert about the flags opened.
+    its flags, with an alert for each flag opened, in one transaction.
 
     :returns: how many flags were opened, updated, resolved and left unchanged.
     """
@@ -132,9 +132,8 @@ def evaluate(host: Host, tenant_id: int, as_of: date | None = None) -> dict[str,
             session.add(Run(tenant_id=tenant_id, evaluated_us=now))
         else:
             run.evaluated_us = now
-        alerts = [flag_dict(f) for f in opened]
-    for flag in alerts:
-        warning_alerts.flag_opened(host, tenant_id, flag)
+        for flag in opened:
+            warning_alerts.flag_opened(host, session, tenant_id, flag_dict(flag))
     return counts
 
 

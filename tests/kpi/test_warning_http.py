@@ -362,3 +362,38 @@ def test_delivered_batches_evaluate_at_most_once_per_throttle(
     assert {p for p, r in flagged(client, credential) if r == "behind_schedule"} == overdue
     client.post(f"{URL}/evaluate", json={}, headers=credential.headers)
     assert {r for _, r in flagged(client, credential)} <= {"inactive"}
+
+
+def test_each_flag_opened_raises_one_learner_at_risk_notification(
+    program: Flask, client: FlaskClient, credential: ApiCredential, recorder: RecordingPlugin
+) -> None:
+    evaluate(client, credential, "2026-03-08")
+    evaluate(client, credential, "2026-03-08")  # nothing new: nothing raised
+    deliver(program)
+    raised = sorted(
+        (c["event"] for c in recorder.called("notification_raised")), key=lambda e: e.subject
+    )
+    assert [(e.topic, e.subject, e.audience, e.plugin) for e in raised] == [
+        ("kpi.learner_at_risk", "At risk: Learner 3 (L3): Failed first assessment", ("M1",), "kpi"),
+        (
+            "kpi.learner_at_risk",
+            "At risk: Learner 3 (L3): Far below the cohort median",
+            ("M1",),
+            "kpi",
+        ),
+        (
+            "kpi.learner_at_risk",
+            "At risk: Learner 5 (L5): Far below the cohort median",
+            ("M2",),
+            "kpi",
+        ),
+    ]
+    assert raised[0].text.endswith(
+        "First attempt failed, not passed since: "
+        "https://learn.example.com/onboarding/quiz on 2026-03-06 (score 40%)."
+    )
+    assert raised[0].data["flag"]["facts"]["activities"][0]["score"] == 0.4
+    flag = client.get(f"{URL}/{raised[0].data['flag']['id']}", headers=credential.headers)
+    assert flag.get_json()["history"][1]["note"] == (
+        f"notification {raised[0].notification_id} (kpi.learner_at_risk)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from click.testing import Result
 from flask.testing import FlaskClient
@@ -100,6 +101,9 @@ def test_the_command_prints_the_table(program: object, kpi_cli: Callable[..., Re
     assert lines[0].startswith("Group Cohort A: 7 assignment cycles of 7 people")
     assert "3 not completed" in lines[0]
     assert lines[-1].split() == ["any", "rule", "6", "3", "3", "0", "1", "50%", "100%"]
+    # docs/kpi.md shows this very table.
+    docs = (Path(__file__).parents[2] / "docs" / "kpi.md").read_text()
+    assert "\n".join(lines[1:]) in docs
     as_json = kpi_cli(
         "kpi",
         "warnings",

@@ -16,6 +16,7 @@ from lrs.plugin.hookspecs import Scope, hookimpl
 if TYPE_CHECKING:
     import click
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from lrs.plugin.events import StatementsStored
     from lrs.plugin.host import AdminPage, Host, StoredStatement
@@ -67,3 +68,18 @@ def register_commands(cli: click.Group) -> None:
     from plugins.kpi.warning_cli import add_to
 
     add_to(cli)
+
+
+@hookimpl
+def erase_person(
+    host: Host,
+    session: Session,
+    tenant_id: int,
+    person_keys: frozenset[str],
+    deleted_statement_ids: tuple[str, ...],
+    dry_run: bool,
+) -> dict[str, int]:
+    """The early warning's facts, flags and flag history about the person."""
+    from plugins.kpi.warning_erasure import erase
+
+    return erase(host, session, tenant_id, person_keys, deleted_statement_ids, dry_run)

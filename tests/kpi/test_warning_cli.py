@@ -47,3 +47,27 @@ def test_rules_and_one_line_errors(program: object, kpi_cli: Callable[..., Resul
     bad_day = kpi_cli("kpi", "warnings", "evaluate", "--as-of", "tomorrow")
     assert bad_day.exit_code == 2 and "--as-of" in bad_day.output
     assert "Examples:" in kpi_cli("kpi", "warnings", "backtest", "--help").output
+
+
+def test_erasing_a_person_removes_their_facts_flags_and_history(
+    program: object, kpi_cli: Callable[..., Result]
+) -> None:
+    kpi_cli("kpi", "warnings", "evaluate", "--as-of", "2026-03-08")  # L3: two flags
+    agent = '{"mbox": "mailto:l3@example.com"}'
+    shown = kpi_cli("people", "erase", "--agent", agent, "--dry-run")
+    counts = dict(
+        line.rsplit(maxsplit=1) for line in shown.output.splitlines() if line.startswith("kpi: ")
+    )
+    # L3: 4 days active, 4 results, 2 flags each opened and alerted.
+    assert counts == {
+        "kpi: warning history": "4",
+        "kpi: warning flags": "2",
+        "kpi: warning results": "4",
+        "kpi: warning activity days": "4",
+    }
+    erased = kpi_cli("people", "erase", "--agent", agent, "--yes")
+    assert erased.exit_code == 0, erased.output
+    listed = kpi_cli("kpi", "warnings", "list", "--status", "all")
+    assert "L3" not in listed.output and "L5" in listed.output
+    again = kpi_cli("people", "erase", "--agent", '{"mbox": "mailto:l5@example.com"}', "--dry-run")
+    assert ["kpi:", "warning", "flags", "1"] in [line.split() for line in again.output.splitlines()]

@@ -11,6 +11,7 @@ reading the statement store.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -157,10 +158,14 @@ def facts_of(
         and s["object"].get("objectType", "Activity") == "Activity"
         and s["actor"].get("objectType", "Agent") == "Agent"
     ]
-    people = host.resolve_people(tenant_id, [s["actor"] for s in mine]) if mine else []
+    # A batch is mostly a few learners' statements: each actor is resolved once.
+    actors = {json.dumps(s["actor"], sort_keys=True): s["actor"] for s in mine}
+    found = host.resolve_people(tenant_id, list(actors.values())) if actors else []
+    person_of = dict(zip(actors, found, strict=True))
     days: dict[tuple[str, date], dict[str, Any]] = {}
     results = []
-    for statement, person in zip(mine, people, strict=True):
+    for statement in mine:
+        person = person_of[json.dumps(statement["actor"], sort_keys=True)]
         if person is None:
             continue
         moment = _moment(statement)
@@ -194,7 +199,7 @@ def write_facts(
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for table, rows in ((ActivityDay, days), (ResultFact, results)):
         if rows:
-            session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+            session.execute(dialect.insert(table.__table__).on_conflict_do_nothing(), rows)
     if voided:
         session.execute(
             delete(ResultFact).where(

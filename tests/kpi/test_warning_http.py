@@ -17,7 +17,7 @@ from lrs.plugin.testing import ApiCredential, deliver
 from lrs.services.groups import add_members, create_group
 from lrs.store.credentials import create_credential
 from lrs.store.tenants import create_tenant
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, sql_statements
 from tests.kpi.warning_program import *  # noqa: F403 (its fixtures)
 from tests.kpi.warning_program import (
     GROUP,
@@ -397,3 +397,20 @@ def test_each_flag_opened_raises_one_learner_at_risk_notification(
     assert flag.get_json()["history"][1]["note"] == (
         f"notification {raised[0].notification_id} (kpi.learner_at_risk)"
     )
+
+
+def test_a_batch_costs_the_same_round_trips_whatever_its_size(
+    kpi_app: Flask, client: FlaskClient, credential: ApiCredential
+) -> None:
+    def delivered(count: int) -> list[str]:
+        batch = [dict(s, id=str(uuid.uuid4())) for s in (STATEMENTS * 10)[:count]]
+        assert (
+            client.post("/xapi/statements", json=batch, headers=credential.headers).status_code
+            == 200
+        )
+        with sql_statements(kpi_app) as executed:
+            deliver(kpi_app)
+        return [s for s in executed if "kpi_warning" in s]
+
+    small, large = delivered(6), delivered(180)
+    assert len(small) == len(large) == 2  # activity days, results: one INSERT each

@@ -90,21 +90,25 @@ def _inactive(ctx: _Context, params: dict[str, Any]) -> Iterable[tuple[str, str,
     for pid, statuses in ctx.open.items():
         opened = min(window_start(s, params["window_days"]) for s in statuses)
         last = ctx.snap.last_active.get(pid)
-        since = last or opened
+        # Counted while assigned: activity before the window opened (a previous
+        # cycle's) does not make someone inactive from the first day of the next.
+        since = max(last, opened) if last else opened
         days = (as_of - since).days
         if days < params["days"]:
             continue
         names = "; ".join(f"'{_label(s)}' (due {s.due.isoformat()})" for s in statuses)
         when = (
             f"last on {last.isoformat()}"
-            if last
-            else f"never active since the window opened on {opened.isoformat()}"
+            if last and last >= opened
+            else f"since the window opened on {opened.isoformat()}; "
+            + (f"last on {last.isoformat()}" if last else "never active")
         )
         yield (
             pid,
             f"No activity for {days} days ({when}) while assigned {names}.",
             {
                 "last_active": last.isoformat() if last else None,
+                "window_opened": opened.isoformat(),
                 "days_inactive": days,
                 "assignments": [s.assignment.id for s in statuses],
             },

@@ -108,14 +108,14 @@ def evaluate(host: Host, tenant_id: int, as_of: date | None = None) -> dict[str,
             flag.name = finding.person.name
             flag.manager = finding.person.attributes.get("manager")
             flag.as_of = as_of.isoformat()
+        enabled = {c.rule.name for c in configs if c.enabled}
         for key, flag in current.items():
             if key not in found:
                 flag.status, flag.closed_us, flag.updated_us = "resolved", now, now
+                why = "condition cleared" if flag.rule in enabled else "rule turned off"
                 history.append(
                     HistoryEntry(
-                        flag_id=flag.id,
-                        kind="resolved",
-                        note=f"condition cleared as of {as_of.isoformat()}",
+                        flag_id=flag.id, kind="resolved", note=f"{why} as of {as_of.isoformat()}"
                     )
                 )
                 counts["resolved"] += 1

@@ -75,8 +75,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "inactive",
             "Inactive",
-            "No statement for `days` days while an assignment is open (counted from the "
-            "window's start for someone never active).",
+            "No statement for `days` days while an assignment is open, counted from the "
+            "later of the last statement and the day the window opened.",
             (Param("days", 14, "Days without any statement.", 1, 3650), _WINDOW),
         ),
         Rule(

@@ -258,6 +258,7 @@ def test_filters_by_manager_and_group(
     ]
     assert inactive[0]["facts"] == {
         "last_active": "2026-03-04",
+        "window_opened": "2026-03-03",
         "days_inactive": 16,
         "assignments": [1],
     }
@@ -414,3 +415,39 @@ def test_a_batch_costs_the_same_round_trips_whatever_its_size(
 
     small, large = delivered(6), delivered(180)
     assert len(small) == len(large) == 2  # activity days, results: one INSERT each
+
+
+def test_activity_before_the_window_opened_is_not_inactivity_in_it(
+    program: Flask, client: FlaskClient, credential: ApiCredential
+) -> None:
+    early = dict(
+        STATEMENTS[3],
+        id=str(uuid.uuid4()),
+        actor={"mbox": "mailto:l7@example.com"},
+        timestamp="2026-01-10T12:00:00Z",
+    )
+    assert (
+        client.post("/xapi/statements", json=early, headers=credential.headers).status_code == 200
+    )
+    deliver(program)
+    evaluate(client, credential, "2026-03-12")  # 9 days since the window opened
+    assert ("L7", "inactive") not in flagged(client, credential)
+    evaluate(client, credential, "2026-03-20")
+    assert one(client, credential, "L7", "inactive")["reason"] == (
+        "No activity for 17 days (since the window opened on 2026-03-03; last on 2026-01-10) "
+        "while assigned 'Onboarding' (due 2026-03-31)."
+    )
+
+
+def test_turning_a_rule_off_resolves_its_flags_saying_so(
+    program: Flask, client: FlaskClient, credential: ApiCredential
+) -> None:
+    evaluate(client, credential, "2026-03-20")
+    flag = one(client, credential, "L2", "inactive")
+    client.put(f"{URL}/rules/inactive", json={"enabled": False}, headers=credential.headers)
+    assert evaluate(client, credential, "2026-03-20")["resolved"] == 2
+    history = client.get(f"{URL}/{flag['id']}", headers=credential.headers).get_json()
+    assert (history["status"], history["history"][-1]["note"]) == (
+        "resolved",
+        "rule turned off as of 2026-03-20",
+    )

@@ -235,6 +235,13 @@ def list_flags(
         return [flag_dict(f) for f in flags if members is None or f.employee_id in members]
 
 
+def flag_number(text: str) -> int:
+    """A flag's id from a URL. :raises WarningError: not a number (404, as no such flag)."""
+    if not text.isdigit() or len(text) > 18:
+        raise not_found(f"no early-warning flag {text}")
+    return int(text)
+
+
 def show_flag(host: Host, tenant_id: int, flag_id: int) -> dict[str, Any]:
     """One flag with its history. :raises WarningError: no such flag (404)."""
     with host.read() as session:

@@ -16,7 +16,15 @@ from flask import Blueprint, Response, g, jsonify, request
 from lrs.plugin.host import Host
 from plugins.kpi.warning_backtest import backtest, parse_window
 from plugins.kpi.warning_errors import WarningError
-from plugins.kpi.warning_flags import act, announce, evaluate, list_flags, parse_action, show_flag
+from plugins.kpi.warning_flags import (
+    act,
+    announce,
+    evaluate,
+    flag_number,
+    list_flags,
+    parse_action,
+    show_flag,
+)
 from plugins.kpi.warning_rules import change_rule, rule_configs
 
 READ, WRITE, RISK = "kpi/read", "kpi/write", "kpi/risk"
@@ -89,16 +97,17 @@ def create_blueprint(host: Host) -> Blueprint:
             }
         )
 
-    @blueprint.get("/<int:flag_id>")
+    @blueprint.get("/<flag_id>")
     @host.requires(RISK)
-    def show_warning(flag_id: int) -> Any:
-        return jsonify(show_flag(host, tenant(), flag_id))
+    def show_warning(flag_id: str) -> Any:
+        return jsonify(show_flag(host, tenant(), flag_number(flag_id)))
 
-    @blueprint.post("/<int:flag_id>/actions")
+    @blueprint.post("/<flag_id>/actions")
     @host.requires(RISK)
-    def act_on_warning(flag_id: int) -> Any:
+    def act_on_warning(flag_id: str) -> Any:
+        number = flag_number(flag_id)
         action, note = parse_action(_json())
-        return jsonify(act(host, tenant(), flag_id, action, note, actor=actor(), source=source()))
+        return jsonify(act(host, tenant(), number, action, note, actor=actor(), source=source()))
 
     @blueprint.get("/rules")
     @host.requires(READ, WRITE, RISK)

@@ -16,7 +16,7 @@ from flask import Blueprint, g, render_template, request
 
 from lrs.plugin.host import AdminPage, Host
 from plugins.kpi.warning_errors import WarningError
-from plugins.kpi.warning_flags import ACTIONS, FILTERS, act, list_flags, parse_action
+from plugins.kpi.warning_flags import ACTIONS, FILTERS, act, flag_number, list_flags, parse_action
 from plugins.kpi.warning_rules import RULES, rule_configs
 
 READERS = ("admin", "analyst")
@@ -69,14 +69,15 @@ def create_ui_blueprint(host: Host) -> Blueprint:
     def index() -> Any:
         return page()
 
-    @blueprint.post("/<int:flag_id>/actions")
+    @blueprint.post("/<flag_id>/actions")
     @host.requires_role(*ACTORS)
-    def record(flag_id: int) -> Any:
+    def record(flag_id: str) -> Any:
         try:
+            number = flag_number(flag_id)
             action, note = parse_action(
                 {"action": request.form.get("action"), "note": request.form.get("note") or None}
             )
-            act(host, TENANT_ID, flag_id, action, note, actor=g.web_user.actor)
+            act(host, TENANT_ID, number, action, note, actor=g.web_user.actor)
         except WarningError as exc:
             return page(exc.status, exc)
         return page(done=f"Flag {flag_id}: {action} recorded.")

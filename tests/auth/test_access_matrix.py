@@ -87,6 +87,12 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("competency.list_", "GET"): frozenset({"competency/read"}),
     ("competency.show", "GET"): frozenset({"competency/read"}),
     ("competency.import_", "POST"): frozenset({"competency/write"}),
+    **{("kpi_warnings." + endpoint, method): frozenset({"kpi/risk"}) for endpoint, method in (
+        ("list_warnings", "GET"), ("show_warning", "GET"), ("act_on_warning", "POST"),
+        ("run_backtest", "GET"))},
+    ("kpi_warnings.list_rules", "GET"): frozenset({"kpi/read", "kpi/write", "kpi/risk"}),
+    ("kpi_warnings.put_rule", "PUT"): frozenset({"kpi/write"}),
+    ("kpi_warnings.evaluate_now", "POST"): frozenset({"kpi/write"}),
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -146,6 +152,8 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
         ("reviews", "GET"), ("resolve", "POST"))},
     ("competency_ui.index", "GET"): ADMIN,
     ("competency_ui.framework", "GET"): ADMIN,
+    ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin"}),
+    ("kpi_warnings_ui.record", "POST"): ADMIN,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -532,7 +532,7 @@ class Host:
         self._wiring.defer(callback)
 
     def notify(self, tenant_id: int, topic: str, *, subject: str, text: str,
-               data: Mapping[str, Any] | None = None, audience: Iterable[str] = (),
+               data: Mapping[str, Any] | None = None, audience: Iterable[str] | None = None,
                plugin: str | None = None, session: Session | None = None) -> int:
         """Raise a notification: keep it, and have every channel deliver it after the commit.
 
@@ -551,7 +551,8 @@ class Host:
         :param text: the plain-text body (shown escaped in the UI).
         :param data: JSON-able facts for machines (webhook receivers).
         :param audience: employee ids of the store's directory whose email address
-            receives it too (a learner's manager), besides the topic's subscribers.
+            receives it too (a learner's manager), besides the topic's subscribers;
+            ``None`` or empty for the subscribers only.
         :param plugin: the calling plugin's name, shown with the notification.
         :returns: the notification's id.
         :raises ValueError: a malformed topic, an empty or overlong subject, data

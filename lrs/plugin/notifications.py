@@ -94,7 +94,11 @@ def notification_of(row: Any) -> Notification:
 
 
 def checked(
-    topic: str, subject: str, text: str, data: Mapping[str, Any] | None, audience: Iterable[str]
+    topic: str,
+    subject: str,
+    text: str,
+    data: Mapping[str, Any] | None,
+    audience: Iterable[str] | None,
 ) -> tuple[str, str, dict[str, Any], tuple[str, ...]]:
     """What :meth:`Host.notify` stores: the subject on one line (no header can be
     smuggled into an email), the data as a JSON-able dict; :class:`ValueError` else."""
@@ -109,5 +113,7 @@ def checked(
         json.dumps(values)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"data must be JSON-able: {exc}") from None
-    people = tuple(str(employee_id) for employee_id in audience)
+    if isinstance(audience, str):
+        raise ValueError("audience must be a list of employee ids, not one string")
+    people = tuple(dict.fromkeys(str(employee_id) for employee_id in audience or ()))
     return line, text, values, people

@@ -28,15 +28,17 @@ if TYPE_CHECKING:
 TEST_TOPIC = "notifications.test"
 
 
-def checked_subscription(topic: str, email: str) -> tuple[str, str]:
-    """``(topic, email)`` cleaned up, or :class:`BadRequest` naming the field in error."""
-    topic, email = (topic or "").strip(), (email or "").strip().lower()
+def checked_subscription(topic: object, email: object) -> tuple[str, str]:
+    """``(topic, email)`` cleaned up, or :class:`BadRequest` naming the field in error
+    (a JSON body's values may be anything)."""
+    topic = topic.strip() if isinstance(topic, str) else ""
+    email = email.strip().lower() if isinstance(email, str) else ""
     errors = []
     if not TOPIC_FILTER.match(topic) or len(topic) > MAX_TOPIC:
         errors.append(
             ErrorDetail(
                 "$.topic",
-                f"{topic!r} is not a topic: dotted lower-case "
+                f"{topic!r} is not a topic: a string of dotted lower-case "
                 "words such as 'kpi.status_changed', or '*' for every topic",
             )
         )

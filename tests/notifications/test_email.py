@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,22 +16,22 @@ from lrs.models import OutboxDelivery
 from lrs.services import notifications
 from lrs.store.notifications import recent
 from tests.notifications.conftest import deliver, notify
-from tests.notifications.smtp import MailServer, free_port, mail_server
+from tests.notifications.smtp import MailServer, certificate, free_port, mail_server
 
 assert mail_server  # a fixture, used by name
 HOUR_US = 3600 * 1_000_000
 
 
 def email_app(make_web_app: Callable[..., Flask], port: int, **overrides: Any) -> Flask:
-    return make_web_app(
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_tls="none",
-        smtp_from="weft@example.com",
-        smtp_timeout_seconds=5,
-        outbox_max_attempts=3,
-        **overrides,
-    )
+    values = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_tls": "none",
+        "smtp_from": "weft@example.com",
+        "smtp_timeout_seconds": 5,
+        "outbox_max_attempts": 3,
+    }
+    return make_web_app(**{**values, **overrides})
 
 
 def subscribe(app: Flask, topic: str, email: str) -> None:
@@ -76,6 +77,41 @@ def test_subscribers_and_the_audience_each_get_the_message(
     assert (found.state, found.attempts, found.last_error) == ("sent", 1, None)
     deliver(app)  # nothing is owed any more: no second copy
     assert len(mail_server.received) == 3
+
+
+def test_a_batch_of_notifications_shares_one_connection_and_a_4xx_spares_the_others(
+    make_web_app: Callable[..., Flask],
+    mail_server: MailServer,
+) -> None:
+    mail_server.rcpt_answers["busy@example.com"] = "452 4.2.2 mailbox full, try later"
+    app = email_app(make_web_app, mail_server.port)
+    subscribe(app, "kpi.status_changed", "ops@example.com")
+    subscribe(app, "kpi.learner_at_risk", "busy@example.com")
+    for number in range(3):
+        notify(app, subject=f"KPI {number} changed")
+    notify(app, topic="kpi.learner_at_risk", subject="Ada is at risk")
+    deliver(app)
+    assert mail_server.greetings == 1
+    assert sorted(m["Subject"] for _, m in mail_server.received) == [
+        "KPI 0 changed",
+        "KPI 1 changed",
+        "KPI 2 changed",
+    ]
+    with app.extensions["lrs"].db.read() as session:
+        states = {
+            row.subject: [(d.state, d.attempts) for d in found]
+            for row, found in recent(session, 1, limit=10)
+        }
+    assert states == {
+        "KPI 0 changed": [("sent", 1)],
+        "KPI 1 changed": [("sent", 1)],
+        "KPI 2 changed": [("sent", 1)],
+        "Ada is at risk": [("retry", 1)],
+    }
+    del mail_server.rcpt_answers["busy@example.com"]
+    app.extensions["lrs"].outbox.process_pending(now=now_us() + HOUR_US)
+    assert mail_server.messages_to("busy@example.com")[0]["Subject"] == "Ada is at risk"
+    assert len(mail_server.received) == 4  # the batch's others were not sent again
 
 
 def test_a_server_that_is_down_is_retried_until_it_answers(
@@ -180,4 +216,41 @@ def test_without_subscribers_nothing_is_sent_and_the_page_says_so(
     deliver(app)
     found = delivery(app)
     assert found.state == "skipped" and "no subscribers" in found.last_error
+    assert mail_server.received == []
+
+
+def test_starttls_is_required_and_the_certificate_verified(
+    make_web_app: Callable[..., Flask],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cert_file, context = certificate(tmp_path)
+    server = MailServer(tls=context)
+    server.start()
+    try:
+        app = email_app(make_web_app, server.port, smtp_tls="starttls")
+        subscribe(app, "kpi.status_changed", "ops@example.com")
+        notify(app)
+        deliver(app)  # a certificate nobody vouches for: refused, nothing sent in clear
+        found = delivery(app)
+        assert found.state == "retry" and "CERTIFICATE_VERIFY_FAILED" in found.last_error
+        assert server.received == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # now the system trusts it
+        app.extensions["lrs"].outbox.process_pending(now=now_us() + HOUR_US)
+        assert [rcpt for rcpt, _ in server.received] == [["ops@example.com"]]
+        assert server.encrypted == [True]
+    finally:
+        server.stop()
+
+
+def test_a_server_without_starttls_is_not_written_to_in_clear(
+    make_web_app: Callable[..., Flask],
+    mail_server: MailServer,
+) -> None:
+    app = email_app(make_web_app, mail_server.port, smtp_tls="starttls")
+    subscribe(app, "kpi.status_changed", "ops@example.com")
+    notify(app)
+    deliver(app)
+    found = delivery(app)
+    assert found.state == "retry" and "STARTTLS extension not supported" in found.last_error
     assert mail_server.received == []

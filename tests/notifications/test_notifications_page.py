@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -9,7 +11,12 @@ from flask.testing import FlaskClient
 from lrs.store.notifications import recent
 from lrs.store.tenants import create_tenant
 from tests.notifications.conftest import notify
-from tests.oidc import OidcProvider, sign_in
+from tests.notifications.smtp import MailServer, mail_server
+from tests.oidc import OidcProvider, csrf_token, sign_in
+from tests.plugins.conftest import RecordingPlugin
+from tests.web.conftest import admin_actions
+
+assert mail_server  # a fixture, used by name
 
 PAGE = "/ui/notifications"
 
@@ -57,6 +64,7 @@ def test_compliance_officers_and_strangers_are_kept_out(
     [
         ({"subject": "   "}, "subject"),
         ({"data": {"when": object()}}, "JSON"),
+        ({"audience": "E1"}, "audience must be a list"),
     ],
 )
 def test_malformed_notifications_are_refused_and_nothing_is_kept(
@@ -70,3 +78,69 @@ def test_malformed_notifications_are_refused_and_nothing_is_kept(
         notify(web_app, topic="KPI status")
     with web_app.extensions["lrs"].db.read() as session:
         assert recent(session, 1, limit=10) == []
+
+
+def test_an_admin_manages_subscriptions_and_sends_a_test_from_the_page(
+    make_web_app: Callable[..., Flask],
+    oidc_provider: OidcProvider,
+    recorder: RecordingPlugin,
+    mail_server: MailServer,
+) -> None:
+    app = make_web_app(
+        smtp_host="127.0.0.1",
+        smtp_port=mail_server.port,
+        smtp_tls="none",
+        smtp_from="weft@example.com",
+    )
+    browser = app.test_client()
+    sign_in(browser, oidc_provider, "ada", email="ada@example.com", groups=["weft-admins"])
+
+    def submit(**form: str) -> str:
+        response = browser.post(
+            f"{PAGE}/subscriptions",
+            data={"csrf_token": csrf_token(browser, PAGE), "tenant": "default", **form},
+        )
+        assert response.status_code == 302
+        return browser.get(PAGE).get_data(as_text=True)
+
+    page = submit(action="subscribe", topic="kpi.status_changed", email="Ops@Example.com")
+    assert "Subscribed ops@example.com to kpi.status_changed." in page
+    assert 'id="email-off"' not in page
+    page = submit(action="subscribe", topic="<b>bad</b>", email="ops@example.com")
+    assert "&#39;&lt;b&gt;bad&lt;/b&gt;&#39; is not a topic" in page and "<b>bad" not in page
+    page = submit(action="test", email="ops@example.com")
+    assert "Sent a test message to ops@example.com." in page
+    assert [rcpt for rcpt, _ in mail_server.received] == [["ops@example.com"]]
+    page = submit(action="unsubscribe", topic="kpi.status_changed", email="ops@example.com")
+    assert "Unsubscribed ops@example.com from kpi.status_changed." in page
+    assert "Nobody receives notifications of this store by email." in page
+    actions = [
+        (a.action, a.actor)
+        for a in admin_actions(app, recorder)
+        if a.action.startswith("notification.")
+    ]
+    assert actions == [
+        ("notification.subscribed", "admin:ada@example.com"),
+        ("notification.test_sent", "admin:ada@example.com"),
+        ("notification.unsubscribed", "admin:ada@example.com"),
+    ]
+
+
+def test_analysts_read_but_cannot_change_subscriptions(
+    web_app: Flask,
+    browser: FlaskClient,
+    oidc_provider: OidcProvider,
+) -> None:
+    sign_in(browser, oidc_provider, "ann", email="ann@example.com", groups=["weft-analysts"])
+    page = browser.get(PAGE).get_data(as_text=True)
+    assert 'id="subscription-form"' not in page and 'id="email-off"' in page
+    response = browser.post(
+        f"{PAGE}/subscriptions",
+        data={
+            "csrf_token": csrf_token(browser, PAGE),
+            "action": "subscribe",
+            "topic": "kpi.status_changed",
+            "email": "ann@example.com",
+        },
+    )
+    assert response.status_code == 403

@@ -14,11 +14,13 @@ def test_a_notification_is_announced_to_channels_after_the_commit(
     web_app: Flask,
     recorder: RecordingPlugin,
 ) -> None:
-    notification_id = notify(web_app, audience=["E1"])
+    notification_id = notify(web_app, audience=["E1", "E1"])
+    notify(web_app, audience=None)
     assert recorder.called("notification_raised") == []  # nothing before delivery
     deliver(web_app)
-    [call] = recorder.called("notification_raised")
-    event = call["event"]
+    first, second = (call["event"] for call in recorder.called("notification_raised"))
+    event = first
+    assert second.audience == ()
     assert (event.notification_id, event.topic, event.audience, event.plugin) == (
         notification_id,
         "kpi.status_changed",

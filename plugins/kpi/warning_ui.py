@@ -10,13 +10,22 @@ rendered as text (Jinja's autoescape).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
 
 from lrs.plugin.host import AdminPage, Host
 from plugins.kpi.warning_errors import WarningError
-from plugins.kpi.warning_flags import ACTIONS, FILTERS, act, flag_number, list_flags, parse_action
+from plugins.kpi.warning_flags import (
+    ACTIONS,
+    FILTERS,
+    act,
+    flag_number,
+    list_flags,
+    parse_action,
+    show_flag,
+)
 from plugins.kpi.warning_rules import RULES, rule_configs
 
 READERS = ("admin", "analyst")
@@ -68,6 +77,19 @@ def create_ui_blueprint(host: Host) -> Blueprint:
     @host.requires_role(*READERS)
     def index() -> Any:
         return page()
+
+    @blueprint.get("/<flag_id>")
+    @host.requires_role(*READERS)
+    def flag(flag_id: str) -> Any:
+        try:
+            found = show_flag(host, TENANT_ID, flag_number(flag_id))
+        except WarningError as exc:
+            return page(exc.status, exc)
+        facts = {
+            k: json.dumps(v, indent=1) if isinstance(v, (list, dict)) else v
+            for k, v in found["facts"].items()
+        }
+        return render_template("kpi/warnings_flag.html", flag=found, facts=facts)
 
     @blueprint.post("/<flag_id>/actions")
     @host.requires_role(*ACTORS)

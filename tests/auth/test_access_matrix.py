@@ -159,6 +159,7 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("competency_ui.index", "GET"): ADMIN,
     ("competency_ui.framework", "GET"): ADMIN,
     ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin"}),
+    ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin"}),
     ("kpi_warnings_ui.record", "POST"): ADMIN,
 }
 

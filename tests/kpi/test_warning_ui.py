@@ -124,3 +124,24 @@ def test_other_roles_and_strangers_are_kept_out(
     auditor = signed_in(web_app, oidc_provider, "weft-auditors")
     assert auditor.get(PAGE).status_code == 403
     assert web_app.test_client().get(PAGE).status_code == 302
+
+
+def test_a_flag_page_shows_its_facts_and_history(
+    web_app: Flask, oidc_provider: OidcProvider
+) -> None:
+    analyst = signed_in(web_app, oidc_provider, "weft-analysts")
+    html = analyst.get(PAGE, query_string={"rule": "inactive", "manager": "M2"}).get_data(
+        as_text=True
+    )
+    link = re.search(r'href="(/ui/kpi/warnings/\d+)">&lt;script&gt;', html)
+    assert link is not None
+    flag = analyst.get(link.group(1)).get_data(as_text=True)
+    assert "<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Eve" in flag
+    assert EVIL not in flag
+    assert '<th scope="row">last_active</th><td><pre>2026-03-08</pre>' in flag
+    assert '<th scope="row">days_inactive</th><td><pre>14</pre>' in flag
+    assert re.findall(r"<td>(opened|alerted)</td><td>system</td>", flag) == ["opened", "alerted"]
+    missing = analyst.get("/ui/kpi/warnings/999")
+    assert missing.status_code == 404 and "no early-warning flag 999" in missing.get_data(
+        as_text=True
+    )

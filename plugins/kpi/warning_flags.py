@@ -17,15 +17,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lrs.plugin.events import AdminActionTaken
 from lrs.plugin.host import Host, Person, PluginError
 from plugins.kpi import warning_alerts
-from plugins.kpi.warning_engine import findings
+from plugins.kpi.warning_engine import Finding, findings
 from plugins.kpi.warning_errors import WarningError, not_found
 from plugins.kpi.warning_facts import snapshot
 from plugins.kpi.warning_models import Flag, HistoryEntry, Run
-from plugins.kpi.warning_rules import RULES, rule_configs
+from plugins.kpi.warning_rules import RULES, RuleConfig, rule_configs
 
 STATUSES = ("open", "acknowledged", "contacted", "dismissed", "resolved")
 #: What ``status=`` filters on besides one status: ``active`` (what someone should look
@@ -69,6 +70,22 @@ def evaluate(host: Host, tenant_id: int, as_of: date | None = None) -> dict[str,
     with host.read() as session:
         configs = rule_configs(session, tenant_id)
     found = findings(snapshot(host, tenant_id, as_of), configs)
+    try:
+        return _apply(host, tenant_id, as_of, configs, found)
+    except IntegrityError:
+        # An overlapping evaluation opened the same flags first (one active flag per
+        # person and rule is a unique index): apply the findings to what it left.
+        return _apply(host, tenant_id, as_of, configs, found)
+
+
+def _apply(
+    host: Host,
+    tenant_id: int,
+    as_of: date,
+    configs: list[RuleConfig],
+    found: dict[tuple[str, str], Finding],
+) -> dict[str, int]:
+    """Open, update and resolve the tenant's flags after ``found``, in one transaction."""
     now = _now_us()
     counts = {"opened": 0, "updated": 0, "resolved": 0, "unchanged": 0}
     opened: list[Flag] = []

@@ -13,7 +13,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -79,6 +90,16 @@ class Flag(Base):
     __table_args__ = (
         Index("ix_kpi_warning_flags_tenant_status", "tenant_id", "status"),
         Index("ix_kpi_warning_flags_tenant_person", "tenant_id", "employee_id", "rule"),
+        # One active flag per person and rule, even when two evaluations overlap.
+        Index(
+            "uq_kpi_warning_flags_active",
+            "tenant_id",
+            "employee_id",
+            "rule",
+            unique=True,
+            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text("status <> 'resolved'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

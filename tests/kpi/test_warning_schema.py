@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from lrs.plugin.host import PluginError
 from plugins.kpi.warning_models import Base
@@ -32,3 +33,27 @@ def test_a_bad_throttle_stops_start_up(
     monkeypatch.setenv("LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS", value)
     with pytest.raises(PluginError, match="LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS"):
         lrs_make_app(installed=["kpi"], database_url=fresh_database_url)
+
+
+def test_a_person_has_one_active_flag_per_rule(kpi_app: Flask) -> None:
+    from plugins.kpi.warning_models import Flag
+
+    host = kpi_app.extensions["lrs"].host
+
+    def flag(status: str) -> Flag:
+        return Flag(
+            tenant_id=1,
+            employee_id="L1",
+            rule="inactive",
+            status=status,
+            reason="r",
+            facts="{}",
+            as_of="2026-03-01",
+            opened_us=1,
+            updated_us=1,
+        )
+
+    with host.write() as session:
+        session.add_all([flag("resolved"), flag("resolved"), flag("dismissed")])
+    with pytest.raises(IntegrityError), host.write() as session:
+        session.add(flag("open"))

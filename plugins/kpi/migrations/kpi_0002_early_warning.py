@@ -79,6 +79,14 @@ def upgrade() -> None:
         "kpi_warning_flags",
         ["tenant_id", "employee_id", "rule"],
     )
+    op.create_index(
+        "uq_kpi_warning_flags_active",
+        "kpi_warning_flags",
+        ["tenant_id", "employee_id", "rule"],
+        unique=True,
+        sqlite_where=sa.text("status <> 'resolved'"),
+        postgresql_where=sa.text("status <> 'resolved'"),
+    )
     op.create_table(
         "kpi_warning_history",
         sa.Column("id", sa.Integer(), nullable=False),

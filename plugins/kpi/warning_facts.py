@@ -237,7 +237,14 @@ class Feed:
         with self.host.write() as session:
             write_facts(session, unique_days, unique_results, voided)
         for tenant_id in sorted(tenants):
-            evaluate_if_due(self.host, tenant_id)
+            try:
+                evaluate_if_due(self.host, tenant_id)
+            except Exception:  # the facts are committed: redelivering them would not help
+                self.host.logger.exception(
+                    "kpi: early-warning evaluation of store %s after a batch failed; the "
+                    "next batch or `lrs kpi warnings evaluate` runs it again",
+                    tenant_id,
+                )
 
 
 _feeds: WeakKeyDictionary[Host, Feed] = WeakKeyDictionary()

@@ -140,6 +140,7 @@ class RuleConfig:
             "enabled": self.enabled,
             "params": self.params,
             "defaults": self.rule.defaults(),
+            "help": {p.name: p.help for p in self.rule.params},
             "updated_by": self.updated_by,
         }
 

@@ -275,6 +275,9 @@ def test_rule_parameters_are_stored_audited_and_applied(
     rules = client.get(f"{URL}/rules", headers=credential.headers).get_json()["rules"]
     assert {r["rule"]: r["params"] for r in rules}["inactive"] == {"days": 5, "window_days": 28}
     assert {r["rule"]: r["defaults"] for r in rules}["inactive"] == {"days": 14, "window_days": 28}
+    assert {r["rule"]: r["help"] for r in rules}["inactive"]["days"] == (
+        "Days without any statement."
+    )
     [event] = audited(program, recorder, "kpi.warning_rule.")
     assert (event.target, event.details) == (
         "kpi-warning-rule:inactive",

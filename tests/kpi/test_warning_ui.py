@@ -72,7 +72,7 @@ def test_analysts_read_flags_and_rules_with_names_as_text(
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Eve" in html
     assert EVIL not in html
     assert "No activity for 14 days (last on 2026-03-08)" in html
-    assert 'id="rule-inactive"' in html and "days = 14" in html
+    assert 'id="rule-inactive"' in html and 'Days without any statement.">days</span> = 14' in html
     assert 'name="action"' not in html  # analysts read only
     manager = analyst.get(PAGE, query_string={"manager": "M1"}).get_data(as_text=True)
     assert len(rows(manager)) == 2 and "Learner 2" in manager and "Learner 7" not in manager

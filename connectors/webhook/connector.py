@@ -150,14 +150,14 @@ class Webhook:
                     post=partial(self._post, event=STATUS_EVENT),
                 )
                 summary = replace(summary, sent=summary.sent + changes)
-            if self.config["topics"]:
-                alerts = post_notifications(
-                    self.host,
-                    run.tenant_id,
-                    instance.id,
-                    partial(self._post, event=NOTIFICATION_EVENT),
-                )
-                summary = replace(summary, sent=summary.sent + alerts)
+            # Whatever ``topics`` says now: what was queued while it named them is owed.
+            alerts = post_notifications(
+                self.host,
+                run.tenant_id,
+                instance.id,
+                partial(self._post, event=NOTIFICATION_EVENT),
+            )
+            summary = replace(summary, sent=summary.sent + alerts)
             return summary
         finally:
             self._http.close()

@@ -10,10 +10,14 @@ that importing one of them never imports the others:
 * :mod:`lrs.plugin.host`: the ``Host`` every hook receives, ``current_host()``, and
   ``Settings``, the type of ``host.settings``;
 * :mod:`lrs.plugin.events`: what post-commit hooks receive;
+* :mod:`lrs.plugin.notifications`: notifications (``host.notify`` raises them) as a
+  channel is given them, and the rules of topics;
 * :mod:`lrs.plugin.metrics`, :mod:`lrs.plugin.connectors`, :mod:`lrs.plugin.registry`:
   what ``register_metrics`` and ``register_connector_types`` contribute;
 * :mod:`lrs.plugin.assignments`: assignments and their calendar, as ``host.assignments``
   and ``host.assignment_statuses`` give them;
+* :mod:`lrs.plugin.statistics`: Kaplan-Meier, duration and proportion comparisons with
+  a plain-language verdict, for KPIs;
 * :mod:`lrs.plugin.testing`: pytest fixtures for a plugin's own tests (installed as a
   pytest plugin, so not imported here).
 

@@ -11,10 +11,11 @@ the mail server. The recipients are the topic's subscribers (and those of
 The notifications of one outbox delivery batch go over one SMTP connection
 (:func:`_flush`, deferred to the batch's end), each recipient getting a message
 of their own. What was sent and refused is kept in the delivery's ``detail``,
-so a retry after a failure part-way sends only to the rest. A server that cannot be reached, or
-answers 4xx, is a transient failure: recorded (``retry``), raised, tried again;
-after ``LRS_OUTBOX_MAX_ATTEMPTS`` it is ``failed`` and dead-lettered (``lrs
-outbox replay`` tries again). A 5xx refusal of a recipient or of the message
+so a retry after a failure part-way sends only to the rest. A server that
+cannot be reached, or answers 4xx, is a transient failure: recorded
+(``retry``), raised, tried again; after ``LRS_OUTBOX_MAX_ATTEMPTS`` it is
+``failed`` and dead-lettered (``lrs outbox replay`` tries again, its attempts
+counted afresh). A 5xx refusal of a recipient or of the message
 is permanent for that recipient: recorded, not retried. The password is never
 part of a message or an error.
 """
@@ -143,8 +144,11 @@ def _deliver(host: Host, events: list[NotificationRaised]) -> EmailError | None:
                 raised_us=event.raised_us,
             )
             left = [a for a in recipients if a not in outcome.sent and a not in outcome.refused]
-            attempts = (prior.attempts if prior is not None else 0) + 1
-            mails.append(_Mail(event, message, left, outcome, attempts))
+            if not left:
+                continue  # refused for good by everyone not served: nothing to retry
+            # A failed one comes again only from ``lrs outbox replay``: attempts start over.
+            before = prior.attempts if prior is not None and prior.state != "failed" else 0
+            mails.append(_Mail(event, message, left, outcome, before + 1))
     for event in unheard:
         _record(host, event, "skipped", error="no subscribers of this topic, no audience")
     if not mails:
@@ -179,7 +183,7 @@ def _sent(host: Host, mail: _Mail) -> None:
         "failed" if refused else "sent",
         error=f"refused by the server: {refused}" if refused else None,
         detail=mail.outcome.detail(),
-        attempted=True,
+        attempts=mail.attempts,
     )
 
 
@@ -192,7 +196,7 @@ def _failed(host: Host, mail: _Mail, error: EmailError) -> None:
         "failed" if final else "retry",
         error=str(error),
         detail=mail.outcome.detail(),
-        attempted=True,
+        attempts=mail.attempts,
     )
 
 

@@ -60,9 +60,11 @@ def record_delivery(
     error: str | None = None,
     detail: str | None = None,
     attempted: bool = False,
+    attempts: int | None = None,
 ) -> NotificationDelivery:
     """Create or update how ``channel`` delivered the notification.
 
+    :param attempts: the attempts so far, when the channel counts them itself.
     :param attempted: count one more attempt (a send that reached or failed to
         reach the remote system; queueing is none).
     """
@@ -77,7 +79,7 @@ def record_delivery(
         )
         session.add(row)
     row.state = state
-    row.attempts = (row.attempts or 0) + attempted
+    row.attempts = (row.attempts or 0) + attempted if attempts is None else attempts
     row.last_error = error
     if detail is not None:
         row.detail = detail

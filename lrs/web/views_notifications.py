@@ -107,5 +107,9 @@ def notifications_page() -> Any:
         error=error,
         iso_time=iso_time,
         email_on=bool(runtime.settings.smtp_host),
-        channel_name=lambda channel: webhooks.get(channel, channel) if not error else channel,
+        channel_name=lambda channel: (
+            webhooks.get(channel, "webhook (deleted)")
+            if channel.startswith("webhook:") and not error
+            else channel
+        ),
     ), status

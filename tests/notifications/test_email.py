@@ -157,7 +157,13 @@ def test_a_4xx_answer_is_retried_and_gives_up_after_the_last_attempt(
         dead = session.scalars(
             select(OutboxDelivery.state).where(OutboxDelivery.plugin == "email")
         ).all()
-    assert dead == ["dead"]  # until `lrs outbox replay`
+    assert dead == ["dead"]  # until `lrs outbox replay`, which starts the attempts over
+    mail_server.data_answer = None
+    assert outbox.replay(actor="cli:test") == 1
+    outbox.process_pending(now=now_us() + 100 * HOUR_US)
+    found = delivery(app)
+    assert (found.state, found.attempts, found.last_error) == ("sent", 1, None)
+    assert [rcpt for rcpt, _ in mail_server.received] == [["ops@example.com"]]
 
 
 def test_a_5xx_refusal_of_one_recipient_is_final_and_the_others_get_it(

@@ -144,3 +144,31 @@ def test_analysts_read_but_cannot_change_subscriptions(
         },
     )
     assert response.status_code == 403
+
+
+def test_each_channel_s_delivery_is_shown_with_its_error(
+    web_app: Flask,
+    browser: FlaskClient,
+    oidc_provider: OidcProvider,
+) -> None:
+    notification_id = notify(web_app)
+    host = web_app.extensions["lrs"].host
+    host.queue_notification(notification_id, "webhook:99")
+    host.queue_notification(notification_id, "webhook:99")  # again: still one
+    host.record_notification_delivery(notification_id, "chat", error="<i>chat</i> is down")
+    sign_in(browser, oidc_provider, "ann", email="ann@example.com", groups=["weft-analysts"])
+    page = browser.get(PAGE).get_data(as_text=True)
+    assert page.count('data-channel="webhook:99"') == 1
+    assert 'webhook (deleted): <span class="state state-pending">pending</span>' in page
+    assert (
+        'chat: <span class="state state-retry">retry</span> after 1 attempt(s)'
+        " — &lt;i&gt;chat&lt;/i&gt; is down" in page
+    )
+    with host.read() as session:
+        [(_, deliveries)] = recent(session, 1, limit=5)
+    assert [(d.channel, d.state) for d in deliveries] == [
+        ("chat", "retry"),
+        ("webhook:99", "pending"),
+    ]
+    assert host.notifications_owed(1, "webhook:99")[0].subject == "Completion rate is at risk"
+    assert host.notifications_owed(1, "chat")[0].id == notification_id  # retry is owed too

@@ -103,6 +103,12 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("competency.bundle", "GET"): frozenset({"competency/issue"}),
     **{("competency." + endpoint, "GET"): PUBLIC for endpoint in (
         "issuer_profile", "jwks", "key")},
+    **{("kpi_warnings." + endpoint, method): frozenset({"kpi/risk"}) for endpoint, method in (
+        ("list_warnings", "GET"), ("show_warning", "GET"), ("act_on_warning", "POST"),
+        ("run_backtest", "GET"))},
+    ("kpi_warnings.list_rules", "GET"): frozenset({"kpi/read", "kpi/write", "kpi/risk"}),
+    ("kpi_warnings.put_rule", "PUT"): frozenset({"kpi/write"}),
+    ("kpi_warnings.evaluate_now", "POST"): frozenset({"kpi/write"}),
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -170,6 +176,9 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin"})
        for endpoint in ("views", "stylesheet", "find_person", "profile", "profile_as_pdf",
                         "heatmap", "gaps", "statement")},
+    ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin"}),
+    ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin"}),
+    ("kpi_warnings_ui.record", "POST"): ADMIN,
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -111,10 +111,22 @@ def week_42() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def kpi_app(lrs_make_app: Callable[..., Flask], fresh_database_url: str) -> Flask:
-    app = lrs_make_app(installed=["kpi"], database_url=fresh_database_url)
-    seed(app)
-    return app
+def make_kpi_app(
+    lrs_make_app: Callable[..., Flask], fresh_database_url: str
+) -> Callable[..., Flask]:
+    """``make_kpi_app(*plugins, **settings)``: the kpi plugin (and ``plugins``), seeded."""
+
+    def make(*plugins: object, **settings: Any) -> Flask:
+        return seed(
+            lrs_make_app(*plugins, installed=["kpi"], database_url=fresh_database_url, **settings)
+        )
+
+    return make
+
+
+@pytest.fixture
+def kpi_app(make_kpi_app: Callable[..., Flask]) -> Flask:
+    return make_kpi_app()
 
 
 def seed(app: Flask) -> Flask:

@@ -191,7 +191,8 @@ def test_a_stored_document_never_runs_as_a_page_of_weft(
                       data=HOSTILE_DOCUMENT.encode(), headers={
                           "Authorization": authorization, "Content-Type": "text/html",
                           "X-Experience-API-Version": "1.0.3"})
-    assert urlopen(request).status == 204
+    with urlopen(request) as response:
+        assert response.status == 204
 
     # Another site's page (here: about:blank, an opaque origin) posts the form.
     fields = {"Authorization": authorization, "X-Experience-API-Version": "1.0.3",

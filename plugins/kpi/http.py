@@ -14,6 +14,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
 from plugins.kpi import definitions, service
+from plugins.kpi.compare import compare
 from plugins.kpi.errors import KpiError
 from plugins.kpi.evaluation import evaluate, evaluate_all
 
@@ -101,6 +102,11 @@ def create_blueprint(host: Host) -> Blueprint:
     def alerts() -> Any:
         limit = whole_number("limit", 100, 1, 1000)
         return jsonify({"alerts": service.recent_alerts(host, tenant(), limit)})
+
+    @blueprint.get("/compare")
+    @host.requires(READ)
+    def compare_populations() -> Any:
+        return jsonify(compare(host, tenant(), request.args.to_dict()))
 
     @blueprint.post("/evaluate")
     @host.requires(WRITE)

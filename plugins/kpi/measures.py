@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from lrs.plugin.statistics import kaplan_meier
 from plugins.kpi.keys import activity_key, keys_of, person_keys
 from plugins.kpi.models import Daily, Progress
 from plugins.kpi.rollups import DAY_US
@@ -70,6 +71,8 @@ class Measured:
     successes: int | None = None
     #: Each person's own value (mean score), for rank comparisons.
     per_person: dict[str, float] = field(default_factory=dict)
+    #: Durations in days and whether each ended (``False``: still running, censored).
+    durations: list[tuple[float, bool]] = field(default_factory=list)
     note: str | None = None
 
 
@@ -331,6 +334,66 @@ def _completed_between(times: tuple[int, int] | None, since_us: int, end_us: int
     return times is not None and any(since_us <= t < end_us for t in times)
 
 
+def time_to_completion(
+    host: Host,
+    tenant_id: int,
+    population: Population,
+    start_us: int,
+    end_us: int,
+    params: dict[str, str],
+) -> Measured:
+    """Days from a person's first statement on an activity to its completion, for the
+    person x activity pairs started in the period; a pair not completed by the period's
+    end is censored there. The value is the Kaplan-Meier median (``None`` until half
+    of the pairs are completed)."""
+    keys = population.keys
+    pairs: dict[tuple[str, str], tuple[int, int | None]] = {}
+    with host.read() as session:
+        rows = session.execute(
+            _activity(
+                select(
+                    Progress.learner,
+                    Progress.activity,
+                    Progress.first_us,
+                    Progress.first_completion_us,
+                ).where(
+                    Progress.tenant_id == tenant_id,
+                    Progress.first_us >= start_us,
+                    Progress.first_us < end_us,
+                ),
+                Progress,
+                params,
+            )
+        )
+        for learner, activity, first_us, done_us in rows:
+            if (person := _owner(keys, learner)) is not None:
+                have = pairs.get((person, activity))
+                done = done_us if done_us is not None and done_us < end_us else None
+                if have is None:
+                    pairs[(person, activity)] = (first_us, done)
+                else:
+                    pairs[(person, activity)] = (
+                        min(have[0], first_us),
+                        _earliest_of(have[1], done),
+                    )
+    durations = [
+        ((end_us if done is None else done) - first) / DAY_US for first, done in pairs.values()
+    ]
+    observed = [done is not None for _, done in pairs.values()]
+    if not durations:
+        return Measured(None, 0)
+    median = kaplan_meier(durations, observed).median
+    return Measured(
+        None if median is None else round(median, 2),
+        len({person for person, _ in pairs}),
+        durations=list(zip(durations, observed, strict=True)),
+    )
+
+
+def _earliest_of(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 def time_to_competency(
     host: Host,
     tenant_id: int,
@@ -390,6 +453,14 @@ MEASURES: dict[str, Measure] = {
         Measure("attendance_rate", "Attendance rate", "%", "rate", ACTIVITY, attendance_rate),
         Measure("average_score", "Average score", "%", "mean", ACTIVITY, average_score),
         Measure("active_learners", "Active learners", "count", "count", ACTIVITY, active_learners),
+        Measure(
+            "time_to_completion",
+            "Time to completion",
+            "days",
+            "duration",
+            ACTIVITY,
+            time_to_completion,
+        ),
         Measure(
             "time_to_competency",
             "Time to competency",

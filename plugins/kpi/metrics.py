@@ -38,6 +38,8 @@ DESCRIPTIONS = {
     "result.completion true.",
     "average_score": "Mean scaled score (%) of the scored statements in the period.",
     "active_learners": "People with at least one statement in the period.",
+    "time_to_completion": "Kaplan-Meier median of the days from a person's first statement "
+    "on an activity to its completion, for pairs started in the period.",
 }
 
 

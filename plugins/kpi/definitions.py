@@ -208,13 +208,15 @@ def check(spec: Any, root: str = "$") -> dict[str, Any]:
     return {name: spec.get(name) for name in FIELDS}
 
 
-def population_of(host: Host, tenant_id: int, spec: dict[str, Any]) -> Population:
-    """The people a definition's ``population`` names, now."""
+def population_of(
+    host: Host, tenant_id: int, spec: dict[str, Any], cache: dict[str, Population] | None = None
+) -> Population:
+    """The people a definition's ``population`` names, now (groups from ``cache`` if there)."""
     population = spec["population"]
     if population == "everyone":
         return Population(None)
     if "group" in population:
-        return group_population(host, tenant_id, population["group"])
+        return group_population(host, tenant_id, population["group"], cache)
     return Population(host.people_matching(tenant_id, population["rule"]))
 
 

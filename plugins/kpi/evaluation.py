@@ -88,7 +88,12 @@ def measure(
 
 
 def target_of(
-    host: Host, tenant_id: int, spec: dict[str, Any], population: Population, period: Period
+    host: Host,
+    tenant_id: int,
+    spec: dict[str, Any],
+    population: Population,
+    period: Period,
+    cache: dict[str, Population] | None = None,
 ) -> Target:
     target = spec["target"]
     if "change" not in target:
@@ -100,7 +105,7 @@ def target_of(
         assert earlier is not None  # a window has no periods_before (refused when defined)
         start_us, end_us = earlier.start_us, earlier.end_us
     elif "group" in baseline:
-        people = group_population(host, tenant_id, baseline["group"])
+        people = group_population(host, tenant_id, baseline["group"], cache)
     else:
         window = Period(
             "", date.fromisoformat(baseline["since"]), date.fromisoformat(baseline["until"])
@@ -161,13 +166,16 @@ def evaluate(
     *,
     as_of: date | None = None,
     periods: int = AUTOMATIC_PERIODS,
+    groups: dict[str, Population] | None = None,
 ) -> list[dict]:
     """Evaluate one KPI for the ``periods`` periods up to the one holding ``as_of`` (today),
     record each, and report a change of the KPI's status (``alerts.status_changed``).
+
+    :param groups: groups' people already read by this evaluation, by name (filled in).
     """
     as_of = as_of or datetime.now(UTC).date()
     try:
-        population: Population | None = population_of(host, tenant_id, spec)
+        population: Population | None = population_of(host, tenant_id, spec, groups)
     except UnknownGroup as exc:  # no data, said plainly, rather than a failed evaluation
         population, missing = None, str(exc)
     computed = []
@@ -176,7 +184,7 @@ def evaluate(
         try:
             if population is None:
                 raise UnknownGroup(missing)
-            target = target_of(host, tenant_id, spec, population, period)
+            target = target_of(host, tenant_id, spec, population, period, groups)
             measured = measure(host, tenant_id, spec, population, period.start_us, period.end_us)
         except UnknownGroup as exc:
             target, measured = Target(None, _op(spec), 0), Measured(None, None, note=str(exc))
@@ -253,10 +261,15 @@ def evaluate(
 def evaluate_all(
     host: Host, tenant_id: int, *, as_of: date | None = None, periods: int = AUTOMATIC_PERIODS
 ) -> list[dict]:
-    """:func:`evaluate` every KPI of the store."""
-    results = []
+    """:func:`evaluate` every KPI of the store, reading each group's people once."""
+    results: list[dict] = []
+    groups: dict[str, Population] = {}
     for definition_id, spec in definitions(host, tenant_id):
-        results.extend(evaluate(host, tenant_id, definition_id, spec, as_of=as_of, periods=periods))
+        results.extend(
+            evaluate(
+                host, tenant_id, definition_id, spec, as_of=as_of, periods=periods, groups=groups
+            )
+        )
     return results
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -37,7 +38,7 @@ class Population:
     #: The group it is, when it is one (passed on as a metric's filter).
     group: str | None = None
 
-    @property
+    @cached_property
     def keys(self) -> dict[str, str] | None:
         return None if self.people is None else keys_of(self.people)
 
@@ -46,17 +47,25 @@ class UnknownGroup(LookupError):
     """The store has no group of this name (the directory's 404)."""
 
 
-def group_population(host: Host, tenant_id: int, name: str) -> Population:
-    """The group ``name``'s people now.
+def group_population(
+    host: Host, tenant_id: int, name: str, cache: dict[str, Population] | None = None
+) -> Population:
+    """The group ``name``'s people now (from ``cache`` when it has them: an evaluation
+    asks for the same groups for every KPI and period).
 
     :raises UnknownGroup: the store has no such group.
     """
+    if cache is not None and name in cache:
+        return cache[name]
     try:
-        return Population(host.group_members(tenant_id, name), group=name)
+        population = Population(host.group_members(tenant_id, name), group=name)
     except Exception as exc:
         if getattr(exc, "status", None) == 404:
             raise UnknownGroup(f"no group {name!r}") from None
         raise
+    if cache is not None:
+        cache[name] = population
+    return population
 
 
 @dataclass

@@ -87,6 +87,11 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("competency.list_", "GET"): frozenset({"competency/read"}),
     ("competency.show", "GET"): frozenset({"competency/read"}),
     ("competency.import_", "POST"): frozenset({"competency/write"}),
+    **{("kpi." + endpoint, "GET"): frozenset({"kpi/read"}) for endpoint in (
+        "list_kpis", "show_kpi", "kpi_history", "alerts", "compare_populations")},
+    **{("kpi." + endpoint, method): frozenset({"kpi/write"}) for endpoint, method in (
+        ("create_kpi", "POST"), ("put_kpi", "PUT"), ("delete_kpi", "DELETE"),
+        ("evaluate_kpis", "POST"), ("evaluate_kpi", "POST"))},
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -146,6 +151,7 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
         ("reviews", "GET"), ("resolve", "POST"))},
     ("competency_ui.index", "GET"): ADMIN,
     ("competency_ui.framework", "GET"): ADMIN,
+    ("kpi_ui.index", "GET"): frozenset({"analyst", "admin"}),
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

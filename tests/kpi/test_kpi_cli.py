@@ -78,3 +78,25 @@ def test_evaluate_show_rebuild_and_alerts(kpi_app: Flask, kpi_cli: Callable[...,
     missing = kpi_cli("kpi", "show", "nope")
     assert missing.exit_code == 1 and "no KPI 'nope'" in missing.output
     assert "Deleted KPI active-learners." in ok(kpi_cli("kpi", "delete", "active-learners"))
+
+
+def test_erasing_a_person_deletes_their_rollup_rows(
+    kpi_app: Flask, kpi_cli: Callable[..., Result]
+) -> None:
+    ingest(kpi_app, week_41())
+    agent = '{"mbox": "mailto:P2@example.com"}'
+    shown = ok(kpi_cli("people", "erase", "--agent", agent, "--dry-run"))
+    counts = {
+        line.rsplit(maxsplit=1)[0]: line.rsplit(maxsplit=1)[1]
+        for line in shown.splitlines()
+        if line.startswith("kpi: ")
+    }
+    # P2: M1 on two days, the course on two days, the session; three activities.
+    assert counts == {"kpi: daily": "5", "kpi: progress": "3"}
+    ok(kpi_cli("people", "erase", "--agent", agent, "--yes"))
+    again = ok(kpi_cli("people", "erase", "--agent", agent, "--dry-run"))
+    assert {
+        line.rsplit(maxsplit=1)[0]: line.rsplit(maxsplit=1)[1]
+        for line in again.splitlines()
+        if line.startswith("kpi: ")
+    } == {"kpi: daily": "0", "kpi: progress": "0"}

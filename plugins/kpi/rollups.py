@@ -349,7 +349,12 @@ class Feeder:
         with self.host.write() as session:
             for tenant_id, statements in by_tenant.items():
                 fold(self.host, session, tenant_id, statements)
-        self.after(self.host, sorted(by_tenant))
+        try:
+            self.after(self.host, sorted(by_tenant))
+        except Exception:
+            # The rollups are committed; a failed evaluation must not send the batch
+            # back (nor, after retries, to the dead letters): the next one tries again.
+            self.host.logger.exception("kpi: evaluation after a delivered batch failed")
 
 
 _feeders: weakref.WeakKeyDictionary[Host, Feeder] = weakref.WeakKeyDictionary()

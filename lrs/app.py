@@ -14,6 +14,7 @@ from lrs.http.assignments import create_assignments_blueprint
 from lrs.http.cors import enable_cors
 from lrs.http.errors import register_error_handlers
 from lrs.http.metrics import create_metrics_blueprint
+from lrs.http.notifications import create_notifications_blueprint
 from lrs.http.oauth import create_oauth_blueprint
 from lrs.http.rate_limit import init_rate_limits
 from lrs.http.scim import create_scim_blueprint
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.register_blueprint(create_oauth_blueprint())
     app.register_blueprint(create_metrics_blueprint())
     app.register_blueprint(create_assignments_blueprint())
+    app.register_blueprint(create_notifications_blueprint())
     app.register_blueprint(create_scim_blueprint())
     for blueprint in runtime.hooks.blueprints():
         app.register_blueprint(blueprint)

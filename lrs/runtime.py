@@ -24,6 +24,7 @@ from lrs.machinery.outbox import Outbox
 from lrs.plugin.connectors import ConnectorTypeRegistry
 from lrs.plugin.host import Host, HostWiring
 from lrs.plugin.metrics import MetricRegistry
+from lrs.services import email_channel
 from lrs.services.assignment_status import assigned_people, assignment_statuses
 from lrs.services.assignments import create_from_spec, list_assignments
 from lrs.services.connector_runner import ConnectorRunner
@@ -80,6 +81,7 @@ class Runtime:
     connectors: ConnectorRunner = field(init=False)
 
     def __post_init__(self) -> None:
+        email_channel.register(self.plugins, self.settings)  # docs/notifications.md
         self.hooks = Hooks(self.plugins)
         self.outbox = Outbox(self.settings, self.db, self.hooks, server=self.role == "server")
         self.scopes = scope_registry(self.plugins)

@@ -177,6 +177,21 @@ class Settings:
     #: Most resources on one page of a SCIM list (``/scim/v2/Users``, ``/Groups``):
     #: the default ``count`` and its ceiling.
     scim_max_results: int = 200
+    #: SMTP server that sends notifications by email (docs/notifications.md); empty
+    #: turns email off (notifications are still kept and go to webhooks).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    #: ``starttls`` (upgrade the connection, port 587), ``ssl`` (TLS from the
+    #: start, port 465) or ``none`` (plain; only for a relay on the same host).
+    smtp_tls: str = "starttls"
+    #: Login at the server; empty sends without authenticating.
+    smtp_username: str = ""
+    #: Its password (never logged).
+    smtp_password: str = field(default="", repr=False)
+    #: ``From`` address of notification emails; required with ``LRS_SMTP_HOST``.
+    smtp_from: str = ""
+    #: How long connecting and each SMTP command may take, in seconds.
+    smtp_timeout_seconds: float = 10.0
 
     @property
     def index_bounds(self) -> IndexBounds:
@@ -237,6 +252,18 @@ class Settings:
                      "rate_limit_failures_address"):
             _check_rate(f"LRS_{name.upper()}", getattr(self, name))
         self._check_oidc()
+        self._check_smtp()
+
+    def _check_smtp(self) -> None:
+        """Email needs a sender and a TLS mode it knows; timeouts and ports are positive."""
+        if self.smtp_tls not in {"starttls", "ssl", "none"}:
+            raise SettingsError("LRS_SMTP_TLS must be 'starttls', 'ssl' or 'none'")
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise SettingsError("LRS_SMTP_FROM must be an email address with LRS_SMTP_HOST")
+        if not 0 < self.smtp_port < 65536:
+            raise SettingsError("LRS_SMTP_PORT must be 1 to 65535")
+        if self.smtp_timeout_seconds <= 0:
+            raise SettingsError("LRS_SMTP_TIMEOUT_SECONDS must be positive")
 
     def _check_oidc(self) -> None:
         """OIDC settings come together, and the role mapping names known roles only."""
@@ -321,6 +348,11 @@ def _parse(name: str, raw: str, type_name: Any) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if type_name == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
     if type_name == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:

@@ -208,7 +208,7 @@ def test_a_record_held_too_long_by_another_process_does_not_block_start_up(
 
 
 def test_masking_is_one_rule_for_settings_and_plugin_variables() -> None:
-    assert {"LRS_SECRET_KEY", "LRS_OIDC_CLIENT_SECRET"} == SECRET_SETTINGS
+    assert {"LRS_SECRET_KEY", "LRS_OIDC_CLIENT_SECRET", "LRS_SMTP_PASSWORD"} == SECRET_SETTINGS
     assert is_secret("LRS_PLUGIN_AUDIT_PRIVATE_KEY") and is_secret("LRS_PLUGIN_X_PASSWORD")
     assert not is_secret("LRS_PLUGIN_AUDIT_KEY_FILE")
     assert not is_secret("LRS_RATE_LIMIT_TOKEN") and not is_secret("LRS_OAUTH_TOKEN_TTL_SECONDS")

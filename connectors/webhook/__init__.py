@@ -6,7 +6,8 @@ queued for every webhook instance of its store whose activity filter it passes
 (the queue and its delivery are those of statement forwarding,
 :mod:`connectors.outbound`); each is POSTed on its own, signed with
 HMAC-SHA256 (:mod:`connectors.webhook.signing`). With ``statuses`` on, it also
-POSTs compliance status changes of assignments (:mod:`connectors.webhook.statuses`).
+POSTs compliance status changes of assignments (:mod:`connectors.webhook.statuses`),
+and with ``topics`` the notifications plugins raise (:mod:`connectors.webhook.notifications`).
 See docs/connectors.md.
 """
 
@@ -18,12 +19,13 @@ from typing import TYPE_CHECKING
 from connectors.outbound import MIGRATIONS
 from connectors.outbound.queue import OutboundType
 from connectors.webhook.connector import TYPE_NAME, Webhook, WebhookConfig, select
+from connectors.webhook.notifications import queue
 from connectors.webhook.statuses import forget
 from lrs.plugin.connectors import ConnectorType
 from lrs.plugin.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from lrs.plugin.events import AdminActionTaken, StatementsStored
+    from lrs.plugin.events import AdminActionTaken, NotificationRaised, StatementsStored
     from lrs.plugin.host import Host
 
 OUTBOUND = OutboundType(TYPE_NAME, select)
@@ -57,3 +59,8 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     if event.action == "connector.deleted" and event.details.get("type") == TYPE_NAME:
         OUTBOUND.forget_deleted(host)
         forget(host, [i.id for i in host.connector_instances(TYPE_NAME)])
+
+
+@hookimpl
+def notification_raised(host: Host, event: NotificationRaised) -> None:
+    queue(host, event, TYPE_NAME)

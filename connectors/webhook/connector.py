@@ -19,10 +19,13 @@ from connectors.outbound.delivery import (
 )
 from connectors.outbound.queue import Backlog
 from connectors.remote import RemoteError, Sessions, failure, request
+from connectors.webhook.notifications import EVENT as NOTIFICATION_EVENT
+from connectors.webhook.notifications import post_notifications
 from connectors.webhook.signing import HEADER, signature
 from connectors.webhook.statuses import EVENT as STATUS_EVENT
 from connectors.webhook.statuses import post_status_changes
 from lrs.plugin.connectors import SyncRun, SyncSummary
+from lrs.plugin.notifications import TOPIC_FILTER
 
 if TYPE_CHECKING:
     from lrs.plugin.host import ConnectorInstance, Host, StoredStatement
@@ -70,14 +73,26 @@ class WebhookConfig(Schema):
     )
     statuses = fields.Boolean(
         load_default=False,
-        metadata={"description": "Also POST compliance status changes of assignments "
-                  "(compliance.status_changed)."},
+        metadata={
+            "description": "Also POST compliance status changes of assignments "
+            "(compliance.status_changed)."
+        },
+    )
+    topics = fields.List(
+        fields.String(validate=validate.Regexp(TOPIC_FILTER)),
+        load_default=list,
+        metadata={
+            "description": "Also POST notifications of these topics "
+            "(kpi.status_changed; * for every topic): docs/notifications.md."
+        },
     )
     status_check_minutes = fields.Integer(
         load_default=15,
         validate=validate.Range(1, 1440),
-        metadata={"description": "How often statuses are compared (they also change "
-                  "with time: due soon, overdue)."},
+        metadata={
+            "description": "How often statuses are compared (they also change "
+            "with time: due soon, overdue)."
+        },
     )
 
 
@@ -128,10 +143,21 @@ class Webhook:
             )
             if self.config["statuses"]:
                 changes = post_status_changes(
-                    self.host, run.tenant_id, instance.id,
+                    self.host,
+                    run.tenant_id,
+                    instance.id,
                     every_seconds=self.config["status_check_minutes"] * 60,
-                    post=partial(self._post, event=STATUS_EVENT))
+                    post=partial(self._post, event=STATUS_EVENT),
+                )
                 summary = replace(summary, sent=summary.sent + changes)
+            if self.config["topics"]:
+                alerts = post_notifications(
+                    self.host,
+                    run.tenant_id,
+                    instance.id,
+                    partial(self._post, event=NOTIFICATION_EVENT),
+                )
+                summary = replace(summary, sent=summary.sent + alerts)
             return summary
         finally:
             self._http.close()

@@ -70,6 +70,10 @@ CORE_SCOPES = (
     Scope("assignments/read", "Read assignments and who is compliant (/api/assignments)."),
     Scope("assignments/write", "Create, import and delete assignments (/api/assignments)."),
     Scope("scim", "Provision people and groups through SCIM 2.0 (/scim/v2)."),
+    Scope("notifications/read", "Read notifications and email subscriptions "
+          "(/api/notifications)."),
+    Scope("notifications/write", "Subscribe and unsubscribe email addresses "
+          "(/api/notifications/subscriptions)."),
 )
 
 #: First segments plugins may not use: they belong to xAPI and core.

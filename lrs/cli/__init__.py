@@ -18,6 +18,7 @@ from lrs.cli.connectors import connectors
 from lrs.cli.context import Cli
 from lrs.cli.credentials import credentials
 from lrs.cli.db import db
+from lrs.cli.notifications import notifications
 from lrs.cli.oauth import oauth
 from lrs.cli.params import describe_error
 from lrs.cli.people import people
@@ -101,7 +102,7 @@ def cli(ctx: click.Context, database: str | None, traceback: bool) -> None:
 
 
 for command in (serve, db, credentials, statements, oauth, users, tenants, people, scopes, metrics,
-                connectors, config, assignments):
+                connectors, config, assignments, notifications):
     cli.add_command(command)
 add_plugin_commands(cli)
 

@@ -6,6 +6,11 @@ from lrs.models.base import Base
 from lrs.models.configuration import ConfigurationChange, ConfigurationState
 from lrs.models.connectors import ConnectorInstance, ConnectorRun
 from lrs.models.documents import Document
+from lrs.models.notifications import (
+    Notification,
+    NotificationDelivery,
+    NotificationSubscription,
+)
 from lrs.models.oauth import OAuthClient, OAuthRevokedToken, OAuthSigningKey
 from lrs.models.outbox import OutboxDelivery, OutboxEvent
 from lrs.models.people import (
@@ -39,6 +44,9 @@ __all__ = [
     "Document",
     "IdentityChange",
     "LocalAdmin",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationSubscription",
     "OAuthClient",
     "OAuthRevokedToken",
     "OAuthSigningKey",

@@ -139,9 +139,41 @@ class AdminActionTaken(Event):
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NotificationRaised(Event):
+    """A plugin raised a notification (:meth:`lrs.plugin.host.Host.notify`), now committed.
+
+    Channels deliver it: core's email channel (``LRS_SMTP_*``, to the topic's
+    subscribers and ``audience``) and the ``webhook`` connector type (instances
+    whose ``topics`` name it). A channel records how it went with
+    :meth:`~lrs.plugin.host.Host.record_notification_delivery`.
+    """
+
+    hook: ClassVar[str] = "notification_raised"
+
+    #: The notification's row id (``host.notifications_owed`` gives it back).
+    notification_id: int
+    #: Random, unique: the idempotency key given to receivers.
+    uid: str
+    #: Dotted name, e.g. ``kpi.status_changed``.
+    topic: str
+    subject: str
+    text: str
+    #: JSON-able facts for machines.
+    data: dict[str, Any] = field(default_factory=dict)
+    #: Employee ids of the store's directory who receive it by email besides the
+    #: topic's subscribers.
+    audience: tuple[str, ...] = ()
+    #: When it was raised, µs since the epoch.
+    raised_us: int = 0
+    #: The plugin that raised it, if it said.
+    plugin: str | None = None
+
+
 #: Every event type by the hook it is delivered to.
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.hook: cls for cls in (StatementsStored, DocumentsChanged, AdminActionTaken)
+    cls.hook: cls
+    for cls in (StatementsStored, DocumentsChanged, AdminActionTaken, NotificationRaised)
 }
 
 

@@ -38,7 +38,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from lrs.plugin.connectors import ConnectorType
-    from lrs.plugin.events import AdminActionTaken, DocumentsChanged, StatementsStored
+    from lrs.plugin.events import (
+        AdminActionTaken,
+        DocumentsChanged,
+        NotificationRaised,
+        StatementsStored,
+    )
     from lrs.plugin.host import AdminPage, Host, Person, StoredStatement
     from lrs.plugin.metrics import Metric
 
@@ -159,6 +164,28 @@ def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
     :param event: the :class:`~lrs.plugin.events.AdminActionTaken` fact: who did what
         to which target, and when, and ``source``, from where (an ``lrs``
         command's ``{"cli": "<os user>@<host>"}``).
+    :returns: nothing; the return value is ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def notification_raised(host: Host, event: NotificationRaised) -> None:
+    """Deliver a notification through your channel (a webhook, a chat, a pager).
+
+    Called after the commit of the transaction that raised it
+    (:meth:`~lrs.plugin.host.Host.notify`), from the durable outbox, per plugin
+    in isolation and at least once, exactly like :func:`statements_stored`: a
+    raise is retried with backoff. Core's email channel is one implementation.
+    Work that talks to a remote system belongs in a connector's run: queue it
+    with :meth:`~lrs.plugin.host.Host.queue_notification`, then read it back
+    with :meth:`~lrs.plugin.host.Host.notifications_owed` (the ``webhook``
+    connector type does so).
+
+    :param host: the :class:`~lrs.plugin.host.Host` of this application.
+    :param event: the :class:`~lrs.plugin.events.NotificationRaised` fact: topic,
+        subject, text, data, audience and the idempotency key ``uid``.
     :returns: nothing; the return value is ignored.
 
     .. versionadded:: 0.1

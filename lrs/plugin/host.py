@@ -28,9 +28,11 @@ from lrs.auth.roles import check_roles
 from lrs.db import Database
 from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
-from lrs.plugin.events import Event
+from lrs.plugin.events import Event, NotificationRaised
+from lrs.plugin.notifications import Notification, checked, notification_of
 from lrs.settings import Settings
 from lrs.store import connectors as connector_store
+from lrs.store import notifications as notification_store
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, load_attachments, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
@@ -552,6 +554,75 @@ class Host:
         :raises RuntimeError: outside a post-commit hook.
         """
         self._wiring.defer(callback)
+
+    def notify(self, tenant_id: int, topic: str, *, subject: str, text: str,
+               data: Mapping[str, Any] | None = None, audience: Iterable[str] = (),
+               plugin: str | None = None, session: Session | None = None) -> int:
+        """Raise a notification: keep it, and have every channel deliver it after the commit.
+
+        It is written in ``session``'s transaction when given (a KPI's status change
+        and its alert then exist together), else in a transaction of its own, and
+        announced to the channels (``notification_raised``): email to the topic's
+        subscribers and ``audience`` through ``LRS_SMTP_*``, POSTs of the webhook
+        instances whose ``topics`` name it, and the Notifications page. Nothing is
+        sent here: a slow or absent mail server never delays nor fails the caller;
+        delivery is at least once, retried with backoff, and its outcome per
+        channel is shown on the page (docs/notifications.md).
+
+        :param topic: dotted lower-case name subscriptions refer to
+            (``kpi.status_changed``, ``kpi.learner_at_risk``).
+        :param subject: one line (the email's subject); line breaks become spaces.
+        :param text: the plain-text body (shown escaped in the UI).
+        :param data: JSON-able facts for machines (webhook receivers).
+        :param audience: employee ids of the store's directory whose email address
+            receives it too (a learner's manager), besides the topic's subscribers.
+        :param plugin: the calling plugin's name, shown with the notification.
+        :returns: the notification's id.
+        :raises ValueError: a malformed topic, an empty or overlong subject, data
+            that is not JSON-able (nothing is written).
+        """
+        line, body, values, people = checked(topic, subject, text, data, audience)
+        if session is None:
+            with self.write() as own:
+                return self.notify(tenant_id, topic, subject=line, text=body, data=values,
+                                   audience=people, plugin=plugin, session=own)
+        row = notification_store.add_notification(
+            session, tenant_id=tenant_id, topic=topic, subject=line, text=body, data=values,
+            audience=people, plugin=plugin, raised_us=time.time_ns() // 1000)
+        self.announce(session, NotificationRaised(
+            tenant_id=tenant_id, notification_id=row.id, uid=row.uid, topic=topic,
+            subject=line, text=body, data=values, audience=people,
+            raised_us=row.raised_us, plugin=plugin,
+            source=None if plugin is None else {"plugin": plugin}))
+        return row.id
+
+    def queue_notification(self, notification_id: int, channel: str) -> None:
+        """Owe a notification to ``channel`` (``"webhook:<instance id>"``), shown as
+        pending until :meth:`record_notification_delivery`; queueing it again (a
+        redelivered ``notification_raised``) changes nothing."""
+        with self.write() as session:
+            notification_store.queue(session, notification_id, channel, time.time_ns() // 1000)
+
+    def notifications_owed(self, tenant_id: int, channel: str, *,
+                           limit: int = 100) -> list[Notification]:
+        """The oldest notifications of the store queued for ``channel`` and not yet
+        delivered (pending, or failed and to be retried)."""
+        with self.read() as session:
+            return [notification_of(row)
+                    for row in notification_store.owed(session, tenant_id, channel, limit)]
+
+    def record_notification_delivery(self, notification_id: int, channel: str, *,
+                                     error: str | None = None, final: bool = False,
+                                     detail: str | None = None) -> None:
+        """Record one attempt of ``channel`` at delivering a notification: sent without
+        ``error``; else to be retried, or ``failed`` for good when ``final``. The
+        Notifications page shows the state, the attempts and the error (never put a
+        secret in it)."""
+        state = "sent" if error is None else "failed" if final else "retry"
+        with self.write() as session:
+            notification_store.record_delivery(
+                session, notification_id, channel, state=state, error=error, detail=detail,
+                now_us=time.time_ns() // 1000, attempted=True)
 
     def requires(self, *scopes: str) -> Callable[[F], F]:
         """Protect a plugin view: Basic authentication and one of ``scopes`` (401 / 403).

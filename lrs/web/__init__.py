@@ -22,6 +22,7 @@ from lrs.web import (
     views_connectors,
     views_directory,
     views_erasure,
+    views_notifications,
     views_pages,
     views_sign_in,
 )
@@ -41,6 +42,7 @@ CORE_PAGES = (
     AdminPage("Dashboard", endpoint="web.dashboard", roles=(ANALYST, ADMIN)),
     AdminPage("People", endpoint="web.people", roles=(ADMIN,)),
     AdminPage("Groups", endpoint="web.people_groups", roles=(ADMIN,)),
+    AdminPage("Notifications", endpoint="web.notifications", roles=(ADMIN, ANALYST)),
 )
 
 
@@ -48,7 +50,7 @@ def create_web_blueprint() -> Blueprint:
     bp = Blueprint("web", __name__, url_prefix="/ui", template_folder="templates",
                    static_folder="static")
     for module in (views_sign_in, views_pages, views_admin, views_connectors, views_erasure,
-                   views_directory, views_assignments):
+                   views_directory, views_assignments, views_notifications):
         module.add_routes(bp)
     return bp
 

@@ -55,6 +55,10 @@ class RecordingPlugin:
         self.calls.append(("admin_action_taken", {"host": host, "event": event}))
 
     @hookimpl
+    def notification_raised(self, host: Any, event: Any) -> None:
+        self.calls.append(("notification_raised", {"host": host, "event": event}))
+
+    @hookimpl
     def resolve_person(self, host: Any, tenant_id: int, agent: dict[str, Any]) -> None:
         self.calls.append(("resolve_person",
                            {"host": host, "tenant_id": tenant_id, "agent": agent}))

@@ -85,7 +85,8 @@ def test_plugin_manager_lists_extra_plugins_without_a_distribution() -> None:
               if p.name == "recording"]
     assert info.distribution is None
     assert info.hooks == ("admin_action_taken", "check_statements", "documents_changed",
-                          "erase_person", "register_admin_pages", "register_blueprints",
+                          "erase_person", "notification_raised", "register_admin_pages",
+                          "register_blueprints",
                           "register_connector_types", "register_metrics",
                           "register_scopes", "resolve_person", "statements_stored")
 

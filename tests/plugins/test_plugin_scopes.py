@@ -47,12 +47,13 @@ def test_registry_lists_xapi_core_then_plugin_scopes_with_their_origin(
     make_app: Callable[..., Flask],
 ) -> None:
     scopes = list(runtime(make_app(DemoPlugin())).scopes)
-    assert [s.name for s in scopes[:12]] == ["all", "all/read", "statements/write",
+    assert [s.name for s in scopes[:14]] == ["all", "all/read", "statements/write",
                                              "statements/read", "statements/read/mine", "state",
                                              "define", "profile", "metrics/read",
-                                             "assignments/read", "assignments/write", "scim"]
-    assert {s.origin for s in scopes[:12]} == {"core"}
-    assert scopes[12:] == [Scope("demo/read", "Read demo reports.", origin="demo")]
+                                             "assignments/read", "assignments/write", "scim",
+                                             "notifications/read", "notifications/write"]
+    assert {s.origin for s in scopes[:14]} == {"core"}
+    assert scopes[14:] == [Scope("demo/read", "Read demo reports.", origin="demo")]
 
 
 @pytest.mark.parametrize(("scopes", "message"), [
@@ -110,7 +111,8 @@ def test_credential_creation_accepts_plugin_scopes_and_lists_valid_ones_when_unk
     assert refused.value.message == (
         "unknown scope(s) demo/write; valid scopes: all, all/read, statements/write, "
         "statements/read, statements/read/mine, state, define, profile, metrics/read, "
-        "assignments/read, assignments/write, scim, demo/read")
+        "assignments/read, assignments/write, scim, notifications/read, notifications/write, "
+        "demo/read")
 
 
 def test_without_a_registry_only_core_scopes_are_known(make_app: Callable[..., Flask]) -> None:
@@ -151,6 +153,7 @@ def test_token_endpoint_refuses_unknown_scopes_listing_the_valid_ones(
     response = request_token(app.test_client(), oauth_client, "demo/write")
     assert response.status_code == 400
     assert response.json["error"] == "invalid_scope"
-    assert response.json["error_description"].endswith("assignments/write, scim, demo/read")
+    assert response.json["error_description"].endswith(
+        "scim, notifications/read, notifications/write, demo/read")
     beyond = request_token(app.test_client(), oauth_client, "demo/read")
     assert (beyond.status_code, beyond.json["error"]) == (400, "invalid_scope")

@@ -1,11 +1,11 @@
-"""A KPI changed status: record it (the UI's "KPI alerts" list) and raise a notification.
+"""A KPI changed status: record it (the KPIs page's "Status changes") and raise a notification.
 
-The alert row is written in the evaluation's transaction. When the application
-offers ``host.notify`` (core's notifications: e-mail to the topic's subscribers,
-webhooks, the Notifications page), the change is raised there too with topic
-``kpi.status_changed``, in the same transaction, so the alert and its
-notification exist together or not at all. Without it the row is the only
-record, and ``notified`` says so.
+The change is raised with ``host.notify`` (topic ``kpi.status_changed``: e-mail to the
+topic's subscribers, webhooks whose topics name it, the notifications page;
+docs/notifications.md) in the evaluation's transaction, so the alert row and its notification exist
+together or not at all. Nothing is sent here:
+core's channels deliver after the commit, so a slow mail server never delays an
+evaluation.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from lrs.plugin.notifications import MAX_TEXT
 from plugins.kpi.models import Alert
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from lrs.plugin.host import Host
 
 TOPIC = "kpi.status_changed"
+#: A notification's subject holds 300 characters (``host.notify``); a KPI's title is cut to fit.
+TITLE_IN_SUBJECT = 200
 WORDS = {"on_track": "on track", "at_risk": "at risk", "missed": "missed", "no_data": "no data"}
 
 
@@ -37,31 +40,33 @@ def status_changed(
     value: float | None,
     target: float | None,
 ) -> None:
-    """Record that KPI ``spec`` went from ``previous`` to ``status`` for period ``label``."""
-    notify = getattr(host, "notify", None)
-    if notify is not None:
-        subject = f"KPI {spec['title']}: {WORDS[status]} ({label}, was {WORDS[previous]})"
-        text = (
+    """Record that KPI ``spec`` went from ``previous`` to ``status`` for period ``label``,
+    and raise it as a notification."""
+    title = (
+        spec["title"]
+        if len(spec["title"]) <= TITLE_IN_SUBJECT
+        else (spec["title"][: TITLE_IN_SUBJECT - 1] + "…")
+    )
+    host.notify(
+        tenant_id,
+        TOPIC,
+        subject=f"KPI {title}: {WORDS[status]} ({label}, was {WORDS[previous]})",
+        text=(
             f"{spec['title']} ({spec['key']}) is {WORDS[status]} for {label}: value "
             f"{_number(value)}, target {_number(target)}. Owner: {spec['owner']}."
-        )
-        notify(
-            tenant_id,
-            TOPIC,
-            subject=subject,
-            text=text,
-            plugin="kpi",
-            session=session,
-            data={
-                "kpi": spec["key"],
-                "period": label,
-                "previous": previous,
-                "status": status,
-                "value": value,
-                "target": target,
-                "owner": spec["owner"],
-            },
-        )
+        )[:MAX_TEXT],
+        plugin="kpi",
+        session=session,
+        data={
+            "kpi": spec["key"],
+            "period": label,
+            "previous": previous,
+            "status": status,
+            "value": value,
+            "target": target,
+            "owner": spec["owner"],
+        },
+    )
     session.add(
         Alert(
             tenant_id=tenant_id,
@@ -72,7 +77,6 @@ def status_changed(
             status=status,
             value=value,
             target=target,
-            notified=notify is not None,
             occurred_us=time.time_ns() // 1000,
         )
     )

@@ -5,7 +5,7 @@ target; the rollups (``kpi_daily``, ``kpi_progress``) are fed by
 ``statements_stored`` so that no measure ever rescans the statement store;
 ``kpi_seen`` makes feeding idempotent (delivery is at least once); each
 evaluation is kept per KPI and period (``kpi_results``) so history shows, and
-each change of status is recorded (``kpi_alerts``).
+each change of status is recorded (``kpi_alerts``) and raised as a notification.
 
 Learners and activities are keyed by the SHA-1 of their identity
 (:func:`plugins.kpi.keys.learner_key`, :func:`plugins.kpi.keys.activity_key`):
@@ -127,7 +127,7 @@ class Result(Base):
 
 
 class Alert(Base):
-    """A KPI changed status (shown in the UI; sent on through ``host.notify`` when it exists)."""
+    """A KPI changed status (shown on the KPIs page; raised as a notification too)."""
 
     __tablename__ = "kpi_alerts"
     __table_args__ = (Index("ix_kpi_alerts_tenant_occurred", "tenant_id", "occurred_us"),)
@@ -142,6 +142,4 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(10))
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     target: Mapped[float | None] = mapped_column(Float, nullable=True)
-    #: Whether it was handed to ``host.notify`` (e-mail, webhook).
-    notified: Mapped[bool] = mapped_column(Boolean)
     occurred_us: Mapped[int] = mapped_column(BigInteger)

@@ -71,7 +71,6 @@ def recent_alerts(host: Host, tenant_id: int, limit: int = 100) -> list[dict[str
                 "status": a.status,
                 "value": a.value,
                 "target": a.target,
-                "notified": a.notified,
                 "occurred": datetime.fromtimestamp(a.occurred_us / 1e6, UTC).isoformat(),
             }
             for a in rows

@@ -28,9 +28,13 @@ def evaluate(client: FlaskClient, auth: dict[str, str], as_of: str, periods: int
     return {(r["kpi"], r["period"]["label"]): r for r in response.get_json()["results"]}
 
 
-def test_status_changes_across_periods_are_recorded_and_listed(
-    program: Flask, client: FlaskClient, auth: dict[str, str]
+def test_status_changes_across_periods_are_recorded_and_notified(
+    program: Flask,
+    client: FlaskClient,
+    auth: dict[str, str],
+    lrs_make_credential: Callable[..., ApiCredential],
 ) -> None:
+    notified = lrs_make_credential("notifications/read", app=program).headers
     client.post(
         URL, headers=auth, json=kpi("pilot-pass", "pass_rate", population={"group": "Pilot"})
     )
@@ -54,9 +58,17 @@ def test_status_changes_across_periods_are_recorded_and_listed(
         later[("pilot-pass", "2026-W42")]["trend"],
     ) == (100.0, "on_track", 50.0)
     alerts = client.get(f"{URL}/alerts", headers=auth).get_json()["alerts"]
-    assert [(a["kpi"], a["period"], a["previous"], a["status"], a["notified"]) for a in alerts] == [
-        ("pilot-pass", "2026-W42", "missed", "on_track", False),
-        ("pilot-pass", "2026-W41", "at_risk", "missed", False),
+    assert [(a["kpi"], a["period"], a["previous"], a["status"]) for a in alerts] == [
+        ("pilot-pass", "2026-W42", "missed", "on_track"),
+        ("pilot-pass", "2026-W41", "at_risk", "missed"),
+    ]
+    # Each change is raised as a notification (e-mail, webhooks, the notifications page).
+    notifications = client.get(
+        "/api/notifications", headers=notified, query_string={"topic": "kpi.status_changed"}
+    ).get_json()["notifications"]
+    assert [(n["subject"], n["data"]["status"], n["plugin"]) for n in notifications] == [
+        ("KPI Pilot Pass: on track (2026-W42, was missed)", "on_track", "kpi"),
+        ("KPI Pilot Pass: missed (2026-W41, was at risk)", "missed", "kpi"),
     ]
     # Evaluating again changes nothing and raises no alert.
     evaluate(client, auth, "2026-10-14", periods=2)

@@ -101,7 +101,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("target", sa.Float(), nullable=True),
-        sa.Column("notified", sa.Boolean(), nullable=False),
         sa.Column("occurred_us", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_kpi_alerts"),
     )

@@ -29,7 +29,7 @@ from lrs.services.assignment_status import assigned_people, assignment_statuses
 from lrs.services.assignments import create_from_spec, list_assignments
 from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.group_commit import GroupCommit
-from lrs.services.groups import group_members
+from lrs.services.groups import group_members, people_matching
 from lrs.services.ingest import new_group_commit, store_batch
 from lrs.services.people import (
     import_people_feed,
@@ -100,6 +100,8 @@ class Runtime:
             announce=self.outbox.announce, defer=self.hooks.defer,
             requires=self.requires, requires_role=self.requires_role,
             tenant_id=self.tenant_id, delivers_events=self.delivers_events,
+            people_matching=partial(people_matching, self),
+            metric=lambda name: self.metrics.get(name),
         ))
         self.hooks.bind(self.host)
         self.metrics = self.hooks.metrics()

@@ -227,6 +227,11 @@ class HostWiring:
     tenant_id: Callable[[str | None], int]
     #: :attr:`lrs.runtime.Runtime.delivers_events`
     delivers_events: bool
+    #: :func:`lrs.services.groups.people_matching` bound to the application.
+    people_matching: Callable[..., list[Person]]
+    #: The application's registered metric of a name (:attr:`lrs.runtime.Runtime.metrics`);
+    #: typed ``Any``: :mod:`lrs.plugin.metrics` imports this module.
+    metric: Callable[[str], Any]
 
 
 class Host:
@@ -421,6 +426,25 @@ class Host:
         :raises lrs.xapi.errors.NotFound: the store has no group of that name.
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
+
+    def people_matching(self, tenant_id: int, rule: str | None = None) -> list[Person]:
+        """The people of the store whose directory attributes match ``rule`` now, by
+        employee id; everyone in the directory for ``None``. ``rule`` is written as a
+        rule group's (``department = Sales AND hire_date >= 2026-01-01``, docs/people.md):
+        a population defined by attributes without creating a group.
+
+        :raises ValueError: the rule cannot be read (the message says where).
+        """
+        return self._wiring.people_matching(tenant_id=tenant_id, rule=rule)
+
+    def metric(self, name: str) -> Any:
+        """The :class:`~lrs.plugin.metrics.Metric` ``name`` some plugin registered
+        (``register_metrics``), or ``None`` when no installed plugin offers it: a
+        plugin computes another plugin's metric with
+        ``host.metric(name).evaluate(host, tenant_id=..., since=..., until=...)``
+        without importing it (the KPI plugin's time-to-competency from the competency
+        plugin's ``competency.time_to_competency``)."""
+        return self._wiring.metric(name)
 
     def people_by_employee_id(self, tenant_id: int,
                               employee_ids: list[str]) -> list[Person | None]:

@@ -100,11 +100,21 @@ def group_members(core: Core, *, tenant_id: int, name: str) -> list[Person]:
     with core.db.read() as session:
         group = store.group_named(session, tenant_id, name)
         if group.rule is None:
-            rows = list(store.static_members(session, group))
-        else:
-            rule = parse_rule(group.rule)
-            rows = [row for row in directory.list_people(session, tenant_id)
-                    if rule.matches(as_person(row, ()))]
+            return as_people(session, list(store.static_members(session, group)))
+        rule = group.rule
+    return people_matching(core, tenant_id=tenant_id, rule=rule)
+
+
+def people_matching(core: Core, *, tenant_id: int, rule: str | None) -> list[Person]:
+    """The people of the store whose directory attributes match ``rule`` (a rule group's
+    language, docs/people.md) now, by employee id; every person for ``None``.
+
+    :raises GroupRuleError: the rule cannot be read (the message says where).
+    """
+    matcher = None if rule is None else parse_rule(rule)
+    with core.db.read() as session:
+        rows = [row for row in directory.list_people(session, tenant_id)
+                if matcher is None or matcher.matches(as_person(row, ()))]
         return as_people(session, rows)
 
 

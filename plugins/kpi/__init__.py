@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from lrs.plugin.events import StatementsStored
     from lrs.plugin.host import AdminPage, Host, StoredStatement
+    from lrs.plugin.metrics import Metric
 
 
 @hookimpl
@@ -37,37 +38,62 @@ def register_migrations() -> list[Path]:
 
 
 @hookimpl
-def statements_stored(
-    host: Host, event: StatementsStored, statements: list[StoredStatement]
-) -> None:
-    # Early warning: the days people were active and their results, for the rules.
-    from plugins.kpi.warning_facts import feed_for
-
-    feed_for(host).add(event.tenant_id, statements)
-
-
-@hookimpl
 def register_blueprints(host: Host) -> list[Blueprint]:
-    from plugins.kpi.warning_flags import evaluate_seconds
+    from plugins.kpi.evaluation import evaluate_seconds
+    from plugins.kpi.http import create_blueprint
+    from plugins.kpi.ui import create_ui_blueprint
+    from plugins.kpi.warning_flags import evaluate_seconds as warnings_evaluate_seconds
     from plugins.kpi.warning_http import create_blueprint as warnings_api
     from plugins.kpi.warning_ui import create_ui_blueprint as warnings_ui
 
-    evaluate_seconds(host)  # a bad LRS_PLUGIN_KPI_WARNINGS_* value stops start-up
-    return [warnings_api(host), warnings_ui(host)]
+    # A bad LRS_PLUGIN_KPI_EVALUATE_SECONDS or LRS_PLUGIN_KPI_WARNINGS_* stops start-up.
+    evaluate_seconds(host)
+    warnings_evaluate_seconds(host)
+    return [
+        create_blueprint(host),
+        create_ui_blueprint(host),
+        warnings_api(host),
+        warnings_ui(host),
+    ]
 
 
 @hookimpl
 def register_admin_pages(host: Host) -> list[AdminPage]:
+    from plugins.kpi.ui import admin_pages
     from plugins.kpi.warning_ui import admin_pages as warning_pages
 
-    return warning_pages()
+    return [*admin_pages(), *warning_pages()]
 
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    from plugins.kpi.warning_cli import add_to
+    from plugins.kpi.cli import kpi
+    from plugins.kpi.warning_cli import warnings
 
-    add_to(cli)
+    kpi.add_command(warnings)
+    cli.add_command(kpi)
+
+
+@hookimpl
+def register_metrics(host: Host) -> list[Metric]:
+    from plugins.kpi.metrics import metrics
+
+    return metrics()
+
+
+@hookimpl
+def statements_stored(
+    host: Host, event: StatementsStored, statements: list[StoredStatement]
+) -> None:
+    """Fold the batch into the rollups once the delivery batch is in (one transaction),
+    then evaluate the store's KPIs if the last evaluation is old enough; keep what the
+    early-warning rules need (the days people were active, their results)."""
+    from plugins.kpi.evaluation import scheduler_for
+    from plugins.kpi.rollups import feeder_for
+    from plugins.kpi.warning_facts import feed_for
+
+    feeder_for(host, scheduler_for(host).after_batch).add(event.tenant_id, statements)
+    feed_for(host).add(event.tenant_id, statements)
 
 
 @hookimpl
@@ -79,7 +105,13 @@ def erase_person(
     deleted_statement_ids: tuple[str, ...],
     dry_run: bool,
 ) -> dict[str, int]:
-    """The early warning's facts, flags and flag history about the person."""
-    from plugins.kpi.warning_erasure import erase
+    """The person's rollup rows, and the early warning's facts, flags and flag history
+    about them."""
+    from plugins.kpi.erasure import erase
+    from plugins.kpi.warning_erasure import erase as erase_warnings
 
-    return erase(host, session, tenant_id, person_keys, deleted_statement_ids, dry_run)
+    counts = erase(session, tenant_id, person_keys, dry_run)
+    counts.update(
+        erase_warnings(host, session, tenant_id, person_keys, deleted_statement_ids, dry_run)
+    )
+    return counts

@@ -171,13 +171,3 @@ def backtest_(
             f"{row['true_negatives']:>4} {_pct(row['precision']):>9} "
             f"{_pct(row['recall']):>7}"
         )
-
-
-def add_to(cli: click.Group) -> None:
-    """Put ``warnings`` under ``lrs kpi`` (creating the group when no other part of the
-    plugin has)."""
-    kpi = cli.commands.get("kpi")
-    if not isinstance(kpi, click.Group):
-        kpi = click.Group("kpi", help="KPIs and early warning (docs/kpi.md).")
-        cli.add_command(kpi)
-    kpi.add_command(warnings)

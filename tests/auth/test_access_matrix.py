@@ -109,6 +109,11 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("kpi_warnings.list_rules", "GET"): frozenset({"kpi/read", "kpi/write", "kpi/risk"}),
     ("kpi_warnings.put_rule", "PUT"): frozenset({"kpi/write"}),
     ("kpi_warnings.evaluate_now", "POST"): frozenset({"kpi/write"}),
+    **{("kpi." + endpoint, "GET"): frozenset({"kpi/read"}) for endpoint in (
+        "list_kpis", "show_kpi", "kpi_history", "alerts", "compare_populations")},
+    **{("kpi." + endpoint, method): frozenset({"kpi/write"}) for endpoint, method in (
+        ("create_kpi", "POST"), ("put_kpi", "PUT"), ("delete_kpi", "DELETE"),
+        ("evaluate_kpis", "POST"), ("evaluate_kpi", "POST"))},
     # SCIM: its own scope for every method (those an endpoint does not serve get a 405).
     **{(f"scim.{endpoint}", method): frozenset({"scim"})
        for endpoint in ("users", "user", "groups", "group", "config", "resource_types",
@@ -179,6 +184,7 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin"}),
     ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin"}),
     ("kpi_warnings_ui.record", "POST"): ADMIN,
+    ("kpi_ui.index", "GET"): frozenset({"analyst", "admin"}),
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -58,8 +58,8 @@ def test_erasing_a_person_removes_their_facts_flags_and_history(
     counts = dict(
         line.rsplit(maxsplit=1) for line in shown.output.splitlines() if line.startswith("kpi: ")
     )
-    # L3: 4 days active, 4 results, 2 flags each opened and alerted.
-    assert counts == {
+    # L3: 4 days active, 4 results, 2 flags each opened and alerted (besides the rollups').
+    assert {key: value for key, value in counts.items() if "warning" in key} == {
         "kpi: warning history": "4",
         "kpi: warning flags": "2",
         "kpi: warning results": "4",

@@ -1,7 +1,7 @@
 """Create the early-warning tables of the kpi plugin (plugins/kpi/warning_models.py).
 
 Revision ID: kpi_0002_early_warning
-Depends on: 0002 (core)
+Revises: kpi_0001_definitions
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "kpi_0002_early_warning"
-down_revision = None
-branch_labels = ("kpi",)
-depends_on = "0002"
+down_revision = "kpi_0001_definitions"
+branch_labels = None
+depends_on = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,158 @@
+"""``/api/kpis``: KPI definitions, their values and history, status changes, comparisons.
+
+Reading needs the plugin's ``kpi/read`` scope, defining KPIs and evaluating them
+``kpi/write``. Every refusal is a JSON ``{"error", "message", "errors": [{"path",
+"message"}]}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from lrs.plugin.host import Host
+from plugins.kpi import definitions, service
+from plugins.kpi.compare import compare
+from plugins.kpi.errors import KpiError
+from plugins.kpi.evaluation import evaluate, evaluate_all
+
+READ, WRITE = "kpi/read", "kpi/write"
+#: The most periods one evaluation request may ask for.
+MAX_PERIODS = 104
+
+
+def error_response(exc: KpiError) -> Response:
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
+    response = jsonify(body)
+    response.status_code = exc.status
+    return response
+
+
+def actor() -> str:
+    principal = g.principal
+    key = getattr(principal, "key", None)
+    return f"credential:{key}" if key else f"credential-id:{principal.credential_id}"
+
+
+def source() -> dict[str, str]:
+    return {
+        "ip": request.remote_addr or "",
+        "request_id": request.headers.get("X-Request-Id", ""),
+        "user_agent": request.user_agent.string,
+    }
+
+
+def _json() -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise KpiError("the body must be JSON", [{"path": "$", "message": "not JSON"}])
+    return data
+
+
+def whole_number(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise KpiError(
+            f"{name} must be a whole number from {low} to {high}",
+            [{"path": f"query.{name}", "message": f"{text!r} is out of range"}],
+        )
+    return int(text)
+
+
+def day(name: str) -> date | None:
+    text = request.args.get(name)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise KpiError(
+            f"{name} must be a date (YYYY-MM-DD)",
+            [{"path": f"query.{name}", "message": f"{text!r} is not a date"}],
+        ) from None
+
+
+def create_blueprint(host: Host) -> Blueprint:
+    blueprint = Blueprint("kpi", __name__, url_prefix="/api/kpis")
+    blueprint.register_error_handler(KpiError, error_response)
+
+    def tenant() -> int:
+        return g.principal.tenant_id
+
+    @blueprint.get("")
+    @host.requires(READ)
+    def list_kpis() -> Any:
+        return jsonify({"kpis": service.overview(host, tenant())})
+
+    @blueprint.post("")
+    @host.requires(WRITE)
+    def create_kpi() -> Any:
+        definitions.save(
+            host, tenant(), [("$", _json())], actor=actor(), source=source(), create_only=True
+        )
+        return jsonify(service.detail(host, tenant(), request.get_json()["key"])), 201
+
+    @blueprint.get("/alerts")
+    @host.requires(READ)
+    def alerts() -> Any:
+        limit = whole_number("limit", 100, 1, 1000)
+        return jsonify({"alerts": service.recent_alerts(host, tenant(), limit)})
+
+    @blueprint.get("/compare")
+    @host.requires(READ)
+    def compare_populations() -> Any:
+        return jsonify(compare(host, tenant(), request.args.to_dict()))
+
+    @blueprint.post("/evaluate")
+    @host.requires(WRITE)
+    def evaluate_kpis() -> Any:
+        results = evaluate_all(
+            host, tenant(), as_of=day("as_of"), periods=whole_number("periods", 2, 1, MAX_PERIODS)
+        )
+        return jsonify({"results": results})
+
+    @blueprint.get("/<key>")
+    @host.requires(READ)
+    def show_kpi(key: str) -> Any:
+        return jsonify(service.detail(host, tenant(), key))
+
+    @blueprint.put("/<key>")
+    @host.requires(WRITE)
+    def put_kpi(key: str) -> Any:
+        outcome = definitions.save(
+            host, tenant(), [("$", _json())], actor=actor(), source=source(), key=key
+        )
+        return jsonify(service.detail(host, tenant(), key)), 201 if outcome["created"] else 200
+
+    @blueprint.delete("/<key>")
+    @host.requires(WRITE)
+    def delete_kpi(key: str) -> Any:
+        definitions.remove(host, tenant(), key, actor=actor(), source=source())
+        return "", 204
+
+    @blueprint.get("/<key>/history")
+    @host.requires(READ)
+    def kpi_history(key: str) -> Any:
+        limit = whole_number("limit", 520, 1, 5200)
+        return jsonify({"kpi": key, "history": service.kpi_history(host, tenant(), key, limit)})
+
+    @blueprint.post("/<key>/evaluate")
+    @host.requires(WRITE)
+    def evaluate_kpi(key: str) -> Any:
+        definition_id, spec = definitions.definition(host, tenant(), key)
+        results = evaluate(
+            host,
+            tenant(),
+            definition_id,
+            spec,
+            as_of=day("as_of"),
+            periods=whole_number("periods", 2, 1, MAX_PERIODS),
+        )
+        return jsonify({"results": results})
+
+    return blueprint

@@ -1,0 +1,86 @@
+"""The customer's KPI template (docs/kpi.md, "The template worked through"), ready to load
+with ``lrs kpi load --template``: edit the populations and activities, keep the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEMPLATE: list[dict[str, Any]] = [
+    {
+        "key": "completion-rate",
+        "title": "Course completion rate",
+        "level": "engagement",
+        "measure": "completion_rate",
+        "params": {"basis": "assigned"},
+        "population": "everyone",
+        "target": {"op": ">=", "value": 80},
+        "period": "week",
+        "owner": "L&D program owner",
+    },
+    {
+        "key": "pass-rate-first-attempt",
+        "title": "Assessment pass rate (first attempt)",
+        "level": "learning",
+        "measure": "pass_rate",
+        "params": {"attempt": "first"},
+        "population": "everyone",
+        "target": {"op": ">=", "value": 85},
+        "period": "week",
+        "owner": "L&D program owner",
+    },
+    {
+        "key": "pass-rate-any-attempt",
+        "title": "Assessment pass rate (any attempt)",
+        "level": "learning",
+        "measure": "pass_rate",
+        "params": {"attempt": "any"},
+        "population": "everyone",
+        "target": {"op": ">=", "value": 85},
+        "period": "week",
+        "owner": "L&D program owner",
+    },
+    {
+        "key": "attendance-rate",
+        "title": "Live session attendance rate",
+        "level": "engagement",
+        "measure": "attendance_rate",
+        "params": {},
+        "population": "everyone",
+        "target": {"op": ">=", "value": 90},
+        "period": "week",
+        "owner": "Instructor lead",
+    },
+    {
+        "key": "average-score",
+        "title": "Average assessment score",
+        "level": "learning",
+        "measure": "average_score",
+        "params": {},
+        "population": "everyone",
+        "target": {"op": ">=", "value": 75},
+        "period": "month",
+        "owner": "L&D program owner",
+    },
+    {
+        "key": "time-to-competency",
+        "title": "Time-to-competency",
+        "level": "business",
+        "measure": "time_to_competency",
+        "params": {},
+        "population": "everyone",
+        "target": {"change": -30, "baseline": {"periods_before": 4}},
+        "period": "quarter",
+        "owner": "Executive sponsor",
+    },
+    {
+        "key": "active-learners",
+        "title": "Active learners",
+        "level": "engagement",
+        "measure": "active_learners",
+        "params": {},
+        "population": "everyone",
+        "target": {"op": ">=", "value": 1},
+        "period": "week",
+        "owner": "L&D program owner",
+    },
+]

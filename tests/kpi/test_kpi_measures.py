@@ -1,0 +1,102 @@
+"""Each measure of the generated program against values computed by hand (conftest's table),
+through ``POST /api/kpis`` and ``POST /api/kpis/<key>/evaluate``, on both backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from lrs.plugin.testing import AUTHORITY, deliver
+from plugins.kpi.rollups import fold
+from tests.kpi.conftest import COURSE, M1, SESSION, ingest, kpi, week_41
+
+PILOT = {"group": "Pilot"}
+CONTROL = {"group": "Control"}
+
+
+def value_of(
+    app: Flask, headers: dict[str, str], spec: dict[str, Any], as_of: str = "2026-10-11"
+) -> dict[str, Any]:
+    client = app.test_client()
+    response = client.post("/api/kpis", json=spec, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    response = client.post(
+        f"/api/kpis/{spec['key']}/evaluate",
+        headers=headers,
+        query_string={"as_of": as_of, "periods": 1},
+    )
+    assert response.status_code == 200, response.get_json()
+    (result,) = response.get_json()["results"]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("measure", "params", "population", "value", "sample"),
+    [
+        # M1's first attempts: pilot P1 and P3 of 4 pass; everyone: P1, P3, C3 of 7.
+        ("pass_rate", {"attempt": "first", "activity": M1}, PILOT, 50.0, 4),
+        ("pass_rate", {"attempt": "first", "activity": M1}, "everyone", 42.86, 7),
+        # Any attempt: P2 passes at the second; everyone: P1, P2, P3, C3 of 7.
+        ("pass_rate", {"attempt": "any", "activity": M1}, PILOT, 75.0, 4),
+        ("pass_rate", {"attempt": "any"}, "everyone", 57.14, 7),
+        # Course C: P1-P3 of the 4 pilot learners who started it; C1 of C1-C3.
+        ("completion_rate", {"activity": COURSE}, PILOT, 75.0, 4),
+        ("completion_rate", {"activity": COURSE}, CONTROL, 33.33, 3),
+        # Session S1: 3 of 4 pilot learners present; 1 of 3 control.
+        ("attendance_rate", {"activity": SESSION}, PILOT, 75.0, 4),
+        ("attendance_rate", {}, CONTROL, 33.33, 3),
+        # Scores of the pilot: (.9 + .5 + .8 + .7 + .4) / 5.
+        ("average_score", {}, PILOT, 66.0, 4),
+        # Control: (.6 + .5 + .3 + .85) / 4.
+        ("average_score", {"activity": M1}, CONTROL, 56.25, 3),
+        ("active_learners", {}, PILOT, 4.0, 4),
+        ("active_learners", {}, CONTROL, 3.0, 4),
+        ("active_learners", {}, {"rule": "department = Support"}, 3.0, 4),
+    ],
+)
+def test_each_measure_matches_the_hand_computed_value(
+    kpi_app: Flask,
+    auth: dict[str, str],
+    measure: str,
+    params: dict[str, str],
+    population: Any,
+    value: float,
+    sample: int,
+) -> None:
+    ingest(kpi_app, week_41())
+    result = value_of(kpi_app, auth, kpi("k", measure, params=params, population=population))
+    assert (result["value"], result["sample"]) == (value, sample)
+    assert result["period"] == {"label": "2026-W41", "start": "2026-10-05", "end": "2026-10-12"}
+
+
+def test_a_redelivered_batch_counts_once_and_a_void_is_taken_back(
+    kpi_app: Flask,
+    auth: dict[str, str],
+) -> None:
+    statements = week_41()
+    ingest(kpi_app, statements)
+    host = kpi_app.extensions["lrs"].host
+    # The same statements delivered again (at-least-once delivery) add nothing.
+    with host.write() as session:
+        assert fold(host, session, 1, host.get_statements(1, [s["id"] for s in statements])) == 0
+    absent = next(
+        s
+        for s in statements
+        if s["actor"]["mbox"] == "mailto:p4@example.com" and s["verb"]["id"].endswith("attended")
+    )
+    host.ingest(
+        1,
+        [
+            {
+                "actor": {"mbox": "mailto:admin@example.com"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+                "object": {"objectType": "StatementRef", "id": absent["id"]},
+            }
+        ],
+        authority=AUTHORITY,
+    )
+    deliver(kpi_app)
+    result = value_of(kpi_app, auth, kpi("att", "attendance_rate", population=PILOT))
+    assert (result["value"], result["sample"]) == (100.0, 3)

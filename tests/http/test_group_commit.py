@@ -33,9 +33,11 @@ def statement(statement_id: str | None = None, activity: str = "http://e.com/a")
 
 @contextmanager
 def commits(app: Flask, *, first_takes: float = 0.0,
-            fail: Callable[[int], bool] = lambda n: False) -> Iterator[list[int]]:
+            fail: Callable[[int], bool] = lambda n: False,
+            until: Callable[[], bool] = lambda: False) -> Iterator[list[int]]:
     """Count the application's write commits; the first one lasts ``first_takes``
-    seconds (others queue meanwhile) and commit ``n`` fails when ``fail(n)``."""
+    seconds, or less once ``until()`` (others queue meanwhile), and commit ``n``
+    fails when ``fail(n)``."""
     count: list[int] = []
 
     def on_commit(connection: Any) -> None:
@@ -43,7 +45,9 @@ def commits(app: Flask, *, first_takes: float = 0.0,
             return  # a read (authentication): nothing to make durable
         count.append(1)
         if len(count) == 1:
-            time.sleep(first_takes)
+            deadline = time.monotonic() + first_takes
+            while time.monotonic() < deadline and not until():
+                time.sleep(0.01)
         if fail(len(count)):
             raise RuntimeError("the disk is full")
 
@@ -83,6 +87,13 @@ def grouped(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
     app.extensions["lrs"].db.engine.dispose()
 
 
+def queued(app: Flask, batches: int) -> Callable[[], bool]:
+    """Whether ``batches`` batches wait behind the commit under way: the first commit
+    then ends at once, not after a fixed time a loaded machine may overrun."""
+    group_commit = app.extensions["lrs"].group_commit
+    return lambda: len(group_commit._queue) >= batches
+
+
 def stored_ids(app: Flask) -> set[str]:
     host = app.extensions["lrs"].host
     return {s["id"] for s in host.query_statements(1)}
@@ -93,7 +104,7 @@ def test_requests_queued_behind_a_commit_share_the_next_one(
 ) -> None:
     credential = make_credential()
     bodies = [statement() for _ in range(8)]
-    with commits(grouped, first_takes=0.5) as count:
+    with commits(grouped, first_takes=10, until=queued(grouped, 7)) as count:
         answers = post_together(grouped, credential, bodies)
     assert answers == [(200, [b["id"]]) for b in bodies]
     assert stored_ids(grouped) == {b["id"] for b in bodies}
@@ -111,7 +122,7 @@ def test_a_refused_batch_in_a_group_leaves_the_others_stored(
     # The refused batch's first statement is new: written (PostgreSQL inserts first)
     # and deleted again, while the rest of the group stays.
     bodies = [statement(), statement(), [statement(), clash], [twice, twice], statement()]
-    with commits(grouped, first_takes=0.5) as count:
+    with commits(grouped, first_takes=10, until=queued(grouped, 3)) as count:  # 400: never queued
         answers = post_together(grouped, credential, bodies)
     assert [status for status, _ in answers] == [200, 200, 409, 400, 200]
     assert answers[2][1]["errors"] == [{"path": "$[1].id",
@@ -126,7 +137,8 @@ def test_when_a_groups_commit_fails_each_batch_is_written_alone(
 ) -> None:
     credential = make_credential()
     bodies = [statement() for _ in range(4)]
-    with commits(grouped, first_takes=0.5, fail=lambda n: n == 2) as count:
+    with commits(grouped, first_takes=10, fail=lambda n: n == 2,
+                 until=queued(grouped, 3)) as count:
         answers = post_together(grouped, credential, bodies)
     assert answers == [(200, [b["id"]]) for b in bodies]
     assert stored_ids(grouped) == {b["id"] for b in bodies}

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
+from plugins.kpi.http import actor, source
 from plugins.kpi.warning_backtest import backtest, parse_window
 from plugins.kpi.warning_errors import WarningError
 from plugins.kpi.warning_flags import (
@@ -40,19 +41,6 @@ def error_response(exc: WarningError) -> Response:
     )
     response.status_code = exc.status
     return response
-
-
-def actor() -> str:
-    key = getattr(g.principal, "key", None)
-    return f"credential:{key}" if key else f"credential-id:{g.principal.credential_id}"
-
-
-def source() -> dict[str, str]:
-    return {
-        "ip": request.remote_addr or "",
-        "request_id": request.headers.get("X-Request-Id", ""),
-        "user_agent": request.user_agent.string,
-    }
 
 
 def _json() -> Any:

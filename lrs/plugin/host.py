@@ -38,6 +38,8 @@ from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, load_attachments, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
 from lrs.xapi.actors import agent_ifi_key
+from lrs.xapi.bounds import bound_problems
+from lrs.xapi.errors import InvalidStatement
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
 
@@ -404,6 +406,33 @@ class Host:
                                            bounds=self._settings.index_bounds),
             authority=authority, credential_id=None, version=xapi_version,
             source=None if plugin is None else {"plugin": plugin},
+        ).ids
+
+    def ingest_built(
+        self, tenant_id: int, statements: list[dict[str, Any]], *, authority: dict[str, Any],
+        plugin: str, version: str = "2.0.0",
+    ) -> list[str]:
+        """Store statements the plugin built itself, in bulk, without xAPI validation.
+
+        For statements a plugin derives by the thousand from data it already
+        checked (the competency plugin's ``asserted`` statements): they must be in
+        the form validation returns (``id`` set, ``objectType`` given, lower-case
+        ``mbox``, ``timestamp`` in UTC ending in ``Z``), as :meth:`ingest` would
+        store them. Only the schema is skipped; like :meth:`ingest`, they go through
+        ``check_statements``, the index bounds, the all-or-nothing store (conflicts
+        by id included) and the ``statements_stored`` announcement, so the outbox,
+        the audit trail and forwarding see them as any other.
+
+        :raises lrs.xapi.errors.XapiError: the batch is refused (nothing stored).
+        """
+        details = [problem for index, statement in enumerate(statements)
+                   for problem in bound_problems(statement, self._settings.index_bounds,
+                                                 f"$[{index}]")]
+        if details:
+            raise InvalidStatement.from_details(details)
+        return self._wiring.ingest(
+            tenant_id=tenant_id, statements=statements, authority=authority,
+            credential_id=None, version=XapiVersion(version), source={"plugin": plugin},
         ).ids
 
     def resolve_person(self, tenant_id: int, agent: dict[str, Any]) -> Person | None:

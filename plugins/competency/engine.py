@@ -10,13 +10,15 @@ statement store: evidence rows are the memory.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, String, and_, column, delete, select, values
+from sqlalchemy import Select, String, and_, bindparam, delete, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from lrs.plugin.host import Host, Person
@@ -41,6 +43,8 @@ logger = logging.getLogger("lrs.plugins.competency")
 PLUGIN = "competency"
 #: Pairs per ``IN`` list (6,000 parameters at most: well under the backends' limits).
 CHUNK = 2000
+#: Pairs per look-up (one bound parameter however many: only the rows' size bounds it).
+PAIR_CHUNK = 10_000
 
 Pair = tuple[str, str]
 
@@ -130,23 +134,49 @@ def take_in(
     return out, {p.id: p for p in people.values()}
 
 
-def _of_pairs(query: Select[Any], columns: tuple[Any, Any], chunk: list[Pair]) -> Select[Any]:
-    """``query`` joined to the pairs as a ``VALUES`` list (a CTE): both backends then look each
-    pair up in the ``(tenant, person, competency)`` index (SQLite scans the tenant's rows
-    for a row-value ``IN`` list, PostgreSQL plans it as a long ``OR``)."""
+def _of_pairs(
+    session: Session, query: Select[Any], columns: tuple[Any, Any], chunk: list[Pair]
+) -> tuple[Select[Any], dict[str, Any]]:
+    """``query`` joined to the pairs ``chunk``, and the parameters that carry them.
+
+    The pairs travel as one or two bound parameters (a JSON array for SQLite's
+    ``json_each``, two arrays for PostgreSQL's ``unnest``) in a ``MATERIALIZED``
+    CTE, so the statement is compiled once per process, not once per batch (a
+    ``VALUES`` list of thousands of pairs cost more to compile than to run), and
+    both backends look each pair up in the ``(tenant, person, competency)`` index
+    (a row-value ``IN`` list made SQLite scan the tenant's rows).
+    """
     person, competency = columns
-    wanted = (
-        values(column("person", String), column("competency", String), name="wanted")
-        .data(chunk)
-        .cte("wanted")
-    )
-    return query.join(wanted, and_(person == wanted.c.person, competency == wanted.c.competency))
+    if session.get_bind().dialect.name == "postgresql":
+        pairs = (
+            func.unnest(
+                bindparam("wanted_people", type_=ARRAY(String)),
+                bindparam("wanted_uris", type_=ARRAY(String)),
+            )
+            .table_valued("person", "competency")
+            .render_derived()
+        )
+        wanted = select(pairs.c.person, pairs.c.competency)
+        params: dict[str, Any] = {
+            "wanted_people": [p for p, _ in chunk],
+            "wanted_uris": [c for _, c in chunk],
+        }
+    else:
+        items = func.json_each(bindparam("wanted_pairs", type_=String)).table_valued("value")
+        wanted = select(
+            func.json_extract(items.c.value, literal_column("'$[0]'")).label("person"),
+            func.json_extract(items.c.value, literal_column("'$[1]'")).label("competency"),
+        )
+        params = {"wanted_pairs": json.dumps(chunk)}
+    cte = wanted.cte("wanted").prefix_with("MATERIALIZED")
+    joined = query.join(cte, and_(person == cte.c.person, competency == cte.c.competency))
+    return joined, params
 
 
 def _facts(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, list[Fact]]:
     facts: dict[Pair, list[Fact]] = defaultdict(list)
     columns = (Evidence.person_id, Evidence.competency_uri)
-    for chunk in _chunks(pairs):
+    for chunk in _chunks(pairs, PAIR_CHUNK):
         query = select(
             *columns,
             Evidence.statement_id,
@@ -155,7 +185,7 @@ def _facts(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, li
             Evidence.occurred_us,
             Evidence.expires_us,
         ).where(Evidence.tenant_id == tenant_id)
-        for row in session.execute(_of_pairs(query, columns, chunk)):
+        for row in session.execute(*_of_pairs(session, query, columns, chunk)):
             facts[(row[0], row[1])].append(Fact(*row[2:]))
     return facts
 
@@ -165,9 +195,9 @@ def _stored(session: Session, tenant_id: int, pairs: list[Pair]) -> dict[Pair, A
     table = Attainment.__table__
     columns = (table.c.person_id, table.c.competency_uri)
     stored: dict[Pair, Any] = {}
-    for chunk in _chunks(pairs):
+    for chunk in _chunks(pairs, PAIR_CHUNK):
         query = select(table).where(table.c.tenant_id == tenant_id)
-        for row in session.execute(_of_pairs(query, columns, chunk)):
+        for row in session.execute(*_of_pairs(session, query, columns, chunk)):
             stored[(row.person_id, row.competency_uri)] = row
     return stored
 
@@ -347,12 +377,14 @@ def _descendant_evidence(
         return {}
     found: dict[Pair, list[tuple[int, str]]] = defaultdict(list)
     with host.read() as session:
-        for chunk in _chunks(sorted(leaves)):
+        for chunk in _chunks(sorted(leaves), PAIR_CHUNK):
             columns = (Evidence.person_id, Evidence.competency_uri)
             query = select(*columns, Evidence.statement_id, Evidence.occurred_us).where(
                 Evidence.tenant_id == tenant_id
             )
-            for person, leaf, sid, occurred in session.execute(_of_pairs(query, columns, chunk)):
+            for person, leaf, sid, occurred in session.execute(
+                *_of_pairs(session, query, columns, chunk)
+            ):
                 for parent in leaves[(person, leaf)]:
                     found[(person, parent)].append((occurred, sid))
     return {
@@ -399,7 +431,7 @@ def _record_derived(
     already = host.statement_texts(tenant_id, [s["id"] for s in statements])
     fresh = [s for s in statements if s["id"] not in already]
     for chunk in _chunks(fresh):
-        host.ingest(tenant_id, chunk, authority=AUTHORITY, plugin=PLUGIN)
+        host.ingest_built(tenant_id, chunk, authority=AUTHORITY, plugin=PLUGIN)
     return len(fresh)
 
 

@@ -10,8 +10,12 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from plugins.competency.attainment import state_at
-from plugins.competency.derived import ASSERTED, CONFIDENCE, EVIDENCE, statement_id
+from lrs.plugin.host import Person
+from lrs.xapi.validate import validate_statements
+from lrs.xapi.versions import XapiVersion
+from plugins.competency.attainment import Standing, state_at
+from plugins.competency.catalog import Competency
+from plugins.competency.derived import ASSERTED, CONFIDENCE, EVIDENCE, assertion, statement_id
 from plugins.competency.engine import sweep
 from plugins.competency.evidence import microseconds
 from plugins.competency.rebuild import people_to_reevaluate, rebuild_evidence, reevaluate_people
@@ -250,6 +254,31 @@ def test_the_asserted_statement(seeded_app: Flask, xapi: dict[str, str]) -> None
     assert asserted["context"]["extensions"] == {CONFIDENCE: 1.0, EVIDENCE: [sent["id"]]}
     assert microseconds(asserted["timestamp"]) == us(sent)
     assert asserted["authority"]["account"]["name"] == "competency"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "agents"),
+    [
+        ({"email": "Ada@Example.com"}, ()),
+        ({}, ({"account": {"homePage": "https://lms.example.com", "name": "ada"}},)),
+    ],
+)
+@pytest.mark.parametrize("gained", [True, False])
+def test_asserted_statements_are_built_as_validation_would_store_them(
+    attributes: dict[str, str], agents: tuple[dict[str, object], ...], gained: bool
+) -> None:
+    """They are stored with ``Host.ingest_built``, which skips validation: its output
+    must be what ``Host.ingest`` would have stored."""
+    person = Person(id="E1", name="Ada Lovelace", agents=agents, attributes=attributes)
+    evidence = (str(uuid.uuid4()), str(uuid.uuid4()))
+    standing = Standing("attained", 0.75, 2, 1, 1, None, evidence)
+    competency = Competency(LISTEN, "Listen actively", "C.1", "Competency")
+    for uri, known in ((LISTEN, competency), ("urn:x:unknown", None)):
+        built = assertion(
+            str(uuid.uuid4()), person, known, uri, standing, 1_767_607_200_123_456, gained
+        )
+        assert built is not None
+        assert validate_statements([built], XapiVersion("2.0.0")) == [built]
 
 
 def test_first_attainment_never_moves(seeded_app: Flask, xapi: dict[str, str]) -> None:

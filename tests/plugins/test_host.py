@@ -15,6 +15,7 @@ from lrs.models import Statement
 from lrs.plugin.hookspecs import hookimpl
 from lrs.plugin.host import Host, Person, StoredStatement
 from lrs.store.credentials import IssuedCredential, create_credential
+from lrs.xapi.errors import Conflict, InvalidStatement
 from tests.conftest import basic_auth
 from tests.plugins.conftest import AUTHORITY, RecordingPlugin, runtime, statement
 
@@ -144,3 +145,44 @@ def test_register_blueprints_is_called_once_with_the_host(make_app: Callable[...
     recording = RecordingPlugin()
     app = make_app(recording)
     assert recording.called("register_blueprints") == [{"host": runtime(app).host}]
+
+
+def test_ingest_built_stores_a_plugins_statements_without_validating_them_as_ingest_would(
+    make_app: Callable[..., Flask],
+) -> None:
+    recording = RecordingPlugin()
+    app = make_app(recording, max_iri_bytes=200)
+    host = runtime(app).host
+    built = {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "mbox": "mailto:alice@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"objectType": "Activity", "id": "http://example.com/activities/one"},
+        "timestamp": "2026-01-05T10:00:00.000000Z",
+    }
+    assert host.ingest_built(1, [built], authority=AUTHORITY, plugin="competency") == [built["id"]]
+    stored = host.get_statements(1, [built["id"]])[0]
+    assert {key: stored[key] for key in built} == built
+    runtime(app).outbox.process_pending()
+    (event,) = [call["event"] for call in recording.called("statements_stored")]
+    assert event.statement_ids == (built["id"],) and event.source == {"plugin": "competency"}
+    # Stored again unchanged: nothing new; changed under the same id: refused (409).
+    host.ingest_built(1, [built], authority=AUTHORITY, plugin="competency")
+    changed = {**built, "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"}}
+    with pytest.raises(Conflict):
+        host.ingest_built(1, [changed], authority=AUTHORITY, plugin="competency")
+    # The index bounds still hold, with the path of the statement past them; nothing stored.
+    long_iri = {
+        **built,
+        "id": str(uuid.uuid4()),
+        "object": {"objectType": "Activity", "id": "http://example.com/" + "a" * 300},
+    }
+    with pytest.raises(InvalidStatement) as refused:
+        host.ingest_built(
+            1,
+            [dict(built, id=str(uuid.uuid4())), long_iri],
+            authority=AUTHORITY,
+            plugin="competency",
+        )
+    assert refused.value.errors[0].path.startswith("$[1].object")
+    assert len(host.statement_texts(1, [long_iri["id"]])) == 0

@@ -20,6 +20,7 @@ from lrs.plugin.hookspecs import Scope, hookimpl
 if TYPE_CHECKING:
     import click
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from lrs.plugin.connectors import ConnectorType
     from lrs.plugin.events import StatementsStored
@@ -90,3 +91,18 @@ def register_connector_types(host: Host) -> list[ConnectorType]:
     from plugins.competency.pull import CASE
 
     return [CASE]
+
+
+@hookimpl
+def erase_person(
+    host: Host,
+    session: Session,
+    tenant_id: int,
+    person_keys: frozenset[str],
+    deleted_statement_ids: tuple[str, ...],
+    dry_run: bool,
+) -> dict[str, int]:
+    """The person's evidence, attainments and attainment history (docs/competency.md)."""
+    from plugins.competency.erasure import erase
+
+    return erase(host, session, tenant_id, person_keys, deleted_statement_ids, dry_run)

@@ -1,0 +1,83 @@
+"""Erasing a person (GDPR Art. 17, ``erase_person``): their evidence, attainments and history.
+
+The tables name people by employee id: the person is found through the directory
+(which still holds them while the erasure runs) from the identities erased, and
+through the evidence of the statements erased (someone the directory no longer
+knows). Their ``asserted`` statements are theirs (they are the actor), so Weft
+deletes those itself. Time-to-competency starts and credentials are computed from
+these rows when asked, never stored: nothing else is left about the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lrs.plugin.host import Host
+from plugins.competency.models import Attainment, AttainmentChange, Evidence
+
+#: Statement ids per ``IN`` list.
+CHUNK = 1000
+
+
+def _agent(key: str) -> dict[str, Any] | None:
+    """The Agent of a canonical identity key (``mbox:mailto:...``, ``account:HOME|NAME``)."""
+    kind, _, value = key.partition(":")
+    if kind in ("mbox", "mbox_sha1sum", "openid"):
+        return {"objectType": "Agent", kind: value}
+    if kind == "account" and "|" in value:
+        home, name = value.split("|", 1)
+        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+    return None
+
+
+def people_of(
+    host: Host,
+    session: Session,
+    tenant_id: int,
+    person_keys: frozenset[str],
+    deleted_statement_ids: tuple[str, ...],
+) -> list[str]:
+    """The employee ids the erased identities and statements stand for."""
+    agents = [a for key in sorted(person_keys) if (a := _agent(key)) is not None]
+    people = {p.id for p in host.resolve_people(tenant_id, agents) if p is not None}
+    ids = sorted({i.lower() for i in deleted_statement_ids})
+    for start in range(0, len(ids), CHUNK):
+        people.update(
+            session.scalars(
+                select(Evidence.person_id)
+                .where(
+                    Evidence.tenant_id == tenant_id,
+                    Evidence.statement_id.in_(ids[start : start + CHUNK]),
+                )
+                .distinct()
+            )
+        )
+    return sorted(people)
+
+
+def erase(
+    host: Host,
+    session: Session,
+    tenant_id: int,
+    person_keys: frozenset[str],
+    deleted_statement_ids: tuple[str, ...],
+    dry_run: bool,
+) -> dict[str, int]:
+    """Delete (or count, for a dry run) the person's rows; see the module docstring."""
+    people = people_of(host, session, tenant_id, person_keys, deleted_statement_ids)
+    counts = {}
+    for name, table in (
+        ("evidence", Evidence),
+        ("attainments", Attainment),
+        ("attainment_history", AttainmentChange),
+    ):
+        where = (table.tenant_id == tenant_id, table.person_id.in_(people))
+        counts[name] = (
+            session.scalar(select(func.count()).select_from(table).where(*where))
+            if dry_run
+            else session.execute(delete(table).where(*where)).rowcount
+        )
+    return counts

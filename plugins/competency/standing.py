@@ -11,6 +11,7 @@ the row still says, until new evidence renews it. A competency with no row is
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 #: Every state a view shows, best first (the order of legends and counts).
 STATES = ("attained", "lapsed", "conflicting", "not_attained", "unknown")
@@ -46,10 +47,23 @@ def shown_state(state: str | None, lapses_us: int | None, at_us: int) -> str:
     return state
 
 
+@lru_cache(maxsize=4096)
+def _day(day: int) -> str:
+    return time.strftime("%Y-%m-%dT", time.gmtime(day * 86_400))
+
+
+#: ``HH:MM:`` of each minute of a day, ``SSZ`` of each second of a minute.
+_MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+_SECONDS = [f"{s:02d}Z" for s in range(60)]
+
+
 def iso(us: int | None) -> str | None:
     """Microseconds since the epoch as ISO 8601 UTC to the second (``2026-03-01T09:30:00Z``),
-    or ``None``. A profile formats some 10,000 of these: ``strftime`` takes half the time
-    of ``datetime``."""
+    or ``None``. A profile formats some 10,000 of these: the date of a day is formatted
+    once and the time picked from tables, two and a half times faster than ``strftime``
+    each time (itself twice as fast as ``datetime``)."""
     if us is None:
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(us // 1_000_000))
+    day, second = divmod(us // 1_000_000, 86_400)
+    minute, second = divmod(second, 60)
+    return _day(day) + _MINUTES[minute] + _SECONDS[second]

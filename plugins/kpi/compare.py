@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from lrs.plugin.metrics import MetricError, epoch_us, parse_moment
 from lrs.plugin.statistics import compare_durations, compare_proportions
 from plugins.kpi.errors import KpiError
-from plugins.kpi.measures import MEASURES, Measured, UnknownGroup, group_population
+from plugins.kpi.measures import MEASURES, Measured, Population, UnknownGroup, group_population
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host
@@ -46,8 +46,12 @@ def moment(args: dict[str, str], name: str) -> datetime | None:
         raise _bad(name, str(exc)) from None
 
 
-def compare(host: Host, tenant_id: int, args: dict[str, str]) -> dict[str, Any]:
-    """The comparison ``GET /api/kpis/compare`` answers, from its query ``args``.
+def compare(
+    host: Host, tenant_id: int, args: dict[str, str], within: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The comparison ``GET /api/kpis/compare`` answers, from its query ``args``;
+    ``within``: only these people (employee ids) of each group count (a dashboard
+    narrowed to a group, a program or a manager's people).
 
     :raises KpiError: a missing or unknown measure or group, a bad date or parameter
         (each with its ``query.<name>`` path).
@@ -80,6 +84,9 @@ def compare(host: Host, tenant_id: int, args: dict[str, str]) -> dict[str, Any]:
             population = group_population(host, tenant_id, args[side])
         except UnknownGroup as exc:
             raise _bad(side, str(exc)) from None
+        if within is not None:
+            kept = [p for p in population.people or [] if p.id in within]
+            population = Population(kept, group=population.group)
         measured[side] = (
             population,
             measure.compute(host, tenant_id, population, start_us, end_us, params),

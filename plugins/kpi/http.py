@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from lrs.plugin.host import Host
 from plugins.kpi import definitions, service
 from plugins.kpi.compare import compare
+from plugins.kpi.dashboard import dashboard, parse_filters
 from plugins.kpi.errors import KpiError
 from plugins.kpi.evaluation import evaluate, evaluate_all
 
@@ -107,6 +108,11 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(READ)
     def compare_populations() -> Any:
         return jsonify(compare(host, tenant(), request.args.to_dict()))
+
+    @blueprint.get("/dashboard")
+    @host.requires(READ)
+    def dashboard_data() -> Any:
+        return jsonify(dashboard(host, tenant(), parse_filters(request.args)))
 
     @blueprint.post("/evaluate")
     @host.requires(WRITE)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from lrs.plugin.people_view import EVERYONE, PeopleInView
 from plugins.kpi.compare import compare
 from plugins.kpi.definitions import definitions, population_of
 from plugins.kpi.errors import KpiError
@@ -124,19 +125,8 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     )
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Whose dashboard it is: ``everyone`` sees every person, else only ``employee_ids``."""
-
-    everyone: bool = True
-    employee_ids: frozenset[str] = frozenset()
-
-
-EVERYONE = Viewer()
-
-
 def scope(
-    host: Host, tenant_id: int, filters: Filters, viewer: Viewer, as_of: date
+    host: Host, tenant_id: int, filters: Filters, viewer: PeopleInView, as_of: date
 ) -> dict[str, Person] | None:
     """The people the dashboard counts, by employee id; ``None`` for no restriction.
 
@@ -296,7 +286,7 @@ def comparison(
 
 
 def dashboard(
-    host: Host, tenant_id: int, filters: Filters, viewer: Viewer = EVERYONE
+    host: Host, tenant_id: int, filters: Filters, viewer: PeopleInView = EVERYONE
 ) -> dict[str, Any]:
     """Everything a dashboard shows. :raises KpiError: an unknown group, program or
     comparison parameter (4xx, naming the query parameter)."""

@@ -17,13 +17,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, make_response, render_template, request
 
 from lrs.plugin.exports import csv_text
-from lrs.plugin.host import AdminPage, Host
+from lrs.plugin.host import AdminPage, Host, PeopleInView
 from plugins.kpi import dashboard_tables
 from plugins.kpi.dashboard import (
     COMPARE_PARAMS,
-    EVERYONE,
     Filters,
-    Viewer,
     dashboard,
     parse_filters,
 )
@@ -39,7 +37,7 @@ from plugins.kpi.errors import KpiError
 from plugins.kpi.measures import MEASURES
 from plugins.kpi.periods import CADENCES
 
-ROLES = ("analyst", "admin")
+ROLES = ("analyst", "admin", "manager")
 #: The UI works on the default store, as the other plugins' pages do.
 TENANT_ID = 1
 
@@ -48,9 +46,10 @@ def admin_pages() -> list[AdminPage]:
     return [AdminPage("KPI dashboard", endpoint="kpi_dashboard_ui.index", roles=ROLES)]
 
 
-def viewer(host: Host) -> Viewer:
-    """Whose people the signed-in user may see: analysts and admins see everyone."""
-    return EVERYONE
+def viewer(host: Host) -> PeopleInView:
+    """Whose people the signed-in person may see: analysts and admins everyone, a
+    manager their reports (the one place the dashboard asks)."""
+    return host.people_in_view(TENANT_ID)
 
 
 def _filters() -> Filters:

@@ -28,6 +28,7 @@ STATUS_SYMBOLS = {"on_track": "✓", "at_risk": "!", "missed": "✗", "no_data":
 
 WIDTH, HEIGHT = 420, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 22, 40
+COMPARISON_WIDTH = 680
 
 
 def _text(value: Any) -> str:
@@ -43,10 +44,12 @@ def number(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def _svg(label_id: str, title: str, desc: str, body: list[str], height: int = HEIGHT) -> Markup:
+def _svg(
+    label_id: str, title: str, desc: str, body: list[str], height: int = HEIGHT, width: int = WIDTH
+) -> Markup:
     return Markup(
-        f'<svg class="chart kpi-chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+        f'<svg class="chart kpi-chart" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
         f'aria-labelledby="{label_id}-title {label_id}-desc">'
         f'<title id="{label_id}-title">{_text(title)}</title>'
         f'<desc id="{label_id}-desc">{_text(desc)}</desc>{"".join(body)}</svg>'
@@ -102,23 +105,26 @@ def trend_chart(tile: dict[str, Any], chart_id: str) -> Markup:
                 f'stroke="currentColor" stroke-width="2"/>'
             )
         segment = []
-    every = max(1, -(-len(series) // 8))
+    every = max(1, -(-len(series) // 4))  # at most 4 or 5 period labels: they are long
     for i, point in enumerate(series):
         label = point["period"]["label"]
         status = point["status"]
+        last = i == len(series) - 1 and len(series) > 1
         if point["value"] is not None:
             px, py = x(i), y(point["value"])
             body.append(
                 f'<circle class="point status-{_text(status)}" cx="{px:.1f}" cy="{py:.1f}" r="4">'
                 f"<title>{_text(label)}: {number(point['value'])}, "
                 f"{_word(status)}</title></circle>"
-                f'<text class="value" x="{px:.1f}" y="{py - 8:.1f}" text-anchor="middle">'
+                f'<text class="value" x="{px + 4 if last else px:.1f}" y="{py - 8:.1f}" '
+                f'text-anchor="{"end" if last else "middle"}">'
                 f"{number(point['value'])} {STATUS_SYMBOLS.get(status, '')}</text>"
             )
-        if i % every == 0 or i == len(series) - 1:
+        if (i % every == 0 and len(series) - 1 - i >= every) or i == len(series) - 1:
+            anchor = "end" if i == len(series) - 1 and len(series) > 1 else "middle"
             body.append(
                 f'<text class="tick" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                f'text-anchor="middle">{_text(label)}</text>'
+                f'text-anchor="{anchor}">{_text(label)}</text>'
             )
     described = "; ".join(
         f"{p['period']['label']}: {number(p['value'])} ({_word(p['status'])})" for p in series
@@ -143,17 +149,18 @@ def comparison_chart(found: dict[str, Any], chart_id: str) -> Markup:
     unit = found.get("unit") or ""
     values = [v for v in (a["value"], b["value"]) if v is not None]
     _, high = _scale(values)
-    bar_left, bar_w = 150, WIDTH - 150 - 60
+    width = COMPARISON_WIDTH
+    bar_left, bar_w = 150, width - 150 - 170
     body = []
     for row, side in enumerate((a, b)):
         y0 = 16 + row * 34
-        width = 0 if side["value"] is None else side["value"] / high * bar_w
+        length = 0 if side["value"] is None else side["value"] / high * bar_w
         body.append(
             f'<text class="label" x="{bar_left - 8}" y="{y0 + 15}" text-anchor="end">'
             f"{_text(side['group'])}</text>"
-            f'<rect class="bar group-{"ab"[row]}" x="{bar_left}" y="{y0}" width="{width:.1f}" '
+            f'<rect class="bar group-{"ab"[row]}" x="{bar_left}" y="{y0}" width="{length:.1f}" '
             f'height="22"/>'
-            f'<text class="value" x="{bar_left + width + 6:.1f}" y="{y0 + 15}">'
+            f'<text class="value" x="{bar_left + length + 6:.1f}" y="{y0 + 15}">'
             f"{number(side['value'])} {_text(unit)} ({side['people']} people)</text>"
         )
     difference, interval = found.get("difference"), found.get("confidence_interval")
@@ -207,4 +214,5 @@ def comparison_chart(found: dict[str, Any], chart_id: str) -> Markup:
         f"{desc}. {verdict}",
         body,
         height=y0 + 66,
+        width=width,
     )

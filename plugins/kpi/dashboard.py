@@ -17,6 +17,7 @@ people assigned the program, and the people the viewer may see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,7 +36,13 @@ from plugins.kpi.evaluation import (
     status_of,
     target_of,
 )
-from plugins.kpi.measures import MEASURES, Measured, Population, UnknownGroup
+from plugins.kpi.measures import (
+    MEASURES,
+    Measured,
+    Population,
+    UnknownGroup,
+    group_population,
+)
 from plugins.kpi.periods import CADENCES, recent
 from plugins.kpi.warning_flags import list_flags
 
@@ -126,20 +133,25 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
 
 
 def scope(
-    host: Host, tenant_id: int, filters: Filters, viewer: PeopleInView, as_of: date
+    host: Host,
+    tenant_id: int,
+    filters: Filters,
+    viewer: PeopleInView,
+    as_of: date,
+    groups: dict[str, Population],
 ) -> dict[str, Person] | None:
     """The people the dashboard counts, by employee id; ``None`` for no restriction.
 
+    :param groups: groups' people read so far, by name (filled in; KPIs reuse them).
     :raises KpiError: an unknown group (404) or program (404).
     """
     sets: list[dict[str, Person]] = []
     if filters.group:
         try:
-            sets.append({p.id: p for p in host.group_members(tenant_id, filters.group)})
-        except Exception as exc:
-            if getattr(exc, "status", None) == 404:
-                raise _not_found("group", f"no group {filters.group!r}") from None
-            raise
+            members = group_population(host, tenant_id, filters.group, groups).people or []
+        except UnknownGroup as exc:
+            raise _not_found("group", str(exc)) from None
+        sets.append({p.id: p for p in members})
     if filters.program:
         assigned = [
             a
@@ -211,14 +223,18 @@ def _computed(
     people: dict[str, Person] | None,
     as_of: date,
     groups: dict[str, Population],
+    narrowed: dict[str, Population],
 ) -> dict[str, Any]:
+    """:param narrowed: KPI populations narrowed so far, by their definition (filled
+    in: KPIs of the same population share one, and its rollup keys)."""
     spec = {**spec, "period": filters.period} if filters.period else spec
     today = datetime.now(UTC).date()
     series: list[dict[str, Any]] = []
+    named = json.dumps(spec["population"], sort_keys=True)
     try:
-        population: Population | None = _narrow(
-            population_of(host, tenant_id, spec, groups), people
-        )
+        if named not in narrowed:
+            narrowed[named] = _narrow(population_of(host, tenant_id, spec, groups), people)
+        population: Population | None = narrowed[named]
         missing = None
     except UnknownGroup as exc:
         population, missing = None, str(exc)
@@ -291,14 +307,16 @@ def dashboard(
     """Everything a dashboard shows. :raises KpiError: an unknown group, program or
     comparison parameter (4xx, naming the query parameter)."""
     as_of = filters.at or datetime.now(UTC).date()
-    people = scope(host, tenant_id, filters, viewer, as_of)
+    groups: dict[str, Population] = {}
+    people = scope(host, tenant_id, filters, viewer, as_of, groups)
     found = definitions(host, tenant_id)
     if people is None and not filters.narrowed:
         tiles = _recorded(host, found, filters.points)
     else:
-        groups: dict[str, Population] = {}
+        narrowed: dict[str, Population] = {}
         tiles = [
-            _computed(host, tenant_id, spec, filters, people, as_of, groups) for _, spec in found
+            _computed(host, tenant_id, spec, filters, people, as_of, groups, narrowed)
+            for _, spec in found
         ]
     return {
         "filters": filters.query(),

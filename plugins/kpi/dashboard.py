@@ -74,7 +74,7 @@ class Filters:
     params: tuple[tuple[str, str], ...] = ()
 
     @property
-    def narrowed(self) -> bool:
+    def computed(self) -> bool:
         """Whether the tiles must be computed rather than read from the recorded results."""
         return bool(self.group or self.program or self.period or self.at)
 
@@ -111,9 +111,10 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
             raise _bad("at", f"{text['at']!r} is not a date (YYYY-MM-DD)") from None
     points = DEFAULT_POINTS
     if text["points"]:
-        if not text["points"].isdigit() or not 1 <= int(text["points"]) <= MAX_POINTS:
+        given = text["points"]
+        if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= MAX_POINTS:
             raise _bad("points", f"must be a whole number from 1 to {MAX_POINTS}")
-        points = int(text["points"])
+        points = int(given)
     if bool(text["a"]) != bool(text["b"]):
         missing = "b" if text["a"] else "a"
         raise _bad(missing, "is required to compare (two groups: a and b)")
@@ -310,7 +311,7 @@ def dashboard(
     groups: dict[str, Population] = {}
     people = scope(host, tenant_id, filters, viewer, as_of, groups)
     found = definitions(host, tenant_id)
-    if people is None and not filters.narrowed:
+    if people is None and not filters.computed:
         tiles = _recorded(host, found, filters.points)
     else:
         narrowed: dict[str, Population] = {}

@@ -140,6 +140,7 @@ def test_the_comparison_has_the_difference_and_its_interval(
         ({"period": "day"}, "query.period", 400),
         ({"at": "2026-13-01"}, "query.at", 400),
         ({"points": "0"}, "query.points", 400),
+        ({"points": "²"}, "query.points", 400),
         ({"a": "Pilot"}, "query.b", 400),
         ({"measure": "nope"}, "query.measure", 400),
         ({"group": "Nobody"}, "query.group", 404),

@@ -110,13 +110,13 @@ def test_tiles_and_charts_show_numbers_and_statuses_and_names_stay_text(
     assert "2026-W42 (running)" in tile and "4 people" in tile
     # The trend: an SVG with a title and description, each value written with its status.
     chart = part(html, 'id="trend-pilot-pass"', "</figure>")
-    assert "<title id=\"trend-2-title\">Pilot &lt;script&gt;alert(&quot;x&quot;)" in chart
+    assert '<title id="trend-2-title">Pilot &lt;script&gt;alert(&quot;x&quot;)' in chart
     assert "2026-W41: 50 (missed); 2026-W42: 100 (on track); target &gt;= 85" in chart
     assert ">50 ✗</text>" in chart and ">100 ✓</text>" in chart
     # The comparison, all time: P1, P2 (first attempts on M1 and M2: 3 of 4) vs Control.
     comparison = part(html, 'id="comparison"', "</figure>")
     assert "<desc" in comparison and "difference" in comparison
-    assert "<title id=\"comparison-chart-title\">&lt;script&gt;" in comparison
+    assert '<title id="comparison-chart-title">&lt;script&gt;' in comparison
     assert "/ui/kpi/dashboard/report.pdf?" in html and "table=" not in html
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
 from lrs.plugin.request import api_actor, json_body, request_source
@@ -18,14 +18,6 @@ from plugins.attendance.errors import AttendanceError
 from plugins.attendance.importing import import_file, resolve_review
 
 READ, WRITE = "attendance/read", "attendance/write"
-
-
-def error_response(exc: AttendanceError) -> Response:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
 
 
 def _flag(name: str) -> bool:
@@ -40,7 +32,6 @@ def _flag(name: str) -> bool:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("attendance", __name__, url_prefix="/api/attendance")
-    blueprint.register_error_handler(AttendanceError, error_response)
 
     def tenant() -> int:
         return g.principal.tenant_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
 from lrs.plugin.request import api_actor, json_body, request_source
@@ -25,17 +25,8 @@ from plugins.competency.views_http import add_view_routes
 READ, WRITE = "competency/read", "competency/write"
 
 
-def error_response(exc: CompetencyError) -> Response:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
-
-
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("competency", __name__, url_prefix="/api/competency")
-    blueprint.register_error_handler(CompetencyError, error_response)
 
     @blueprint.get("/frameworks")
     @host.requires(READ)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
 from lrs.plugin.request import api_actor, json_body, request_source
@@ -22,14 +22,6 @@ from plugins.kpi.evaluation import evaluate, evaluate_all
 READ, WRITE = "kpi/read", "kpi/write"
 #: The most periods one evaluation request may ask for.
 MAX_PERIODS = 104
-
-
-def error_response(exc: KpiError) -> Response:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
 
 
 def whole_number(name: str, default: int, low: int, high: int) -> int:
@@ -59,7 +51,6 @@ def day(name: str) -> date | None:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("kpi", __name__, url_prefix="/api/kpis")
-    blueprint.register_error_handler(KpiError, error_response)
 
     def tenant() -> int:
         return g.principal.tenant_id

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
 from lrs.plugin.request import api_actor, json_body, request_source
@@ -31,18 +31,6 @@ from plugins.kpi.warning_rules import change_rule, rule_configs
 READ, WRITE, RISK = "kpi/read", "kpi/write", "kpi/risk"
 
 
-def error_response(exc: WarningError) -> Response:
-    response = jsonify(
-        {
-            "error": exc.code,
-            "message": exc.message,
-            "errors": exc.errors or [{"path": "$", "message": exc.message}],
-        }
-    )
-    response.status_code = exc.status
-    return response
-
-
 def _as_of(value: Any, path: str) -> date | None:
     if value is None:
         return None
@@ -56,7 +44,6 @@ def _as_of(value: Any, path: str) -> date | None:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("kpi_warnings", __name__, url_prefix="/api/kpis/warnings")
-    blueprint.register_error_handler(WarningError, error_response)
 
     def tenant() -> int:
         return g.principal.tenant_id

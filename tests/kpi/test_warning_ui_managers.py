@@ -77,7 +77,8 @@ def test_a_manager_sees_and_acts_on_their_peoples_flags_only(
     ids = flag_ids(web_app)
     assert set(ids) == {"L2", "L4", "L6", "L7"}
     maria = manager(web_app, oidc_provider, "m1@example.com")
-    assert ">At risk</a>" in maria.get("/ui/").get_data(as_text=True)
+    home = maria.get("/ui/").get_data(as_text=True)
+    assert ">At risk</a>" in home and "<strong>Manager</strong>: See dashboards" in home
     html = maria.get(PAGE).get_data(as_text=True)
     assert set(shown(html)) == {"L2"} and len(shown(html)) == len(ids["L2"])
     assert "You see the flags of your own people" in html and EVIL not in html

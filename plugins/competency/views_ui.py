@@ -40,7 +40,9 @@ TENANT_ID = 1
 class HostInView:
     """The host as the signed-in person may see the directory: people outside their
     view are unknown (``people_by_employee_id`` gives ``None``, ``group_members``
-    leaves them out); everything else is the host's."""
+    leaves them out); everything else is the host's. The profile, heat map and gaps
+    find their people through these two only (:mod:`plugins.competency.people`), which
+    ``tests/competency/test_views_ui_managers.py`` holds them to."""
 
     def __init__(self, host: Host, view: PeopleInView) -> None:
         self._host = host

@@ -1,7 +1,8 @@
 """Checks for the string-shaped xAPI data types (Data 4): IRI, language tag, UUID, ...
 
-These are plain functions so that the marshmallow fields (:mod:`lrs.xapi.fields`)
-and the query-parameter parsers of other layers apply exactly the same rules.
+These are plain functions so that the leaf types of statements
+(:mod:`lrs.xapi.fields`) and the query-parameter parsers of other layers apply
+exactly the same rules.
 They are on the ingest hot path: each is one precompiled regex match or a short
 hand-written parse, never a backtracking-heavy pattern.
 """

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError
+import msgspec
 
 from lrs.xapi import datatypes
-from lrs.xapi.actors import agent_ifi_key, load_actor
+from lrs.xapi.actors import actor_type, agent_ifi_key
 from lrs.xapi.bounds import DEFAULT_BOUNDS, IndexBounds, bound_problems
-from lrs.xapi.errors import BadRequest, ErrorDetail, InvalidStatement, flatten_messages
-from lrs.xapi.fields import load_object
+from lrs.xapi.errors import BadRequest, ErrorDetail, InvalidStatement
 from lrs.xapi.json_values import find_unstorable
+from lrs.xapi.schema_base import Problem, diagnose, load, to_path
 from lrs.xapi.schemas import STATEMENT
 from lrs.xapi.versions import XapiVersion
 
@@ -45,8 +45,9 @@ is_iri = datatypes.is_iri
 parse_timestamp = datatypes.parse_timestamp
 
 
-def validate_statements(payload: object, version: XapiVersion, *, root: str = "$",
-                        bounds: IndexBounds = DEFAULT_BOUNDS) -> list[dict]:
+def validate_statements(
+    payload: object, version: XapiVersion, *, root: str = "$", bounds: IndexBounds = DEFAULT_BOUNDS
+) -> list[dict]:
     """Check one statement (a JSON object) or a batch (a JSON array) and normalize it.
 
     :param bounds: the identifier sizes and list lengths the store indexes
@@ -74,13 +75,17 @@ def validate_statements(payload: object, version: XapiVersion, *, root: str = "$
         )
     statements: list[dict] = []
     details: list[ErrorDetail] = []
+    convert, to_builtins = msgspec.convert, msgspec.to_builtins
     for path, item in zip(paths, items, strict=True):
         if version.is_2 and isinstance(item, dict) and item.get("timestamp", 0) is None:
             item = {k: v for k, v in item.items() if k != "timestamp"}
         try:
-            statements.append(load_object(schema, item))
-        except ValidationError as exc:
-            details.extend(flatten_messages(exc.messages, path))
+            statements.append(to_builtins(convert(item, schema)))
+        except msgspec.ValidationError:
+            details.extend(
+                ErrorDetail(to_path(path, steps), message)
+                for steps, message in diagnose(schema, item)
+            )
             continue
         details.extend(bound_problems(statements[-1], bounds, path))
     if details:
@@ -99,12 +104,21 @@ def validate_agent(obj: object, version: XapiVersion, root: str = "$") -> dict:
     :raises BadRequest: naming every problem with ``root`` as the JSONPath root.
     """
     try:
-        agent = load_actor(obj)
-    except ValidationError as exc:
-        raise _bad_request(flatten_messages(exc.messages, root)) from None
+        agent = msgspec.to_builtins(load(obj, actor_type, 0))
+    except Problem as problem:
+        raise _bad_request(
+            [ErrorDetail(to_path(root, steps[1:]), message) for steps, message in problem.found]
+        ) from None
     if not agent_ifi_key(agent):
-        raise _bad_request([ErrorDetail(root, "must be an Agent or an identified Group (with "
-                                              "mbox, mbox_sha1sum, openid or account)")])
+        raise _bad_request(
+            [
+                ErrorDetail(
+                    root,
+                    "must be an Agent or an identified Group (with "
+                    "mbox, mbox_sha1sum, openid or account)",
+                )
+            ]
+        )
     return agent
 
 
@@ -114,8 +128,9 @@ def validate_activity_id(value: object, root: str = "activityId") -> str:
     :raises BadRequest: when ``value`` is not an IRI.
     """
     if not is_iri(value):
-        raise _bad_request([ErrorDetail(root, 'must be an IRI with a scheme, e.g. '
-                                              '"http://example.com/activity"')])
+        raise _bad_request(
+            [ErrorDetail(root, 'must be an IRI with a scheme, e.g. "http://example.com/activity"')]
+        )
     return value  # type: ignore[return-value]  # is_iri guarantees a str
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from msgspec import UNSET, UnsetType
 
 from lrs.xapi import fields as f
-from lrs.xapi.schema_base import Problem, XapiStruct, refuse_empty
+from lrs.xapi.schema_base import EMPTY_OBJECT, Problem, XapiStruct
 
 #: The Inverse Functional Identifier properties, in the order messages name them.
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -44,7 +44,8 @@ class Agent(_Identified, kw_only=True):
     def check(self) -> None:
         found = self.ifis()
         if len(found) != 1:
-            refuse_empty(self)
+            if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
+                raise Problem(((), EMPTY_OBJECT))
             raise Problem(((), _ifi_message(found, "an Agent")))
 
 

@@ -46,6 +46,7 @@ def remembered(check: Callable[[str], bool]) -> Callable[[str], bool]:
             known.add(value)
         return True
 
+    fast.known = known  # type: ignore[attr-defined]  # looked up inline by __post_init__
     return fast
 
 

@@ -21,7 +21,7 @@ Three conventions make that possible:
   Struct's ``dispatch``: a function of the value giving its Struct type, or
   raising :class:`Problem`. ``__post_init__`` converts it with :func:`load`.
 * An object that must not be empty (Data 2.2: ``{}`` is not a value) but whose
-  properties are all optional calls :func:`refuse_empty`.
+  properties are all optional says ``refuse_empty = True``.
 """
 
 from __future__ import annotations
@@ -51,103 +51,167 @@ class Problem(ValueError):
         self.found = list(found)
 
 
-class XapiStruct(Struct, kw_only=True, forbid_unknown_fields=True):
+class XapiStruct(Struct, kw_only=True, forbid_unknown_fields=True, gc=False):
     """Base Struct: unknown properties are refused (Data 2.2); absent ones stay UNSET.
 
-    ``__post_init__`` applies the rules of the leaf types (``Meta.extra["check"]``,
-    :mod:`lrs.xapi.fields`), converts the properties named in ``dispatch`` (a
-    function of the value giving its Struct type) and then calls :meth:`check`;
-    each step raises :class:`Problem` naming every place it found.
+    Statements are trees, so their Structs are left out of the garbage collector's
+    tracking (``gc=False``): a batch creates thousands of them.
+
+    Each subclass gets a ``__post_init__`` written for its properties (see
+    :func:`_post_init`): it applies the rules of their leaf types
+    (``Meta.extra["check"]``, :mod:`lrs.xapi.fields`), converts the properties
+    named in ``dispatch`` (a function of the value giving its Struct type) and then
+    calls :meth:`check`; each step raises :class:`Problem` naming every place.
     """
 
     dispatch: ClassVar[dict[str, Callable[[Any], type]]] = {}
+    #: Refuse ``{}`` (Data 2.2: an empty object is not a value). Objects with a
+    #: required property are refused for lacking it; this is for the others.
+    refuse_empty: ClassVar[bool] = False
 
-    def __post_init__(self) -> None:
-        plan = _PLANS.get(type(self))
-        if plan is None:
-            plan = _plan(type(self))
-        found: Found | None = None
-        for name, check in plan:
-            value = getattr(self, name)
-            if value is not UNSET and (bad := check(value)) is not None:
-                found = (found or []) + [((name, *steps), message) for steps, message in bad]
-        for name, pick in self.dispatch.items():
-            value = getattr(self, name)
-            if value is not UNSET:
-                try:
-                    setattr(self, name, load(value, pick, name))
-                except Problem as problem:
-                    found = (found or []) + problem.found
-        if found:
-            raise Problem(*found)
-        self.check()
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        post_init = _post_init(cls)
+        if post_init is not None:
+            cls.__post_init__ = post_init  # type: ignore[attr-defined]  # msgspec reads it now
 
     def check(self) -> None:
         """Rules spanning several properties; raise :class:`Problem`."""
 
 
-Check = Callable[[Any], "Found | None"]
-_PLANS: dict[type, list[tuple[str, Check]]] = {}
+def _post_init(struct: type[XapiStruct]) -> Callable[[XapiStruct], None] | None:
+    """The ``__post_init__`` of ``struct``, written out property by property.
+
+    It runs for every object of every statement, so it is generated as straight-line
+    code (as :mod:`dataclasses` writes ``__init__``): a property whose check
+    remembers the values it accepted costs one set look-up, in C, when it recurs.
+    """
+    # msgspec lists the fields (``__struct_fields__``) only after this runs
+    hints = {
+        name: kind
+        for name, kind in typing.get_type_hints(struct, include_extras=True).items()
+        if typing.get_origin(kind) is not ClassVar
+    }
+    names: dict[str, Any] = {
+        "UNSET": UNSET,
+        "Problem": Problem,
+        "_load": load,
+        "_convert": msgspec.convert,
+        "ValidationError": msgspec.ValidationError,
+        "_value": _value_problem,
+        "_members": _member_problems,
+    }
+    lines: list[str] = []
+    if struct.refuse_empty:
+        names["EMPTY"] = ((), EMPTY_OBJECT)
+        lines += [
+            "if " + " and ".join(f"self.{name} is UNSET" for name in hints) + ":",
+            "    raise Problem(EMPTY)",
+        ]
+    for name, kind in hints.items():
+        rule = _leaf_rule(kind)
+        if rule is None:
+            continue
+        shape, check, message = rule
+        index = len(names)
+        names[f"c{index}"], names[f"m{index}"] = check, message
+        known = getattr(check, "known", None)
+        names[f"k{index}"] = known
+        lines += [f"v = self.{name}"]
+        if shape == "value":
+            test = (
+                f"v not in k{index} and not c{index}(v)"
+                if known is not None
+                else f"not c{index}(v)"
+            )
+            lines += [
+                f"if v is not UNSET and {test}:",
+                f"    found = _value(found, {name!r}, m{index}, v)",
+            ]
+        else:
+            test = f"not k{index}.issuperset(v) and " if known is not None else ""
+            lines += [
+                f"if v is not UNSET and {test}not all(map(c{index}, v)):",
+                f"    found = _members(found, {name!r}, c{index}, m{index}, v, {shape == 'keys'})",
+            ]
+    for name, pick in struct.dispatch.items():
+        names[f"p_{name}"] = pick
+        lines += [
+            f"v = self.{name}",
+            "if v is not UNSET:",
+            "    try:",
+            f"        self.{name} = _convert(v, p_{name}(v))",
+            "    except (Problem, ValidationError):",
+            f"        try:\n                _load(v, p_{name}, {name!r})",
+            "        except Problem as problem:",
+            "            found = (found or []) + problem.found",
+        ]
+    rules = struct.check is not XapiStruct.check
+    if not lines and not rules:
+        return None
+    body = ["found = None", *lines, "if found:", "    raise Problem(*found)"]
+    if rules:
+        body.append("self.check()")
+    source = "def __post_init__(self):\n" + "\n".join("    " + line for line in body)
+    exec(compile(source, f"<{struct.__qualname__}.__post_init__>", "exec"), names)
+    return names["__post_init__"]
 
 
-def _plan(struct: type[XapiStruct]) -> list[tuple[str, Check]]:
-    """The leaf checks of a Struct's properties (worked out once per Struct)."""
-    plan = [
-        (name, check)
-        for name, kind in _hints(struct).items()
-        if (check := leaf_check(kind)) is not None
+def _value_problem(found: Found | None, name: str, message: Any, value: Any) -> Found:
+    return [*(found or ()), ((name,), message(value) if callable(message) else message)]
+
+
+def _member_problems(
+    found: Found | None,
+    name: str,
+    check: Callable[[Any], bool],
+    message: Any,
+    value: Any,
+    keys: bool,
+) -> Found:
+    steps = value if keys else range(len(value))
+    return [
+        *(found or ()),
+        *(
+            ((name, step), message(member) if callable(message) else message)
+            for step, member in zip(steps, value, strict=True)
+            if not check(member)
+        ),
     ]
-    _PLANS[struct] = plan
-    return plan
 
 
-def leaf_check(kind: Any) -> Check | None:
-    """A function giving the problems of a value already of ``kind``'s JSON shape, or
-    None when neither the type nor its keys or items carry a ``check``."""
+Check = Callable[[Any], "Found | None"]
+
+
+def _leaf_rule(kind: Any) -> tuple[str, Callable[[Any], bool], Any] | None:
+    """``(shape, check, message)`` of a leaf type whose value, keys or items carry a
+    ``check`` (shape ``"value"``, ``"keys"`` or ``"items"``), else None."""
     base, extra = _unwrap(kind)
     if "check" in extra:
-        return _scalar_check(extra["check"], extra["message"])
+        return "value", extra["check"], extra["message"]
     origin = typing.get_origin(base)
-    if origin is dict:
-        _, keys = _unwrap(typing.get_args(base)[0])
-        if "check" in keys:
-            return _member_check(keys["check"], keys["message"], keys=True)
-    elif origin is list:
-        _, items = _unwrap(typing.get_args(base)[0])
-        if "check" in items:
-            return _member_check(items["check"], items["message"], keys=False)
+    if origin in (dict, list):
+        _, inner = _unwrap(typing.get_args(base)[0])
+        if "check" in inner:
+            return "keys" if origin is dict else "items", inner["check"], inner["message"]
     return None
 
 
-def _scalar_check(check: Callable[[Any], bool], message: Any) -> Check:
-    def scalar(value: Any) -> Found | None:
-        if check(value):
-            return None
-        return [((), message(value) if callable(message) else message)]
+def leaf_check(kind: Any) -> Check | None:
+    """The problems of a value already of ``kind``'s JSON shape, by its leaf rule."""
+    rule = _leaf_rule(kind)
+    if rule is None:
+        return None
+    shape, check, message = rule
 
-    return scalar
+    def problems(value: Any) -> Found | None:
+        if shape == "value":
+            found = [] if check(value) else _value_problem(None, "", message, value)
+        else:
+            found = _member_problems(None, "", check, message, value, shape == "keys")
+        return [(steps[1:], text) for steps, text in found] or None
 
-
-def _member_check(check: Callable[[Any], bool], message: Any, *, keys: bool) -> Check:
-    def members(value: Any) -> Found | None:
-        if all(map(check, value)):
-            return None
-        steps = value if keys else range(len(value))
-        return [
-            ((step,), message(member) if callable(message) else message)
-            for step, member in zip(steps, value, strict=True)
-            if not check(member)
-        ]
-
-    return members
-
-
-def refuse_empty(struct: Struct) -> None:
-    """Raise :class:`Problem` when every property of ``struct`` is absent."""
-    for name in struct.__struct_fields__:
-        if getattr(struct, name) is not UNSET:
-            return
-    raise Problem(((), EMPTY_OBJECT))
+    return problems
 
 
 def load(value: Any, pick: Callable[[Any], type], name: str | int) -> Any:

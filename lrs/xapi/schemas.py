@@ -22,7 +22,7 @@ from lrs.xapi.actors import (
     agent_only_type,
     authority_type,
 )
-from lrs.xapi.schema_base import Problem, XapiStruct, refuse_empty
+from lrs.xapi.schema_base import Problem, XapiStruct
 from lrs.xapi.schemas_activity import Activity, ContextActivities
 from lrs.xapi.versions import STATEMENT_VERSION, XapiVersion
 from lrs.xapi.voiding import VOIDED_VERB
@@ -44,8 +44,9 @@ class Score(XapiStruct, kw_only=True):
     min: f.Number | UnsetType = UNSET
     max: f.Number | UnsetType = UNSET
 
+    refuse_empty: ClassVar[bool] = True
+
     def check(self) -> None:
-        refuse_empty(self)
         found: list[tuple[tuple[str], str]] = []
         scaled, raw, low, high = self.scaled, self.raw, self.min, self.max
         if scaled is not UNSET and not -1 <= scaled <= 1:
@@ -69,8 +70,7 @@ class Result(XapiStruct, kw_only=True):
     duration: f.Duration | UnsetType = UNSET
     extensions: f.Extensions | UnsetType = UNSET
 
-    def check(self) -> None:
-        refuse_empty(self)
+    refuse_empty: ClassVar[bool] = True
 
 
 class Attachment(XapiStruct, kw_only=True):
@@ -99,8 +99,7 @@ class Context103(XapiStruct, kw_only=True):
     statement: StatementRef | UnsetType = UNSET
     extensions: f.Extensions | UnsetType = UNSET
 
-    def check(self) -> None:
-        refuse_empty(self)
+    refuse_empty: ClassVar[bool] = True
 
 
 class ContextAgent(XapiStruct, kw_only=True):
@@ -168,13 +167,17 @@ class _StatementRules(XapiStruct, kw_only=True):
 
     def check(self) -> None:
         found: list[tuple[tuple[str, ...], str]] = []
-        for name in ("timestamp", "stored"):
-            value = getattr(self, name, UNSET)
-            if value is not UNSET:
-                try:
-                    setattr(self, name, datatypes.normalize_timestamp(value, rfc3339=self.rfc3339))
-                except ValueError as exc:
-                    found.append(((name,), str(exc)))
+        if self.timestamp is not UNSET:  # type: ignore[attr-defined]
+            try:
+                self.timestamp = datatypes.normalize_timestamp(self.timestamp, rfc3339=self.rfc3339)  # type: ignore[attr-defined]
+            except ValueError as exc:
+                found.append((("timestamp",), str(exc)))
+        stored = getattr(self, "stored", UNSET)  # a SubStatement has none
+        if stored is not UNSET:
+            try:
+                self.stored = datatypes.normalize_timestamp(stored, rfc3339=self.rfc3339)  # type: ignore[attr-defined]
+            except ValueError as exc:
+                found.append((("stored",), str(exc)))
         obj = self.object  # type: ignore[attr-defined]
         context = self.context  # type: ignore[attr-defined]
         if context is not UNSET and type(obj) is not Activity:

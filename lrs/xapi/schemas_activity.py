@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
 from lrs.xapi import fields as f
-from lrs.xapi.schema_base import Problem, XapiStruct, refuse_empty
+from lrs.xapi.schema_base import Problem, XapiStruct
 
 #: Which interaction-component lists each ``interactionType`` uses (Data 2.4.4.1.1).
 COMPONENTS_BY_TYPE: dict[str, frozenset[str]] = {
@@ -103,9 +103,14 @@ class ContextActivities(XapiStruct, kw_only=True):
     category: ActivityOrList | UnsetType = UNSET
     other: ActivityOrList | UnsetType = UNSET
 
+    refuse_empty: ClassVar[bool] = True
+
     def check(self) -> None:
-        refuse_empty(self)
-        for name in ("parent", "grouping", "category", "other"):
-            value = getattr(self, name)
-            if type(value) is Activity:
-                setattr(self, name, [value])
+        if type(self.parent) is Activity:
+            self.parent = [self.parent]
+        if type(self.grouping) is Activity:
+            self.grouping = [self.grouping]
+        if type(self.category) is Activity:
+            self.category = [self.category]
+        if type(self.other) is Activity:
+            self.other = [self.other]

@@ -42,8 +42,14 @@ class Agent(_Identified, kw_only=True):
     objectType: Literal["Agent"] | UnsetType = UNSET
 
     def check(self) -> None:
-        found = self.ifis()
-        if len(found) != 1:
+        ifis = (
+            (self.mbox is not UNSET)
+            + (self.mbox_sha1sum is not UNSET)
+            + (self.openid is not UNSET)
+            + (self.account is not UNSET)
+        )
+        if ifis != 1:
+            found = self.ifis()
             if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
                 raise Problem(((), EMPTY_OBJECT))
             raise Problem(((), _ifi_message(found, "an Agent")))

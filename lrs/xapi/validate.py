@@ -63,22 +63,22 @@ def validate_statements(
     if unstorable is not None:
         raise InvalidStatement.from_details([unstorable])
     schema = STATEMENT[version]
-    if isinstance(payload, dict):
+    single = isinstance(payload, dict)
+    if single:
         items: list[Any] = [payload]
-        paths = [root]
     elif isinstance(payload, list):
         items = payload
-        paths = [f"{root}[{index}]" for index in range(len(payload))]
     else:
         raise InvalidStatement.from_details(
             [ErrorDetail(root, "must be a statement object or an array of statement objects")]
         )
     statements: list[dict] = []
     details: list[ErrorDetail] = []
-    convert, to_builtins = msgspec.convert, msgspec.to_builtins
-    for path, item in zip(paths, items, strict=True):
-        if version.is_2 and isinstance(item, dict) and item.get("timestamp", 0) is None:
+    convert, to_builtins, null_timestamp = msgspec.convert, msgspec.to_builtins, version.is_2
+    for index, item in enumerate(items):
+        if null_timestamp and isinstance(item, dict) and item.get("timestamp", 0) is None:
             item = {k: v for k, v in item.items() if k != "timestamp"}
+        path = root if single else f"{root}[{index}]"
         try:
             statements.append(to_builtins(convert(item, schema)))
         except msgspec.ValidationError:

@@ -5,7 +5,13 @@ LRS stores, or raises :class:`~lrs.xapi.errors.InvalidStatement` naming every
 problem by JSONPath. The helpers below it apply the same rules to the values
 other resources receive (the ``agent`` parameter, activity ids, ``since``).
 
-Normalization (the only ways a returned statement differs from its input):
+A statement is checked by converting it to the msgspec Struct of its version
+(:mod:`lrs.xapi.schemas`, the one description of the rules) and back to plain
+JSON values; only a refused one is looked at again, property by property, to
+name every problem (:func:`lrs.xapi.schema_base.diagnose`).
+
+Normalization (the only ways a returned statement differs from its input, but
+for the order of properties, which follows the Structs):
 
 * ``timestamp`` and ``stored`` (also in a SubStatement) are rewritten to UTC,
   ``YYYY-MM-DDThh:mm:ss[.fraction]Z`` with the fraction kept digit for digit.

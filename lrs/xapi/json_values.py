@@ -9,17 +9,24 @@ plugins' :meth:`lrs.plugin.host.Host.ingest`) checks values with :func:`find_uns
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any
+
+import msgspec
 
 from lrs.xapi.errors import BadRequest, ErrorDetail, member_step
 
 #: A UTF-16 surrogate code point: only ever half of a pair escaped in JSON text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: Strict JSON: refuses non-finite numbers (in C, a few µs a statement).
-_STRICT = json.JSONEncoder(allow_nan=False, ensure_ascii=False, check_circular=False)
+#: MessagePack encoding in C (about a sixth of the cost of ``json``'s strict
+#: encoder): it refuses lone surrogates (strings are UTF-8) and writes every
+#: float as 0xcb and its IEEE 754 bits, big-endian.
+_PACK = msgspec.msgpack.Encoder().encode
+#: A packed float whose exponent bits are all ones: infinity or NaN. The same
+#: bytes can occur by chance inside a packed integer (never inside a string: 0xcb
+#: then 0x7f or 0xff is not UTF-8); the walk then decides.
+_NON_FINITE = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
 #: What ``json.loads`` makes of objects and arrays (exactly these types: it is its output).
 _CONTAINERS = (dict, list)
 
@@ -30,9 +37,9 @@ def find_unstorable(
     """The first non-finite number, lone surrogate or (past ``max_depth``) nesting.
 
     Every statement written goes through here, usually twice (its body, then
-    validation), so the common case is checked in C: strict JSON encoding refuses
-    non-finite numbers and UTF-8 encoding lone surrogates, and only the nesting is
-    counted in Python, by whole levels (about a sixth of the walk below). The walk,
+    validation), so the common case is checked in C: packing the value as
+    MessagePack refuses lone surrogates and shows non-finite numbers by their
+    bits, and only the nesting is counted in Python, by whole levels. The walk,
     iterative (no stack to exhaust) and naming the path of the first problem, runs
     only when one of those found something.
     """
@@ -61,8 +68,10 @@ def find_unstorable(
 
 def _plainly_storable(value: Any, max_depth: int | None) -> bool:
     try:
-        _STRICT.encode(value).encode("utf-8")
-    except (ValueError, UnicodeEncodeError, RecursionError, TypeError):
+        packed = _PACK(value)
+    except (ValueError, OverflowError, RecursionError, TypeError):  # UnicodeEncodeError too
+        return False
+    if _NON_FINITE.search(packed) is not None:
         return False
     if max_depth is None:
         return True
@@ -71,9 +80,12 @@ def _plainly_storable(value: Any, max_depth: int | None) -> bool:
         depth += 1
         if depth > max_depth:
             return False
-        level = [child for node in level
-                 for child in (node.values() if type(node) is dict else node)
-                 if type(child) in _CONTAINERS]
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) in _CONTAINERS
+        ]
     return True
 
 

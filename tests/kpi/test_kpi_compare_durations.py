@@ -11,16 +11,20 @@ and 70 days, four still in progress.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from importlib.metadata import entry_points
 
 import pytest
+from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
 from lrs.plugin.testing import ApiCredential
 from lrs.services.groups import add_members, create_group
 from tests.competency.ttc import COMPETENCY, attained
+from tests.conftest import TEST_SECRET_KEY
 from tests.kpi.conftest import kpi
 from tests.kpi.test_kpi_evaluation import TimeToCompetency, evaluate
 
@@ -204,3 +208,51 @@ def test_a_metric_without_each_persons_duration_cannot_be_compared(
     )
     assert response.status_code == 400
     assert "does not give each person's duration" in response.get_json()["errors"][0]["message"]
+
+
+@pytest.fixture
+def ttc_cli(ttc_app: Flask) -> Callable[..., Result]:
+    """``lrs ARGS...`` on the test's database, with the kpi and competency plugins."""
+    others = ",".join(
+        sorted(
+            ep.name
+            for ep in entry_points(group="lrs.plugins")
+            if ep.name not in ("kpi", "competency")
+        )
+    )
+    runner = CliRunner(
+        env={
+            "LRS_SECRET_KEY": TEST_SECRET_KEY,
+            "LRS_AUTO_MIGRATE": "false",
+            "LRS_DISABLED_PLUGINS": others,
+        }
+    )
+    url = ttc_app.extensions["lrs"].settings.database_url
+
+    def run(*args: str) -> Result:
+        from lrs.cli import cli
+
+        return runner.invoke(cli, ["--database", url, *args])
+
+    return run
+
+
+def test_lrs_kpi_compare_prints_both_groups_the_test_and_the_verdict(
+    ttc_cli: Callable[..., Result],
+) -> None:
+    args = ["kpi", "compare", "time_to_competency", "--a", "Pilot", "--b", "Control"]
+    window = ["--since", WINDOW["since"], "--until", WINDOW["until"]]
+    shown = ttc_cli(*args, *window, "--param", f"competency={COMPETENCY}")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "time_to_competency (days), Pilot vs Control, 2025-01-01 to 2025-04-01"
+    assert lines[2].split() == ["Pilot", "12", "21", "12", "10", "2", "12", "to", "30"]
+    assert lines[3].split() == ["Control", "12", "57.5", "12", "8", "4", "35", "to", "-"]
+    assert lines[4] == "Difference a - b: -36.5 days; log-rank test, p = 0.0136"
+    assert lines[5].startswith("Significant:")
+    as_json = ttc_cli(*args, *window, "--param", f"competency={COMPETENCY}", "--json")
+    assert json.loads(as_json.output)["events_b"] == 8
+    refused = ttc_cli(*args, *window)
+    assert refused.exit_code == 1 and "query.competency" in refused.output
+    malformed = ttc_cli(*args, "--param", "competency")
+    assert malformed.exit_code == 2 and "is not KEY=VALUE" in malformed.output

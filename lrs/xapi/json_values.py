@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from lrs.xapi.errors import ErrorDetail, member_step
+from lrs.xapi.errors import BadRequest, ErrorDetail, member_step
 
 #: A UTF-16 surrogate code point: only ever half of a pair escaped in JSON text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -82,3 +82,45 @@ def _at(root: str, steps: tuple[str | int, ...], message: str) -> ErrorDetail:
         f"[{step}]" if isinstance(step, int) else member_step(step) for step in steps
     )
     return ErrorDetail(path, message)
+
+
+def load_json_text(data: bytes | str, *, max_depth: int, what: str = "request body") -> Any:
+    """Decode JSON that can be stored and served back; errors name where it broke.
+
+    Enforces ``max_depth`` (``LRS_MAX_JSON_DEPTH``) and refuses what JSON parsers
+    accept but no store can keep: numbers that overflow to infinity (``1e400``),
+    ``NaN`` and ``Infinity`` literals (served back they would be invalid JSON), and
+    strings with lone UTF-16 surrogates (``"\\ud800"``: not Unicode, refused by
+    PostgreSQL).
+
+    :param what: what the text is, for messages (``"request body"``, ``"document"``).
+    :raises BadRequest: naming the line and column, or the JSON path, of the problem.
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"{what} is not valid UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        # The constants become floats so the walk below refuses them with their path.
+        value = json.loads(text, parse_constant=float)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            errors=[ErrorDetail("$", f"{exc.msg} at line {exc.lineno} column {exc.colno}")],
+        ) from None
+    except (RecursionError, ValueError) as exc:
+        raise BadRequest(f"{what} is not valid JSON: {exc}") from None
+    refuse_unstorable(value, max_depth, what)
+    return value
+
+
+def refuse_unstorable(value: Any, max_depth: int, what: str = "request body") -> None:
+    """Refuse nesting deeper than ``max_depth``, non-finite numbers and lone surrogates.
+
+    :raises BadRequest: naming the JSON path of the first problem.
+    """
+    problem = find_unstorable(value, max_depth=max_depth)
+    if problem is not None:
+        raise BadRequest(f"{what}: {problem.path}: {problem.message}", errors=[problem])

@@ -9,6 +9,7 @@ plugins' :meth:`lrs.plugin.host.Host.ingest`) checks values with :func:`find_uns
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any

@@ -71,9 +71,11 @@ def register_admin_pages(host: Host) -> list[AdminPage]:
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     from plugins.kpi.cli import kpi
+    from plugins.kpi.compare_cli import compare_command
     from plugins.kpi.warning_cli import warnings
 
     kpi.add_command(warnings)
+    kpi.add_command(compare_command)
     cli.add_command(kpi)
 
 

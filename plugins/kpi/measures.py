@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from lrs.plugin.metrics import MetricError
 from lrs.plugin.statistics import kaplan_meier
 from plugins.kpi.keys import activity_key, keys_of, person_keys
 from plugins.kpi.models import Daily, Progress
@@ -25,6 +26,7 @@ from plugins.kpi.rollups import DAY_US
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host, Person
+    from lrs.plugin.metrics import Metric
 
 #: Most rollup keys a measure filters on in SQL; a larger population is filtered as
 #: its rows are read (a long ``IN`` list costs more than it saves).
@@ -418,6 +420,44 @@ def _earliest_of(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+class MetricUnavailable(LookupError):
+    """The metric a measure reads cannot answer for this population: not installed, not
+    filterable by it, or refusing the filters (the message says which)."""
+
+
+def _metric_call(
+    host: Host, population: Population, params: dict[str, str]
+) -> tuple[Metric, dict[str, str]]:
+    """The metric ``time_to_competency`` reads and the filters to ask it with: the
+    population's group, and the measure's other parameters (``competency``, ``start``).
+
+    :raises MetricUnavailable: saying why it cannot be asked.
+    """
+    name = params.get("metric", TIME_TO_COMPETENCY)
+    metric = host.metric(name)
+    if metric is None:
+        raise MetricUnavailable(
+            f"metric {name!r} is not offered by any installed "
+            "plugin (install the competency plugin)"
+        )
+    filters = {k: v for k, v in params.items() if k != "metric"}
+    if population.group is not None:
+        accepted = [f for f in ("group", "cohort") if f in metric.filters]
+        if not accepted:
+            raise MetricUnavailable(f"metric {name!r} cannot be filtered by group")
+        filters[accepted[0]] = population.group
+    elif population.people is not None:
+        raise MetricUnavailable(f"metric {name!r} takes a group, not a rule")
+    return metric, filters
+
+
+def _moments(start_us: int, end_us: int) -> dict[str, datetime]:
+    return {
+        "since": datetime.fromtimestamp(start_us / 1_000_000, UTC),
+        "until": datetime.fromtimestamp(end_us / 1_000_000, UTC),
+    }
+
+
 def time_to_competency(
     host: Host,
     tenant_id: int,
@@ -426,32 +466,44 @@ def time_to_competency(
     end_us: int,
     params: dict[str, str],
 ) -> Measured:
-    name = params.get("metric", TIME_TO_COMPETENCY)
-    metric = host.metric(name)
-    if metric is None:
-        return Measured(
-            None,
-            None,
-            note=f"metric {name!r} is not offered by any installed "
-            "plugin (install the competency plugin)",
+    try:
+        metric, filters = _metric_call(host, population, params)
+        body = metric.evaluate(
+            host, tenant_id=tenant_id, filters=filters, **_moments(start_us, end_us)
         )
-    filters: dict[str, str] = {}
-    if population.group is not None:
-        accepted = [f for f in ("group", "cohort") if f in metric.filters]
-        if not accepted:
-            return Measured(None, None, note=f"metric {name!r} cannot be filtered by group")
-        filters[accepted[0]] = population.group
-    elif population.people is not None:
-        return Measured(None, None, note=f"metric {name!r} takes a group, not a rule")
-    body = metric.evaluate(
-        host,
-        tenant_id=tenant_id,
-        since=datetime.fromtimestamp(start_us / 1_000_000, UTC),
-        until=datetime.fromtimestamp(end_us / 1_000_000, UTC),
-        filters=filters,
-    )
+    except (MetricUnavailable, MetricError) as exc:
+        return Measured(None, None, note=str(exc))
     value = body.get("value")
     return Measured(None if value is None else float(value), None)  # type: ignore[arg-type]
+
+
+def durations_to_competency(
+    host: Host,
+    tenant_id: int,
+    population: Population,
+    start_us: int,
+    end_us: int,
+    params: dict[str, str],
+) -> Measured:
+    """Each person's time to competency (:meth:`~lrs.plugin.metrics.Metric.each_duration`
+    of the metric), people still in progress censored, and their Kaplan-Meier median: what
+    comparing two groups needs, where the KPI itself needs the median only.
+
+    :raises MetricUnavailable: the metric is missing, gives no durations or refuses the
+        filters.
+    """
+    metric, filters = _metric_call(host, population, params)
+    try:
+        found = metric.each_duration(
+            host, tenant_id=tenant_id, filters=filters, **_moments(start_us, end_us)
+        )
+    except MetricError as exc:
+        raise MetricUnavailable(str(exc)) from None
+    if not found:
+        return Measured(None, 0)
+    durations = [(d.days, d.observed) for d in found]
+    median = kaplan_meier([d for d, _ in durations], [o for _, o in durations]).median
+    return Measured(None if median is None else round(median, 3), len(found), durations=durations)
 
 
 ACTIVITY = {"activity": None}
@@ -490,7 +542,7 @@ MEASURES: dict[str, Measure] = {
             "Time to competency",
             "days",
             "duration",
-            {"metric": None},
+            {"metric": None, "competency": None, "start": None},
             time_to_competency,
         ),
     )

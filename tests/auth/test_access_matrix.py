@@ -179,12 +179,13 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("competency_ui.rules", "GET"): ADMIN,
     ("competency_ui.add_rule", "POST"): ADMIN,
     ("competency_ui.remove_rule", "POST"): ADMIN,
-    **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin"})
+    # Managers see their own people there (tests/competency, tests/kpi: *_managers.py).
+    **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin", "manager"})
        for endpoint in ("views", "stylesheet", "find_person", "profile", "profile_as_pdf",
                         "heatmap", "gaps", "statement")},
-    ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin"}),
-    ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin"}),
-    ("kpi_warnings_ui.record", "POST"): ADMIN,
+    ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin", "manager"}),
+    ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin", "manager"}),
+    ("kpi_warnings_ui.record", "POST"): frozenset({"admin", "manager"}),
     ("kpi_ui.index", "GET"): frozenset({"analyst", "admin"}),
     **{("kpi_dashboard_ui." + endpoint, "GET"): frozenset({"analyst", "admin", "manager"})
        for endpoint in ("index", "stylesheet", "table_csv", "trend_csv", "report_pdf")},

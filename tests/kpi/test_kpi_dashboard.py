@@ -166,3 +166,19 @@ def test_the_dashboard_needs_kpi_read(
     other = lrs_make_credential("kpi/risk", app=kpi_app).headers
     assert client.get(URL, headers=other).status_code == 403
     assert client.get(URL).status_code == 401
+
+
+def test_time_to_competency_is_not_compared_within_some_people(
+    client: FlaskClient, reader: dict[str, str]
+) -> None:
+    """The competency metric gives whole groups' durations: narrowed, it would count
+    people outside the dashboard's scope."""
+    query = {"a": "Pilot", "b": "Control", "measure": "time_to_competency", "group": "Pilot"}
+    answer = client.get(URL, query_string=query, headers=reader)
+    assert answer.status_code == 400
+    assert answer.get_json()["errors"] == [
+        {
+            "path": "query.measure",
+            "message": "time_to_competency is compared over whole groups only",
+        }
+    ]

@@ -37,6 +37,7 @@ from lrs.services.people import (
     resolve_people,
     resolve_person,
 )
+from lrs.services.people_view import people_in_view
 from lrs.settings import Settings
 from lrs.store.tenants import tenant_named
 
@@ -102,6 +103,7 @@ class Runtime:
             tenant_id=self.tenant_id, delivers_events=self.delivers_events,
             people_matching=partial(people_matching, self),
             metric=lambda name: self.metrics.get(name),
+            people_in_view=partial(people_in_view, self),
         ))
         self.hooks.bind(self.host)
         self.metrics = self.hooks.metrics()

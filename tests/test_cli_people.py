@@ -114,7 +114,8 @@ def seeded(lrs, client: FlaskClient) -> tuple[IssuedCredential, IssuedCredential
 
 EXPECTED = {"statements deleted": "7", "statements kept without the person": "4",
             "state documents": "1", "agent profile documents": "1", "attachments": "0",
-            "people directory entries": "0"}
+            "people directory entries": "0", "notifications": "0",
+            "notifications kept without the person": "0", "notification subscriptions": "0"}
 
 
 def counts(output: str) -> dict[str, str]:

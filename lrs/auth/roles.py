@@ -17,13 +17,22 @@ ADMIN = "admin"
 COMPLIANCE_OFFICER = "compliance_officer"
 #: KPI dashboards, read-only.
 ANALYST = "analyst"
+#: Dashboards, at-risk lists and competency views of their own people (their direct
+#: and indirect reports in the people directory), nobody else's.
+MANAGER = "manager"
 
 #: Every role, most powerful first, with what a person holding it may do.
 ROLES: dict[str, str] = {
     ADMIN: "Manage credentials, OAuth clients, plugins and configuration",
     COMPLIANCE_OFFICER: "Verify the audit trail, export it and run compliance reports",
     ANALYST: "Read KPI dashboards (read-only)",
+    MANAGER: "See dashboards, at-risk lists and competency views of their own people",
 }
+
+#: Roles whose holders see every person of the directory on the pages that list
+#: people; a ``manager`` without one of them sees only their reports
+#: (:meth:`lrs.plugin.host.Host.people_in_view`).
+SEES_EVERYONE: frozenset[str] = frozenset({ADMIN, COMPLIANCE_OFFICER, ANALYST})
 
 
 def check_roles(roles: Iterable[str], what: str) -> None:

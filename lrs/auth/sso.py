@@ -46,6 +46,9 @@ class WebUser:
     method: str
     #: When the sign-in happened, seconds since the epoch.
     signed_in_at: int = field(default_factory=lambda: int(time.time()))
+    #: The ID token's ``iss`` (``None`` for a local sign-in): with :attr:`subject`, the
+    #: directory account ``issuer|subject`` a manager is recognised by.
+    issuer: str | None = None
 
     @property
     def actor(self) -> str:
@@ -58,13 +61,14 @@ class WebUser:
 
     def to_session(self) -> dict[str, Any]:
         return {"sub": self.subject, "email": self.email, "name": self.name,
-                "roles": sorted(self.roles), "method": self.method, "at": self.signed_in_at}
+                "roles": sorted(self.roles), "method": self.method, "at": self.signed_in_at,
+                "iss": self.issuer}
 
     @classmethod
     def from_session(cls, data: Mapping[str, Any]) -> WebUser:
         return cls(subject=data["sub"], email=data.get("email"), name=data.get("name"),
                    roles=frozenset(data["roles"]), method=data["method"],
-                   signed_in_at=int(data["at"]))
+                   signed_in_at=int(data["at"]), issuer=data.get("iss"))
 
 
 class SignInRefused(Exception):
@@ -140,13 +144,13 @@ def finish_sign_in(settings: Settings) -> WebUser:
         subject=str(claims["sub"]), email=claims.get("email"),
         name=claims.get("name") or claims.get("preferred_username"),
         roles=roles_for(claimed_groups(claims, settings.oidc_roles_claim), mapping),
-        method="oidc",
+        method="oidc", issuer=claims.get("iss"),
     )
     if not user.roles:
         raise SignInRefused(
             "You signed in, but none of your groups gives a role in Weft. Ask an "
-            "administrator to add you to a group mapped to admin, compliance officer "
-            "or analyst.", reason="no mapped role", user=user)
+            "administrator to add you to a group mapped to admin, compliance officer, "
+            "analyst or manager.", reason="no mapped role", user=user)
     return user
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source, echo_records, tenant_option
+from lrs.cli.context import echo_records, tenant_option
 from lrs.cli.people import MAX_ERRORS_SHOWN
+from lrs.plugin.request import cli_actor, cli_source
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli

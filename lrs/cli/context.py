@@ -7,7 +7,6 @@ Kept apart from :mod:`lrs.cli` so that the command modules (:mod:`lrs.cli.statem
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ import click
 
 from lrs.cli.params import AGENT
 from lrs.models.types import iso_time
-from lrs.process.identity import os_user
 from lrs.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,20 +69,6 @@ class Cli:
         :raises NotFound: no store has this name (shown as a one-line error).
         """
         return self.runtime().tenant_id(name)
-
-
-def cli_actor() -> str:
-    """``cli:<OS user>``: the actor of administrative actions taken with ``lrs``."""
-    return f"cli:{os_user()}"
-
-
-def cli_source() -> dict[str, str]:
-    """``{"cli": "<OS user>@<host>"}``: the ``source`` of events an ``lrs`` command causes.
-
-    The host name tells an audit trail which machine ran the command, as the
-    client address does for an HTTP request.
-    """
-    return {"cli": f"{os_user()}@{socket.gethostname()}"}
 
 
 def echo_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from lrs.cli.context import Cli, cli_actor, cli_source, echo_grants, grant_options, tenant_option
+from lrs.cli.context import Cli, echo_grants, grant_options, tenant_option
+from lrs.plugin.request import cli_actor, cli_source
 
 CURL_EXAMPLE = (
     "curl -u {key}:{secret} -H 'X-Experience-API-Version: 2.0.0' {url}/statements"

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source, echo_records, tenant_option
+from lrs.cli.context import echo_records, tenant_option
+from lrs.plugin.request import cli_actor, cli_source
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source, echo_records, tenant_option
+from lrs.cli.context import echo_records, tenant_option
 from lrs.models.types import iso_time
+from lrs.plugin.request import cli_actor, cli_source
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli

@@ -12,17 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli.context import (
-    cli_actor,
-    cli_source,
-    echo_records,
-    echo_table,
-    progress_bar,
-    tenant_option,
-)
+from lrs.cli.context import echo_records, echo_table, progress_bar, tenant_option
 from lrs.cli.groups import groups
 from lrs.cli.identities import history, merge, split
 from lrs.cli.params import AGENT
+from lrs.plugin.request import cli_actor, cli_source
 from lrs.services.oneroster import KEYS
 from lrs.store.erasure import count_titles
 

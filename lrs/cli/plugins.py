@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli.context import cli_actor, echo_table
+from lrs.cli.context import echo_table
 from lrs.machinery.hooks import register_commands
 from lrs.machinery.manager import PluginError, build_plugin_manager
+from lrs.plugin.request import cli_actor
 from lrs.process.heap import freeze_startup_objects
 from lrs.process.priority import lower_cpu_priority
 

@@ -21,8 +21,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source, progress_bar, tenant_option
+from lrs.cli.context import progress_bar, tenant_option
 from lrs.cli.params import AGENT, TIMESTAMP, describe_error
+from lrs.plugin.request import cli_actor, cli_source
 from lrs.xapi.bounds import IndexBounds
 from lrs.xapi.errors import InvalidStatement, XapiError
 from lrs.xapi.versions import XapiVersion

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lrs.cli.context import cli_actor, cli_source
+from lrs.plugin.request import cli_actor, cli_source
 
 if TYPE_CHECKING:
     from lrs.cli.context import Cli

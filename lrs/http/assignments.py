@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
 from lrs.http.headers import api_headers
-from lrs.http.source import request_source
+from lrs.plugin.request import api_actor, request_source
 from lrs.runtime import current_runtime
 from lrs.services import assignment_status, assignments
 from lrs.xapi.errors import BadRequest, ErrorDetail, NotFound, UnsupportedMediaType
@@ -36,12 +36,6 @@ def create_assignments_blueprint() -> Blueprint:
     return bp
 
 
-def _actor() -> str:
-    principal = g.principal
-    return (f"credential:{principal.key}" if principal.key
-            else f"credential-id:{principal.credential_id}")
-
-
 def _list() -> Any:
     found = assignments.list_assignments(current_runtime(), tenant_id=g.principal.tenant_id)
     return jsonify({"assignments": [a.as_dict() for a in found]})
@@ -49,7 +43,7 @@ def _list() -> Any:
 
 def _create() -> Any:
     record = assignments.parse_assignment(parse_json(read_body()))
-    created = assignments.create_assignment(current_runtime(), record, actor=_actor(),
+    created = assignments.create_assignment(current_runtime(), record, actor=api_actor(),
                                             tenant_id=g.principal.tenant_id,
                                             source=request_source())
     return jsonify(created.as_dict()), 201
@@ -60,7 +54,7 @@ def _delete(assignment_id: str) -> Any:
     number = assignments.whole_number(assignment_id)
     if number is None:
         raise NotFound(f"no assignment {assignment_id!r} in this store")
-    assignments.delete_assignment(current_runtime(), number, actor=_actor(),
+    assignments.delete_assignment(current_runtime(), number, actor=api_actor(),
                                   tenant_id=g.principal.tenant_id, source=request_source())
     return Response(status=204)
 
@@ -80,7 +74,7 @@ def _import() -> Any:
                                  for e in errors])
     dry_run = request.args.get("dry_run", "false") == "true"
     counts = assignments.import_assignments(
-        current_runtime(), rows, actor=_actor(), tenant_id=g.principal.tenant_id,
+        current_runtime(), rows, actor=api_actor(), tenant_id=g.principal.tenant_id,
         dry_run=dry_run, source=request_source())
     return jsonify({"created": counts.created, "unchanged": counts.unchanged,
                     "dry_run": dry_run})

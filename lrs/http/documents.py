@@ -35,9 +35,9 @@ from lrs.http.document_params import (
     storable,
 )
 from lrs.http.headers import as_download
-from lrs.http.source import request_source
 from lrs.http.version import current_version
 from lrs.plugin.events import DocumentsChanged
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.store.documents import (
     Body,

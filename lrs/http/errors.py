@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from lrs.plugin.errors import ApiError
 from lrs.xapi.errors import ServiceUnavailable, XapiError
 
 log = logging.getLogger("lrs.http")
@@ -16,6 +17,7 @@ log = logging.getLogger("lrs.http")
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(XapiError, xapi_error_response)
+    app.register_error_handler(ApiError, _plugin_refusal)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_busy_or_unexpected)
     app.register_error_handler(Exception, _unexpected_error)
@@ -24,6 +26,11 @@ def register_error_handlers(app: Flask) -> None:
 def xapi_error_response(exc: XapiError) -> tuple[Response, int, dict[str, str]]:
     """``exc`` as the JSON error response every refusal gets (also the rate limiter's)."""
     return jsonify(exc.as_dict()), exc.status, exc.headers
+
+
+def _plugin_refusal(exc: ApiError) -> tuple[Response, int]:
+    """A plugin's refusal (:class:`lrs.plugin.errors.ApiError`), in the same JSON shape."""
+    return jsonify(exc.as_dict()), exc.status
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -16,8 +16,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
 from lrs.http.headers import api_headers
-from lrs.http.source import request_source
 from lrs.models.types import iso_time
+from lrs.plugin.request import api_actor, request_source
 from lrs.runtime import current_runtime
 from lrs.services import notifications
 from lrs.store import notifications as store
@@ -40,15 +40,6 @@ def create_notifications_blueprint() -> Blueprint:
         "/subscriptions", "unsubscribe", protect(WRITE)(_unsubscribe), methods=["DELETE"]
     )
     return bp
-
-
-def _actor() -> str:
-    principal = g.principal
-    return (
-        f"credential:{principal.key}"
-        if principal.key
-        else f"credential-id:{principal.credential_id}"
-    )
 
 
 def _list() -> Any:
@@ -124,7 +115,7 @@ def _subscribe() -> Any:
         tenant_id=g.principal.tenant_id,
         topic=body.get("topic"),
         email=body.get("email"),
-        actor=_actor(),
+        actor=api_actor(),
         source=request_source(),
     )
     topic, email = notifications.checked_subscription(body.get("topic"), body.get("email"))
@@ -138,7 +129,7 @@ def _unsubscribe() -> Any:
         tenant_id=g.principal.tenant_id,
         topic=request.args.get("topic"),
         email=request.args.get("email"),
-        actor=_actor(),
+        actor=api_actor(),
         source=request_source(),
     )
     return Response(status=204)

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
 from lrs.http.headers import api_headers
-from lrs.http.source import request_source
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.scim import schemas
 from lrs.scim.errors import ScimError, error_body, invalid

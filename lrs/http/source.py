@@ -1,31 +1,13 @@
-"""Where a request came from, as events record it (``Event.source``), and which
-client address the rate limits and the OAuth plain-HTTP exemption trust.
-
-Filled here, at the HTTP layer, because the store and the xAPI rules know
-nothing of requests; the audit trail needs it to answer "from where".
+"""Which client address the rate limits, the OAuth plain-HTTP exemption and
+``Event.source`` (:func:`lrs.plugin.request.request_source`) trust.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, g, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-
-def request_source() -> dict[str, str]:
-    """The current request's client address, request id and user agent.
-
-    The request id is the one :mod:`lrs.logging` assigned (and logged, and echoed
-    in ``X-Request-Id``), so an event can be matched with its access-log line.
-    Absent facts are left out rather than stored as empty strings.
-    """
-    facts = {
-        "ip": request.remote_addr,
-        "request_id": g.get("request_id"),
-        "user_agent": request.user_agent.string,
-    }
-    return {name: value for name, value in facts.items() if value}
 
 
 def is_loopback(address: str | None) -> bool:

@@ -19,7 +19,6 @@ from lrs.auth.protector import current_principal, requires
 
 # Module import, not ``from``: lrs.http.xapi imports this module while it loads.
 from lrs.http.body import parse_json, read_body
-from lrs.http.source import request_source
 from lrs.http.statement_params import (
     Single,
     check_names,
@@ -30,6 +29,7 @@ from lrs.http.statement_params import (
     uuid_param,
 )
 from lrs.http.version import current_version
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services.ingest import store_batch
 from lrs.store.queries import StoredStatement, find_page, get_statement, load_attachments

@@ -16,6 +16,8 @@ that importing one of them never imports the others:
   what ``register_metrics`` and ``register_connector_types`` contribute;
 * :mod:`lrs.plugin.assignments`: assignments and their calendar, as ``host.assignments``
   and ``host.assignment_statuses`` give them;
+* :mod:`lrs.plugin.request`: a view's JSON body within the store's limits, who called
+  and from where (and the same for a command), as core's own views record them;
 * :mod:`lrs.plugin.statistics`: Kaplan-Meier, duration and proportion comparisons with
   a plain-language verdict, for KPIs;
 * :mod:`lrs.plugin.testing`: pytest fixtures for a plugin's own tests (installed as a

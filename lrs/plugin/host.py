@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 import click
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import Event, NotificationRaised
 from lrs.plugin.notifications import Notification, checked, notification_of
+from lrs.plugin.people_view import PeopleInView as PeopleInView  # host.people_in_view's answer
 from lrs.settings import Settings
 from lrs.store import connectors as connector_store
 from lrs.store import notifications as notification_store
@@ -164,7 +165,8 @@ class AdminPage:
     endpoint: str | None = None
     #: ... a URL, when the page is not a Flask view.
     url: str | None = None
-    #: Roles that see the entry: ``"admin"``, ``"compliance_officer"``, ``"analyst"``.
+    #: Roles that see the entry: ``"admin"``, ``"compliance_officer"``, ``"analyst"``,
+    #: ``"manager"`` (:mod:`lrs.auth.roles`).
     roles: tuple[str, ...] = ("admin",)
 
     def __post_init__(self) -> None:
@@ -234,6 +236,8 @@ class HostWiring:
     #: The application's registered metric of a name (:attr:`lrs.runtime.Runtime.metrics`);
     #: typed ``Any``: :mod:`lrs.plugin.metrics` imports this module.
     metric: Callable[[str], Any]
+    #: :func:`lrs.services.people_view.people_in_view` bound to the application.
+    people_in_view: Callable[..., PeopleInView]
 
 
 class Host:
@@ -687,6 +691,31 @@ class Host:
         for audit records).
         """
         return self._wiring.requires_role(*roles)
+
+    def people_in_view(self, tenant_id: int) -> PeopleInView:
+        """The people of the store the person signed in to this web UI request may see:
+        everyone for an admin, analyst or compliance officer; for a manager, their
+        direct and indirect reports in the people directory (``manager`` links,
+        followed to any depth), and nobody when the directory does not know them
+        (docs/sso.md says how a manager is matched to a person). Computed once per
+        request and store.
+
+        Call it in a view protected with :meth:`requires_role`, and show only the
+        rows it :meth:`~PeopleInView.allows`; answer a record of someone else with a
+        404, so that its existence does not leak.
+
+        :raises RuntimeError: outside a web UI request with a signed-in person (an
+            API view, a command, a hook): API access is governed by scopes, not
+            persons, so there is nobody to restrict to.
+        """
+        user = g.get("web_user") if has_request_context() else None
+        if user is None:
+            raise RuntimeError("host.people_in_view() needs a person signed in to the web UI: "
+                               "call it in a view protected with host.requires_role()")
+        known: dict[int, PeopleInView] = g.setdefault("lrs_people_in_view", {})
+        if tenant_id not in known:
+            known[tenant_id] = self._wiring.people_in_view(tenant_id=tenant_id, user=user)
+        return known[tenant_id]
 
 
 def current_host() -> Host:

@@ -46,6 +46,17 @@ class MetricError(ValueError):
 
 
 @dataclass(frozen=True)
+class Duration:
+    """One person's time to an event, for a metric whose value summarises durations
+    (a median time-to-competency): ``days`` from their start to the event, or so far
+    when ``observed`` is ``False`` (still in progress: censored, not dropped)."""
+
+    subject: str
+    days: float
+    observed: bool
+
+
+@dataclass(frozen=True)
 class Metric:
     """A KPI a plugin offers.
 
@@ -75,6 +86,11 @@ class Metric:
     filters: tuple[str, ...] = ()
     #: ``"core"`` or the plugin that registered it; the registry fills it in.
     origin: str = field(default="core", compare=False)
+    #: For a metric summarising durations: each person's :class:`Duration`, called with
+    #: the same keyword arguments as ``compute``, so that two populations can be compared
+    #: person by person with a survival test (the KPI plugin's ``/api/kpis/compare``).
+    #: ``None``: the metric gives its summary only.
+    durations: Callable[..., Sequence[Duration]] | None = field(default=None, compare=False)
 
     def describe(self) -> dict[str, object]:
         """The metric without its values, as ``GET /api/metrics`` lists it."""
@@ -92,14 +108,7 @@ class Metric:
             or the metric's own refusal of a filter value.
         :raises TypeError: the compute function returned the wrong kind of result.
         """
-        filters = dict(filters or {})
-        unknown = sorted(set(filters) - set(self.filters))
-        if unknown:
-            accepted = ", ".join(self.filters) or "none"
-            raise MetricError(f"metric {self.name!r} has no filter {', '.join(unknown)} "
-                              f"(accepted: {accepted})")
-        if since is not None and until is not None and since >= until:
-            raise MetricError("since must be before until")
+        filters = self._checked(since, until, filters)
         result = self.compute(host=host, tenant_id=tenant_id, since=since, until=until,
                               filters=filters)
         body: dict[str, object] = {
@@ -116,6 +125,35 @@ class Metric:
                 raise TypeError(f"metric {self.name!r} must return a number or None")
             body["value"] = result
         return body
+
+    def each_duration(
+        self, host: Host, *, tenant_id: int, since: datetime | None = None,
+        until: datetime | None = None, filters: Mapping[str, str] | None = None,
+    ) -> list[Duration]:
+        """Each person's duration behind the metric's value (see :attr:`durations`).
+
+        :raises MetricError: as :meth:`evaluate` does, or the metric offers no durations.
+        """
+        if self.durations is None:
+            raise MetricError(f"metric {self.name!r} does not give each person's duration")
+        filters = self._checked(since, until, filters)
+        found = list(self.durations(host=host, tenant_id=tenant_id, since=since, until=until,
+                                    filters=filters))
+        if not all(isinstance(d, Duration) for d in found):
+            raise TypeError(f"metric {self.name!r} must give a list of Duration")
+        return found
+
+    def _checked(self, since: datetime | None, until: datetime | None,
+                 filters: Mapping[str, str] | None) -> dict[str, str]:
+        filters = dict(filters or {})
+        unknown = sorted(set(filters) - set(self.filters))
+        if unknown:
+            accepted = ", ".join(self.filters) or "none"
+            raise MetricError(f"metric {self.name!r} has no filter {', '.join(unknown)} "
+                              f"(accepted: {accepted})")
+        if since is not None and until is not None and since >= until:
+            raise MetricError("since must be before until")
+        return filters
 
 
 def parse_moment(text: str, name: str = "since") -> datetime:

@@ -19,8 +19,8 @@ from lrs.auth.passwords import hash_password
 from lrs.models import DEFAULT_TENANT_ID, Tenant
 from lrs.plugin.events import AdminActionTaken
 from lrs.store import credentials as store
-from lrs.store import erasure, local_admins, oauth_clients, tenants
-from lrs.store.people import delete_people_with
+from lrs.store import erasure, local_admins, notifications, oauth_clients, tenants
+from lrs.store.people import delete_people_with, directory_keys, people_for_agent_keys
 from lrs.xapi.errors import BadRequest
 from lrs.xapi.redaction import person_keys, pseudonym
 
@@ -180,10 +180,24 @@ def _erase(core: Core, session: Session, tenant_id: int, keys: frozenset[str], *
     counts = plan.counts() | core.hooks.erase_person(
         session=session, tenant_id=tenant_id, person_keys=keys,
         deleted_statement_ids=deleted, redacted_statement_ids=redacted, dry_run=dry_run)
+    notified = _erase_notifications(session, tenant_id, keys, dry_run=dry_run)
     counts["people"] = delete_people_with(session, tenant_id, keys, dry_run=dry_run)
+    counts |= notified
     if not dry_run:
         erasure.apply_erasure(session, tenant_id, keys, plan)
     return counts
+
+
+def _erase_notifications(session: Session, tenant_id: int, keys: frozenset[str], *,
+                         dry_run: bool) -> dict[str, int]:
+    """The notifications addressed to or about the person, and their subscriptions: found
+    by the employee ids and addresses the directory has for them (read before the
+    directory forgets them) and the e-mail address they are erased by."""
+    people = people_for_agent_keys(session, tenant_id, directory_keys(keys)).values()
+    emails = {p.email for p in people if p.email}
+    emails |= {key.removeprefix("mbox:mailto:") for key in keys if key.startswith("mbox:mailto:")}
+    return notifications.erase_person(session, tenant_id, {p.employee_id for p in people},
+                                      emails, dry_run=dry_run)
 
 
 def _issue(

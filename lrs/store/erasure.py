@@ -38,6 +38,9 @@ _COUNT_TITLES = {
     "agent_profiles": "agent profile documents",
     "attachments": "attachments",
     "people": "people directory entries",
+    "notifications": "notifications",
+    "notifications_redacted": "notifications kept without the person",
+    "notification_subscriptions": "notification subscriptions",
 }
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lrs.models import Notification, NotificationDelivery, NotificationSubscription, Person
+from lrs.store.bulk import chunks
 
 #: Topic of a subscription to every topic.
 EVERY_TOPIC = "*"
@@ -211,3 +212,108 @@ def recipients(session: Session, tenant_id: int, topic: str, audience: Sequence[
             if email
         )
     return sorted(found)
+
+
+def erase_person(
+    session: Session,
+    tenant_id: int,
+    employee_ids: Iterable[str],
+    emails: Iterable[str],
+    *,
+    dry_run: bool = False,
+) -> dict[str, int]:
+    """Remove what notifications hold about one person (an erasure, docs/erasure.md).
+
+    A notification is **about** the person when its data names their employee id or
+    email address under an ``employee_id`` or ``email`` key, at any depth (a
+    ``kpi.learner_at_risk`` alert's ``flag.employee_id``): deleted, with its
+    deliveries. One **addressed** to them (their employee id in its audience) is
+    deleted when they were its whole audience, else kept without them. Their email
+    subscriptions are deleted. Returns the counts ``notifications``,
+    ``notifications_redacted`` and ``notification_subscriptions``.
+    """
+    ids = {i for i in employee_ids if i}
+    addresses = {e.strip().lower() for e in emails if e and e.strip()}
+    deleted: list[int] = []
+    redacted: dict[int, list[str]] = {}
+    needles = sorted(ids | addresses)
+    if needles:
+        # A prefilter in SQL (the text holds the value, as written or \u-escaped);
+        # the JSON is then read to see where.
+        text = or_(
+            *(
+                func.lower(column).like(f"%{_like(variant.lower())}%", escape="\\")
+                for needle in needles
+                for variant in {needle, json.dumps(needle)[1:-1]}
+                for column in (Notification.data, Notification.audience)
+            )
+        )
+        rows = session.execute(
+            select(Notification.id, Notification.data, Notification.audience).where(
+                Notification.tenant_id == tenant_id, text
+            )
+        )
+        for row_id, data, audience in rows:
+            people = json.loads(audience)
+            if _names(json.loads(data), ids, addresses):
+                deleted.append(row_id)
+            elif ids.intersection(people):
+                others = [p for p in people if p not in ids]
+                if others:
+                    redacted[row_id] = others
+                else:
+                    deleted.append(row_id)
+    subscriptions = (
+        list(
+            session.scalars(
+                select(NotificationSubscription.id).where(
+                    NotificationSubscription.tenant_id == tenant_id,
+                    func.lower(NotificationSubscription.email).in_(sorted(addresses)),
+                )
+            )
+        )
+        if addresses
+        else []
+    )
+    if not dry_run:
+        for chunk in chunks(sorted(deleted)):
+            session.execute(
+                delete(NotificationDelivery).where(NotificationDelivery.notification_id.in_(chunk))
+            )
+            session.execute(delete(Notification).where(Notification.id.in_(chunk)))
+        for row_id, others in sorted(redacted.items()):
+            session.execute(
+                update(Notification)
+                .where(Notification.id == row_id)
+                .values(audience=json.dumps(others))
+            )
+        for chunk in chunks(sorted(subscriptions)):
+            session.execute(
+                delete(NotificationSubscription).where(NotificationSubscription.id.in_(chunk))
+            )
+    return {
+        "notifications": len(deleted),
+        "notifications_redacted": len(redacted),
+        "notification_subscriptions": len(subscriptions),
+    }
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern escaped with a backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _names(value: Any, ids: set[str], addresses: set[str]) -> bool:
+    """Whether JSON ``value`` holds one of ``ids`` under an ``employee_id`` key or one of
+    ``addresses`` under an ``email`` key, at any depth."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "employee_id" and item in ids:
+                return True
+            if key == "email" and isinstance(item, str) and item.strip().lower() in addresses:
+                return True
+            if _names(item, ids, addresses):
+                return True
+    elif isinstance(value, list):
+        return any(_names(item, ids, addresses) for item in value)
+    return False

@@ -1,4 +1,5 @@
-"""The web UI at ``/ui``: sign-in, and pages for admins, compliance officers and analysts.
+"""The web UI at ``/ui``: sign-in, and pages for admins, compliance officers, analysts
+and managers.
 
 :func:`init_web` wires it into an application: the session cookie, CSRF and
 headers (:mod:`lrs.web.security`), the identity provider's client
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, url_for
 
-from lrs.auth.roles import ADMIN, ANALYST, COMPLIANCE_OFFICER, ROLES
+from lrs.auth.roles import ADMIN, ANALYST, COMPLIANCE_OFFICER, MANAGER, ROLES
 from lrs.auth.sso import init_sso
 from lrs.plugin.host import AdminPage
 from lrs.runtime import Runtime
@@ -76,4 +77,5 @@ def _navigation(pages: tuple[AdminPage, ...]) -> dict[str, Any]:
     return {"web_user": user, "navigation": visible, "role_titles": _ROLE_TITLES}
 
 
-_ROLE_TITLES = {ADMIN: "Admin", COMPLIANCE_OFFICER: "Compliance officer", ANALYST: "Analyst"}
+_ROLE_TITLES = {ADMIN: "Admin", COMPLIANCE_OFFICER: "Compliance officer", ANALYST: "Analyst",
+                MANAGER: "Manager"}

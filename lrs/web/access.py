@@ -26,7 +26,7 @@ from flask import g, redirect, render_template, request, session, url_for
 
 from lrs.auth.roles import check_roles
 from lrs.auth.sso import WebUser, sso_enabled
-from lrs.http.source import request_source
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services.admin import announce_action
 from lrs.store.web_sessions import revoke_web_session, web_session_revoked

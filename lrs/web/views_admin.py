@@ -15,9 +15,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from sqlalchemy.orm import Session
 
 from lrs.auth.roles import ADMIN
-from lrs.http.source import request_source
 from lrs.models import Credential
 from lrs.models.types import iso_time
+from lrs.plugin.request import request_source
 from lrs.runtime import Runtime, current_runtime
 from lrs.services import admin
 from lrs.services.configuration import shown_configuration

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from lrs.auth.roles import ADMIN
-from lrs.http.source import request_source
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services import assignments
 from lrs.store.tenants import tenant_names

@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from lrs.auth.roles import ADMIN
-from lrs.http.source import request_source
 from lrs.models.types import iso_time
 from lrs.plugin.connectors import ConnectorType
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services import connectors as service
 from lrs.store.tenants import tenant_names

@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, g, render_template, request
 
 from lrs.auth.roles import ADMIN
-from lrs.http.source import request_source
 from lrs.machinery.manager import PluginError
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services import admin
 from lrs.store.erasure import count_titles

@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from lrs.auth.roles import ADMIN, ANALYST
-from lrs.http.source import request_source
 from lrs.models.types import iso_time
+from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services import notifications
 from lrs.services.email_channel import EmailError

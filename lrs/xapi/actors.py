@@ -8,121 +8,119 @@ two-member anonymous Group OAuth 1.0 uses, Group members are Agents.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from marshmallow import ValidationError
+from msgspec import UNSET, UnsetType
 
 from lrs.xapi import fields as f
-from lrs.xapi.schema_base import XapiSchema, constant
+from lrs.xapi.schema_base import EMPTY_OBJECT, Problem, XapiStruct
 
 #: The Inverse Functional Identifier properties, in the order messages name them.
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 
 
-def present_ifis(obj: dict[str, Any]) -> list[str]:
-    """The IFI properties an actor object carries (whatever their values)."""
-    return [name for name in IFI_PROPERTIES if name in obj]
+class Account(XapiStruct, kw_only=True):
+    homePage: f.Irl
+    name: f.AccountName
 
 
-class AccountSchema(XapiSchema):
-    homePage = f.irl(required=True)
-    name = f.account_name(required=True)
+class _Identified(XapiStruct, kw_only=True):
+    """What Agents and Groups share: a name and the IFI properties."""
+
+    name: str | UnsetType = UNSET
+    mbox: f.Mbox | UnsetType = UNSET
+    mbox_sha1sum: f.Sha1 | UnsetType = UNSET
+    openid: f.Iri | UnsetType = UNSET
+    account: Account | UnsetType = UNSET
+
+    def ifis(self) -> list[str]:
+        """The IFI properties present."""
+        return [name for name in IFI_PROPERTIES if getattr(self, name) is not UNSET]
 
 
-ACCOUNT = AccountSchema()
+class Agent(_Identified, kw_only=True):
+    objectType: Literal["Agent"] | UnsetType = UNSET
+
+    def check(self) -> None:
+        ifis = (
+            (self.mbox is not UNSET)
+            + (self.mbox_sha1sum is not UNSET)
+            + (self.openid is not UNSET)
+            + (self.account is not UNSET)
+        )
+        if ifis != 1:
+            found = self.ifis()
+            if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
+                raise Problem(((), EMPTY_OBJECT))
+            raise Problem(((), _ifi_message(found, "an Agent")))
 
 
-class AgentSchema(XapiSchema):
-    objectType = constant("Agent")
-    name = f.Str()
-    mbox = f.Mbox()
-    mbox_sha1sum = f.sha1()
-    openid = f.iri()
-    account = f.Nested(ACCOUNT)
+class Group(_Identified, kw_only=True):
+    objectType: Literal["Group"]
+    member: f.object_list(Agent) | UnsetType = UNSET
 
-    def check(self, data: dict, original: dict) -> None:
-        found = present_ifis(original)
-        if len(found) != 1:
-            raise ValidationError(_ifi_message(found, "an Agent"))
-
-
-AGENT = AgentSchema()
-
-
-class GroupSchema(XapiSchema):
-    objectType = constant("Group", required=True)
-    name = f.Str()
-    member = f.NestedList(AGENT)
-    mbox = f.Mbox()
-    mbox_sha1sum = f.sha1()
-    openid = f.iri()
-    account = f.Nested(ACCOUNT)
-
-    def check(self, data: dict, original: dict) -> None:
-        found = present_ifis(original)
+    def check(self) -> None:
+        found = self.ifis()
         if len(found) > 1:
-            raise ValidationError(_ifi_message(found, "a Group"))
-        if not found and not original.get("member"):
-            raise ValidationError(
-                {"member": ["an anonymous Group (one without mbox, mbox_sha1sum, openid or "
-                            "account) must list at least one member"]}
+            raise Problem(((), _ifi_message(found, "a Group")))
+        if not found and not self.member:
+            raise Problem(
+                (
+                    ("member",),
+                    "an anonymous Group (one without mbox, mbox_sha1sum, "
+                    "openid or account) must list at least one member",
+                )
             )
 
 
-GROUP = GroupSchema()
+class AuthorityGroup(Group, kw_only=True):
+    """The anonymous Group of exactly two Agents that OAuth 1.0 uses (Data 2.4.9)."""
+
+    def check(self) -> None:
+        if self.ifis():
+            raise Problem(
+                (
+                    (),
+                    "an authority Group must be anonymous (no mbox, mbox_sha1sum, "
+                    "openid or account)",
+                )
+            )
+        if len(self.member or ()) != 2:
+            raise Problem(
+                (
+                    ("member",),
+                    "an authority Group must have exactly two members "
+                    "(the OAuth consumer and the user)",
+                )
+            )
 
 
 def _ifi_message(found: list[str], what: str) -> str:
     if not found:
         return f"{what} needs exactly one of mbox, mbox_sha1sum, openid, account"
-    return (f"{what} must have only one of mbox, mbox_sha1sum, openid, account; "
-            f"found {', '.join(found)}")
+    return (
+        f"{what} must have only one of mbox, mbox_sha1sum, openid, account; "
+        f"found {', '.join(found)}"
+    )
 
 
-def load_actor(value: Any) -> dict[str, Any]:
+def actor_type(value: Any) -> type[XapiStruct]:
     """An Agent or a Group, told apart by ``objectType`` (absent means Agent)."""
     if isinstance(value, dict) and value.get("objectType") == "Group":
-        return f.load_object(GROUP, value)
-    return f.load_object(AGENT, value)
+        return Group
+    return Agent
 
 
-class Actor(f.XapiField):
-    """``actor``, ``instructor``, members of context agents: Agent or Group."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
-        return load_actor(value)
+def authority_type(value: Any) -> type[XapiStruct]:
+    """``authority``: an Agent, or the two-member anonymous Group of OAuth 1.0."""
+    return AuthorityGroup if actor_type(value) is Group else Agent
 
 
-class AgentOnly(f.XapiField):
-    """An Agent; a Group is refused with a message that says so."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
-        if isinstance(value, dict) and value.get("objectType") == "Group":
-            raise ValidationError({"objectType": ['must be "Agent" here (a Group is not allowed)']})
-        return f.load_object(AGENT, value)
-
-
-class GroupOnly(f.XapiField):
-    """``team`` and context groups: a Group (``objectType`` "Group" is required)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
-        return f.load_object(GROUP, value)
-
-
-class Authority(f.XapiField):
-    """An Agent, or the anonymous Group of exactly two Agents of OAuth 1.0 (Data 2.4.9)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
-        group = load_actor(value)
-        if group.get("objectType") != "Group":
-            return group
-        if present_ifis(group):
-            raise ValidationError("an authority Group must be anonymous (no mbox, mbox_sha1sum, "
-                                  "openid or account)")
-        if len(group.get("member", ())) != 2:
-            raise ValidationError({"member": ["an authority Group must have exactly two members "
-                                              "(the OAuth consumer and the user)"]})
-        return group
+def agent_only_type(value: Any) -> type[XapiStruct]:
+    """An Agent where a Group is not allowed, with a message that says so."""
+    if isinstance(value, dict) and value.get("objectType") == "Group":
+        raise Problem((("objectType",), 'must be "Agent" here (a Group is not allowed)'))
+    return Agent
 
 
 def agent_ifi_key(agent: dict[str, Any]) -> str:

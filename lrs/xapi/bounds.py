@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from lrs.xapi.errors import ErrorDetail
 
 _CONTEXT_LISTS = ("parent", "grouping", "category", "other")
@@ -38,14 +40,31 @@ class IndexBounds:
 DEFAULT_BOUNDS = IndexBounds()
 
 
-def bound_problems(statement: dict[str, Any], bounds: IndexBounds,
-                   root: str = "$") -> list[ErrorDetail]:
-    """Where a validated statement exceeds ``bounds``, by JSON path."""
+#: MessagePack encoding in C; a string takes at least its UTF-8 bytes.
+_PACK = msgspec.msgpack.Encoder().encode
+#: The fewest bytes a valid entry of a bounded list takes packed: ``{"id": "a:b"}``.
+_SMALLEST_ENTRY = 8
+
+
+def bound_problems(
+    statement: dict[str, Any], bounds: IndexBounds, root: str = "$"
+) -> list[ErrorDetail]:
+    """Where a validated statement exceeds ``bounds``, by JSON path.
+
+    Most statements are too small to exceed any bound: packed, their size bounds
+    every string's UTF-8 length and (over :data:`_SMALLEST_ENTRY`) every list's
+    length. Measuring that in C spares them the walk (a fifth of validation).
+    """
+    try:
+        size = len(_PACK(statement))
+    except OverflowError:  # an integer past 64 bits (an extension's value): walk
+        size = None
+    if size is not None and size <= min(bounds.max_iri_bytes, bounds.max_items * _SMALLEST_ENTRY):
+        return []
     return list(_statement(statement, bounds, root))
 
 
-def _statement(statement: dict[str, Any], bounds: IndexBounds, path: str
-               ) -> Iterator[ErrorDetail]:
+def _statement(statement: dict[str, Any], bounds: IndexBounds, path: str) -> Iterator[ErrorDetail]:
     yield from _actor(statement.get("actor"), bounds, f"{path}.actor")
     verb = statement.get("verb")
     if isinstance(verb, dict):
@@ -80,14 +99,14 @@ def _context(context: dict[str, Any], bounds: IndexBounds, path: str) -> Iterato
             where = f"{path}.contextActivities.{name}"
             if isinstance(listed, list):
                 yield from _length(listed, bounds, where)
-                for index, activity in enumerate(listed[:bounds.max_items]):
+                for index, activity in enumerate(listed[: bounds.max_items]):
                     if isinstance(activity, dict):
                         yield from _iri(activity.get("id"), bounds, f"{where}[{index}].id")
     for name, key in (("contextAgents", "agent"), ("contextGroups", "group")):
         listed = context.get(name)
         if isinstance(listed, list):
             yield from _length(listed, bounds, f"{path}.{name}")
-            for index, entry in enumerate(listed[:bounds.max_items]):
+            for index, entry in enumerate(listed[: bounds.max_items]):
                 if isinstance(entry, dict):
                     yield from _actor(entry.get(key), bounds, f"{path}.{name}[{index}].{key}")
 
@@ -104,18 +123,24 @@ def _actor(actor: Any, bounds: IndexBounds, path: str) -> Iterator[ErrorDetail]:
     members = actor.get("member")
     if isinstance(members, list):
         yield from _length(members, bounds, f"{path}.member")
-        for index, member in enumerate(members[:bounds.max_items]):
+        for index, member in enumerate(members[: bounds.max_items]):
             yield from _actor(member, bounds, f"{path}.member[{index}]")
 
 
 def _iri(value: Any, bounds: IndexBounds, path: str) -> Iterator[ErrorDetail]:
-    if isinstance(value, str) and len(value) * 4 > bounds.max_iri_bytes and (
-            size := len(value.encode("utf-8", "surrogatepass"))) > bounds.max_iri_bytes:
-        yield ErrorDetail(path, f"is {size} bytes long; the limit is {bounds.max_iri_bytes} "
-                                "(LRS_MAX_IRI_BYTES)")
+    if (
+        isinstance(value, str)
+        and len(value) * 4 > bounds.max_iri_bytes
+        and (size := len(value.encode("utf-8", "surrogatepass"))) > bounds.max_iri_bytes
+    ):
+        yield ErrorDetail(
+            path, f"is {size} bytes long; the limit is {bounds.max_iri_bytes} (LRS_MAX_IRI_BYTES)"
+        )
 
 
 def _length(listed: list[Any], bounds: IndexBounds, path: str) -> Iterator[ErrorDetail]:
     if len(listed) > bounds.max_items:
-        yield ErrorDetail(path, f"has {len(listed)} entries; the limit is {bounds.max_items} "
-                                "(LRS_MAX_INDEXED_ITEMS)")
+        yield ErrorDetail(
+            path,
+            f"has {len(listed)} entries; the limit is {bounds.max_items} (LRS_MAX_INDEXED_ITEMS)",
+        )

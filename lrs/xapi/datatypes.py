@@ -1,7 +1,8 @@
 """Checks for the string-shaped xAPI data types (Data 4): IRI, language tag, UUID, ...
 
-These are plain functions so that the marshmallow fields (:mod:`lrs.xapi.fields`)
-and the query-parameter parsers of other layers apply exactly the same rules.
+These are plain functions so that the leaf types of statements
+(:mod:`lrs.xapi.fields`) and the query-parameter parsers of other layers apply
+exactly the same rules.
 They are on the ingest hot path: each is one precompiled regex match or a short
 hand-written parse, never a backtracking-heavy pattern.
 """
@@ -115,10 +116,7 @@ def normalize_timestamp(value: str, *, rfc3339: bool) -> str:
         timestamp of the grammar chosen by ``rfc3339``.
     """
     moment, fraction = _parse(value, rfc3339=rfc3339)
-    text = (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
-    )
+    text = moment.isoformat()  # naive, whole seconds: YYYY-MM-DDThh:mm:ss
     return f"{text}.{fraction}Z" if fraction else f"{text}Z"
 
 
@@ -131,11 +129,12 @@ def parse_timestamp(value: str) -> datetime:
     :raises ValueError: when ``value`` is not an ISO 8601 timestamp.
     """
     moment, fraction = _parse(value, rfc3339=False)
-    return moment.replace(microsecond=int((fraction + "000000")[:6])) if fraction else moment
+    return moment.replace(tzinfo=UTC, microsecond=int((fraction + "000000")[:6]) if fraction else 0)
 
 
 def _parse(value: str, *, rfc3339: bool) -> tuple[datetime, str]:
-    """``(whole seconds in UTC, fraction digits)`` of a timestamp, or ValueError."""
+    """``(whole seconds in UTC as a naive datetime, fraction digits)`` of a timestamp,
+    or ValueError. Naive because aware datetimes cost twice as much to make and print."""
     if not isinstance(value, str):
         raise ValueError("must be a string")
     match = (_RFC3339 if rfc3339 else _ISO8601).fullmatch(value)
@@ -146,18 +145,19 @@ def _parse(value: str, *, rfc3339: bool) -> tuple[datetime, str]:
     if not rfc3339 and groups[0] is None:
         groups = groups[10:]
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = groups[:10]
-    if sign == "-" and int(off_h) == 0 and int(off_m or 0) == 0:
+    # Ingest parses every statement's timestamp: plain ints and one timedelta of
+    # seconds, not keyword timedeltas (the offset in minutes; none is the usual "Z").
+    offset = (int(off_h) * 60 + int(off_m or 0)) if sign is not None else 0
+    if sign == "-" and offset == 0:
         raise ValueError("a zero offset must be written \"Z\" or \"+00:00\", not with \"-\"")
     try:
         moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-            tzinfo=UTC,
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
         )
-        if sign is not None:
-            offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
-            if offset >= timedelta(hours=24) or int(off_m or 0) > 59:
+        if offset:
+            if offset >= 24 * 60 or int(off_m or 0) > 59:
                 raise ValueError("offset out of range")
-            moment = moment - offset if sign == "+" else moment + offset
+            moment -= timedelta(0, offset * 60 if sign == "+" else -offset * 60)
     except (ValueError, OverflowError):
         raise ValueError("is not a valid date and time (a field is out of range)") from None
     return moment, fraction or ""

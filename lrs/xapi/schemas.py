@@ -1,210 +1,259 @@
-"""Statement schemas for xAPI 1.0.3 and 2.0.0 (Data 2.4), one instance per version.
+"""Statement Structs for xAPI 1.0.3 and 2.0.0 (Data 2.4).
 
 The versions differ in the context (2.0 adds ``contextAgents`` and
 ``contextGroups``), the timestamp grammar (RFC 3339 in 2.0) and the accepted
-``version`` values, so the 2.0 schemas subclass the 1.0.3 ones and override just
-those fields. Everything is built once at import time: loading never constructs
-a schema.
+``version`` values, so the 2.0 Structs subclass the 1.0.3 ones and override just
+those properties.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
 
-from marshmallow import ValidationError
+from msgspec import UNSET, UnsetType
 
+from lrs.xapi import datatypes
 from lrs.xapi import fields as f
-from lrs.xapi.actors import GROUP, Actor, AgentOnly, Authority, GroupOnly, load_actor
-from lrs.xapi.schema_base import XapiSchema, constant
-from lrs.xapi.schemas_activity import ACTIVITY, ContextActivitiesSchema
+from lrs.xapi.actors import (
+    Agent,
+    Group,
+    actor_type,
+    agent_only_type,
+    authority_type,
+)
+from lrs.xapi.schema_base import Problem, XapiStruct
+from lrs.xapi.schemas_activity import Activity, ContextActivities
 from lrs.xapi.versions import STATEMENT_VERSION, XapiVersion
 from lrs.xapi.voiding import VOIDED_VERB
 
 
-class VerbSchema(XapiSchema):
-    id = f.iri(required=True)
-    display = f.LanguageMap()
+class Verb(XapiStruct, kw_only=True):
+    id: f.Iri
+    display: f.LanguageMap | UnsetType = UNSET
 
 
-class StatementRefSchema(XapiSchema):
-    objectType = constant("StatementRef", required=True)
-    id = f.uuid(required=True)
+class StatementRef(XapiStruct, kw_only=True):
+    objectType: Literal["StatementRef"]
+    id: f.Uuid
 
 
-STATEMENT_REF = StatementRefSchema()
+class Score(XapiStruct, kw_only=True):
+    scaled: f.Number | UnsetType = UNSET
+    raw: f.Number | UnsetType = UNSET
+    min: f.Number | UnsetType = UNSET
+    max: f.Number | UnsetType = UNSET
+
+    refuse_empty: ClassVar[bool] = True
+
+    def check(self) -> None:
+        found: list[tuple[tuple[str], str]] = []
+        scaled, raw, low, high = self.scaled, self.raw, self.min, self.max
+        if scaled is not UNSET and not -1 <= scaled <= 1:
+            found.append((("scaled",), "must be between -1 and 1"))
+        if low is not UNSET and high is not UNSET and low > high:
+            found.append((("max",), "must not be less than min"))
+        elif raw is not UNSET:
+            if high is not UNSET and raw > high:
+                found.append((("raw",), "must not be greater than max"))
+            elif low is not UNSET and raw < low:
+                found.append((("raw",), "must not be less than min"))
+        if found:
+            raise Problem(*found)
 
 
-class ScoreSchema(XapiSchema):
-    scaled = f.Number()
-    raw = f.Number()
-    min = f.Number()
-    max = f.Number()
+class Result(XapiStruct, kw_only=True):
+    score: Score | UnsetType = UNSET
+    success: bool | UnsetType = UNSET
+    completion: bool | UnsetType = UNSET
+    response: str | UnsetType = UNSET
+    duration: f.Duration | UnsetType = UNSET
+    extensions: f.Extensions | UnsetType = UNSET
 
-    def check(self, data: dict, original: dict) -> None:
-        errors: dict[str, list[str]] = {}
-        scaled, raw, low, high = (data.get(k) for k in ("scaled", "raw", "min", "max"))
-        if scaled is not None and not -1 <= scaled <= 1:
-            errors["scaled"] = ["must be between -1 and 1"]
-        if low is not None and high is not None and low > high:
-            errors["max"] = ["must not be less than min"]
-        elif raw is not None:
-            if low is not None and raw < low:
-                errors["raw"] = ["must not be less than min"]
-            if high is not None and raw > high:
-                errors["raw"] = ["must not be greater than max"]
-        if errors:
-            raise ValidationError(errors)
+    refuse_empty: ClassVar[bool] = True
 
 
-class ResultSchema(XapiSchema):
-    score = f.Nested(ScoreSchema())
-    success = f.Bool()
-    completion = f.Bool()
-    response = f.Str()
-    duration = f.duration()
-    extensions = f.Extensions()
+class Attachment(XapiStruct, kw_only=True):
+    usageType: f.Iri
+    display: f.LanguageMap
+    description: f.LanguageMap | UnsetType = UNSET
+    contentType: f.MediaType
+    length: f.NonNegativeInt
+    sha2: f.Sha2
+    fileUrl: f.Irl | UnsetType = UNSET
 
 
-RESULT = ResultSchema()
+Attachments = f.object_list(Attachment, allow_empty=False)
 
 
-class AttachmentSchema(XapiSchema):
-    usageType = f.iri(required=True)
-    display = f.LanguageMap(required=True)
-    description = f.LanguageMap()
-    contentType = f.media_type(required=True)
-    length = f.NonNegativeInt(required=True)
-    sha2 = f.sha2(required=True)
-    fileUrl = f.irl()
+class Context103(XapiStruct, kw_only=True):
+    dispatch: ClassVar[dict[str, Callable[[Any], type]]] = {"instructor": actor_type}
+
+    registration: f.Uuid | UnsetType = UNSET
+    instructor: Any = UNSET
+    team: Group | UnsetType = UNSET
+    contextActivities: ContextActivities | UnsetType = UNSET
+    revision: str | UnsetType = UNSET
+    platform: str | UnsetType = UNSET
+    language: f.LanguageTag | UnsetType = UNSET
+    statement: StatementRef | UnsetType = UNSET
+    extensions: f.Extensions | UnsetType = UNSET
+
+    refuse_empty: ClassVar[bool] = True
 
 
-ATTACHMENT = AttachmentSchema()
+class ContextAgent(XapiStruct, kw_only=True):
+    dispatch: ClassVar[dict[str, Callable[[Any], type]]] = {"agent": agent_only_type}
+
+    objectType: Literal["contextAgent"]
+    agent: Any
+    relevantTypes: f.IriList | UnsetType = UNSET
 
 
-class Context103Schema(XapiSchema):
-    registration = f.uuid()
-    instructor = Actor()
-    team = GroupOnly()
-    contextActivities = f.Nested(ContextActivitiesSchema())
-    revision = f.Str()
-    platform = f.Str()
-    language = f.language_tag()
-    statement = f.Nested(STATEMENT_REF)
-    extensions = f.Extensions()
+class ContextGroup(XapiStruct, kw_only=True):
+    objectType: Literal["contextGroup"]
+    group: Group
+    relevantTypes: f.IriList | UnsetType = UNSET
 
 
-class ContextAgentSchema(XapiSchema):
-    objectType = constant("contextAgent", required=True)
-    agent = AgentOnly(required=True)
-    relevantTypes = f.IriList()
+class Context200(Context103, kw_only=True):
+    contextAgents: f.object_list(ContextAgent) | UnsetType = UNSET  # type: ignore[valid-type]
+    contextGroups: f.object_list(ContextGroup) | UnsetType = UNSET  # type: ignore[valid-type]
 
 
-class ContextGroupSchema(XapiSchema):
-    objectType = constant("contextGroup", required=True)
-    group = GroupOnly(required=True)
-    relevantTypes = f.IriList()
-
-
-class Context200Schema(Context103Schema):
-    contextAgents = f.NestedList(ContextAgentSchema())
-    contextGroups = f.NestedList(ContextGroupSchema())
-
-
-class StatementObject(f.XapiField):
+def _object_types(substatement: type | None) -> Callable[[Any], type]:
     """``object``: Activity, Agent, Group, StatementRef or (top level only) SubStatement.
 
-    ``objectType`` picks the schema; without it the object is an Activity (Data
+    ``objectType`` picks the Struct; without it the object is an Activity (Data
     2.4.4), so an Agent or Group object must say what it is.
     """
+    kinds: dict[str, type] = {
+        "Activity": Activity,
+        "Agent": Agent,
+        "Group": Group,
+        "StatementRef": StatementRef,
+    }
+    if substatement is not None:
+        kinds["SubStatement"] = substatement
+    names = "must be one of " + ", ".join(f'"{kind}"' for kind in kinds)
 
-    def __init__(self, substatement: XapiSchema | None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._schemas: dict[str, XapiSchema] = {
-            "Activity": ACTIVITY, "StatementRef": STATEMENT_REF, "Group": GROUP,
-        }
-        kinds = ["Activity", "Agent", "Group", "StatementRef"]
-        if substatement is not None:
-            self._schemas["SubStatement"] = substatement
-            kinds.append("SubStatement")
-        self._kinds = "must be one of " + ", ".join(f'"{kind}"' for kind in kinds)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
+    def pick(value: Any) -> type:
         if not isinstance(value, dict):
-            raise ValidationError("must be an object")
+            return Activity  # which refuses it as "must be an object"
         kind = value.get("objectType", "Activity")
-        if kind == "Agent":
-            return load_actor(value)
-        schema = self._schemas.get(kind) if isinstance(kind, str) else None
-        if schema is not None:
-            return f.load_object(schema, value)
+        found = kinds.get(kind) if isinstance(kind, str) else None
+        if found is not None:
+            return found
         if kind == "SubStatement":
-            raise ValidationError(
-                {"objectType": ["a SubStatement must not contain a SubStatement"]}
-            )
-        raise ValidationError({"objectType": [self._kinds]})
+            raise Problem((("objectType",), "a SubStatement must not contain a SubStatement"))
+        raise Problem((("objectType",), names))
+
+    return pick
 
 
-class _StatementRules(XapiSchema):
-    """Rules spanning several properties, shared by Statements and SubStatements."""
+def _version(version: XapiVersion, allowed: str) -> Any:
+    """A statement's ``version``: the values allowed depend on the request's version."""
+    return f.text(
+        lambda value: STATEMENT_VERSION[version].fullmatch(value) is not None, f"must be {allowed}"
+    )
 
-    def check(self, data: dict, original: dict) -> None:
-        errors: dict[str, Any] = {}
-        obj, context, verb = (original.get(k) for k in ("object", "context", "verb"))
-        kind = obj.get("objectType", "Activity") if isinstance(obj, dict) else None
-        if isinstance(context, dict) and kind not in (None, "Activity"):
+
+class _StatementRules(XapiStruct, kw_only=True):
+    """What Statements and SubStatements share: the dispatch, timestamps, and the rules
+    spanning several properties."""
+
+    #: The timestamp grammar: RFC 3339 (2.0) or ISO 8601 (1.0.3).
+    rfc3339: ClassVar[bool] = False
+
+    def check(self) -> None:
+        found: list[tuple[tuple[str, ...], str]] = []
+        if self.timestamp is not UNSET:  # type: ignore[attr-defined]
+            try:
+                self.timestamp = datatypes.normalize_timestamp(self.timestamp, rfc3339=self.rfc3339)  # type: ignore[attr-defined]
+            except ValueError as exc:
+                found.append((("timestamp",), str(exc)))
+        stored = getattr(self, "stored", UNSET)  # a SubStatement has none
+        if stored is not UNSET:
+            try:
+                self.stored = datatypes.normalize_timestamp(stored, rfc3339=self.rfc3339)  # type: ignore[attr-defined]
+            except ValueError as exc:
+                found.append((("stored",), str(exc)))
+        obj = self.object  # type: ignore[attr-defined]
+        context = self.context  # type: ignore[attr-defined]
+        if context is not UNSET and type(obj) is not Activity:
             # Data 2.4.6: revision and platform describe the Activity of the statement.
-            misplaced = {name: ["is only allowed when the object is an Activity"]
-                         for name in ("revision", "platform") if name in context}
-            if misplaced:
-                errors["context"] = misplaced
-        voiding = isinstance(verb, dict) and verb.get("id") == VOIDED_VERB
-        if voiding and kind not in (None, "StatementRef"):
-            errors["object"] = {"objectType": [
-                f'must be "StatementRef" when the verb is "{VOIDED_VERB}"']}
-        if errors:
-            raise ValidationError(errors)
+            found += [
+                (("context", name), "is only allowed when the object is an Activity")
+                for name in ("revision", "platform")
+                if getattr(context, name) is not UNSET
+            ]
+        if self.verb.id == VOIDED_VERB and type(obj) is not StatementRef:  # type: ignore[attr-defined]
+            found.append(
+                (
+                    ("object", "objectType"),
+                    f'must be "StatementRef" when the verb is "{VOIDED_VERB}"',
+                )
+            )
+        if found:
+            raise Problem(*found)
 
 
-class SubStatement103Schema(_StatementRules):
-    objectType = constant("SubStatement", required=True)
-    actor = Actor(required=True)
-    verb = f.Nested(VerbSchema(), required=True)
-    object = StatementObject(None, required=True)
-    result = f.Nested(RESULT)
-    context = f.Nested(Context103Schema())
-    timestamp = f.Timestamp(rfc3339=False)
-    attachments = f.NestedList(ATTACHMENT, allow_empty=False)
+class SubStatement103(_StatementRules, kw_only=True):
+    dispatch: ClassVar[dict[str, Callable[[Any], type]]] = {
+        "actor": actor_type,
+        "object": _object_types(None),
+    }
+
+    objectType: Literal["SubStatement"]
+    actor: Any
+    verb: Verb
+    object: Any
+    result: Result | UnsetType = UNSET
+    context: Context103 | UnsetType = UNSET
+    timestamp: str | UnsetType = UNSET
+    attachments: Attachments | UnsetType = UNSET
 
 
-class SubStatement200Schema(SubStatement103Schema):
-    context = f.Nested(Context200Schema())
-    timestamp = f.Timestamp(rfc3339=True)
+class SubStatement200(SubStatement103, kw_only=True):
+    rfc3339: ClassVar[bool] = True
+
+    context: Context200 | UnsetType = UNSET
 
 
-class Statement103Schema(_StatementRules):
-    id = f.uuid()
-    actor = Actor(required=True)
-    verb = f.Nested(VerbSchema(), required=True)
-    object = StatementObject(SubStatement103Schema(), required=True)
-    result = f.Nested(RESULT)
-    context = f.Nested(Context103Schema())
-    timestamp = f.Timestamp(rfc3339=False)
-    stored = f.Timestamp(rfc3339=False)
-    authority = Authority()
-    version = f.Version(STATEMENT_VERSION[XapiVersion.V1_0_3], '"1.0" or "1.0.x"')
-    attachments = f.NestedList(ATTACHMENT, allow_empty=False)
+class Statement103(_StatementRules, kw_only=True):
+    dispatch: ClassVar[dict[str, Callable[[Any], type]]] = {
+        "actor": actor_type,
+        "object": _object_types(SubStatement103),
+        "authority": authority_type,
+    }
+
+    id: f.Uuid | UnsetType = UNSET
+    actor: Any
+    verb: Verb
+    object: Any
+    result: Result | UnsetType = UNSET
+    context: Context103 | UnsetType = UNSET
+    timestamp: str | UnsetType = UNSET
+    stored: str | UnsetType = UNSET
+    authority: Any = UNSET
+    version: _version(XapiVersion.V1_0_3, '"1.0" or "1.0.x"') | UnsetType = UNSET  # type: ignore[valid-type]
+    attachments: Attachments | UnsetType = UNSET
 
 
-class Statement200Schema(Statement103Schema):
-    object = StatementObject(SubStatement200Schema(), required=True)
-    context = f.Nested(Context200Schema())
-    timestamp = f.Timestamp(rfc3339=True)
-    stored = f.Timestamp(rfc3339=True)
-    version = f.Version(STATEMENT_VERSION[XapiVersion.V2_0_0], '"1.0.x" or "2.0.x"')
+class Statement200(Statement103, kw_only=True):
+    dispatch: ClassVar[dict[str, Callable[[Any], type]]] = {
+        "actor": actor_type,
+        "object": _object_types(SubStatement200),
+        "authority": authority_type,
+    }
+    rfc3339: ClassVar[bool] = True
+
+    context: Context200 | UnsetType = UNSET
+    version: _version(XapiVersion.V2_0_0, '"1.0.x" or "2.0.x"') | UnsetType = UNSET  # type: ignore[valid-type]
 
 
-#: The statement schema of each xAPI version.
-STATEMENT: dict[XapiVersion, XapiSchema] = {
-    XapiVersion.V1_0_3: Statement103Schema(),
-    XapiVersion.V2_0_0: Statement200Schema(),
+#: The statement Struct of each xAPI version.
+STATEMENT: dict[XapiVersion, type[XapiStruct]] = {
+    XapiVersion.V1_0_3: Statement103,
+    XapiVersion.V2_0_0: Statement200,
 }

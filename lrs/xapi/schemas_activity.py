@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, ClassVar, Literal
 
-from marshmallow import ValidationError
+from msgspec import UNSET, Meta, UnsetType
 
 from lrs.xapi import fields as f
-from lrs.xapi.schema_base import XapiSchema, constant
+from lrs.xapi.schema_base import Problem, XapiStruct
 
 #: Which interaction-component lists each ``interactionType`` uses (Data 2.4.4.1.1).
 COMPONENTS_BY_TYPE: dict[str, frozenset[str]] = {
@@ -23,76 +23,94 @@ COMPONENTS_BY_TYPE: dict[str, frozenset[str]] = {
     "other": frozenset(),
 }
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
-_TYPES = ", ".join(f'"{name}"' for name in COMPONENTS_BY_TYPE)
+_INTERACTION_PROPERTIES = ("correctResponsesPattern", *COMPONENT_LISTS)
+
+InteractionType = Annotated[
+    Literal[
+        "true-false",
+        "choice",
+        "fill-in",
+        "long-fill-in",
+        "matching",
+        "performance",
+        "sequencing",
+        "likert",
+        "numeric",
+        "other",
+    ],
+    Meta(
+        extra={"message": "must be one of " + ", ".join(f'"{name}"' for name in COMPONENTS_BY_TYPE)}
+    ),
+]
 
 
-class InteractionComponentSchema(XapiSchema):
-    id = f.Str(required=True)
-    description = f.LanguageMap()
+class InteractionComponent(XapiStruct, kw_only=True):
+    id: str
+    description: f.LanguageMap | UnsetType = UNSET
 
 
-COMPONENT = InteractionComponentSchema()
+Components = f.object_list(InteractionComponent)
 
 
-class ActivityDefinitionSchema(XapiSchema):
-    name = f.LanguageMap()
-    description = f.LanguageMap()
-    type = f.iri()
-    moreInfo = f.irl()
-    extensions = f.Extensions()
-    interactionType = f.Checked(COMPONENTS_BY_TYPE.__contains__, f"must be one of {_TYPES}")
-    correctResponsesPattern = f.StringList()
-    choices = f.NestedList(COMPONENT)
-    scale = f.NestedList(COMPONENT)
-    source = f.NestedList(COMPONENT)
-    target = f.NestedList(COMPONENT)
-    steps = f.NestedList(COMPONENT)
+class ActivityDefinition(XapiStruct, kw_only=True):
+    name: f.LanguageMap | UnsetType = UNSET
+    description: f.LanguageMap | UnsetType = UNSET
+    type: f.Iri | UnsetType = UNSET
+    moreInfo: f.Irl | UnsetType = UNSET
+    extensions: f.Extensions | UnsetType = UNSET
+    interactionType: InteractionType | UnsetType = UNSET
+    correctResponsesPattern: f.StringList | UnsetType = UNSET
+    choices: Components | UnsetType = UNSET
+    scale: Components | UnsetType = UNSET
+    source: Components | UnsetType = UNSET
+    target: Components | UnsetType = UNSET
+    steps: Components | UnsetType = UNSET
 
-    def check(self, data: dict, original: dict) -> None:
+    def check(self) -> None:
         """Interaction properties need an interactionType, and only the lists it uses."""
-        used = [name for name in ("correctResponsesPattern", *COMPONENT_LISTS) if name in original]
+        kind = self.interactionType
+        used = [name for name in _INTERACTION_PROPERTIES if getattr(self, name) is not UNSET]
         if not used:
             return
-        kind = original.get("interactionType")
-        if kind is None:
-            raise ValidationError({"interactionType": [
-                f"is required when {', '.join(used)} is used"]})
-        allowed = COMPONENTS_BY_TYPE.get(kind) if isinstance(kind, str) else None
-        if allowed is None:
-            return  # the interactionType field reports the bad value
-        errors = {name: [f'is not used with interactionType "{kind}"']
-                  for name in used if name in COMPONENT_LISTS and name not in allowed}
-        if errors:
-            raise ValidationError(errors)
+        if kind is UNSET:
+            raise Problem((("interactionType",), f"is required when {', '.join(used)} is used"))
+        allowed = COMPONENTS_BY_TYPE[kind]
+        misplaced = [
+            ((name,), f'is not used with interactionType "{kind}"')
+            for name in used
+            if name in COMPONENT_LISTS and name not in allowed
+        ]
+        if misplaced:
+            raise Problem(*misplaced)
 
 
-DEFINITION = ActivityDefinitionSchema()
+class Activity(XapiStruct, kw_only=True):
+    objectType: Literal["Activity"] | UnsetType = UNSET
+    id: f.Iri
+    definition: ActivityDefinition | UnsetType = UNSET
 
 
-class ActivitySchema(XapiSchema):
-    objectType = constant("Activity")
-    id = f.iri(required=True)
-    definition = f.Nested(DEFINITION, allow_empty=True)
+#: A context-activities value: one Activity or an array, stored as an array (Data
+#: 2.4.6.2 lets clients send a single Activity but the LRS must return an array).
+ActivityOrList = Annotated[
+    Activity | list[Activity], Meta(extra={"type_message": "must be an object"})
+]
 
 
-ACTIVITY = ActivitySchema()
+class ContextActivities(XapiStruct, kw_only=True):
+    parent: ActivityOrList | UnsetType = UNSET
+    grouping: ActivityOrList | UnsetType = UNSET
+    category: ActivityOrList | UnsetType = UNSET
+    other: ActivityOrList | UnsetType = UNSET
 
+    refuse_empty: ClassVar[bool] = True
 
-class ActivityOrList(f.XapiField):
-    """A context-activities value: one Activity or an array, loaded as an array.
-
-    Data 2.4.6.2 lets clients send a single Activity but requires the LRS to
-    return an array, so the stored form is always the array.
-    """
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
-        if isinstance(value, list):
-            return f.load_list(ACTIVITY, value)
-        return [f.load_object(ACTIVITY, value)]
-
-
-class ContextActivitiesSchema(XapiSchema):
-    parent = ActivityOrList()
-    grouping = ActivityOrList()
-    category = ActivityOrList()
-    other = ActivityOrList()
+    def check(self) -> None:
+        if type(self.parent) is Activity:
+            self.parent = [self.parent]
+        if type(self.grouping) is Activity:
+            self.grouping = [self.grouping]
+        if type(self.category) is Activity:
+            self.category = [self.category]
+        if type(self.other) is Activity:
+            self.other = [self.other]

@@ -5,7 +5,13 @@ LRS stores, or raises :class:`~lrs.xapi.errors.InvalidStatement` naming every
 problem by JSONPath. The helpers below it apply the same rules to the values
 other resources receive (the ``agent`` parameter, activity ids, ``since``).
 
-Normalization (the only ways a returned statement differs from its input):
+A statement is checked by converting it to the msgspec Struct of its version
+(:mod:`lrs.xapi.schemas`, the one description of the rules) and back to plain
+JSON values; only a refused one is looked at again, property by property, to
+name every problem (:func:`lrs.xapi.schema_base.diagnose`).
+
+Normalization (the only ways a returned statement differs from its input, but
+for the order of properties, which follows the Structs):
 
 * ``timestamp`` and ``stored`` (also in a SubStatement) are rewritten to UTC,
   ``YYYY-MM-DDThh:mm:ss[.fraction]Z`` with the fraction kept digit for digit.
@@ -21,14 +27,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError
+import msgspec
 
 from lrs.xapi import datatypes
-from lrs.xapi.actors import agent_ifi_key, load_actor
+from lrs.xapi.actors import actor_type, agent_ifi_key
 from lrs.xapi.bounds import DEFAULT_BOUNDS, IndexBounds, bound_problems
-from lrs.xapi.errors import BadRequest, ErrorDetail, InvalidStatement, flatten_messages
-from lrs.xapi.fields import load_object
+from lrs.xapi.errors import BadRequest, ErrorDetail, InvalidStatement
 from lrs.xapi.json_values import find_unstorable
+from lrs.xapi.schema_base import Problem, diagnose, load, to_path
 from lrs.xapi.schemas import STATEMENT
 from lrs.xapi.versions import XapiVersion
 
@@ -45,8 +51,9 @@ is_iri = datatypes.is_iri
 parse_timestamp = datatypes.parse_timestamp
 
 
-def validate_statements(payload: object, version: XapiVersion, *, root: str = "$",
-                        bounds: IndexBounds = DEFAULT_BOUNDS) -> list[dict]:
+def validate_statements(
+    payload: object, version: XapiVersion, *, root: str = "$", bounds: IndexBounds = DEFAULT_BOUNDS
+) -> list[dict]:
     """Check one statement (a JSON object) or a batch (a JSON array) and normalize it.
 
     :param bounds: the identifier sizes and list lengths the store indexes
@@ -62,25 +69,29 @@ def validate_statements(payload: object, version: XapiVersion, *, root: str = "$
     if unstorable is not None:
         raise InvalidStatement.from_details([unstorable])
     schema = STATEMENT[version]
-    if isinstance(payload, dict):
+    single = isinstance(payload, dict)
+    if single:
         items: list[Any] = [payload]
-        paths = [root]
     elif isinstance(payload, list):
         items = payload
-        paths = [f"{root}[{index}]" for index in range(len(payload))]
     else:
         raise InvalidStatement.from_details(
             [ErrorDetail(root, "must be a statement object or an array of statement objects")]
         )
     statements: list[dict] = []
     details: list[ErrorDetail] = []
-    for path, item in zip(paths, items, strict=True):
-        if version.is_2 and isinstance(item, dict) and item.get("timestamp", 0) is None:
+    convert, to_builtins, null_timestamp = msgspec.convert, msgspec.to_builtins, version.is_2
+    for index, item in enumerate(items):
+        if null_timestamp and isinstance(item, dict) and item.get("timestamp", 0) is None:
             item = {k: v for k, v in item.items() if k != "timestamp"}
+        path = root if single else f"{root}[{index}]"
         try:
-            statements.append(load_object(schema, item))
-        except ValidationError as exc:
-            details.extend(flatten_messages(exc.messages, path))
+            statements.append(to_builtins(convert(item, schema)))
+        except msgspec.ValidationError:
+            details.extend(
+                ErrorDetail(to_path(path, steps), message)
+                for steps, message in diagnose(schema, item)
+            )
             continue
         details.extend(bound_problems(statements[-1], bounds, path))
     if details:
@@ -99,12 +110,21 @@ def validate_agent(obj: object, version: XapiVersion, root: str = "$") -> dict:
     :raises BadRequest: naming every problem with ``root`` as the JSONPath root.
     """
     try:
-        agent = load_actor(obj)
-    except ValidationError as exc:
-        raise _bad_request(flatten_messages(exc.messages, root)) from None
+        agent = msgspec.to_builtins(load(obj, actor_type, 0))
+    except Problem as problem:
+        raise _bad_request(
+            [ErrorDetail(to_path(root, steps[1:]), message) for steps, message in problem.found]
+        ) from None
     if not agent_ifi_key(agent):
-        raise _bad_request([ErrorDetail(root, "must be an Agent or an identified Group (with "
-                                              "mbox, mbox_sha1sum, openid or account)")])
+        raise _bad_request(
+            [
+                ErrorDetail(
+                    root,
+                    "must be an Agent or an identified Group (with "
+                    "mbox, mbox_sha1sum, openid or account)",
+                )
+            ]
+        )
     return agent
 
 
@@ -114,8 +134,9 @@ def validate_activity_id(value: object, root: str = "activityId") -> str:
     :raises BadRequest: when ``value`` is not an IRI.
     """
     if not is_iri(value):
-        raise _bad_request([ErrorDetail(root, 'must be an IRI with a scheme, e.g. '
-                                              '"http://example.com/activity"')])
+        raise _bad_request(
+            [ErrorDetail(root, 'must be an IRI with a scheme, e.g. "http://example.com/activity"')]
+        )
     return value  # type: ignore[return-value]  # is_iri guarantees a str
 
 

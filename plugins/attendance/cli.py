@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 import click
 
 from lrs.plugin.host import Host, current_host
+from lrs.plugin.request import cli_actor, cli_source
 from plugins.attendance import service
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.importing import import_file, resolve_review
@@ -21,13 +20,6 @@ from plugins.attendance.sources import SOURCES
 TENANT = click.option(
     "--tenant", metavar="NAME", help="Store (tenant), by name [default: the default store]."
 )
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return f"cli:uid{os.getuid()}"
 
 
 def _host_and_tenant(tenant: str | None) -> tuple[Host, int]:
@@ -97,8 +89,8 @@ def import_(file: Path, key: str, source: str | None, dry_run: bool, tenant: str
             filename=file.name,
             source=source,
             dry_run=dry_run,
-            actor=_actor(),
-            event_source={"cli": _actor()},
+            actor=cli_actor(),
+            event_source=cli_source(),
             progress=bar,
         )
     except AttendanceError as exc:
@@ -170,7 +162,7 @@ def create(
     data["roster"] = {"people": list(people), "groups": list(groups)}
     try:
         _, created = service.create_or_update(
-            host, tenant_id, data, actor=_actor(), source={"cli": _actor()}
+            host, tenant_id, data, actor=cli_actor(), source=cli_source()
         )
     except AttendanceError as exc:
         raise _fail(exc) from exc
@@ -216,7 +208,7 @@ def import_sessions(file: Path, tenant: str | None) -> None:
         for row in rows:
             try:
                 _, new = service.create_or_update(
-                    host, tenant_id, row.data, actor=_actor(), source={"cli": _actor()}
+                    host, tenant_id, row.data, actor=cli_actor(), source=cli_source()
                 )
             except AttendanceError as exc:
                 exc.errors = [
@@ -295,8 +287,8 @@ def review_resolve(
             tenant_id,
             review_id,
             employee_id=employee_id,
-            actor=_actor(),
-            event_source={"cli": _actor()},
+            actor=cli_actor(),
+            event_source=cli_source(),
         )
     except AttendanceError as exc:
         raise _fail(exc) from exc

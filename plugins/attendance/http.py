@@ -9,43 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
+from lrs.plugin.request import api_actor, json_body, request_source
 from plugins.attendance import service
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.importing import import_file, resolve_review
 
 READ, WRITE = "attendance/read", "attendance/write"
-
-
-def error_response(exc: AttendanceError) -> Response:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
-
-
-def _actor() -> str:
-    principal = g.principal
-    key = getattr(principal, "key", None)
-    return f"credential:{key}" if key else f"credential-id:{principal.credential_id}"
-
-
-def _source() -> dict[str, str]:
-    return {
-        "ip": request.remote_addr or "",
-        "request_id": request.headers.get("X-Request-Id", ""),
-        "user_agent": request.user_agent.string,
-    }
-
-
-def _json() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise AttendanceError("the body must be JSON", [{"path": "$", "message": "not JSON"}])
-    return data
 
 
 def _flag(name: str) -> bool:
@@ -60,7 +32,6 @@ def _flag(name: str) -> bool:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("attendance", __name__, url_prefix="/api/attendance")
-    blueprint.register_error_handler(AttendanceError, error_response)
 
     def tenant() -> int:
         return g.principal.tenant_id
@@ -74,7 +45,12 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(WRITE)
     def create_session() -> Any:
         body, _ = service.create_or_update(
-            host, tenant(), _json(), actor=_actor(), create_only=True, source=_source()
+            host,
+            tenant(),
+            json_body(),
+            actor=api_actor(),
+            create_only=True,
+            source=request_source(),
         )
         return jsonify(body), 201
 
@@ -87,14 +63,14 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(WRITE)
     def put_session(key: str) -> Any:
         body, created = service.create_or_update(
-            host, tenant(), _json(), key=key, actor=_actor(), source=_source()
+            host, tenant(), json_body(), key=key, actor=api_actor(), source=request_source()
         )
         return jsonify(body), 201 if created else 200
 
     @blueprint.delete("/sessions/<key>")
     @host.requires(WRITE)
     def delete_session(key: str) -> Any:
-        service.remove(host, tenant(), key, actor=_actor(), source=_source())
+        service.remove(host, tenant(), key, actor=api_actor(), source=request_source())
         return "", 204
 
     @blueprint.post("/sessions/<key>/imports")
@@ -118,8 +94,8 @@ def create_blueprint(host: Host) -> Blueprint:
             filename=filename or "",
             source=request.args.get("source") or None,
             dry_run=_flag("dry_run"),
-            actor=_actor(),
-            event_source=_source(),
+            actor=api_actor(),
+            event_source=request_source(),
         )
         return jsonify(summary.as_dict())
 
@@ -144,7 +120,7 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.post("/reviews/<review_id>")
     @host.requires(WRITE)
     def settle_review(review_id: str) -> Any:
-        data = _json()
+        data = json_body()
         if (
             not isinstance(data, dict)
             or set(data) - {"employee_id", "ignore"}
@@ -165,8 +141,8 @@ def create_blueprint(host: Host) -> Blueprint:
             tenant(),
             review_id,
             employee_id=employee_id,
-            actor=_actor(),
-            event_source=_source(),
+            actor=api_actor(),
+            event_source=request_source(),
         )
         return jsonify({"id": int(review_id), "sessions_recorded": keys})
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from lrs.plugin.host import current_host
+from lrs.plugin.request import cli_actor
 from plugins.audit.chain import canonical
 from plugins.audit.compliance import RequirementError
 from plugins.audit.export import FORMATS, write_export
@@ -21,13 +20,6 @@ from plugins.audit.trail import AuditTrail, trail_for
 
 def _trail() -> AuditTrail:
     return trail_for(current_host())
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return f"cli:uid{os.getuid()}"
 
 
 @click.group()
@@ -88,7 +80,7 @@ def export(fmt: str, person: str | None, activity: str | None, since: str | None
     with output.open("wb") as out, click.progressbar(
         length=total, label=f"Exporting {total} entries", file=sys.stderr,
     ) as bar:
-        result = write_export(trail, filters, fmt, out, actor=_actor(), file_name=output.name,
+        result = write_export(trail, filters, fmt, out, actor=cli_actor(), file_name=output.name,
                               progress=bar.update)
     click.echo(f"Wrote {result.count} entries to {output} (sha256 {result.sha256}).")
     if result.manifest is not None:

@@ -20,6 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
+from lrs.plugin.request import api_actor, json_body
 from plugins.audit.compliance import (
     RequirementError,
     assignments_report,
@@ -92,12 +93,6 @@ def _bad_request(message: str) -> Response:
     return response
 
 
-def _actor() -> str:
-    principal = g.principal
-    key = getattr(principal, "key", None)
-    return f"credential:{key}" if key else f"credential-id:{principal.credential_id}"
-
-
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("audit", __name__, url_prefix="/audit")
     blueprint.register_error_handler(AuditKeyError, _key_missing)
@@ -116,13 +111,13 @@ def create_blueprint(host: Host) -> Blueprint:
             fmt, filters = parse_export(g.principal.tenant_id, request.args)
         except FilterError as exc:
             return _bad_request(str(exc))
-        return export_response(trail, fmt, filters, _actor())
+        return export_response(trail, fmt, filters, api_actor())
 
     @blueprint.route("/report", methods=["GET", "POST"])
     @host.requires("audit/read")
     def report() -> Any:
         try:
-            data = (request.get_json(silent=True) if request.method == "POST"
+            data = (json_body() if request.method == "POST"
                     else json.loads(request.args.get("required") or "null"))
             result = run_report(trail, g.principal.tenant_id, data, request.args.get("as_of"))
         except (RequirementError, ValueError) as exc:

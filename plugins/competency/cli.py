@@ -4,8 +4,6 @@ time-to-competency``."""
 
 from __future__ import annotations
 
-import getpass
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 import click
 
 from lrs.plugin.host import current_host
+from lrs.plugin.request import cli_actor, cli_source
 from plugins.competency.engine import sweep as sweep_lapsed
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import (
@@ -30,13 +29,6 @@ from plugins.competency.time_to_competency import parse_query, report_lines, tim
 TENANT = click.option(
     "--tenant", metavar="NAME", help="Store (tenant), by name [default: the default store]."
 )
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return f"cli:uid{os.getuid()}"
 
 
 def _fail(exc: CompetencyError) -> click.ClickException:
@@ -79,9 +71,9 @@ def import_(file: Path, dry_run: bool, tenant: str | None) -> None:
             host,
             host.tenant_id(tenant),
             package,
-            actor=_actor(),
+            actor=cli_actor(),
             dry_run=dry_run,
-            source={"cli": _actor()},
+            source=cli_source(),
         )
     except CompetencyError as exc:
         raise _fail(exc) from exc
@@ -208,9 +200,7 @@ def add_rule(
     }
     host = current_host()
     try:
-        rule = save_rule(
-            host, host.tenant_id(tenant), data, actor=_actor(), source={"cli": _actor()}
-        )
+        rule = save_rule(host, host.tenant_id(tenant), data, actor=cli_actor(), source=cli_source())
     except CompetencyError as exc:
         raise _fail(exc) from exc
     click.echo(f"Added rule {rule['id']}: {rule['target_kind']} {rule['target']}.")
@@ -259,7 +249,7 @@ def remove_rule(rule_id: int, tenant: str | None) -> None:
     """Delete an evidence rule (run rebuild to drop the evidence it gave)."""
     host = current_host()
     try:
-        delete_rule(host, host.tenant_id(tenant), rule_id, actor=_actor(), source={"cli": _actor()})
+        delete_rule(host, host.tenant_id(tenant), rule_id, actor=cli_actor(), source=cli_source())
     except CompetencyError as exc:
         raise _fail(exc) from exc
     click.echo(f"Removed rule {rule_id}.")

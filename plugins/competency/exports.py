@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lrs.plugin.exports import spreadsheet_safe
 from lrs.plugin.host import Host
 from plugins.competency import framework_trees
 from plugins.competency.errors import CompetencyError
@@ -40,7 +41,6 @@ COLUMNS = (
 )
 #: States a row can have (``unknown`` is the absence of a row).
 ROW_STATES = tuple(s for s in STATES if s != "unknown")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_state(state: str | None) -> str | None:
@@ -55,12 +55,6 @@ def check_state(state: str | None) -> str | None:
             ],
         )
     return state
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
 
 
 def attainments_csv(
@@ -128,7 +122,7 @@ def _lines(
             continue
         identifier, node = nodes[row.competency_uri]
         writer.writerow(
-            _cell(value)
+            spreadsheet_safe(value)
             for value in (
                 member.employee_id,
                 member.person.name or "",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
+from lrs.plugin.request import api_actor, json_body, request_source
 from plugins.competency.credentials_http import add_credential_routes
 from plugins.competency.errors import CompetencyError
 from plugins.competency.frameworks import framework_detail, import_package, list_frameworks
@@ -24,40 +25,8 @@ from plugins.competency.views_http import add_view_routes
 READ, WRITE = "competency/read", "competency/write"
 
 
-def error_response(exc: CompetencyError) -> Response:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
-
-
-def _actor() -> str:
-    principal = g.principal
-    key = getattr(principal, "key", None)
-    return f"credential:{key}" if key else f"credential-id:{principal.credential_id}"
-
-
-def _source() -> dict[str, str]:
-    return {
-        "ip": request.remote_addr or "",
-        "request_id": request.headers.get("X-Request-Id", ""),
-        "user_agent": request.user_agent.string,
-    }
-
-
-def _json_body(what: str) -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise CompetencyError(
-            f"the body must be {what} (JSON)", [{"path": "$", "message": "not JSON"}]
-        )
-    return data
-
-
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("competency", __name__, url_prefix="/api/competency")
-    blueprint.register_error_handler(CompetencyError, error_response)
 
     @blueprint.get("/frameworks")
     @host.requires(READ)
@@ -78,7 +47,7 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.post("/frameworks")
     @host.requires(WRITE)
     def import_() -> Any:
-        data = _json_body("a CASE CFPackage")
+        data = json_body("a CASE CFPackage")
         dry_run = request.args.get("dry_run", "false").lower()
         if dry_run not in ("true", "false", "1", "0"):
             raise CompetencyError(
@@ -89,9 +58,9 @@ def create_blueprint(host: Host) -> Blueprint:
             host,
             g.principal.tenant_id,
             read_package(data),
-            actor=_actor(),
+            actor=api_actor(),
             dry_run=dry_run in ("true", "1"),
-            source=_source(),
+            source=request_source(),
         )
         return jsonify(summary.as_dict()), 201 if summary.created and not summary.dry_run else 200
 
@@ -111,9 +80,9 @@ def create_blueprint(host: Host) -> Blueprint:
         rule = save_rule(
             host,
             g.principal.tenant_id,
-            _json_body("an evidence rule"),
-            actor=_actor(),
-            source=_source(),
+            json_body("an evidence rule"),
+            actor=api_actor(),
+            source=request_source(),
         )
         return jsonify(rule), 201
 
@@ -124,10 +93,10 @@ def create_blueprint(host: Host) -> Blueprint:
             save_rule(
                 host,
                 g.principal.tenant_id,
-                _json_body("an evidence rule"),
-                actor=_actor(),
+                json_body("an evidence rule"),
+                actor=api_actor(),
                 rule_id=rule_number(rule_id),
-                source=_source(),
+                source=request_source(),
             )
         )
 
@@ -135,7 +104,11 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(WRITE)
     def delete_rule_(rule_id: str) -> Any:
         delete_rule(
-            host, g.principal.tenant_id, rule_number(rule_id), actor=_actor(), source=_source()
+            host,
+            g.principal.tenant_id,
+            rule_number(rule_id),
+            actor=api_actor(),
+            source=request_source(),
         )
         return "", 204
 

@@ -13,55 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from lrs.plugin.exports import PdfWriter as _Writer
+from lrs.plugin.exports import find_font as find_font  # where the views import it from
 from plugins.competency.standing import LABELS, SYMBOLS
 
-#: Where Debian, Ubuntu, Fedora and Alpine install DejaVu Sans.
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
-)
 _WIDTHS = (92, 30, 20, 25, 25, 85)
 _HEADINGS = ("Competency", "State", "Confidence", "First attained", "Lapses", "Evidence")
 #: Evidence statements listed per competency; the API and the page list them all.
 EVIDENCE_SHOWN = 5
-
-
-def find_font(configured: str | None = None) -> Path | None:
-    """The TrueType font to embed: ``configured`` if given, else the first DejaVu Sans found."""
-    if configured:
-        return Path(configured)
-    return next((path for path in FONT_CANDIDATES if path.is_file()), None)
-
-
-class _Writer:
-    """Text in the embedded font, or squeezed into Latin-1 for the core font."""
-
-    def __init__(self, font: Path | None) -> None:
-        self.pdf = FPDF(orientation="landscape")
-        self.pdf.set_auto_page_break(auto=True, margin=12)
-        self.unicode = font is not None
-        if font is not None:
-            self.pdf.add_font("body", "", str(font))
-            self.pdf.add_font("body", "B", str(font))
-            self.family = "body"
-        else:
-            self.family = "Helvetica"
-
-    def text(self, value: Any) -> str:
-        text = "" if value is None else str(value)
-        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
-
-    def font(self, size: float, style: str = "") -> None:
-        self.pdf.set_font(self.family, style, size)
-
-    def line(self, value: Any, size: float = 10, style: str = "", height: float = 6) -> None:
-        self.font(size, style)
-        self.pdf.multi_cell(0, height, self.text(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def profile_pdf(profile: dict[str, Any], font: Path | None = None) -> bytes:

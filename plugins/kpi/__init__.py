@@ -39,6 +39,7 @@ def register_migrations() -> list[Path]:
 
 @hookimpl
 def register_blueprints(host: Host) -> list[Blueprint]:
+    from plugins.kpi.dashboard_ui import create_ui_blueprint as dashboard_ui
     from plugins.kpi.evaluation import evaluate_seconds
     from plugins.kpi.http import create_blueprint
     from plugins.kpi.ui import create_ui_blueprint
@@ -54,23 +55,27 @@ def register_blueprints(host: Host) -> list[Blueprint]:
         create_ui_blueprint(host),
         warnings_api(host),
         warnings_ui(host),
+        dashboard_ui(host),
     ]
 
 
 @hookimpl
 def register_admin_pages(host: Host) -> list[AdminPage]:
+    from plugins.kpi.dashboard_ui import admin_pages as dashboard_pages
     from plugins.kpi.ui import admin_pages
     from plugins.kpi.warning_ui import admin_pages as warning_pages
 
-    return [*admin_pages(), *warning_pages()]
+    return [*admin_pages(), *dashboard_pages(), *warning_pages()]
 
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     from plugins.kpi.cli import kpi
+    from plugins.kpi.compare_cli import compare_command
     from plugins.kpi.warning_cli import warnings
 
     kpi.add_command(warnings)
+    kpi.add_command(compare_command)
     cli.add_command(kpi)
 
 

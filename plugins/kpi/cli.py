@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
-import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +11,7 @@ from typing import Any
 import click
 
 from lrs.plugin.host import Host, current_host
+from lrs.plugin.request import cli_actor, cli_source
 from plugins.kpi import definitions, service
 from plugins.kpi.errors import KpiError
 from plugins.kpi.evaluation import evaluate, evaluate_all
@@ -25,17 +23,6 @@ TENANT = click.option(
     "--tenant", metavar="NAME", help="Store (tenant), by name [default: the default store]."
 )
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return f"cli:uid{os.getuid()}"
-
-
-def _source() -> dict[str, str]:
-    return {"cli": f"{_actor().removeprefix('cli:')}@{socket.gethostname()}"}
 
 
 def _host_and_tenant(tenant: str | None) -> tuple[Host, int]:
@@ -191,7 +178,7 @@ def load(file: Path | None, template: bool, tenant: str | None) -> None:
         else:
             fmt = "json" if file.suffix.lower() == ".json" else "yaml"
             specs = parse(file.read_text(encoding="utf-8"), fmt)
-        outcome = definitions.save(host, tenant_id, specs, actor=_actor(), source=_source())
+        outcome = definitions.save(host, tenant_id, specs, actor=cli_actor(), source=cli_source())
     except KpiError as exc:
         raise _fail(exc) from exc
     except UnicodeDecodeError:
@@ -239,7 +226,7 @@ def delete(key: str, tenant: str | None) -> None:
     """Delete a KPI and its recorded results (audited)."""
     host, tenant_id = _host_and_tenant(tenant)
     try:
-        definitions.remove(host, tenant_id, key, actor=_actor(), source=_source())
+        definitions.remove(host, tenant_id, key, actor=cli_actor(), source=cli_source())
     except KpiError as exc:
         raise _fail(exc) from exc
     click.echo(f"Deleted KPI {key}.")

@@ -7,10 +7,10 @@ implementation here):
   the group's people): the difference of the two proportions with Newcombe's
   interval, the two-proportion z test, or Fisher's exact test when a cell is small;
 - average score: each person's mean score, compared with the Mann-Whitney rank test;
-- time to completion: the log-rank test when some pairs are still running
-  (censored), else Mann-Whitney;
-- time to competency: the competency plugin's metric gives one number per group,
-  not each person's duration, so it cannot be tested here (refused with a 400).
+- time to completion and time to competency (each person's duration from the
+  competency plugin's metric, :meth:`lrs.plugin.metrics.Metric.each_duration`): the
+  log-rank test when someone is still in progress (censored, not dropped), else
+  Mann-Whitney; Kaplan-Meier medians with their intervals.
 
 Every answer carries the sample sizes and a verdict that says "too few people to
 conclude" under the module's minimums (10 per group).
@@ -24,9 +24,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lrs.plugin.metrics import MetricError, epoch_us, parse_moment
-from lrs.plugin.statistics import compare_durations, compare_proportions
+from lrs.plugin.statistics import compare_durations, compare_proportions, kaplan_meier
 from plugins.kpi.errors import KpiError
-from plugins.kpi.measures import MEASURES, Measured, UnknownGroup, group_population
+from plugins.kpi.measures import (
+    MEASURES,
+    Measured,
+    MetricUnavailable,
+    Population,
+    UnknownGroup,
+    durations_to_competency,
+    group_population,
+)
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host
@@ -46,8 +54,12 @@ def moment(args: dict[str, str], name: str) -> datetime | None:
         raise _bad(name, str(exc)) from None
 
 
-def compare(host: Host, tenant_id: int, args: dict[str, str]) -> dict[str, Any]:
-    """The comparison ``GET /api/kpis/compare`` answers, from its query ``args``.
+def compare(
+    host: Host, tenant_id: int, args: dict[str, str], within: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The comparison ``GET /api/kpis/compare`` answers, from its query ``args``;
+    ``within``: only these people (employee ids) of each group count (a dashboard
+    narrowed to a group, a program or a manager's people).
 
     :raises KpiError: a missing or unknown measure or group, a bad date or parameter
         (each with its ``query.<name>`` path).
@@ -58,12 +70,11 @@ def compare(host: Host, tenant_id: int, args: dict[str, str]) -> dict[str, Any]:
     measure = MEASURES.get(args["measure"])
     if measure is None:
         raise _bad("measure", f"must be one of {', '.join(MEASURES)}")
-    if measure.kind == "duration" and measure.name == "time_to_competency":
-        raise _bad(
-            "measure",
-            "time_to_competency comes from another plugin's metric as one "
-            "number per group; it cannot be compared person by person",
-        )
+    if within is not None and measure.name == "time_to_competency":
+        # The metric filters by group only: it cannot be narrowed to some of its people.
+        raise _bad("measure", "time_to_competency is compared over whole groups only")
+    # The KPI needs the metric's median; a comparison needs each person's duration.
+    compute = durations_to_competency if measure.name == "time_to_competency" else measure.compute
     params = {k: v for k, v in args.items() if k not in ("measure", "a", "b", "since", "until")}
     for name, value in params.items():
         if name not in measure.params:
@@ -80,10 +91,14 @@ def compare(host: Host, tenant_id: int, args: dict[str, str]) -> dict[str, Any]:
             population = group_population(host, tenant_id, args[side])
         except UnknownGroup as exc:
             raise _bad(side, str(exc)) from None
-        measured[side] = (
-            population,
-            measure.compute(host, tenant_id, population, start_us, end_us, params),
-        )
+        if within is not None:
+            kept = [p for p in population.people or [] if p.id in within]
+            population = Population(kept, group=population.group)
+        try:
+            result = compute(host, tenant_id, population, start_us, end_us, params)
+        except MetricUnavailable as exc:
+            raise _bad("measure", str(exc)) from None
+        measured[side] = (population, result)
     body: dict[str, Any] = {
         "measure": measure.name,
         "unit": measure.unit,
@@ -97,8 +112,33 @@ def compare(host: Host, tenant_id: int, args: dict[str, str]) -> dict[str, Any]:
             "value": result.value,
             "people": len(population.people or []),
         }
+        if measure.kind == "duration":
+            body[side].update(_survival(result))
     body.update(_test(measure.kind, measured["a"][1], measured["b"][1]))
     return body
+
+
+def _survival(result: Measured) -> dict[str, Any]:
+    """A group's durations: how many, how many ended (the others are censored), and the
+    Kaplan-Meier median with its 95 % interval (``None`` where not reached)."""
+    events = sum(observed for _, observed in result.durations)
+    summary: dict[str, Any] = {
+        "n": len(result.durations),
+        "events": events,
+        "censored": len(result.durations) - events,
+        "median": None,
+        "median_ci": None,
+    }
+    if result.durations:
+        days, observed = [d for d, _ in result.durations], [o for _, o in result.durations]
+        estimate = kaplan_meier(days, observed).percentile(50)
+        summary["median"] = _round(estimate.time)
+        summary["median_ci"] = {"lower": _round(estimate.lower), "upper": _round(estimate.upper)}
+    return summary
+
+
+def _round(days: float | None) -> float | None:
+    return None if days is None else round(days, 3)
 
 
 def _too_few(text: str) -> dict[str, Any]:
@@ -153,9 +193,12 @@ def _test(kind: str, a: Measured, b: Measured) -> dict[str, Any]:
         "test": found.test,
         "n_a": found.n_a,
         "n_b": found.n_b,
+        "events_a": found.events_a,
+        "events_b": found.events_b,
         "median_a": found.median_a,
         "median_b": found.median_b,
         "difference": found.median_difference,
+        "relative_difference": found.relative_difference,
         "confidence_interval": None,
         "p_value": found.p_value,
         "verdict": asdict(found.verdict),

@@ -144,7 +144,7 @@ def result_body(spec: dict[str, Any], row: Result) -> dict[str, Any]:
         },
         "value": row.value,
         "target": row.target,
-        "op": _op(spec),
+        "op": op_of(spec),
         "status": row.status,
         "sample": row.sample,
         "trend": row.trend,
@@ -153,7 +153,7 @@ def result_body(spec: dict[str, Any], row: Result) -> dict[str, Any]:
     }
 
 
-def _op(spec: dict[str, Any]) -> str:
+def op_of(spec: dict[str, Any]) -> str:
     target = spec["target"]
     return target.get("op") or ("<=" if target["change"] < 0 else ">=")
 
@@ -187,7 +187,7 @@ def evaluate(
             target = target_of(host, tenant_id, spec, population, period, groups)
             measured = measure(host, tenant_id, spec, population, period.start_us, period.end_us)
         except UnknownGroup as exc:
-            target, measured = Target(None, _op(spec), 0), Measured(None, None, note=str(exc))
+            target, measured = Target(None, op_of(spec), 0), Measured(None, None, note=str(exc))
         computed.append((period, measured, target, closed))
     now = time.time_ns() // 1000
     bodies = []

@@ -10,46 +10,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
+from lrs.plugin.request import api_actor, json_body, request_source
 from plugins.kpi import definitions, service
 from plugins.kpi.compare import compare
+from plugins.kpi.dashboard import dashboard, parse_filters
 from plugins.kpi.errors import KpiError
 from plugins.kpi.evaluation import evaluate, evaluate_all
 
 READ, WRITE = "kpi/read", "kpi/write"
 #: The most periods one evaluation request may ask for.
 MAX_PERIODS = 104
-
-
-def error_response(exc: KpiError) -> Response:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["errors"] = exc.errors or [{"path": "$", "message": exc.message}]
-    response = jsonify(body)
-    response.status_code = exc.status
-    return response
-
-
-def actor() -> str:
-    principal = g.principal
-    key = getattr(principal, "key", None)
-    return f"credential:{key}" if key else f"credential-id:{principal.credential_id}"
-
-
-def source() -> dict[str, str]:
-    return {
-        "ip": request.remote_addr or "",
-        "request_id": request.headers.get("X-Request-Id", ""),
-        "user_agent": request.user_agent.string,
-    }
-
-
-def _json() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise KpiError("the body must be JSON", [{"path": "$", "message": "not JSON"}])
-    return data
 
 
 def whole_number(name: str, default: int, low: int, high: int) -> int:
@@ -79,7 +52,6 @@ def day(name: str) -> date | None:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("kpi", __name__, url_prefix="/api/kpis")
-    blueprint.register_error_handler(KpiError, error_response)
 
     def tenant() -> int:
         return g.principal.tenant_id
@@ -92,10 +64,16 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.post("")
     @host.requires(WRITE)
     def create_kpi() -> Any:
+        spec = json_body("a KPI definition")
         definitions.save(
-            host, tenant(), [("$", _json())], actor=actor(), source=source(), create_only=True
+            host,
+            tenant(),
+            [("$", spec)],
+            actor=api_actor(),
+            source=request_source(),
+            create_only=True,
         )
-        return jsonify(service.detail(host, tenant(), request.get_json()["key"])), 201
+        return jsonify(service.detail(host, tenant(), spec["key"])), 201
 
     @blueprint.get("/alerts")
     @host.requires(READ)
@@ -107,6 +85,11 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(READ)
     def compare_populations() -> Any:
         return jsonify(compare(host, tenant(), request.args.to_dict()))
+
+    @blueprint.get("/dashboard")
+    @host.requires(READ)
+    def dashboard_data() -> Any:
+        return jsonify(dashboard(host, tenant(), parse_filters(request.args)))
 
     @blueprint.post("/evaluate")
     @host.requires(WRITE)
@@ -125,14 +108,19 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(WRITE)
     def put_kpi(key: str) -> Any:
         outcome = definitions.save(
-            host, tenant(), [("$", _json())], actor=actor(), source=source(), key=key
+            host,
+            tenant(),
+            [("$", json_body())],
+            actor=api_actor(),
+            source=request_source(),
+            key=key,
         )
         return jsonify(service.detail(host, tenant(), key)), 201 if outcome["created"] else 200
 
     @blueprint.delete("/<key>")
     @host.requires(WRITE)
     def delete_kpi(key: str) -> Any:
-        definitions.remove(host, tenant(), key, actor=actor(), source=source())
+        definitions.remove(host, tenant(), key, actor=api_actor(), source=request_source())
         return "", 204
 
     @blueprint.get("/<key>/history")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from lrs.plugin.metrics import MetricError
 from lrs.plugin.statistics import kaplan_meier
 from plugins.kpi.keys import activity_key, keys_of, person_keys
 from plugins.kpi.models import Daily, Progress
@@ -25,7 +26,11 @@ from plugins.kpi.rollups import DAY_US
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host, Person
+    from lrs.plugin.metrics import Metric
 
+#: Most rollup keys a measure filters on in SQL; a larger population is filtered as
+#: its rows are read (a long ``IN`` list costs more than it saves).
+LEARNER_FILTER_MAX = 2_000
 #: The competency plugin's metric, used by ``time_to_competency`` when it is installed.
 TIME_TO_COMPETENCY = "competency.time_to_competency"
 
@@ -112,8 +117,14 @@ def _days(start_us: int, end_us: int) -> tuple[int, int]:
     return start_us // DAY_US, -(-end_us // DAY_US)
 
 
-def _activity(query: Any, table: Any, params: dict[str, str]) -> Any:
+def _activity(
+    query: Any, table: Any, params: dict[str, str], keys: dict[str, str] | None = None
+) -> Any:
+    """``query`` narrowed to the ``activity`` parameter, and to a small population's
+    rollup ``keys`` (a manager's people: read their rows, not the period's)."""
     iri = params.get("activity")
+    if keys is not None and len(keys) <= LEARNER_FILTER_MAX:
+        query = query.where(table.learner.in_(sorted(keys)))
     return query if iri is None else query.where(table.activity == activity_key(iri))
 
 
@@ -135,6 +146,7 @@ def active_learners(
                 ),
                 Daily,
                 params,
+                keys,
             ).group_by(Daily.learner)
         )
         people = {p for learner in learners if (p := _owner(keys, learner)) is not None}
@@ -163,6 +175,7 @@ def _sums(
                 ),
                 Daily,
                 params,
+                keys,
             )
             .group_by(Daily.learner)
             .having(func.sum(whole) > 0)
@@ -232,6 +245,7 @@ def pass_rate(
                     ),
                     Progress,
                     params,
+                    keys,
                 )
             )
             for learner, activity, at_us, passed in rows:
@@ -248,6 +262,7 @@ def pass_rate(
                     ),
                     Daily,
                     params,
+                    keys,
                 )
                 .group_by(Daily.learner, Daily.activity)
                 .having(func.sum(Daily.attempts) > 0)
@@ -283,6 +298,7 @@ def completion_rate(
                 ),
                 Progress,
                 params,
+                keys,
             )
         )
         for learner, activity, completed_us in rows:
@@ -372,6 +388,7 @@ def time_to_completion(
                 ),
                 Progress,
                 params,
+                keys,
             )
         )
         for learner, activity, first_us, done_us in rows:
@@ -403,6 +420,44 @@ def _earliest_of(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+class MetricUnavailable(LookupError):
+    """The metric a measure reads cannot answer for this population: not installed, not
+    filterable by it, or refusing the filters (the message says which)."""
+
+
+def _metric_call(
+    host: Host, population: Population, params: dict[str, str]
+) -> tuple[Metric, dict[str, str]]:
+    """The metric ``time_to_competency`` reads and the filters to ask it with: the
+    population's group, and the measure's other parameters (``competency``, ``start``).
+
+    :raises MetricUnavailable: saying why it cannot be asked.
+    """
+    name = params.get("metric", TIME_TO_COMPETENCY)
+    metric = host.metric(name)
+    if metric is None:
+        raise MetricUnavailable(
+            f"metric {name!r} is not offered by any installed "
+            "plugin (install the competency plugin)"
+        )
+    filters = {k: v for k, v in params.items() if k != "metric"}
+    if population.group is not None:
+        accepted = [f for f in ("group", "cohort") if f in metric.filters]
+        if not accepted:
+            raise MetricUnavailable(f"metric {name!r} cannot be filtered by group")
+        filters[accepted[0]] = population.group
+    elif population.people is not None:
+        raise MetricUnavailable(f"metric {name!r} takes a group, not a rule")
+    return metric, filters
+
+
+def _moments(start_us: int, end_us: int) -> dict[str, datetime]:
+    return {
+        "since": datetime.fromtimestamp(start_us / 1_000_000, UTC),
+        "until": datetime.fromtimestamp(end_us / 1_000_000, UTC),
+    }
+
+
 def time_to_competency(
     host: Host,
     tenant_id: int,
@@ -411,32 +466,44 @@ def time_to_competency(
     end_us: int,
     params: dict[str, str],
 ) -> Measured:
-    name = params.get("metric", TIME_TO_COMPETENCY)
-    metric = host.metric(name)
-    if metric is None:
-        return Measured(
-            None,
-            None,
-            note=f"metric {name!r} is not offered by any installed "
-            "plugin (install the competency plugin)",
+    try:
+        metric, filters = _metric_call(host, population, params)
+        body = metric.evaluate(
+            host, tenant_id=tenant_id, filters=filters, **_moments(start_us, end_us)
         )
-    filters: dict[str, str] = {}
-    if population.group is not None:
-        accepted = [f for f in ("group", "cohort") if f in metric.filters]
-        if not accepted:
-            return Measured(None, None, note=f"metric {name!r} cannot be filtered by group")
-        filters[accepted[0]] = population.group
-    elif population.people is not None:
-        return Measured(None, None, note=f"metric {name!r} takes a group, not a rule")
-    body = metric.evaluate(
-        host,
-        tenant_id=tenant_id,
-        since=datetime.fromtimestamp(start_us / 1_000_000, UTC),
-        until=datetime.fromtimestamp(end_us / 1_000_000, UTC),
-        filters=filters,
-    )
+    except (MetricUnavailable, MetricError) as exc:
+        return Measured(None, None, note=str(exc))
     value = body.get("value")
     return Measured(None if value is None else float(value), None)  # type: ignore[arg-type]
+
+
+def durations_to_competency(
+    host: Host,
+    tenant_id: int,
+    population: Population,
+    start_us: int,
+    end_us: int,
+    params: dict[str, str],
+) -> Measured:
+    """Each person's time to competency (:meth:`~lrs.plugin.metrics.Metric.each_duration`
+    of the metric), people still in progress censored, and their Kaplan-Meier median: what
+    comparing two groups needs, where the KPI itself needs the median only.
+
+    :raises MetricUnavailable: the metric is missing, gives no durations or refuses the
+        filters.
+    """
+    metric, filters = _metric_call(host, population, params)
+    try:
+        found = metric.each_duration(
+            host, tenant_id=tenant_id, filters=filters, **_moments(start_us, end_us)
+        )
+    except MetricError as exc:
+        raise MetricUnavailable(str(exc)) from None
+    if not found:
+        return Measured(None, 0)
+    durations = [(d.days, d.observed) for d in found]
+    median = kaplan_meier([d for d, _ in durations], [o for _, o in durations]).median
+    return Measured(None if median is None else round(median, 3), len(found), durations=durations)
 
 
 ACTIVITY = {"activity": None}
@@ -475,7 +542,7 @@ MEASURES: dict[str, Measure] = {
             "Time to competency",
             "days",
             "duration",
-            {"metric": None},
+            {"metric": None, "competency": None, "start": None},
             time_to_competency,
         ),
     )

@@ -18,8 +18,10 @@ What a statement contributes (:func:`contribution`):
   *present* when ``result.completion`` is true.
 
 A voiding statement subtracts what the voided statement added to the daily
-counts; first-attempt and completion dates (``kpi_progress``) are not undone by a
-void: ``lrs kpi rebuild`` recomputes everything from the stored statements.
+counts, and recomputes the voided statement's learner x activity row of
+``kpi_progress`` (first attempt, first pass, completions) from the statements
+still standing; ``lrs kpi rebuild`` recomputes everything from the stored
+statements (after restoring a database, say).
 """
 
 from __future__ import annotations
@@ -270,31 +272,74 @@ def _unseen(session: Session, tenant_id: int, statements: Sequence[dict]) -> lis
 
 def fold(host: Host, session: Session, tenant_id: int, statements: Sequence[dict]) -> int:
     """Add ``statements`` (stored, of one store) to the rollups in ``session``; return how
-    many were new."""
+    many were new.
+
+    A voiding statement takes its target back: what the target added to the daily counts
+    is subtracted, and the ``kpi_progress`` row of its learner x activity is recomputed
+    from their statements still standing (:func:`_standing`), so a voided first attempt
+    makes the next attempt the first. A target voided in the batch that brings it is
+    never counted.
+    """
     fresh = _unseen(session, tenant_id, statements)
+    voided = {
+        str((s.get("object") or {}).get("id", "")).lower()
+        for s in fresh
+        if (s.get("verb") or {}).get("id") == VOIDED
+    }
     parts: list[tuple[Contribution, int]] = []
-    voided: list[str] = []
     for statement in fresh:
-        if (statement.get("verb") or {}).get("id") == VOIDED:
-            voided.append(str((statement.get("object") or {}).get("id", "")).lower())
-        elif (part := contribution(statement)) is not None:
+        if (statement.get("verb") or {}).get("id") == VOIDED or statement["id"].lower() in voided:
+            continue
+        if (part := contribution(statement)) is not None:
             parts.append((part, 1))
-    if voided:
+    affected: dict[tuple[str, str], dict] = {}
+    earlier = sorted(voided - {s["id"].lower() for s in fresh})
+    if earlier:
         counted = set(
             session.scalars(
                 select(Seen.statement_id).where(
-                    Seen.tenant_id == tenant_id, Seen.statement_id.in_(voided)
+                    Seen.tenant_id == tenant_id, Seen.statement_id.in_(earlier)
                 )
             )
         )
         for target in host.get_statements(tenant_id, sorted(counted)):
             if (part := contribution(target)) is not None:
                 parts.append((part, -1))
+                affected.setdefault((part.learner, part.activity), target)
     if parts:
         _upsert_daily(session, _daily_rows(tenant_id, parts))
-    if progress := _progress_rows(tenant_id, [p for p, s in parts if s > 0]):
-        _upsert_progress(session, progress)
+    progress = [p for p, sign in parts if sign > 0]
+    if affected:
+        for learner, activity in affected:
+            session.execute(
+                delete(Progress).where(
+                    Progress.tenant_id == tenant_id,
+                    Progress.learner == learner,
+                    Progress.activity == activity,
+                )
+            )
+        progress.extend(_standing(host, tenant_id, affected))
+    if rows := _progress_rows(tenant_id, progress):
+        _upsert_progress(session, rows)
     return len(fresh)
+
+
+def _standing(
+    host: Host, tenant_id: int, affected: dict[tuple[str, str], dict]
+) -> list[Contribution]:
+    """What the statements not voided of each affected learner x activity contribute (one
+    query per pair, on the statement store's agent and activity indexes: voids are rare).
+    Statements stored but not delivered yet are included: the progress row keeps earliest
+    and latest moments, so counting them again when they arrive changes nothing."""
+    parts: list[Contribution] = []
+    for (learner, activity), target in affected.items():
+        for statement in host.query_statements(
+            tenant_id, agent=target["actor"], activity=target["object"]["id"]
+        ):
+            part = contribution(statement)
+            if part is not None and (part.learner, part.activity) == (learner, activity):
+                parts.append(part)
+    return parts
 
 
 def clear(session: Session, tenant_id: int) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
-from plugins.kpi.http import actor, source
+from lrs.plugin.request import api_actor, json_body, request_source
 from plugins.kpi.warning_backtest import backtest, parse_window
 from plugins.kpi.warning_errors import WarningError
 from plugins.kpi.warning_flags import (
@@ -31,25 +31,6 @@ from plugins.kpi.warning_rules import change_rule, rule_configs
 READ, WRITE, RISK = "kpi/read", "kpi/write", "kpi/risk"
 
 
-def error_response(exc: WarningError) -> Response:
-    response = jsonify(
-        {
-            "error": exc.code,
-            "message": exc.message,
-            "errors": exc.errors or [{"path": "$", "message": exc.message}],
-        }
-    )
-    response.status_code = exc.status
-    return response
-
-
-def _json() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise WarningError("the body must be JSON", [{"path": "$", "message": "not JSON"}])
-    return data
-
-
 def _as_of(value: Any, path: str) -> date | None:
     if value is None:
         return None
@@ -63,7 +44,6 @@ def _as_of(value: Any, path: str) -> date | None:
 
 def create_blueprint(host: Host) -> Blueprint:
     blueprint = Blueprint("kpi_warnings", __name__, url_prefix="/api/kpis/warnings")
-    blueprint.register_error_handler(WarningError, error_response)
 
     def tenant() -> int:
         return g.principal.tenant_id
@@ -94,8 +74,10 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires(RISK)
     def act_on_warning(flag_id: str) -> Any:
         number = flag_number(flag_id)
-        action, note = parse_action(_json())
-        return jsonify(act(host, tenant(), number, action, note, actor=actor(), source=source()))
+        action, note = parse_action(json_body())
+        return jsonify(
+            act(host, tenant(), number, action, note, actor=api_actor(), source=request_source())
+        )
 
     @blueprint.get("/rules")
     @host.requires(READ, WRITE, RISK)
@@ -106,25 +88,25 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.put("/rules/<name>")
     @host.requires(WRITE)
     def put_rule(name: str) -> Any:
-        body = _json()
+        body = json_body()
         with host.write() as session:
-            config = change_rule(session, tenant(), name, body, actor=actor())
+            config = change_rule(session, tenant(), name, body, actor=api_actor())
             announce(
                 host,
                 session,
                 tenant(),
-                actor(),
+                api_actor(),
                 "kpi.warning_rule.changed",
                 f"kpi-warning-rule:{name}",
                 {"enabled": config.enabled, "params": config.params},
-                source(),
+                request_source(),
             )
         return jsonify(config.as_dict())
 
     @blueprint.post("/evaluate")
     @host.requires(WRITE)
     def evaluate_now() -> Any:
-        body = request.get_json(silent=True) or {}
+        body = json_body() if request.content_length else {}
         if not isinstance(body, dict):
             raise WarningError(
                 "the body must be a JSON object",

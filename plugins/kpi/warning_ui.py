@@ -1,11 +1,12 @@
 """The web UI's "At risk" page: early-warning flags with filters, actions and the rules.
 
-The web UI has no manager role (roles are admin, compliance_officer, analyst:
-lrs/auth/roles.py), so it cannot restrict a manager to their own people: the page
-is for admins and analysts, who filter by manager; analysts read, admins also
-record actions (acknowledged, contacted, dismissed). Names come from the
-directory and reasons quote activity IRIs clients sent, so everything is
-rendered as text (Jinja's autoescape).
+Admins and analysts see every flag, managers only the flags of their own people
+(their direct and indirect reports in the people directory,
+``host.people_in_view``): someone else's flag is a 404 to them, as a flag that
+does not exist, so the page never tells who else is flagged. Analysts read;
+admins and managers also record actions (acknowledged, contacted, dismissed).
+Names come from the directory and reasons quote activity IRIs clients sent, so
+everything is rendered as text (Jinja's autoescape).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from flask import Blueprint, g, render_template, request
 
 from lrs.plugin.host import AdminPage, Host
-from plugins.kpi.warning_errors import WarningError
+from plugins.kpi.warning_errors import WarningError, not_found
 from plugins.kpi.warning_flags import (
     ACTIONS,
     FILTERS,
@@ -28,8 +29,8 @@ from plugins.kpi.warning_flags import (
 )
 from plugins.kpi.warning_rules import RULES, rule_configs
 
-READERS = ("admin", "analyst")
-ACTORS = ("admin",)
+READERS = ("admin", "analyst", "manager")
+ACTORS = ("admin", "manager")
 #: The UI works on the default store, as the other plugins' pages do.
 TENANT_ID = 1
 
@@ -47,6 +48,7 @@ def create_ui_blueprint(host: Host) -> Blueprint:
         filters = {k: (request.args.get(k) or "").strip() for k in ("manager", "group", "rule")}
         filters["status"] = request.args.get("status") or "active"
         flags: list[dict[str, Any]] = []
+        view = host.people_in_view(TENANT_ID)
         try:
             flags = list_flags(
                 host,
@@ -56,6 +58,7 @@ def create_ui_blueprint(host: Host) -> Blueprint:
                 rule=filters["rule"] or None,
                 status=filters["status"],
             )
+            flags = [f for f in flags if view.allows(f["employee_id"])]
         except WarningError as exc:
             error, status = error or exc, exc.status if status == 200 else status
         with host.read() as session:
@@ -69,9 +72,20 @@ def create_ui_blueprint(host: Host) -> Blueprint:
             rule_names=list(RULES),
             actions=ACTIONS,
             can_act=bool(set(g.web_user.roles) & set(ACTORS)),
+            everyone=view.everyone,
             error=error,
             done=done,
         ), status
+
+    def flag_in_view(number: int) -> dict[str, Any]:
+        """The flag, if it is about someone the signed-in person may see.
+
+        :raises WarningError: no such flag, or someone else's (both 404, alike).
+        """
+        found = show_flag(host, TENANT_ID, number)
+        if not host.people_in_view(TENANT_ID).allows(found["employee_id"]):
+            raise not_found(f"no early-warning flag {number}")
+        return found
 
     @blueprint.get("/")
     @host.requires_role(*READERS)
@@ -82,7 +96,7 @@ def create_ui_blueprint(host: Host) -> Blueprint:
     @host.requires_role(*READERS)
     def flag(flag_id: str) -> Any:
         try:
-            found = show_flag(host, TENANT_ID, flag_number(flag_id))
+            found = flag_in_view(flag_number(flag_id))
         except WarningError as exc:
             return page(exc.status, exc)
         facts = {
@@ -95,7 +109,7 @@ def create_ui_blueprint(host: Host) -> Blueprint:
     @host.requires_role(*ACTORS)
     def record(flag_id: str) -> Any:
         try:
-            number = flag_number(flag_id)
+            number = flag_in_view(flag_number(flag_id))["id"]
             action, note = parse_action(
                 {"action": request.form.get("action"), "note": request.form.get("note") or None}
             )

@@ -110,7 +110,8 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("kpi_warnings.put_rule", "PUT"): frozenset({"kpi/write"}),
     ("kpi_warnings.evaluate_now", "POST"): frozenset({"kpi/write"}),
     **{("kpi." + endpoint, "GET"): frozenset({"kpi/read"}) for endpoint in (
-        "list_kpis", "show_kpi", "kpi_history", "alerts", "compare_populations")},
+        "list_kpis", "show_kpi", "kpi_history", "alerts", "compare_populations",
+        "dashboard_data")},
     **{("kpi." + endpoint, method): frozenset({"kpi/write"}) for endpoint, method in (
         ("create_kpi", "POST"), ("put_kpi", "PUT"), ("delete_kpi", "DELETE"),
         ("evaluate_kpis", "POST"), ("evaluate_kpi", "POST"))},
@@ -178,13 +179,16 @@ WEB: dict[tuple[str, str], frozenset[str]] = {
     ("competency_ui.rules", "GET"): ADMIN,
     ("competency_ui.add_rule", "POST"): ADMIN,
     ("competency_ui.remove_rule", "POST"): ADMIN,
-    **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin"})
+    # Managers see their own people there (tests/competency, tests/kpi: *_managers.py).
+    **{("competency_ui." + endpoint, "GET"): frozenset({"analyst", "admin", "manager"})
        for endpoint in ("views", "stylesheet", "find_person", "profile", "profile_as_pdf",
                         "heatmap", "gaps", "statement")},
-    ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin"}),
-    ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin"}),
-    ("kpi_warnings_ui.record", "POST"): ADMIN,
+    ("kpi_warnings_ui.index", "GET"): frozenset({"analyst", "admin", "manager"}),
+    ("kpi_warnings_ui.flag", "GET"): frozenset({"analyst", "admin", "manager"}),
+    ("kpi_warnings_ui.record", "POST"): frozenset({"admin", "manager"}),
     ("kpi_ui.index", "GET"): frozenset({"analyst", "admin"}),
+    **{("kpi_dashboard_ui." + endpoint, "GET"): frozenset({"analyst", "admin", "manager"})
+       for endpoint in ("index", "stylesheet", "table_csv", "trend_csv", "report_pdf")},
 }
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -109,7 +109,10 @@ def test_a_body_that_is_no_json_object_is_refused(seeded_app: Flask, xapi: dict[
     client = seeded_app.test_client()
     response = client.post("/api/competency/rules", data="{", headers=xapi)
     assert response.status_code == 400
-    assert response.get_json()["errors"] == [{"path": "$", "message": "not JSON"}]
+    assert response.get_json()["errors"] == [
+        {"path": "$", "message": "Expecting property name enclosed in double quotes at line 1 "
+                                 "column 2"}
+    ]
     response = client.post("/api/competency/rules", json=[1], headers=xapi)
     assert response.get_json()["errors"] == [{"path": "$", "message": "not an object"}]
 

@@ -122,10 +122,8 @@ def test_requests_that_cannot_be_read_are_json_400s(
     client: FlaskClient, auth: dict[str, str]
 ) -> None:
     not_json = client.post(URL, data="{", headers={**auth, "Content-Type": "application/json"})
-    assert (not_json.status_code, not_json.get_json()["errors"]) == (
-        400,
-        [{"path": "$", "message": "not JSON"}],
-    )
+    assert (not_json.status_code, not_json.get_json()["errors"][0]["path"]) == (400, "$")
+    assert "not valid JSON" in not_json.get_json()["message"]
     client.post(URL, json=kpi("k", "active_learners"), headers=auth)
     other = client.put(f"{URL}/k", json=kpi("other", "active_learners"), headers=auth)
     assert (other.status_code, other.get_json()["errors"][0]["path"]) == (400, "$.key")

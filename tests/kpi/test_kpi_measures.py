@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from lrs.plugin.testing import AUTHORITY, deliver
-from plugins.kpi.rollups import fold
-from tests.kpi.conftest import COURSE, M1, SESSION, ingest, kpi, week_41
+from plugins.kpi.models import Progress
+from plugins.kpi.rollups import fold, rebuild
+from tests.kpi.conftest import COURSE, M1, SESSION, attempt, ingest, kpi, week_41
 
 PILOT = {"group": "Pilot"}
 CONTROL = {"group": "Control"}
@@ -100,3 +102,90 @@ def test_a_redelivered_batch_counts_once_and_a_void_is_taken_back(
     deliver(kpi_app)
     result = value_of(kpi_app, auth, kpi("att", "attendance_rate", population=PILOT))
     assert (result["value"], result["sample"]) == (100.0, 3)
+
+
+def test_a_voided_first_attempt_makes_the_next_one_first_without_a_rebuild(
+    kpi_app: Flask,
+    auth: dict[str, str],
+) -> None:
+    statements = week_41()
+    ingest(kpi_app, statements)
+
+    def statement(person: str, verb: str, activity: str) -> dict[str, Any]:
+        """The first of ``person``'s statements with ``verb`` on ``activity``."""
+        return next(
+            s
+            for s in statements
+            if s["actor"]["mbox"] == f"mailto:{person.lower()}@example.com"
+            and s["verb"]["id"].endswith(verb)
+            and s["object"]["id"] == activity
+        )
+
+    before = value_of(
+        kpi_app, auth, kpi("first", "pass_rate", params={"activity": M1}, population=PILOT)
+    )
+    assert (before["value"], before["sample"]) == (50.0, 4)  # P1 and P3 of 4
+    # P2's failed first attempt (then passed the next day), P4's only attempt and P1's
+    # completion of the course are voided, in a later batch.
+    targets = [
+        statement("P2", "failed", M1),
+        statement("P4", "failed", M1),
+        statement("P1", "completed", COURSE),
+    ]
+    ingest(
+        kpi_app,
+        [
+            {
+                "actor": {"mbox": "mailto:admin@example.com"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+                "object": {"objectType": "StatementRef", "id": target["id"]},
+            }
+            for target in targets
+        ],
+    )
+    # First attempts now: P1, P2 (its pass), P3, all passed; P4 has none.
+    after = value_of(
+        kpi_app, auth, kpi("first-2", "pass_rate", params={"activity": M1}, population=PILOT)
+    )
+    assert (after["value"], after["sample"]) == (100.0, 3)
+    any_attempt = value_of(
+        kpi_app,
+        auth,
+        kpi("any", "pass_rate", params={"activity": M1, "attempt": "any"}, population=PILOT),
+    )
+    assert (any_attempt["value"], any_attempt["sample"]) == (100.0, 3)
+    # Course C: P2 and P3 completed of the 4 who started.
+    completion = value_of(
+        kpi_app, auth, kpi("done", "completion_rate", params={"activity": COURSE}, population=PILOT)
+    )
+    assert (completion["value"], completion["sample"]) == (50.0, 4)
+    # The rollups are what a rebuild from the statements still standing gives.
+    host = kpi_app.extensions["lrs"].host
+    with host.read() as session:
+        incremental = sorted(tuple(r) for r in session.execute(select(*Progress.__table__.c)))
+    rebuild(host, 1)
+    with host.read() as session:
+        rebuilt = sorted(tuple(r) for r in session.execute(select(*Progress.__table__.c)))
+    assert incremental == rebuilt
+
+
+def test_a_statement_voided_before_it_was_delivered_never_counts(
+    kpi_app: Flask,
+    auth: dict[str, str],
+) -> None:
+    ingest(kpi_app, week_41())
+    host = kpi_app.extensions["lrs"].host
+    passed = attempt("C4", M1, "2026-10-06T09:00", 0.9)
+    host.ingest(1, [passed], authority=AUTHORITY)
+    voiding = {
+        "actor": {"mbox": "mailto:admin@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": passed["id"]},
+    }
+    host.ingest(1, [voiding], authority=AUTHORITY)
+    deliver(kpi_app)  # both in one delivery
+    # M1's first attempts in the control group: C1 and C2 failed, C3 passed; C4 none.
+    result = value_of(
+        kpi_app, auth, kpi("first", "pass_rate", params={"activity": M1}, population=CONTROL)
+    )
+    assert (result["value"], result["sample"]) == (33.33, 3)

@@ -137,7 +137,7 @@ def test_malformed_requests_say_what_and_where(
             f"{URL}/rules/inactive", headers=h, data="{not json", content_type="application/json"
         ),
         400,
-    ) == [("$", "not JSON")]
+    ) == [("$", "Expecting property name enclosed in double quotes at line 1 column 2")]
     assert errors(client.post(f"{URL}/evaluate", headers=h, json={"as_of": "yesterday"}), 400) == [
         ("$.as_of", "not a date YYYY-MM-DD")
     ]

@@ -227,7 +227,8 @@ def test_people_erase_announces_person_erased_once_with_a_pseudonym_only(
     assert (event.action, event.target) == ("person.erased", f"person:sha256:{expected}")
     assert event.details == {"statements_deleted": 1, "statements_redacted": 0,
                              "state_documents": 0, "agent_profiles": 0, "attachments": 0,
-                             "people": 0}
+                             "people": 0, "notifications": 0, "notifications_redacted": 0,
+                             "notification_subscriptions": 0}
     assert event.actor.startswith("cli:") and event.source == {
         "cli": f"{getpass.getuser()}@{socket.gethostname()}"}
     assert "learner1" not in event.to_json()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.xapi.xapi_samples import errors_of, statement
+from tests.xapi.xapi_samples import accepted, errors_of, statement
 
 EXT = "http://example.com/ext"
 
@@ -24,3 +24,14 @@ def test_validate_refuses_a_lone_surrogate_in_a_member_name() -> None:
     assert list(errors_of(statement(result={"extensions": {"http://x.y/\udc00": 1}}))) == [
         "$.result.extensions['http://x.y/\udc00']"
     ]
+
+
+@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, 10**30])
+def test_integers_past_64_bits_are_storable(value: int) -> None:
+    """JSON numbers have no size limit (the checks pack values as MessagePack, whose
+    integers stop at 64 bits: such a statement takes the slow path, not a 500)."""
+    sent = statement(result={"extensions": {EXT: [value]}})
+
+    [stored] = accepted(sent)
+
+    assert stored["result"]["extensions"][EXT] == [value]

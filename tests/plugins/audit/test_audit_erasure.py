@@ -52,7 +52,8 @@ def test_audit_records_person_erased_with_a_pseudonym_and_still_verifies(
         "person.erased", PSEUDONYM, "admin:dpo@example.com")
     assert erased["details"] == counts == {
         "statements_deleted": 1, "statements_redacted": 0, "state_documents": 1,
-        "agent_profiles": 0, "attachments": 0, "people": 0}
+        "agent_profiles": 0, "attachments": 0, "people": 0, "notifications": 0,
+        "notifications_redacted": 0, "notification_subscriptions": 0}
     assert erased["person"] is None and erased["source"] == {"cli": "dpo@ops"}
     assert "learner@example.com" not in json.dumps(erased)
     assert trail_for(runtime(audit_app).host).verify().ok

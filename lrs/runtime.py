@@ -32,6 +32,7 @@ from lrs.services.group_commit import GroupCommit
 from lrs.services.groups import group_members, people_matching
 from lrs.services.ingest import new_group_commit, store_batch
 from lrs.services.people import (
+    employee_ids_of,
     import_people_feed,
     people_by_employee_id,
     resolve_people,
@@ -91,6 +92,7 @@ class Runtime:
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),
+            employee_ids=partial(employee_ids_of, self),
             group_members=partial(group_members, self),
             people_by_employee_id=partial(people_by_employee_id, self),
             import_people=partial(import_people_feed, self),

@@ -209,6 +209,8 @@ class HostWiring:
     ingest: Callable[..., StoredBatch]
     resolve_person: Callable[..., Person | None]
     resolve_people: Callable[..., list[Person | None]]
+    #: :func:`lrs.services.people.employee_ids_of` bound to the application.
+    employee_ids: Callable[..., list[str | None]]
     #: :func:`lrs.services.groups.group_members` bound to the application.
     group_members: Callable[..., list[Person]]
     #: :func:`lrs.services.people.people_by_employee_id` bound to the application.
@@ -450,6 +452,12 @@ class Host:
         directory is asked in a few queries, however many they are (reports and
         attendance imports resolve thousands)."""
         return self._wiring.resolve_people(tenant_id=tenant_id, agents=agents)
+
+    def employee_ids(self, tenant_id: int, agents: list[dict[str, Any]]) -> list[str | None]:
+        """The employee id of each of ``agents`` (``Person.id`` of :meth:`resolve_people`),
+        in their order, ``None`` for who is unknown. Cheaper than building the people:
+        for feeds folding every delivered batch that count per person."""
+        return self._wiring.employee_ids(tenant_id=tenant_id, agents=agents)
 
     def group_members(self, tenant_id: int, name: str) -> list[Person]:
         """The people of the store's group or cohort ``name`` now, by employee id: a

@@ -168,6 +168,20 @@ def people_for_agent_keys(session: Session, tenant_id: int,
     return {key: people[person_id] for key, person_id in owner.items()}
 
 
+def employee_ids_for_agent_keys(session: Session, tenant_id: int,
+                                keys: Iterable[str]) -> dict[str, str]:
+    """The employee id of the person each of ``keys`` belongs to (keys of no one are
+    left out): one join a chunk, no rows loaded as objects."""
+    owner: dict[str, str] = {}
+    for chunk in chunks(sorted(set(keys))):
+        owner.update(session.execute(
+            select(PersonIdentity.agent_key, Person.employee_id)
+            .join(Person, Person.id == PersonIdentity.person_id)
+            .where(PersonIdentity.tenant_id == tenant_id,
+                   any_of(session, PersonIdentity.agent_key, chunk))).all())
+    return owner
+
+
 def identities_of(session: Session, person_ids: Iterable[int]) -> dict[int, list[str]]:
     """Each person's agent keys, sorted."""
     found: dict[int, list[str]] = {}

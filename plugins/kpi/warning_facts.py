@@ -160,18 +160,18 @@ def facts_of(
     ]
     # A batch is mostly a few learners' statements: each actor is resolved once.
     actors = {json.dumps(s["actor"], sort_keys=True): s["actor"] for s in mine}
-    found = host.resolve_people(tenant_id, list(actors.values())) if actors else []
-    person_of = dict(zip(actors, found, strict=True))
+    found = host.employee_ids(tenant_id, list(actors.values())) if actors else []
+    employee_of = dict(zip(actors, found, strict=True))
     days: dict[tuple[str, date], dict[str, Any]] = {}
     results = []
     for statement in mine:
-        person = person_of[json.dumps(statement["actor"], sort_keys=True)]
-        if person is None:
+        employee_id = employee_of[json.dumps(statement["actor"], sort_keys=True)]
+        if employee_id is None:
             continue
         moment = _moment(statement)
-        days[(person.id, moment.date())] = {
+        days[(employee_id, moment.date())] = {
             "tenant_id": tenant_id,
-            "employee_id": person.id,
+            "employee_id": employee_id,
             "day": moment.date(),
         }
         row = _result_row(statement, statement["verb"]["id"])
@@ -180,7 +180,7 @@ def facts_of(
                 {
                     "tenant_id": tenant_id,
                     "statement_id": statement["id"].lower(),
-                    "employee_id": person.id,
+                    "employee_id": employee_id,
                     "at_us": int(moment.timestamp() * 1_000_000),
                     **row,
                 }

@@ -184,7 +184,7 @@ def test_erasure_removes_the_person_from_the_directory(lrs: Any, staff_csv: Any,
     assert host.resolve_person(1, {"mbox": "mailto:grace@example.com"}).id == "E2"
 
 
-def test_resolve_people_answers_many_in_order_with_few_queries(
+def test_resolve_people_and_employee_ids_answer_many_in_order_with_few_queries(
     lrs: Any, staff_csv: Any, make_settings: Callable[..., Settings],
 ) -> None:
     many = HEADER + "".join(f"P{n},Person {n},p{n}@example.com,,,Ops,,,,,,\n"
@@ -204,4 +204,9 @@ def test_resolve_people_answers_many_in_order_with_few_queries(
     # 5,000 identity keys in five chunks, then 2,500 people and their identities in three
     # chunks each: a dozen statements, not one per agent.
     assert len([s for s in statements if s.startswith("SELECT")]) <= 11, statements
+    statements.clear()
+    ids = host.employee_ids(1, agents)
+    assert ids == [p.id if p else None for p in found]
+    # 5,000 identity keys joined to their people's employee ids in five chunks.
+    assert len([s for s in statements if s.startswith("SELECT")]) == 5, statements
     engine.dispose()

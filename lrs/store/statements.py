@@ -212,13 +212,17 @@ def _insert_rows(session: Session, rows: StatementRows) -> None:
     # Ids are unique within the batch: they map the returned pks back to rows.
     pk_of = dict(bulk_insert(session, Statement.__table__, _STATEMENT_COLUMNS, statement_rows,
                              returning=("statement_id", "pk")))
+    # Agent and activity link rows carry the statement's stored time (their index's order).
     for table, columns, links in (
-        (StatementAgent, ("statement_pk", "agent_key", "related"), rows.agents),
-        (StatementActivity, ("statement_pk", "activity_id", "related"), rows.activities),
-        (StatementTargetKey, ("statement_pk", "kind", "value"), rows.keys),
+        (StatementAgent, ("statement_pk", "agent_key", "related", "stored_us"), rows.agents),
+        (StatementActivity, ("statement_pk", "activity_id", "related", "stored_us"),
+         rows.activities),
     ):
         bulk_insert(session, table.__table__, columns,
-                    [(pk_of[statement_id], *rest) for statement_id, *rest in links])
+                    [(pk_of[statement_id], *rest, rows.stored_us)
+                     for statement_id, *rest in links])
+    bulk_insert(session, StatementTargetKey.__table__, ("statement_pk", "kind", "value"),
+                [(pk_of[statement_id], *rest) for statement_id, *rest in rows.keys])
 
 
 def _finish(session: Session, tenant_id: int, rows: StatementRows,

@@ -177,40 +177,26 @@ def build_select(
     return statement.order_by(stored.desc(), pk.desc())
 
 
-#: (link rows joined, the same table for the plain-row check, key column) per filter.
-_AGENT_LINKS = (
-    StatementAgent.__table__.alias("agent_link"),
-    StatementAgent.__table__.alias("plain_agent_link"),
-    "agent_key",
-)
-_ACTIVITY_LINKS = (
-    StatementActivity.__table__.alias("activity_link"),
-    StatementActivity.__table__.alias("plain_activity_link"),
-    "activity_id",
-)
+#: (link rows joined, key column) per filter.
+_AGENT_LINKS = (StatementAgent.__table__.alias("agent_link"), "agent_key")
+_ACTIVITY_LINKS = (StatementActivity.__table__.alias("activity_link"), "activity_id")
 
 
 def _join_link(
-    statement: Select[Any], links: tuple[Any, Any, str], value: str, related: bool
+    statement: Select[Any], links: tuple[Any, str], value: str, related: bool
 ) -> tuple[Select[Any], tuple[Any, Any]]:
     """``statement`` joined to its link rows for ``value``, and their stored order.
 
-    A statement has a row per (agent or activity, related): with ``related_*`` a
-    related row only counts when the statement has no plain one, so the join
+    A statement has at most one link row per agent or activity (a related one only
+    when it has no plain one, see :func:`lrs.store.statements._rows`), so the join
     returns each statement once.
     """
-    link, plain, key = links
+    link, key = links
     statement = statement.join(link, link.c.statement_pk == Statement.pk).where(
         link.c[key] == value
     )
     if not related:
         statement = statement.where(link.c.related.is_(False))
-    else:
-        statement = statement.where(or_(link.c.related.is_(False), ~exists().where(
-            plain.c.statement_pk == link.c.statement_pk,
-            plain.c[key] == link.c[key],
-            plain.c.related.is_(False),
-        )))
     return statement, (link.c.stored_us, link.c.statement_pk)
 
 

@@ -192,14 +192,22 @@ def _rows(
                 keys.add(("registration", target.registration))
             if is_voiding(statement) and target.verb_id != VOIDED_VERB:
                 rows.voided.append((statement_id, ref))  # type: ignore[arg-type]
-        rows.agents.extend((statement_id, key, related) for key, related in agents)
-        rows.activities.extend((statement_id, a, related) for a, related in activities)
+        rows.agents.extend((statement_id, key, related) for key, related in _once(agents))
+        rows.activities.extend((statement_id, a, related) for a, related in _once(activities))
         rows.keys.extend((statement_id, kind, value) for kind, value in keys)
         # Later statements of this batch may target this one.
         targets.setdefault(statement_id, _Target(
             statement["verb"]["id"], registration, agents, activities, keys
         ))
     return rows
+
+
+def _once(mentioned: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
+    """One link row per agent or activity: a plain mention makes a related one of the
+    same agent or activity redundant (``related_*=true`` finds plain rows too), and
+    queries join the link rows, so a second row would return the statement twice."""
+    return {(key, related) for key, related in mentioned
+            if not related or (key, False) not in mentioned}
 
 
 def _insert_rows(session: Session, rows: StatementRows) -> None:

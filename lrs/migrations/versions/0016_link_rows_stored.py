@@ -6,7 +6,8 @@ statements at 1,000,000 stored) had PostgreSQL walk the statements newest first 
 probe the link table for each, about thirty probes per row returned (30 to 47 ms at
 p95), and SQLite did the same for an agent's or an activity's few hundred (over
 100 ms); with ``stored_us`` after the agent key or activity id, a page is one range
-of the link table's index, read in order.
+of the link table's index, read in order. A related row beside a plain one of the
+same agent or activity is dropped: the join would return its statement twice.
 
 Revision ID: 0016
 Revises: 0014
@@ -46,6 +47,13 @@ def upgrade() -> None:
                 f"UPDATE {table} SET stored_us = (SELECT s.stored_us FROM statements AS s "
                 f"WHERE s.pk = {table}.statement_pk)"
             )
+        # One row per agent or activity: a related row beside a plain one is redundant
+        # and would return its statement twice now that queries join the link rows.
+        op.execute(
+            f"DELETE FROM {table} WHERE related AND EXISTS (SELECT 1 FROM {table} AS plain "
+            f"WHERE plain.statement_pk = {table}.statement_pk AND plain.{key} = {table}.{key} "
+            "AND NOT plain.related)"
+        )
         with op.batch_alter_table(table) as batch_op:
             batch_op.alter_column("stored_us", existing_type=sa.BigInteger(), nullable=False)
             batch_op.drop_index(old_index)

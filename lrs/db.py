@@ -100,6 +100,11 @@ class Database:
         self.engine = engine
         self._writes = itertools.count(1) if engine.dialect.name == "sqlite" else None
         self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._looker = (
+            sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                         expire_on_commit=False)
+            if engine.dialect.name == "postgresql" else self._reader
+        )
         self._writer = sessionmaker(
             engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -108,6 +113,20 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A unit of work that only reads: no write lock is taken on SQLite."""
         with self._reader() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A read of independent statements, for the small requests that run one or two.
+
+        On PostgreSQL it runs outside a transaction (autocommit): no ``BEGIN`` and
+        ``COMMIT`` round trips around the query, which cost a GET by id or a state
+        GET about a tenth of its CPU. Nothing is lost: at READ COMMITTED each
+        statement of a transaction takes its own snapshot anyway. Not for
+        server-side cursors (:func:`lrs.store.queries.stream`), which need a
+        transaction. On SQLite it is :meth:`read`.
+        """
+        with self._looker() as session, session.begin():
             yield session
 
     @contextmanager

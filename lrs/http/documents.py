@@ -112,7 +112,7 @@ def _read(resource: _Resource) -> Response:
     principal = current_principal()
     single = resource.id_param in args
     key = _key(resource, args, single=single)
-    with current_runtime().db.read() as session:
+    with current_runtime().db.lookup() as session:
         if single:
             found = get_document(session, principal.tenant_id, key)
             if found is None:

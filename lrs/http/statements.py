@@ -80,7 +80,7 @@ def get_statements() -> Response:
     mine = None if principal.allows("statements/read") else principal.credential_id
     wanted = parse_get(request.args, current_version(), page_size=settings.page_size,
                        secret_key=settings.secret_key, tenant_id=principal.tenant_id)
-    with runtime.db.read() as session:
+    with runtime.db.lookup() as session:
         if isinstance(wanted, Single):
             found = get_statement(session, principal.tenant_id, wanted.statement_id,
                                   voided=wanted.voided, credential_id=mine)

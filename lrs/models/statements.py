@@ -62,8 +62,13 @@ class StatementAgent(Base):
     )
     agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
     related: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    #: The statement's ``stored_us``: an agent's statements in stored order are one
+    #: range of the index, so a page of them is read, not sorted.
+    stored_us: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_statement_agents_key", "agent_key", "related", "statement_pk"),)
+    __table_args__ = (
+        Index("ix_statement_agents_stored", "agent_key", "stored_us", "statement_pk", "related"),
+    )
 
 
 class StatementActivity(Base):
@@ -76,9 +81,14 @@ class StatementActivity(Base):
     )
     activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
     related: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    #: The statement's ``stored_us`` (see :attr:`StatementAgent.stored_us`): a page of a
+    #: course's thousands of statements is read from one range, in order.
+    stored_us: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
-        Index("ix_statement_activities_id", "activity_id", "related", "statement_pk"),
+        Index(
+            "ix_statement_activities_stored", "activity_id", "stored_us", "statement_pk", "related"
+        ),
     )
 
 

@@ -143,18 +143,15 @@ def build_select(
         statement = statement.where(Statement.voided.is_(False))
     if query.credential_id is not None:
         statement = statement.where(Statement.credential_id == query.credential_id)
+    # Stored order: the statements' own, or that of the agent's or activity's link
+    # rows, which carry it, so that their page is read from one index range in order.
+    order: tuple[Any, Any] = (Statement.stored_us, Statement.pk)
     if query.agent is not None:
-        agents = select(StatementAgent.statement_pk).where(StatementAgent.agent_key == query.agent)
-        if not query.related_agents:
-            agents = agents.where(StatementAgent.related.is_(False))
-        statement = statement.where(Statement.pk.in_(agents))
+        statement, order = _join_link(statement, _AGENT_LINKS, query.agent, query.related_agents)
     if query.activity is not None:
-        activities = select(StatementActivity.statement_pk).where(
-            StatementActivity.activity_id == query.activity
+        statement, order = _join_link(
+            statement, _ACTIVITY_LINKS, query.activity, query.related_activities
         )
-        if not query.related_activities:
-            activities = activities.where(StatementActivity.related.is_(False))
-        statement = statement.where(Statement.pk.in_(activities))
     if query.verb is not None:
         statement = statement.where(
             _own_or_inherited(session, Statement.verb_id, "verb", query.verb)
@@ -165,18 +162,42 @@ def build_select(
                 session, Statement.registration, "registration", query.registration.lower()
             )
         )
+    stored, pk = order
     if query.since_us is not None:
-        statement = statement.where(Statement.stored_us > query.since_us)
+        statement = statement.where(stored > query.since_us)
     if query.until_us is not None:
-        statement = statement.where(Statement.stored_us <= query.until_us)
-    key = tuple_(Statement.stored_us, Statement.pk)
+        statement = statement.where(stored <= query.until_us)
+    key = tuple_(stored, pk)
     if query.ascending:
         if cursor is not None:
             statement = statement.where(key > tuple_(*cursor))
-        return statement.order_by(Statement.stored_us, Statement.pk)
+        return statement.order_by(stored, pk)
     if cursor is not None:
         statement = statement.where(key < tuple_(*cursor))
-    return statement.order_by(Statement.stored_us.desc(), Statement.pk.desc())
+    return statement.order_by(stored.desc(), pk.desc())
+
+
+#: (link rows joined, key column) per filter.
+_AGENT_LINKS = (StatementAgent.__table__.alias("agent_link"), "agent_key")
+_ACTIVITY_LINKS = (StatementActivity.__table__.alias("activity_link"), "activity_id")
+
+
+def _join_link(
+    statement: Select[Any], links: tuple[Any, str], value: str, related: bool
+) -> tuple[Select[Any], tuple[Any, Any]]:
+    """``statement`` joined to its link rows for ``value``, and their stored order.
+
+    A statement has at most one link row per agent or activity (a related one only
+    when it has no plain one, see :func:`lrs.store.statements._rows`), so the join
+    returns each statement once.
+    """
+    link, key = links
+    statement = statement.join(link, link.c.statement_pk == Statement.pk).where(
+        link.c[key] == value
+    )
+    if not related:
+        statement = statement.where(link.c.related.is_(False))
+    return statement, (link.c.stored_us, link.c.statement_pk)
 
 
 def _own_or_inherited(session: Session, column: Any, kind: str, value: str) -> Any:

@@ -56,11 +56,12 @@ STATEMENT_ARRAY_COLUMNS = (
     "ref_statement_id",
     "attachment_sha2s",
 )
-#: Link tables: (table, its columns after ``statement_pk``, the rows' attribute).
+#: Link tables: (table, its columns after ``statement_pk``, the rows' attribute, and
+#: whether the rows carry the batch's ``stored_us``).
 _LINKS = (
-    (StatementAgent.__table__, ("agent_key", "related"), "agents"),
-    (StatementActivity.__table__, ("activity_id", "related"), "activities"),
-    (StatementTargetKey.__table__, ("kind", "value"), "keys"),
+    (StatementAgent.__table__, ("agent_key", "related"), "agents", True),
+    (StatementActivity.__table__, ("activity_id", "related"), "activities", True),
+    (StatementTargetKey.__table__, ("kind", "value"), "keys", False),
 )
 
 
@@ -94,7 +95,7 @@ def insert_statement_rows(session: Session, rows: StatementRows) -> Inserted:
         else [()] * len(STATEMENT_ARRAY_COLUMNS)
     ):
         params[f"s{i}"] = list(values)
-    for n, (_, _, attribute) in enumerate(_LINKS):
+    for n, (_, _, attribute, _) in enumerate(_LINKS):
         links = getattr(rows, attribute)
         for i, values in enumerate(zip(*links, strict=True) if links else [(), (), ()]):
             params[f"l{n}_{i}"] = list(values)
@@ -127,15 +128,18 @@ def _sql() -> str:
         f"CAST(%(credential_id)s AS bigint), false, * FROM unnest({arrays}) "
         f"ON CONFLICT (tenant_id, statement_id) DO NOTHING RETURNING statement_id, pk)"
     ]
-    for n, (table, columns, _) in enumerate(_LINKS):
+    for n, (table, columns, _, stored) in enumerate(_LINKS):
         link_arrays = ", ".join(
             [array(statements, "statement_id", f"l{n}_0")]
             + [array(table, column, f"l{n}_{i + 1}") for i, column in enumerate(columns)]
         )
+        extra_column, extra_value = (
+            (", stored_us", ", CAST(%(stored_us)s AS bigint)") if stored else ("", "")
+        )
         ctes.append(
-            f"l{n} AS (INSERT INTO {table.name} (statement_pk, {', '.join(columns)}) "
-            f"SELECT s.pk, x.a, x.b FROM unnest({link_arrays}) AS x(id, a, b) "
-            f"JOIN s ON s.statement_id = x.id)"
+            f"l{n} AS (INSERT INTO {table.name} (statement_pk, {', '.join(columns)}"
+            f"{extra_column}) SELECT s.pk, x.a, x.b{extra_value} FROM unnest({link_arrays}) "
+            f"AS x(id, a, b) JOIN s ON s.statement_id = x.id)"
         )
     # The activities' definitions ride along (a round trip less), told apart by their
     # NULL pk; the SELECT sees them as they were when the statement began.

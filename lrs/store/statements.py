@@ -192,14 +192,22 @@ def _rows(
                 keys.add(("registration", target.registration))
             if is_voiding(statement) and target.verb_id != VOIDED_VERB:
                 rows.voided.append((statement_id, ref))  # type: ignore[arg-type]
-        rows.agents.extend((statement_id, key, related) for key, related in agents)
-        rows.activities.extend((statement_id, a, related) for a, related in activities)
+        rows.agents.extend((statement_id, key, related) for key, related in _once(agents))
+        rows.activities.extend((statement_id, a, related) for a, related in _once(activities))
         rows.keys.extend((statement_id, kind, value) for kind, value in keys)
         # Later statements of this batch may target this one.
         targets.setdefault(statement_id, _Target(
             statement["verb"]["id"], registration, agents, activities, keys
         ))
     return rows
+
+
+def _once(mentioned: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
+    """One link row per agent or activity: a plain mention makes a related one of the
+    same agent or activity redundant (``related_*=true`` finds plain rows too), and
+    queries join the link rows, so a second row would return the statement twice."""
+    return {(key, related) for key, related in mentioned
+            if not related or (key, False) not in mentioned}
 
 
 def _insert_rows(session: Session, rows: StatementRows) -> None:
@@ -212,13 +220,17 @@ def _insert_rows(session: Session, rows: StatementRows) -> None:
     # Ids are unique within the batch: they map the returned pks back to rows.
     pk_of = dict(bulk_insert(session, Statement.__table__, _STATEMENT_COLUMNS, statement_rows,
                              returning=("statement_id", "pk")))
+    # Agent and activity link rows carry the statement's stored time (their index's order).
     for table, columns, links in (
-        (StatementAgent, ("statement_pk", "agent_key", "related"), rows.agents),
-        (StatementActivity, ("statement_pk", "activity_id", "related"), rows.activities),
-        (StatementTargetKey, ("statement_pk", "kind", "value"), rows.keys),
+        (StatementAgent, ("statement_pk", "agent_key", "related", "stored_us"), rows.agents),
+        (StatementActivity, ("statement_pk", "activity_id", "related", "stored_us"),
+         rows.activities),
     ):
         bulk_insert(session, table.__table__, columns,
-                    [(pk_of[statement_id], *rest) for statement_id, *rest in links])
+                    [(pk_of[statement_id], *rest, rows.stored_us)
+                     for statement_id, *rest in links])
+    bulk_insert(session, StatementTargetKey.__table__, ("statement_pk", "kind", "value"),
+                [(pk_of[statement_id], *rest) for statement_id, *rest in rows.keys])
 
 
 def _finish(session: Session, tenant_id: int, rows: StatementRows,

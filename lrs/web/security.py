@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, has_request_context, render_template, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+)
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from lrs.web.access import current_user, ui_roles
@@ -40,6 +48,14 @@ class SessionInterface(SecureCookieSessionInterface):
     serves plain HTTP on loopback (tests, a health check) and HTTPS behind its
     proxy, and the cookie should be Secure exactly in the second case.
     """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """No cookie, no session to read: API clients send none (the cookie's path is
+        ``/ui``), and Flask's own opening built a signing serializer and parsed the
+        cookies of every request, a twentieth of a GET by id."""
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (

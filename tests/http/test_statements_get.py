@@ -83,6 +83,57 @@ def test_statements_get_filters(client: FlaskClient, headers) -> None:
     assert ids(registration=registration) == {a}
 
 
+def test_statements_get_activity_pages_in_stored_order_each_statement_once(
+    client: FlaskClient, headers
+) -> None:
+    """An activity's pages are read in the link rows' stored order: a statement that
+    names the course both as its object and as its grouping comes once, batches
+    sharing a stored time page by id, and since/until/more keep working."""
+    course = "http://example.com/courses/c1"
+    in_course = {"contextActivities": {"grouping": [{"id": course}]}}
+    (first,) = post(client, headers, make_statement(context=in_course))
+    stored = client.get(f"/xapi/statements?statementId={first}", headers=headers).get_json()
+    batch = post(client, headers, [make_statement(activity=course, context=in_course),
+                                   make_statement(context=in_course),
+                                   make_statement(activity=course)])
+    post(client, headers, make_statement(activity="http://example.com/courses/other"))
+    newest_first = [*reversed(batch), first]
+
+    def paged(**params: str) -> list[str]:
+        url, seen = "/xapi/statements", []
+        response = client.get(url, query_string={**params, "limit": "1"}, headers=headers)
+        while True:
+            body = response.get_json()
+            seen += [s["id"] for s in body["statements"]]
+            if not body["more"]:
+                return seen
+            response = client.get(body["more"], headers=headers)
+
+    assert paged(activity=course, related_activities="true") == newest_first
+    assert paged(activity=course, related_activities="true", ascending="true") == [
+        *reversed(newest_first)]
+    assert paged(activity=course) == [batch[2], batch[0]]
+    assert [s["id"] for s in query(client, headers, activity=course, related_activities="true",
+                                   since=stored["stored"])] == [*reversed(batch)]
+    assert [s["id"] for s in query(client, headers, activity=course, related_activities="true",
+                                   until=stored["stored"])] == [first]
+
+
+def test_statements_get_agent_with_related_agents_each_statement_once(
+    client: FlaskClient, headers
+) -> None:
+    teacher = "mailto:teacher@example.com"
+    both, taught = post(client, headers, [
+        make_statement(mbox=teacher, context={"instructor": {"mbox": teacher}}),
+        make_statement(context={"instructor": {"mbox": teacher}}),
+    ])
+    post(client, headers, make_statement())
+    agent = json.dumps({"mbox": teacher})
+    assert [s["id"] for s in query(client, headers, agent=agent, related_agents="true")] == [
+        taught, both]
+    assert [s["id"] for s in query(client, headers, agent=agent)] == [both]
+
+
 def test_statements_get_statement_refs_meet_their_targets_filters(
     client: FlaskClient, headers
 ) -> None:

@@ -38,7 +38,7 @@ from lrs.store import notifications as notification_store
 from lrs.store.bulk import bulk_insert
 from lrs.store.queries import StatementQuery, load_attachments, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
-from lrs.xapi.actors import agent_ifi_key
+from lrs.xapi.actors import agent_ifi_key, agent_of_key
 from lrs.xapi.bounds import bound_problems
 from lrs.xapi.errors import InvalidStatement
 from lrs.xapi.validate import validate_statements
@@ -458,6 +458,14 @@ class Host:
         in their order, ``None`` for who is unknown. Cheaper than building the people:
         for feeds folding every delivered batch that count per person."""
         return self._wiring.employee_ids(tenant_id=tenant_id, agents=agents)
+
+    def employee_ids_of_keys(self, tenant_id: int, person_keys: Iterable[str]) -> set[str]:
+        """The employee ids of whoever the identity keys stand for (``mbox:mailto:...``,
+        ``account:<homePage>|<name>``: the ``person_keys`` an ``erase_person`` hook is
+        given), as :meth:`employee_ids` answers for their Agents."""
+        agents = [agent for key in sorted(person_keys) if (agent := agent_of_key(key))]
+        return {employee_id for employee_id in self.employee_ids(tenant_id, agents)
+                if employee_id is not None}
 
     def group_members(self, tenant_id: int, name: str) -> list[Person]:
         """The people of the store's group or cohort ``name`` now, by employee id: a

@@ -26,7 +26,7 @@ from lrs.services.core import Core
 from lrs.services.csv_rows import RowError, first_seen, read_csv
 from lrs.store import people as store
 from lrs.store.bulk import chunks
-from lrs.xapi.actors import agent_ifi_key
+from lrs.xapi.actors import agent_ifi_key, agent_of_key
 from lrs.xapi.errors import BadRequest, ErrorDetail
 from lrs.xapi.redaction import person_keys
 
@@ -279,19 +279,8 @@ def as_person(row: PersonRow, identities: Iterable[str]) -> Person:
         ("hire_date", row.hire_date.isoformat() if row.hire_date else None),
         ("active", "true" if row.active else "false")) if value is not None}
     return Person(id=row.employee_id, name=row.display_name,
-                  agents=tuple(agent for key in identities if (agent := agent_of(key))),
+                  agents=tuple(agent for key in identities if (agent := agent_of_key(key))),
                   attributes={**json.loads(row.attributes), **attributes})
-
-
-def agent_of(key: str) -> dict[str, Any] | None:
-    """The Agent an identity key stands for (the inverse of ``agent_ifi_key``)."""
-    kind, _, value = key.partition(":")
-    if kind in ("mbox", "mbox_sha1sum", "openid"):
-        return {"objectType": "Agent", kind: value}
-    if kind == "account" and "|" in value:
-        home, name = value.split("|", 1)
-        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
-    return None
 
 
 def email_identities(address: str) -> set[str]:

@@ -148,3 +148,15 @@ def agent_ifi_key(agent: dict[str, Any]) -> str:
         if isinstance(home, str) and isinstance(name, str):
             return f"account:{home}|{name}"
     return ""
+
+
+def agent_of_key(key: str) -> dict[str, Any] | None:
+    """The Agent an identity key stands for: the inverse of :func:`agent_ifi_key`
+    (``None`` for a key of no Agent)."""
+    kind, _, value = key.partition(":")
+    if kind in ("mbox", "mbox_sha1sum", "openid"):
+        return {"objectType": "Agent", kind: value}
+    if kind == "account" and "|" in value:
+        home, name = value.split("|", 1)
+        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+    return None

@@ -10,8 +10,6 @@ these rows when asked, never stored: nothing else is left about the person.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -22,17 +20,6 @@ from plugins.competency.models import Attainment, AttainmentChange, Evidence
 CHUNK = 1000
 
 
-def _agent(key: str) -> dict[str, Any] | None:
-    """The Agent of a canonical identity key (``mbox:mailto:...``, ``account:HOME|NAME``)."""
-    kind, _, value = key.partition(":")
-    if kind in ("mbox", "mbox_sha1sum", "openid"):
-        return {"objectType": "Agent", kind: value}
-    if kind == "account" and "|" in value:
-        home, name = value.split("|", 1)
-        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
-    return None
-
-
 def people_of(
     host: Host,
     session: Session,
@@ -41,8 +28,7 @@ def people_of(
     deleted_statement_ids: tuple[str, ...],
 ) -> list[str]:
     """The employee ids the erased identities and statements stand for."""
-    agents = [a for key in sorted(person_keys) if (a := _agent(key)) is not None]
-    people = {p.id for p in host.resolve_people(tenant_id, agents) if p is not None}
+    people = host.employee_ids_of_keys(tenant_id, person_keys)
     ids = sorted({i.lower() for i in deleted_statement_ids})
     for start in range(0, len(ids), CHUNK):
         people.update(

@@ -7,24 +7,11 @@ erased, and through the results of the statements erased.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lrs.plugin.host import Host
 from plugins.kpi.warning_models import ActivityDay, Flag, HistoryEntry, ResultFact
-
-
-def _agent(key: str) -> dict[str, Any] | None:
-    """The Agent of an identity key (``mbox:mailto:...``, ``account:HOME|NAME``...)."""
-    kind, _, value = key.partition(":")
-    if kind in ("mbox", "mbox_sha1sum", "openid"):
-        return {"objectType": "Agent", kind: value}
-    if kind == "account" and "|" in value:
-        home, name = value.split("|", 1)
-        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
-    return None
 
 
 def erase(
@@ -36,8 +23,7 @@ def erase(
     dry_run: bool,
 ) -> dict[str, int]:
     """Delete (or count, for a dry run) the person's rows; see the module docstring."""
-    agents = [a for key in sorted(person_keys) if (a := _agent(key)) is not None]
-    people = {p.id for p in host.resolve_people(tenant_id, agents) if p is not None}
+    people = host.employee_ids_of_keys(tenant_id, person_keys)
     if deleted_statement_ids:
         people |= set(
             session.scalars(

@@ -24,9 +24,12 @@ def endpoint(
     request: pytest.FixtureRequest,
     lrs_make_app: Callable[..., Flask],
     lrs_make_credential: Callable[..., ApiCredential],
+    fresh_database_url: str,
 ) -> tuple[Flask, dict[str, str], str, str]:
     plugin, scope, method, url = request.param
-    app = lrs_make_app(installed=[plugin], max_body_bytes=4096, max_json_depth=8)
+    app = lrs_make_app(
+        installed=[plugin], database_url=fresh_database_url, max_body_bytes=4096, max_json_depth=8
+    )
     return app, lrs_make_credential(scope, app=app).headers, method, url
 
 

@@ -216,6 +216,35 @@ def _recorded(host: Host, found: list[tuple[int, dict]], points: int) -> list[di
     ]
 
 
+class Memo:
+    """Measures computed during one request, by measure, parameters, population and
+    span: a ``periods_before`` baseline is the previous period's value, and KPIs of the
+    same measure and population share their periods (each is computed once)."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[Any, ...], Measured] = {}
+
+    def __call__(
+        self,
+        host: Host,
+        tenant_id: int,
+        spec: dict[str, Any],
+        population: Population,
+        start_us: int,
+        end_us: int,
+    ) -> Measured:
+        key = (
+            spec["measure"],
+            json.dumps(spec["params"], sort_keys=True),
+            id(population),
+            start_us,
+            end_us,
+        )
+        if key not in self._found:
+            self._found[key] = measure(host, tenant_id, spec, population, start_us, end_us)
+        return self._found[key]
+
+
 def _computed(
     host: Host,
     tenant_id: int,
@@ -225,9 +254,12 @@ def _computed(
     as_of: date,
     groups: dict[str, Population],
     narrowed: dict[str, Population],
+    memo: Memo,
 ) -> dict[str, Any]:
     """:param narrowed: KPI populations narrowed so far, by their definition (filled
-    in: KPIs of the same population share one, and its rollup keys)."""
+    in: KPIs of the same population share one, and its rollup keys).
+    :param memo: the request's measures (populations live as long as it, so their
+    ``id`` is a sound key)."""
     spec = {**spec, "period": filters.period} if filters.period else spec
     today = datetime.now(UTC).date()
     series: list[dict[str, Any]] = []
@@ -244,8 +276,8 @@ def _computed(
         try:
             if population is None:
                 raise UnknownGroup(missing)
-            target = target_of(host, tenant_id, spec, population, period, groups)
-            measured = measure(host, tenant_id, spec, population, period.start_us, period.end_us)
+            target = target_of(host, tenant_id, spec, population, period, groups, memo)
+            measured = memo(host, tenant_id, spec, population, period.start_us, period.end_us)
         except UnknownGroup as exc:
             target, measured = Target(None, op_of(spec), 0), Measured(None, None, note=str(exc))
         closed = period.end <= today
@@ -315,8 +347,9 @@ def dashboard(
         tiles = _recorded(host, found, filters.points)
     else:
         narrowed: dict[str, Population] = {}
+        memo = Memo()
         tiles = [
-            _computed(host, tenant_id, spec, filters, people, as_of, groups, narrowed)
+            _computed(host, tenant_id, spec, filters, people, as_of, groups, narrowed, memo)
             for _, spec in found
         ]
     return {

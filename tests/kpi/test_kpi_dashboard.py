@@ -182,3 +182,34 @@ def test_time_to_competency_is_not_compared_within_some_people(
             "message": "time_to_competency is compared over whole groups only",
         }
     ]
+
+
+def test_computed_trends_and_baselines_match_the_recorded_evaluations(
+    program: Flask, reader: dict[str, str]
+) -> None:
+    """A computed first-attempt pass rate reads all its periods (and those its baseline
+    compares with) at once; each value and target is still the period's own."""
+    define(
+        program,
+        first_pass(
+            "vs-last-week",
+            population={"group": "Pilot"},
+            target={"change": 10, "baseline": {"periods_before": 1}, "at_risk": 5},
+        ),
+    )
+    evaluate_all(program.extensions["lrs"].host, 1, as_of=date(2026, 10, 18), periods=3)
+    client = program.test_client()
+    recorded = tile(get(client, reader, points="3"), "vs-last-week")["series"]
+    computed = tile(
+        get(client, reader, period="week", at="2026-10-18", points="3"), "vs-last-week"
+    )["series"]
+    keep = ("period", "value", "target", "sample", "trend")
+    assert [{k: p[k] for k in keep} for p in computed] == [
+        {k: p[k] for k in keep} for p in recorded
+    ]
+    # W41: P1, P3 of 4 passed; W42: all four, against 10% over W41's 50.
+    assert [(p["value"], p["target"]) for p in computed] == [
+        (None, None),
+        (50.0, None),
+        (100.0, 55.0),
+    ]

@@ -23,9 +23,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.server import SECRET_KEY, database
-from lrs.app import create_app
-from lrs.settings import Settings
+from bench.server import database, plugin_app
 from plugins.attendance.importing import import_file
 from plugins.attendance.service import create_or_update
 
@@ -195,15 +193,7 @@ def report(participants: int, roster: list[int], seed: int = 7) -> list[dict[str
 
 def measure(backend: str, people: int, roster_size: int, participants: int) -> list[str]:
     with database(backend, durable=True) as target:
-        app = create_app(
-            Settings.from_env(
-                {},
-                database_url=target.url,
-                secret_key=SECRET_KEY,
-                disabled_plugins="audit",
-                auto_migrate=True,
-            )
-        )
+        app = plugin_app(target, "attendance", outbox_inline=True)
         host = app.extensions["lrs"].host
         print(f"{backend}: a directory of {people:,} people", file=sys.stderr)
         result = host.import_people(1, directory(people), actor="bench")

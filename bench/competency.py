@@ -28,10 +28,8 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from bench.server import SECRET_KEY, database
-from lrs.app import create_app
+from bench.server import database, plugin_app
 from lrs.process.heap import freeze_startup_objects
-from lrs.settings import Settings
 from plugins.competency.frameworks import import_package
 from plugins.competency.models import Attainment, AttainmentChange, Evidence
 from plugins.competency.reading import read_framework
@@ -139,16 +137,7 @@ def statements(count: int, people: int, areas: int, seed: int = 11) -> list[dict
 def measure(backend: str, args: argparse.Namespace) -> list[str]:
     areas = args.competencies // AREA
     with database(backend, durable=True) as target:
-        app = create_app(
-            Settings.from_env(
-                {},
-                database_url=target.url,
-                secret_key=SECRET_KEY,
-                disabled_plugins="audit,forwarding,webhook,attendance,kpi,hris,moodle",
-                auto_migrate=True,
-                outbox_inline=False,  # this process drains the outbox, timed
-            )
-        )
+        app = plugin_app(target, "competency")  # this process drains the outbox, timed
         runtime = app.extensions["lrs"]
         host, outbox = runtime.host, runtime.outbox
         print(f"{backend}: framework, rules, {args.people:,} people", file=sys.stderr)

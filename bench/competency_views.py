@@ -30,12 +30,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 
-from bench.server import SECRET_KEY, database
-from lrs.app import create_app
+from bench.server import database, plugin_app
 from lrs.auth.sso import WebUser
 from lrs.plugin.testing import create_api_credential
 from lrs.process.heap import freeze_startup_objects
-from lrs.settings import Settings
 from plugins.competency.frameworks import import_package
 from plugins.competency.models import Attainment, Evidence
 from plugins.competency.package import read_package
@@ -165,17 +163,7 @@ def timings(call: Any, count: int) -> tuple[list[float], list[float]]:
 
 def measure(backend: str, args: argparse.Namespace) -> list[list[str]]:
     with database(backend, durable=True) as target:
-        app = create_app(
-            Settings.from_env(
-                {},
-                database_url=target.url,
-                secret_key=SECRET_KEY,
-                disabled_plugins="audit",
-                auto_migrate=True,
-                local_login=True,
-                outbox_inline=False,
-            )
-        )
+        app = plugin_app(target, "competency", local_login=True)
         logging.getLogger("lrs.access").setLevel(logging.WARNING)  # a line a request
         host = app.extensions["lrs"].host
         print(f"{backend}: a framework of {args.competencies:,} competencies", file=sys.stderr)

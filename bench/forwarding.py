@@ -27,26 +27,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from bench.generate import StatementGenerator
-from bench.server import SECRET_KEY, Target, database, note, serve
-from lrs.app import create_app
+from bench.server import Target, database, note, plugin_app, serve
 from lrs.services.connectors import create_connector
-from lrs.settings import Settings
 
 AUTHORITY = {
     "objectType": "Agent",
     "name": "bench",
     "account": {"homePage": "https://bench.example.com", "name": "bench"},
 }
-#: Every installed plugin but forwarding: this measures forwarding alone.
-DISABLED = ",".join(
-    sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name != "forwarding")
-)
 
 
 def measure(
@@ -57,16 +50,7 @@ def measure(
         database(backend) as receiver,
         serve(receiver, log_dir / f"bench-forwarding-receiver-{backend}.log") as server,
     ):
-        app = create_app(
-            Settings.from_env(
-                {},
-                database_url=sender.url,
-                secret_key=SECRET_KEY,
-                disabled_plugins=DISABLED,
-                auto_migrate=True,
-                outbox_inline=False,
-            )
-        )
+        app = plugin_app(sender, "forwarding")
         runtime = app.extensions["lrs"]
         key, secret = base64.b64decode(receiver.authorization.split()[1]).decode().split(":")
         create_connector(

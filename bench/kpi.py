@@ -29,17 +29,14 @@ import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy import text
 
-from bench.server import SECRET_KEY, database
-from lrs.app import create_app
+from bench.server import database, plugin_app
 from lrs.plugin.people_view import PeopleInView
 from lrs.plugin.testing import AUTHORITY, create_api_credential, deliver
 from lrs.services.groups import add_members, create_group
-from lrs.settings import Settings
 from plugins.kpi.dashboard import Filters, dashboard
 from plugins.kpi.definitions import save
 from plugins.kpi.evaluation import evaluate_all
@@ -129,19 +126,7 @@ def statements(count: int, people: int, seed: int = 11) -> Any:
 
 def measure(backend: str, people: int, count: int) -> list[str]:
     with database(backend, durable=True) as target:
-        others = ",".join(
-            sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name != "kpi")
-        )
-        app = create_app(
-            Settings.from_env(
-                {},
-                database_url=target.url,
-                secret_key=SECRET_KEY,
-                disabled_plugins=others,
-                auto_migrate=True,
-                outbox_inline=False,
-            )
-        )
+        app = plugin_app(target, "kpi")
         core = app.extensions["lrs"]
         host = core.host
         print(f"{backend}: a directory of {people:,} people", file=sys.stderr)

@@ -33,17 +33,14 @@ import time
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy import text
 
 from bench.kpi import BASE, DELIVER_EVERY, statements
-from bench.server import SECRET_KEY, database
-from lrs.app import create_app
+from bench.server import database, plugin_app
 from lrs.plugin.testing import AUTHORITY, deliver
 from lrs.services.groups import add_members, create_group
-from lrs.settings import Settings
 from plugins.kpi import warning_facts
 from plugins.kpi.warning_engine import findings
 from plugins.kpi.warning_flags import evaluate
@@ -87,19 +84,7 @@ def measure(backend: str, people: int, count: int) -> list[str]:
 
 
 def _measure(backend: str, target: Any, people: int, count: int, timer: Timer) -> list[str]:
-    others = ",".join(
-        sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name != "kpi")
-    )
-    app = create_app(
-        Settings.from_env(
-            {},
-            database_url=target.url,
-            secret_key=SECRET_KEY,
-            disabled_plugins=others,
-            auto_migrate=True,
-            outbox_inline=False,
-        )
-    )
+    app = plugin_app(target, "kpi")
     core = app.extensions["lrs"]
     host = core.host
     print(f"{backend}: a directory of {people:,} people", file=sys.stderr)

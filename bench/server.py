@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 
 from lrs import migrations
@@ -190,6 +191,21 @@ def _stat_fields(pid: int) -> list[str]:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return []
+
+
+def plugin_app(target: Target, *plugins: str, **settings: object) -> Flask:
+    """An application in this process on ``target``, migrated, with only ``plugins`` of
+    the installed ones enabled: what a benchmark of those plugins runs. The outbox is
+    not delivered inline (the benchmark delivers and times it) unless ``settings``
+    say otherwise; ``settings`` are :class:`~lrs.settings.Settings` fields."""
+    from lrs.app import create_app
+
+    others = sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name not in plugins)
+    return create_app(Settings.from_env({}, **{
+        "database_url": target.url, "secret_key": SECRET_KEY,
+        "disabled_plugins": ",".join(others), "auto_migrate": True, "outbox_inline": False,
+        **settings,
+    }))
 
 
 def environment(target: Target, *, workers: int = 0, threads: int = 0,

@@ -20,19 +20,26 @@ from lrs.process.identity import os_user
 from lrs.xapi.errors import PayloadTooLarge
 from lrs.xapi.json_values import load_json_text
 
+#: ``json_body``'s ``empty`` when an empty body is refused like any non-JSON.
+_REFUSED = object()
 
-def json_body(what: str = "request body") -> Any:
+
+def json_body(what: str = "request body", *, empty: Any = _REFUSED) -> Any:
     """The request's body decoded as JSON that can be stored and served back.
 
     :param what: what the body should be, for messages (``"an evidence rule"``).
+    :param empty: what an empty body stands for, where the body is optional
+        (``{}``: all defaults); without it an empty body is refused as not JSON.
     :raises lrs.xapi.errors.BadRequest: not UTF-8, not JSON, nested deeper than
         ``LRS_MAX_JSON_DEPTH``, or holding a value no store keeps (``NaN``, a lone
         surrogate); Weft answers it with a 400 whose ``errors`` name the JSON path.
     :raises lrs.xapi.errors.PayloadTooLarge: longer than ``LRS_MAX_BODY_BYTES`` (413).
     """
     settings = current_host().settings
-    return load_json_text(read_limited_body(settings.max_body_bytes),
-                          max_depth=settings.max_json_depth, what=what)
+    data = read_limited_body(settings.max_body_bytes)
+    if not data and empty is not _REFUSED:
+        return empty
+    return load_json_text(data, max_depth=settings.max_json_depth, what=what)
 
 
 def read_limited_body(limit: int) -> bytes:

@@ -117,7 +117,7 @@ def create_blueprint(host: Host) -> Blueprint:
     @host.requires("audit/read")
     def report() -> Any:
         try:
-            data = (json_body() if request.method == "POST"
+            data = (json_body(empty=None) if request.method == "POST"
                     else json.loads(request.args.get("required") or "null"))
             result = run_report(trail, g.principal.tenant_id, data, request.args.get("as_of"))
         except (RequirementError, ValueError) as exc:

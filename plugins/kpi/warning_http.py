@@ -106,7 +106,7 @@ def create_blueprint(host: Host) -> Blueprint:
     @blueprint.post("/evaluate")
     @host.requires(WRITE)
     def evaluate_now() -> Any:
-        body = json_body() if request.content_length else {}
+        body = json_body(empty={})
         if not isinstance(body, dict):
             raise WarningError(
                 "the body must be a JSON object",

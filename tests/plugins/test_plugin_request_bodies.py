@@ -62,3 +62,17 @@ def test_broken_json_is_a_400_saying_where(endpoint, text: str | bytes, where: s
     response = send(endpoint, text)
     assert response.status_code == 400
     assert where in response.get_data(as_text=True)
+
+
+def test_an_optional_body_may_be_empty_and_a_required_one_may_not(
+    lrs_make_app: Callable[..., Flask],
+    lrs_make_credential: Callable[..., ApiCredential],
+    fresh_database_url: str,
+) -> None:
+    app = lrs_make_app(installed=["kpi"], database_url=fresh_database_url)
+    headers = lrs_make_credential("kpi/write", "kpi/risk", app=app).headers
+    client = app.test_client()
+    assert client.post("/api/kpis/warnings/evaluate", headers=headers).status_code == 200
+    refused = client.post("/api/kpis", headers={**headers, "Content-Type": "application/json"})
+    assert refused.status_code == 400
+    assert "not valid JSON" in refused.get_json()["message"]

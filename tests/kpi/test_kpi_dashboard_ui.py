@@ -157,6 +157,26 @@ def test_the_pdf_report_names_every_kpi(pilot_program: Flask, oidc_provider: Oid
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert f"Pilot {HOSTILE}" in text and FORMULA in text
     assert "Comparison: Pilot - Control" in text and "At risk: 0 of 0" in text
+    # The page's charts are drawn in the report: only they write a target's line label
+    # and the comparison's "difference a - b".
+    assert re.search(r"target (>=|<=|>|<|=) \d", text), text
+    assert "difference a - b" in text
+    verdict = "Too few people to conclude"
+    assert text.count(verdict) == 1  # written by the chart, not again under the table
+
+
+def test_without_a_unicode_font_the_report_keeps_its_tables(
+    pilot_program: Flask, oidc_provider: OidcProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine without DejaVu Sans: the charts' status symbols are not Latin-1, so the
+    charts are left out; every number is still in the tables, the verdict in words."""
+    monkeypatch.setattr("plugins.kpi.dashboard_pdf.find_font", lambda: None)
+    analyst = browser(pilot_program, oidc_provider, "ana", "weft-analysts")
+    response = analyst.get(URL + "report.pdf", query_string={"a": "Pilot", "b": "Control"})
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Comparison: Pilot - Control" in text and "Too few people to conclude" in text
+    assert "difference a - b" not in text and not re.search(r"target (>=|<=|>|<|=) \d", text)
 
 
 def test_filters_in_the_url_change_the_numbers(

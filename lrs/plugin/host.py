@@ -29,7 +29,7 @@ from lrs.auth.sealing import seal, unseal
 from lrs.db import Database
 from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
-from lrs.plugin.events import Event, NotificationRaised
+from lrs.plugin.events import AdminActionTaken, Event, NotificationRaised
 from lrs.plugin.notifications import Notification, checked, notification_of
 from lrs.plugin.people_view import PeopleInView as PeopleInView  # host.people_in_view's answer
 from lrs.settings import Settings
@@ -604,6 +604,29 @@ class Host:
     def announce(self, session: Session, event: Event) -> None:
         """Enqueue a post-commit event in ``session``'s transaction (:mod:`lrs.plugin.events`)."""
         self._wiring.announce(session, event)
+
+    def record_admin_action(
+        self, session: Session, tenant_id: int, *, actor: str, action: str, target: str,
+        details: dict[str, Any] | None = None, source: dict[str, str] | None = None,
+        occurred_us: int | None = None,
+    ) -> None:
+        """Record an administrative change in the audit trail, in ``session``'s transaction:
+        an :class:`~lrs.plugin.events.AdminActionTaken` announced when it commits, so a
+        change that rolls back leaves no record.
+
+        :param actor: who acted: :func:`lrs.plugin.request.api_actor` or
+            :func:`~lrs.plugin.request.cli_actor`, or ``"plugin:<name>"``.
+        :param action: ``"<plugin>.<what happened>"``, e.g. ``"kpi.created"``.
+        :param target: what changed, e.g. ``"kpi:completion"``.
+        :param details: JSON-able facts of the change; never a secret.
+        :param source: where the request came from (:func:`lrs.plugin.request.request_source`).
+        :param occurred_us: when (µs since the epoch); now by default.
+        """
+        self.announce(session, AdminActionTaken(
+            tenant_id=tenant_id, actor=actor, action=action, target=target,
+            occurred_us=time.time_ns() // 1000 if occurred_us is None else occurred_us,
+            details=details or {}, source=source,
+        ))
 
     def defer(self, callback: Callable[[], object]) -> None:
         """In a post-commit hook: call ``callback()`` after the rest of the delivery batch.

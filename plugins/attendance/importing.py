@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-from lrs.plugin.events import AdminActionTaken
 from lrs.plugin.host import Host, Person, PluginError
 from plugins.attendance.errors import AttendanceError, not_found
 from plugins.attendance.matching import (
@@ -183,31 +182,6 @@ def roster_of(host: Host, tenant_id: int, plan: PlannedSession) -> list[Person]:
     return list(people.values())
 
 
-def announce(
-    host: Host,
-    session: Any,
-    tenant_id: int,
-    actor: str,
-    action: str,
-    target: str,
-    details: dict[str, Any],
-    source: dict[str, str] | None,
-) -> None:
-    """Record an administrative action of the plugin in the audit trail, in ``session``."""
-    host.announce(
-        session,
-        AdminActionTaken(
-            tenant_id=tenant_id,
-            actor=actor,
-            action=action,
-            target=target,
-            occurred_us=time.time_ns() // 1000,
-            details=details,
-            source=source,
-        ),
-    )
-
-
 def import_file(
     host: Host,
     tenant_id: int,
@@ -272,15 +246,14 @@ def import_file(
             [_stored(plan.id, name, row, matches[identity_of(row)]) for row in rows],
         )
         _queue(session, tenant_id, plan.id, {i: (firsts[i], m) for i, m in review.items()})
-        announce(
-            host,
+        host.record_admin_action(
             session,
             tenant_id,
-            actor,
-            "attendance.imported",
-            f"attendance_session:{key}",
-            {"source": name, **summary.as_dict()},
-            event_source,
+            actor=actor,
+            action="attendance.imported",
+            target=f"attendance_session:{key}",
+            details={"source": name, **summary.as_dict()},
+            source=event_source,
         )
     progress(2 * total // 3, total)
     summary.recorded = record(host, tenant_id, key, threshold=config.threshold, grace=config.grace)
@@ -403,15 +376,14 @@ def resolve_review(
         ):
             other.status = "resolved" if employee_id else "ignored"
             other.employee_id, other.resolved_by, other.resolved_us = employee_id, actor, now
-        announce(
-            host,
+        host.record_admin_action(
             session,
             tenant_id,
-            actor,
-            "attendance.review_resolved",
-            f"attendance_review:{review_id}",
-            {"decision": "person" if employee_id else "ignore", "sessions": len(touched)},
-            event_source,
+            actor=actor,
+            action="attendance.review_resolved",
+            target=f"attendance_review:{review_id}",
+            details={"decision": "person" if employee_id else "ignore", "sessions": len(touched)},
+            source=event_source,
         )
     config = config_of(host)
     keys = sorted(sessions[i] for i in touched)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lrs.plugin.host import Host
-from plugins.attendance.importing import announce, config_of, roster_of
+from plugins.attendance.importing import config_of, roster_of
 from plugins.attendance.models import ImportedRow, Outcome, PlannedSession, Review
 from plugins.attendance.recording import record
 from plugins.attendance.sessions import (
@@ -41,15 +41,13 @@ def create_or_update(
     fields = load_session(data)
     with host.write() as session:
         row, created = save_session(host, session, tenant_id, fields, create_only=create_only)
-        announce(
-            host,
+        host.record_admin_action(
             session,
             tenant_id,
-            actor,
-            "attendance.session_created" if created else "attendance.session_updated",
-            f"attendance_session:{row.key}",
-            {},
-            source,
+            actor=actor,
+            action="attendance.session_created" if created else "attendance.session_updated",
+            target=f"attendance_session:{row.key}",
+            source=source,
         )
         body = as_dict(row)
     if not created:
@@ -63,15 +61,13 @@ def remove(
 ) -> None:
     with host.write() as session:
         delete_session(session, tenant_id, key)
-        announce(
-            host,
+        host.record_admin_action(
             session,
             tenant_id,
-            actor,
-            "attendance.session_deleted",
-            f"attendance_session:{key}",
-            {},
-            source,
+            actor=actor,
+            action="attendance.session_deleted",
+            target=f"attendance_session:{key}",
+            source=source,
         )
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrs.plugin.events import AdminActionTaken
 from lrs.plugin.host import Host
 from plugins.competency.errors import not_found
 from plugins.competency.models import Association, Framework, Item, ItemChange
@@ -109,21 +108,19 @@ def import_package(
             if what not in ("unchanged", "stale")
         )
         if not dry_run and (changed or record_unchanged):
-            host.announce(
+            host.record_admin_action(
                 session,
-                AdminActionTaken(
-                    tenant_id=tenant_id,
-                    actor=actor,
-                    action="competency.framework_imported",
-                    target=f"competency_framework:{doc.identifier}",
-                    occurred_us=now_us,
-                    details={
-                        "format": package.source_format,
-                        "items": summary.items,
-                        "associations": summary.associations,
-                    },
-                    source=source,
-                ),
+                tenant_id,
+                actor=actor,
+                action="competency.framework_imported",
+                target=f"competency_framework:{doc.identifier}",
+                occurred_us=now_us,
+                details={
+                    "format": package.source_format,
+                    "items": summary.items,
+                    "associations": summary.associations,
+                },
+                source=source,
             )
     return summary
 

@@ -18,7 +18,6 @@ from joserfc.jwk import ECKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from lrs.plugin.events import AdminActionTaken
 from lrs.plugin.host import Host
 from plugins.competency.models import IssuerKey
 from plugins.competency.standing import now_us
@@ -64,16 +63,13 @@ def signing_key(host: Host, tenant_id: int) -> Signing:
                     created_us=now_us(),
                 )
             )
-            host.announce(
+            host.record_admin_action(
                 session,
-                AdminActionTaken(
-                    tenant_id=tenant_id,
-                    actor="plugin:competency",
-                    action="competency.issuer_key_created",
-                    target=f"competency_issuer_key:{thumbprint}",
-                    occurred_us=now_us(),
-                    details={"algorithm": ALGORITHM},
-                ),
+                tenant_id,
+                actor="plugin:competency",
+                action="competency.issuer_key_created",
+                target=f"competency_issuer_key:{thumbprint}",
+                details={"algorithm": ALGORITHM},
             )
     except IntegrityError:  # another request made the store's key first: use that one
         return signing_key(host, tenant_id)

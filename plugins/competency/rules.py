@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lrs.plugin.events import AdminActionTaken
 from lrs.plugin.host import Host
 from plugins.competency.catalog import DEFAULT_VERBS, NEGATIVE_VERBS
 from plugins.competency.errors import CompetencyError, not_found
@@ -156,17 +155,15 @@ def _announce(
     details = rule_dict(rule)
     for name in ("counting_verbs", "negative_verbs", "created_us", "updated_us"):
         details.pop(name)
-    host.announce(
+    host.record_admin_action(
         session,
-        AdminActionTaken(
-            tenant_id=tenant_id,
-            actor=actor,
-            action=f"competency.rule_{action}",
-            target=f"competency_rule:{rule.id}",
-            occurred_us=now_us,
-            details=details,
-            source=source,
-        ),
+        tenant_id,
+        actor=actor,
+        action=f"competency.rule_{action}",
+        target=f"competency_rule:{rule.id}",
+        occurred_us=now_us,
+        details=details,
+        source=source,
     )
 
 

@@ -28,15 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
-from lrs.plugin.events import AdminActionTaken
 from plugins.kpi.errors import KpiError, not_found
 from plugins.kpi.measures import MEASURES, Population, group_population
 from plugins.kpi.models import Definition, Result
 from plugins.kpi.periods import CADENCES
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from lrs.plugin.host import Host
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,199}")
@@ -220,31 +217,6 @@ def population_of(
     return Population(host.people_matching(tenant_id, population["rule"]))
 
 
-def announce(
-    host: Host,
-    session: Session,
-    tenant_id: int,
-    actor: str,
-    action: str,
-    key: str,
-    details: dict[str, Any],
-    source: dict[str, str] | None,
-) -> None:
-    """Record an administrative action on a KPI in the audit trail, in ``session``."""
-    host.announce(
-        session,
-        AdminActionTaken(
-            tenant_id=tenant_id,
-            actor=actor,
-            action=action,
-            target=f"kpi:{key}",
-            occurred_us=time.time_ns() // 1000,
-            details=details,
-            source=source,
-        ),
-    )
-
-
 def definitions(host: Host, tenant_id: int) -> list[tuple[int, dict[str, Any]]]:
     """``(id, definition)`` of every KPI of the store, by key."""
     with host.read() as session:
@@ -346,15 +318,14 @@ def save(
                     )
                 )
                 outcome["created"].append(spec["key"])
-                announce(
-                    host,
+                host.record_admin_action(
                     session,
                     tenant_id,
-                    actor,
-                    "kpi.created",
-                    spec["key"],
-                    {"definition": spec},
-                    source,
+                    actor=actor,
+                    action="kpi.created",
+                    target=f"kpi:{spec['key']}",
+                    details={"definition": spec},
+                    source=source,
                 )
             elif create_only:
                 raise KpiError(
@@ -369,15 +340,14 @@ def save(
                 before = json.loads(row.spec)
                 row.spec, row.updated_us = text, now
                 outcome["updated"].append(spec["key"])
-                announce(
-                    host,
+                host.record_admin_action(
                     session,
                     tenant_id,
-                    actor,
-                    "kpi.updated",
-                    spec["key"],
-                    {"before": before, "after": spec},
-                    source,
+                    actor=actor,
+                    action="kpi.updated",
+                    target=f"kpi:{spec['key']}",
+                    details={"before": before, "after": spec},
+                    source=source,
                 )
     return outcome
 
@@ -394,13 +364,12 @@ def remove(
             raise not_found(key)
         session.execute(delete(Result).where(Result.definition_id == row.id))
         session.delete(row)
-        announce(
-            host,
+        host.record_admin_action(
             session,
             tenant_id,
-            actor,
-            "kpi.deleted",
-            key,
-            {"definition": json.loads(row.spec)},
-            source,
+            actor=actor,
+            action="kpi.deleted",
+            target=f"kpi:{key}",
+            details={"definition": json.loads(row.spec)},
+            source=source,
         )

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from lrs.plugin.events import AdminActionTaken
 from lrs.plugin.host import Host, Person, PluginError
 from plugins.kpi import warning_alerts
 from plugins.kpi.warning_engine import Finding, findings
@@ -330,39 +329,13 @@ def act(
                 flag_id=flag_id, tenant_id=tenant_id, at_us=now, kind=action, actor=actor, note=note
             )
         )
-        announce(
-            host,
+        host.record_admin_action(
             session,
             tenant_id,
-            actor,
-            f"kpi.warning.{action}",
-            f"kpi-warning:{flag_id}",
-            {"employee_id": flag.employee_id, "rule": flag.rule, "note": note},
-            source,
+            actor=actor,
+            action=f"kpi.warning.{action}",
+            target=f"kpi-warning:{flag_id}",
+            details={"employee_id": flag.employee_id, "rule": flag.rule, "note": note},
+            source=source,
         )
     return show_flag(host, tenant_id, flag_id)
-
-
-def announce(
-    host: Host,
-    session: Any,
-    tenant_id: int,
-    actor: str,
-    action: str,
-    target: str,
-    details: dict[str, Any],
-    source: dict[str, str] | None,
-) -> None:
-    """Record an administrative action of the early warning in the audit trail."""
-    host.announce(
-        session,
-        AdminActionTaken(
-            tenant_id=tenant_id,
-            actor=actor,
-            action=action,
-            target=target,
-            occurred_us=_now_us(),
-            details=details,
-            source=source,
-        ),
-    )

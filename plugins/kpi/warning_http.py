@@ -19,7 +19,6 @@ from plugins.kpi.warning_backtest import backtest, parse_window
 from plugins.kpi.warning_errors import WarningError
 from plugins.kpi.warning_flags import (
     act,
-    announce,
     evaluate,
     flag_number,
     list_flags,
@@ -91,15 +90,14 @@ def create_blueprint(host: Host) -> Blueprint:
         body = json_body()
         with host.write() as session:
             config = change_rule(session, tenant(), name, body, actor=api_actor())
-            announce(
-                host,
+            host.record_admin_action(
                 session,
                 tenant(),
-                api_actor(),
-                "kpi.warning_rule.changed",
-                f"kpi-warning-rule:{name}",
-                {"enabled": config.enabled, "params": config.params},
-                request_source(),
+                actor=api_actor(),
+                action="kpi.warning_rule.changed",
+                target=f"kpi-warning-rule:{name}",
+                details={"enabled": config.enabled, "params": config.params},
+                source=request_source(),
             )
         return jsonify(config.as_dict())
 

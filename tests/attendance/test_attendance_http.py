@@ -9,11 +9,20 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs.plugin.testing import ApiCredential
+from lrs.plugin.testing import ApiCredential, deliver
 from lrs.store.credentials import create_credential
 from lrs.store.tenants import create_tenant
-from tests.attendance.conftest import ACTIVITY, SESSION, attended, session_body, sheet, upload
+from tests.attendance.conftest import (
+    ACTIVITY,
+    SESSION,
+    attended,
+    seeded,
+    session_body,
+    sheet,
+    upload,
+)
 from tests.conftest import basic_auth
+from tests.plugins.conftest import RecordingPlugin
 
 ADA = "Ada L.,ada.lovelace@example.org,,2026-12-04 08:58,2026-12-04 10:00"
 GRACE = "G. Hopper,,E2,2026-12-04 09:10,2026-12-04 09:40"
@@ -378,3 +387,45 @@ def test_moving_the_window_merges_again_and_replaces_statements(
     assert after["id"] != before["id"]
     assert after["result"] == {"duration": "PT1H", "completion": False}
     assert people(client, auth)["E1"]["left_early"] is True
+
+
+def test_every_administrative_change_is_recorded_with_who_and_from_where(
+    lrs_make_app: Callable[..., Flask],
+    fresh_database_url: str,
+    lrs_make_credential: Callable[..., ApiCredential],
+    monkeypatch: Any,
+) -> None:
+    """Sessions created, changed and deleted, an import and a review decision each reach
+    ``admin_action_taken`` once committed, naming the credential and the request."""
+    monkeypatch.setenv("LRS_PLUGIN_ATTENDANCE_SSO_HOME_PAGE", "https://sso.example.com")
+    recorder = RecordingPlugin()
+    app = seeded(lrs_make_app(recorder, installed=["attendance"], database_url=fresh_database_url))
+    client = app.test_client()
+    auth = lrs_make_credential(
+        "all", "attendance/read", "attendance/write", app=app, name="desk"
+    ).headers
+    assert client.post("/api/attendance/sessions", json=session_body(), headers=auth).status_code
+    changed = session_body(title="Onboarding, day one")
+    assert client.put(f"/api/attendance/sessions/{SESSION}", json=changed, headers=auth)
+    assert upload(client, auth, sheet(ALAN, TURNER)).status_code == 200
+    review = open_reviews(client, auth)[0]
+    decided = client.post(
+        f"/api/attendance/reviews/{review['id']}", json={"ignore": True}, headers=auth
+    )
+    assert decided.status_code == 200
+    spare = session_body(key="spare", roster={"people": [], "groups": []})
+    assert client.post("/api/attendance/sessions", json=spare, headers=auth).status_code == 201
+    assert client.delete("/api/attendance/sessions/spare", headers=auth).status_code == 204
+    deliver(app)
+    events = [c["event"] for c in recorder.called("admin_action_taken")]
+    assert [(e.action, e.target) for e in events if e.action.startswith("attendance.")] == [
+        ("attendance.session_created", f"attendance_session:{SESSION}"),
+        ("attendance.session_updated", f"attendance_session:{SESSION}"),
+        ("attendance.imported", f"attendance_session:{SESSION}"),
+        ("attendance.review_resolved", f"attendance_review:{review['id']}"),
+        ("attendance.session_created", "attendance_session:spare"),
+        ("attendance.session_deleted", "attendance_session:spare"),
+    ]
+    ours = [e for e in events if e.action.startswith("attendance.")]
+    assert all(e.actor.startswith("credential:") and e.source["request_id"] for e in ours)
+    assert ours[2].details["source"] == "sheet" and ours[3].details["decision"] == "ignore"

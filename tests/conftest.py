@@ -27,7 +27,7 @@ from lrs.models import Base
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential, create_credential
 
-pytest_plugins = ["tests.postgres", "tests.oidc"]
+pytest_plugins = ["tests.postgres", "tests.oidc", "tests.browser"]
 
 BACKENDS = os.environ.get("LRS_TEST_BACKENDS", "sqlite,postgresql").split(",")
 

@@ -16,19 +16,10 @@ from playwright.sync_api import Page
 
 from plugins.kpi.definitions import save
 from plugins.kpi.evaluation import evaluate_all
+from tests.browser import collect_csp, served_with, sign_in
 from tests.kpi.conftest import ingest, kpi, seed, week_41, week_42
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
@@ -37,8 +28,7 @@ HOSTILE = '<script>alert("x")</script>'
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = web_environment(tmp_path, oidc_provider, enabled=("kpi",), LRS_AUTO_MIGRATE="true")
-    with served(env, tmp_path) as server:
+    with served_with(tmp_path, oidc_provider, "kpi") as server:
         yield server
 
 
@@ -68,7 +58,7 @@ def test_analyst_reads_filters_and_compares_on_the_dashboard(
 
     base = weft.url.removesuffix("/xapi")
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person("ann", email="ann@example.com", groups=["weft-analysts"])
     sign_in(page, f"{base}/ui/", "ann")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="KPI dashboard").click()

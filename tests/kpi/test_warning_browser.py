@@ -15,33 +15,18 @@ from playwright.sync_api import Page
 
 from lrs.plugin.testing import ApiCredential
 from plugins.kpi.warning_flags import evaluate
+from tests.browser import collect_csp, served_with, sign_in
 from tests.kpi.warning_program import EVIL, seed, send_program
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = web_environment(
-        tmp_path,
-        oidc_provider,
-        enabled=("kpi",),
-        LRS_AUTO_MIGRATE="true",
-        LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS="0",
-    )
-    with served(env, tmp_path) as server:
+    evaluations = {"LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS": "0"}  # the test evaluates
+    with served_with(tmp_path, oidc_provider, "kpi", **evaluations) as server:
         yield server
 
 
@@ -64,7 +49,7 @@ def test_admin_filters_and_acts_on_a_flag(
 
     base = weft.url.removesuffix("/xapi")
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person(
         "ada", email="ada@example.com", name="Ada Lovelace", groups=["weft-admins"]
     )

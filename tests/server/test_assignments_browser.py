@@ -7,16 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from lrs.cli import cli
 from tests.assignments.conftest import AML, STAFF
+from tests.browser import collect_csp, sign_in
 from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import _collect_csp, chromium, page, sign_in, weft
-
-assert chromium and page and weft  # fixtures, used by name
+from tests.serving import Server
 
 
 def test_admin_assigns_a_course_to_a_group_and_deletes_it(
@@ -33,11 +31,11 @@ def test_admin_assigns_a_course_to_a_group_and_deletes_it(
     base = weft.url.removesuffix("/xapi")
     oidc_provider.set_person("ada", email="ada@example.com", groups=["weft-admins"])
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     sign_in(page, f"{base}/ui/", "ada")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assignments").click()
-    assert page.get_by_text("No assignments in this store yet.").is_visible()
+    expect(page.get_by_text("No assignments in this store yet.")).to_be_visible()
     page.locator("select[name=target_kind]").select_option("group")
     page.get_by_label("Group name or employee id").fill("Nobody")
     page.get_by_label("Activity IRIs").fill(AML)
@@ -48,12 +46,12 @@ def test_admin_assigns_a_course_to_a_group_and_deletes_it(
         "$.group: no group named 'Nobody' (lrs people groups list)")
     page.get_by_label("Group name or employee id").fill("Sales")
     page.get_by_role("button", name="Create assignment").click()
-    assert page.get_by_text("Created assignment 1.").is_visible()
+    expect(page.get_by_text("Created assignment 1.")).to_be_visible()
     row = page.locator("#assignments tbody tr").first
     assert "group Sales" in row.inner_text() and "12 months" in row.inner_text()
     assert "by admin:ada@example.com" in row.inner_text()
 
     row.get_by_role("button", name="Delete").click()
-    assert page.get_by_text("Deleted assignment 1.").is_visible()
-    assert page.get_by_text("No assignments in this store yet.").is_visible()
+    expect(page.get_by_text("Deleted assignment 1.")).to_be_visible()
+    expect(page.get_by_text("No assignments in this store yet.")).to_be_visible()
     assert blocked == [], f"Content-Security-Policy blocked: {blocked}"

@@ -8,47 +8,28 @@ settles it by clicking, and the session's attendance then lists the person.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from playwright.sync_api import Page
 
-from lrs.cli import cli
-from tests.conftest import TEST_SECRET_KEY
+from tests.browser import collect_csp, lrs_on_served_database, served_with, sign_in
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
-OTHERS = ",".join(
-    sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name != "attendance")
-)
 
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = web_environment(tmp_path, oidc_provider, enabled=("attendance",), LRS_AUTO_MIGRATE="true")
-    with served(env, tmp_path) as server:
+    with served_with(tmp_path, oidc_provider, "attendance") as server:
         yield server
 
 
 def lrs(tmp_path: Path, *args: str) -> None:
-    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_DISABLED_PLUGINS": OTHERS})
-    result = runner.invoke(cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
-    assert result.exit_code == 0, result.output
+    lrs_on_served_database(tmp_path, *args, enabled=("attendance",))
 
 
 def test_admin_settles_a_row_of_the_review_queue(
@@ -91,7 +72,7 @@ def test_admin_settles_a_row_of_the_review_queue(
     )
     lrs(tmp_path, "attendance", "import", str(report), "--session", "day-1")
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person(
         "ada", email="ada@example.com", name="Ada Lovelace", groups=["weft-admins"]
     )

@@ -19,7 +19,8 @@ import pytest
 
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import TEST_SECRET_KEY
-from tests.server.test_gunicorn import ROOT, STATEMENT, Server, clean_env, start
+from tests.server.test_gunicorn import STATEMENT
+from tests.serving import ROOT, Server, clean_env, start
 
 pytestmark = pytest.mark.server
 

@@ -6,41 +6,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from playwright.sync_api import Page
 
-from lrs.cli import cli
+from tests.browser import collect_csp, lrs_on_served_database, served_with, sign_in
 from tests.competency.conftest import package
-from tests.conftest import TEST_SECRET_KEY
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
-OTHERS = ",".join(
-    sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name != "competency")
-)
 
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = web_environment(tmp_path, oidc_provider, enabled=("competency",), LRS_AUTO_MIGRATE="true")
-    with served(env, tmp_path) as server:
+    with served_with(tmp_path, oidc_provider, "competency") as server:
         yield server
 
 
@@ -52,21 +35,11 @@ def test_admin_reads_a_framework_tree(
     data["CFItems"][1]["fullStatement"] = HOSTILE
     path = tmp_path / "safety.json"
     path.write_text(json.dumps(data))
-    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_DISABLED_PLUGINS": OTHERS})
-    result = runner.invoke(
-        cli,
-        [
-            "--database",
-            f"sqlite:///{tmp_path / 'weft.sqlite3'}",
-            "competency",
-            "frameworks",
-            "import",
-            str(path),
-        ],
+    lrs_on_served_database(
+        tmp_path, "competency", "frameworks", "import", str(path), enabled=("competency",)
     )
-    assert result.exit_code == 0, result.output
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person(
         "ada", email="ada@example.com", name="Ada Lovelace", groups=["weft-admins"]
     )
@@ -87,17 +60,14 @@ def test_admin_adds_and_deletes_an_evidence_rule(
     weft: Server, oidc_provider: OidcProvider, page: Page, tmp_path: Path
 ) -> None:
     base = weft.url.removesuffix("/xapi")
-    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_DISABLED_PLUGINS": OTHERS})
-    database = f"sqlite:///{tmp_path / 'weft.sqlite3'}"
     path = tmp_path / "safety.json"
     path.write_text(json.dumps(package()))
-    imported = runner.invoke(
-        cli, ["--database", database, "competency", "frameworks", "import", str(path)]
+    lrs_on_served_database(
+        tmp_path, "competency", "frameworks", "import", str(path), enabled=("competency",)
     )
-    assert imported.exit_code == 0, imported.output
     competency = package()["CFItems"][6]["uri"]  # FA.1
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person(
         "ada", email="ada@example.com", name="Ada Lovelace", groups=["weft-admins"]
     )
@@ -117,8 +87,10 @@ def test_admin_adds_and_deletes_an_evidence_rule(
     table = page.locator("#rules").inner_text()
     assert "program: https://lms.example.com/programs/first-aid" in table
     assert competency in table and "scaled score ≥ 0.8" in table
-    listed = runner.invoke(cli, ["--database", database, "competency", "rules", "list"])
-    assert "1  program https://lms.example.com/programs/first-aid" in listed.output
+    listed = lrs_on_served_database(
+        tmp_path, "competency", "rules", "list", enabled=("competency",)
+    )
+    assert "1  program https://lms.example.com/programs/first-aid" in listed
 
     page.get_by_role("button", name="Delete").click()
     assert "No evidence rules yet." in page.locator("#rules").inner_text()

@@ -11,21 +11,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Dialog, Page
+from playwright.sync_api import Dialog, Page, expect
 
+from tests.browser import collect_csp, served_with, sign_in
 from tests.competency.situations import GROUP, HOSTILE, Situation, seed
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
@@ -42,8 +33,7 @@ def situation(tmp_path: Path, lrs_make_app: Callable[..., Flask]) -> Situation:
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider, situation: Situation) -> Iterator[Server]:
-    env = web_environment(tmp_path, oidc_provider, enabled=("competency",), LRS_AUTO_MIGRATE="true")
-    with served(env, tmp_path) as server:
+    with served_with(tmp_path, oidc_provider, "competency") as server:
         yield server
 
 
@@ -53,7 +43,7 @@ def test_analyst_reads_a_profile_and_a_heat_map(
     base = weft.url.removesuffix("/xapi")
     blocked: list[str] = []
     dialogs: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
 
     def dismiss(dialog: Dialog) -> None:
         dialogs.append(dialog.message)
@@ -87,7 +77,7 @@ def test_analyst_reads_a_profile_and_a_heat_map(
     page.get_by_label("Group or cohort").fill(GROUP)
     page.get_by_role("button", name="Heat map").click()
     heat = page.locator("#heatmap")
-    assert heat.get_by_role("link", name=HOSTILE).is_visible()  # E2's name, as text
+    expect(heat.get_by_role("link", name=HOSTILE)).to_be_visible()  # E2's name, as text
     row = heat.locator("tbody tr", has=page.get_by_role("link", name="Ada Lovelace"))
     cells = row.locator("td")
     assert cells.count() == 18

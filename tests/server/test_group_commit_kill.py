@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from lrs.cli import cli
 from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
-from tests.server.test_gunicorn import READY, ROOT, clean_env
+from tests.serving import READY, ROOT, clean_env
 
 pytestmark = pytest.mark.server
 

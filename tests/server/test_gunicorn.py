@@ -10,16 +10,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -31,53 +27,9 @@ from lrs.process.gunicorn import gunicorn_options
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import TEST_SECRET_KEY
+from tests.serving import ROOT, Server, clean_env, start
 
 pytestmark = pytest.mark.server
-
-ROOT = Path(__file__).resolve().parents[2]
-READY = re.compile(r"Weft LRS listening on (http://127\.0\.0\.1:\d+/xapi)")
-START_TIMEOUT = 60
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    stdout: Path
-    stderr: Path
-
-    def stop(self) -> int:
-        """SIGTERM, as a process manager does; the exit code of a graceful stop."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=45)
-
-    def logs(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stderr.read_text().splitlines()]
-
-
-def clean_env(**variables: str) -> dict[str, str]:
-    """This environment without LRS_* variables, plus ``variables``; lrs importable."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
-    return {**env, "PYTHONPATH": str(ROOT), **variables}
-
-
-def start(args: list[str], cwd: Path, env: dict[str, str], logs: Path) -> Server:
-    stdout, stderr = logs / "stdout.log", logs / "stderr.log"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
-    server = Server(process, "", stdout, stderr)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        match = READY.search(stderr.read_text())
-        if match:
-            server.url = match.group(1)
-            return server
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    process.wait()
-    raise AssertionError(f"server did not start:\n{stderr.read_text()}\n{stdout.read_text()}")
 
 
 @pytest.fixture

@@ -11,38 +11,25 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from lrs.plugin.testing import ApiCredential
 from plugins.kpi.warning_flags import evaluate, list_flags
+from tests.browser import collect_csp, served_with, sign_in
 from tests.kpi.warning_program import seed, send_program
 from tests.oidc import ROLE_MAPPING, OidcProvider
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
 def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    env = web_environment(
-        tmp_path,
-        oidc_provider,
-        enabled=("kpi", "competency"),
-        LRS_AUTO_MIGRATE="true",
-        LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS="0",
-    )
-    env["LRS_OIDC_ROLE_MAPPING"] = ROLE_MAPPING + ",weft-managers=manager"
-    with served(env, tmp_path) as server:
+    more = {
+        "LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS": "0",
+        "LRS_OIDC_ROLE_MAPPING": ROLE_MAPPING + ",weft-managers=manager",
+    }
+    with served_with(tmp_path, oidc_provider, "kpi", "competency", **more) as server:
         yield server
 
 
@@ -72,13 +59,13 @@ def test_a_manager_sees_their_report_and_not_another_managers(
 
     base = weft.url.removesuffix("/xapi")
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person(
         "maria", email="M1@example.com", name="Maria Manager", groups=["weft-managers"]
     )
     sign_in(page, f"{base}/ui/", "maria")
     navigation = page.get_by_role("navigation", name="Main")
-    assert navigation.get_by_role("link", name="Competency views").is_visible()
+    expect(navigation.get_by_role("link", name="Competency views")).to_be_visible()
     assert navigation.get_by_role("link", name="Credentials").count() == 0
 
     navigation.get_by_role("link", name="At risk").click()

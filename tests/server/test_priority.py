@@ -18,7 +18,7 @@ import pytest
 
 from lrs.process.priority import lower_cpu_priority
 from tests.conftest import TEST_SECRET_KEY
-from tests.server.test_gunicorn import ROOT, clean_env
+from tests.serving import ROOT, clean_env
 
 pytestmark = pytest.mark.server
 

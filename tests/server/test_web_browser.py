@@ -1,88 +1,27 @@
-"""The web UI in a real headless Chromium, against a real gunicorn and a real OIDC provider.
+"""The web UI in a real headless Chromium, against a real gunicorn and a real OIDC provider
+(``tests/browser.py``).
 
 What only a browser shows: that the pages work under their Content-Security-Policy
 (no inline script or style is blocked), that the session cookie survives the
 round trip through the identity provider, and that a person can do their job by
-clicking. Needs Debian's ``chromium`` (``apt-get install chromium``; path
-``/usr/bin/chromium`` or ``LRS_TEST_CHROMIUM``) and the ``playwright`` package,
-which drives that binary: Playwright's own browser download is not used.
+clicking.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html import escape
-from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, ROLE_MAPPING, OidcProvider
-from tests.server.test_gunicorn import ROOT, Server, clean_env, start
+from tests.browser import collect_csp, sign_in
+from tests.oidc import OidcProvider
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
-
-CHROMIUM = os.environ.get("LRS_TEST_CHROMIUM", "/usr/bin/chromium")
-#: Running as root in a container: no sandbox; and nothing that calls home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (or set LRS_TEST_CHROMIUM)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def web_environment(tmp_path: Path, oidc_provider: OidcProvider, *, enabled: tuple[str, ...] = (),
-                    **more: str) -> dict[str, str]:
-    """A Weft on a fresh SQLite database signing people in through ``oidc_provider``,
-    with only the installed plugins named in ``enabled``; ``more`` adds variables."""
-    disabled = ",".join(p for p in INSTALLED_PLUGINS.split(",") if p not in enabled)
-    return clean_env(
-        LRS_DATABASE_URL=f"sqlite:///{tmp_path / 'weft.sqlite3'}", LRS_SECRET_KEY=TEST_SECRET_KEY,
-        LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json", LRS_DISABLED_PLUGINS=disabled,
-        LRS_OIDC_METADATA_URL=oidc_provider.metadata_url, LRS_OIDC_CLIENT_ID=CLIENT_ID,
-        LRS_OIDC_CLIENT_SECRET=CLIENT_SECRET, LRS_OIDC_ROLE_MAPPING=ROLE_MAPPING, **more,
-    )
-
-
-@contextmanager
-def served(env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
-    """``gunicorn -c gunicorn.conf.py wsgi:app`` with ``env``, stopped afterwards."""
-    server = start([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                   ROOT, env, tmp_path)
-    try:
-        yield server
-    finally:
-        if server.process.poll() is None:
-            server.stop()
-
-
-@pytest.fixture
-def weft(tmp_path: Path, oidc_provider: OidcProvider) -> Iterator[Server]:
-    with served(web_environment(tmp_path, oidc_provider), tmp_path) as server:
-        yield server
-    assert CLIENT_SECRET not in server.stderr.read_text()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def test_admin_signs_in_through_the_idp_and_creates_a_credential(
@@ -92,7 +31,7 @@ def test_admin_signs_in_through_the_idp_and_creates_a_credential(
     oidc_provider.set_person("ada", email="ada@example.com", name="Ada Lovelace",
                              groups=["weft-admins"])
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
 
     page.goto(f"{base}/ui/")
     assert page.url.startswith(f"{base}/ui/sign-in")
@@ -104,7 +43,7 @@ def test_admin_signs_in_through_the_idp_and_creates_a_credential(
 
     navigation = page.get_by_role("navigation", name="Main")
     for entry in ("Home", "Credentials", "OAuth clients", "Plugins", "Dashboard"):
-        assert navigation.get_by_role("link", name=entry).is_visible()
+        expect(navigation.get_by_role("link", name=entry)).to_be_visible()
     assert page.locator(".who .person").inner_text() == "Ada Lovelace"
 
     navigation.get_by_role("link", name="Credentials").click()
@@ -114,7 +53,7 @@ def test_admin_signs_in_through_the_idp_and_creates_a_credential(
     with page.expect_response(f"{base}/ui/admin/credentials") as created:
         page.get_by_role("button", name="Create").click()
     assert created.value.headers["cache-control"] == "no-store"
-    assert page.get_by_text("shown only this once").is_visible()
+    expect(page.get_by_text("shown only this once")).to_be_visible()
     secret = page.locator("#issued-secret").inner_text()
     key = page.locator("#issued-key").inner_text()
     assert len(secret) >= 40
@@ -124,7 +63,7 @@ def test_admin_signs_in_through_the_idp_and_creates_a_credential(
     assert key in listing and "browser-lms" in listing and secret not in listing
 
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You are signed out").is_visible()
+    expect(page.get_by_text("You are signed out")).to_be_visible()
     assert blocked == [], f"Content-Security-Policy blocked: {blocked}"
 
 
@@ -135,24 +74,10 @@ def test_analyst_sees_only_the_dashboard(
     oidc_provider.set_person("ann", email="ann@example.com", groups=["weft-analysts"])
     sign_in(page, f"{base}/ui/dashboard", "ann")
     navigation = page.get_by_role("navigation", name="Main")
-    assert navigation.get_by_role("link", name="Dashboard").is_visible()
+    expect(navigation.get_by_role("link", name="Dashboard")).to_be_visible()
     assert navigation.get_by_role("link", name="Credentials").count() == 0
     response = page.goto(f"{base}/ui/admin/credentials")
     assert response is not None and response.status == 403
-
-
-def sign_in(page: Page, url: str, subject: str) -> None:
-    """Open ``url``, sign in at the provider as ``subject`` and come back to ``url``."""
-    page.goto(url)
-    page.get_by_role("link", name="Sign in with your company account").click()
-    page.locator("input[name=sub]").first.fill(subject)
-    page.get_by_role("button", name="Authorize").first.click()
-    page.wait_for_url(url)
-
-
-def _collect_csp(message: ConsoleMessage, blocked: list[str]) -> None:
-    if "Content Security Policy" in message.text:
-        blocked.append(message.text)
 
 
 #: A state document a credential holding only the ``state`` scope stores: were it run

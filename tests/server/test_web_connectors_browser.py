@@ -17,21 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from tests.browser import collect_csp, served, sign_in, web_environment
 from tests.connectors.loopback import Reply, Request, serve
 from tests.oidc import OidcProvider
-from tests.server.test_gunicorn import ROOT, Server
-from tests.server.test_web_browser import (
-    _collect_csp,
-    chromium,
-    page,
-    served,
-    sign_in,
-    web_environment,
-)
-
-assert chromium and page  # fixtures, used by name
+from tests.serving import ROOT, Server
 
 pytestmark = pytest.mark.server
 
@@ -78,7 +69,7 @@ def test_admin_creates_an_hris_connector_and_the_worker_fills_the_directory(
         return Reply(body=json.dumps(REPORT).encode())
 
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person("ada", email="ada@example.com", name="Ada Lovelace",
                              groups=["weft-admins"])
     with serve(report) as remote:
@@ -107,7 +98,7 @@ def test_admin_creates_an_hris_connector_and_the_worker_fills_the_directory(
         assert "schedule" in row and "succeeded" in row
 
         page.get_by_role("button", name="Run now").click()
-        assert page.get_by_text("Due now: a worker runs it within seconds.").is_visible()
+        expect(page.get_by_text("Due now: a worker runs it within seconds.")).to_be_visible()
         while page.locator("#runs tbody tr").count() < 2:
             assert time.monotonic() < deadline + 60, worker.read_text()
             time.sleep(0.5)

@@ -9,17 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
-from lrs.cli import cli
-from tests.conftest import INSTALLED_PLUGINS, TEST_SECRET_KEY
+from tests.browser import collect_csp, lrs_on_served_database, sign_in
 from tests.oidc import OidcProvider
 from tests.people.test_oneroster_import import ROSTER
-from tests.server.test_gunicorn import Server
-from tests.server.test_web_browser import _collect_csp, chromium, page, sign_in, weft
-
-assert chromium and page and weft  # fixtures, used by name
+from tests.serving import Server
 
 pytestmark = pytest.mark.server
 
@@ -27,11 +22,7 @@ HOSTILE_NAME = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 def lrs(tmp_path: Path, *args: str) -> None:
-    """``lrs ARGS`` on the server's database (the file the ``weft`` fixture made)."""
-    runner = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY,
-                            "LRS_DISABLED_PLUGINS": INSTALLED_PLUGINS})
-    result = runner.invoke(cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
-    assert result.exit_code == 0, result.output
+    lrs_on_served_database(tmp_path, *args)
 
 
 def test_admin_searches_the_directory_and_opens_a_person(
@@ -45,7 +36,7 @@ def test_admin_searches_the_directory_and_opens_a_person(
     staff.write_text(f'employee_id,display_name\nE666,"{quoted}"\n', encoding="utf-8")
     lrs(tmp_path, "people", "import", str(staff))
     blocked: list[str] = []
-    page.on("console", lambda message: _collect_csp(message, blocked))
+    page.on("console", lambda message: collect_csp(message, blocked))
     oidc_provider.set_person("ada", email="ada@example.com", name="Ada Lovelace",
                              groups=["weft-admins"])
     sign_in(page, f"{base}/ui/", "ada")
@@ -58,7 +49,7 @@ def test_admin_searches_the_directory_and_opens_a_person(
     page.get_by_role("link", name="s1").click()
 
     assert page.locator("#person-name").inner_text() == "Ave Smith"
-    assert page.get_by_text("account:https://lms.example.edu|asmith").is_visible()
+    expect(page.get_by_text("account:https://lms.example.edu|asmith")).to_be_visible()
     math = page.locator("#groups tr", has_text="Math 7 - Period 1")
     assert "student" in math.inner_text()
     math.get_by_role("link").click()

@@ -3,15 +3,17 @@
 A full profile is 2,000 competencies with some 6,000 evidence links; Jinja spends about
 100 µs a row on it (and ``url_for`` 30 µs a link), which alone would break the page's
 100 ms target. These rows cost a few µs each. Every value that comes from a client,
-an import or a CASE package goes through :func:`markupsafe.escape`, as Jinja's
-autoescape would do.
+an import or a CASE package goes through :func:`html.escape` (quotes too), as Jinja's
+autoescape would do: the same characters as :func:`markupsafe.escape`, without
+making a ``Markup`` of each of some 18,000 values (half the rows' time).
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from plugins.competency.standing import LABELS, SYMBOLS
 
@@ -20,7 +22,7 @@ def profile_rows(competencies: list[dict[str, Any]], statement_url: str) -> Mark
     """``<tr>`` of each competency; ``statement_url`` with ``{id}`` links an evidence id."""
     parts: list[str] = []
     add = parts.append
-    before, _, after = (str(escape(part)) for part in statement_url.partition("{id}"))
+    before, _, after = (escape(part) for part in statement_url.partition("{id}"))
     for c in competencies:
         state = c["state"]
         code = f"<strong>{escape(c['code'])}</strong> " if c["code"] else ""

@@ -4,6 +4,7 @@ stay text; other roles are refused."""
 
 from __future__ import annotations
 
+import html
 import io
 
 from flask import Flask
@@ -34,7 +35,8 @@ def test_analyst_reads_a_profile_with_escaped_markup_and_linked_statements(
     found = analyst.get("/ui/competency/people/?employee_id=E1")
     assert found.status_code == 302 and found.location.endswith("/ui/competency/people/E1")
     page = analyst.get("/ui/competency/people/E1").get_data(as_text=True)
-    assert HOSTILE not in page and str(escape(HOSTILE)) in page  # HS.1's statement
+    # HS.1's statement, in rows written by html.escape (quotes as &quot;)
+    assert HOSTILE not in page and html.escape(HOSTILE) in page
     assert 'class="state s-lapsed"><span aria-hidden="true">↻</span> lapsed' in page
     assert "conflicting evidence" in page and "/ui/competency/people/E1/profile.pdf" in page
     newest, oldest = situation.statements[("E1", "HS.1")]

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from lrs.db import connection_of
 from lrs.models import Document
 from lrs.xapi.errors import BadRequest, Conflict, PreconditionFailed
 
@@ -122,15 +123,16 @@ def etag_of(content: bytes) -> str:
     return hashlib.sha1(content, usedforsecurity=False).hexdigest()
 
 
-def get_document(session: Session, tenant_id: int, key: DocumentKey) -> StoredDocument | None:
-    row = session.connection().execute(_READ, _params(tenant_id, key)).first()
+def get_document(session: Session | Connection, tenant_id: int,
+                 key: DocumentKey) -> StoredDocument | None:
+    row = connection_of(session).execute(_READ, _params(tenant_id, key)).first()
     if row is None:
         return None
     return StoredDocument(row.content, row.content_type, row.etag, row.updated_us)
 
 
 def list_document_ids(
-    session: Session,
+    session: Session | Connection,
     tenant_id: int,
     key: DocumentKey,
     *,

@@ -112,9 +112,9 @@ def _read(resource: _Resource) -> Response:
     principal = current_principal()
     single = resource.id_param in args
     key = _key(resource, args, single=single)
-    with current_runtime().db.lookup() as session:
+    with current_runtime().db.lookup() as connection:
         if single:
-            found = get_document(session, principal.tenant_id, key)
+            found = get_document(connection, principal.tenant_id, key)
             if found is None:
                 raise NotFound(f"no such document ({resource.id_param} {key.document_id!r})")
             response = Response(found.content, status=200, content_type=found.content_type)
@@ -123,8 +123,8 @@ def _read(resource: _Resource) -> Response:
             return response if is_json_type(found.content_type) else as_download(response)
         since = since_param(args)
         any_registration = "registration" not in args
-        ids, newest = list_document_ids(session, principal.tenant_id, key, since_us=since,
-                                        any_registration=any_registration)
+        ids, newest = list_document_ids(connection, principal.tenant_id, key, since_us=since,
+                                           any_registration=any_registration)
     response = Response(json.dumps(ids), status=200, content_type="application/json")
     _last_modified(response, newest)
     return response

@@ -80,21 +80,21 @@ def get_statements() -> Response:
     mine = None if principal.allows("statements/read") else principal.credential_id
     wanted = parse_get(request.args, current_version(), page_size=settings.page_size,
                        secret_key=settings.secret_key, tenant_id=principal.tenant_id)
-    with runtime.db.lookup() as session:
+    with runtime.db.lookup() as connection:
         if isinstance(wanted, Single):
-            found = get_statement(session, principal.tenant_id, wanted.statement_id,
+            found = get_statement(connection, principal.tenant_id, wanted.statement_id,
                                   voided=wanted.voided, credential_id=mine)
             if found is None:
                 raise NotFound(f"no statement {wanted.statement_id}")
             rows, more = [found], None
         else:
             listing = restrict_to(wanted, mine)
-            page = find_page(session, principal.tenant_id, listing.query,
+            page = find_page(connection, principal.tenant_id, listing.query,
                              limit=listing.limit, cursor=listing.cursor)
             rows = page.statements
             more = page.next_cursor and encode_more(listing, page.next_cursor,
                                                     settings.secret_key, principal.tenant_id)
-        parts = (load_attachments(session, principal.tenant_id,
+        parts = (load_attachments(connection, principal.tenant_id,
                                   {sha2 for row in rows for sha2 in row.attachment_sha2s})
                  if wanted.attachments else [])
     statements = [_formatted(row, wanted.format) for row in rows]

@@ -50,12 +50,15 @@ def read_limited_body(limit: int) -> bytes:
     an oversized upload would be stored truncated. Such a body is read from the
     server's own stream instead, one byte past the limit, to tell the two apart.
     """
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise PayloadTooLarge(f"request body is larger than the {limit} byte limit")
     stream = request.stream
-    if request.content_length is None and "wsgi.input_terminated" in request.environ:
+    if length is None and "wsgi.input_terminated" in request.environ:
         stream = request.environ["wsgi.input"]
-    data = _read_at_most(stream, limit + 1)
+    # Asked for no more than the body can hold: werkzeug's stream allocates a buffer
+    # of the size asked for each read (50 MB a request by default, for a 50-byte body).
+    data = _read_at_most(stream, (limit if length is None else length) + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"request body is larger than the {limit} byte limit")
     return data

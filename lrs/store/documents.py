@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from lrs.db import connection_of
 from lrs.models import Document
 from lrs.xapi.errors import BadRequest, Conflict, PreconditionFailed
 
@@ -122,15 +123,16 @@ def etag_of(content: bytes) -> str:
     return hashlib.sha1(content, usedforsecurity=False).hexdigest()
 
 
-def get_document(session: Session, tenant_id: int, key: DocumentKey) -> StoredDocument | None:
-    row = session.connection().execute(_READ, _params(tenant_id, key)).first()
+def get_document(session: Session | Connection, tenant_id: int,
+                 key: DocumentKey) -> StoredDocument | None:
+    row = connection_of(session).execute(_READ, _params(tenant_id, key)).first()
     if row is None:
         return None
     return StoredDocument(row.content, row.content_type, row.etag, row.updated_us)
 
 
 def list_document_ids(
-    session: Session,
+    session: Session | Connection,
     tenant_id: int,
     key: DocumentKey,
     *,
@@ -161,6 +163,9 @@ def put_document(
     now_us: int,
 ) -> Change:
     """Create or replace a document, honouring the concurrency rules."""
+    replaced = _replace(session, tenant_id, key, body, preconditions, unconditional, now_us)
+    if replaced is not None:
+        return replaced
     row = _find(session, tenant_id, key)
     preconditions.check(row.etag if row else None)
     if not preconditions.given and unconditional is not Unconditional.OVERWRITE:
@@ -280,6 +285,25 @@ _UPDATE = update(_TABLE).where(_TABLE.c.pk == bindparam("row_pk")).values(
     content=bindparam("new_content"), content_type=bindparam("new_content_type"),
     etag=bindparam("new_etag"), updated_us=bindparam("new_updated_us"))
 _DELETE = delete(_TABLE).where(_TABLE.c.pk == bindparam("row_pk"))
+#: :func:`_replace`: the old row locked in the sub-select, the preconditions checked
+#: against its ETag (``If-Match``: any or one of ``match``; ``If-None-Match``: none of
+#: ``none_match``), the ETag it had returned.
+_REPLACE = f"""
+UPDATE {_TABLE.name} AS d
+SET content = %(content)s, content_type = %(content_type)s, etag = %(etag)s,
+    updated_us = %(updated_us)s
+FROM (
+    SELECT pk, etag FROM {_TABLE.name}
+    WHERE tenant_id = %(tenant_id)s AND kind = %(kind)s AND activity_id = %(activity_id)s
+      AND agent_key = %(agent_key)s AND registration = %(registration)s
+      AND document_id = %(document_id)s
+    FOR UPDATE
+) AS old
+WHERE d.pk = old.pk
+  AND (%(match_any)s OR old.etag = ANY(%(match)s::text[]))
+  AND NOT old.etag = ANY(%(none_match)s::text[])
+RETURNING old.etag
+"""
 
 
 def _params(tenant_id: int, key: DocumentKey) -> dict[str, Any]:
@@ -292,6 +316,48 @@ def _find(session: Session, tenant_id: int, key: DocumentKey) -> Row[Any] | None
     """The document at ``key`` (pk, content, content_type, etag), locked for the change
     about to be made."""
     return session.connection().execute(_FIND_LOCKED, _params(tenant_id, key)).one_or_none()
+
+
+def _replace(
+    session: Session,
+    tenant_id: int,
+    key: DocumentKey,
+    body: Body,
+    preconditions: Preconditions,
+    unconditional: Unconditional,
+    now_us: int,
+) -> Change | None:
+    """Replace the stored document in one statement if it exists and the preconditions
+    let it be replaced (PostgreSQL): ``None`` when nothing was replaced, for
+    :func:`put_document`'s general path to decide, under its lock, what to answer.
+
+    Most PUTs replace a document the client knows (``If-Match``); the locked SELECT
+    before the UPDATE cost them a round trip and a fifth of their CPU. The UPDATE
+    locks the row in a sub-select (``FOR UPDATE``, which waits for a concurrent
+    writer and then reads the row it committed), checks the preconditions against
+    that row's ETag and returns it: the ETag replaced, as the event reports it.
+    Skipped where it could only fail: creating (``If-None-Match: *``) and a PUT
+    without preconditions that may not replace.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    if_match, if_none_match = preconditions.if_match, preconditions.if_none_match
+    if if_none_match is not None and "*" in if_none_match:
+        return None
+    if not preconditions.given and unconditional is not Unconditional.OVERWRITE:
+        return None
+    etag = etag_of(body.content)
+    replaced = connection.exec_driver_sql(_REPLACE, {
+        **_params(tenant_id, key),
+        "match_any": if_match is None or "*" in if_match,
+        "match": sorted(if_match or ()),
+        "none_match": sorted(if_none_match or ()),
+        "content": body.content, "content_type": body.content_type, "etag": etag,
+        "updated_us": now_us}).first()
+    if replaced is None:
+        return None
+    return Change((key.document_id,), (replaced.etag,), (etag,))
 
 
 def _write(

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select, tuple_
+from sqlalchemy import Connection, Select, and_, bindparam, exists, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from lrs.db import connection_of
 from lrs.models import (
     Attachment,
     Statement,
@@ -79,7 +80,7 @@ _MINE_BY_ID = _BY_ID.where(Statement.credential_id == bindparam("credential_id")
 
 
 def get_statement(
-    session: Session,
+    session: Session | Connection,
     tenant_id: int,
     statement_id: str,
     *,
@@ -96,12 +97,12 @@ def get_statement(
         query = _BY_ID
     else:
         query, params["credential_id"] = _MINE_BY_ID, credential_id
-    row = session.connection().execute(query, params).first()
+    row = connection_of(session).execute(query, params).first()
     return _stored(row) if row else None
 
 
 def find_page(
-    session: Session,
+    session: Session | Connection,
     tenant_id: int,
     query: StatementQuery,
     *,
@@ -131,7 +132,7 @@ def stream(
 
 
 def build_select(
-    session: Session,
+    session: Session | Connection,
     tenant_id: int,
     query: StatementQuery,
     *,
@@ -200,7 +201,7 @@ def _join_link(
     return statement, (link.c.stored_us, link.c.statement_pk)
 
 
-def _own_or_inherited(session: Session, column: Any, kind: str, value: str) -> Any:
+def _own_or_inherited(session: Session | Connection, column: Any, kind: str, value: str) -> Any:
     """``column = value``, or inherited from a StatementRef target (Communication 2.1.3).
 
     The OR keeps the planner off the column's index, so it is only added when some
@@ -222,7 +223,9 @@ def _stored(row: Any) -> StoredStatement:
     return StoredStatement(row.pk, row.stored_us, row.payload, sha2s)
 
 
-def load_attachments(session: Session, tenant_id: int, sha2s: set[str]) -> list[AttachmentPart]:
+def load_attachments(
+    session: Session | Connection, tenant_id: int, sha2s: set[str]
+) -> list[AttachmentPart]:
     """Attachment contents for ``attachments=true`` answers (one SELECT)."""
     if not sha2s:
         return []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.http.document_helpers import STATE, etag, send, state_params
@@ -104,3 +106,31 @@ def test_state_put_of_malformed_json_is_400(
 
     assert response.status_code == 400
     assert send(client, "GET", STATE, params, headers).status_code == 404
+
+
+def test_state_racing_puts_with_one_etag_replace_once(
+    app: Flask, headers: dict[str, str]
+) -> None:
+    """Concurrent PUTs with ``If-Match`` of one ETag: one replaces, the others get 412
+    (the winner's write changed the ETag), the document is the winner's and the
+    ETags chain: what the winner replaced is what every racer named."""
+    params = state_params()
+    client = app.test_client()
+    send(client, "PUT", STATE, params, headers, {"v": -1}, If_None_Match="*")
+    first = etag(send(client, "GET", STATE, params, headers))
+
+    def put(index: int) -> int:
+        return send(app.test_client(), "PUT", STATE, params, headers, {"v": index},
+                    If_Match=first).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(put, range(12)))
+
+    assert sorted(statuses) == [204] + [412] * 11
+    got = send(client, "GET", STATE, params, headers)
+    assert got.get_json() == {"v": statuses.index(204)}
+    assert etag(got) != first
+    stale = send(client, "PUT", STATE, params, headers, {"v": 99}, If_Match=first)
+    assert stale.status_code == 412
+    assert send(client, "PUT", STATE, params, headers, {"v": 100},
+                If_Match=etag(got)).status_code == 204

@@ -19,15 +19,22 @@ Prints one table; progress notes go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import signal
+import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
 
+from bench.pyspy import RATE, py_spy, top_table
 from bench.server import database, plugin_app
 from lrs.process.heap import freeze_startup_objects
 from plugins.competency.frameworks import import_package
@@ -134,6 +141,33 @@ def statements(count: int, people: int, areas: int, seed: int = 11) -> list[dict
     return out
 
 
+@contextmanager
+def profiled(directory: Path | None, name: str) -> Iterator[None]:
+    """py-spy records this process while the block runs (nothing without ``directory``):
+    ``NAME.collapsed`` (the stacks) and ``NAME.txt`` (:func:`bench.pyspy.top_table`)."""
+    if directory is None:
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    raw = directory / f"{name}.collapsed"
+    recorder = subprocess.Popen(
+        [
+            *(py_spy(), "record", "--pid", str(os.getpid()), "--rate", str(RATE)),
+            *("--function", "--format", "raw", "--output", str(raw)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=120)
+        (directory / f"{name}.txt").write_text(top_table(raw))
+        print(f"  profile of the round: {directory / name}.txt", file=sys.stderr)
+
+
 def measure(backend: str, args: argparse.Namespace) -> list[str]:
     areas = args.competencies // AREA
     with database(backend, durable=True) as target:
@@ -161,6 +195,7 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
         # them all (a tenth of the delivery's CPU at 10,000 statements, more with more).
         freeze_startup_objects()
         delivered = cpu = 0.0
+        last_rate = 0.0
         print(
             f"{backend}: {args.statements:,} statements, rounds of {args.round:,}", file=sys.stderr
         )
@@ -169,13 +204,18 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
                 host.ingest(1, generated[at : at + args.batch], authority=AUTHORITY)
             began, began_cpu = time.perf_counter(), time.process_time()
             began_db = target.database_cpu_seconds()
-            while outbox.process_pending():
-                pass
-            delivered += time.perf_counter() - began
+            last = start + args.round >= len(generated)
+            with profiled(args.profile if last else None, f"{backend}-last-round"):
+                while outbox.process_pending():
+                    pass
+            took = time.perf_counter() - began
+            delivered += took
             cpu += time.process_time() - began_cpu + target.database_cpu_seconds() - began_db
+            done = min(start + args.round, len(generated))
+            last_rate = (done - start) / took
             print(
-                f"  {min(start + args.round, len(generated)):,} delivered, "
-                f"{(start + args.round) / delivered:,.0f}/s",
+                f"  {done:,} delivered, {done / delivered:,.0f}/s cumulative, "
+                f"{last_rate:,.0f}/s this round",
                 file=sys.stderr,
             )
         with host.read() as session:
@@ -196,6 +236,7 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
             f"{delivered:.1f}",
             f"{cpu:.1f}",
             f"{rate:,.0f}",
+            f"{last_rate:,.0f}",
             f"{args.statements / cpu:,.0f}",
             "PASS" if rate >= TARGET else "FAIL",
         ]
@@ -212,6 +253,11 @@ def main() -> None:
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true", help="20,000 statements")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="directory for a py-spy profile (flame graph and top table) of the last round",
+    )
     args = parser.parse_args()
     if args.quick:
         args.statements = min(args.statements, 20_000)
@@ -225,6 +271,7 @@ def main() -> None:
         "deliver s",
         "CPU s",
         "statements/s",
+        "last round /s",
         "per CPU s",
         f">= {TARGET:,}/s",
     ]

@@ -13,7 +13,9 @@ through the competency plugin's ``statements_stored`` handler (evidence, attainm
 roll-up, prerequisites, ``asserted`` statements). Target: at least 2,000 statements/s.
 Beside the wall-clock rate, the rate per CPU second (this process, plus the PostgreSQL
 server's) tells the cost apart from a machine busy with other work.
-Prints one table; progress notes go to stderr.
+Prints one table; progress notes go to stderr, with each round's own rate (wall clock
+and per CPU second) beside the cumulative one: the rate at the end of a long run is the
+one that says whether evaluation keeps up, and an average hides its fall.
 """
 
 from __future__ import annotations

@@ -13,21 +13,30 @@ through the competency plugin's ``statements_stored`` handler (evidence, attainm
 roll-up, prerequisites, ``asserted`` statements). Target: at least 2,000 statements/s.
 Beside the wall-clock rate, the rate per CPU second (this process, plus the PostgreSQL
 server's) tells the cost apart from a machine busy with other work.
-Prints one table; progress notes go to stderr.
+Prints one table; progress notes go to stderr, with each round's own rate (wall clock
+and per CPU second) beside the cumulative one: the rate at the end of a long run is the
+one that says whether evaluation keeps up, and an average hides its fall.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import signal
+import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
 
+from bench.pyspy import RATE, py_spy, top_table
 from bench.server import database, plugin_app
 from lrs.process.heap import freeze_startup_objects
 from plugins.competency.frameworks import import_package
@@ -134,6 +143,33 @@ def statements(count: int, people: int, areas: int, seed: int = 11) -> list[dict
     return out
 
 
+@contextmanager
+def profiled(directory: Path | None, name: str) -> Iterator[None]:
+    """py-spy records this process while the block runs (nothing without ``directory``):
+    ``NAME.collapsed`` (the stacks) and ``NAME.txt`` (:func:`bench.pyspy.top_table`)."""
+    if directory is None:
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    raw = directory / f"{name}.collapsed"
+    recorder = subprocess.Popen(
+        [
+            *(py_spy(), "record", "--pid", str(os.getpid()), "--rate", str(RATE)),
+            *("--function", "--format", "raw", "--output", str(raw)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=120)
+        (directory / f"{name}.txt").write_text(top_table(raw))
+        print(f"  profile of the round: {directory / name}.txt", file=sys.stderr)
+
+
 def measure(backend: str, args: argparse.Namespace) -> list[str]:
     areas = args.competencies // AREA
     with database(backend, durable=True) as target:
@@ -161,6 +197,7 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
         # them all (a tenth of the delivery's CPU at 10,000 statements, more with more).
         freeze_startup_objects()
         delivered = cpu = 0.0
+        last_rate = last_cpu_rate = 0.0
         print(
             f"{backend}: {args.statements:,} statements, rounds of {args.round:,}", file=sys.stderr
         )
@@ -169,13 +206,19 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
                 host.ingest(1, generated[at : at + args.batch], authority=AUTHORITY)
             began, began_cpu = time.perf_counter(), time.process_time()
             began_db = target.database_cpu_seconds()
-            while outbox.process_pending():
-                pass
-            delivered += time.perf_counter() - began
-            cpu += time.process_time() - began_cpu + target.database_cpu_seconds() - began_db
+            last = start + args.round >= len(generated)
+            with profiled(args.profile if last else None, f"{backend}-last-round"):
+                while outbox.process_pending():
+                    pass
+            took = time.perf_counter() - began
+            took_cpu = time.process_time() - began_cpu + target.database_cpu_seconds() - began_db
+            delivered += took
+            cpu += took_cpu
+            done = min(start + args.round, len(generated))
+            last_rate, last_cpu_rate = (done - start) / took, (done - start) / took_cpu
             print(
-                f"  {min(start + args.round, len(generated)):,} delivered, "
-                f"{(start + args.round) / delivered:,.0f}/s",
+                f"  {done:,} delivered, {done / delivered:,.0f}/s cumulative, "
+                f"{last_rate:,.0f}/s this round ({last_cpu_rate:,.0f} per CPU s)",
                 file=sys.stderr,
             )
         with host.read() as session:
@@ -196,7 +239,9 @@ def measure(backend: str, args: argparse.Namespace) -> list[str]:
             f"{delivered:.1f}",
             f"{cpu:.1f}",
             f"{rate:,.0f}",
+            f"{last_rate:,.0f}",
             f"{args.statements / cpu:,.0f}",
+            f"{last_cpu_rate:,.0f}",
             "PASS" if rate >= TARGET else "FAIL",
         ]
 
@@ -212,6 +257,11 @@ def main() -> None:
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true", help="20,000 statements")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="directory for a py-spy profile (flame graph and top table) of the last round",
+    )
     args = parser.parse_args()
     if args.quick:
         args.statements = min(args.statements, 20_000)
@@ -225,7 +275,9 @@ def main() -> None:
         "deliver s",
         "CPU s",
         "statements/s",
+        "last round /s",
         "per CPU s",
+        "last round per CPU s",
         f">= {TARGET:,}/s",
     ]
     rows = [measure(b, args) for b in args.backends.split(",")]

@@ -209,7 +209,8 @@ class Attainment(Base):
             unique=True,
         ),
         Index("ix_competency_attainments_tenant_competency", "tenant_id", "competency_uri"),
-        Index("ix_competency_attainments_lapses", "lapses_us"),
+        # The sweep's question: the tenant's attained rows whose lapse has passed.
+        Index("ix_competency_attainments_due", "tenant_id", "state", "lapses_us"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

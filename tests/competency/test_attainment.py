@@ -207,6 +207,51 @@ def test_evidence_expires_and_the_competency_lapses_on_its_date(
     assert sweep(host, 1, lapse + 12 * DAY_US).changes == 0
 
 
+def test_the_sweep_reads_only_the_due_attainments(seeded_app: Flask) -> None:
+    """Attainments lost long ago keep their lapse date: the sweep's look-up must not
+    walk them (it did on an index of ``lapses_us`` alone, a cost growing with the
+    store), only the tenant's attained rows whose lapse has passed."""
+    from sqlalchemy import text
+
+    from plugins.competency.engine import due_query
+
+    engine = seeded_app.extensions["lrs"].db.engine
+    query = due_query(1, 10**16).compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET enable_seqscan = off"))  # a near-empty table
+            plan = "\n".join(connection.scalars(text(f"EXPLAIN {query}")))
+            assert "ix_competency_attainments_due" in plan, plan
+            (cond,) = [line for line in plan.splitlines() if "Index Cond" in line]
+            assert "state" in cond and "lapses_us" in cond, plan
+        else:
+            plan = " ".join(r[-1] for r in connection.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+            assert "USING INDEX ix_competency_attainments_due" in plan, plan
+            assert "state=? AND lapses_us<?" in plan, plan
+
+
+def test_the_batch_looks_up_its_recorded_evidence_by_statement_id(seeded_app: Flask) -> None:
+    """Each delivered batch asks which of its statements' evidence is recorded already:
+    by the ``(tenant_id, statement_id)`` index, not by a scan of the tenant's evidence
+    (SQLite chose that, the unique index covering the columns asked for)."""
+    from sqlalchemy import text
+
+    from plugins.competency.engine import recorded_query
+
+    engine = seeded_app.extensions["lrs"].db.engine
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    query = recorded_query(1, ids).compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET enable_seqscan = off"))  # a near-empty table
+            plan = "\n".join(connection.scalars(text(f"EXPLAIN {query}")))
+            assert "ix_competency_evidence_tenant_statement" in plan, plan
+        else:
+            plan = " ".join(r[-1] for r in connection.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+            assert "ix_competency_evidence_tenant_statement" in plan, plan
+            assert "statement_id=?" in plan, plan
+
+
 def test_evidence_that_expired_already_counts_as_a_past_attainment(
     seeded_app: Flask, xapi: dict[str, str]
 ) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lrs.plugin.host import Host
+from plugins.competency.engine import recorded_query
 from plugins.competency.models import Attainment, AttainmentChange, Evidence
 
 #: Statement ids per ``IN`` list.
@@ -31,16 +32,10 @@ def people_of(
     people = host.employee_ids_of_keys(tenant_id, person_keys)
     ids = sorted({i.lower() for i in deleted_statement_ids})
     for start in range(0, len(ids), CHUNK):
-        people.update(
-            session.scalars(
-                select(Evidence.person_id)
-                .where(
-                    Evidence.tenant_id == tenant_id,
-                    Evidence.statement_id.in_(ids[start : start + CHUNK]),
-                )
-                .distinct()
-            )
-        )
+        # The engine's look-up by statement: SQLite probes (tenant_id, statement_id)
+        # for it instead of scanning the tenant's whole unique index.
+        recorded = session.execute(recorded_query(tenant_id, ids[start : start + CHUNK]))
+        people.update(person for person, *_ in recorded)
     return sorted(people)
 
 

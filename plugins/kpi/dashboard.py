@@ -39,6 +39,7 @@ from plugins.kpi.evaluation import (
 from plugins.kpi.measures import (
     MEASURES,
     Measured,
+    Members,
     Population,
     UnknownGroup,
     first_pass_rates,
@@ -48,7 +49,7 @@ from plugins.kpi.periods import CADENCES, Period, before, recent
 from plugins.kpi.warning_flags import list_flags
 
 if TYPE_CHECKING:
-    from lrs.plugin.host import Host, Person
+    from lrs.plugin.host import Host
 
 #: Periods a trend chart shows by default, and at most.
 DEFAULT_POINTS, MAX_POINTS = 8, 26
@@ -141,19 +142,19 @@ def scope(
     viewer: PeopleInView,
     as_of: date,
     groups: dict[str, Population],
-) -> dict[str, Person] | None:
-    """The people the dashboard counts, by employee id; ``None`` for no restriction.
+) -> Members | None:
+    """The people the dashboard counts, by employee id with their agents; ``None`` for
+    no restriction.
 
     :param groups: groups' people read so far, by name (filled in; KPIs reuse them).
     :raises KpiError: an unknown group (404) or program (404).
     """
-    sets: list[dict[str, Person]] = []
+    sets: list[Members] = []
     if filters.group:
         try:
-            members = group_population(host, tenant_id, filters.group, groups).people or []
+            sets.append(group_population(host, tenant_id, filters.group, groups).members or {})
         except UnknownGroup as exc:
             raise _not_found("group", str(exc)) from None
-        sets.append({p.id: p for p in members})
     if filters.program:
         assigned = [
             a
@@ -164,10 +165,11 @@ def scope(
             filters.program in (x.program, *x.activities) for x in host.assignments(tenant_id)
         ):
             raise _not_found("program", f"no assignment of program {filters.program!r}")
-        sets.append({a.person.id: a.person for a in assigned})
+        sets.append(Population.of(a.person for a in assigned).members or {})
     if not viewer.everyone:
         ids = sorted(viewer.employee_ids)
-        sets.append({p.id: p for p in host.people_by_employee_id(tenant_id, ids) if p is not None})
+        found = host.people_by_employee_id(tenant_id, ids)
+        sets.append(Population.of(p for p in found if p is not None).members or {})
     if not sets:
         return None
     first, *others = sets
@@ -178,14 +180,6 @@ def _not_found(name: str, message: str) -> KpiError:
     return KpiError(
         message, [{"path": f"query.{name}", "message": message}], status=404, code="not_found"
     )
-
-
-def _narrow(population: Population, people: dict[str, Person] | None) -> Population:
-    if people is None:
-        return population
-    if population.people is None:
-        return Population(list(people.values()))
-    return Population([p for p in population.people if p.id in people])
 
 
 def _tile(spec: dict[str, Any], series: list[dict[str, Any]], source: str) -> dict[str, Any]:
@@ -277,7 +271,7 @@ def _computed(
     tenant_id: int,
     spec: dict[str, Any],
     filters: Filters,
-    people: dict[str, Person] | None,
+    people: Members | None,
     as_of: date,
     groups: dict[str, Population],
     narrowed: dict[str, Population],
@@ -293,7 +287,8 @@ def _computed(
     named = json.dumps(spec["population"], sort_keys=True)
     try:
         if named not in narrowed:
-            narrowed[named] = _narrow(population_of(host, tenant_id, spec, groups), people)
+            found = population_of(host, tenant_id, spec, groups)
+            narrowed[named] = found if people is None else found.narrowed(people)
         population: Population | None = narrowed[named]
         missing = None
     except UnknownGroup as exc:
@@ -329,9 +324,7 @@ def _computed(
     return _tile(spec, series, "computed")
 
 
-def at_risk(
-    host: Host, tenant_id: int, filters: Filters, people: dict[str, Person] | None
-) -> dict[str, Any]:
+def at_risk(host: Host, tenant_id: int, filters: Filters, people: Members | None) -> dict[str, Any]:
     """The newest active early-warning flags of the people in scope (at most
     :data:`AT_RISK_SHOWN`), and how many there are in all."""
     flags = [f for f in list_flags(host, tenant_id) if people is None or f["employee_id"] in people]
@@ -346,7 +339,7 @@ def comparison(
     host: Host,
     tenant_id: int,
     filters: Filters,
-    people: dict[str, Person] | None,
+    people: Members | None,
     as_of: date,
 ) -> dict[str, Any] | None:
     """Group ``a`` against group ``b`` on ``measure`` (pass rate by default), over the

@@ -13,7 +13,7 @@ directory does, and a person known by ``mbox`` is also found under the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lrs.plugin.host import Person
@@ -53,8 +53,14 @@ def activity_key(iri: str) -> str:
 
 def person_keys(person: Person) -> set[str]:
     """Every rollup key under which statements about ``person`` may be filed."""
+    return agent_keys(person.agents)
+
+
+def agent_keys(agents: Iterable[Any]) -> set[str]:
+    """Every rollup key under which statements about a person known by ``agents`` (their
+    ``Person.agents``) may be filed."""
     keys: set[str] = set()
-    for agent in person.agents:
+    for agent in agents:
         canonical = identity(agent)
         if canonical is None:
             continue
@@ -64,6 +70,8 @@ def person_keys(person: Person) -> set[str]:
     return keys
 
 
-def keys_of(people: Iterable[Person]) -> dict[str, str]:
-    """``{rollup key: employee id}`` of ``people``."""
-    return {key: person.id for person in people for key in person_keys(person)}
+def keys_of(members: Mapping[str, Iterable[Any]]) -> dict[str, str]:
+    """``{rollup key: employee id}`` of ``members`` (``{employee id: their agents}``)."""
+    return {
+        key: employee_id for employee_id, agents in members.items() for key in agent_keys(agents)
+    }

@@ -11,7 +11,7 @@ that two populations can be compared (:mod:`plugins.kpi.compare`).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -36,17 +36,32 @@ LEARNER_FILTER_MAX = 2_000
 TIME_TO_COMPETENCY = "competency.time_to_competency"
 
 
+#: Who a population is: each person's employee id and their agents (``Person.agents``).
+Members = Mapping[str, tuple[dict[str, Any], ...]]
+
+
 @dataclass(frozen=True)
 class Population:
-    """Who a measure counts: ``people`` (``None`` for everyone with statements)."""
+    """Who a measure counts: ``members`` (``None`` for everyone with statements)."""
 
-    people: list[Person] | None
+    members: Members | None
     #: The group it is, when it is one (passed on as a metric's filter).
     group: str | None = None
 
+    @classmethod
+    def of(cls, people: Iterable[Person], group: str | None = None) -> Population:
+        return cls({person.id: person.agents for person in people}, group)
+
+    def narrowed(self, within: Members) -> Population:
+        """The population's people who are also ``within`` (all of ``within`` for
+        everyone), no longer a whole group."""
+        if self.members is None:
+            return Population(within)
+        return Population({i: agents for i, agents in self.members.items() if i in within})
+
     @cached_property
     def keys(self) -> dict[str, str] | None:
-        return None if self.people is None else keys_of(self.people)
+        return None if self.members is None else keys_of(self.members)
 
 
 class UnknownGroup(LookupError):
@@ -64,7 +79,7 @@ def group_population(
     if cache is not None and name in cache:
         return cache[name]
     try:
-        population = Population(host.group_members(tenant_id, name), group=name)
+        population = Population(host.group_member_agents(tenant_id, name), group=name)
     except Exception as exc:
         if getattr(exc, "status", None) == 404:
             raise UnknownGroup(f"no group {name!r}") from None
@@ -151,7 +166,7 @@ def active_learners(
             ).group_by(Daily.learner)
         )
         people = {p for learner in learners if (p := _owner(keys, learner)) is not None}
-    total = len(population.people) if population.people is not None else len(people)
+    total = len(population.members) if population.members is not None else len(people)
     return Measured(float(len(people)), total)
 
 
@@ -341,7 +356,7 @@ def _assigned_completion(
     host: Host, tenant_id: int, population: Population, end_us: int, params: dict[str, str]
 ) -> Measured:
     as_of = datetime.fromtimestamp(end_us / 1_000_000, UTC).date() - timedelta(days=1)
-    wanted = None if population.people is None else {p.id for p in population.people}
+    wanted = population.members
     assignees = [
         a
         for a in host.assigned_people(tenant_id, as_of=as_of)
@@ -475,7 +490,7 @@ def _metric_call(
         if not accepted:
             raise MetricUnavailable(f"metric {name!r} cannot be filtered by group")
         filters[accepted[0]] = population.group
-    elif population.people is not None:
+    elif population.members is not None:
         raise MetricUnavailable(f"metric {name!r} takes a group, not a rule")
     return metric, filters
 

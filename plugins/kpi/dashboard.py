@@ -42,7 +42,6 @@ from plugins.kpi.measures import (
     Members,
     Population,
     UnknownGroup,
-    first_pass_rates,
     group_population,
 )
 from plugins.kpi.periods import CADENCES, Period, before, recent
@@ -247,22 +246,40 @@ class Memo:
         spec: dict[str, Any],
         population: Population,
         periods: list[Period],
+        groups: dict[str, Population],
     ) -> None:
-        """Compute a first-attempt pass rate over all ``periods`` (and the earlier ones
-        its baseline compares with) in one read of the rollup instead of one each."""
-        if spec["measure"] != "pass_rate" or spec["params"].get("attempt", "first") != "first":
-            return
-        wanted = list(periods)
-        baseline = spec["target"].get("baseline") or {}
-        if "change" in spec["target"] and "periods_before" in baseline:
-            wanted += [
-                earlier
+        """Compute the KPI over all ``periods`` in one read of the rollups instead of one
+        a period, and its relative target's baseline alike: the earlier periods a
+        ``periods_before`` baseline compares with (in the same read), or the baseline
+        group over the same periods."""
+        spans = [(p.start_us, p.end_us) for p in periods]
+        target = spec["target"]
+        baseline = target.get("baseline") or {}
+        if "change" in target and "periods_before" in baseline:
+            spans += [
+                (earlier.start_us, earlier.end_us)
                 for p in periods
                 if (earlier := before(spec["period"], p, baseline["periods_before"]))
             ]
-        spans = sorted({(p.start_us, p.end_us) for p in wanted})
-        found = first_pass_rates(host, tenant_id, population, spans, spec["params"])
-        for (start_us, end_us), measured in zip(spans, found, strict=True):
+        elif "change" in target and "group" in baseline:
+            try:
+                base = group_population(host, tenant_id, baseline["group"], groups)
+            except UnknownGroup:
+                pass  # said per period, where the target is computed
+            else:
+                self._fill(host, tenant_id, spec, base, spans)
+        self._fill(host, tenant_id, spec, population, spans)
+
+    def _fill(
+        self,
+        host: Host,
+        tenant_id: int,
+        spec: dict[str, Any],
+        population: Population,
+        spans: list[tuple[int, int]],
+    ) -> None:
+        found = MEASURES[spec["measure"]].over(host, tenant_id, population, spans, spec["params"])
+        for (start_us, end_us), measured in found.items():
             self._found[self._key(spec, population, start_us, end_us)] = measured
 
 
@@ -271,13 +288,14 @@ def _computed(
     tenant_id: int,
     spec: dict[str, Any],
     filters: Filters,
-    people: Members | None,
+    scoped: Population | None,
     as_of: date,
     groups: dict[str, Population],
     narrowed: dict[str, Population],
     memo: Memo,
 ) -> dict[str, Any]:
-    """:param narrowed: KPI populations narrowed so far, by their definition (filled
+    """:param scoped: the people in scope (:func:`scope`), ``None`` for everyone.
+    :param narrowed: KPI populations narrowed so far, by their definition (filled
     in: KPIs of the same population share one, and its rollup keys).
     :param memo: the request's measures (populations live as long as it, so their
     ``id`` is a sound key)."""
@@ -288,7 +306,7 @@ def _computed(
     try:
         if named not in narrowed:
             found = population_of(host, tenant_id, spec, groups)
-            narrowed[named] = found if people is None else found.narrowed(people)
+            narrowed[named] = found if scoped is None else found.narrowed(scoped)
         population: Population | None = narrowed[named]
         missing = None
     except UnknownGroup as exc:
@@ -296,7 +314,7 @@ def _computed(
     previous: float | None = None
     periods = recent(spec["period"], as_of, filters.points)
     if population is not None:
-        memo.prime(host, tenant_id, spec, population, periods)
+        memo.prime(host, tenant_id, spec, population, periods, groups)
     for period in periods:
         try:
             if population is None:
@@ -371,8 +389,9 @@ def dashboard(
     else:
         narrowed: dict[str, Population] = {}
         memo = Memo()
+        scoped = None if people is None else Population(people)
         tiles = [
-            _computed(host, tenant_id, spec, filters, people, as_of, groups, narrowed, memo)
+            _computed(host, tenant_id, spec, filters, scoped, as_of, groups, narrowed, memo)
             for _, spec in found
         ]
     return {

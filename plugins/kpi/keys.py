@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from lrs.plugin.host import Person
@@ -62,12 +63,19 @@ def agent_keys(agents: Iterable[Any]) -> set[str]:
     keys: set[str] = set()
     for agent in agents:
         canonical = identity(agent)
-        if canonical is None:
-            continue
-        keys.add(_sha1(canonical))
-        if canonical.startswith("mbox:"):
-            keys.add(_sha1("mbox_sha1sum:" + _sha1(canonical.removeprefix("mbox:"))))
+        if canonical is not None:
+            keys.update(_identity_keys(canonical))
     return keys
+
+
+@lru_cache(maxsize=65_536)
+def _identity_keys(canonical: str) -> tuple[str, ...]:
+    """The rollup keys of one canonical identity, remembered: a dashboard filtered by
+    a group turns its 5,000 people's identities into keys at every request (three
+    SHA-1 a mailbox)."""
+    if canonical.startswith("mbox:"):
+        return _sha1(canonical), _sha1("mbox_sha1sum:" + _sha1(canonical.removeprefix("mbox:")))
+    return (_sha1(canonical),)
 
 
 def keys_of(members: Mapping[str, Iterable[Any]]) -> dict[str, str]:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from lrs.store.bulk import any_of
 
 
-def one_of(session: Session, column: ColumnElement[Any],
-           values: Collection[str]) -> ColumnElement[bool]:
+def one_of(
+    session: Session, column: ColumnElement[Any], values: Collection[str]
+) -> ColumnElement[bool]:
     """``column IN values`` with ``values`` (strings) bound as ONE parameter however many
     they are: an array on PostgreSQL (``= ANY``), a JSON array read by ``json_each`` on
     SQLite.

@@ -29,7 +29,7 @@ from lrs.services.assignment_status import assigned_people, assignment_statuses
 from lrs.services.assignments import create_from_spec, list_assignments
 from lrs.services.connector_runner import ConnectorRunner
 from lrs.services.group_commit import GroupCommit
-from lrs.services.groups import group_members, people_matching
+from lrs.services.groups import group_member_agents, group_members, people_matching
 from lrs.services.ingest import new_group_commit, store_batch
 from lrs.services.people import (
     employee_ids_of,
@@ -94,6 +94,7 @@ class Runtime:
             resolve_people=partial(resolve_people, self),
             employee_ids=partial(employee_ids_of, self),
             group_members=partial(group_members, self),
+            group_member_agents=partial(group_member_agents, self),
             people_by_employee_id=partial(people_by_employee_id, self),
             import_people=partial(import_people_feed, self),
             assignments=partial(list_assignments, self),

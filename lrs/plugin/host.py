@@ -213,6 +213,8 @@ class HostWiring:
     employee_ids: Callable[..., list[str | None]]
     #: :func:`lrs.services.groups.group_members` bound to the application.
     group_members: Callable[..., list[Person]]
+    #: :func:`lrs.services.groups.group_member_agents` bound to the application.
+    group_member_agents: Callable[..., dict[str, tuple[dict[str, Any], ...]]]
     #: :func:`lrs.services.people.people_by_employee_id` bound to the application.
     people_by_employee_id: Callable[..., list[Person | None]]
     #: :func:`lrs.services.people.import_people_feed` bound to the application.
@@ -475,6 +477,17 @@ class Host:
         :raises lrs.xapi.errors.NotFound: the store has no group of that name.
         """
         return self._wiring.group_members(tenant_id=tenant_id, name=name)
+
+    def group_member_agents(self, tenant_id: int,
+                            name: str) -> dict[str, tuple[dict[str, Any], ...]]:
+        """The members of :meth:`group_members` as ``{employee id: their agents}``
+        (``Person.agents``) without building each :class:`Person`: for counting a
+        5,000-person group's activity, who they are and under which identities is all
+        it takes, at a fraction of the cost.
+
+        :raises lrs.xapi.errors.NotFound: the store has no group of that name.
+        """
+        return self._wiring.group_member_agents(tenant_id=tenant_id, name=name)
 
     def people_matching(self, tenant_id: int, rule: str | None = None) -> list[Person]:
         """The people of the store whose directory attributes match ``rule`` now, by

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lrs.models import DEFAULT_TENANT_ID, PeopleGroup
+from lrs.models import Person as PersonRow
 from lrs.plugin.host import Person
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
@@ -23,6 +24,7 @@ from lrs.services.group_rules import GroupRuleError, parse_rule
 from lrs.services.people import as_people, as_person
 from lrs.store import people as directory
 from lrs.store import people_groups as store
+from lrs.xapi.actors import agent_of_key
 from lrs.xapi.errors import BadRequest, ErrorDetail
 
 
@@ -105,17 +107,41 @@ def group_members(core: Core, *, tenant_id: int, name: str) -> list[Person]:
     return people_matching(core, tenant_id=tenant_id, rule=rule)
 
 
+def group_member_agents(core: Core, *, tenant_id: int,
+                        name: str) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Each member of a group now, by employee id, with their agents (``Person.agents``),
+    without building the people: a population counted per person needs only who they
+    are and under which identities (loading 5,000 full people took 0.3 s).
+
+    :raises NotFound: no such group.
+    """
+    with core.db.read() as session:
+        group = store.group_named(session, tenant_id, name)
+        if group.rule is None:
+            members = store.static_member_identities(session, group)
+        else:
+            rows = _matching_rows(session, tenant_id, group.rule)
+            identities = directory.identities_of(session, [row.id for row in rows])
+            members = {row.employee_id: identities.get(row.id, []) for row in rows}
+    return {employee_id: tuple(agent for key in keys if (agent := agent_of_key(key)))
+            for employee_id, keys in members.items()}
+
+
 def people_matching(core: Core, *, tenant_id: int, rule: str | None) -> list[Person]:
     """The people of the store whose directory attributes match ``rule`` (a rule group's
     language, docs/people.md) now, by employee id; every person for ``None``.
 
     :raises GroupRuleError: the rule cannot be read (the message says where).
     """
-    matcher = None if rule is None else parse_rule(rule)
     with core.db.read() as session:
-        rows = [row for row in directory.list_people(session, tenant_id)
-                if matcher is None or matcher.matches(as_person(row, ()))]
-        return as_people(session, rows)
+        return as_people(session, _matching_rows(session, tenant_id, rule))
+
+
+def _matching_rows(session: Session, tenant_id: int, rule: str | None) -> list[PersonRow]:
+    """The directory rows ``rule`` matches (every row for ``None``), by employee id."""
+    matcher = None if rule is None else parse_rule(rule)
+    return [row for row in directory.list_people(session, tenant_id)
+            if matcher is None or matcher.matches(as_person(row, ()))]
 
 
 def list_groups(core: Core, *, tenant_id: int) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lrs.models import PeopleGroup, PeopleGroupMember, Person
+from lrs.models import PeopleGroup, PeopleGroupMember, Person, PersonIdentity
 from lrs.store.bulk import any_of, bulk_insert, chunks
 from lrs.xapi.errors import Conflict, NotFound
 
@@ -75,6 +75,22 @@ def static_members(session: Session, group: PeopleGroup) -> Iterator[Person]:
     yield from session.scalars(
         select(Person).join(PeopleGroupMember, PeopleGroupMember.person_id == Person.id)
         .where(PeopleGroupMember.group_id == group.id).order_by(Person.employee_id))
+
+
+def static_member_identities(session: Session, group: PeopleGroup) -> dict[str, list[str]]:
+    """The employee id of each member of a static group and their identity keys (sorted;
+    none for a person without one): one join, no person loaded as an object."""
+    found: dict[str, list[str]] = {}
+    for employee_id, key in session.execute(
+            select(Person.employee_id, PersonIdentity.agent_key)
+            .join(PeopleGroupMember, PeopleGroupMember.person_id == Person.id)
+            .outerjoin(PersonIdentity, PersonIdentity.person_id == Person.id)
+            .where(PeopleGroupMember.group_id == group.id)
+            .order_by(Person.employee_id, PersonIdentity.agent_key)):
+        keys = found.setdefault(employee_id, [])
+        if key is not None:
+            keys.append(key)
+    return found
 
 
 def remove_members(session: Session, group: PeopleGroup, ids: Iterable[int]) -> int:

@@ -92,7 +92,8 @@ def compare(
         except UnknownGroup as exc:
             raise _bad(side, str(exc)) from None
         if within is not None:
-            kept = [p for p in population.people or [] if p.id in within]
+            members = population.members or {}
+            kept = {i: agents for i, agents in members.items() if i in within}
             population = Population(kept, group=population.group)
         try:
             result = compute(host, tenant_id, population, start_us, end_us, params)
@@ -110,7 +111,7 @@ def compare(
         body[side] = {
             "group": population.group,
             "value": result.value,
-            "people": len(population.people or []),
+            "people": len(population.members or {}),
         }
         if measure.kind == "duration":
             body[side].update(_survival(result))

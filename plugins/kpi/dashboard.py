@@ -39,16 +39,16 @@ from plugins.kpi.evaluation import (
 from plugins.kpi.measures import (
     MEASURES,
     Measured,
+    Members,
     Population,
     UnknownGroup,
-    first_pass_rates,
     group_population,
 )
 from plugins.kpi.periods import CADENCES, Period, before, recent
 from plugins.kpi.warning_flags import list_flags
 
 if TYPE_CHECKING:
-    from lrs.plugin.host import Host, Person
+    from lrs.plugin.host import Host
 
 #: Periods a trend chart shows by default, and at most.
 DEFAULT_POINTS, MAX_POINTS = 8, 26
@@ -141,19 +141,19 @@ def scope(
     viewer: PeopleInView,
     as_of: date,
     groups: dict[str, Population],
-) -> dict[str, Person] | None:
-    """The people the dashboard counts, by employee id; ``None`` for no restriction.
+) -> Members | None:
+    """The people the dashboard counts, by employee id with their agents; ``None`` for
+    no restriction.
 
     :param groups: groups' people read so far, by name (filled in; KPIs reuse them).
     :raises KpiError: an unknown group (404) or program (404).
     """
-    sets: list[dict[str, Person]] = []
+    sets: list[Members] = []
     if filters.group:
         try:
-            members = group_population(host, tenant_id, filters.group, groups).people or []
+            sets.append(group_population(host, tenant_id, filters.group, groups).members or {})
         except UnknownGroup as exc:
             raise _not_found("group", str(exc)) from None
-        sets.append({p.id: p for p in members})
     if filters.program:
         assigned = [
             a
@@ -164,10 +164,11 @@ def scope(
             filters.program in (x.program, *x.activities) for x in host.assignments(tenant_id)
         ):
             raise _not_found("program", f"no assignment of program {filters.program!r}")
-        sets.append({a.person.id: a.person for a in assigned})
+        sets.append(Population.of(a.person for a in assigned).members or {})
     if not viewer.everyone:
         ids = sorted(viewer.employee_ids)
-        sets.append({p.id: p for p in host.people_by_employee_id(tenant_id, ids) if p is not None})
+        found = host.people_by_employee_id(tenant_id, ids)
+        sets.append(Population.of(p for p in found if p is not None).members or {})
     if not sets:
         return None
     first, *others = sets
@@ -178,14 +179,6 @@ def _not_found(name: str, message: str) -> KpiError:
     return KpiError(
         message, [{"path": f"query.{name}", "message": message}], status=404, code="not_found"
     )
-
-
-def _narrow(population: Population, people: dict[str, Person] | None) -> Population:
-    if people is None:
-        return population
-    if population.people is None:
-        return Population(list(people.values()))
-    return Population([p for p in population.people if p.id in people])
 
 
 def _tile(spec: dict[str, Any], series: list[dict[str, Any]], source: str) -> dict[str, Any]:
@@ -253,22 +246,40 @@ class Memo:
         spec: dict[str, Any],
         population: Population,
         periods: list[Period],
+        groups: dict[str, Population],
     ) -> None:
-        """Compute a first-attempt pass rate over all ``periods`` (and the earlier ones
-        its baseline compares with) in one read of the rollup instead of one each."""
-        if spec["measure"] != "pass_rate" or spec["params"].get("attempt", "first") != "first":
-            return
-        wanted = list(periods)
-        baseline = spec["target"].get("baseline") or {}
-        if "change" in spec["target"] and "periods_before" in baseline:
-            wanted += [
-                earlier
+        """Compute the KPI over all ``periods`` in one read of the rollups instead of one
+        a period, and its relative target's baseline alike: the earlier periods a
+        ``periods_before`` baseline compares with (in the same read), or the baseline
+        group over the same periods."""
+        spans = [(p.start_us, p.end_us) for p in periods]
+        target = spec["target"]
+        baseline = target.get("baseline") or {}
+        if "change" in target and "periods_before" in baseline:
+            spans += [
+                (earlier.start_us, earlier.end_us)
                 for p in periods
                 if (earlier := before(spec["period"], p, baseline["periods_before"]))
             ]
-        spans = sorted({(p.start_us, p.end_us) for p in wanted})
-        found = first_pass_rates(host, tenant_id, population, spans, spec["params"])
-        for (start_us, end_us), measured in zip(spans, found, strict=True):
+        elif "change" in target and "group" in baseline:
+            try:
+                base = group_population(host, tenant_id, baseline["group"], groups)
+            except UnknownGroup:
+                pass  # said per period, where the target is computed
+            else:
+                self._fill(host, tenant_id, spec, base, spans)
+        self._fill(host, tenant_id, spec, population, spans)
+
+    def _fill(
+        self,
+        host: Host,
+        tenant_id: int,
+        spec: dict[str, Any],
+        population: Population,
+        spans: list[tuple[int, int]],
+    ) -> None:
+        found = MEASURES[spec["measure"]].over(host, tenant_id, population, spans, spec["params"])
+        for (start_us, end_us), measured in found.items():
             self._found[self._key(spec, population, start_us, end_us)] = measured
 
 
@@ -277,13 +288,14 @@ def _computed(
     tenant_id: int,
     spec: dict[str, Any],
     filters: Filters,
-    people: dict[str, Person] | None,
+    scoped: Population | None,
     as_of: date,
     groups: dict[str, Population],
     narrowed: dict[str, Population],
     memo: Memo,
 ) -> dict[str, Any]:
-    """:param narrowed: KPI populations narrowed so far, by their definition (filled
+    """:param scoped: the people in scope (:func:`scope`), ``None`` for everyone.
+    :param narrowed: KPI populations narrowed so far, by their definition (filled
     in: KPIs of the same population share one, and its rollup keys).
     :param memo: the request's measures (populations live as long as it, so their
     ``id`` is a sound key)."""
@@ -293,7 +305,8 @@ def _computed(
     named = json.dumps(spec["population"], sort_keys=True)
     try:
         if named not in narrowed:
-            narrowed[named] = _narrow(population_of(host, tenant_id, spec, groups), people)
+            found = population_of(host, tenant_id, spec, groups)
+            narrowed[named] = found if scoped is None else found.narrowed(scoped)
         population: Population | None = narrowed[named]
         missing = None
     except UnknownGroup as exc:
@@ -301,7 +314,7 @@ def _computed(
     previous: float | None = None
     periods = recent(spec["period"], as_of, filters.points)
     if population is not None:
-        memo.prime(host, tenant_id, spec, population, periods)
+        memo.prime(host, tenant_id, spec, population, periods, groups)
     for period in periods:
         try:
             if population is None:
@@ -329,9 +342,7 @@ def _computed(
     return _tile(spec, series, "computed")
 
 
-def at_risk(
-    host: Host, tenant_id: int, filters: Filters, people: dict[str, Person] | None
-) -> dict[str, Any]:
+def at_risk(host: Host, tenant_id: int, filters: Filters, people: Members | None) -> dict[str, Any]:
     """The newest active early-warning flags of the people in scope (at most
     :data:`AT_RISK_SHOWN`), and how many there are in all."""
     flags = [f for f in list_flags(host, tenant_id) if people is None or f["employee_id"] in people]
@@ -346,7 +357,7 @@ def comparison(
     host: Host,
     tenant_id: int,
     filters: Filters,
-    people: dict[str, Person] | None,
+    people: Members | None,
     as_of: date,
 ) -> dict[str, Any] | None:
     """Group ``a`` against group ``b`` on ``measure`` (pass rate by default), over the
@@ -378,8 +389,9 @@ def dashboard(
     else:
         narrowed: dict[str, Population] = {}
         memo = Memo()
+        scoped = None if people is None else Population(people)
         tiles = [
-            _computed(host, tenant_id, spec, filters, people, as_of, groups, narrowed, memo)
+            _computed(host, tenant_id, spec, filters, scoped, as_of, groups, narrowed, memo)
             for _, spec in found
         ]
     return {

@@ -214,7 +214,7 @@ def population_of(
         return Population(None)
     if "group" in population:
         return group_population(host, tenant_id, population["group"], cache)
-    return Population(host.people_matching(tenant_id, population["rule"]))
+    return Population.of(host.people_matching(tenant_id, population["rule"]))
 
 
 def definitions(host: Host, tenant_id: int) -> list[tuple[int, dict[str, Any]]]:

@@ -13,7 +13,8 @@ directory does, and a person known by ``mbox`` is also found under the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from lrs.plugin.host import Person
@@ -53,17 +54,32 @@ def activity_key(iri: str) -> str:
 
 def person_keys(person: Person) -> set[str]:
     """Every rollup key under which statements about ``person`` may be filed."""
+    return agent_keys(person.agents)
+
+
+def agent_keys(agents: Iterable[Any]) -> set[str]:
+    """Every rollup key under which statements about a person known by ``agents`` (their
+    ``Person.agents``) may be filed."""
     keys: set[str] = set()
-    for agent in person.agents:
+    for agent in agents:
         canonical = identity(agent)
-        if canonical is None:
-            continue
-        keys.add(_sha1(canonical))
-        if canonical.startswith("mbox:"):
-            keys.add(_sha1("mbox_sha1sum:" + _sha1(canonical.removeprefix("mbox:"))))
+        if canonical is not None:
+            keys.update(_identity_keys(canonical))
     return keys
 
 
-def keys_of(people: Iterable[Person]) -> dict[str, str]:
-    """``{rollup key: employee id}`` of ``people``."""
-    return {key: person.id for person in people for key in person_keys(person)}
+@lru_cache(maxsize=65_536)
+def _identity_keys(canonical: str) -> tuple[str, ...]:
+    """The rollup keys of one canonical identity, remembered: a dashboard filtered by
+    a group turns its 5,000 people's identities into keys at every request (three
+    SHA-1 a mailbox)."""
+    if canonical.startswith("mbox:"):
+        return _sha1(canonical), _sha1("mbox_sha1sum:" + _sha1(canonical.removeprefix("mbox:")))
+    return (_sha1(canonical),)
+
+
+def keys_of(members: Mapping[str, Iterable[Any]]) -> dict[str, str]:
+    """``{rollup key: employee id}`` of ``members`` (``{employee id: their agents}``)."""
+    return {
+        key: employee_id for employee_id, agents in members.items() for key in agent_keys(agents)
+    }

@@ -3,6 +3,8 @@ through ``POST /api/kpis`` and ``POST /api/kpis/<key>/evaluate``, on both backen
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -10,9 +12,22 @@ from flask import Flask
 from sqlalchemy import select
 
 from lrs.plugin.testing import AUTHORITY, deliver
+from plugins.kpi.measures import MEASURES, Population, group_population
 from plugins.kpi.models import Progress
+from plugins.kpi.periods import containing
 from plugins.kpi.rollups import fold, rebuild
-from tests.kpi.conftest import COURSE, M1, SESSION, attempt, ingest, kpi, week_41
+from tests.kpi.conftest import (
+    COMPLETED,
+    COURSE,
+    FAILED,
+    M1,
+    SESSION,
+    attempt,
+    ingest,
+    kpi,
+    said,
+    week_41,
+)
 
 PILOT = {"group": "Pilot"}
 CONTROL = {"group": "Control"}
@@ -189,3 +204,42 @@ def test_a_statement_voided_before_it_was_delivered_never_counts(
         kpi_app, auth, kpi("first", "pass_rate", params={"activity": M1}, population=CONTROL)
     )
     assert (result["value"], result["sample"]) == (33.33, 3)
+
+
+@pytest.mark.parametrize(
+    ("measure", "params"),
+    [
+        ("pass_rate", {"attempt": "first"}),
+        ("pass_rate", {"attempt": "any"}),
+        ("pass_rate", {"attempt": "first", "activity": M1}),
+        ("completion_rate", {}),
+        ("completion_rate", {"activity": COURSE}),
+        ("attendance_rate", {}),
+        ("average_score", {}),
+        ("active_learners", {}),
+        ("time_to_completion", {}),
+    ],
+)
+def test_a_trend_read_at_once_equals_each_period_read_alone(
+    program: Flask, measure: str, params: dict[str, str]
+) -> None:
+    """A dashboard reads all the periods of a trend in one query a KPI: each period's
+    value, sample and terms are what a read of that period alone gives, for everyone,
+    a group and a few people, with P2 also known by the SHA-1 of their address."""
+    p2 = said("P2", FAILED, M1, "2026-10-13T08:00", success=False, score={"scaled": 0.1})
+    p2["actor"] = {"mbox_sha1sum": hashlib.sha1(b"mailto:p2@example.com").hexdigest()}
+    ingest(program, [p2, said("P2", COMPLETED, COURSE, "2026-10-20T08:00")])
+    host = program.extensions["lrs"].host
+    weeks = [containing("week", date(2026, 10, 1) + timedelta(days=7 * n)) for n in range(5)]
+    spans = [(w.start_us, w.end_us) for w in weeks if w.label != "2026-W43"]  # a gap
+    few = [p for p in host.people_by_employee_id(1, ["P2", "C1"]) if p is not None]
+    for population in (
+        Population(None),
+        group_population(host, 1, "Pilot"),
+        Population.of(few),
+    ):
+        found = MEASURES[measure].over(host, 1, population, spans, params)
+        for start_us, end_us in spans:
+            alone = MEASURES[measure].compute(host, 1, population, start_us, end_us, params)
+            assert found[(start_us, end_us)] == alone, (population.members, start_us)
+        assert any(m.sample for m in found.values())  # something was counted

@@ -43,7 +43,11 @@ def imported(lrs: Any, staff_csv: Any) -> None:
 
 
 def members(runtime: Runtime, name: str) -> list[str]:
-    return [person.id for person in runtime.host.group_members(1, name)]
+    people = runtime.host.group_members(1, name)
+    # The keys-only view names the same people, in the same order, with the same agents.
+    agents = runtime.host.group_member_agents(1, name)
+    assert list(agents.items()) == [(person.id, person.agents) for person in people]
+    return [person.id for person in people]
 
 
 def test_a_rule_group_is_everyone_the_directory_matches(
@@ -109,8 +113,27 @@ def test_groups_are_per_store_and_unknown_ones_raise(runtime: Runtime, lrs: Any,
     assert lrs("people", "groups", "create", "--tenant", "acme", "all",
                "--rule", "active = true").exit_code == 0
     assert runtime.host.group_members(runtime.tenant_id("acme"), "all") == []
+    assert runtime.host.group_member_agents(runtime.tenant_id("acme"), "all") == {}
     with pytest.raises(NotFound):
         runtime.host.group_members(1, "all")
+    with pytest.raises(NotFound):
+        runtime.host.group_member_agents(1, "all")
+
+
+def test_member_agents_of_a_static_group_include_people_without_an_identity(
+    lrs: Any, runtime: Runtime, staff_csv: Any,
+) -> None:
+    extra = ("E5,Dan,,,https://lms.example.com|dan,Ops,,Berlin,Clerk,,true,\n"
+             "E6,Eve,,,,Ops,,Berlin,Clerk,,true,\n")
+    assert lrs("people", "import", staff_csv(STAFF + extra)).exit_code == 0
+    assert lrs("people", "groups", "create", "Ops").exit_code == 0
+    assert lrs("people", "groups", "add", "Ops", "E6", "E5", "E1").exit_code == 0
+    assert members(runtime, "Ops") == ["E1", "E5", "E6"]
+    agents = runtime.host.group_member_agents(1, "Ops")
+    assert {"objectType": "Agent", "mbox": "mailto:ada@example.com"} in agents["E1"]
+    assert agents["E5"] == ({"objectType": "Agent", "account": {
+        "homePage": "https://lms.example.com", "name": "dan"}},)
+    assert agents["E6"] == ()
 
 
 def test_erasure_takes_the_person_out_of_static_groups(lrs: Any, imported: None,

@@ -1,0 +1,30 @@
+"""SQL helpers for plugins' own queries, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, func, literal, select
+from sqlalchemy.orm import Session
+
+from lrs.store.bulk import any_of
+
+
+def one_of(
+    session: Session, column: ColumnElement[Any], values: Collection[str]
+) -> ColumnElement[bool]:
+    """``column IN values`` with ``values`` (strings) bound as ONE parameter however many
+    they are: an array on PostgreSQL (``= ANY``), a JSON array read by ``json_each`` on
+    SQLite.
+
+    A population of thousands of people is then filtered by the database, through the
+    index on ``column``, rather than every row of a period read to keep theirs in Python,
+    and the statement's text is the same for every count (an ``IN`` list is a bound
+    parameter a value, expanded into new SQL text for each count).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return any_of(session, column, values)
+    listed = func.json_each(literal(json.dumps(list(values)), String)).table_valued("value")
+    return column.in_(select(listed.c.value))

@@ -11,7 +11,7 @@ that two populations can be compared (:mod:`plugins.kpi.compare`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -317,30 +317,45 @@ def pass_rate(
     return [_pass_rate_of(found) for found in pairs]
 
 
-def _first_pass_rates(
-    host: Host, tenant_id: int, population: Population, spans: Spans, params: dict[str, str]
-) -> list[Measured]:
+def _progress_in_spans(
+    host: Host,
+    tenant_id: int,
+    population: Population,
+    spans: Spans,
+    params: dict[str, str],
+    when: Any,
+    what: Any,
+) -> Iterator[tuple[int, str, str, int, Any]]:
+    """``(span index, person, activity, when, what)`` of the population's progress rows
+    whose ``when`` falls in one of ``spans``, read in one query."""
     keys = population.keys
-    pairs: list[dict[tuple[str, str], tuple[int, bool]]] = [{} for _ in spans]
     with host.read() as session:
-        query = select(
-            Progress.learner,
-            Progress.activity,
-            Progress.first_attempt_us,
-            Progress.first_attempt_passed,
-            _bucket(Progress.first_attempt_us, spans),
-        ).where(
-            Progress.tenant_id == tenant_id,
-            Progress.first_attempt_us >= spans[0][0],
-            Progress.first_attempt_us < spans[-1][1],
+        query = select(Progress.learner, Progress.activity, when, what, _bucket(when, spans)).where(
+            Progress.tenant_id == tenant_id, when >= spans[0][0], when < spans[-1][1]
         )
-        for learner, activity, at_us, passed, index in session.execute(
+        for learner, activity, at_us, value, index in session.execute(
             _within(session, query, Progress, params, keys)
         ):
             if index is not None and (person := _owner(keys, learner)) is not None:
-                have = pairs[index].get((person, activity))
-                if have is None or at_us < have[0]:
-                    pairs[index][(person, activity)] = (at_us, bool(passed))
+                yield index, person, activity, at_us, value
+
+
+def _first_pass_rates(
+    host: Host, tenant_id: int, population: Population, spans: Spans, params: dict[str, str]
+) -> list[Measured]:
+    pairs: list[dict[tuple[str, str], tuple[int, bool]]] = [{} for _ in spans]
+    for index, person, activity, at_us, passed in _progress_in_spans(
+        host,
+        tenant_id,
+        population,
+        spans,
+        params,
+        Progress.first_attempt_us,
+        Progress.first_attempt_passed,
+    ):
+        have = pairs[index].get((person, activity))
+        if have is None or at_us < have[0]:
+            pairs[index][(person, activity)] = (at_us, bool(passed))
     return [_pass_rate_of(found) for found in pairs]
 
 
@@ -393,32 +408,17 @@ def time_to_completion(
     person x activity pairs started in the span; a pair not completed by the span's
     end is censored there. The value is the Kaplan-Meier median (``None`` until half
     of the pairs are completed)."""
-    keys = population.keys
     pairs: list[dict[tuple[str, str], tuple[int, int | None]]] = [{} for _ in spans]
-    with host.read() as session:
-        query = select(
-            Progress.learner,
-            Progress.activity,
-            Progress.first_us,
-            Progress.first_completion_us,
-            _bucket(Progress.first_us, spans),
-        ).where(
-            Progress.tenant_id == tenant_id,
-            Progress.first_us >= spans[0][0],
-            Progress.first_us < spans[-1][1],
-        )
-        for learner, activity, first_us, done_us, index in session.execute(
-            _within(session, query, Progress, params, keys)
-        ):
-            if index is None or (person := _owner(keys, learner)) is None:
-                continue
-            found, end_us = pairs[index], spans[index][1]
-            have = found.get((person, activity))
-            done = done_us if done_us is not None and done_us < end_us else None
-            if have is None:
-                found[(person, activity)] = (first_us, done)
-            else:
-                found[(person, activity)] = (min(have[0], first_us), _earliest_of(have[1], done))
+    for index, person, activity, first_us, done_us in _progress_in_spans(
+        host, tenant_id, population, spans, params, Progress.first_us, Progress.first_completion_us
+    ):
+        found, end_us = pairs[index], spans[index][1]
+        have = found.get((person, activity))
+        done = done_us if done_us is not None and done_us < end_us else None
+        if have is None:
+            found[(person, activity)] = (first_us, done)
+        else:
+            found[(person, activity)] = (min(have[0], first_us), _earliest_of(have[1], done))
     return [_durations(found, end_us) for found, (_, end_us) in zip(pairs, spans, strict=True)]
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 ADL_W3ID = "https://w3id.org/xapi/adl/verbs/"
@@ -82,6 +83,22 @@ def agent_filter(agent: dict[str, Any]) -> str:
     """The ``agent`` query parameter for ``agent`` (its IFI only)."""
     ifi = {k: agent[k] for k in ("mbox", "account") if k in agent}
     return json.dumps(ifi, separators=(",", ":"))
+
+
+def state_paths(people: Population, count: int) -> list[str]:
+    """``count`` "bookmark" state documents, one per learner in one of their courses (as
+    a cmi5 AU keeps it), as request paths."""
+    paths = []
+    for i in range(count):
+        learner = i % len(people.learners)
+        course = people.courses[people.enrolments[learner][0]]
+        query = {
+            "activityId": course["id"],
+            "agent": agent_filter(people.learners[learner]),
+            "stateId": "bookmark",
+        }
+        paths.append(f"/xapi/activities/state?{urlencode(query)}")
+    return paths
 
 
 def build_population(rng: random.Random, learners: int = 3000, courses: int = 40,

@@ -37,8 +37,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("post1", "get_id", "get_state", "put_state")
@@ -193,7 +193,7 @@ def _check(kind: str, status: str) -> None:
 
 def _fixture(url: str, authorization: str, key_file: str) -> dict:
     """Stored statements (their ids) and state documents (their paths), for the GETs and PUTs."""
-    from bench.generate import StatementGenerator, agent_filter
+    from bench.generate import StatementGenerator, state_paths
     from bench.ingest import BodyFactory
 
     call = Caller(_app(url, key_file), authorization)
@@ -206,37 +206,39 @@ def _fixture(url: str, authorization: str, key_file: str) -> dict:
         body = ("[" + ",".join(text for _, text, _ in rows) + "]").encode()
         _check("post1", call("POST", "/xapi/statements", body))
         ids.extend(statement_id for statement_id, _, _ in rows)
-    people = generator.population
-    states = []
-    for i in range(STATE_KEYS):
-        learner = i % len(people.learners)
-        course = people.courses[people.enrolments[learner][0]]
-        query = {
-            "activityId": course["id"],
-            "agent": agent_filter(people.learners[learner]),
-            "stateId": "bookmark",
-        }
-        states.append(f"/xapi/activities/state?{urlencode(query)}")
-        _check("put_state", call("PUT", states[-1], b'{"location":"page-0"}'))
+    states = state_paths(generator.population, STATE_KEYS)
+    for path in states:
+        _check("put_state", call("PUT", path, b'{"location":"page-0"}'))
     return {"ids": ids[::3], "states": states}
+
+
+@contextmanager
+def _measurement(setup: dict, args: argparse.Namespace, *more: str) -> Iterator[list[str]]:
+    """The command that runs :func:`measure` on ``setup`` (written to a file for it,
+    removed afterwards) in a fresh process, with ``more`` arguments."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(setup, handle)
+    try:
+        yield [
+            sys.executable,
+            "-P",
+            str(Path(__file__).resolve()),
+            "--measure",
+            handle.name,
+            "--requests",
+            str(args.requests),
+            *more,
+        ]
+    finally:
+        os.unlink(handle.name)
 
 
 def _measure_in(checkout: Path, args: argparse.Namespace, setup: dict) -> dict[str, list[float]]:
     """:func:`measure` in a fresh subprocess importing ``lrs`` from ``checkout``."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(setup, handle)
-    try:
-        env = {**os.environ, "PYTHONPATH": f"{checkout}{os.pathsep}{ROOT}"}
+    env = {**os.environ, "PYTHONPATH": f"{checkout}{os.pathsep}{ROOT}"}
+    with _measurement(setup, args) as command:
         out = subprocess.run(
-            [
-                sys.executable,
-                "-P",
-                str(Path(__file__).resolve()),
-                "--measure",
-                handle.name,
-                "--requests",
-                str(args.requests),
-            ],
+            command,
             cwd=checkout,
             env=env,
             check=True,
@@ -244,8 +246,6 @@ def _measure_in(checkout: Path, args: argparse.Namespace, setup: dict) -> dict[s
             stderr=subprocess.DEVNULL if not args.verbose else None,
             text=True,
         )
-    finally:
-        os.unlink(handle.name)
     return json.loads(out.stdout)
 
 
@@ -339,39 +339,15 @@ def _profile(args: argparse.Namespace, setup: dict) -> None:
     from bench import pyspy
 
     collapsed = Path(f"{args.profile_output or 'request-cpu-' + args.profile}.collapsed")
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(setup, handle)
-    try:
+    record = [pyspy.py_spy(), "record", "--rate", "1000", "--gil", "--function"]
+    with _measurement(setup, args, "--kinds", args.profile) as command:
         subprocess.run(
-            [
-                pyspy.py_spy(),
-                "record",
-                "--rate",
-                "1000",
-                "--gil",
-                "--function",
-                "--format",
-                "raw",
-                "--output",
-                str(collapsed),
-                "--",
-                sys.executable,
-                "-P",
-                str(Path(__file__).resolve()),
-                "--measure",
-                handle.name,
-                "--requests",
-                str(args.requests),
-                "--kinds",
-                args.profile,
-            ],
+            [*record, "--format", "raw", "--output", str(collapsed), "--", *command],
             check=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL if not args.verbose else None,
         )
-    finally:
-        os.unlink(handle.name)
     # Only the requests: the imports and the application's start are not what is measured.
     requests = collapsed.with_suffix(".requests.collapsed")
     requests.write_text(

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, text
 
 from bench import pyspy, raw
-from bench.generate import Population, StatementGenerator, agent_filter
+from bench.generate import Population, StatementGenerator, state_paths
 from bench.ingest import (
     PATH,
     BodyFactory,
@@ -69,7 +69,6 @@ from bench.server import (
 
 CLIENTS = 16
 BATCH = 100
-STATE_PATH = "/xapi/activities/state"
 #: Distinct state documents (learner, course, "bookmark") written and read.
 STATE_KEYS = 2000
 #: An xAPI 2.0 client replacing a state document it knows exists.
@@ -374,17 +373,8 @@ def _statement_ids(engine: Engine) -> list[str]:
 
 
 def _state_paths(people: Population) -> list[str]:
-    """One "bookmark" state per learner in one of their courses, as a cmi5 AU keeps it."""
-    paths = []
-    for i in range(STATE_KEYS):
-        learner = i % len(people.learners)
-        course = people.courses[people.enrolments[learner][0]]
-        query = {
-            "activityId": course["id"],
-            "agent": agent_filter(people.learners[learner]),
-            "stateId": "bookmark",
-        }
-        paths.append(f"{STATE_PATH}?{urlencode(query)}")
+    """The state documents of :func:`bench.generate.state_paths`, in a fixed shuffle."""
+    paths = state_paths(people, STATE_KEYS)
     random.Random(3).shuffle(paths)
     return paths
 

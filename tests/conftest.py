@@ -102,8 +102,11 @@ def make_settings(database_url: str) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def app(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
-    app = create_app(make_settings())
+def app(make_settings: Callable[..., Settings], request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The application under test; ``@pytest.mark.app_settings(name=value)`` overrides
+    its settings."""
+    marker = request.node.get_closest_marker("app_settings")
+    app = create_app(make_settings(**(marker.kwargs if marker else {})))
     yield app
     runtime = app.extensions["lrs"]
     runtime.outbox.stop()

@@ -13,9 +13,12 @@ for 13 periods (``lrs kpi evaluate --periods 13``), and ``GET /api/kpis`` (every
 KPI with its current value and last 8 values) is sent 200 times: p95 < 200 ms. So is
 the dashboard's data, ``GET /api/kpis/dashboard`` (tiles from the recorded results,
 8 periods of trend, the at-risk list), 200 times, and the dashboard filtered by a
-group and a week (``?group=Pilot&period=week&at=...``: every KPI computed from the
-rollups for 8 weeks over the group's people) 20 times, and a manager's dashboard (20
-people, computed as the web UI does for them) 20 times.
+group and a week (``?group=Pilot&period=week&at=...``: every KPI over 8 weeks over
+the group's people) 20 times, and a manager's dashboard (20 people, as the web UI
+asks for it) 20 times. Both are recorded views (plugins/kpi/views.py): the first
+request of each computes it from the rollups (**first**, ms), the evaluator computes
+both again (**views refresh s**, what each evaluation after delivered batches
+spends on them), then the 20 timed requests read them.
 Prints one table; progress notes go to stderr.
 """
 
@@ -37,7 +40,7 @@ from bench.server import database, plugin_app
 from lrs.plugin.people_view import PeopleInView
 from lrs.plugin.testing import AUTHORITY, create_api_credential, deliver
 from lrs.services.groups import add_members, create_group
-from plugins.kpi.dashboard import Filters, dashboard
+from plugins.kpi.dashboard import Filters, dashboard, refresh_views
 from plugins.kpi.definitions import save
 from plugins.kpi.evaluation import evaluate_all
 from plugins.kpi.template import TEMPLATE
@@ -172,9 +175,16 @@ def measure(backend: str, people: int, count: int) -> list[str]:
             assert response.status_code == 200
         kpis = response.get_json()["kpis"]
         assert all(k["current"] is not None for k in kpis)
-        dashboard = timed(client, headers, {}, 200)
-        filtered = timed(client, headers, FILTERED, 20)
-        managed = manager_timed(app, 20)
+        dashboard = _quantiles(timed(client, headers, {}, 200))
+        # The first filtered and manager's dashboards compute their views; the
+        # evaluator computes them again (refresh s); then they are read.
+        filtered_first = timed(client, headers, FILTERED, 1)
+        manager_first = manager_timed(app, 1)
+        started = time.perf_counter()
+        assert refresh_views(host, 1) == 2
+        refresh_s = time.perf_counter() - started
+        filtered = _quantiles(timed(client, headers, FILTERED, 20))
+        managed = _quantiles(manager_timed(app, 20))
         core.db.engine.dispose()
         rate = count / deliver_s
         p95 = statistics.quantiles(timings, n=20)[18]
@@ -191,14 +201,17 @@ def measure(backend: str, people: int, count: int) -> list[str]:
             f"{p95:.1f}",
             "PASS" if p95 < TARGET_P95_MS else "FAIL",
             *dashboard,
+            f"{filtered_first[0]:.1f}",
+            f"{manager_first[0]:.1f}",
+            f"{refresh_s:.2f}",
             *filtered,
             *managed,
         ]
 
 
-def manager_timed(app: Any, times: int) -> list[str]:
-    """The dashboard of a manager of 20 people (E0-E19), as the web UI computes it for
-    them (the API has no manager), ``times`` times: p50 and p95 in ms."""
+def manager_timed(app: Any, times: int) -> list[float]:
+    """The dashboard of a manager of 20 people (E0-E19), as the web UI asks for it for
+    them (the API has no manager), ``times`` times: each time in ms."""
     viewer = PeopleInView(everyone=False, employee_ids=frozenset(f"E{n}" for n in range(20)))
     host = app.extensions["lrs"].host
     timings = []
@@ -207,10 +220,11 @@ def manager_timed(app: Any, times: int) -> list[str]:
         found = dashboard(host, 1, Filters(), viewer)
         timings.append((time.perf_counter() - started) * 1000)
     assert found["people_in_scope"] == 20
-    return _quantiles(timings)
+    return timings
 
 
 def _quantiles(timings: list[float]) -> list[str]:
+    """p50 and p95 in ms, and whether p95 is under the target."""
     p95 = statistics.quantiles(timings, n=20)[18]
     return [
         f"{statistics.median(timings):.1f}",
@@ -219,9 +233,8 @@ def _quantiles(timings: list[float]) -> list[str]:
     ]
 
 
-def timed(client: Any, headers: dict[str, str], query: dict[str, str], times: int) -> list[str]:
-    """``GET /api/kpis/dashboard?query`` sent ``times`` times: p50 and p95 in ms, and
-    whether p95 is under the target."""
+def timed(client: Any, headers: dict[str, str], query: dict[str, str], times: int) -> list[float]:
+    """``GET /api/kpis/dashboard?query`` sent ``times`` times: each time in ms."""
     timings = []
     for _ in range(times):
         started = time.perf_counter()
@@ -229,7 +242,7 @@ def timed(client: Any, headers: dict[str, str], query: dict[str, str], times: in
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.get_json()
     assert response.get_json()["tiles"]
-    return _quantiles(timings)
+    return timings
 
 
 def main() -> None:
@@ -256,6 +269,9 @@ def main() -> None:
         "dashboard p50",
         "dashboard p95",
         f"< {TARGET_P95_MS} ms",
+        "filtered first",
+        "manager first",
+        "views refresh s",
         "filtered p50",
         "filtered p95",
         f"< {TARGET_P95_MS} ms",

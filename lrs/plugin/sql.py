@@ -6,7 +6,8 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, func, literal, select
+from sqlalchemy import ColumnElement, String, Table, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lrs.store.bulk import any_of
@@ -28,3 +29,11 @@ def one_of(
         return any_of(session, column, values)
     listed = func.json_each(literal(json.dumps(list(values)), String)).table_valued("value")
     return column.in_(select(listed.c.value))
+
+
+def insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``table`` in the session's dialect, for its
+    ``on_conflict_do_update`` / ``on_conflict_do_nothing``: an upsert, or an insert
+    that redelivery makes a no-op, in one statement on SQLite and PostgreSQL alike."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
-    from lrs.plugin.events import StatementsStored
+    from lrs.plugin.events import AdminActionTaken, StatementsStored
     from lrs.plugin.host import AdminPage, Host, StoredStatement
     from lrs.plugin.metrics import Metric
 
@@ -43,12 +43,14 @@ def register_blueprints(host: Host) -> list[Blueprint]:
     from plugins.kpi.evaluation import evaluate_seconds
     from plugins.kpi.http import create_blueprint
     from plugins.kpi.ui import create_ui_blueprint
+    from plugins.kpi.views import view_days
     from plugins.kpi.warning_flags import evaluate_seconds as warnings_evaluate_seconds
     from plugins.kpi.warning_http import create_blueprint as warnings_api
     from plugins.kpi.warning_ui import create_ui_blueprint as warnings_ui
 
-    # A bad LRS_PLUGIN_KPI_EVALUATE_SECONDS or LRS_PLUGIN_KPI_WARNINGS_* stops start-up.
+    # A bad LRS_PLUGIN_KPI_EVALUATE_SECONDS, _VIEW_DAYS or _WARNINGS_* stops start-up.
     evaluate_seconds(host)
+    view_days(host)
     warnings_evaluate_seconds(host)
     return [
         create_blueprint(host),
@@ -93,8 +95,8 @@ def statements_stored(
     """Fold the batch into the rollups once the delivery batch is in (one transaction),
     then evaluate the store's KPIs if the last evaluation is old enough; keep what the
     early-warning rules need (the days people were active, their results)."""
-    from plugins.kpi.evaluation import scheduler_for
     from plugins.kpi.rollups import feeder_for
+    from plugins.kpi.schedule import scheduler_for
     from plugins.kpi.warning_facts import feed_for
 
     feeder_for(host, scheduler_for(host).after_batch).add(event.tenant_id, statements)
@@ -120,3 +122,14 @@ def erase_person(
         erase_warnings(host, session, tenant_id, person_keys, deleted_statement_ids, dry_run)
     )
     return counts
+
+
+@hookimpl
+def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
+    """A change to the people directory drops the recorded dashboard views: who is in a
+    group, or in a manager's view, may differ (they are computed again when asked for)."""
+    from plugins.kpi.views import DIRECTORY_ACTIONS, forget
+
+    if event.action.startswith(DIRECTORY_ACTIONS):
+        with host.write() as session:
+            forget(session, event.tenant_id)

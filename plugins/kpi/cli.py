@@ -14,9 +14,10 @@ from lrs.plugin.host import Host, current_host
 from lrs.plugin.request import cli_actor, cli_source
 from plugins.kpi import definitions, service
 from plugins.kpi.errors import KpiError
-from plugins.kpi.evaluation import evaluate, evaluate_all
+from plugins.kpi.evaluation import evaluate
 from plugins.kpi.files import dump, parse
 from plugins.kpi.rollups import rebuild as rebuild_rollups
+from plugins.kpi.schedule import evaluate_store
 from plugins.kpi.template import TEMPLATE
 
 TENANT = click.option(
@@ -141,7 +142,8 @@ def evaluate_(key: str | None, periods: int, as_of: Any, as_json: bool, tenant: 
     day: date | None = as_of.date() if as_of else None
     try:
         if key is None:
-            results = evaluate_all(host, tenant_id, as_of=day, periods=periods)
+            results, refreshed = evaluate_store(host, tenant_id, as_of=day, periods=periods)
+            click.echo(f"Refreshed {refreshed} recorded dashboard views.", err=True)
         else:
             definition_id, spec = definitions.definition(host, tenant_id, key)
             results = evaluate(host, tenant_id, definition_id, spec, as_of=day, periods=periods)

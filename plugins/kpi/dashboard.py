@@ -18,12 +18,13 @@ people assigned the program, and the people the viewer may see.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lrs.plugin.people_view import EVERYONE, PeopleInView
+from plugins.kpi import views
 from plugins.kpi.compare import compare
 from plugins.kpi.definitions import definitions, population_of
 from plugins.kpi.errors import KpiError
@@ -56,6 +57,8 @@ DEFAULT_POINTS, MAX_POINTS = 8, 26
 AT_RISK_SHOWN = 10
 #: Query parameters a dashboard reads (the comparison's measure parameters too).
 FILTER_NAMES = ("group", "program", "period", "at", "points", "a", "b", "measure")
+#: The filters that shape the tiles (a recorded view is kept per their values).
+VIEW_FILTERS = ("group", "program", "period", "at", "points")
 COMPARE_PARAMS = ("activity", "attempt", "basis")
 
 
@@ -342,7 +345,9 @@ def _computed(
     return _tile(spec, series, "computed")
 
 
-def at_risk(host: Host, tenant_id: int, filters: Filters, people: Members | None) -> dict[str, Any]:
+def at_risk(
+    host: Host, tenant_id: int, filters: Filters, people: Collection[str] | None
+) -> dict[str, Any]:
     """The newest active early-warning flags of the people in scope (at most
     :data:`AT_RISK_SHOWN`), and how many there are in all."""
     flags = [f for f in list_flags(host, tenant_id) if people is None or f["employee_id"] in people]
@@ -357,7 +362,7 @@ def comparison(
     host: Host,
     tenant_id: int,
     filters: Filters,
-    people: Members | None,
+    people: Collection[str] | None,
     as_of: date,
 ) -> dict[str, Any] | None:
     """Group ``a`` against group ``b`` on ``measure`` (pass rate by default), over the
@@ -375,28 +380,96 @@ def comparison(
     return found
 
 
+def _tiles(
+    host: Host,
+    tenant_id: int,
+    filters: Filters,
+    viewer: PeopleInView,
+    as_of: date,
+    found: list[tuple[int, dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], Members | None]:
+    """Every KPI computed over the people in scope, and who they are."""
+    groups: dict[str, Population] = {}
+    people = scope(host, tenant_id, filters, viewer, as_of, groups)
+    narrowed: dict[str, Population] = {}
+    memo = Memo()
+    scoped = None if people is None else Population(people)
+    tiles = [
+        _computed(host, tenant_id, spec, filters, scoped, as_of, groups, narrowed, memo)
+        for _, spec in found
+    ]
+    return tiles, people
+
+
+def _view(filters: Filters, viewer: PeopleInView) -> dict[str, Any]:
+    """What a recorded view is: the filters that shape its tiles, and whose people the
+    viewer sees (not the comparison, which is computed on each request)."""
+    shaping = {k: v for k, v in filters.query().items() if k in VIEW_FILTERS}
+    return {"filters": shaping, "viewer": None if viewer.everyone else sorted(viewer.employee_ids)}
+
+
+def _viewer_of(view: dict[str, Any]) -> PeopleInView:
+    ids = view["viewer"]
+    return EVERYONE if ids is None else PeopleInView(everyone=False, employee_ids=frozenset(ids))
+
+
+def _computed_view(
+    host: Host,
+    tenant_id: int,
+    filters: Filters,
+    viewer: PeopleInView,
+    as_of: date,
+    found: list[tuple[int, dict[str, Any]]],
+) -> views.Recorded:
+    view, definitions_now = _view(filters, viewer), views.fingerprint(found)
+    recorded = views.read(host, tenant_id, view, as_of, definitions_now)
+    if recorded is None:
+        tiles, people = _tiles(host, tenant_id, filters, viewer, as_of, found)
+        recorded = views.record(host, tenant_id, view, as_of, definitions_now, tiles, people)
+    return recorded
+
+
+def refresh_views(host: Host, tenant_id: int) -> int:
+    """Compute again every view someone asked for lately (:mod:`plugins.kpi.views`), as
+    of its ``at`` or today; a view whose group or program is gone is dropped. Returns
+    how many were refreshed."""
+    found = definitions(host, tenant_id)
+    definitions_now = views.fingerprint(found)
+    today = datetime.now(UTC).date()
+    refreshed = 0
+    for view in views.watched(host, tenant_id):
+        filters = parse_filters(view["filters"])
+        viewer = _viewer_of(view)
+        as_of = filters.at or today
+        try:
+            tiles, people = _tiles(host, tenant_id, filters, viewer, as_of, found)
+        except KpiError:  # its group or program no longer exists
+            views.drop(host, tenant_id, view)
+            continue
+        views.record(host, tenant_id, view, as_of, definitions_now, tiles, people)
+        refreshed += 1
+    return refreshed
+
+
 def dashboard(
     host: Host, tenant_id: int, filters: Filters, viewer: PeopleInView = EVERYONE
 ) -> dict[str, Any]:
     """Everything a dashboard shows. :raises KpiError: an unknown group, program or
     comparison parameter (4xx, naming the query parameter)."""
     as_of = filters.at or datetime.now(UTC).date()
-    groups: dict[str, Population] = {}
-    people = scope(host, tenant_id, filters, viewer, as_of, groups)
     found = definitions(host, tenant_id)
-    if people is None and not filters.computed:
+    people: Collection[str] | None = None
+    computed = None
+    if viewer.everyone and not filters.computed:
         tiles = _recorded(host, found, filters.points)
     else:
-        narrowed: dict[str, Population] = {}
-        memo = Memo()
-        scoped = None if people is None else Population(people)
-        tiles = [
-            _computed(host, tenant_id, spec, filters, scoped, as_of, groups, narrowed, memo)
-            for _, spec in found
-        ]
+        view = _computed_view(host, tenant_id, filters, viewer, as_of, found)
+        tiles, people = view.tiles, view.people
+        computed = datetime.fromtimestamp(view.computed_us / 1e6, UTC).isoformat()
     return {
         "filters": filters.query(),
         "as_of": as_of.isoformat(),
+        "computed": computed,
         "people_in_scope": None if people is None else len(people),
         "tiles": tiles,
         "comparison": comparison(host, tenant_id, filters, people, as_of),

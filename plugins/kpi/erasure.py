@@ -2,7 +2,8 @@
 
 Recorded KPI results are aggregates over populations and stay; the statements'
 ids in ``kpi_seen`` name no one and stay too, so a replay does not count the
-erased statements' successors twice.
+erased statements' successors twice. The store's recorded dashboard views
+(:mod:`plugins.kpi.views`) go: they list the employee ids they counted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select
 
 from plugins.kpi.keys import learner_key
-from plugins.kpi.models import Daily, Progress
+from plugins.kpi.models import Daily, Progress, View
+from plugins.kpi.views import forget
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,4 +40,9 @@ def erase(
             if dry_run
             else session.execute(delete(table).where(*where)).rowcount
         )
+    counts["dashboard views"] = (
+        session.scalar(select(func.count()).select_from(View).where(View.tenant_id == tenant_id))
+        if dry_run
+        else forget(session, tenant_id)
+    )
     return counts

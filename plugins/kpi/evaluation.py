@@ -22,17 +22,15 @@ older than ``LRS_PLUGIN_KPI_EVALUATE_SECONDS`` (300 by default, per process);
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from lrs.plugin.host import PluginError
 from plugins.kpi import alerts
+from plugins.kpi.config import whole_number
 from plugins.kpi.definitions import definitions, population_of
 from plugins.kpi.measures import (
     MEASURES,
@@ -57,15 +55,7 @@ AUTOMATIC_PERIODS = 2
 
 def evaluate_seconds(host: Host) -> int:
     """``LRS_PLUGIN_KPI_EVALUATE_SECONDS``; a bad value stops start-up (:class:`PluginError`)."""
-    value = host.plugin_config("kpi").get("evaluate_seconds")
-    if value is None:
-        return DEFAULT_EVALUATE_SECONDS
-    if not value.isdigit():
-        raise PluginError(
-            f"plugin 'kpi': LRS_PLUGIN_KPI_EVALUATE_SECONDS must be a whole "
-            f"number of seconds, got {value!r}"
-        )
-    return int(value)
+    return whole_number(host, "evaluate_seconds", DEFAULT_EVALUATE_SECONDS, "seconds")
 
 
 @dataclass(frozen=True)
@@ -307,34 +297,3 @@ def latest_by_definition(host: Host, ids: list[int], depth: int) -> dict[int, li
                 found[row.definition_id].append(row)
             session.expunge(row)
     return found
-
-
-class Scheduler:
-    """Evaluates a store's KPIs after delivered batches, at most once per interval."""
-
-    def __init__(self, seconds: int) -> None:
-        self.seconds = seconds
-        self._last: dict[int, float] = {}
-        self._lock = threading.Lock()
-
-    def after_batch(self, host: Host, tenant_ids: list[int]) -> None:
-        now = time.monotonic()
-        due = []
-        with self._lock:
-            for tenant_id in tenant_ids:
-                last = self._last.get(tenant_id)
-                if last is None or now - last >= self.seconds:
-                    self._last[tenant_id] = now
-                    due.append(tenant_id)
-        for tenant_id in due:
-            evaluate_all(host, tenant_id)
-
-
-_schedulers: weakref.WeakKeyDictionary[Host, Scheduler] = weakref.WeakKeyDictionary()
-
-
-def scheduler_for(host: Host) -> Scheduler:
-    scheduler = _schedulers.get(host)
-    if scheduler is None:
-        scheduler = _schedulers[host] = Scheduler(evaluate_seconds(host))
-    return scheduler

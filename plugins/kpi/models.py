@@ -6,6 +6,8 @@ target; the rollups (``kpi_daily``, ``kpi_progress``) are fed by
 ``kpi_seen`` makes feeding idempotent (delivery is at least once); each
 evaluation is kept per KPI and period (``kpi_results``) so history shows, and
 each change of status is recorded (``kpi_alerts``) and raised as a notification.
+Filtered and managers' dashboards are recorded too (``kpi_views``), so that reading
+one never computes a measure either (:mod:`plugins.kpi.views`).
 
 Learners and activities are keyed by the SHA-1 of their identity
 (:func:`plugins.kpi.keys.learner_key`, :func:`plugins.kpi.keys.activity_key`):
@@ -124,6 +126,30 @@ class Result(Base):
     #: The period had ended when it was evaluated: its value is final.
     closed: Mapped[bool] = mapped_column(Boolean)
     evaluated_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class View(Base):
+    """A filtered or manager's dashboard's tiles, as last computed (:mod:`plugins.kpi.views`)."""
+
+    __tablename__ = "kpi_views"
+    __table_args__ = (Index("uq_kpi_views_tenant_key", "tenant_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    #: SHA-256 of :attr:`view`: the filters and whose people the viewer may see.
+    key: Mapped[str] = mapped_column(String(64))
+    #: JSON: ``{"filters": {...}, "viewer": [employee ids] | null}``.
+    view: Mapped[str] = mapped_column(Text)
+    #: The day the tiles were computed as of (``YYYY-MM-DD``).
+    as_of: Mapped[str] = mapped_column(String(10))
+    #: SHA-256 of the store's KPI definitions the tiles were computed from.
+    definitions: Mapped[str] = mapped_column(String(64))
+    #: JSON: the tiles, and the employee ids in scope (``null``: everyone).
+    tiles: Mapped[str] = mapped_column(Text)
+    people: Mapped[str] = mapped_column(Text)
+    computed_us: Mapped[int] = mapped_column(BigInteger)
+    #: When someone last asked for it: views nobody asked for lately are dropped.
+    requested_us: Mapped[int] = mapped_column(BigInteger)
 
 
 class Alert(Base):

@@ -34,8 +34,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from lrs.plugin.sql import insert as dialect_insert
 from plugins.kpi.keys import activity_key, learner_key
 from plugins.kpi.models import Daily, Progress, Seen
 
@@ -133,11 +133,6 @@ def contribution(statement: dict[str, Any]) -> Contribution | None:
     )
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 def _daily_rows(tenant_id: int, parts: Iterable[tuple[Contribution, int]]) -> list[dict]:
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
     for part, sign in parts:
@@ -202,7 +197,7 @@ def _progress_rows(tenant_id: int, parts: Iterable[Contribution]) -> list[dict]:
 
 def _upsert_daily(session: Session, rows: list[dict]) -> None:
     table = Daily.__table__
-    insert = _insert(session, table)
+    insert = dialect_insert(session, table)
     # One statement, executed for many rows: compiled once (a VALUES list of a thousand
     # rows is compiled anew each time, which cost more than the database's work).
     session.execute(
@@ -221,7 +216,7 @@ def _pick(old: Any, new: Any, newer: Any) -> Any:
 
 def _upsert_progress(session: Session, rows: list[dict]) -> None:
     old = Progress.__table__.c
-    insert = _insert(session, Progress.__table__)
+    insert = dialect_insert(session, Progress.__table__)
     new = insert.excluded
     earliest = {
         name: _pick(old[name], new[name], new[name] < old[name])

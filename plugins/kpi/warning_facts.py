@@ -20,10 +20,10 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import delete, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lrs.plugin.host import AssignmentStatus, Host
+from lrs.plugin.sql import insert
 from plugins.kpi.warning_models import ActivityDay, ResultFact
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -196,10 +196,9 @@ def write_facts(
 ) -> None:
     """Add what is new (``ON CONFLICT DO NOTHING``: redelivery adds nothing), drop what
     was voided; one statement per table."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for table, rows in ((ActivityDay, days), (ResultFact, results)):
         if rows:
-            session.execute(dialect.insert(table.__table__).on_conflict_do_nothing(), rows)
+            session.execute(insert(session, table.__table__).on_conflict_do_nothing(), rows)
     if voided:
         session.execute(
             delete(ResultFact).where(

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from lrs.plugin.host import Host, Person, PluginError
+from lrs.plugin.host import Host, Person
 from plugins.kpi import warning_alerts
+from plugins.kpi.config import whole_number
 from plugins.kpi.warning_engine import Finding, findings
 from plugins.kpi.warning_errors import WarningError, not_found
 from plugins.kpi.warning_facts import snapshot
@@ -48,15 +49,7 @@ def _iso(us: int | None) -> str | None:
 
 def evaluate_seconds(host: Host) -> int:
     """The throttle of evaluations after batches (0: none); a bad value stops start-up."""
-    value = host.plugin_config("kpi").get("warnings_evaluate_seconds")
-    if value is None:
-        return DEFAULT_EVALUATE_SECONDS
-    if not value.isdigit():
-        raise PluginError(
-            "plugin 'kpi': LRS_PLUGIN_KPI_WARNINGS_EVALUATE_SECONDS must be a "
-            f"whole number of seconds, got {value!r}"
-        )
-    return int(value)
+    return whole_number(host, "warnings_evaluate_seconds", DEFAULT_EVALUATE_SECONDS, "seconds")
 
 
 def evaluate(host: Host, tenant_id: int, as_of: date | None = None) -> dict[str, int]:

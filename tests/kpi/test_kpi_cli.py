@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import Result
 from flask import Flask
 
+from plugins.kpi.dashboard import Filters, dashboard
 from plugins.kpi.template import TEMPLATE
 from tests.kpi.conftest import ingest, week_41
 
@@ -84,6 +85,8 @@ def test_erasing_a_person_deletes_their_rollup_rows(
     kpi_app: Flask, kpi_cli: Callable[..., Result]
 ) -> None:
     ingest(kpi_app, week_41())
+    # A recorded dashboard view lists the employee ids it counted, P2's among them.
+    dashboard(kpi_app.extensions["lrs"].host, 1, Filters(group="Pilot"))
     agent = '{"mbox": "mailto:P2@example.com"}'
     shown = ok(kpi_cli("people", "erase", "--agent", agent, "--dry-run"))
     counts = {
@@ -93,6 +96,7 @@ def test_erasing_a_person_deletes_their_rollup_rows(
     }
     # P2: M1 on two days, the course on two days, the session; three activities.
     assert (counts["kpi: daily"], counts["kpi: progress"]) == ("5", "3")
+    assert counts["kpi: dashboard views"] == "1"
     assert counts["kpi: warning results"] != "0"  # the early warning's facts go too
     ok(kpi_cli("people", "erase", "--agent", agent, "--yes"))
     again = ok(kpi_cli("people", "erase", "--agent", agent, "--dry-run"))

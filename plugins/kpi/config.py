@@ -1,0 +1,27 @@
+"""The kpi plugin's settings (``LRS_PLUGIN_KPI_*``, the table in docs/kpi.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lrs.plugin.host import PluginError
+
+if TYPE_CHECKING:
+    from lrs.plugin.host import Host
+
+
+def whole_number(host: Host, name: str, default: int, unit: str) -> int:
+    """``LRS_PLUGIN_KPI_<NAME>``, a whole number of ``unit``; ``default`` when unset.
+
+    :raises PluginError: any other value, which stops start-up rather than leaving a
+        schedule silently at its default.
+    """
+    value = host.plugin_config("kpi").get(name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise PluginError(
+            f"plugin 'kpi': LRS_PLUGIN_KPI_{name.upper()} must be a whole number of "
+            f"{unit}, got {value!r}"
+        )
+    return int(value)

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -250,3 +250,17 @@ def test_auditors_and_strangers_are_turned_away(
     for path in ("", "tiles.csv", "report.pdf", "style.css"):
         assert auditor.get(URL + path).status_code == 403
     assert pilot_program.test_client().get(URL).status_code in (302, 303)
+
+
+def test_a_filtered_page_says_when_its_view_was_computed(
+    pilot_program: Flask, oidc_provider: OidcProvider
+) -> None:
+    analyst = browser(pilot_program, oidc_provider, "ana", "weft-analysts")
+    query = {"group": "Pilot", "period": "week", "at": "2026-10-11"}
+    html = analyst.get(URL, query_string=query).get_data(as_text=True)
+    said = re.search(r"As of 2026-10-11, 4 people in scope, computed (\S+ \S+) UTC\.", html)
+    assert said is not None
+    computed = datetime.strptime(said.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(datetime.now(UTC) - computed) < timedelta(minutes=2)
+    plain = analyst.get(URL).get_data(as_text=True)
+    assert "computed" not in part(plain, '<p class="exports">', "</p>")

@@ -126,8 +126,9 @@ def erase_person(
 
 @hookimpl
 def admin_action_taken(host: Host, event: AdminActionTaken) -> None:
-    """A change to the people directory drops the recorded dashboard views: who is in a
-    group, or in a manager's view, may differ (they are computed again when asked for)."""
+    """A change to the people directory or the assignments drops the recorded dashboard
+    views: who is in a group, assigned a program or in a manager's view may differ (they
+    are computed again when asked for)."""
     from plugins.kpi.views import DIRECTORY_ACTIONS, forget
 
     if event.action.startswith(DIRECTORY_ACTIONS):

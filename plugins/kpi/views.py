@@ -11,9 +11,9 @@ a request reads it, as fresh as the plain dashboard's tiles.
 A recorded view is not served for another day than it was computed as of (a view
 without ``at`` follows today), nor after the KPI definitions changed (their
 fingerprint is kept with it). A change to the people directory (a group's members, an
-import, an erasure) drops the store's views, since who is in a group or in a
-manager's view may differ. Views nobody asked for in ``LRS_PLUGIN_KPI_VIEW_DAYS``
-days are dropped when the views are next refreshed.
+import, an erasure) or to the assignments drops the store's views, since who is in a
+group, assigned a program or in a manager's view may differ. Views nobody asked for
+in ``LRS_PLUGIN_KPI_VIEW_DAYS`` days are dropped when the views are next refreshed.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 DEFAULT_VIEW_DAYS = 14
 #: A view asked for again within this time is not written to (a GET stays a read).
 REQUESTED_EVERY_US = 3_600 * 1_000_000
-#: Administrative actions after which a group's members or a manager's people may differ.
-DIRECTORY_ACTIONS = ("people_group.", "people.", "person.")
+#: Administrative actions after which a group's members, a program's assignees or a
+#: manager's people may differ.
+DIRECTORY_ACTIONS = ("people_group.", "people.", "person.", "assignment.", "assignments.")
 
 
 @dataclass(frozen=True)

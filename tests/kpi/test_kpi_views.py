@@ -82,6 +82,18 @@ def test_a_change_to_a_group_drops_the_recorded_views(
     assert (widened["people_in_scope"], current(widened, "pass-rate")) == (5, 40.0)
 
 
+def test_a_new_assignment_drops_the_recorded_views(program: Flask, reader: dict[str, str]) -> None:
+    define(program, first_pass("pass-rate"))
+    host = program.extensions["lrs"].host
+    assign = {"activities": [M1], "program": "Onboarding", "due": "2026-10-31"}
+    host.create_assignment(1, {"person": "P1", **assign}, actor="test")
+    client = program.test_client()
+    assert get(client, reader, program="Onboarding", **W41)["people_in_scope"] == 1
+    host.create_assignment(1, {"person": "P2", **assign}, actor="test")
+    deliver(program)
+    assert get(client, reader, program="Onboarding", **W41)["people_in_scope"] == 2
+
+
 def test_each_manager_has_their_own_view(program: Flask) -> None:
     host = program.extensions["lrs"].host
     define(program, first_pass("pass-rate"))

@@ -446,7 +446,7 @@ def refresh_views(host: Host, tenant_id: int) -> int:
         except KpiError:  # its group or program no longer exists
             views.drop(host, tenant_id, view)
             continue
-        views.record(host, tenant_id, view, as_of, definitions_now, tiles, people)
+        views.record(host, tenant_id, view, as_of, definitions_now, tiles, people, refreshing=True)
         refreshed += 1
     return refreshed
 

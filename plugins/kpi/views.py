@@ -97,8 +97,15 @@ def record(
     definitions: str,
     tiles: list[dict[str, Any]],
     people: Collection[str] | None,
+    *,
+    refreshing: bool = False,
 ) -> Recorded:
-    """Record ``view`` as just computed (an upsert: two first requests may race)."""
+    """Record ``view`` as just computed (an upsert: two first requests may race).
+
+    :param refreshing: only replace the view if it is still recorded: one dropped
+        while the evaluator computed it (the directory changed) stays dropped rather
+        than coming back with the old people.
+    """
     now = time.time_ns() // 1000
     values = {
         "tenant_id": tenant_id,
@@ -111,15 +118,22 @@ def record(
         "computed_us": now,
         "requested_us": now,
     }
+    changed = ("as_of", "definitions", "tiles", "people", "computed_us")
     with host.write() as session:
-        upsert = insert(session, View.__table__)
-        changed = ("as_of", "definitions", "tiles", "people", "computed_us")
-        session.execute(
-            upsert.values(values).on_conflict_do_update(
-                index_elements=["tenant_id", "key"],
-                set_={name: upsert.excluded[name] for name in changed},
+        if refreshing:
+            session.execute(
+                update(View)
+                .where(View.tenant_id == tenant_id, View.key == values["key"])
+                .values({name: values[name] for name in changed})
             )
-        )
+        else:
+            upsert = insert(session, View.__table__)
+            session.execute(
+                upsert.values(values).on_conflict_do_update(
+                    index_elements=["tenant_id", "key"],
+                    set_={name: upsert.excluded[name] for name in changed},
+                )
+            )
     return Recorded(tiles, None if people is None else frozenset(people), now)
 
 

@@ -21,6 +21,7 @@ from plugins.kpi.dashboard import Filters, dashboard
 from plugins.kpi.errors import KpiError
 from plugins.kpi.models import View
 from plugins.kpi.schedule import evaluate_store
+from plugins.kpi.views import read, record
 from tests.kpi.conftest import M1, attempt, ingest, kpi
 from tests.kpi.test_kpi_dashboard import define, first_pass, get, tile
 
@@ -140,3 +141,15 @@ def test_a_bad_view_days_stops_start_up(
     monkeypatch.setenv("LRS_PLUGIN_KPI_VIEW_DAYS", "-1")
     with pytest.raises(PluginError, match="LRS_PLUGIN_KPI_VIEW_DAYS must be a whole number"):
         make_kpi_app()
+
+
+def test_a_view_dropped_while_the_evaluator_computed_it_stays_dropped(program: Flask) -> None:
+    host = program.extensions["lrs"].host
+    view = {"filters": {"group": "Pilot"}, "viewer": None}
+    # What refresh_views writes after computing a view the directory change dropped.
+    record(host, 1, view, date(2026, 10, 11), "definitions", [], {"P1"}, refreshing=True)
+    assert views(program) == 0
+    record(host, 1, view, date(2026, 10, 11), "definitions", [], {"P1"})
+    record(host, 1, view, date(2026, 10, 12), "definitions", [], {"P2"}, refreshing=True)
+    kept = read(host, 1, view, date(2026, 10, 12), "definitions")
+    assert kept is not None and kept.people == {"P2"}

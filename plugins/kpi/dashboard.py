@@ -9,7 +9,9 @@ One function, :func:`dashboard`, answers the page, its CSV and PDF exports and
 - with a ``group``, a ``program`` or a ``period`` (``week``, ``month``,
   ``quarter``, and ``at`` a day in the one wanted), or for a viewer who may not see
   everyone, each KPI is **computed** from the rollups over its population
-  narrowed to the people in scope, for the chosen periods, against its target.
+  narrowed to the people in scope, for the chosen periods, against its target;
+  what is computed is recorded as a view (:mod:`plugins.kpi.views`), which later
+  requests read until the next evaluation computes it again (:func:`refresh_views`).
 
 Who is in scope is decided in one place, :func:`scope`: the group's members, the
 people assigned the program, and the people the viewer may see.
@@ -79,7 +81,8 @@ class Filters:
 
     @property
     def computed(self) -> bool:
-        """Whether the tiles must be computed rather than read from the recorded results."""
+        """Whether the tiles are computed for these filters (a recorded view) rather than
+        the recorded evaluations of every KPI."""
         return bool(self.group or self.program or self.period or self.at)
 
     def query(self) -> dict[str, str]:
@@ -387,9 +390,13 @@ def _tiles(
     viewer: PeopleInView,
     as_of: date,
     found: list[tuple[int, dict[str, Any]]],
+    groups: dict[str, Population],
 ) -> tuple[list[dict[str, Any]], Members | None]:
-    """Every KPI computed over the people in scope, and who they are."""
-    groups: dict[str, Population] = {}
+    """Every KPI computed over the people in scope, and who they are.
+
+    :param groups: groups' people read so far, by name (filled in: a refresh reads each
+        group once for all the views it computes, as an evaluation does for its KPIs).
+    """
     people = scope(host, tenant_id, filters, viewer, as_of, groups)
     narrowed: dict[str, Population] = {}
     memo = Memo()
@@ -424,7 +431,7 @@ def _computed_view(
     view, definitions_now = _view(filters, viewer), views.fingerprint(found)
     recorded = views.read(host, tenant_id, view, as_of, definitions_now)
     if recorded is None:
-        tiles, people = _tiles(host, tenant_id, filters, viewer, as_of, found)
+        tiles, people = _tiles(host, tenant_id, filters, viewer, as_of, found, {})
         recorded = views.record(host, tenant_id, view, as_of, definitions_now, tiles, people)
     return recorded
 
@@ -436,13 +443,14 @@ def refresh_views(host: Host, tenant_id: int) -> int:
     found = definitions(host, tenant_id)
     definitions_now = views.fingerprint(found)
     today = datetime.now(UTC).date()
+    groups: dict[str, Population] = {}
     refreshed = 0
     for view in views.watched(host, tenant_id):
         filters = parse_filters(view["filters"])
         viewer = _viewer_of(view)
         as_of = filters.at or today
         try:
-            tiles, people = _tiles(host, tenant_id, filters, viewer, as_of, found)
+            tiles, people = _tiles(host, tenant_id, filters, viewer, as_of, found, groups)
         except KpiError:  # its group or program no longer exists
             views.drop(host, tenant_id, view)
             continue

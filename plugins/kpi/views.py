@@ -73,9 +73,15 @@ def read(
     key = key_of(view)
     with host.read() as session:
         row = session.execute(
-            select(View.id, View.as_of, View.definitions, View.tiles, View.people)
-            .add_columns(View.computed_us, View.requested_us)
-            .where(View.tenant_id == tenant_id, View.key == key)
+            select(
+                View.id,
+                View.as_of,
+                View.definitions,
+                View.tiles,
+                View.people,
+                View.computed_us,
+                View.requested_us,
+            ).where(View.tenant_id == tenant_id, View.key == key)
         ).first()
     if row is None or row.as_of != as_of.isoformat() or row.definitions != definitions:
         return None

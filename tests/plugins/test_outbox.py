@@ -7,9 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from lrs.machinery import outbox as outbox_module
 from lrs.machinery.outbox import LEASE_SECONDS, now_us
 from lrs.models import OutboxDelivery, OutboxEvent, Statement
 from lrs.plugin.events import AdminActionTaken, StatementsStored
@@ -304,8 +306,6 @@ def test_failing_deferred_work_fails_every_event_of_the_batch_for_that_plugin_al
 
 
 def test_defer_outside_a_post_commit_hook_is_refused(make_app: Callable[..., Flask]) -> None:
-    import pytest
-
     app = make_app()
     with pytest.raises(RuntimeError, match="post-commit hook"):
         runtime(app).host.defer(lambda: None)
@@ -318,15 +318,15 @@ class CountedRun:
         self.claims: list[int] = []
         self.stopping = threading.Event()
         outbox = runtime(app).outbox
-        process_pending = outbox.process_pending
+        process = outbox._process
 
-        def counted() -> int:
-            claimed = process_pending()
+        def counted(limit: int, now: int | None) -> tuple[int, bool]:
+            claimed, full = process(limit, now)
             if claimed:
                 self.claims.append(claimed)
-            return claimed
+            return claimed, full
 
-        outbox.process_pending = counted  # type: ignore[method-assign]
+        outbox._process = counted  # type: ignore[method-assign]
         self.thread = threading.Thread(target=outbox.run, args=(self.stopping,),
                                        kwargs={"wakeup": wakeup})
 
@@ -375,6 +375,38 @@ def test_gathering_ends_once_events_stop_coming_not_at_its_longest(
     claims, waited = claims_after_a_partial_batch(app, 2)
     assert claims == [1, 2]
     assert 1 <= waited < 4
+
+
+def test_a_delivery_batch_ends_with_the_event_that_reaches_its_statement_bound(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outbox_module, "BATCH_STATEMENTS", 3)
+    recording = RecordingPlugin()
+    app = make_app(recording)
+    deliver_start_up(app)
+    batches = [ingest(app, statement(), statement()) for _ in range(3)]
+    assert runtime(app).outbox.process_pending() == 2  # 2 + 2 statements reach 3
+    assert [c["event"].statement_ids for c in recording.called("statements_stored")] == [
+        tuple(ids) for ids in batches[:2]]
+    assert runtime(app).outbox.process_pending() == 1
+    assert outbox_rows(app) == (0, [])
+
+
+def test_worker_loop_claims_again_at_once_after_a_batch_full_of_statements(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two events of two statements, a bound of two: two full batches. A loop that
+    # took the first for a partial one would gather (a minute) before the second.
+    monkeypatch.setattr(outbox_module, "BATCH_STATEMENTS", 2)
+    app = make_app(RecordingPlugin(), outbox_gather_ms=60_000, outbox_poll_seconds=600)
+    deliver_start_up(app)
+    for _ in range(2):
+        ingest(app, statement(), statement())
+    started = time.monotonic()
+    with CountedRun(app) as run:
+        wait_for(lambda: sum(run.claims) == 2)
+    assert run.claims == [1, 1]
+    assert time.monotonic() - started < 10
 
 
 def test_woken_loop_lets_the_burst_gather_before_claiming(

@@ -36,6 +36,7 @@ from lrs.store.queries import StoredStatement, find_page, get_statement, load_at
 from lrs.xapi.attachments import check_attachments
 from lrs.xapi.errors import BadRequest, NotFound, PayloadTooLarge
 from lrs.xapi.formats import parse_accept_language, to_canonical, to_ids
+from lrs.xapi.json_values import decode_stored
 from lrs.xapi.multipart import AttachmentPart, build_multipart, parse_statement_request
 from lrs.xapi.validate import validate_statements
 
@@ -139,7 +140,7 @@ def _store(payload: Any, parts: dict[str, AttachmentPart]) -> list[str]:
 def _formatted(row: StoredStatement, fmt: str) -> str:
     if fmt == "exact":
         return row.payload
-    statement = json.loads(row.payload)
+    statement = decode_stored(row.payload)
     if fmt == "ids":
         statement = to_ids(statement)
     else:

@@ -41,6 +41,7 @@ from lrs.store.statements import StoredBatch, every_payload, stored_payloads
 from lrs.xapi.actors import agent_ifi_key, agent_of_key
 from lrs.xapi.bounds import bound_problems
 from lrs.xapi.errors import InvalidStatement
+from lrs.xapi.json_values import decode_stored
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
 
@@ -191,7 +192,7 @@ class StoredStatement(dict[str, Any]):
 
     @classmethod
     def from_json(cls, text: str) -> StoredStatement:
-        statement = cls(json.loads(text))
+        statement = cls(decode_stored(text))
         statement.json = text
         return statement
 
@@ -388,7 +389,7 @@ class Host:
         )
         with self.read() as session:
             for row in stream(session, tenant_id, query):
-                yield json.loads(row.payload)
+                yield decode_stored(row.payload)
 
     def ingest(
         self, tenant_id: int, statements: list[dict[str, Any]], *, authority: dict[str, Any],

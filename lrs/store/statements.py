@@ -35,6 +35,7 @@ from lrs.store.statement_index import mentions, registration_of
 from lrs.store.statement_rows import StatementRows, insert_statement_rows
 from lrs.xapi.equivalence import equivalent
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail
+from lrs.xapi.json_values import decode_stored
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
 from lrs.xapi.voiding import VOIDED_VERB, is_voiding, statement_ref_target
@@ -331,7 +332,7 @@ def every_payload(session: Session, *, batch: int = 1000) -> Iterable[tuple[int,
 
 def _existing(session: Session, tenant_id: int, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Statements already stored under any of ``ids``."""
-    return {statement_id: json.loads(payload)
+    return {statement_id: decode_stored(payload)
             for statement_id, payload in stored_payloads(session, tenant_id, ids).items()}
 
 

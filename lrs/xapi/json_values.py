@@ -30,6 +30,8 @@ _PACK = msgspec.msgpack.Encoder().encode
 _NON_FINITE = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
 #: What ``json.loads`` makes of objects and arrays (exactly these types: it is its output).
 _CONTAINERS = (dict, list)
+#: msgspec's JSON decoder, about three times as fast as ``json.loads`` on a stored statement.
+_DECODE = msgspec.json.Decoder().decode
 
 
 def find_unstorable(
@@ -95,6 +97,19 @@ def _at(root: str, steps: tuple[str | int, ...], message: str) -> ErrorDetail:
         f"[{step}]" if isinstance(step, int) else member_step(step) for step in steps
     )
     return ErrorDetail(path, message)
+
+
+def decode_stored(text: str) -> Any:
+    """The value of JSON text Weft stored (a statement's payload), decoded fast.
+
+    Stored text passed :func:`find_unstorable`, so msgspec decodes it as ``json``
+    would; ``json.loads`` remains for text it refuses (a value stored before that
+    check existed, e.g. ``1e400``), which then decodes as it always did.
+    """
+    try:
+        return _DECODE(text)
+    except msgspec.DecodeError:
+        return json.loads(text)
 
 
 def load_json_text(data: bytes | str, *, max_depth: int, what: str = "request body") -> Any:

@@ -17,11 +17,20 @@ the same requests with ``lrs`` imported from ``DIR``, alternating with this
 checkout ``--rounds`` times in fresh subprocesses, on the same database, and
 prints both sides and their ratio per round.
 
+``--kinds deliver1,deliver100`` measures the other half of a POST: the CPU the
+outbox's delivery (what ``lrs worker`` runs) spends per event of 1 and of 100
+statements. Each chunk of events is stored with the outbox idle, then drained
+as the worker drains a backlog (:meth:`Outbox.run` with ``once``: full batches
+back to back); ``--plugins all`` turns on every installed plugin, as
+:mod:`bench.requests` deploys Weft (the default is the audit plugin alone).
+
 Examples::
 
     python -m bench.request_cpu
     python -m bench.request_cpu --against /tmp/main --rounds 5 --requests 1500
     python -m bench.request_cpu --profile put_state --requests 5000  # py-spy, top 50
+    python -m bench.request_cpu --plugins all --kinds deliver1,deliver100 --against /tmp/main
+    python -m bench.request_cpu --plugins all --profile deliver1 --requests 3000
 """
 
 from __future__ import annotations
@@ -42,11 +51,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("post1", "get_id", "get_state", "put_state")
+#: Delivery of the events of POSTs of 1 and of 100 statements (per event).
+DELIVERIES = {"deliver1": 1, "deliver100": 100}
 LABELS = {
     "post1": "POST 1 statement",
     "get_id": "GET statementId",
     "get_state": "GET state",
     "put_state": "PUT state (If-Match: *)",
+    "deliver1": "deliver: event of 1 stmt",
+    "deliver100": "deliver: event of 100 stmts",
 }
 CHUNK = 100
 WARMUP = 200
@@ -55,8 +68,9 @@ PRELOAD_STATEMENTS = 2000
 STATE_KEYS = 500
 
 
-def _app(url: str, key_file: str) -> Callable:
-    """The WSGI application as a deployed server builds it (audit plugin on)."""
+def _app(url: str, key_file: str, plugins: str = "audit") -> Callable:
+    """The WSGI application as a deployed server builds it (``plugins``: ``audit``
+    alone, or ``all`` installed)."""
     os.environ["LRS_PLUGIN_AUDIT_KEY_FILE"] = key_file
     from importlib.metadata import entry_points
 
@@ -64,7 +78,8 @@ def _app(url: str, key_file: str) -> Callable:
     from lrs.app import create_app
     from lrs.settings import Settings
 
-    others = sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name != "audit")
+    installed = sorted(ep.name for ep in entry_points(group="lrs.plugins"))
+    others = [] if plugins == "all" else [name for name in installed if name != "audit"]
     settings = Settings.from_env(
         {
             "LRS_DATABASE_URL": url,
@@ -166,11 +181,16 @@ def measure(
     fixture: dict,
     count: int,
     kinds: tuple[str, ...] = KINDS,
+    plugins: str = "audit",
 ) -> dict[str, list[float]]:
-    """``{kind: [ms per request of each chunk of CHUNK requests]}``."""
-    call = Caller(_app(url, key_file), authorization)
+    """``{kind: [ms per request (or event delivered) of each chunk of CHUNK]}``."""
+    app = _app(url, key_file, plugins)
+    call = Caller(app, authorization)
     chunks: dict[str, list[float]] = {}
     for kind in kinds:
+        if kind in DELIVERIES:
+            chunks[kind] = _deliveries(app, call, DELIVERIES[kind], count)
+            continue
         source = _requests(kind, fixture)
         for _ in range(WARMUP):
             _check(kind, call(*next(source)))
@@ -183,6 +203,30 @@ def measure(
             elapsed = time.process_time() - started
             _check(kind, status)
             chunks[kind].append(elapsed * 1000 / CHUNK)
+    return chunks
+
+
+def _deliveries(app: Callable, call: Caller, size: int, count: int) -> list[float]:
+    """ms of CPU per event delivered, per chunk of CHUNK events of ``size`` statements
+    (after a chunk of warm-up): each chunk is stored, then drained as a backlog."""
+    import threading
+
+    from bench.generate import StatementGenerator
+    from bench.ingest import BodyFactory
+
+    outbox = app.extensions["lrs"].outbox  # type: ignore[attr-defined]
+    factory = BodyFactory(StatementGenerator(seed=size), pool_size=500)
+    chunks = []
+    for n in range(1 + max(1, count // CHUNK)):
+        for _ in range(CHUNK):
+            _check("post1", call("POST", "/xapi/statements", factory.body(size)))
+        started = time.process_time()
+        delivered = outbox.run(threading.Event(), once=True)
+        elapsed = time.process_time() - started
+        if delivered < CHUNK:
+            raise RuntimeError(f"delivered {delivered} events of {CHUNK}")
+        if n:  # the first chunk warms up
+            chunks.append(elapsed * 1000 / delivered)
     return chunks
 
 
@@ -227,7 +271,9 @@ def _measurement(setup: dict, args: argparse.Namespace, *more: str) -> Iterator[
             handle.name,
             "--requests",
             str(args.requests),
-            *more,
+            "--plugins",
+            args.plugins,
+            *(more or ("--kinds", args.kinds)),
         ]
     finally:
         os.unlink(handle.name)
@@ -270,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         "--requests", type=int, default=1000, help="requests per kind and run (default 1000)"
     )
     parser.add_argument(
-        "--profile", choices=KINDS, help="instead: py-spy of this kind's requests, top functions"
+        "--profile",
+        choices=(*KINDS, *DELIVERIES),
+        help="instead: py-spy of this kind's requests, top functions",
     )
     parser.add_argument(
         "--profile-output",
@@ -278,7 +326,17 @@ def main(argv: list[str] | None = None) -> int:
         help="where --profile writes PREFIX.collapsed (request-cpu-KIND)",
     )
     parser.add_argument("--profile-rows", type=int, default=50, help="functions listed (50)")
-    parser.add_argument("--kinds", default=",".join(KINDS), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help=f"what to measure, of {', '.join((*KINDS, *DELIVERIES))} (default: the requests)",
+    )
+    parser.add_argument(
+        "--plugins",
+        choices=("audit", "all"),
+        default="audit",
+        help="the audit plugin alone (default), or every installed plugin",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the subprocesses' stderr")
     parser.add_argument("--measure", metavar="SETUP", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -293,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                     setup["fixture"],
                     args.requests,
                     tuple(args.kinds.split(",")),
+                    args.plugins,
                 )
             )
         )
@@ -304,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     with database("postgresql") as target:
         key_file = str(audit_signing_key(folder))
         print(
-            f"{target.version}; audit plugin on; {args.requests} requests per kind and run",
+            f"{target.version}; plugins: {args.plugins}; {args.requests} per kind and run",
             file=sys.stderr,
             flush=True,
         )
@@ -355,7 +414,8 @@ def _profile(args: argparse.Namespace, setup: dict) -> None:
             line
             for line in collapsed.read_text(errors="replace").splitlines(keepends=True)
             # py-spy mixes up some stacks sampled while the application was being built
-            if "Caller.__call__ (" in line and "create_app (" not in line
+            if (("Outbox.run (" if args.profile in DELIVERIES else "Caller.__call__ (") in line)
+            and "create_app (" not in line
         )
     )
     print(
@@ -365,18 +425,20 @@ def _profile(args: argparse.Namespace, setup: dict) -> None:
 
 
 def _print(results: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
+    kinds = args.kinds.split(",")
     print(
-        f"CPU ms per request, in process (lower quartile of {CHUNK}-request chunks, "
-        f"{args.requests} requests per kind and run, {args.rounds} runs per side)"
+        f"CPU ms per request (or event delivered), in process (lower quartile of {CHUNK}-request "
+        f"chunks, {args.requests} per kind and run, {args.rounds} runs per side; "
+        f"plugins: {args.plugins})"
     )
     if "against" not in results:
         runs = results["this"]
-        print(f"  {'request':<26}" + "".join(f"{'run ' + str(i + 1):>9}" for i in range(len(runs))))
-        for kind in KINDS:
-            print(f"  {LABELS[kind]:<26}" + "".join(f"{run[kind]:>9.3f}" for run in runs))
+        print(f"  {'request':<30}" + "".join(f"{'run ' + str(i + 1):>9}" for i in range(len(runs))))
+        for kind in kinds:
+            print(f"  {LABELS[kind]:<30}" + "".join(f"{run[kind]:>9.3f}" for run in runs))
         return
-    print(f"  {'request':<26}{'against':>9}{'this':>9}{'ratio':>7}   per-round ratios")
-    for kind in KINDS:
+    print(f"  {'request':<30}{'against':>9}{'this':>9}{'ratio':>7}   per-round ratios")
+    for kind in kinds:
         against = min(run[kind] for run in results["against"])
         this = min(run[kind] for run in results["this"])
         ratios = [
@@ -384,7 +446,7 @@ def _print(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
         ]
         listed = "  ".join(f"{ratio:.2f}" for ratio in ratios)
         print(
-            f"  {LABELS[kind]:<26}{against:>9.3f}{this:>9.3f}"
+            f"  {LABELS[kind]:<30}{against:>9.3f}{this:>9.3f}"
             f"{statistics.median(ratios):>7.2f}   {listed}"
         )
     print("(each side: its fastest run; ratio: the median of the rounds' this / against)")

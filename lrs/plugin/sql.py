@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Table, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TableValuedAlias
 
-from lrs.store.bulk import any_of
+from lrs.store.bulk import any_of, unnested
 
 
 def one_of(
@@ -27,8 +28,21 @@ def one_of(
     """
     if session.get_bind().dialect.name == "postgresql":
         return any_of(session, column, values)
-    listed = func.json_each(literal(json.dumps(list(values)), String)).table_valued("value")
-    return column.in_(select(listed.c.value))
+    return column.in_(select(listed(session, values).c.value))
+
+
+def listed(session: Session, values: Collection[str]) -> TableValuedAlias:
+    """``values`` (strings) as a one-column table, ``value``, bound as ONE parameter:
+    ``unnest`` of an array on PostgreSQL, ``json_each`` of a JSON array on SQLite.
+
+    For an ``INSERT ... SELECT`` of many values (with ``ON CONFLICT DO NOTHING
+    RETURNING``, it says which were new) whose text is the same for every count:
+    a multi-row ``VALUES`` is new SQL text for each count, which psycopg parses
+    again (a sixth of what delivering 100-statement events cost the KPI rollups).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return unnested(String(), values)
+    return func.json_each(literal(json.dumps(list(values)), String)).table_valued("value")
 
 
 def insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
-from sqlalchemy import ColumnElement, Table, TypeDecorator, any_, insert, literal
+from sqlalchemy import ColumnElement, Table, TypeDecorator, any_, func, insert, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -195,6 +195,13 @@ def any_of(session: Session, column: ColumnElement[Any],
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(values), _BinaryArrayOf(column.type)))
     return column.in_(values)
+
+
+def unnested(column_type: Any, values: Collection[Any]) -> Any:
+    """``unnest(values)`` as a one-column table (``value``), ``values`` sent to PostgreSQL
+    as one binary array parameter (see :func:`any_of`)."""
+    values_array = literal(list(values), _BinaryArrayOf(column_type))
+    return func.unnest(values_array).table_valued("value").render_derived()
 
 
 class _BinaryArray(list):  # type: ignore[type-arg]

@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, delete, or_, select
+from sqlalchemy import and_, case, delete, literal, or_, select, true
 
 from lrs.plugin.sql import insert as dialect_insert
+from lrs.plugin.sql import listed
 from plugins.kpi.keys import activity_key, learner_key
 from plugins.kpi.models import Daily, Progress, Seen
 
@@ -50,8 +51,6 @@ FAILED = "http://adlnet.gov/expapi/verbs/failed"
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 DAY_US = 86_400_000_000
-#: Statement ids per ``IN`` list and rows per INSERT of ``kpi_seen``.
-CHUNK = 1000
 COUNTS = (
     "statements",
     "attempts",
@@ -248,21 +247,26 @@ def _upsert_progress(session: Session, rows: list[dict]) -> None:
 def _unseen(session: Session, tenant_id: int, statements: Sequence[dict]) -> list[dict]:
     """The statements not rolled up yet (each once), now marked as seen.
 
-    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per chunk: the ids it returns
+    One ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``: the ids it returns
     are the new ones (a SELECT of the seen ids, then an INSERT of the others, cost a
     fifth of delivering a batch). A worker delivering the same statement at the same
     moment waits for this transaction, then finds it seen.
     """
     by_id = {s["id"]: s for s in statements}
-    rows = [{"tenant_id": tenant_id, "statement_id": i} for i in by_id]
+    if not by_id:
+        return []
+    ids = listed(session, list(by_id))
     mark = (
         dialect_insert(session, Seen.__table__)
+        .from_select(
+            ["tenant_id", "statement_id"],
+            # SQLite parses the ON CONFLICT of an INSERT ... SELECT only after a WHERE.
+            select(literal(tenant_id), ids.c.value).where(true()),
+        )
         .on_conflict_do_nothing()
         .returning(Seen.__table__.c.statement_id)
     )
-    fresh: set[str] = set()
-    for start in range(0, len(rows), CHUNK):
-        fresh.update(session.scalars(mark, rows[start : start + CHUNK]))
+    fresh = set(session.scalars(mark))
     return [s for i, s in by_id.items() if i in fresh]
 
 

@@ -159,13 +159,14 @@ def facts_of(
         and s["actor"].get("objectType", "Agent") == "Agent"
     ]
     # A batch is mostly a few learners' statements: each actor is resolved once.
-    actors = {json.dumps(s["actor"], sort_keys=True): s["actor"] for s in mine}
+    keys = [json.dumps(s["actor"], sort_keys=True) for s in mine]
+    actors = {key: s["actor"] for key, s in zip(keys, mine, strict=True)}
     found = host.employee_ids(tenant_id, list(actors.values())) if actors else []
     employee_of = dict(zip(actors, found, strict=True))
     days: dict[tuple[str, date], dict[str, Any]] = {}
     results = []
-    for statement in mine:
-        employee_id = employee_of[json.dumps(statement["actor"], sort_keys=True)]
+    for key, statement in zip(keys, mine, strict=True):
+        employee_id = employee_of[key]
         if employee_id is None:
             continue
         moment = _moment(statement)

@@ -184,8 +184,11 @@ def measure(
     plugins: str = "audit",
 ) -> dict[str, list[float]]:
     """``{kind: [ms per request (or event delivered) of each chunk of CHUNK]}``."""
+    from lrs.process.heap import freeze_startup_objects
+
     app = _app(url, key_file, plugins)
     call = Caller(app, authorization)
+    freeze_startup_objects()  # as gunicorn's workers and `lrs worker` do once started
     chunks: dict[str, list[float]] = {}
     for kind in kinds:
         if kind in DELIVERIES:

@@ -1,7 +1,8 @@
 """``python -m bench.requests``: per-request cost as a production deployment runs (issue 17).
 
 One durable PostgreSQL cluster; Weft served by ``gunicorn -c gunicorn.conf.py
-wsgi:app`` (gthread, production defaults) with the audit plugin on and a separate
+wsgi:app`` (gthread, production defaults) with every installed plugin on (the audit
+trail, KPI, competency, attendance, the connectors) and a separate
 ``lrs worker`` (``LRS_OUTBOX_INLINE=false``) delivering its outbox; ``--statements``
 statements preloaded. Beside it, in the same run and on the same machine, the
 ceilings: raw PostgreSQL commits from psycopg (:mod:`bench.raw`) and a no-op Flask
@@ -225,7 +226,8 @@ def _deployment(args: argparse.Namespace, folder: Path) -> Iterator[_Deployment]
         ):
             print(
                 f"{target.version}\ngunicorn gthread: {weft.workers} workers x {weft.threads} "
-                f"threads (Weft and the no-op app); audit plugin on; lrs worker pid "
+                f"threads (Weft and the no-op app); every installed plugin on, audit among them; "
+                f"lrs worker pid "
                 f"{worker.pid}; logs {args.log_dir}/bench-requests-*.log\n",
                 flush=True,
             )

@@ -175,6 +175,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="length of each of the two recordings (default 20 s)",
     )
     parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (default: production's)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per worker (default: production's)"
+    )
+    parser.add_argument(
         "--log-dir",
         type=Path,
         default=Path(tempfile.gettempdir()),
@@ -208,6 +214,8 @@ def _deployment(args: argparse.Namespace, folder: Path) -> Iterator[_Deployment]
     with database("postgresql") as target:
         env = environment(
             target,
+            workers=args.workers,
+            threads=args.threads,
             LRS_OUTBOX_INLINE="false",
             LRS_DISABLED_PLUGINS="",
             LRS_PLUGIN_AUDIT_KEY_FILE=str(audit_signing_key(folder)),
@@ -219,9 +227,18 @@ def _deployment(args: argparse.Namespace, folder: Path) -> Iterator[_Deployment]
             for name in ("gunicorn", "worker", "noop")
         }
         with (
-            serve(target, logs["gunicorn"], env=env) as weft,
+            serve(
+                target, logs["gunicorn"], workers=args.workers, threads=args.threads, env=env
+            ) as weft,
             lrs_process("worker", env=env, log=logs["worker"]) as worker,
-            serve(target, logs["noop"], env=env, app="bench.noop:app") as noop,
+            serve(
+                target,
+                logs["noop"],
+                workers=args.workers,
+                threads=args.threads,
+                env=env,
+                app="bench.noop:app",
+            ) as noop,
             engine_of(target.url) as engine,
         ):
             print(

@@ -343,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the subprocesses' stderr")
     parser.add_argument("--measure", metavar="SETUP", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if unknown := set(args.kinds.split(",")) - {*KINDS, *DELIVERIES}:
+        parser.error(f"--kinds: unknown {', '.join(sorted(unknown))}")
     if args.measure:  # one side of a comparison, in a subprocess
         setup = json.loads(Path(args.measure).read_text())
         sys.stdout.write(

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TableValuedAlias
 
-from lrs.store.bulk import any_of, unnested
+from lrs.store.bulk import any_of, dialect_insert, unnested
 
 
 def one_of(
@@ -49,5 +49,4 @@ def insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An ``INSERT`` into ``table`` in the session's dialect, for its
     ``on_conflict_do_update`` / ``on_conflict_do_nothing``: an upsert, or an insert
     that redelivery makes a no-op, in one statement on SQLite and PostgreSQL alike."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return dialect_insert(session, table)

@@ -58,12 +58,17 @@ def view_days(host: Host) -> int:
 
 
 def key_of(view: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
+    return _digest(view)
 
 
 def fingerprint(found: list[tuple[int, dict[str, Any]]]) -> str:
     """What the tiles were computed from: the store's KPI definitions."""
-    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
+    return _digest(found)
+
+
+def _digest(value: Any) -> str:
+    """SHA-256 of ``value`` as JSON with sorted keys: equal values, equal digests."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
 def read(

@@ -1,9 +1,9 @@
 """The ``statements_stored`` side: a delivery batch's statements, evaluated together.
 
-The outbox hands the plugin up to 50 events at a time; each hook call only buffers
-the statements' JSON text, and one deferred call (:meth:`Host.defer`) evaluates the
-whole delivery batch per tenant, so a busy store costs a few queries per batch, not
-per statement.
+The outbox hands the plugin up to 500 events (about 5,000 statements) at a time; each
+hook call only buffers the statements' JSON text, and one deferred call
+(:meth:`Host.defer`) evaluates the whole delivery batch per tenant, so a busy store
+costs a few queries per batch, not per statement.
 """
 
 from __future__ import annotations

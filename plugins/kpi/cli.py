@@ -16,6 +16,7 @@ from plugins.kpi import definitions, service
 from plugins.kpi.errors import KpiError
 from plugins.kpi.evaluation import evaluate
 from plugins.kpi.files import dump, parse
+from plugins.kpi.periods import day_of
 from plugins.kpi.rollups import rebuild as rebuild_rollups
 from plugins.kpi.schedule import evaluate_store
 from plugins.kpi.template import TEMPLATE
@@ -112,6 +113,16 @@ def show(key: str, as_json: bool, tenant: str | None) -> None:
         click.echo(f"  {_value(result)}")
 
 
+def _day(text: str | None) -> date | None:
+    """``--as-of``: a day :func:`plugins.kpi.periods.day_of` accepts."""
+    if text is None:
+        return None
+    try:
+        return day_of(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @kpi.command(
     "evaluate",
     epilog="""\b
@@ -131,22 +142,23 @@ Examples:
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Evaluate as on this day [default: today, UTC].",
+    callback=lambda _ctx, _param, text: _day(text),
+    help="Evaluate as on this day, YYYY-MM-DD [default: today, UTC].",
 )
 @AS_JSON
 @TENANT
-def evaluate_(key: str | None, periods: int, as_of: Any, as_json: bool, tenant: str | None) -> None:
+def evaluate_(
+    key: str | None, periods: int, as_of: date | None, as_json: bool, tenant: str | None
+) -> None:
     """Evaluate KPIs: value, target, status and trend per period, recorded as history."""
     host, tenant_id = _host_and_tenant(tenant)
-    day: date | None = as_of.date() if as_of else None
     try:
         if key is None:
-            results, refreshed = evaluate_store(host, tenant_id, as_of=day, periods=periods)
+            results, refreshed = evaluate_store(host, tenant_id, as_of=as_of, periods=periods)
             click.echo(f"Refreshed {refreshed} recorded dashboard views.", err=True)
         else:
             definition_id, spec = definitions.definition(host, tenant_id, key)
-            results = evaluate(host, tenant_id, definition_id, spec, as_of=day, periods=periods)
+            results = evaluate(host, tenant_id, definition_id, spec, as_of=as_of, periods=periods)
     except KpiError as exc:
         raise _fail(exc) from exc
     if as_json:

@@ -47,7 +47,7 @@ from plugins.kpi.measures import (
     UnknownGroup,
     group_population,
 )
-from plugins.kpi.periods import CADENCES, Period, before, recent
+from plugins.kpi.periods import CADENCES, Period, before, day_of, recent
 from plugins.kpi.warning_flags import list_flags
 
 if TYPE_CHECKING:
@@ -113,9 +113,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     at = None
     if text["at"]:
         try:
-            at = date.fromisoformat(text["at"])
-        except ValueError:
-            raise _bad("at", f"{text['at']!r} is not a date (YYYY-MM-DD)") from None
+            at = day_of(text["at"])
+        except ValueError as exc:
+            raise _bad("at", str(exc)) from None
     points = DEFAULT_POINTS
     if text["points"]:
         given = text["points"]

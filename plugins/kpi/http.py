@@ -19,6 +19,7 @@ from plugins.kpi.compare import compare
 from plugins.kpi.dashboard import dashboard, parse_filters
 from plugins.kpi.errors import KpiError
 from plugins.kpi.evaluation import evaluate, evaluate_all
+from plugins.kpi.periods import day_of
 
 READ, WRITE = "kpi/read", "kpi/write"
 #: The most periods one evaluation request may ask for.
@@ -42,11 +43,11 @@ def day(name: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return day_of(text)
+    except ValueError as exc:
         raise KpiError(
             f"{name} must be a date (YYYY-MM-DD)",
-            [{"path": f"query.{name}", "message": f"{text!r} is not a date"}],
+            [{"path": f"query.{name}", "message": str(exc)}],
         ) from None
 
 

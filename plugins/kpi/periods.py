@@ -12,6 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 CADENCES = ("week", "month", "quarter")
+#: The days KPIs may be evaluated and shown as of: any record's, with room for the
+#: periods counted back from one (520 quarters at most) and the one holding it to stay
+#: dates Python can hold (a week before 0001-01-01 was a server error).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 9, 30)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,20 @@ class Period:
 
     def as_dict(self) -> dict[str, str]:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def day_of(text: str) -> date:
+    """The day ``text`` names (``YYYY-MM-DD``), from :data:`FIRST_DAY` to :data:`LAST_DAY`.
+
+    :raises ValueError: what is wrong with ``text``, for the caller to report.
+    """
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{text!r} is not a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _us(day: date) -> int:

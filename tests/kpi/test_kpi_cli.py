@@ -78,6 +78,9 @@ def test_evaluate_show_rebuild_and_alerts(kpi_app: Flask, kpi_cli: Callable[...,
     assert "57.14" in again
     missing = kpi_cli("kpi", "show", "nope")
     assert missing.exit_code == 1 and "no KPI 'nope'" in missing.output
+    too_early = kpi_cli("kpi", "evaluate", "--as-of", "0001-01-01")
+    assert too_early.exit_code == 2 and "is not a day from 1900-01-01" in too_early.output
+    assert kpi_cli("kpi", "evaluate", "--as-of", "2026-02-30").exit_code == 2
     assert "Deleted KPI active-learners." in ok(kpi_cli("kpi", "delete", "active-learners"))
 
 

@@ -139,6 +139,9 @@ def test_the_comparison_has_the_difference_and_its_interval(
     [
         ({"period": "day"}, "query.period", 400),
         ({"at": "2026-13-01"}, "query.at", 400),
+        # Days whose periods would run past the dates Python holds (was a 500).
+        ({"at": "0001-01-01", "period": "week"}, "query.at", 400),
+        ({"at": "9999-12-31", "period": "quarter"}, "query.at", 400),
         ({"points": "0"}, "query.points", 400),
         ({"points": "²"}, "query.points", 400),
         ({"a": "Pilot"}, "query.b", 400),

@@ -129,6 +129,8 @@ def test_requests_that_cannot_be_read_are_json_400s(
     assert (other.status_code, other.get_json()["errors"][0]["path"]) == (400, "$.key")
     bad_day = client.post(f"{URL}/evaluate?as_of=tomorrow", headers=auth)
     assert (bad_day.status_code, bad_day.get_json()["errors"][0]["path"]) == (400, "query.as_of")
+    early = client.post(f"{URL}/evaluate?as_of=0001-01-01", headers=auth)
+    assert (early.status_code, early.get_json()["errors"][0]["path"]) == (400, "query.as_of")
     too_many = client.post(f"{URL}/k/evaluate?periods=0", headers=auth)
     assert too_many.get_json()["errors"][0]["path"] == "query.periods"
     unknown = client.get(f"{URL}/nope/history", headers=auth)

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from lrs.plugin.assignments import EARLIEST, LATEST
+
 CADENCES = ("week", "month", "quarter")
-#: The days KPIs may be evaluated and shown as of: any record's, with room for the
-#: periods counted back from one (520 quarters at most) and the one holding it to stay
-#: dates Python can hold (a week before 0001-01-01 was a server error).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 9, 30)
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,10 @@ class Period:
 
 
 def day_of(text: str) -> date:
-    """The day ``text`` names (``YYYY-MM-DD``), from :data:`FIRST_DAY` to :data:`LAST_DAY`.
+    """The day ``text`` names (``YYYY-MM-DD``), within the days the plugin API's reports
+    take (``EARLIEST`` to ``LATEST``, 1900 to 2999): the periods counted back from it
+    (520 quarters at most) and the one holding it stay dates Python can hold (a week
+    before 0001-01-01 was a server error).
 
     :raises ValueError: what is wrong with ``text``, for the caller to report.
     """
@@ -45,8 +46,8 @@ def day_of(text: str) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"{text!r} is not a day from {FIRST_DAY} to {LAST_DAY}")
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{text!r} is not a day from {EARLIEST} to {LATEST}")
     return day
 
 

@@ -646,11 +646,11 @@ class Host:
         """In a post-commit hook: call ``callback()`` after the rest of the delivery batch.
 
         The outbox hands each plugin a batch of events (up to 500 claimed at once, or
-        about 5,000 statements), one hook call each; ``callback`` runs once the plugin has had them all and
-        before any counts as delivered, so a plugin can buffer what several events
-        produce and write it in one transaction. Deferring the same callback again
-        in the batch adds nothing. If it raises, every event of the batch failed
-        for this plugin and comes again later, as when a hook raises.
+        about 5,000 statements), one hook call each; ``callback`` runs once the plugin
+        has had them all and before any counts as delivered, so a plugin can buffer
+        what several events produce and write it in one transaction. Deferring the
+        same callback again in the batch adds nothing. If it raises, every event of
+        the batch failed for this plugin and comes again later, as when a hook raises.
 
         :raises RuntimeError: outside a post-commit hook.
         """

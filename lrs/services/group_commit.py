@@ -7,7 +7,11 @@ that finds another one committing queues its batch; when that commit is done,
 the first of the queued requests becomes the *leader*, runs every queued batch
 in one transaction, commits once, and wakes the others with their own outcomes.
 No thread of its own, no timer: a lone request commits at once, exactly as
-before, and batching happens only while requests overlap.
+before, and batching happens only while requests overlap. The group's batches
+are handed to the writer together, so that it can store them as one (on
+PostgreSQL, one INSERT statement for a group of single-statement POSTs:
+:func:`lrs.store.statements.store_together`) and enqueue their events in one
+round trip.
 
 Each batch keeps its own answer. A batch refused by its checks (an id stored
 with other content, an id twice in the batch) raises having written nothing (on
@@ -30,8 +34,10 @@ from sqlalchemy.orm import Session
 from lrs.store.statements import StoredBatch
 from lrs.xapi.errors import XapiError
 
-#: ``write(session, batch)``: store one batch in the shared transaction.
-Write = Callable[[Session, Any], StoredBatch]
+#: ``write(session, batches)``: store a group's batches in the shared transaction, each
+#: with its outcome (a batch refused by its checks: the :class:`XapiError`, nothing of it
+#: written).
+Write = Callable[[Session, list[Any]], list[StoredBatch | XapiError]]
 
 
 @dataclass(eq=False)
@@ -52,7 +58,7 @@ class GroupCommit:
     def __init__(self, transaction: Callable[[], Any], write: Write, *,
                  alone: Callable[[Any], StoredBatch], max_batches: int) -> None:
         """:param transaction: opens a write transaction (``Database.write``).
-        :param write: stores one batch in it.
+        :param write: stores the group's batches in it.
         :param alone: stores one batch in a transaction of its own, with retries.
         :param max_batches: batches one transaction takes at most."""
         self._transaction = transaction
@@ -96,14 +102,16 @@ class GroupCommit:
     def _commit(self, group: list[_Queued]) -> None:
         try:
             with self._transaction() as session:
-                for queued in group:
-                    try:
-                        queued.stored = self._write(session, queued.batch)
-                    except XapiError as exc:  # the batch left nothing written
-                        queued.refused = exc
+                outcomes = self._write(session, [queued.batch for queued in group])
         except Exception:  # every batch is then tried alone, which reports it
             for queued in group:
-                queued.stored, queued.refused, queued.alone = None, None, True
+                queued.alone = True
+            return
+        for queued, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, XapiError):
+                queued.refused = outcome
+            else:
+                queued.stored = outcome
 
     def _outcome(self, queued: _Queued) -> StoredBatch:
         if queued.alone:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from lrs.plugin.events import StatementsStored
 from lrs.services.group_commit import GroupCommit
-from lrs.store.statements import StoredBatch, store_statements
-from lrs.xapi.errors import Conflict
+from lrs.store.statements import StoredBatch, store_together
+from lrs.xapi.errors import Conflict, XapiError
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
 
@@ -65,7 +65,7 @@ def new_group_commit(core: Core, max_batches: int) -> GroupCommit | None:
     ``max_batches`` is 1: every batch commits alone)."""
     if max_batches <= 1:
         return None
-    return GroupCommit(core.db.write, partial(_write_in, core),
+    return GroupCommit(core.db.write, partial(_write_together, core),
                        alone=partial(_store_alone, core), max_batches=max_batches)
 
 
@@ -105,17 +105,29 @@ def _transient(exc: DBAPIError) -> bool:
 def _write(core: Core, arguments: dict[str, Any], announced: dict[str, Any]
            ) -> StoredBatch:
     with core.db.write() as session:
-        return _write_in(core, session, (arguments, announced))
+        (outcome,) = _write_together(core, session, [(arguments, announced)])
+        if isinstance(outcome, XapiError):
+            raise outcome  # and nothing is committed
+    return outcome
 
 
-def _write_in(core: Core, session: Session,
-              batch: tuple[dict[str, Any], dict[str, Any]]) -> StoredBatch:
-    """Store one batch and announce it in ``session``'s transaction."""
-    arguments, announced = batch
-    stored = store_statements(session, **arguments)
-    if stored.ids:
-        core.outbox.announce(session, StatementsStored(
-            tenant_id=arguments["tenant_id"], statement_ids=tuple(stored.ids),
-            credential_id=arguments["credential_id"], **announced,
-        ))
-    return stored
+def _write_together(core: Core, session: Session,
+                    batches: list[tuple[dict[str, Any], dict[str, Any]]]
+                    ) -> list[StoredBatch | XapiError]:
+    """Store a group's batches (:func:`store_together`) and announce each batch stored,
+    in ``session``'s transaction."""
+    outcomes = store_together(session, [arguments for arguments, _ in batches])
+    core.outbox.announce(session, *(
+        _stored_event(arguments, announced, outcome)
+        for (arguments, announced), outcome in zip(batches, outcomes, strict=True)
+        if isinstance(outcome, StoredBatch) and outcome.ids
+    ))
+    return outcomes
+
+
+def _stored_event(arguments: dict[str, Any], announced: dict[str, Any],
+                  stored: StoredBatch) -> StatementsStored:
+    return StatementsStored(
+        tenant_id=arguments["tenant_id"], statement_ids=tuple(stored.ids),
+        credential_id=arguments["credential_id"], **announced,
+    )

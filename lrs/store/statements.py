@@ -34,7 +34,7 @@ from lrs.store.canonical_activities import upsert_activities
 from lrs.store.statement_index import mentions, registration_of
 from lrs.store.statement_rows import StatementRows, insert_statement_rows
 from lrs.xapi.equivalence import equivalent
-from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail
+from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail, XapiError
 from lrs.xapi.json_values import decode_stored
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
@@ -119,6 +119,91 @@ def store_statements(
     if new:
         _finish(session, tenant_id, rows, new, parts, definitions)
     return StoredBatch(ids, len(new))
+
+
+def store_together(session: Session, batches: list[dict[str, Any]]
+                   ) -> list[StoredBatch | XapiError]:
+    """Store several requests' batches in ``session``'s transaction, each all or nothing
+    with its own outcome (what :func:`store_statements` returns, or the error it raises).
+
+    Each batch is a dict of :func:`store_statements`' keyword arguments. On PostgreSQL,
+    batches that can be told apart after one INSERT (:func:`_joinable`) go in as one
+    INSERT statement, sharing one ``stored`` time, instead of one statement each:
+    concurrent single-statement POSTs (:mod:`lrs.services.group_commit`) then cost the
+    database, and the process, about what one batch of them costs. Other batches are
+    stored one after the other.
+    """
+    if len(batches) > 1 and session.get_bind().dialect.name == "postgresql":
+        stored_us, stored_iso = _now()
+        prepared = [
+            [_prepare(s, stored_iso, batch["authority"],
+                      DEFAULT_STATEMENT_VERSION[batch["version"]]) for s in batch["statements"]]
+            for batch in batches
+        ]
+        if _joinable(batches, prepared):
+            return _store_joined(session, batches, prepared, stored_us)
+    outcomes: list[StoredBatch | XapiError] = []
+    for batch in batches:
+        try:
+            outcomes.append(store_statements(session, **batch))
+        except XapiError as exc:  # the batch left nothing written
+            outcomes.append(exc)
+    return outcomes
+
+
+def _joinable(batches: list[dict[str, Any]], prepared: list[list[dict[str, Any]]]) -> bool:
+    """Whether one INSERT can take every batch and still give each its own outcome:
+    one tenant and credential (the INSERT's constants), no id in two batches (a
+    batch refused with 409 deletes its rows, which another batch must not rely on),
+    no attachments and no StatementRefs (whose targets may be in another batch)."""
+    first = batches[0]
+    seen: set[str] = set()
+    for batch, statements in zip(batches, prepared, strict=True):
+        if (batch["tenant_id"] != first["tenant_id"]
+                or batch["credential_id"] != first["credential_id"]
+                or batch.get("attachments")
+                or any(statement_ref_target(s) for s in statements)):
+            return False
+        ids = {s["id"] for s in statements}
+        if not seen.isdisjoint(ids):
+            return False
+        seen |= ids
+    return True
+
+
+def _store_joined(session: Session, batches: list[dict[str, Any]],
+                  prepared: list[list[dict[str, Any]]], stored_us: int
+                  ) -> list[StoredBatch | XapiError]:
+    """:func:`store_together`'s one INSERT; then each batch's skipped ids are checked as
+    :func:`store_statements` checks them, and the canonical activities of the batches
+    kept are merged in their order."""
+    tenant_id, credential_id = batches[0]["tenant_id"], batches[0]["credential_id"]
+    outcomes: list[StoredBatch | XapiError | None] = [None] * len(batches)
+    for index, statements in enumerate(prepared):
+        try:
+            _refuse_repeated_ids([s["id"] for s in statements])
+        except BadRequest as exc:
+            outcomes[index] = exc
+    kept = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    if kept:
+        rows = _rows(session, tenant_id, [s for index in kept for s in prepared[index]],
+                     stored_us, credential_id, {})
+        inserted = insert_statement_rows(session, rows)
+        new: list[dict[str, Any]] = []
+        for index in kept:
+            ids = [s["id"] for s in prepared[index]]
+            pk_of = {i: inserted.pk_of[i] for i in ids if i in inserted.pk_of}
+            if len(pk_of) < len(ids):
+                try:
+                    _check_skipped(session, tenant_id, batches[index]["statements"], ids, pk_of)
+                except Conflict as exc:  # its rows are deleted again
+                    outcomes[index] = exc
+                    continue
+            new += [s for s in prepared[index] if s["id"] in pk_of]
+            outcomes[index] = StoredBatch(ids, len(pk_of))
+        if new:
+            _finish(session, tenant_id, rows, new, {}, inserted.definitions)
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _conflict(index: int, statement_id: str) -> Conflict:

@@ -157,3 +157,104 @@ def test_with_grouping_off_every_request_commits_alone(
     assert [status for status, _ in answers] == [200] * 4
     assert len(count) == 4
     app.extensions["lrs"].db.engine.dispose()
+
+
+@contextmanager
+def statement_inserts(app: Flask) -> Iterator[list[str]]:
+    """The SQL of each INSERT into ``statements`` the application sends."""
+    sent: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "INSERT INTO statements" in statement:
+            sent.append(statement)
+
+    engine = app.extensions["lrs"].db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def named(activity: str, language: str, name: str) -> dict:
+    return {**statement(activity=activity),
+            "object": {"id": activity, "definition": {"name": {language: name}}}}
+
+
+def test_a_groups_batches_go_in_one_insert_and_their_definitions_merge_in_order(
+    grouped: Flask, make_credential: Callable[..., IssuedCredential],
+) -> None:
+    """On PostgreSQL a group's batches are one INSERT statement; each batch's activity
+    definition still counts, later ones winning, as when they were written one by one."""
+    credential = make_credential()
+    activity = "http://e.com/course"
+    bodies = [named(activity, "en", "first"), named(activity, "de", "Kurs"),
+              [named(activity, "fr", "cours"), statement()], named(activity, "en", "last")]
+    with statement_inserts(grouped) as inserts, \
+            commits(grouped, first_takes=10, until=queued(grouped, 3)) as count:
+        answers = post_together(grouped, credential, bodies)
+    assert [status for status, _ in answers] == [200] * 4
+    assert len(count) == 2
+    if grouped.extensions["lrs"].db.engine.dialect.name == "postgresql":
+        assert len(inserts) == 2  # the first batch alone, then the three queued together
+    headers = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"}
+    definition = grouped.test_client().get(
+        "/xapi/activities", query_string={"activityId": activity}, headers=headers
+    ).get_json()["definition"]
+    assert definition["name"] == {"en": "last", "de": "Kurs", "fr": "cours"}
+
+
+def test_batches_sharing_an_id_in_a_group_keep_their_answers(
+    grouped: Flask, make_credential: Callable[..., IssuedCredential],
+) -> None:
+    """Two requests posting one id at once: the same statement is stored once and both
+    succeed; of two different statements under one id, the one queued first is stored
+    and the other refused (409), leaving nothing of its batch."""
+    credential = make_credential()
+    same, other = statement(), statement()
+    clash = {**other, "object": {"id": "http://e.com/other"}}
+    extra = statement()
+    bodies = [statement(), same, dict(same), other, [extra, clash]]
+    with commits(grouped, first_takes=10, until=queued(grouped, 4)) as count:
+        answers = post_together(grouped, credential, bodies)
+    statuses = [status for status, _ in answers]
+    assert statuses[:3] == [200, 200, 200]
+    assert sorted(statuses[3:]) == [200, 409]  # either may have queued first
+    assert len(count) == 2
+    assert answers[1][1] == answers[2][1] == [same["id"]]
+    other_won = statuses[3] == 200
+    assert stored_ids(grouped) == {bodies[0]["id"], same["id"], other["id"]} | (
+        set() if other_won else {extra["id"]})
+    statements = grouped.extensions["lrs"].host.query_statements(1)
+    assert [s["object"]["id"] for s in statements if s["id"] == other["id"]] == [
+        (other if other_won else clash)["object"]["id"]]
+
+
+def test_a_group_of_several_credentials_stores_each_batch_under_its_own(
+    grouped: Flask, make_credential: Callable[..., IssuedCredential],
+) -> None:
+    first, second = make_credential(name="lms"), make_credential(name="authoring tool")
+    one, two = statement(), statement()
+    answers: dict[str, Any] = {}
+
+    def post(credential: IssuedCredential, body: dict) -> None:
+        headers = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"}
+        answers[body["id"]] = grouped.test_client().post(
+            "/xapi/statements", json=body, headers=headers).status_code
+
+    with commits(grouped, first_takes=10, until=queued(grouped, 2)) as count:
+        threads = [threading.Thread(target=post, args=(credential, body)) for
+                   credential, body in ((first, statement()), (first, one), (second, two))]
+        threads[0].start()
+        time.sleep(0.05)
+        for thread in threads[1:]:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert list(answers.values()) == [200] * 3
+    assert len(count) == 2
+    authorities = {s["id"]: s["authority"]
+                   for s in grouped.extensions["lrs"].host.query_statements(1)}
+    assert authorities[one["id"]] != authorities[two["id"]]
+    assert authorities[one["id"]]["account"]["name"] == first.key
+    assert authorities[two["id"]]["account"]["name"] == second.key

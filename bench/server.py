@@ -209,16 +209,17 @@ def plugin_app(target: Target, *plugins: str, **settings: object) -> Flask:
 
 
 def environment(target: Target, *, workers: int = 0, threads: int = 0,
-                **overrides: str) -> dict[str, str]:
+                checkout: Path = ROOT, **overrides: str) -> dict[str, str]:
     """The environment of the server (and of ``lrs`` commands run beside it).
 
     Production settings for ``target``; installed plugins are disabled unless
-    ``overrides`` (``LRS_*`` names) say otherwise.
+    ``overrides`` (``LRS_*`` names) say otherwise. ``checkout``: whose ``lrs`` runs
+    (another checkout of Weft, to compare with this one).
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
     installed = sorted(ep.name for ep in entry_points(group="lrs.plugins"))
     env.update(
-        PYTHONPATH=str(ROOT), LRS_DATABASE_URL=target.url, LRS_SECRET_KEY=SECRET_KEY,
+        PYTHONPATH=str(checkout), LRS_DATABASE_URL=target.url, LRS_SECRET_KEY=SECRET_KEY,
         LRS_AUTO_MIGRATE="false", LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json",
         LRS_LOG_LEVEL="info", LRS_WORKERS=str(workers), LRS_THREADS=str(threads),
         LRS_ENV="production", LRS_DISABLED_PLUGINS=",".join(installed),
@@ -229,19 +230,21 @@ def environment(target: Target, *, workers: int = 0, threads: int = 0,
 
 @contextlib.contextmanager
 def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0,
-          env: dict[str, str] | None = None, app: str = "wsgi:app") -> Iterator[Gunicorn]:
+          env: dict[str, str] | None = None, app: str = "wsgi:app",
+          checkout: Path = ROOT) -> Iterator[Gunicorn]:
     """Start gunicorn on a free loopback port for ``target``; always stopped on exit.
 
     ``workers`` / ``threads`` of 0 keep the production defaults of ``lrs.process.gunicorn``.
     Installed plugins are disabled unless ``env`` (from :func:`environment`) enables
     them: this measures core; ``python -m bench.audit`` measures what the audit
     plugin adds. ``app`` is what gunicorn serves with that configuration (another
-    WSGI app gives a ceiling: ``bench.noop:app``).
+    WSGI app gives a ceiling: ``bench.noop:app``). ``checkout``: the Weft served (its
+    ``gunicorn.conf.py`` and ``wsgi.py``; ``env`` should name it too).
     """
     env = env or environment(target, workers=workers, threads=threads)
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                "--max-requests", "0", app]
-    with _spawn(command, env, log) as process:
+    with _spawn(command, env, log, checkout) as process:
         port = _wait_ready(process, log)
         yield Gunicorn(process, port, log, *_pool_size(target, workers, threads))
 
@@ -253,17 +256,19 @@ def lrs_command(*args: str, env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def lrs_process(*args: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``lrs ARGS`` (``lrs worker``) in the background; stopped (SIGTERM) on exit."""
-    with _spawn([sys.executable, "-m", "lrs.cli", *args], env, log) as process:
+def lrs_process(*args: str, env: dict[str, str], log: Path,
+                checkout: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``lrs ARGS`` (``lrs worker``) of ``checkout`` in the background; stopped
+    (SIGTERM) on exit."""
+    with _spawn([sys.executable, "-m", "lrs.cli", *args], env, log, checkout) as process:
         yield process
 
 
 @contextlib.contextmanager
-def _spawn(command: list[str], env: dict[str, str],
-           log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def _spawn(command: list[str], env: dict[str, str], log: Path,
+           checkout: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out,
+        process = subprocess.Popen(command, cwd=checkout, env=env, stdout=out, stderr=out,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         yield process

@@ -72,14 +72,11 @@ def _app(url: str, key_file: str, plugins: str = "audit") -> Callable:
     """The WSGI application as a deployed server builds it (``plugins``: ``audit``
     alone, or ``all`` installed)."""
     os.environ["LRS_PLUGIN_AUDIT_KEY_FILE"] = key_file
-    from importlib.metadata import entry_points
-
-    from bench.server import SECRET_KEY
+    from bench.server import SECRET_KEY, installed_plugins
     from lrs.app import create_app
     from lrs.settings import Settings
 
-    installed = sorted(ep.name for ep in entry_points(group="lrs.plugins"))
-    others = [] if plugins == "all" else [name for name in installed if name != "audit"]
+    others = [] if plugins == "all" else [p for p in installed_plugins() if p != "audit"]
     settings = Settings.from_env(
         {
             "LRS_DATABASE_URL": url,

@@ -1,8 +1,9 @@
 """``python -m bench.requests``: per-request cost as a production deployment runs (issue 17).
 
 One durable PostgreSQL cluster; Weft served by ``gunicorn -c gunicorn.conf.py
-wsgi:app`` (gthread, production defaults) with every installed plugin on (the audit
-trail, KPI, competency, attendance, the connectors) and a separate
+wsgi:app`` (gthread, production defaults) with the audit plugin on, as the issue
+measures (``--plugins all``: every installed plugin, the audit trail, KPI,
+competency, attendance and the connectors, as the runs of 2026-12-04 did) and a separate
 ``lrs worker`` (``LRS_OUTBOX_INLINE=false``) delivering its outbox; ``--statements``
 statements preloaded. Beside it, in the same run and on the same machine, the
 ceilings: raw PostgreSQL commits from psycopg (:mod:`bench.raw`) and a no-op Flask
@@ -61,6 +62,7 @@ from bench.server import (
     drain_outbox,
     engine_of,
     environment,
+    installed_plugins,
     lrs_command,
     lrs_process,
     note,
@@ -175,6 +177,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="length of each of the two recordings (default 20 s)",
     )
     parser.add_argument(
+        "--plugins",
+        choices=("audit", "all"),
+        default="audit",
+        help="the audit plugin alone (default: the issue's configuration), or every "
+        "installed plugin (the attendance, competency and KPI plugins and the connectors too)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=0, help="gunicorn workers (default: production's)"
     )
     parser.add_argument(
@@ -217,7 +226,9 @@ def _deployment(args: argparse.Namespace, folder: Path) -> Iterator[_Deployment]
             workers=args.workers,
             threads=args.threads,
             LRS_OUTBOX_INLINE="false",
-            LRS_DISABLED_PLUGINS="",
+            LRS_DISABLED_PLUGINS=",".join(
+                [] if args.plugins == "all" else [p for p in installed_plugins() if p != "audit"]
+            ),
             LRS_PLUGIN_AUDIT_KEY_FILE=str(audit_signing_key(folder)),
         )
         lrs_command("db", "upgrade", env=env)  # the audit plugin's tables, as an operator would
@@ -243,8 +254,9 @@ def _deployment(args: argparse.Namespace, folder: Path) -> Iterator[_Deployment]
         ):
             print(
                 f"{target.version}\ngunicorn gthread: {weft.workers} workers x {weft.threads} "
-                f"threads (Weft and the no-op app); every installed plugin on, audit among them; "
-                f"lrs worker pid "
+                f"threads (Weft and the no-op app); "
+                + ("every installed plugin on" if args.plugins == "all" else "the audit plugin on")
+                + f"; lrs worker pid "
                 f"{worker.pid}; logs {args.log_dir}/bench-requests-*.log\n",
                 flush=True,
             )

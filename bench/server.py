@@ -200,12 +200,17 @@ def plugin_app(target: Target, *plugins: str, **settings: object) -> Flask:
     say otherwise; ``settings`` are :class:`~lrs.settings.Settings` fields."""
     from lrs.app import create_app
 
-    others = sorted(ep.name for ep in entry_points(group="lrs.plugins") if ep.name not in plugins)
+    others = [name for name in installed_plugins() if name not in plugins]
     return create_app(Settings.from_env({}, **{
         "database_url": target.url, "secret_key": SECRET_KEY,
         "disabled_plugins": ",".join(others), "auto_migrate": True, "outbox_inline": False,
         **settings,
     }))
+
+
+def installed_plugins() -> list[str]:
+    """The names of the installed plugins (``lrs.plugins`` entry points), sorted."""
+    return sorted(ep.name for ep in entry_points(group="lrs.plugins"))
 
 
 def environment(target: Target, *, workers: int = 0, threads: int = 0,
@@ -217,7 +222,7 @@ def environment(target: Target, *, workers: int = 0, threads: int = 0,
     (another checkout of Weft, to compare with this one).
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
-    installed = sorted(ep.name for ep in entry_points(group="lrs.plugins"))
+    installed = installed_plugins()
     env.update(
         PYTHONPATH=str(checkout), LRS_DATABASE_URL=target.url, LRS_SECRET_KEY=SECRET_KEY,
         LRS_AUTO_MIGRATE="false", LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json",

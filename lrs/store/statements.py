@@ -92,32 +92,26 @@ def store_statements(
         _prepare(s, stored_iso, authority, DEFAULT_STATEMENT_VERSION[version])
         for s in statements
     ]
-    ids = [p["id"] for p in prepared]
-    _refuse_repeated_ids(ids)
     parts = attachments or {}
     if session.get_bind().dialect.name == "postgresql":
-        # Inserted first, skipping stored ids, in one statement with the link rows;
-        # the (rare) skipped ones are checked afterwards.
-        rows = _rows(session, tenant_id, prepared, stored_us, credential_id, parts)
-        inserted = insert_statement_rows(session, rows)
-        if len(inserted.pk_of) < len(ids):
-            _check_skipped(session, tenant_id, statements, ids, inserted.pk_of)
-        new = [statement for statement in prepared if statement["id"] in inserted.pk_of]
-        definitions: dict[str, str] | None = inserted.definitions
-    else:
-        existing = _existing(session, tenant_id, ids)
-        for index, statement_id in enumerate(ids):
-            stored = existing.get(statement_id)
-            if stored is not None and not equivalent(stored, statements[index]):
-                raise _conflict(index, statement_id)
-        new = [statement for statement in prepared if statement["id"] not in existing]
-        if not new:
-            return StoredBatch(ids, 0)
-        rows = _rows(session, tenant_id, new, stored_us, credential_id, parts)
-        _insert_rows(session, rows)
-        definitions = None
-    if new:
-        _finish(session, tenant_id, rows, new, parts, definitions)
+        (outcome,) = _insert_first(session, tenant_id, credential_id, [(statements, prepared)],
+                                   parts, stored_us)
+        if isinstance(outcome, XapiError):
+            raise outcome
+        return outcome
+    ids = [p["id"] for p in prepared]
+    _refuse_repeated_ids(ids)
+    existing = _existing(session, tenant_id, ids)
+    for index, statement_id in enumerate(ids):
+        stored = existing.get(statement_id)
+        if stored is not None and not equivalent(stored, statements[index]):
+            raise _conflict(index, statement_id)
+    new = [statement for statement in prepared if statement["id"] not in existing]
+    if not new:
+        return StoredBatch(ids, 0)
+    rows = _rows(session, tenant_id, new, stored_us, credential_id, parts)
+    _insert_rows(session, rows)
+    _finish(session, tenant_id, rows, new, parts, None)
     return StoredBatch(ids, len(new))
 
 
@@ -141,7 +135,12 @@ def store_together(session: Session, batches: list[dict[str, Any]]
             for batch in batches
         ]
         if _joinable(batches, prepared):
-            return _store_joined(session, batches, prepared, stored_us)
+            first = batches[0]  # the tenant and credential of every batch
+            return _insert_first(
+                session, first["tenant_id"], first["credential_id"],
+                [(batch["statements"], statements)
+                 for batch, statements in zip(batches, prepared, strict=True)],
+                {}, stored_us)
     outcomes: list[StoredBatch | XapiError] = []
     for batch in batches:
         try:
@@ -171,38 +170,42 @@ def _joinable(batches: list[dict[str, Any]], prepared: list[list[dict[str, Any]]
     return True
 
 
-def _store_joined(session: Session, batches: list[dict[str, Any]],
-                  prepared: list[list[dict[str, Any]]], stored_us: int
-                  ) -> list[StoredBatch | XapiError]:
-    """:func:`store_together`'s one INSERT; then each batch's skipped ids are checked as
-    :func:`store_statements` checks them, and the canonical activities of the batches
-    kept are merged in their order."""
-    tenant_id, credential_id = batches[0]["tenant_id"], batches[0]["credential_id"]
+def _insert_first(
+    session: Session, tenant_id: int, credential_id: int | None,
+    batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+    parts: dict[str, AttachmentPart], stored_us: int,
+) -> list[StoredBatch | XapiError]:
+    """PostgreSQL: the batches' statements (each batch as posted and as prepared) in one
+    INSERT statement with their link rows, skipping ids already stored; only the (rare)
+    skipped ones are checked afterwards, batch by batch. A batch's outcome is its
+    :class:`StoredBatch`, or the error refusing it (nothing of it left stored). The
+    canonical activities of the batches kept then merge in their order."""
     outcomes: list[StoredBatch | XapiError | None] = [None] * len(batches)
-    for index, statements in enumerate(prepared):
+    for index, (_, statements) in enumerate(batches):
         try:
             _refuse_repeated_ids([s["id"] for s in statements])
         except BadRequest as exc:
             outcomes[index] = exc
     kept = [index for index, outcome in enumerate(outcomes) if outcome is None]
     if kept:
-        rows = _rows(session, tenant_id, [s for index in kept for s in prepared[index]],
-                     stored_us, credential_id, {})
+        rows = _rows(session, tenant_id, [s for index in kept for s in batches[index][1]],
+                     stored_us, credential_id, parts)
         inserted = insert_statement_rows(session, rows)
         new: list[dict[str, Any]] = []
         for index in kept:
-            ids = [s["id"] for s in prepared[index]]
+            posted, statements = batches[index]
+            ids = [s["id"] for s in statements]
             pk_of = {i: inserted.pk_of[i] for i in ids if i in inserted.pk_of}
             if len(pk_of) < len(ids):
                 try:
-                    _check_skipped(session, tenant_id, batches[index]["statements"], ids, pk_of)
+                    _check_skipped(session, tenant_id, posted, ids, pk_of)
                 except Conflict as exc:  # its rows are deleted again
                     outcomes[index] = exc
                     continue
-            new += [s for s in prepared[index] if s["id"] in pk_of]
+            new += [s for s in statements if s["id"] in pk_of]
             outcomes[index] = StoredBatch(ids, len(pk_of))
         if new:
-            _finish(session, tenant_id, rows, new, {}, inserted.definitions)
+            _finish(session, tenant_id, rows, new, parts, inserted.definitions)
     return [outcome for outcome in outcomes if outcome is not None]
 
 

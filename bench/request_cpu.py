@@ -17,7 +17,8 @@ the same requests with ``lrs`` imported from ``DIR``, alternating with this
 checkout ``--rounds`` times in fresh subprocesses, on the same database, and
 prints both sides and their ratio per round.
 
-``--kinds deliver1,deliver100`` measures the other half of a POST: the CPU the
+``--kinds post100`` measures batches of 100 statements (CPU per request, not per
+statement). ``--kinds deliver1,deliver100`` measures the other half of a POST: the CPU the
 outbox's delivery (what ``lrs worker`` runs) spends per event of 1 and of 100
 statements. Each chunk of events is stored with the outbox idle, then drained
 as the worker drains a backlog (:meth:`Outbox.run` with ``once``: full batches
@@ -28,6 +29,7 @@ Examples::
 
     python -m bench.request_cpu
     python -m bench.request_cpu --against /tmp/main --rounds 5 --requests 1500
+    python -m bench.request_cpu --kinds post100 --requests 300 --against /tmp/main
     python -m bench.request_cpu --profile put_state --requests 5000  # py-spy, top 50
     python -m bench.request_cpu --plugins all --kinds deliver1,deliver100 --against /tmp/main
     python -m bench.request_cpu --plugins all --profile deliver1 --requests 3000
@@ -51,10 +53,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("post1", "get_id", "get_state", "put_state")
+#: Requests measured only when asked for (``--kinds``): statements POSTed 100 at a time.
+BATCHES = {"post100": 100}
 #: Delivery of the events of POSTs of 1 and of 100 statements (per event).
 DELIVERIES = {"deliver1": 1, "deliver100": 100}
 LABELS = {
     "post1": "POST 1 statement",
+    "post100": "POST 100 statements",
     "get_id": "GET statementId",
     "get_state": "GET state",
     "put_state": "PUT state (If-Match: *)",
@@ -152,10 +157,11 @@ def _requests(kind: str, fixture: dict) -> Iterator[tuple[str, str, bytes, dict[
     from bench.ingest import BodyFactory
 
     n = 0
-    if kind == "post1":
+    if kind in ("post1", *BATCHES):
+        size = BATCHES.get(kind, 1)
         factory = BodyFactory(StatementGenerator(seed=7), pool_size=500)
         while True:
-            yield "POST", "/xapi/statements", factory.body(1), {}
+            yield "POST", "/xapi/statements", factory.body(size), {}
     ids, states = fixture["ids"], fixture["states"]
     while True:
         n += 1
@@ -168,7 +174,9 @@ def _requests(kind: str, fixture: dict) -> Iterator[tuple[str, str, bytes, dict[
             yield "PUT", states[n % len(states)], body, {"If-Match": "*"}
 
 
-EXPECTED = {"post1": "200", "get_id": "200", "get_state": "200", "put_state": "204"}
+EXPECTED = {
+    "post1": "200", "post100": "200", "get_id": "200", "get_state": "200", "put_state": "204"
+}
 
 
 def measure(
@@ -317,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile",
-        choices=(*KINDS, *DELIVERIES),
+        choices=(*KINDS, *BATCHES, *DELIVERIES),
         help="instead: py-spy of this kind's requests, top functions",
     )
     parser.add_argument(
@@ -329,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds",
         default=",".join(KINDS),
-        help=f"what to measure, of {', '.join((*KINDS, *DELIVERIES))} (default: the requests)",
+        help=f"what to measure, of {', '.join((*KINDS, *BATCHES, *DELIVERIES))} "
+        "(default: the single requests)",
     )
     parser.add_argument(
         "--plugins",
@@ -340,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the subprocesses' stderr")
     parser.add_argument("--measure", metavar="SETUP", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if unknown := set(args.kinds.split(",")) - {*KINDS, *DELIVERIES}:
+    if unknown := set(args.kinds.split(",")) - {*KINDS, *BATCHES, *DELIVERIES}:
         parser.error(f"--kinds: unknown {', '.join(sorted(unknown))}")
     if args.measure:  # one side of a comparison, in a subprocess
         setup = json.loads(Path(args.measure).read_text())

@@ -9,7 +9,6 @@ those that changed with one upsert.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lrs.models import Activity
 from lrs.store.bulk import any_of, dialect_insert
+from lrs.xapi.json_values import decode_stored, encode_storable
 
 #: Definition properties merged key by key rather than replaced.
 _MERGED_MAPS = ("name", "description", "extensions")
@@ -69,14 +69,14 @@ def upsert_activities(
     rows = []
     for activity_id, versions in incoming.items():
         definition = stored.get(activity_id)
-        current = None if definition is None else json.loads(definition)
+        current = None if definition is None else decode_stored(definition)
         merged = current
         for version in versions:
             merged = merge_activity(merged, version)
         if merged != current:
             rows.append(
                 {"tenant_id": tenant_id, "activity_id": activity_id,
-                 "definition": json.dumps(merged, ensure_ascii=False)}
+                 "definition": encode_storable(merged)}
             )
     if rows:
         # Key order: concurrent batches then lock shared activities in the same order
@@ -102,5 +102,4 @@ def canonical_activity(session: Session, tenant_id: int, activity_id: str) -> st
     stored = session.scalar(select(Activity.definition).where(
         Activity.tenant_id == tenant_id, Activity.activity_id == activity_id
     ))
-    return stored or json.dumps({"objectType": "Activity", "id": activity_id},
-                                ensure_ascii=False)
+    return stored or encode_storable({"objectType": "Activity", "id": activity_id})

@@ -12,7 +12,6 @@ when the batch has any). Rows are plain tuples, never ORM objects.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from lrs.store.statement_index import mentions, registration_of
 from lrs.store.statement_rows import StatementRows, insert_statement_rows
 from lrs.xapi.equivalence import equivalent
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail, XapiError
-from lrs.xapi.json_values import decode_stored
+from lrs.xapi.json_values import decode_stored, encode_storable
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
 from lrs.xapi.voiding import VOIDED_VERB, is_voiding, statement_ref_target
@@ -46,10 +45,6 @@ _STATEMENT_COLUMNS = (
     "tenant_id", "statement_id", "payload", "stored_us", "verb_id", "registration",
     "ref_statement_id", "voided", "credential_id", "attachment_sha2s",
 )
-
-#: How statements are stored: compact JSON, non-ASCII as is. One encoder for every
-#: statement (``json.dumps`` with options builds one per call: 5 µs a statement).
-_PAYLOAD = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 #: ``version`` given to statements that do not state one, by request version.
 DEFAULT_STATEMENT_VERSION = {XapiVersion.V1_0_3: "1.0.0", XapiVersion.V2_0_0: "2.0.0"}
@@ -262,7 +257,7 @@ def _rows(
         registration = registration_of(statement)
         rows.statements.append((
             statement_id,
-            _PAYLOAD.encode(statement),
+            encode_storable(statement),
             statement["verb"]["id"],
             registration,
             ref,

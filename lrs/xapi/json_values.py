@@ -32,6 +32,9 @@ _NON_FINITE = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
 _CONTAINERS = (dict, list)
 #: msgspec's JSON decoder, about three times as fast as ``json.loads`` on a stored statement.
 _DECODE = msgspec.json.Decoder().decode
+#: msgspec's JSON encoder: compact, non-ASCII as is, about a seventh of the cost of
+#: ``json``'s encoder on a statement.
+_ENCODE = msgspec.json.Encoder().encode
 
 
 def find_unstorable(
@@ -112,6 +115,17 @@ def decode_stored(text: str) -> Any:
         return json.loads(text)
 
 
+def encode_storable(value: Any) -> str:
+    """``value`` as compact JSON text, non-ASCII as is: how statements and activity
+    definitions are stored.
+
+    ``value`` must have passed :func:`find_unstorable`: a non-finite number would be
+    written as ``null``. Numbers are written as ``json`` writes them, save exponents
+    (``1e16``, not ``1e+16``): the same values.
+    """
+    return _ENCODE(value).decode()
+
+
 def load_json_text(data: bytes | str, *, max_depth: int, what: str = "request body") -> Any:
     """Decode JSON that can be stored and served back; errors name where it broke.
 
@@ -131,8 +145,20 @@ def load_json_text(data: bytes | str, *, max_depth: int, what: str = "request bo
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        # The constants become floats so the walk below refuses them with their path.
-        value = json.loads(text, parse_constant=float)
+        value = _DECODE(text)
+    except (msgspec.DecodeError, RecursionError):
+        value = _decode_or_explain(text, what)
+    refuse_unstorable(value, max_depth, what)
+    return value
+
+
+def _decode_or_explain(text: str, what: str) -> Any:
+    """What msgspec refused, decoded as ``json`` does (``NaN``, ``1e400``, lone
+    surrogates, nesting past its limit: :func:`refuse_unstorable` then names where),
+    or the error with ``json``'s line and column."""
+    try:
+        # The constants become floats so that refuse_unstorable names their path.
+        return json.loads(text, parse_constant=float)
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
@@ -140,8 +166,6 @@ def load_json_text(data: bytes | str, *, max_depth: int, what: str = "request bo
         ) from None
     except (RecursionError, ValueError) as exc:
         raise BadRequest(f"{what} is not valid JSON: {exc}") from None
-    refuse_unstorable(value, max_depth, what)
-    return value
 
 
 def refuse_unstorable(value: Any, max_depth: int, what: str = "request body") -> None:

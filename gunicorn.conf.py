@@ -1,8 +1,8 @@
 """Production gunicorn configuration: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
 The defaults live in :func:`lrs.process.gunicorn.gunicorn_options`, shared with ``lrs serve``:
-gthread workers (``LRS_WORKERS``, default 1 on SQLite and twice the CPUs on
-PostgreSQL) with ``LRS_THREADS`` threads, bound to ``LRS_BIND``; app preloaded so
+gthread workers (``LRS_WORKERS``, default 1 on SQLite and one per CPU on
+PostgreSQL) with ``LRS_THREADS`` threads (default 8), bound to ``LRS_BIND``; app preloaded so
 auto-migration runs once; heartbeat files in /dev/shm; control socket disabled;
 JSON logs on stderr; graceful shutdown within 30 s; workers recycled after about
 10,000 requests. See docs/deploy.md. Assign a gunicorn setting below the

@@ -129,9 +129,9 @@ class Settings:
     #: ``HOST:PORT`` that ``lrs serve`` and ``gunicorn.conf.py`` listen on.
     bind: str = "127.0.0.1:8000"
     #: gunicorn worker processes; 0 picks 1 on SQLite (one writer at a time) and
-    #: twice the CPU count on PostgreSQL.
+    #: the CPU count on PostgreSQL.
     workers: int = 0
-    #: Threads per worker; 0 picks 8 on SQLite and 4 on PostgreSQL.
+    #: Threads per worker; 0 picks 8.
     threads: int = 0
     #: OpenID Connect discovery document of the company's identity provider
     #: (``https://idp.example.com/.well-known/openid-configuration``); empty turns

@@ -27,10 +27,12 @@ Examples:
     help="Port to listen on, 0 for any free one [default: from LRS_BIND, 8000].",
 )
 @click.option(
-    "--workers", type=click.IntRange(1), help="Worker processes [default: 1 on SQLite, 2 x CPUs]."
+    "--workers",
+    type=click.IntRange(1),
+    help="Worker processes [default: 1 on SQLite, one per CPU].",
 )
 @click.option(
-    "--threads", type=click.IntRange(1), help="Threads per worker [default: 8 on SQLite, 4]."
+    "--threads", type=click.IntRange(1), help="Threads per worker [default: 8]."
 )
 @click.option("--reload", is_flag=True, help="Restart workers when the code changes (development).")
 @click.pass_obj

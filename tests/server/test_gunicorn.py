@@ -182,3 +182,22 @@ def test_gunicorn_builds_its_access_record_only_when_an_operator_asks() -> None:
         built.clear()
         logger.access(None, None, {}, timedelta(0))
         assert built == expected
+
+
+@pytest.mark.parametrize(
+    ("database_url", "workers"),
+    [("sqlite:///lrs.sqlite3", lambda cpus: 1),
+     ("postgresql+psycopg://weft@127.0.0.1/weft", lambda cpus: cpus)],
+)
+def test_default_workers_and_threads(database_url: str, workers: Any) -> None:
+    """One process on SQLite (one writer); one per CPU on PostgreSQL; 8 threads each
+    (a process's concurrent writes share a commit: bench/README.md); both overridable."""
+    from lrs.process.gunicorn import cpu_count
+
+    chosen = gunicorn_options(Settings.from_env({}, database_url=database_url,
+                                                secret_key=TEST_SECRET_KEY))
+    given = gunicorn_options(Settings.from_env({}, database_url=database_url,
+                                               secret_key=TEST_SECRET_KEY, workers=3, threads=2))
+
+    assert (chosen["workers"], chosen["threads"]) == (workers(cpu_count()), 8)
+    assert (given["workers"], given["threads"]) == (3, 2)

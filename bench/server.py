@@ -282,10 +282,11 @@ def _spawn(command: list[str], env: dict[str, str], log: Path,
 
 
 def _pool_size(target: Target, workers: int, threads: int) -> tuple[int, int]:
-    from lrs.process.gunicorn import THREADS, default_workers
+    from lrs.process.gunicorn import gunicorn_options
 
-    settings = Settings.from_env({}, database_url=target.url, secret_key=SECRET_KEY)
-    return workers or default_workers(settings), threads or THREADS
+    options = gunicorn_options(Settings.from_env(
+        {}, database_url=target.url, secret_key=SECRET_KEY, workers=workers, threads=threads))
+    return options["workers"], options["threads"]
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log: Path) -> int:

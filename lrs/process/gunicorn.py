@@ -32,7 +32,7 @@ def default_workers(settings: Settings) -> int:
     """1 on SQLite, whose single writer more processes would only queue behind; one
     per CPU on PostgreSQL, of :data:`THREADS` threads: a process's concurrent
     writes share one commit and one INSERT (group commit), so on 2 cores 2 x 8 took
-    about a sixth less CPU a single POST than 4 x 4, with the same connections in all
+    about a fifth less CPU a single POST than 4 x 4, with the same connections in all
     (bench/README.md, "gunicorn's workers and threads, again")."""
     return 1 if settings.is_sqlite else cpu_count()
 

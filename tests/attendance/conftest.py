@@ -45,6 +45,14 @@ def sheet(*rows: str) -> bytes:
     return (HEADER + "".join(row + "\n" for row in rows)).encode()
 
 
+@pytest.fixture(autouse=True)
+def no_cached_platform_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts without the worker's cached Zoom/Graph tokens: a fake platform
+    may get the port of an earlier test's, and so the same token URL, whose token the
+    cache would otherwise hand it (counting tokens issued would then depend on order)."""
+    monkeypatch.setattr("plugins.attendance.pull.remote._tokens", {})
+
+
 @pytest.fixture
 def att_app(
     lrs_make_app: Callable[..., Flask], fresh_database_url: str, monkeypatch: pytest.MonkeyPatch

@@ -26,6 +26,13 @@ from tests.conftest import basic_auth
         ("password=hunter2&user=ada", "hunter2"),
         ('{"secret": "s3cr3t-value", "key": "k"}', "s3cr3t-value"),
         ("LRS_SECRET_KEY=abcdef0123456789", "abcdef0123456789"),
+        # Any case, every secret word: what is screened out first must not hide them.
+        ("AUTHORIZATION: BEARER key:secret1", "secret1"),
+        ("Private_Key: abc123", "abc123"),
+        ("X-Api-Token: tok123", "tok123"),
+        ("ApiKey=k9k9k9", "k9k9k9"),
+        ("PassWd: pw77", "pw77"),
+        ("REDIS://:pw9@host", "pw9"),
     ],
 )
 def test_redact_masks_what_looks_like_a_secret(text: str, leaked: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -176,7 +176,22 @@ def run_by_id(session: Session, run_id: int) -> ConnectorRun:
 
 
 def make_due(session: Session, instance_id: int, now_us: int) -> None:
-    """Bring an instance's next run forward to now (never back)."""
+    """Bring an instance's next run forward to now (never back).
+
+    While a worker holds the instance, its next run is set to now even though it was
+    already due: the run under way may have read its work before this arrived, and
+    :func:`next_run_after` keeps a time set during the run instead of the schedule's.
+    """
     session.execute(update(ConnectorInstance).where(
-        ConnectorInstance.id == instance_id, ConnectorInstance.next_run_us > now_us,
+        ConnectorInstance.id == instance_id,
+        or_(ConnectorInstance.next_run_us > now_us, ConnectorInstance.claimed_until_us > 0),
     ).values(next_run_us=now_us))
+
+
+def next_run_after(started_us: int, scheduled_us: int) -> ColumnElement[int]:
+    """The next run of an instance whose run started at ``started_us`` succeeded:
+    ``scheduled_us``, unless the instance was made due since the run started (new
+    work queued, ``run-soon``, resumed), which stands: otherwise what arrived during
+    the run would wait for the schedule."""
+    return case((ConnectorInstance.next_run_us >= started_us, ConnectorInstance.next_run_us),
+                else_=scheduled_us)

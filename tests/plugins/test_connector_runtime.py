@@ -325,6 +325,29 @@ def test_an_instance_runs_once_at_a_time_across_workers(app_settings: Settings) 
             "succeeded"
 
 
+def test_work_arriving_during_a_run_makes_the_instance_due_again(
+    app_settings: Settings,
+) -> None:
+    """New work (host.run_connector_soon) while a run is under way, after it may have
+    read its queue: the instance is due at once when the run ends, not at the next
+    scheduled time (an hour here)."""
+    rt = _create(app_settings, sleep=0.5)
+    running = threading.Thread(target=rt.connectors.run_due)
+    running.start()
+    deadline = time.monotonic() + 10
+    while _instance(rt).claimed_until_us == 0:
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.01)
+    rt.host.run_connector_soon(_instance(rt).id)
+    running.join()
+    assert _instance(rt).next_run_us <= time.time_ns() // 1000
+    report = rt.connectors.run_due()
+    assert report is not None and report.run.status == "succeeded"
+    # Nothing arrived during that second run: the schedule decides again.
+    assert _instance(rt).next_run_us > time.time_ns() // 1000 + 3500 * 10**6
+    assert rt.connectors.run_due() is None
+
+
 def test_a_dead_workers_run_is_marked_interrupted_and_the_next_resumes(
     app_settings: Settings,
 ) -> None:

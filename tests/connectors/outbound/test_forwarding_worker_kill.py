@@ -71,10 +71,13 @@ def held(receiver: ReceivingWeft, ids: set[str]) -> int:
     return sum(1 for statement_id in found if statement_id in ids)
 
 
-def wait_for(condition: Callable[[], bool], what: str) -> None:
+def wait_for(condition: Callable[[], bool], what: str, log: Path) -> None:
+    """Poll ``condition``; on timeout, fail showing the end of the worker's ``log``."""
     deadline = time.monotonic() + TIMEOUT
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-4000:]
+            pytest.fail(f"timed out waiting for {what}; the worker's log ends:\n{tail}")
         time.sleep(0.05)
 
 
@@ -98,16 +101,19 @@ def test_a_worker_killed_mid_forwarding_loses_and_doubles_nothing(
         assert response.status_code == 200
         ids.update(response.get_json())
 
-    with worker(fresh_database_url, tmp_path / "worker-1.log") as first:
-        wait_for(lambda: held(receiver, ids) >= PER_BATCH, "the first statements to arrive")
+    first_log, second_log = tmp_path / "worker-1.log", tmp_path / "worker-2.log"
+    with worker(fresh_database_url, first_log) as first:
+        wait_for(lambda: held(receiver, ids) >= PER_BATCH, "the first statements to arrive",
+                 first_log)
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
     arrived = held(receiver, ids)
     assert arrived < len(ids), "killed too late to show anything: send more statements"
 
-    with worker(fresh_database_url, tmp_path / "worker-2.log") as second:
-        wait_for(lambda: held(receiver, ids) >= len(ids), "every statement to arrive")
-        wait_for(lambda: "queue" in ok(lrs("connectors", "show", "copy")), "the cursor")
+    with worker(fresh_database_url, second_log) as second:
+        wait_for(lambda: held(receiver, ids) >= len(ids), "every statement to arrive", second_log)
+        wait_for(lambda: "queue" in ok(lrs("connectors", "show", "copy")), "the cursor",
+                 second_log)
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=60) == 0
 

@@ -70,17 +70,39 @@ _MAX_NAME = 320
 
 
 @dataclass(frozen=True)
+class _Party:
+    """Who a request claims to be, unverified, read once before it is handled: every
+    limit asks, before and after the request, and each read of ``request`` or ``g``
+    goes through a context-local proxy (they were a tenth of a small request)."""
+
+    #: ``address:<ip>``, the sender.
+    address: str
+    #: The credential key or OAuth client the ``Authorization`` header names.
+    key: str | None
+    #: ``key:<key or client_id>`` or ``local:<e-mail>``: whom a failure counts against.
+    name: str | None
+    endpoint: str | None
+
+    @classmethod
+    def of_request(cls) -> _Party:
+        key = claimed_key(request.headers.get("Authorization", ""))
+        endpoint = request.endpoint
+        return cls(f"address:{request.remote_addr or 'unknown'}", key,
+                   _claimed_name(key, endpoint), endpoint)
+
+
+@dataclass(frozen=True)
 class _Limit:
     """One counted limit: its rate, whose counter it uses, and when a request counts."""
 
     item: RateLimitItem
     scope: str
-    key: Callable[[], str]
+    key: Callable[[_Party], str]
     #: The request is not counted here at all.
-    exempt: Callable[[], bool] = lambda: False
+    exempt: Callable[[_Party], bool] = lambda party: False
     #: Counted after the response when this says so (before the request: checked
     #: only); ``None`` counts the request as it arrives.
-    deduct_when: Callable[[Response], bool] | None = None
+    deduct_when: Callable[[_Party, Response], bool] | None = None
     #: What a refusal says (the failure limits say what they count).
     message: str | None = None
 
@@ -100,12 +122,13 @@ class RateLimits:
 
     def check(self) -> None:
         """Before a request: refuse it (429) if a limit it counts against is spent."""
+        party = _Party.of_request()
         deferred: list[tuple[_Limit, str]] = []
-        g.rate_limits_deferred = deferred
+        g.rate_limits_deferred = party, deferred
         for limit in self._limits:
-            if limit.exempt():
+            if limit.exempt(party):
                 continue
-            key = limit.key()
+            key = limit.key(party)
             if limit.deduct_when is not None:
                 deferred.append((limit, key))
                 allowed = self._counter.test(limit.item, limit.scope, key)
@@ -117,9 +140,13 @@ class RateLimits:
 
     def count(self, response: Response) -> Response:
         """After a request: count it against the limits that count by its outcome."""
-        for limit, key in g.pop("rate_limits_deferred", ()):
+        checked = g.pop("rate_limits_deferred", None)
+        if checked is None:  # refused before the check (another before_request hook)
+            return response
+        party, deferred = checked
+        for limit, key in deferred:
             assert limit.deduct_when is not None
-            if limit.deduct_when(response):
+            if limit.deduct_when(party, response):
                 self._counter.hit(limit.item, limit.scope, key)
         return response
 
@@ -138,7 +165,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> RateLimits | None:
     """
     limits: list[_Limit] = []
 
-    def add(rate: str, scope: str, key: Callable[[], str], **when: Any) -> None:
+    def add(rate: str, scope: str, key: Callable[[_Party], str], **when: Any) -> None:
         limits.extend(_Limit(item, scope, key, **when) for item in parse_many(rate))
 
     if _enabled(settings.rate_limit):
@@ -230,21 +257,13 @@ def _too_many(breach: _Breached) -> tuple[Response, int, dict[str, str]]:
     return xapi_error_response(error)
 
 
-def _caller() -> str:
+def _caller(party: _Party) -> str:
     """``key:<credential key>`` as the header claims it, else ``address:<ip>``."""
-    claimed = _claimed_key()
-    return f"key:{claimed}" if claimed else _address()
+    return f"key:{party.key}" if party.key else party.address
 
 
-def _address() -> str:
-    return f"address:{request.remote_addr or 'unknown'}"
-
-
-def _claimed_key() -> str | None:
-    """The credential key the ``Authorization`` header names, unverified (cached per request)."""
-    if "rate_limit_key" not in g:
-        g.rate_limit_key = claimed_key(request.headers.get("Authorization", ""))
-    return g.rate_limit_key
+def _address(party: _Party) -> str:
+    return party.address
 
 
 def claimed_key(header: str) -> str | None:
@@ -270,76 +289,68 @@ def claimed_key(header: str) -> str | None:
     return key if isinstance(key, str) and 0 < len(key) <= 64 else None
 
 
-def _no_claimed_key() -> bool:
-    return _claimed_key() is None
+def _no_claimed_key(party: _Party) -> bool:
+    return party.key is None
 
 
-def _charged_to_caller(response: Response) -> bool:
+def _charged_to_caller(party: _Party, response: Response) -> bool:
     """The address always pays for itself; a key only for requests authenticated as it."""
-    return _claimed_key() is None or _authenticated_as_principal()
+    return party.key is None or _authenticated_as_principal(party)
 
 
-def _authenticated_as_principal() -> bool:
+def _authenticated_as_principal(party: _Party) -> bool:
     principal = g.get("principal")
-    return principal is not None and principal.key == _claimed_key()
+    return principal is not None and principal.key == party.key
 
 
-def _authenticated() -> bool:
+def _authenticated(party: _Party) -> bool:
     """Whether the request was authenticated as the key or client it names (the token
     endpoints authenticate a client, not an xAPI principal)."""
     client_id = g.get("authenticated_client_id")
-    return _authenticated_as_principal() or (
-        client_id is not None and _named() == f"key:{client_id}")
+    return _authenticated_as_principal(party) or (
+        client_id is not None and party.name == f"key:{client_id}")
 
 
-def _unproven(response: Response) -> bool:
+def _unproven(party: _Party, response: Response) -> bool:
     """A key named but not proven for the xAPI (open endpoints, token requests) is the
     sender's to pay for, unless it was a failure (counted as such)."""
-    return not _authenticated_as_principal() and not _failed(response)
+    return not _authenticated_as_principal(party) and not _failed(party, response)
 
 
-def _failed(response: Response) -> bool:
+def _failed(party: _Party, response: Response) -> bool:
     """Whether the request named someone and failed to authenticate as them.
 
     At the token endpoints that is any answer without an authenticated client
     (Authlib answers a wrong ``client_secret_post`` secret with 400); elsewhere a
     ``401``. A ``429`` is the limiter's own answer, not a guess.
     """
-    if _named() is None or response.status_code == 429 or _authenticated():
+    if party.name is None or response.status_code == 429 or _authenticated(party):
         return False
-    return request.endpoint in TOKEN_ENDPOINTS or response.status_code == 401
+    return party.endpoint in TOKEN_ENDPOINTS or response.status_code == 401
 
 
-def _named() -> str | None:
-    """Who the request claims to be, unverified: ``key:<key or client_id>`` or
-    ``local:<e-mail>`` (cached per request)."""
-    if "rate_limit_name" not in g:
-        g.rate_limit_name = _claimed_name()
-    return g.rate_limit_name
-
-
-def _claimed_name() -> str | None:
-    if request.endpoint == LOCAL_SIGN_IN_ENDPOINT:
+def _claimed_name(key: str | None, endpoint: str | None) -> str | None:
+    """``key:<key or client_id>`` or ``local:<e-mail>``, as the request claims."""
+    if endpoint == LOCAL_SIGN_IN_ENDPOINT:
         email = request.form.get("email", "").strip().lower()
         return f"local:{email[:_MAX_NAME]}" if email else None
-    key = _claimed_key()
-    if key is None and request.endpoint in TOKEN_ENDPOINTS:
+    if key is None and endpoint in TOKEN_ENDPOINTS:
         key = request.form.get("client_id") or None
     return f"key:{key[:_MAX_NAME]}" if key else None
 
 
-def _nothing_named() -> bool:
-    return _named() is None
+def _nothing_named(party: _Party) -> bool:
+    return party.name is None
 
 
-def _name_at_address() -> str:
-    return f"{_named()}@{_address()}"
+def _name_at_address(party: _Party) -> str:
+    return f"{party.name}@{party.address}"
 
 
-def _not_token_endpoint() -> bool:
-    return request.endpoint not in TOKEN_ENDPOINTS
+def _not_token_endpoint(party: _Party) -> bool:
+    return party.endpoint not in TOKEN_ENDPOINTS
 
 
-def _token_client() -> str:
+def _token_client(party: _Party) -> str:
     """The ``client_id`` named (Basic or form field) at the sender's address, else the address."""
-    return _name_at_address() if _named() else _address()
+    return _name_at_address(party) if party.name else party.address

@@ -73,7 +73,8 @@ _MAX_NAME = 320
 class _Party:
     """Who a request claims to be, unverified, read once before it is handled: every
     limit asks, before and after the request, and each read of ``request`` or ``g``
-    goes through a context-local proxy (they were a tenth of a small request)."""
+    goes through a context-local proxy (the limits were a tenth of a state GET's CPU
+    when each read them for itself)."""
 
     #: ``address:<ip>``, the sender.
     address: str

@@ -180,9 +180,9 @@ class ConnectorRunner:
         if summary is not None:
             outcome = store.Outcome("succeeded", summary.fetched, summary.stored,
                                     summary.skipped, summary.sent, None, summary.messages)
-            scheduled = parse_schedule(claim.schedule).next_after(now)
-            values = {"cursor": cursor, "failures": 0, "next_run_us":
-                      now if summary.more else store.next_run_after(claim.started_us, scheduled)}
+            next_run = now if summary.more else store.next_run_after(
+                claim.next_run_us, parse_schedule(claim.schedule).next_after(now))
+            values = {"cursor": cursor, "failures": 0, "next_run_us": next_run}
         else:
             failures = claim.failures + 1
             delay = min(settings.connector_backoff_seconds * 2 ** (failures - 1),
@@ -229,13 +229,14 @@ class _Claim:
     cursor: str | None
     failures: int
     held_until_us: int
-    started_us: int
+    #: The next run as the claim found it: one changed during the run was asked for then.
+    next_run_us: int
 
     @classmethod
     def of(cls, instance: ConnectorInstance, run: ConnectorRun) -> _Claim:
         return cls(instance.id, run.id, instance.tenant_id, instance.name, instance.type,
                    instance.schedule, instance.cursor, instance.failures,
-                   instance.claimed_until_us, run.started_us)
+                   instance.claimed_until_us, instance.next_run_us)
 
 
 def _masked(text: str, secrets: list[str]) -> str:

@@ -180,7 +180,7 @@ def make_due(session: Session, instance_id: int, now_us: int) -> None:
 
     While a worker holds the instance, its next run is set to now even though it was
     already due: the run under way may have read its work before this arrived, and
-    :func:`next_run_after` keeps a time set during the run instead of the schedule's.
+    :func:`next_run_after` keeps a time changed during the run instead of the schedule's.
     """
     session.execute(update(ConnectorInstance).where(
         ConnectorInstance.id == instance_id,
@@ -188,10 +188,10 @@ def make_due(session: Session, instance_id: int, now_us: int) -> None:
     ).values(next_run_us=now_us))
 
 
-def next_run_after(started_us: int, scheduled_us: int) -> ColumnElement[int]:
-    """The next run of an instance whose run started at ``started_us`` succeeded:
-    ``scheduled_us``, unless the instance was made due since the run started (new
-    work queued, ``run-soon``, resumed), which stands: otherwise what arrived during
-    the run would wait for the schedule."""
-    return case((ConnectorInstance.next_run_us >= started_us, ConnectorInstance.next_run_us),
-                else_=scheduled_us)
+def next_run_after(claimed_next_us: int, scheduled_us: int) -> ColumnElement[int]:
+    """The next run of an instance whose run succeeded: ``scheduled_us``, unless its next
+    run changed since the run claimed it (``claimed_next_us`` then): it was made due
+    during the run (new work queued, ``run-soon``, resumed), and that stands, or what
+    arrived during the run would wait for the schedule."""
+    made_due = ConnectorInstance.next_run_us != claimed_next_us
+    return case((made_due, ConnectorInstance.next_run_us), else_=scheduled_us)

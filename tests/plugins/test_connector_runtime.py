@@ -348,6 +348,19 @@ def test_work_arriving_during_a_run_makes_the_instance_due_again(
     assert rt.connectors.run_due() is None
 
 
+def test_a_run_by_hand_with_nothing_arriving_reschedules_from_its_end(
+    app_settings: Settings,
+) -> None:
+    """Only a next run changed during a run stands: the one planned before a run started
+    by hand gives way to the schedule, counted from the run's end."""
+    rt = _create(app_settings)
+    assert rt.connectors.run_due() is not None
+    planned = _instance(rt).next_run_us
+    time.sleep(0.01)
+    assert rt.connectors.run_instance(1, "lms").run.status == "succeeded"
+    assert _instance(rt).next_run_us > planned
+
+
 def test_a_dead_workers_run_is_marked_interrupted_and_the_next_resumes(
     app_settings: Settings,
 ) -> None:

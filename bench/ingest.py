@@ -13,7 +13,6 @@ connection set-up and first-request costs (imports, prepared statements) are out
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import json
 import queue
@@ -24,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bench.client import Client
 from bench.generate import StatementGenerator
-from bench.server import Client, Gunicorn, Target
+from bench.server import Gunicorn, Target
 
 PATH = "/xapi/statements"
 
@@ -148,7 +148,7 @@ class HttpSession:
         try:
             status, answer = self.client.request(work.method, work.path, work.body,
                                                  work.headers)
-        except (OSError, http.client.HTTPException) as error:
+        except OSError as error:
             self.client.close()
             return repr(error)
         return None if 200 <= status < 300 else f"{status}: {answer[:300]!r}"

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from bench.client import Client
 from bench.generate import Population, agent_filter
-from bench.server import Client, Gunicorn, Target
+from bench.server import Gunicorn, Target
 
 PATH = "/xapi/statements"
 

@@ -32,11 +32,11 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
+from bench.client import Client
 from bench.generate import Population, StatementGenerator
 from bench.ingest import PATH, load
 from bench.query import Latency, query_kinds, stored_range, timed
 from bench.server import (
-    Client,
     Gunicorn,
     Target,
     analyze,

@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, text
 
 from bench import pyspy, raw
+from bench.client import Client
 from bench.generate import Population, StatementGenerator, state_paths
 from bench.ingest import (
     PATH,
@@ -52,7 +53,6 @@ from bench.ingest import (
 )
 from bench.query import Latency, query_kinds, stored_range, timed
 from bench.server import (
-    Client,
     Gunicorn,
     Target,
     analyze,
@@ -299,6 +299,8 @@ class Tally:
     gunicorn: float = 0.0
     postgres: float = 0.0
     worker: float = 0.0
+    #: CPU seconds of this process (the load generator's clients) during the slices.
+    client: float = 0.0
     errors: int = 0
     first_error: str = ""
     #: Each slice's rate (items/s), in round order.
@@ -430,7 +432,9 @@ def _prime_states(d: _Deployment, states: Callable[[], str]) -> None:
 def _slice(workload: Workload, d: _Deployment, seconds: float, *, counted: bool = True) -> None:
     """One slice of ``workload``, tallied: its items, requests, latencies and CPU."""
     before = _cpu(workload.server, d)
+    client = time.process_time()
     result = workload.run(seconds)
+    client = time.process_time() - client
     after = _cpu(workload.server, d)
     drain = drain_outbox(d.engine) if workload.weft else 0.0
     worker = cpu_seconds(d.worker) - before[2]
@@ -445,6 +449,7 @@ def _slice(workload: Workload, d: _Deployment, seconds: float, *, counted: bool 
     tally.gunicorn += after[0] - before[0]
     tally.postgres += after[1] - before[1]
     tally.worker += worker
+    tally.client += client
     tally.rates.append(result.statements / (result.seconds + drain))
     if result.errors and not tally.errors:
         tally.first_error = result.first_error
@@ -496,7 +501,8 @@ def _print(
     by_name = {w.name: w for w in workloads}
     print(
         f"Throughput and cost ({CLIENTS} in flight). CPU in ms per request: gunicorn workers, "
-        "PostgreSQL, lrs worker.\ndrain s: seconds the worker took to empty the outbox after "
+        "PostgreSQL, lrs worker, and the load\ngenerator (client: this process, on the same "
+        "cores).\ndrain s: seconds the worker took to empty the outbox after "
         "the slices, counted in the rate."
     )
     _row(
@@ -506,6 +512,7 @@ def _print(
         "gunicorn",
         "postgres",
         "worker",
+        "client",
         "p50 ms",
         "p95 ms",
         "drain s",
@@ -521,6 +528,7 @@ def _print(
             f"{t.ms_per_request(t.gunicorn):.2f}" if w.server else "-",
             f"{t.ms_per_request(t.postgres):.2f}",
             f"{t.ms_per_request(t.worker):.2f}" if w.weft else "-",
+            f"{t.ms_per_request(t.client):.2f}",
             f"{t.percentile(50):.1f}",
             f"{t.percentile(95):.1f}",
             f"{t.drain:.2f}" if w.weft else "-",

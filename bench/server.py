@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import os
 import re
 import shutil
@@ -311,45 +310,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection to the server, as an xAPI client holds it.
-
-    Reconnects once when the server closed an idle connection (gunicorn's keep-alive
-    timeout); a retried POST is harmless because every statement carries its id.
-    """
-
-    def __init__(self, port: int, authorization: str, version: str = "2.0.0") -> None:
-        self.port = port
-        self.headers = {"Authorization": authorization, "X-Experience-API-Version": version}
-        self._connection: http.client.HTTPConnection | None = None
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        """Status and body of one request (the body is read whole, as a client would);
-        ``headers`` are added to the connection's."""
-        try:
-            return self._send(method, path, body, headers)
-        except (http.client.RemoteDisconnected, ConnectionError):
-            self.close()
-            return self._send(method, path, body, headers)
-
-    def _send(self, method: str, path: str, body: bytes | None,
-              extra: dict[str, str] | None) -> tuple[int, bytes]:
-        headers = {**self.headers, **(extra or {})}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if self._connection is None:
-            self._connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        self._connection.request(method, path, body=body, headers=headers)
-        response = self._connection.getresponse()
-        return response.status, response.read()
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
 
 
 @contextlib.contextmanager

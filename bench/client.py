@@ -129,6 +129,9 @@ class Client:
 def _number(text: bytes, base: int) -> int:
     """A length from an answer's header or chunk line."""
     try:
-        return int(text, base)
+        number = int(text, base)
     except ValueError:
-        raise ProtocolError(f"not a length: {text[:40]!r}") from None
+        number = -1
+    if number < 0:
+        raise ProtocolError(f"not a length: {text[:40]!r}")
+    return number

@@ -59,6 +59,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"only a part")
             self.close_connection = True
+        elif self.path == "/negative":
+            self.send_response(200)
+            self.send_header("Content-Length", "-1")
+            self.end_headers()
+            self.wfile.write(b"whatever follows")
+            self.close_connection = True
         elif self.path == "/missing":
             self._answer(404, b'{"error":"no such thing"}')
         else:
@@ -131,6 +137,11 @@ def test_an_answer_cut_short_is_an_error_not_a_body(client: Client) -> None:
     with pytest.raises(ProtocolError, match="in the middle of an answer"):
         client.request("GET", "/cut")
     assert client.request("GET", "/")[0] == 200
+
+
+def test_a_negative_length_is_refused(client: Client) -> None:
+    with pytest.raises(ProtocolError, match="not a length"):
+        client.request("GET", "/negative")
 
 
 def test_a_server_that_does_not_speak_http_is_refused() -> None:

@@ -7,6 +7,7 @@ must not pass for a success.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,14 @@ AUTHORIZATION = "Basic a2V5OnNlY3JldA=="
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One per connection: ``GET /`` answers the connection's number."""
+
     protocol_version = "HTTP/1.1"
+    _connections = itertools.count(1)
+
+    def setup(self) -> None:
+        super().setup()
+        self.number = next(self._connections)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the test's output is pytest's."""
@@ -54,21 +62,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(200, b"once")
             self.close_connection = True
         elif self.path == "/cut":
-            self.send_response(200)
-            self.send_header("Content-Length", "100")
-            self.end_headers()
-            self.wfile.write(b"only a part")
-            self.close_connection = True
+            self._wrong_length("100", b"only a part")
         elif self.path == "/negative":
-            self.send_response(200)
-            self.send_header("Content-Length", "-1")
-            self.end_headers()
-            self.wfile.write(b"whatever follows")
-            self.close_connection = True
+            self._wrong_length("-1", b"whatever follows")
         elif self.path == "/missing":
             self._answer(404, b'{"error":"no such thing"}')
         else:
-            self._answer(200, b"connection " + str(id(self.connection)).encode())
+            self._answer(200, b"connection %d" % self.number)
+
+    def _wrong_length(self, length: str, body: bytes) -> None:
+        """An answer whose ``Content-Length`` does not match its body; then the end."""
+        self.send_response(200)
+        self.send_header("Content-Length", length)
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
 
     def _answer(self, status: int, body: bytes, *, close: bool = False) -> None:
         self.send_response(status)

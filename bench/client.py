@@ -33,17 +33,17 @@ class Client:
 
     def __init__(self, port: int, authorization: str, version: str = "2.0.0") -> None:
         self.port = port
-        self._fixed_headers = (
-            f"Host: 127.0.0.1:{port}\r\nAuthorization: {authorization}\r\n"
-            f"X-Experience-API-Version: {version}\r\n"
-        )
+        self._headers = {"Host": f"127.0.0.1:{port}", "Authorization": authorization,
+                         "X-Experience-API-Version": version}
+        self._header_lines = _lines(self._headers)
         self._socket: socket.socket | None = None
         self._reader: BufferedReader | None = None
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         """Status and body of one request (the body is read whole, as a client would);
-        ``headers`` are added to the connection's; a ``body`` is sent as JSON."""
+        ``headers`` are added to the connection's, replacing those of the same name; a
+        ``body`` is sent as JSON."""
         kept = self._socket is not None
         try:
             return self._exchange(method, path, body, headers)
@@ -66,8 +66,8 @@ class Client:
             self._socket = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._reader = self._socket.makefile("rb")
-        head = [f"{method} {path} HTTP/1.1\r\n", self._fixed_headers]
-        head += [f"{name}: {value}\r\n" for name, value in (extra or {}).items()]
+        head = [f"{method} {path} HTTP/1.1\r\n",
+                _lines({**self._headers, **extra}) if extra else self._header_lines]
         if body is not None:
             head.append(f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n")
         head.append("\r\n")
@@ -124,6 +124,10 @@ class Client:
         if len(data) < size:
             raise ProtocolError("the server closed the connection in the middle of an answer")
         return data
+
+
+def _lines(headers: dict[str, str]) -> str:
+    return "".join(f"{name}: {value}\r\n" for name, value in headers.items())
 
 
 def _number(text: bytes, base: int) -> int:

@@ -36,7 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         seen = "|".join(
-            f"{name}={self.headers[name]}"
+            f"{name}={','.join(self.headers.get_all(name) or ['None'])}"
             for name in ("Authorization", "X-Experience-API-Version", "Content-Type", "X-Extra")
         )
         self._answer(200, seen.encode() + b"|" + body)
@@ -106,12 +106,19 @@ def client(port: int) -> Iterator[Client]:
     client.close()
 
 
-def test_a_post_carries_its_body_and_the_credential_headers(client: Client) -> None:
-    status, body = client.request("POST", "/statements", b'{"a":1}', {"X-Extra": "yes"})
+@pytest.mark.parametrize(("extra", "version", "extra_seen"), [
+    ({"X-Extra": "yes"}, "2.0.0", "yes"),
+    # A header given replaces the connection's own of that name, never doubles it.
+    ({"X-Experience-API-Version": "1.0.3"}, "1.0.3", "None"),
+])
+def test_a_post_carries_its_body_the_credential_and_the_headers_given(
+    client: Client, extra: dict[str, str], version: str, extra_seen: str,
+) -> None:
+    status, body = client.request("POST", "/statements", b'{"a":1}', extra)
     assert status == 200
     assert body == (
-        f"Authorization={AUTHORIZATION}|X-Experience-API-Version=2.0.0|"
-        'Content-Type=application/json|X-Extra=yes|{"a":1}'
+        f"Authorization={AUTHORIZATION}|X-Experience-API-Version={version}|"
+        f'Content-Type=application/json|X-Extra={extra_seen}|{{"a":1}}'
     ).encode()
 
 

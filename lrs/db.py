@@ -102,9 +102,8 @@ class Database:
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._autocommit = (engine.execution_options(isolation_level="AUTOCOMMIT")
                             if engine.dialect.name == "postgresql" else None)
-        self._writer = sessionmaker(
-            engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
-        )
+        self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -134,10 +133,30 @@ class Database:
             yield connection
 
     @contextmanager
+    def single_statement(self) -> Iterator[Connection]:
+        """A connection for a write that is one statement, atomic on its own.
+
+        On PostgreSQL outside a transaction (autocommit): the statement commits alone,
+        without the ``BEGIN`` and ``COMMIT`` round trips, a fifth of a small write's
+        CPU. On SQLite a write transaction around it, as :meth:`write`.
+        """
+        if self._autocommit is not None:
+            with self._autocommit.connect() as connection:
+                yield connection
+            return
+        with self._write_engine.connect() as connection, connection.begin():
+            yield connection
+        self._wrote()
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on error."""
         with self._writer() as session, session.begin():
             yield session
+        self._wrote()
+
+    def _wrote(self) -> None:
+        """Count a committed SQLite write transaction; checkpoint every so many."""
         if self._writes is not None and next(self._writes) % self.checkpoint_every == 0:
             self._checkpoint()
 

@@ -24,8 +24,9 @@ import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import event as sa_event
@@ -174,6 +175,40 @@ class Outbox:
         if wake and self._inline and not session.info.get(_WAKE_ON_COMMIT):
             session.info[_WAKE_ON_COMMIT] = True
             sa_event.listen(session, "after_commit", lambda _session: self.wake(), once=True)
+
+    def announcement_for_each(
+        self, event: Event, source: str, fill: Mapping[str, str] | None = None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """``event`` as part of the statement that makes its change (PostgreSQL): an
+        INSERT of it, due at once, for each row of ``source``, a name the statement's
+        ``WITH`` defines (as ``, announced AS (INSERT ...)``), and its parameters;
+        ``None`` when no plugin implements the event's hook.
+
+        For a change that is a single statement, such as
+        :func:`lrs.store.documents.replace_document`: the event then exists exactly when
+        the change does without a transaction around them. Call :meth:`announced`
+        once the statement has committed.
+
+        :param fill: fields of the event that the statement computes, each a ``jsonb``
+            SQL expression over ``source`` (what the change replaced, say).
+        """
+        if not self._hooks.subscribers(event.hook):
+            return None
+        payload = "%(event_payload)s::jsonb"
+        for name, expression in (fill or {}).items():
+            payload = f"jsonb_set({payload}, '{{{name}}}', {expression})"
+        columns = ", ".join(_EVENT_COLUMNS)
+        sql = (f", announced AS (INSERT INTO {OutboxEvent.__tablename__} ({columns}) "
+               f"SELECT %(event_tenant_id)s, %(event_hook)s, ({payload})::text, "
+               f"%(event_created_us)s, %(event_created_us)s FROM {source})")
+        return sql, {"event_tenant_id": event.tenant_id, "event_hook": event.hook,
+                     "event_payload": event.to_json(), "event_created_us": now_us()}
+
+    def announced(self) -> None:
+        """An event of :meth:`announcement_for_each` was committed: have the thread
+        delivering in this process (if any) look now."""
+        if self._inline:
+            self.wake()
 
     def process_pending(self, limit: int = BATCH, *, now: int | None = None) -> int:
         """Deliver up to ``limit`` due events (and about :data:`BATCH_STATEMENTS`

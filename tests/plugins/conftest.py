@@ -6,6 +6,7 @@ here on every backend: ``lrs_database_url`` is the parametrized ``database_url``
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,13 @@ def make_app(lrs_make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 
 def runtime(app: Flask) -> Runtime:
     return app.extensions["lrs"]
+
+
+def wait_for(condition: Callable[[], object]) -> None:
+    """Until ``condition`` holds, for at most 10 s (what a background thread does)."""
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def deliver_start_up(app: Flask) -> None:

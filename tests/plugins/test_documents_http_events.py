@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from lrs.models import OutboxEvent
 from lrs.plugin.events import DocumentsChanged
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
-from tests.plugins.conftest import RecordingPlugin, runtime
+from tests.plugins.conftest import RecordingPlugin, runtime, wait_for
 
 ACTIVITY = "http://example.com/activities/one"
 AGENT = {"mbox": "mailto:learner@example.com"}
@@ -93,24 +95,34 @@ def test_document_put_post_delete_each_announce_one_event_with_who_what_and_etag
     assert recorded.send("PUT", {"page": 1}, **{"If-None-Match": "*"}) == 204
     created = recorded.etag()
     [put] = recorded.new_events()
+    # Replacing PUTs: on PostgreSQL one statement writes the document and its event.
+    assert recorded.send("PUT", {"page": 2}, **{"If-Match": f'"{created}"'}) == 204
+    replaced = recorded.etag()
+    [replace] = recorded.new_events()
+    assert recorded.send("PUT", {"page": 3}, **{"If-Match": "*"}) == 204
+    replaced_again = recorded.etag()
+    [replace_any] = recorded.new_events()
     assert recorded.send("POST", {"done": True}) == 204
     merged = recorded.etag()
     [post] = recorded.new_events()
     assert recorded.send("DELETE", **{"If-Match": f'"{merged}"'}) == 204
     [deleted] = recorded.new_events()
 
-    assert [(e.operation, e.action, e.etags_before, e.etags_after)
-            for e in (put, post, deleted)] == [
+    events = (put, replace, replace_any, post, deleted)
+    assert [(e.operation, e.action, e.etags_before, e.etags_after) for e in events] == [
         ("put", "stored", (None,), (created,)),
-        ("merge", "stored", (created,), (merged,)),
+        ("put", "stored", (created,), (replaced,)),
+        ("put", "stored", (replaced,), (replaced_again,)),
+        ("merge", "stored", (replaced_again,), (merged,)),
         ("delete", "deleted", (merged,), (None,)),
     ]
-    for event in (put, post, deleted):
+    for event in events:
         assert event.kind == kind and event.document_ids == ("bookmark",)
         assert {name: getattr(event, name) for name in coordinates} == coordinates
         assert event.credential_key == credential.key and event.credential_id is not None
         assert event.authority == credential.authority
         assert event.tenant_id == 1 and event.changed_us > 0
+        assert event.source is not None and event.source["ip"] == "127.0.0.1"
 
 
 def test_document_refused_writes_announce_nothing(recorded: Documents) -> None:
@@ -153,3 +165,48 @@ def test_state_delete_without_state_id_announces_every_deleted_document_at_once(
 
     assert state.send("DELETE", params=scope) == 204
     assert state.new_events() == []
+
+
+def test_state_put_without_preconditions_in_1_0_3_announces_the_etag_it_overwrote(
+    make_app: Callable[..., Flask], credential: IssuedCredential,
+) -> None:
+    recording = RecordingPlugin()
+    _, path, params, _ = RESOURCES[0]
+    state = Documents(make_app(recording), recording, credential, "1.0.3", path, params)
+    assert state.send("PUT", {"page": 1}) == 204
+    first = state.etag()
+    assert state.send("PUT", {"page": 2}) == 204
+    second = state.etag()
+    assert [(e.etags_before, e.etags_after) for e in state.new_events()] == [
+        ((None,), (first,)), ((first,), (second,))]
+
+
+def test_document_writes_leave_no_event_when_no_plugin_implements_the_hook(
+    make_app: Callable[..., Flask], credential: IssuedCredential, xapi_version: str,
+) -> None:
+    recording = RecordingPlugin()
+    app = make_app()
+    _, path, params, _ = RESOURCES[0]
+    state = Documents(app, recording, credential, xapi_version, path, params)
+    assert state.send("PUT", {"page": 1}, **{"If-None-Match": "*"}) == 204
+    assert state.send("PUT", {"page": 2}, **{"If-Match": f'"{state.etag()}"'}) == 204
+    assert state.send("PUT", {"page": 3}, **{"If-Match": "*"}) == 204
+    assert state.send("POST", {"done": True}) == 204
+    with runtime(app).db.read() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+    assert json.loads(state.client.get(path, query_string=params, headers=state.headers).data
+                      ) == {"page": 3, "done": True}
+
+
+def test_inline_thread_delivers_a_replacing_put_soon_after_it_commits(
+    make_app: Callable[..., Flask], credential: IssuedCredential, xapi_version: str,
+) -> None:
+    recording = RecordingPlugin()
+    app = make_app(recording, outbox_inline=True, outbox_poll_seconds=60)
+    _, path, params, _ = RESOURCES[0]
+    state = Documents(app, recording, credential, xapi_version, path, params)
+    assert state.send("PUT", {"page": 1}, **{"If-None-Match": "*"}) == 204
+    wait_for(lambda: len(recording.called("documents_changed")) == 1)
+    assert state.send("PUT", {"page": 2}, **{"If-Match": "*"}) == 204
+    wait_for(lambda: len(recording.called("documents_changed")) == 2)
+    assert len(recording.called("documents_changed")) == 2  # woken, not polled (60 s)

@@ -23,6 +23,7 @@ from tests.plugins.conftest import (
     deliver_start_up,
     runtime,
     statement,
+    wait_for,
 )
 
 SECOND = 1_000_000
@@ -208,12 +209,6 @@ def test_event_of_a_processor_that_died_is_taken_again_after_the_lease(
     assert outbox.process_pending(now=now + SECOND) == 0
     assert outbox.process_pending(now=now + LEASE_SECONDS * SECOND) == 1
     assert len(recording.called("statements_stored")) == 1
-
-
-def wait_for(condition: Callable[[], object]) -> None:
-    deadline = time.monotonic() + 10
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 def test_inline_thread_delivers_soon_after_the_commit(make_app: Callable[..., Flask]) -> None:

@@ -1,8 +1,9 @@
 """Deliver post-commit events to plugins, durably, each plugin on its own.
 
 Writing an event is one INSERT in the transaction of the change it announces
-(:meth:`Outbox.announce`), so ingestion never waits for a plugin and no event
-is lost or invented by a crash. :meth:`Outbox.process_pending` delivers later:
+(:meth:`Outbox.announce`), or part of the very statement that makes a change of
+one statement (:meth:`Outbox.announcement_for_each`), so ingestion never waits
+for a plugin and no event is lost or invented by a crash. :meth:`Outbox.process_pending` delivers later:
 a background thread of each server process (``LRS_OUTBOX_INLINE``, the
 development default) or ``lrs worker`` (production).
 

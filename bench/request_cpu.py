@@ -18,7 +18,8 @@ checkout ``--rounds`` times in fresh subprocesses, on the same database, and
 prints both sides and their ratio per round.
 
 ``--kinds post100`` measures batches of 100 statements (CPU per request, not per
-statement). ``--kinds deliver1,deliver100`` measures the other half of a POST: the CPU the
+statement); ``--kinds create_state`` first PUTs of new state documents
+(``If-None-Match: *``), as a launch writes them. ``--kinds deliver1,deliver100`` measures the other half of a POST: the CPU the
 outbox's delivery (what ``lrs worker`` runs) spends per event of 1 and of 100
 statements. Each chunk of events is stored with the outbox idle, then drained
 as the worker drains a backlog (:meth:`Outbox.run` with ``once``: full batches
@@ -47,12 +48,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("post1", "get_id", "get_state", "put_state")
+#: Requests measured only when asked for (``--kinds``): first PUTs of new state documents.
+CREATIONS = ("create_state",)
 #: Requests measured only when asked for (``--kinds``): statements POSTed 100 at a time.
 BATCHES = {"post100": 100}
 #: Delivery of the events of POSTs of 1 and of 100 statements (per event).
@@ -63,6 +67,7 @@ LABELS = {
     "get_id": "GET statementId",
     "get_state": "GET state",
     "put_state": "PUT state (If-Match: *)",
+    "create_state": "PUT new state (If-None-Match: *)",
     "deliver1": "deliver: event of 1 stmt",
     "deliver100": "deliver: event of 100 stmts",
 }
@@ -169,13 +174,17 @@ def _requests(kind: str, fixture: dict) -> Iterator[tuple[str, str, bytes, dict[
             yield "GET", f"/xapi/statements?statementId={ids[n % len(ids)]}", b"", {}
         elif kind == "get_state":
             yield "GET", states[n % len(states)], b"", {}
+        elif kind == "create_state":  # a new registration's documents, as a launch writes them
+            path = states[n % len(states)].replace("stateId=bookmark", f"stateId={uuid.uuid4()}")
+            yield "PUT", path, b'{"location":"page-0"}', {"If-None-Match": "*"}
         else:
             body = json.dumps({"location": f"page-{n}", "progress": 0.5}).encode()
             yield "PUT", states[n % len(states)], body, {"If-Match": "*"}
 
 
 EXPECTED = {
-    "post1": "200", "post100": "200", "get_id": "200", "get_state": "200", "put_state": "204"
+    "post1": "200", "post100": "200", "get_id": "200", "get_state": "200", "put_state": "204",
+    "create_state": "204",
 }
 
 
@@ -325,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile",
-        choices=(*KINDS, *BATCHES, *DELIVERIES),
+        choices=(*KINDS, *BATCHES, *CREATIONS, *DELIVERIES),
         help="instead: py-spy of this kind's requests, top functions",
     )
     parser.add_argument(
@@ -337,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds",
         default=",".join(KINDS),
-        help=f"what to measure, of {', '.join((*KINDS, *BATCHES, *DELIVERIES))} "
+        help=f"what to measure, of {', '.join((*KINDS, *BATCHES, *CREATIONS, *DELIVERIES))} "
         "(default: the single requests)",
     )
     parser.add_argument(
@@ -349,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the subprocesses' stderr")
     parser.add_argument("--measure", metavar="SETUP", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if unknown := set(args.kinds.split(",")) - {*KINDS, *BATCHES, *DELIVERIES}:
+    if unknown := set(args.kinds.split(",")) - {*KINDS, *BATCHES, *CREATIONS, *DELIVERIES}:
         parser.error(f"--kinds: unknown {', '.join(sorted(unknown))}")
     if args.measure:  # one side of a comparison, in a subprocess
         setup = json.loads(Path(args.measure).read_text())

@@ -40,8 +40,8 @@ from lrs.plugin.events import DocumentsChanged
 from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.store.documents import (
-    REPLACED,
-    REPLACED_ETAGS_JSON,
+    WRITTEN,
+    WRITTEN_ETAGS_JSON,
     Body,
     Change,
     DocumentKey,
@@ -54,9 +54,9 @@ from lrs.store.documents import (
     is_json_type,
     list_document_ids,
     post_document,
+    put_at_once,
     put_document,
-    replace_document,
-    replaces_at_once,
+    puts_at_once,
 )
 from lrs.xapi.errors import NotFound
 
@@ -154,7 +154,7 @@ def _write(resource: _Resource) -> Response:
     body = _body()
     if request.method == "PUT":
         unconditional = _unconditional(resource.kind)
-        if not _replaced_at_once(key, body, preconditions, unconditional, now_us):
+        if not _put_at_once(key, body, preconditions, unconditional, now_us):
             _change(key, "put", now_us, lambda session: put_document(
                 session, principal.tenant_id, key, body, preconditions, unconditional, now_us))
     else:
@@ -195,27 +195,28 @@ def _etags(header: str) -> frozenset[str] | None:
     return frozenset({"*"}) if etags.star_tag else frozenset(etags.as_set())
 
 
-def _replaced_at_once(key: DocumentKey, body: Body, preconditions: Preconditions,
-                      unconditional: Unconditional, now_us: int) -> bool:
-    """Replace an existing document and announce it in one statement, if it can be.
+def _put_at_once(key: DocumentKey, body: Body, preconditions: Preconditions,
+                 unconditional: Unconditional, now_us: int) -> bool:
+    """Create or replace a document and announce it in one statement, if it can be.
 
-    The common PUT (a client replacing the state it read) then costs one round trip
-    and no transaction (:func:`replace_document`). ``False`` when nothing was
-    replaced: the document is absent, or the preconditions refuse, or it cannot be
-    done at once; :func:`_change` then decides under the row's lock.
+    The common PUTs (a client creating its state, or replacing the state it read)
+    then cost one round trip and no transaction (:func:`put_at_once`). ``False``
+    when nothing was written (the document exists for a creation, is absent or
+    has another ETag for a replacement) or it cannot be done at once:
+    :func:`_change` then decides under the row's lock.
     """
     runtime = current_runtime()
-    if not replaces_at_once(runtime.db.engine.dialect.name, preconditions, unconditional):
+    if not puts_at_once(runtime.db.engine.dialect.name, preconditions, unconditional):
         return False
-    # The ETag replaced is known only to the statement, which writes it into the event.
+    # The ETag replaced, if any, is known only to the statement, which writes it in.
     event = _documents_changed(key, "put", now_us,
                                Change((key.document_id,), (None,), (body.etag,)))
     announcement = runtime.outbox.announcement_for_each(
-        event, REPLACED, {"etags_before": REPLACED_ETAGS_JSON})
+        event, WRITTEN, {"etags_before": WRITTEN_ETAGS_JSON})
     with runtime.db.single_statement() as connection:
-        replaced = replace_document(connection, current_principal().tenant_id, key, body,
-                                    preconditions, now_us, then=announcement)
-    if replaced is None:
+        written = put_at_once(connection, current_principal().tenant_id, key, body,
+                              preconditions, unconditional, now_us, then=announcement)
+    if written is None:
         return False
     if announcement is not None:
         runtime.outbox.announced()

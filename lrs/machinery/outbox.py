@@ -3,9 +3,10 @@
 Writing an event is one INSERT in the transaction of the change it announces
 (:meth:`Outbox.announce`), or part of the very statement that makes a change of
 one statement (:meth:`Outbox.announcement_for_each`), so ingestion never waits
-for a plugin and no event is lost or invented by a crash. :meth:`Outbox.process_pending` delivers later:
-a background thread of each server process (``LRS_OUTBOX_INLINE``, the
-development default) or ``lrs worker`` (production).
+for a plugin and no event is lost or invented by a crash.
+:meth:`Outbox.process_pending` delivers later: a background thread of each server
+process (``LRS_OUTBOX_INLINE``, the development default) or ``lrs worker``
+(production).
 
 Processing claims due events in a short transaction by pushing their
 ``due_us`` a lease ahead (PostgreSQL skips rows other workers hold with
@@ -186,7 +187,7 @@ class Outbox:
         ``None`` when no plugin implements the event's hook.
 
         For a change that is a single statement, such as
-        :func:`lrs.store.documents.replace_document`: the event then exists exactly when
+        :func:`lrs.store.documents.put_at_once`: the event then exists exactly when
         the change does without a transaction around them. Call :meth:`announced`
         once the statement has committed.
 

@@ -170,8 +170,8 @@ def put_document(
 ) -> Change:
     """Create or replace a document, honouring the concurrency rules.
 
-    Decides under the row's lock; :func:`replace_document` first does the common
-    replacement in one statement where it can.
+    Decides under the row's lock; :func:`put_at_once` first does the common cases in
+    one statement where it can.
     """
     row = _find(session, tenant_id, key)
     preconditions.check(row.etag if row else None)
@@ -292,33 +292,46 @@ _UPDATE = update(_TABLE).where(_TABLE.c.pk == bindparam("row_pk")).values(
     content=bindparam("new_content"), content_type=bindparam("new_content_type"),
     etag=bindparam("new_etag"), updated_us=bindparam("new_updated_us"))
 _DELETE = delete(_TABLE).where(_TABLE.c.pk == bindparam("row_pk"))
-#: The part of :data:`_REPLACE` a follow-up INSERT reads (:func:`replace_document`): one
-#: row per document replaced, its column ``etag`` the ETag the document had.
-REPLACED = "replaced"
+#: The part of a one-statement PUT (:func:`put_at_once`) that a follow-up INSERT reads:
+#: one row per document written, its column ``etag_before`` the ETag the document had
+#: (``NULL``: it was created).
+WRITTEN = "written"
 #: That ETag as a one-element JSON list (``jsonb``), as an event's ``etags_before``.
-REPLACED_ETAGS_JSON = f"jsonb_build_array({REPLACED}.etag)"
-#: :func:`replace_document`: the old row locked in the sub-select, the preconditions
-#: checked against its ETag (``If-Match``: any or one of ``match``; ``If-None-Match``:
-#: none of ``none_match``), the ETag it had returned; ``{then}``, a further
-#: ``, name AS (INSERT ... SELECT ... FROM replaced)``, runs in the same statement.
+WRITTEN_ETAGS_JSON = f"jsonb_build_array({WRITTEN}.etag_before)"
+_KEY_COLUMNS = "tenant_id, kind, activity_id, agent_key, registration, document_id"
+_KEY_VALUES = ("%(tenant_id)s, %(kind)s, %(activity_id)s, %(agent_key)s, %(registration)s, "
+               "%(document_id)s")
+#: A replacement: the old row locked in the sub-select, the preconditions checked
+#: against its ETag (``If-Match``: any or one of ``match``; ``If-None-Match``: none of
+#: ``none_match``), the ETag it had returned. ``{then}``, a further
+#: ``, name AS (INSERT ... SELECT ... FROM written)``, runs in the same statement.
 _REPLACE = f"""
-WITH {REPLACED} AS (
+WITH {WRITTEN} AS (
     UPDATE {_TABLE.name} AS d
     SET content = %(content)s, content_type = %(content_type)s, etag = %(etag)s,
         updated_us = %(updated_us)s
     FROM (
         SELECT pk, etag FROM {_TABLE.name}
-        WHERE tenant_id = %(tenant_id)s AND kind = %(kind)s AND activity_id = %(activity_id)s
-          AND agent_key = %(agent_key)s AND registration = %(registration)s
-          AND document_id = %(document_id)s
+        WHERE ({_KEY_COLUMNS}) = ({_KEY_VALUES})
         FOR UPDATE
     ) AS old
     WHERE d.pk = old.pk
       AND (%(match_any)s OR old.etag = ANY(%(match)s::text[]))
       AND NOT old.etag = ANY(%(none_match)s::text[])
-    RETURNING old.etag
+    RETURNING old.etag AS etag_before
 ){{then}}
-SELECT etag FROM {REPLACED}
+SELECT etag_before FROM {WRITTEN}
+"""
+#: A creation: nothing when the document exists (a concurrent creation's included:
+#: the unique index makes this wait for it to commit).
+_CREATE = f"""
+WITH {WRITTEN} AS (
+    INSERT INTO {_TABLE.name} ({_KEY_COLUMNS}, content, content_type, etag, updated_us)
+    VALUES ({_KEY_VALUES}, %(content)s, %(content_type)s, %(etag)s, %(updated_us)s)
+    ON CONFLICT ({_KEY_COLUMNS}) DO NOTHING
+    RETURNING CAST(NULL AS text) AS etag_before
+){{then}}
+SELECT etag_before FROM {WRITTEN}
 """
 
 
@@ -334,61 +347,66 @@ def _find(session: Session, tenant_id: int, key: DocumentKey) -> Row[Any] | None
     return session.connection().execute(_FIND_LOCKED, _params(tenant_id, key)).one_or_none()
 
 
-def replaces_at_once(dialect: str, preconditions: Preconditions,
-                     unconditional: Unconditional) -> bool:
-    """Whether :func:`replace_document` may replace the document of such a PUT.
+def puts_at_once(dialect: str, preconditions: Preconditions,
+                 unconditional: Unconditional) -> bool:
+    """Whether :func:`put_at_once` may write the document of such a PUT.
 
-    Not where it could only fail: creating (``If-None-Match: *``), and a PUT without
-    preconditions that may not replace. PostgreSQL only (``UPDATE ... FROM`` with a
-    locking sub-select); SQLite has one writer, and :func:`put_document` does it all.
+    PostgreSQL only (data-modifying CTEs; SQLite has one writer, and
+    :func:`put_document` does it all). Not where both headers are given, nor for a
+    PUT without either that may not write at all (xAPI 1.0.3 profiles).
     """
     if dialect != "postgresql":
         return False
-    if preconditions.if_none_match is not None and "*" in preconditions.if_none_match:
+    if preconditions.if_match is not None and preconditions.if_none_match is not None:
         return False
-    return preconditions.given or unconditional is Unconditional.OVERWRITE
+    return preconditions.given or unconditional is not Unconditional.REFUSE
 
 
-def replace_document(
+def put_at_once(
     connection: Connection,
     tenant_id: int,
     key: DocumentKey,
     body: Body,
     preconditions: Preconditions,
+    unconditional: Unconditional,
     now_us: int,
     *,
     then: tuple[str, Mapping[str, Any]] | None = None,
 ) -> Change | None:
-    """Replace the stored document in one statement if it exists and the preconditions
-    let it be replaced (PostgreSQL, where :func:`replaces_at_once`): ``None`` when
-    nothing was replaced, for :func:`put_document` to decide, under its lock, what
-    to answer.
+    """Do a PUT in one statement if the common case holds (PostgreSQL, where
+    :func:`puts_at_once`): ``None`` when nothing was written, for
+    :func:`put_document` to decide, under its lock, what to answer.
 
-    Most PUTs replace a document the client knows (``If-Match``). One statement,
-    committed on its own (``connection`` outside a transaction), instead of a
-    transaction around this UPDATE and the event's INSERT: one round trip instead
-    of four (BEGIN and COMMIT included), and a quarter less CPU for the PUT. The
-    UPDATE locks the row in a sub-select (``FOR UPDATE``, which waits for a
-    concurrent writer and then reads the row it committed), checks the
-    preconditions against that row's ETag and returns it: the ETag replaced.
+    The common cases: creating a document (``If-None-Match: *``, or no header where
+    a PUT may only create), and replacing one the client knows (``If-Match``, or no
+    header where a PUT may overwrite). Whatever else happens (the document exists
+    for a creation, is absent or has another ETag for a replacement) is left to
+    :func:`put_document`. One statement, committed on its own (``connection``
+    outside a transaction), instead of a transaction around the write and the
+    event's INSERT: one round trip instead of four (BEGIN and COMMIT included), and
+    a quarter less CPU for the PUT. A replacement locks the row in a sub-select
+    (``FOR UPDATE``, which waits for a concurrent writer and then reads the row it
+    committed) and checks the preconditions against that row's ETag.
 
-    :param then: an INSERT (SQL, parameters) the statement runs for each document
-        it replaced, reading :data:`REPLACED`: the change's announcement, which
-        thereby exists exactly when the change does (its parameters' names must
-        not be this function's).
+    :param then: an INSERT (SQL, parameters) the statement runs for the document
+        it wrote, reading :data:`WRITTEN`: the change's announcement, which thereby
+        exists exactly when the change does (its parameters' names must not be
+        this function's).
     """
     if_match, if_none_match = preconditions.if_match, preconditions.if_none_match
+    creates = (if_none_match is not None and "*" in if_none_match) or (
+        not preconditions.given and unconditional is Unconditional.CREATE)
     sql, extra = then if then is not None else ("", {})
-    replaced = connection.exec_driver_sql(_REPLACE.format(then=sql), {
+    written = connection.exec_driver_sql((_CREATE if creates else _REPLACE).format(then=sql), {
         **_params(tenant_id, key),
         "match_any": if_match is None or "*" in if_match,
         "match": sorted(if_match or ()),
         "none_match": sorted(if_none_match or ()),
         "content": body.content, "content_type": body.content_type, "etag": body.etag,
         "updated_us": now_us, **extra}).first()
-    if replaced is None:
+    if written is None:
         return None
-    return Change((key.document_id,), (replaced.etag,), (body.etag,))
+    return Change((key.document_id,), (written.etag_before,), (body.etag,))
 
 
 def _write(

@@ -6,6 +6,7 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -134,3 +135,30 @@ def test_state_racing_puts_with_one_etag_replace_once(
     assert stale.status_code == 412
     assert send(client, "PUT", STATE, params, headers, {"v": 100},
                 If_Match=etag(got)).status_code == 204
+
+
+@pytest.mark.parametrize("precondition", [{"If_None_Match": "*"}, {}],
+                         ids=["if-none-match-star", "no-header"])
+def test_state_racing_creations_create_once(
+    app: Flask, headers: dict[str, str], xapi_version: str, precondition: dict[str, str]
+) -> None:
+    """Concurrent first PUTs of one document: one creates it; the others find it and
+    answer as for any existing document (412 for ``If-None-Match: *``; without a
+    header 409 in 2.0, an overwrite in 1.0.3, which has no concurrency control for
+    state)."""
+    params = state_params()
+
+    def put(index: int) -> int:
+        return send(app.test_client(), "PUT", STATE, params, headers, {"v": index},
+                    **precondition).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(put, range(12)))
+
+    got = send(app.test_client(), "GET", STATE, params, headers).get_json()
+    if not precondition and xapi_version == "1.0.3":
+        assert statuses == [204] * 12 and got["v"] in range(12)
+    else:
+        refused = 412 if precondition else 409
+        assert sorted(statuses) == [204] + [refused] * 11
+        assert got == {"v": statuses.index(204)}

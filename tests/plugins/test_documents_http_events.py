@@ -210,3 +210,17 @@ def test_inline_thread_delivers_a_replacing_put_soon_after_it_commits(
     assert state.send("PUT", {"page": 2}, **{"If-Match": "*"}) == 204
     wait_for(lambda: len(recording.called("documents_changed")) == 2)
     assert len(recording.called("documents_changed")) == 2  # woken, not polled (60 s)
+
+
+def test_document_put_without_preconditions_in_2_0_creates_once_then_announces_nothing(
+    make_app: Callable[..., Flask], credential: IssuedCredential,
+    resource: tuple[str, str, dict[str, str], dict[str, Any]],
+) -> None:
+    recording = RecordingPlugin()
+    _, path, params, _ = resource
+    recorded = Documents(make_app(recording), recording, credential, "2.0.0", path, params)
+    assert recorded.send("PUT", {"page": 1}) == 204
+    [created] = recorded.new_events()
+    assert (created.etags_before, created.etags_after) == ((None,), (recorded.etag(),))
+    assert recorded.send("PUT", {"page": 2}) == 409
+    assert recorded.new_events() == []

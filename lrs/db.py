@@ -125,11 +125,7 @@ class Database:
         (:func:`lrs.store.queries.stream`), which need a transaction. On SQLite
         it is one read transaction, as :meth:`read`.
         """
-        if self._autocommit is not None:
-            with self._autocommit.connect() as connection:
-                yield connection
-            return
-        with self.engine.connect() as connection, connection.begin():
+        with self._autocommitted(self.engine) as connection:
             yield connection
 
     @contextmanager
@@ -141,13 +137,20 @@ class Database:
         50 µs of CPU, the server as much again). On SQLite a write transaction
         around it, as :meth:`write`.
         """
+        with self._autocommitted(self._write_engine) as connection:
+            yield connection
+        self._wrote()
+
+    @contextmanager
+    def _autocommitted(self, sqlite_engine: Engine) -> Iterator[Connection]:
+        """A connection in autocommit on PostgreSQL; on SQLite one transaction on
+        ``sqlite_engine`` (the write engine's takes the lock up front)."""
         if self._autocommit is not None:
             with self._autocommit.connect() as connection:
                 yield connection
             return
-        with self._write_engine.connect() as connection, connection.begin():
+        with sqlite_engine.connect() as connection, connection.begin():
             yield connection
-        self._wrote()
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -21,13 +21,15 @@ other plugins are not retried. Delivery is therefore at least once.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import secrets
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
@@ -98,6 +100,24 @@ def enqueue(session: Session, *events: Event) -> None:
              "created_us": created, "due_us": created} for event in events]
     connection.exec_driver_sql(_INSERT_EVENT[connection.dialect.name],
                                rows[0] if len(rows) == 1 else rows)
+
+
+def _split_at(event: Event, fill: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """``event``'s JSON cut where the fields named in ``fill`` go, and their
+    expressions in that order: ``text[0] + value[0] + text[1] + ...``.
+
+    Each field is first set to a placeholder no client can have sent (a random
+    token), whose JSON is then found in the text.
+    """
+    token = secrets.token_hex(16)
+    placeholders = {name: json.dumps(f"{token}:{name}") for name in fill}
+    text = replace(event, **{name: f"{token}:{name}" for name in fill}).to_json()
+    pieces, expressions = [], []
+    for name in sorted(fill, key=lambda name: text.index(placeholders[name])):
+        piece, text = text.split(placeholders[name])
+        pieces.append(piece)
+        expressions.append(fill[name])
+    return [*pieces, text], expressions
 
 
 @dataclass(slots=True)
@@ -191,20 +211,27 @@ class Outbox:
         the change does without a transaction around them. Call :meth:`announced`
         once the statement has committed.
 
-        :param fill: fields of the event that the statement computes, each a ``jsonb``
-            SQL expression over ``source`` (what the change replaced, say).
+        :param fill: fields of the event that the statement computes, each a ``json``
+            SQL expression over ``source`` (what the change replaced, say), spliced
+            into the event's JSON text. The text is never parsed as ``jsonb``, which
+            refuses what a client may have sent (an escaped NUL in a user agent).
         """
         if not self._hooks.subscribers(event.hook):
             return None
-        payload = "%(event_payload)s::jsonb"
-        for name, expression in (fill or {}).items():
-            payload = f"jsonb_set({payload}, '{{{name}}}', {expression})"
+        pieces, expressions = _split_at(event, fill or {})
+        payload = " || ".join(
+            part for i, piece in enumerate(pieces) for part in (
+                f"CAST(%(event_payload_{i})s AS text)",
+                *([f"CAST({expressions[i]} AS text)"] if i < len(expressions) else []),
+            )
+        )
         columns = ", ".join(_EVENT_COLUMNS)
         sql = (f", announced AS (INSERT INTO {OutboxEvent.__tablename__} ({columns}) "
-               f"SELECT %(event_tenant_id)s, %(event_hook)s, ({payload})::text, "
+               f"SELECT %(event_tenant_id)s, %(event_hook)s, {payload}, "
                f"%(event_created_us)s, %(event_created_us)s FROM {source})")
         return sql, {"event_tenant_id": event.tenant_id, "event_hook": event.hook,
-                     "event_payload": event.to_json(), "event_created_us": now_us()}
+                     "event_created_us": now_us(),
+                     **{f"event_payload_{i}": piece for i, piece in enumerate(pieces)}}
 
     def announced(self) -> None:
         """An event of :meth:`announcement_for_each` was committed: have the thread

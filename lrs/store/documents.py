@@ -296,8 +296,8 @@ _DELETE = delete(_TABLE).where(_TABLE.c.pk == bindparam("row_pk"))
 #: one row per document written, its column ``etag_before`` the ETag the document had
 #: (``NULL``: it was created).
 WRITTEN = "written"
-#: That ETag as a one-element JSON list (``jsonb``), as an event's ``etags_before``.
-WRITTEN_ETAGS_JSON = f"jsonb_build_array({WRITTEN}.etag_before)"
+#: That ETag as a one-element JSON list (``json``), as an event's ``etags_before``.
+WRITTEN_ETAGS_JSON = f"json_build_array({WRITTEN}.etag_before)"
 _KEY_COLUMNS = "tenant_id, kind, activity_id, agent_key, registration, document_id"
 _KEY_VALUES = ("%(tenant_id)s, %(kind)s, %(activity_id)s, %(agent_key)s, %(registration)s, "
                "%(document_id)s")

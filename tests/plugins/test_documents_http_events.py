@@ -224,3 +224,22 @@ def test_document_put_without_preconditions_in_2_0_creates_once_then_announces_n
     assert (created.etags_before, created.etags_after) == ((None,), (recorded.etag(),))
     assert recorded.send("PUT", {"page": 2}) == 409
     assert recorded.new_events() == []
+
+
+@pytest.mark.parametrize("header", [{"If-None-Match": "*"}, {"If-Match": "*"}],
+                         ids=["creating", "replacing"])
+def test_document_event_keeps_a_user_agent_with_a_nul_character(
+    recorded: Documents, header: dict[str, str],
+) -> None:
+    """What a client sent is written into the event as it was, even what PostgreSQL's
+    ``jsonb`` refuses (an escaped NUL)."""
+    if "If-Match" in header:
+        assert recorded.send("PUT", {"page": 0}, **{"If-None-Match": "*"}) == 204
+        recorded.new_events()
+    response = recorded.client.put(
+        recorded.path, query_string=recorded.params, json={"page": 1},
+        headers={**recorded.headers, **header},
+        environ_overrides={"HTTP_USER_AGENT": "agent\x00with NUL"})
+    assert response.status_code == 204
+    [event] = recorded.new_events()
+    assert event.source is not None and event.source["user_agent"] == "agent\x00with NUL"

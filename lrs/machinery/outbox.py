@@ -219,12 +219,10 @@ class Outbox:
         if not self._hooks.subscribers(event.hook):
             return None
         pieces, expressions = _split_at(event, fill or {})
-        payload = " || ".join(
-            part for i, piece in enumerate(pieces) for part in (
-                f"CAST(%(event_payload_{i})s AS text)",
-                *([f"CAST({expressions[i]} AS text)"] if i < len(expressions) else []),
-            )
-        )
+        parts = ["CAST(%(event_payload_0)s AS text)"]
+        for i, expression in enumerate(expressions, 1):
+            parts += [f"CAST({expression} AS text)", f"CAST(%(event_payload_{i})s AS text)"]
+        payload = " || ".join(parts)
         columns = ", ".join(_EVENT_COLUMNS)
         sql = (f", announced AS (INSERT INTO {OutboxEvent.__tablename__} ({columns}) "
                f"SELECT %(event_tenant_id)s, %(event_hook)s, {payload}, "

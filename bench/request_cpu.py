@@ -19,12 +19,13 @@ prints both sides and their ratio per round.
 
 ``--kinds post100`` measures batches of 100 statements (CPU per request, not per
 statement); ``--kinds create_state`` first PUTs of new state documents
-(``If-None-Match: *``), as a launch writes them. ``--kinds deliver1,deliver100`` measures the other half of a POST: the CPU the
-outbox's delivery (what ``lrs worker`` runs) spends per event of 1 and of 100
-statements. Each chunk of events is stored with the outbox idle, then drained
-as the worker drains a backlog (:meth:`Outbox.run` with ``once``: full batches
-back to back); ``--plugins all`` turns on every installed plugin, as
-:mod:`bench.requests` deploys Weft (the default is the audit plugin alone).
+(``If-None-Match: *``), as a launch writes them. ``--kinds deliver1,deliver100``
+measures the other half of a POST: the CPU the outbox's delivery (what ``lrs worker``
+runs) spends per event of 1 and of 100 statements. Each chunk of events is stored
+with the outbox idle, then drained as the worker drains a backlog
+(:meth:`Outbox.run` with ``once``: full batches back to back); ``--plugins all``
+turns on every installed plugin, as :mod:`bench.requests` deploys Weft (the default
+is the audit plugin alone).
 
 Examples::
 
@@ -61,6 +62,8 @@ CREATIONS = ("create_state",)
 BATCHES = {"post100": 100}
 #: Delivery of the events of POSTs of 1 and of 100 statements (per event).
 DELIVERIES = {"deliver1": 1, "deliver100": 100}
+#: Everything ``--kinds`` and ``--profile`` may name.
+EVERY_KIND = (*KINDS, *BATCHES, *CREATIONS, *DELIVERIES)
 LABELS = {
     "post1": "POST 1 statement",
     "post100": "POST 100 statements",
@@ -334,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile",
-        choices=(*KINDS, *BATCHES, *CREATIONS, *DELIVERIES),
+        choices=EVERY_KIND,
         help="instead: py-spy of this kind's requests, top functions",
     )
     parser.add_argument(
@@ -346,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds",
         default=",".join(KINDS),
-        help=f"what to measure, of {', '.join((*KINDS, *BATCHES, *CREATIONS, *DELIVERIES))} "
+        help=f"what to measure, of {', '.join(EVERY_KIND)} "
         "(default: the single requests)",
     )
     parser.add_argument(
@@ -358,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the subprocesses' stderr")
     parser.add_argument("--measure", metavar="SETUP", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if unknown := set(args.kinds.split(",")) - {*KINDS, *BATCHES, *CREATIONS, *DELIVERIES}:
+    if unknown := set(args.kinds.split(",")) - set(EVERY_KIND):
         parser.error(f"--kinds: unknown {', '.join(sorted(unknown))}")
     if args.measure:  # one side of a comparison, in a subprocess
         setup = json.loads(Path(args.measure).read_text())

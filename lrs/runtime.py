@@ -88,7 +88,8 @@ class Runtime:
         self.outbox = Outbox(self.settings, self.db, self.hooks, server=self.role == "server")
         self.scopes = scope_registry(self.plugins)
         self.verified = VerifiedCache(self.db, self.settings.auth_cache_seconds)
-        self.group_commit = new_group_commit(self, self.settings.group_commit_max)
+        self.group_commit = new_group_commit(self, self.settings.group_commit_max,
+                                             self.settings.group_commit_gather_ms)
         self.host = Host(self.settings, self.db, HostWiring(
             ingest=partial(store_batch, self), resolve_person=partial(resolve_person, self),
             resolve_people=partial(resolve_people, self),

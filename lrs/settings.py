@@ -102,6 +102,9 @@ class Settings:
     #: Statement batches of concurrent requests one transaction (one commit) may take
     #: in a process (:mod:`lrs.services.group_commit`); 1 commits every batch alone.
     group_commit_max: int = 64
+    #: While requests overlap, how long the next group may wait for the requests being
+    #: handled to queue their batches before it is written (0: at once).
+    group_commit_gather_ms: float = 2.0
     #: How often, at most, a process looks whether any credential, OAuth client or
     #: token was revoked; in between it trusts the ``Authorization`` headers it has
     #: verified (:mod:`lrs.auth.verified`). 0 verifies every request in the database.
@@ -239,6 +242,8 @@ class Settings:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
         if self.auth_cache_seconds < 0:
             raise SettingsError("LRS_AUTH_CACHE_SECONDS must be 0 (off) or more")
+        if self.group_commit_gather_ms < 0:
+            raise SettingsError("LRS_GROUP_COMMIT_GATHER_MS must be 0 (write at once) or more")
         if self.outbox_gather_ms < 0:
             raise SettingsError("LRS_OUTBOX_GATHER_MS must be 0 (claim at once) or more")
         if not 0 < self.max_document_id_bytes <= 800:

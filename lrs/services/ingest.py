@@ -60,13 +60,14 @@ def store_batch(
     return _store_alone(core, (arguments, announced))
 
 
-def new_group_commit(core: Core, max_batches: int) -> GroupCommit | None:
+def new_group_commit(core: Core, max_batches: int, gather_ms: float) -> GroupCommit | None:
     """The process's :class:`GroupCommit` for :func:`store_batch` (``None`` when
     ``max_batches`` is 1: every batch commits alone)."""
     if max_batches <= 1:
         return None
     return GroupCommit(core.db.write, partial(_write_together, core),
-                       alone=partial(_store_alone, core), max_batches=max_batches)
+                       alone=partial(_store_alone, core), max_batches=max_batches,
+                       gather_seconds=gather_ms / 1000)
 
 
 def _store_alone(core: Core, batch: tuple[dict[str, Any], dict[str, Any]]) -> StoredBatch:

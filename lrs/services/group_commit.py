@@ -10,12 +10,11 @@ No thread of its own: a lone request commits at once, exactly as before, and
 batching happens only while requests overlap. While they do (the last group held
 more than one batch), the next leader first lets its group gather: it waits until
 as many batches are queued as the last group held, or until ``gather_seconds``
-have passed. Each request spends about as much CPU before it queues as the
-group's transaction costs, so without that pause the leader set off with the two
-or three requests that happened to be queued while the others, already being
-handled, missed it by a fraction of a millisecond; the group's INSERT, event row
-and commit are per group, so its size sets every request's share of them (16
-clients: +12 to +35 % single POSTs a second at 2 ms, ``python -m
+have passed. Without that pause it set off with the two or three batches that
+happened to be queued, while requests already being handled queued theirs a
+moment later; the group's INSERT, event row and commit cost the same whatever
+its size, so larger groups make each request's share smaller (16 clients posting
+single statements: about a tenth more a second at 2 ms, ``python -m
 bench.group_commit``). The group's batches
 are handed to the writer together, so that it can store them as one (on
 PostgreSQL, one INSERT statement for a group of single-statement POSTs:
@@ -122,9 +121,9 @@ class GroupCommit:
     def _let_gather(self) -> None:
         """While requests overlap, wait (the lock released) until the queue holds as
         many batches as the last group did, or the gathering time is up."""
-        wanted = min(self._last_group, self._max)
-        if not self._gather or wanted < 2:
+        if not self._gather:
             return
+        wanted = min(self._last_group, self._max)
         deadline = time.monotonic() + self._gather
         while len(self._queue) < wanted:
             left = deadline - time.monotonic()

@@ -258,3 +258,68 @@ def test_a_group_of_several_credentials_stores_each_batch_under_its_own(
     assert authorities[one["id"]] != authorities[two["id"]]
     assert authorities[one["id"]]["account"]["name"] == first.key
     assert authorities[two["id"]]["account"]["name"] == second.key
+
+
+def gathering(make_settings: Callable[..., Settings], gather_ms: float) -> Flask:
+    return create_app(make_settings(group_commit_max=64, group_commit_gather_ms=gather_ms))
+
+
+def overlap(app: Flask, credential: IssuedCredential) -> None:
+    """Three requests at once: the first commits alone, the two queued behind it
+    together, so the process has seen requests overlap."""
+    with commits(app, first_takes=10, until=queued(app, 2)) as count:
+        answers = post_together(app, credential, [statement() for _ in range(3)])
+    assert [status for status, _ in answers] == [200] * 3
+    assert len(count) == 2
+
+
+def timed_post(app: Flask, credential: IssuedCredential) -> float:
+    """Seconds one POST of a single statement took; it must succeed."""
+    headers = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"}
+    began = time.monotonic()
+    response = app.test_client().post("/xapi/statements", json=statement(), headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return time.monotonic() - began
+
+
+@pytest.mark.parametrize("gather_ms", [0, 20_000])
+def test_while_requests_overlap_a_group_gathers_the_requests_being_handled(
+    make_settings: Callable[..., Settings], make_credential: Callable[..., IssuedCredential],
+    gather_ms: float,
+) -> None:
+    """After a group of two, the next leader waits (up to the gathering time) for a
+    second batch: a request arriving 0.3 s after it shares its commit. Without
+    gathering, each commits on its own."""
+    app = gathering(make_settings, gather_ms)
+    credential = make_credential()
+    overlap(app, credential)
+    bodies = [statement(), statement()]
+    with commits(app) as count:
+        answers = post_together(app, credential, bodies, stagger=0.3)
+    assert answers == [(200, [b["id"]]) for b in bodies]
+    assert stored_ids(app) >= {b["id"] for b in bodies}
+    assert len(count) == (1 if gather_ms else 2)
+    app.extensions["lrs"].db.engine.dispose()
+
+
+def test_a_lone_client_never_waits_to_gather(
+    make_settings: Callable[..., Settings], make_credential: Callable[..., IssuedCredential],
+) -> None:
+    app = gathering(make_settings, 20_000)
+    credential = make_credential()
+    assert sum(timed_post(app, credential) for _ in range(5)) < 10
+    app.extensions["lrs"].db.engine.dispose()
+
+
+def test_when_requests_stop_overlapping_one_request_waits_the_gathering_time(
+    make_settings: Callable[..., Settings], make_credential: Callable[..., IssuedCredential],
+) -> None:
+    """The first lone request after a group of two waits for a second batch that does
+    not come, at most the gathering time; the requests after it commit at once."""
+    app = gathering(make_settings, 3_000)
+    credential = make_credential()
+    overlap(app, credential)
+    assert 3 <= timed_post(app, credential) < 20
+    assert timed_post(app, credential) < 3
+    assert timed_post(app, credential) < 3
+    app.extensions["lrs"].db.engine.dispose()

@@ -29,6 +29,7 @@ from lrs.http.statement_params import (
     uuid_param,
 )
 from lrs.http.version import current_version
+from lrs.models.types import iso_milliseconds
 from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.services.ingest import store_batch
@@ -164,10 +165,8 @@ def _consistent_through(response: Response) -> Response:
 
     Writes commit before they answer, so everything stored up to now is visible.
     """
-    now = datetime.now(UTC)
-    response.headers["X-Experience-API-Consistent-Through"] = (
-        now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-    )
+    response.headers["X-Experience-API-Consistent-Through"] = iso_milliseconds(
+        datetime.now(UTC))
     return response
 
 

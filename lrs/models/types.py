@@ -17,3 +17,9 @@ def iso_time(us: int | None) -> str:
     if us is None:
         return ""
     return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_milliseconds(moment: datetime) -> str:
+    """``moment`` (UTC) as xAPI writes ``stored`` and the consistency marker: ISO 8601
+    to the millisecond with ``Z`` (``isoformat`` costs half of ``strftime``)."""
+    return moment.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"

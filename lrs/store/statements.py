@@ -28,6 +28,7 @@ from lrs.models import (
     StatementAgent,
     StatementTargetKey,
 )
+from lrs.models.types import iso_milliseconds
 from lrs.store.bulk import any_of, bulk_insert, dialect_insert
 from lrs.store.canonical_activities import upsert_activities
 from lrs.store.statement_index import mentions, registration_of
@@ -458,6 +459,4 @@ def _now() -> tuple[int, str]:
     """``stored`` for a batch: milliseconds (what the JSON shows is what queries compare)."""
     now = datetime.now(UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    return (now - _EPOCH) // timedelta(microseconds=1), (
-        now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-    )
+    return (now - _EPOCH) // timedelta(microseconds=1), iso_milliseconds(now)

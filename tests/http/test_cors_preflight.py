@@ -55,3 +55,16 @@ def test_cors_origins_setting_limits_who_may_call(
 
     assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_requests_without_an_origin_get_no_cors_headers(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    """Servers posting statements send no ``Origin``; browsers always do."""
+    from_a_server = client.get("/xapi/about", headers=headers)
+    from_a_page = client.get("/xapi/about", headers={**headers, "Origin": ORIGIN})
+
+    assert from_a_server.status_code == from_a_page.status_code == 200
+    assert not [name for name in from_a_server.headers.keys()
+                if name.lower().startswith("access-control-")]
+    assert from_a_page.headers["Access-Control-Allow-Origin"] in {"*", ORIGIN}

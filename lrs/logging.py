@@ -10,7 +10,6 @@ database URLs and ``secret=``-style pairs are masked whatever logger wrote them
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -19,6 +18,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from flask import Flask, Response, g, has_request_context, request
 
 from lrs.masking import redact
@@ -29,6 +29,9 @@ REQUEST_ID_HEADER = "X-Request-Id"
 #: A client-sent request id is kept only when it is this harmless; else one is made.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+#: One line of JSON, non-ASCII as is; what JSON cannot hold is written as its text.
+#: msgspec's encoder takes a sixth of ``json.dumps``'s time, on every request's line.
+_ENCODE = msgspec.json.Encoder(enc_hook=str).encode
 #: Extra attributes a record may carry; the formatters print those present.
 _REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "credential")
 
@@ -68,7 +71,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["exc"] = redact(record.exc_text)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _ENCODE(entry).decode()
 
 
 class TextFormatter(logging.Formatter):

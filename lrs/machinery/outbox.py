@@ -194,7 +194,21 @@ class Outbox:
         if not heard:
             return
         enqueue(session, *heard)
-        if wake and self._inline and not session.info.get(_WAKE_ON_COMMIT):
+        if wake:
+            self.wake_on_commit(session)
+
+    def row_of(self, event: Event) -> tuple[str, str] | None:
+        """``event``'s hook and JSON payload, for a writer that inserts it with its change
+        in one statement (:func:`lrs.store.statements.store_together`); ``None`` when no
+        plugin implements the hook. Call :meth:`wake_on_commit` once it was written."""
+        if not self._hooks.subscribers(event.hook):
+            return None
+        return event.hook, event.to_json()
+
+    def wake_on_commit(self, session: Session) -> None:
+        """Events were written in ``session``'s transaction: have the thread delivering
+        in this process (if any) look once it commits."""
+        if self._inline and not session.info.get(_WAKE_ON_COMMIT):
             session.info[_WAKE_ON_COMMIT] = True
             sa_event.listen(session, "after_commit", lambda _session: self.wake(), once=True)
 

@@ -116,19 +116,30 @@ def _write_together(core: Core, session: Session,
                     batches: list[tuple[dict[str, Any], dict[str, Any]]]
                     ) -> list[StoredBatch | XapiError]:
     """Store a group's batches (:func:`store_together`) and announce each batch stored,
-    in ``session``'s transaction."""
-    outcomes = store_together(session, [arguments for arguments, _ in batches])
+    in ``session``'s transaction: with its rows where the store can, else here."""
+    outcomes = store_together(session, [
+        {**arguments, "announce": partial(_stored_row, core, arguments, announced)}
+        for arguments, announced in batches
+    ])
     core.outbox.announce(session, *(
-        _stored_event(arguments, announced, outcome)
+        _stored_event(arguments, announced, outcome.ids)
         for (arguments, announced), outcome in zip(batches, outcomes, strict=True)
-        if isinstance(outcome, StoredBatch) and outcome.ids
+        if isinstance(outcome, StoredBatch) and outcome.ids and not outcome.announced
     ))
+    if any(isinstance(outcome, StoredBatch) and outcome.announced for outcome in outcomes):
+        core.outbox.wake_on_commit(session)
     return outcomes
 
 
 def _stored_event(arguments: dict[str, Any], announced: dict[str, Any],
-                  stored: StoredBatch) -> StatementsStored:
+                  ids: list[str]) -> StatementsStored:
     return StatementsStored(
-        tenant_id=arguments["tenant_id"], statement_ids=tuple(stored.ids),
+        tenant_id=arguments["tenant_id"], statement_ids=tuple(ids),
         credential_id=arguments["credential_id"], **announced,
     )
+
+
+def _stored_row(core: Core, arguments: dict[str, Any], announced: dict[str, Any],
+                ids: list[str]) -> tuple[str, str] | None:
+    """What :func:`store_together` writes with a batch's rows: its event, if heard."""
+    return core.outbox.row_of(_stored_event(arguments, announced, ids)) if ids else None

@@ -11,6 +11,11 @@ rows with it, since they join on the ids the INSERT returned), every column
 travels as one binary array (``unnest``, as :mod:`lrs.store.bulk` does), and the
 text never changes, so psycopg prepares it once per connection. The caller
 checks the skipped ids afterwards (:func:`lrs.store.statements.store_statements`).
+
+The batches' ``statements_stored`` events can ride along too (:class:`BatchEvents`):
+an outbox row per batch, written only if every statement of its batch was. Sent on
+their own, they were a round trip and a statement more for every group of
+concurrent POSTs, inside the group's transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from typing import Any
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from lrs.models import Statement, StatementActivity, StatementAgent, StatementTargetKey
+from lrs.models import (
+    OutboxEvent,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementTargetKey,
+)
 
 
 @dataclass
@@ -65,6 +76,21 @@ _LINKS = (
 )
 
 
+@dataclass
+class BatchEvents:
+    """Outbox events to insert with the statements, one per batch at most: each goes in
+    only if every statement of its batch did (an id already stored is checked by the
+    caller first, whose event then goes in the usual way)."""
+
+    #: The batch number of each row of :attr:`StatementRows.statements`, in order.
+    batch_of: list[int] = field(default_factory=list)
+    #: Each event's hook, JSON payload, batch number and that batch's statement count.
+    hooks: list[str] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Inserted:
     """What :func:`insert_statement_rows` returns."""
@@ -77,10 +103,11 @@ class Inserted:
     definitions: dict[str, str]
 
 
-def insert_statement_rows(session: Session, rows: StatementRows) -> Inserted:
+def insert_statement_rows(session: Session, rows: StatementRows,
+                          events: BatchEvents | None = None) -> Inserted:
     """INSERT every row in one statement (PostgreSQL), which also reads the batch's
-    canonical activity definitions. Ids already stored are left out, with their
-    link rows."""
+    canonical activity definitions and writes the ``events`` of the batches it
+    inserted whole. Ids already stored are left out, with their link rows."""
     params: dict[str, Any] = {
         "tenant_id": rows.tenant_id,
         "stored_us": rows.stored_us,
@@ -99,10 +126,14 @@ def insert_statement_rows(session: Session, rows: StatementRows) -> Inserted:
         links = getattr(rows, attribute)
         for i, values in enumerate(zip(*links, strict=True) if links else [(), (), ()]):
             params[f"l{n}_{i}"] = list(values)
+    if events is not None:
+        params.update(e_of=events.batch_of, e_hook=events.hooks, e_payload=events.payloads,
+                      e_batch=events.batches, e_size=events.sizes)
     # Driver SQL: the ``b`` placeholders are psycopg's (binary); errors are still
     # wrapped by SQLAlchemy and the session's transaction is used.
     inserted = Inserted({}, {})
-    for key, pk, definition in session.connection().exec_driver_sql(_sql(), params):
+    for key, pk, definition in session.connection().exec_driver_sql(
+            _sql(events is not None), params):
         if pk is None:
             inserted.definitions[key] = definition
         else:
@@ -110,8 +141,8 @@ def insert_statement_rows(session: Session, rows: StatementRows) -> Inserted:
     return inserted
 
 
-@lru_cache(maxsize=1)
-def _sql() -> str:
+@lru_cache(maxsize=2)
+def _sql(with_events: bool) -> str:
     dialect = postgresql.dialect()
 
     def array(table: Any, column: str, name: str) -> str:
@@ -140,6 +171,20 @@ def _sql() -> str:
             f"l{n} AS (INSERT INTO {table.name} (statement_pk, {', '.join(columns)}"
             f"{extra_column}) SELECT s.pk, x.a, x.b{extra_value} FROM unnest({link_arrays}) "
             f"AS x(id, a, b) JOIN s ON s.statement_id = x.id)"
+        )
+    if with_events:
+        events = OutboxEvent.__table__
+        ids = array(statements, "statement_id", "s0")
+        ctes.append(
+            f"e AS (INSERT INTO {events.name} (tenant_id, hook, payload, created_us, due_us) "
+            f"SELECT CAST(%(tenant_id)s AS integer), x.hook, x.payload, "
+            f"CAST(%(stored_us)s AS bigint), CAST(%(stored_us)s AS bigint) "
+            f"FROM unnest({array(events, 'hook', 'e_hook')}, "
+            f"{array(events, 'payload', 'e_payload')}, CAST(%(e_batch)b AS integer[]), "
+            f"CAST(%(e_size)b AS integer[])) AS x(hook, payload, batch, size) "
+            f"WHERE x.size = (SELECT count(*) FROM s JOIN unnest({ids}, "
+            f"CAST(%(e_of)b AS integer[])) AS m(id, batch) ON m.id = s.statement_id "
+            f"WHERE m.batch = x.batch))"
         )
     # The activities' definitions ride along (a round trip less), told apart by their
     # NULL pk; the SELECT sees them as they were when the statement began.

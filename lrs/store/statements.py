@@ -13,7 +13,7 @@ when the batch has any). Rows are plain tuples, never ORM objects.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from lrs.models.types import iso_milliseconds
 from lrs.store.bulk import any_of, bulk_insert, dialect_insert
 from lrs.store.canonical_activities import upsert_activities
 from lrs.store.statement_index import mentions, registration_of
-from lrs.store.statement_rows import StatementRows, insert_statement_rows
+from lrs.store.statement_rows import BatchEvents, StatementRows, insert_statement_rows
 from lrs.xapi.equivalence import equivalent
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail, XapiError
 from lrs.xapi.json_values import decode_stored, encode_storable
@@ -61,6 +61,15 @@ class StoredBatch:
 
     ids: list[str]
     new: int
+    #: Its event (``announce``'s) went in with its statements (PostgreSQL, a batch
+    #: none of whose ids was stored already): the caller has nothing to enqueue.
+    announced: bool = False
+
+
+#: ``announce(ids)``: the ``(hook, JSON payload)`` of the outbox event announcing a batch
+#: of these ids (in request order), or ``None`` for none. The event is written with
+#: the batch's rows when it can be (see :attr:`StoredBatch.announced`).
+Announce = Callable[[list[str]], tuple[str, str] | None]
 
 
 def store_statements(
@@ -72,6 +81,7 @@ def store_statements(
     credential_id: int | None,
     version: XapiVersion,
     attachments: dict[str, AttachmentPart] | None = None,
+    announce: Announce | None = None,
 ) -> StoredBatch:
     """Store a batch, all or nothing; return the statement ids in request order.
 
@@ -90,8 +100,8 @@ def store_statements(
     ]
     parts = attachments or {}
     if session.get_bind().dialect.name == "postgresql":
-        (outcome,) = _insert_first(session, tenant_id, credential_id, [(statements, prepared)],
-                                   parts, stored_us)
+        (outcome,) = _insert_first(session, tenant_id, credential_id,
+                                   [(statements, prepared, announce)], parts, stored_us)
         if isinstance(outcome, XapiError):
             raise outcome
         return outcome
@@ -134,7 +144,7 @@ def store_together(session: Session, batches: list[dict[str, Any]]
             first = batches[0]  # the tenant and credential of every batch
             return _insert_first(
                 session, first["tenant_id"], first["credential_id"],
-                [(batch["statements"], statements)
+                [(batch["statements"], statements, batch.get("announce"))
                  for batch, statements in zip(batches, prepared, strict=True)],
                 {}, stored_us)
     outcomes: list[StoredBatch | XapiError] = []
@@ -168,16 +178,17 @@ def _joinable(batches: list[dict[str, Any]], prepared: list[list[dict[str, Any]]
 
 def _insert_first(
     session: Session, tenant_id: int, credential_id: int | None,
-    batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+    batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]], Announce | None]],
     parts: dict[str, AttachmentPart], stored_us: int,
 ) -> list[StoredBatch | XapiError]:
-    """PostgreSQL: the batches' statements (each batch as posted and as prepared) in one
-    INSERT statement with their link rows, skipping ids already stored; only the (rare)
-    skipped ones are checked afterwards, batch by batch. A batch's outcome is its
-    :class:`StoredBatch`, or the error refusing it (nothing of it left stored). The
-    canonical activities of the batches kept then merge in their order."""
+    """PostgreSQL: the batches' statements (each batch as posted and as prepared, and its
+    ``announce``) in one INSERT statement with their link rows and events, skipping ids
+    already stored; only the (rare) skipped ones are checked afterwards, batch by batch.
+    A batch's outcome is its :class:`StoredBatch`, or the error refusing it (nothing of
+    it left stored). The canonical activities of the batches kept then merge in their
+    order."""
     outcomes: list[StoredBatch | XapiError | None] = [None] * len(batches)
-    for index, (_, statements) in enumerate(batches):
+    for index, (_, statements, _) in enumerate(batches):
         try:
             _refuse_repeated_ids([s["id"] for s in statements])
         except BadRequest as exc:
@@ -186,10 +197,11 @@ def _insert_first(
     if kept:
         rows = _rows(session, tenant_id, [s for index in kept for s in batches[index][1]],
                      stored_us, credential_id, parts)
-        inserted = insert_statement_rows(session, rows)
+        events = _events(batches, kept)
+        inserted = insert_statement_rows(session, rows, events)
         new: list[dict[str, Any]] = []
         for index in kept:
-            posted, statements = batches[index]
+            posted, statements, _ = batches[index]
             ids = [s["id"] for s in statements]
             pk_of = {i: inserted.pk_of[i] for i in ids if i in inserted.pk_of}
             if len(pk_of) < len(ids):
@@ -199,10 +211,28 @@ def _insert_first(
                     outcomes[index] = exc
                     continue
             new += [s for s in statements if s["id"] in pk_of]
-            outcomes[index] = StoredBatch(ids, len(pk_of))
+            announced = events is not None and index in events.batches and len(pk_of) == len(ids)
+            outcomes[index] = StoredBatch(ids, len(pk_of), announced)
         if new:
             _finish(session, tenant_id, rows, new, parts, inserted.definitions)
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _events(batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]], Announce | None]],
+            kept: list[int]) -> BatchEvents | None:
+    """The events of the ``kept`` batches that announce one, numbered by batch index."""
+    events = BatchEvents()
+    for index in kept:
+        _, statements, announce = batches[index]
+        events.batch_of += [index] * len(statements)
+        row = announce([s["id"] for s in statements]) if announce is not None else None
+        if row is not None:
+            hook, payload = row
+            events.hooks.append(hook)
+            events.payloads.append(payload)
+            events.batches.append(index)
+            events.sizes.append(len(statements))
+    return events if events.batches else None
 
 
 def _conflict(index: int, statement_id: str) -> Conflict:

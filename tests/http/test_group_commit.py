@@ -22,6 +22,7 @@ from lrs.app import create_app
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
+from tests.plugins.conftest import RecordingPlugin
 
 VERB = {"id": "http://adlnet.gov/expapi/verbs/completed"}
 
@@ -133,6 +134,45 @@ def test_a_refused_batch_in_a_group_leaves_the_others_stored(
                                    bodies[4]["id"]}
 
 
+def test_each_batch_stored_in_a_group_is_announced_once_and_a_refused_one_never(
+    make_settings: Callable[..., Settings], make_credential: Callable[..., IssuedCredential],
+) -> None:
+    """On PostgreSQL a batch's event goes in with its rows unless one of its ids was
+    stored already; either way each batch stored is announced exactly once."""
+    recorder = RecordingPlugin()
+    app = create_app(make_settings(group_commit_max=64, outbox_inline=False),
+                     plugins=[recorder])
+    try:
+        credential = make_credential()
+        taken, other = statement(), statement()
+        post_together(app, credential, [[taken, other]])
+        clash = {**other, "object": {"id": "http://e.com/other"}}
+        twice = statement()
+        # No id in two batches: the group goes in as one INSERT.
+        bodies = [statement(), [taken, statement()], [statement(), clash], [twice, twice],
+                  [statement(), statement()]]
+        with sql_sent(app) as sent, commits(app, first_takes=10, until=queued(app, 4)) as count:
+            answers = post_together(app, credential, bodies)
+        outbox = app.extensions["lrs"].outbox
+        while outbox.process_pending():
+            pass
+    finally:
+        app.extensions["lrs"].db.engine.dispose()
+    assert [status for status, _ in answers] == [200, 200, 409, 400, 200]
+    assert len(count) == 2
+    announced = sorted(tuple(call["event"].statement_ids)
+                       for call in recorder.called("statements_stored"))
+    assert announced == sorted([
+        (taken["id"], other["id"]), (bodies[0]["id"],), (taken["id"], bodies[1][1]["id"]),
+        (bodies[4][0]["id"], bodies[4][1]["id"]),
+    ])
+    if app.extensions["lrs"].db.engine.dialect.name == "postgresql":
+        # Only the batch with an id stored already is announced apart from its rows.
+        apart = [rows for sql, rows in sent if sql.startswith("INSERT INTO outbox_events")]
+        assert len(apart) == 1 and isinstance(apart[0], dict)  # one row, not several
+        assert taken["id"] in apart[0]["payload"]
+
+
 def test_when_a_groups_commit_fails_each_batch_is_written_alone(
     grouped: Flask, make_credential: Callable[..., IssuedCredential],
 ) -> None:
@@ -160,13 +200,13 @@ def test_with_grouping_off_every_request_commits_alone(
 
 
 @contextmanager
-def statement_inserts(app: Flask) -> Iterator[list[str]]:
-    """The SQL of each INSERT into ``statements`` the application sends."""
-    sent: list[str] = []
+def sql_sent(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL and parameters of each statement the application sends."""
+    sent: list[tuple[str, Any]] = []
 
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "INSERT INTO statements" in statement:
-            sent.append(statement)
+    def on_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any,
+                   *_args: Any) -> None:
+        sent.append((statement, parameters))
 
     engine = app.extensions["lrs"].db.engine
     event.listen(engine, "before_cursor_execute", on_execute)
@@ -190,12 +230,13 @@ def test_a_groups_batches_go_in_one_insert_and_their_definitions_merge_in_order(
     activity = "http://e.com/course"
     bodies = [named(activity, "en", "first"), named(activity, "de", "Kurs"),
               [named(activity, "fr", "cours"), statement()], named(activity, "en", "last")]
-    with statement_inserts(grouped) as inserts, \
+    with sql_sent(grouped) as sent, \
             commits(grouped, first_takes=10, until=queued(grouped, 3)) as count:
         answers = post_together(grouped, credential, bodies)
     assert [status for status, _ in answers] == [200] * 4
     assert len(count) == 2
     if grouped.extensions["lrs"].db.engine.dialect.name == "postgresql":
+        inserts = [sql for sql, _ in sent if "INSERT INTO statements" in sql]
         assert len(inserts) == 2  # the first batch alone, then the three queued together
     headers = {"Authorization": basic_auth(credential), "X-Experience-API-Version": "2.0.0"}
     definition = grouped.test_client().get(

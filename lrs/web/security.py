@@ -20,7 +20,7 @@ from flask import (
     render_template,
     request,
 )
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from lrs.web.access import current_user, ui_roles
@@ -56,6 +56,12 @@ class SessionInterface(SecureCookieSessionInterface):
         if "HTTP_COOKIE" not in request.environ and app.secret_key:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Nothing to write for a session never touched, as API requests' are: Flask
+        would still read the cookie's six settings first, on every response."""
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (

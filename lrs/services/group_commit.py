@@ -17,9 +17,8 @@ its size, so larger groups make each request's share smaller (16 clients posting
 single statements: about a tenth more a second at 2 ms, ``python -m
 bench.group_commit``). The group's batches
 are handed to the writer together, so that it can store them as one (on
-PostgreSQL, one INSERT statement for a group of single-statement POSTs:
-:func:`lrs.store.statements.store_together`) and enqueue their events in one
-round trip.
+PostgreSQL, one INSERT statement for a group of single-statement POSTs, which
+writes their events too: :func:`lrs.store.statements.store_together`).
 
 Each batch keeps its own answer. A batch refused by its checks (an id stored
 with other content, an id twice in the batch) raises having written nothing (on

@@ -22,6 +22,7 @@ import msgspec
 from flask import Flask, Response, g, has_request_context, request
 
 from lrs.masking import redact
+from lrs.models.types import iso_milliseconds
 from lrs.settings import Settings
 
 #: Request header whose value becomes the request id (echoed in the response).
@@ -56,9 +57,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
+            "ts": iso_milliseconds(datetime.fromtimestamp(record.created, UTC)),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),

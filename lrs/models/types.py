@@ -20,6 +20,7 @@ def iso_time(us: int | None) -> str:
 
 
 def iso_milliseconds(moment: datetime) -> str:
-    """``moment`` (UTC) as xAPI writes ``stored`` and the consistency marker: ISO 8601
-    to the millisecond with ``Z`` (``isoformat`` costs half of ``strftime``)."""
+    """``moment`` (UTC) as xAPI writes ``stored`` and the consistency marker, and as log
+    lines are stamped: ISO 8601 to the millisecond with ``Z`` (``isoformat`` costs half
+    of ``strftime``)."""
     return moment.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"

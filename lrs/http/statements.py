@@ -37,7 +37,7 @@ from lrs.store.queries import StoredStatement, find_page, get_statement, load_at
 from lrs.xapi.attachments import check_attachments
 from lrs.xapi.errors import BadRequest, NotFound, PayloadTooLarge
 from lrs.xapi.formats import parse_accept_language, to_canonical, to_ids
-from lrs.xapi.json_values import decode_stored
+from lrs.xapi.json_values import decode_stored, encode_storable
 from lrs.xapi.multipart import AttachmentPart, build_multipart, parse_statement_request
 from lrs.xapi.validate import validate_statements
 
@@ -70,7 +70,7 @@ def post_statements() -> Response:
     check_names(request.args, frozenset())
     payload, parts = _read_statements()
     ids = _store(payload, parts)
-    return _json(json.dumps(ids))
+    return _json(encode_storable(ids))
 
 
 @bp.route("/statements", methods=["GET"])

@@ -19,6 +19,7 @@ from lrs.models import Attachment, StatementAgent
 from lrs.store.credentials import IssuedCredential
 from lrs.xapi.multipart import AttachmentPart, build_multipart
 from tests.conftest import basic_auth
+from tests.http.statement_helpers import orphan_link_rows
 from tests.test_cli import created, lrs
 
 assert lrs  # the fixture, used by name
@@ -229,9 +230,11 @@ def test_people_erase_deletes_attachments_only_the_person_used(
         left = set(connection.scalars(select(Attachment.sha2)))
         link_rows = connection.scalar(select(func.count()).select_from(StatementAgent).where(
             StatementAgent.agent_key == "mbox:mailto:ada@example.com"))
+        orphans = orphan_link_rows(connection)
     engine.dispose()
     assert left == {parts[b"shared handout"].sha2}
     assert link_rows == 0
+    assert orphans == 0
 
 
 @pytest.mark.parametrize(("agent", "message"), [

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from lrs.models import Attachment, Document, Statement, StatementAgent
 from lrs.store.bulk import CHUNK, chunks
 from lrs.store.documents import Kind
+from lrs.store.statement_rows import delete_statements
 from lrs.xapi.redaction import Outcome, redact
 
 #: Document kinds that belong to an agent (activity profiles belong to no one).
@@ -119,13 +120,11 @@ def apply_erasure(session: Session, tenant_id: int, keys: frozenset[str],
                   plan: ErasurePlan) -> None:
     """Carry out ``plan`` in ``session``'s transaction (all of it or, on error, nothing).
 
-    Deleting a statement deletes its link rows (``ON DELETE CASCADE``); the
-    person's link rows on kept statements (redacted ones, and StatementRefs
-    that inherited them) are deleted by key.
+    Statements go with their link rows; the person's link rows on kept statements
+    (redacted ones, and StatementRefs that inherited them) are deleted by key.
     """
     for pks in chunks(sorted(plan.deleted)):
-        session.execute(delete(Statement).where(Statement.tenant_id == tenant_id,
-                                                Statement.pk.in_(pks)))
+        delete_statements(session, tenant_id, pks)
     if plan.redacted:
         table = Statement.__table__
         session.connection().execute(

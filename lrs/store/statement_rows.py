@@ -20,10 +20,12 @@ concurrent POSTs, inside the group's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,7 @@ from lrs.models import (
     StatementAgent,
     StatementTargetKey,
 )
+from lrs.store.bulk import any_of
 
 
 @dataclass
@@ -74,6 +77,20 @@ _LINKS = (
     (StatementActivity.__table__, ("activity_id", "related"), "activities", True),
     (StatementTargetKey.__table__, ("kind", "value"), "keys", False),
 )
+
+
+def delete_statements(session: Session, tenant_id: int, pks: Collection[int]) -> None:
+    """Delete the statements ``pks`` of ``tenant_id`` and their link rows.
+
+    The link tables hold no foreign key that would cascade (see
+    :mod:`lrs.models.statements`), so every deletion of statements comes here.
+    """
+    connection = session.connection()
+    for table, *_ in _LINKS:
+        connection.execute(delete(table).where(any_of(session, table.c.statement_pk, pks)))
+    statements = Statement.__table__
+    connection.execute(delete(statements).where(
+        statements.c.tenant_id == tenant_id, any_of(session, statements.c.pk, pks)))
 
 
 @dataclass

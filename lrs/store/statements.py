@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lrs.models import (
@@ -32,7 +32,12 @@ from lrs.models.types import iso_milliseconds
 from lrs.store.bulk import any_of, bulk_insert, dialect_insert
 from lrs.store.canonical_activities import upsert_activities
 from lrs.store.statement_index import mentions, registration_of
-from lrs.store.statement_rows import BatchEvents, StatementRows, insert_statement_rows
+from lrs.store.statement_rows import (
+    BatchEvents,
+    StatementRows,
+    delete_statements,
+    insert_statement_rows,
+)
 from lrs.xapi.equivalence import equivalent
 from lrs.xapi.errors import BadRequest, Conflict, ErrorDetail, XapiError
 from lrs.xapi.json_values import decode_stored, encode_storable
@@ -253,9 +258,7 @@ def _check_skipped(session: Session, tenant_id: int, statements: list[dict[str, 
         stored = existing.get(statement_id)
         if stored is not None and not equivalent(stored, statements[index]):
             if pk_of:
-                table = Statement.__table__
-                session.connection().execute(
-                    delete(table).where(any_of(session, table.c.pk, list(pk_of.values()))))
+                delete_statements(session, tenant_id, list(pk_of.values()))
             raise _conflict(index, statement_id)
 
 

@@ -6,6 +6,11 @@ import uuid
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import exists, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from lrs.models import Statement, StatementActivity, StatementAgent, StatementTargetKey
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -48,3 +53,14 @@ def query(client: FlaskClient, headers: dict[str, str], **params: str) -> list[d
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def orphan_link_rows(connection: Connection | Session) -> int:
+    """Link rows whose statement is gone. They hold no foreign key that would cascade
+    (:mod:`lrs.models.statements`): every deletion of statements must take them too."""
+    return sum(
+        connection.scalar(select(func.count()).select_from(table).where(
+            ~exists().where(Statement.pk == table.c.statement_pk))) or 0
+        for table in (StatementAgent.__table__, StatementActivity.__table__,
+                      StatementTargetKey.__table__)
+    )

@@ -22,6 +22,7 @@ from lrs.app import create_app
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
+from tests.http.statement_helpers import orphan_link_rows
 from tests.plugins.conftest import RecordingPlugin
 
 VERB = {"id": "http://adlnet.gov/expapi/verbs/completed"}
@@ -132,6 +133,8 @@ def test_a_refused_batch_in_a_group_leaves_the_others_stored(
     assert len(count) == 2
     assert stored_ids(grouped) == {taken["id"], bodies[0]["id"], bodies[1]["id"],
                                    bodies[4]["id"]}
+    with grouped.extensions["lrs"].db.read() as session:
+        assert orphan_link_rows(session) == 0
 
 
 def test_each_batch_stored_in_a_group_is_announced_once_and_a_refused_one_never(

@@ -37,4 +37,5 @@ def test_erasure_costs_a_constant_number_of_sql_statements(
     assert few["statements_deleted"] == 9 and few["statements_redacted"] == 6
     assert many["statements_deleted"] == 90 and many["statements_redacted"] == 60
     assert small == large
-    assert large <= 13, large  # notifications about the person included
+    # notifications about the person included, and the deleted statements' link rows
+    assert large <= 16, large

@@ -15,7 +15,7 @@ from lrs.store.statements import store_statements
 from lrs.xapi.errors import BadRequest, Conflict
 from lrs.xapi.multipart import AttachmentPart
 from lrs.xapi.versions import XapiVersion
-from tests.http.statement_helpers import make_statement, new_id, voiding
+from tests.http.statement_helpers import make_statement, new_id, orphan_link_rows, voiding
 
 AUTHORITY = {"objectType": "Agent", "mbox": "mailto:lrs@example.com"}
 
@@ -70,6 +70,7 @@ def test_a_refused_batch_leaves_no_link_rows_and_a_retry_skips_only_stored_ids(
         assert found(activity="http://example.com/activities/fresh") == [fresh["id"]]
         assert sorted(session.scalars(select(Statement.statement_id)).all()) == sorted(
             [kept["id"], fresh["id"]])
+        assert orphan_link_rows(session) == 0
 
 
 def test_store_statements_voids_targets_in_the_same_batch(app: Flask) -> None:

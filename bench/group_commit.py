@@ -1,17 +1,19 @@
-"""``python -m bench.group_commit``: concurrent single-statement POSTs as deployed, against
-another checkout.
+"""``python -m bench.group_commit``: concurrent POSTs as deployed, against another
+checkout.
 
-What 16 clients posting one statement each cost the request path, and how many of
-them share a commit (:mod:`lrs.services.group_commit`), for this checkout and, with
-``--against DIR``, another one (``git worktree add --detach DIR REV``), in
-alternation on one durable PostgreSQL database. Each turn serves the side's Weft as
-deployed (``gunicorn -c gunicorn.conf.py wsgi:app`` from its checkout, production
-defaults, every installed plugin on, ``LRS_OUTBOX_INLINE=false``, its ``lrs
-worker``), warms it up, then pauses the worker (SIGSTOP: its deliveries would take
-cores from the requests, and its commits would count) for a slice of ``--seconds``.
-Per slice: statements/s, requests per commit (``pg_stat_database.xact_commit``), and
-the CPU per request of the gunicorn workers and of PostgreSQL (``/proc``). The
-worker then resumes and empties the outbox before the other side's turn.
+What 16 clients posting one statement each (``--batch N``: N each) cost the request
+path, and how many of them share a commit (:mod:`lrs.services.group_commit`), for
+this checkout and, with ``--against DIR``, another one (``git worktree add --detach
+DIR REV``), in alternation. Each side has a durable PostgreSQL database of its own,
+migrated by its own checkout, so that a change of schema is measured too. Each turn
+serves the side's Weft as deployed (``gunicorn -c gunicorn.conf.py wsgi:app`` from
+its checkout, production defaults, every installed plugin on,
+``LRS_OUTBOX_INLINE=false``, its ``lrs worker``), warms it up, then pauses the
+worker (SIGSTOP: its deliveries would take cores from the requests, and its commits
+would count) for a slice of ``--seconds``. Per slice: statements/s, requests per
+commit (``pg_stat_database.xact_commit``), and the CPU per request of the gunicorn
+workers and of PostgreSQL (``/proc``). The worker then resumes and empties the
+outbox before the other side's turn.
 
 The figures are the request path's alone; ``python -m bench.requests`` measures
 the whole deployment, the worker's drain included, against the issue's targets.
@@ -68,45 +70,43 @@ class _Slice:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     sides = [("this", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
-    for line in run_note("Weft concurrent single-statement POSTs"):
+    for line in run_note("Weft concurrent POSTs"):
         print(line)
     results: dict[str, list[_Slice]] = {side: [] for side, _ in sides}
     with (
         tempfile.TemporaryDirectory(prefix="weft-group-commit-") as folder,
-        database("postgresql") as target,
-        engine_of(target.url) as engine,
+        contextlib.ExitStack() as stack,
     ):
+        key = audit_signing_key(Path(folder))
+        # A database each, migrated by its own checkout: the sides may differ in schema.
+        databases = {}
+        for side, checkout in sides:
+            target = stack.enter_context(database("postgresql", checkout=checkout))
+            lrs_command("db", "upgrade", env=_environment(target, checkout, key),
+                        checkout=checkout)
+            databases[side] = (target, stack.enter_context(engine_of(target.url)))
         print(
-            f"{target.version}\n{CLIENTS} clients; {args.rounds} rounds of {args.seconds:g} s "
-            f"slices per side; every installed plugin on; the lrs worker paused during "
-            f"slices\n",
+            f"{databases['this'][0].version}\n{CLIENTS} clients posting {args.batch} "
+            f"statement(s) each; {args.rounds} rounds of {args.seconds:g} s slices per side; "
+            f"every installed plugin on; the lrs worker paused during slices\n",
             flush=True,
         )
-        key = audit_signing_key(Path(folder))
-        lrs_command("db", "upgrade", env=_environment(target, ROOT, key))
         factory = BodyFactory(StatementGenerator(seed=1))
         for number in range(args.rounds):
             for side, checkout in sides if number % 2 == 0 else sides[::-1]:
+                target, engine = databases[side]
                 env = _environment(target, checkout, key)
                 with _deployed(target, env, checkout, args.log_dir) as (server, worker):
-                    measure_ingest(
-                        server,
-                        target,
-                        factory,
-                        batch=1,
-                        concurrency=CLIENTS,
-                        seconds=args.warmup,
-                        warmup=0.0,
-                    )
-                    results[side].append(
-                        _slice(target, engine, server, worker, factory, args.seconds)
-                    )
+                    measure_ingest(server, target, factory, batch=args.batch,
+                                   concurrency=CLIENTS, seconds=args.warmup, warmup=0.0)
+                    results[side].append(_slice(target, engine, server, worker, factory,
+                                                args.seconds, args.batch))
                 got = results[side][-1]
                 note(
                     f"round {number + 1} {side}: {got.rate:,.0f}/s, {got.per_commit:.2f} "
                     f"requests/commit, gunicorn {got.gunicorn_ms:.2f} ms"
                 )
-    _print(results)
+    _print(results, args.batch)
     return 0
 
 
@@ -118,6 +118,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=4, help="alternations (default 4)")
     parser.add_argument("--seconds", type=float, default=6.0, help="slice length (default 6)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up (default 2 s)")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="statements per POST (default 1)")
     parser.add_argument(
         "--log-dir",
         type=Path,
@@ -160,6 +162,7 @@ def _slice(
     worker: int,
     factory: BodyFactory,
     seconds: float,
+    batch: int,
 ) -> _Slice:
     """One measured slice, the worker paused; the outbox emptied after."""
     drain_outbox(engine)
@@ -168,7 +171,8 @@ def _slice(
         time.sleep(STATS_DELAY)
         commits, gunicorn, postgres = _commits(engine), _gunicorn(server), _postgres(target)
         result = measure_ingest(
-            server, target, factory, batch=1, concurrency=CLIENTS, seconds=seconds, warmup=0.0
+            server, target, factory, batch=batch, concurrency=CLIENTS, seconds=seconds,
+            warmup=0.0,
         )
         gunicorn, postgres = _gunicorn(server) - gunicorn, _postgres(target) - postgres
         time.sleep(STATS_DELAY)
@@ -203,10 +207,10 @@ def _postgres(target: Target) -> float:
     return target.database_cpu_seconds()
 
 
-def _print(results: dict[str, list[_Slice]]) -> None:
+def _print(results: dict[str, list[_Slice]], batch: int) -> None:
     print(
-        "Single-statement POSTs, 16 in flight, worker paused: the median of the slices "
-        "(lowest-highest)"
+        f"POSTs of {batch} statement(s), {CLIENTS} in flight, worker paused: the median of "
+        "the slices (lowest-highest)"
     )
     _row("side", "statements/s", "requests/commit", "gunicorn ms", "PostgreSQL ms")
     fields = ("rate", "per_commit", "gunicorn_ms", "postgres_ms")

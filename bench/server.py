@@ -69,12 +69,13 @@ class Target:
 
 
 @contextlib.contextmanager
-def database(backend: str, *, durable: bool = True) -> Iterator[Target]:
-    """A fresh, migrated database of ``backend`` with an ``all`` credential; removed after."""
+def database(backend: str, *, durable: bool = True, checkout: Path = ROOT) -> Iterator[Target]:
+    """A fresh database of ``backend``, migrated by ``checkout`` (another checkout of
+    Weft may have another schema), with an ``all`` credential; removed after."""
     if backend == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="weft-bench-"))
         try:
-            yield _prepare(backend, f"sqlite:///{folder / 'lrs.sqlite3'}")
+            yield _prepare(backend, f"sqlite:///{folder / 'lrs.sqlite3'}", checkout)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
@@ -86,7 +87,7 @@ def database(backend: str, *, durable: bool = True) -> Iterator[Target]:
         url = server.create_database("weft_bench")
         if durable:
             _make_durable(url)
-        target = _prepare(backend, url)
+        target = _prepare(backend, url, checkout)
         target.postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
         yield target
     finally:
@@ -102,11 +103,16 @@ def _make_durable(url: str) -> None:
     engine.dispose()
 
 
-def _prepare(backend: str, url: str) -> Target:
+def _prepare(backend: str, url: str, checkout: Path) -> Target:
     settings = Settings.from_env({}, database_url=url, secret_key=SECRET_KEY)
+    if checkout != ROOT:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
+        env.update(PYTHONPATH=str(checkout), LRS_DATABASE_URL=url, LRS_SECRET_KEY=SECRET_KEY)
+        lrs_command("db", "upgrade", env=env, checkout=checkout)
     engine = create_db_engine(settings)
     try:
-        migrations.upgrade(engine)
+        if checkout == ROOT:
+            migrations.upgrade(engine)
         db = Database(engine)
         with db.write() as session:
             issued = create_credential(session, SECRET_KEY, name="bench", scopes=["all"])
@@ -253,10 +259,10 @@ def serve(target: Target, log: Path, *, workers: int = 0, threads: int = 0,
         yield Gunicorn(process, port, log, *_pool_size(target, workers, threads))
 
 
-def lrs_command(*args: str, env: dict[str, str]) -> None:
-    """Run ``lrs ARGS`` (``lrs db upgrade``...) to completion with ``env``."""
-    subprocess.run([sys.executable, "-m", "lrs.cli", *args], cwd=ROOT, env=env, check=True,
-                   stdin=subprocess.DEVNULL, capture_output=True)
+def lrs_command(*args: str, env: dict[str, str], checkout: Path = ROOT) -> None:
+    """Run ``lrs ARGS`` (``lrs db upgrade``...) of ``checkout`` to completion with ``env``."""
+    subprocess.run([sys.executable, "-m", "lrs.cli", *args], cwd=checkout, env=env,
+                   check=True, stdin=subprocess.DEVNULL, capture_output=True)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ their rows are written by the statement's own INSERT (on PostgreSQL the same SQL
 statement, joined on the pks it returned) and deleted with it
 (:func:`lrs.store.statement_rows.delete_statements`). So they carry no foreign key
 to ``statements``: checking one cost PostgreSQL a trigger, a lookup and a row lock
-on the statement for every link row, about a third of its work per stored
+on the statement for every link row, about a fifth of its work per stored
 statement in batches of 100 (``python -m bench.group_commit --batch 100``).
 """
 

@@ -68,3 +68,12 @@ def test_requests_without_an_origin_get_no_cors_headers(
     assert not [name for name, _ in from_a_server.headers
                 if name.lower().startswith("access-control-")]
     assert from_a_page.headers["Access-Control-Allow-Origin"] in {"*", ORIGIN}
+
+
+def test_a_page_can_read_why_its_request_was_refused(client: FlaskClient) -> None:
+    """Errors carry the CORS headers too (a script must see the 401 and its reason)."""
+    refused = client.post("/xapi/statements", json=[],
+                          headers={"X-Experience-API-Version": "1.0.3", "Origin": ORIGIN})
+
+    assert refused.status_code == 401
+    assert refused.headers["Access-Control-Allow-Origin"] in {"*", ORIGIN}

@@ -4,7 +4,7 @@
 index the store writes with each statement and deletes with it
 (:func:`lrs.store.statement_rows.delete_statements`). Their foreign keys made
 PostgreSQL run a trigger, a lookup and a row lock on the statement for every link
-row inserted: about a third of its work per statement stored in batches of 100.
+row inserted: about a fifth of its work per statement stored in batches of 100.
 Downgrading first deletes any link row whose statement is gone, then puts the
 foreign keys (``ON DELETE CASCADE``) back.
 

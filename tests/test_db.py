@@ -1,12 +1,15 @@
 """Connection upkeep: PostgreSQL's pool drops connections the server closed, without a
-ping per checkout; SQLite's WAL file is truncated now and then instead of growing."""
+ping per checkout, and gets back in transaction mode what lookups used in autocommit;
+SQLite's WAL file is truncated now and then instead of growing."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+import pytest
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from lrs.db import Database, create_db_engine
 from lrs.settings import Settings
@@ -46,6 +49,61 @@ def _write_rows(db: Database, count: int) -> None:
     for _ in range(count):
         with db.write() as session:
             session.execute(text("insert into t (data) values (randomblob(4000))"))
+
+
+def _transaction_times(connection: Connection) -> tuple[object, object]:
+    """``now()`` (its transaction's start) of two statements 10 ms apart: equal when
+    they share a transaction, different when each commits alone (autocommit)."""
+    first = connection.execute(text("select now()")).scalar_one()
+    time.sleep(0.01)
+    return first, connection.execute(text("select now()")).scalar_one()
+
+
+def _pid(connection: Connection) -> int:
+    return int(connection.execute(text("select pg_backend_pid()")).scalar_one())
+
+
+def test_lookups_run_alone_and_the_pool_gets_a_transactional_connection_back(
+    postgres_url: str,
+) -> None:
+    """One pooled connection serves, in turn, a lookup and a single statement (each
+    statement its own transaction), one whose statement failed, then a write
+    transaction, which is one transaction again."""
+    db = Database(create_engine(postgres_url, pool_size=1, max_overflow=0))
+    try:
+        with db.lookup() as connection:
+            pid = _pid(connection)
+            first, second = _transaction_times(connection)
+            assert first != second
+        with db.single_statement() as connection:
+            first, second = _transaction_times(connection)
+            assert first != second and _pid(connection) == pid
+        with pytest.raises(DBAPIError), db.lookup() as connection:
+            connection.execute(text("select 1 / 0"))
+        with db.write() as session:
+            first, second = _transaction_times(session.connection())
+            assert first == second and _pid(session.connection()) == pid
+    finally:
+        db.engine.dispose()
+
+
+def test_a_lookup_whose_connection_the_server_closed_leaves_the_pool_usable(
+    postgres_url: str,
+) -> None:
+    db = Database(create_db_engine(Settings.from_env({}, database_url=postgres_url)))
+    admin = create_engine(postgres_url)
+    try:
+        with db.lookup() as connection:
+            pid = _pid(connection)
+            with admin.connect() as other:
+                other.execute(text("select pg_terminate_backend(:pid)"), {"pid": pid})
+            time.sleep(0.2)
+        with db.write() as session:
+            first, second = _transaction_times(session.connection())
+            assert first == second and _pid(session.connection()) != pid
+    finally:
+        db.engine.dispose()
+        admin.dispose()
 
 
 def test_sqlite_wal_is_truncated_every_checkpoint_every_writes(tmp_path: Path) -> None:

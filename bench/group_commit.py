@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         key = audit_signing_key(Path(folder))
         # A database each, migrated by its own checkout: the sides may differ in schema.
-        databases = {}
+        databases: dict[str, tuple[Target, Engine]] = {}
         for side, checkout in sides:
             target = stack.enter_context(database("postgresql", checkout=checkout))
             lrs_command("db", "upgrade", env=_environment(target, checkout, key),

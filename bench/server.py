@@ -105,10 +105,9 @@ def _make_durable(url: str) -> None:
 
 def _prepare(backend: str, url: str, checkout: Path) -> Target:
     settings = Settings.from_env({}, database_url=url, secret_key=SECRET_KEY)
-    if checkout != ROOT:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
-        env.update(PYTHONPATH=str(checkout), LRS_DATABASE_URL=url, LRS_SECRET_KEY=SECRET_KEY)
-        lrs_command("db", "upgrade", env=env, checkout=checkout)
+    if checkout != ROOT:  # core's schema, as the in-process upgrade below makes it
+        lrs_command("db", "upgrade", env=_environment_of(url, checkout=checkout),
+                    checkout=checkout)
     engine = create_db_engine(settings)
     try:
         if checkout == ROOT:
@@ -226,10 +225,17 @@ def environment(target: Target, *, workers: int = 0, threads: int = 0,
     ``overrides`` (``LRS_*`` names) say otherwise. ``checkout``: whose ``lrs`` runs
     (another checkout of Weft, to compare with this one).
     """
+    return _environment_of(target.url, workers=workers, threads=threads, checkout=checkout,
+                           **overrides)
+
+
+def _environment_of(url: str, *, workers: int = 0, threads: int = 0,
+                    checkout: Path = ROOT, **overrides: str) -> dict[str, str]:
+    """:func:`environment` for the database at ``url`` (no credential needed yet)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("LRS_")}
     installed = installed_plugins()
     env.update(
-        PYTHONPATH=str(checkout), LRS_DATABASE_URL=target.url, LRS_SECRET_KEY=SECRET_KEY,
+        PYTHONPATH=str(checkout), LRS_DATABASE_URL=url, LRS_SECRET_KEY=SECRET_KEY,
         LRS_AUTO_MIGRATE="false", LRS_BIND="127.0.0.1:0", LRS_LOG_FORMAT="json",
         LRS_LOG_LEVEL="info", LRS_WORKERS=str(workers), LRS_THREADS=str(threads),
         LRS_ENV="production", LRS_DISABLED_PLUGINS=",".join(installed),

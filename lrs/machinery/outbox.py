@@ -45,6 +45,7 @@ from lrs.plugin.events import (
     StatementsStored,
     event_from_json,
 )
+from lrs.store.bulk import any_of
 
 if TYPE_CHECKING:
     from lrs.db import Database
@@ -465,11 +466,11 @@ class Outbox:
             if not taken:
                 return [], False
             ids = [event_id for event_id, _, _ in taken]
-            connection.execute(update(events).where(events.c.id.in_(ids))
+            connection.execute(update(events).where(any_of(session, events.c.id, ids))
                                .values(due_us=now + LEASE_SECONDS * 1_000_000))
             prior: dict[int, dict[str, _Attempt]] = defaultdict(dict)
             for delivery in connection.execute(
-                select(deliveries).where(deliveries.c.event_id.in_(ids))
+                select(deliveries).where(any_of(session, deliveries.c.event_id, ids))
             ):
                 prior[delivery.event_id][delivery.plugin] = _Attempt(**delivery._mapping)
         claimed = [_Claimed(event_id, hook, event, prior[event_id])
@@ -508,7 +509,8 @@ class Outbox:
         events = OutboxEvent.__table__
         with self._db.write() as session:
             if done:
-                session.connection().execute(delete(events).where(events.c.id.in_(done)))
+                session.connection().execute(
+                    delete(events).where(any_of(session, events.c.id, done)))
             for outcome in delivered:
                 if outcome.finished:
                     continue

@@ -15,11 +15,11 @@ from lrs.store.bulk import any_of, dialect_insert, unnested
 
 
 def one_of(
-    session: Session, column: ColumnElement[Any], values: Collection[str]
+    session: Session, column: ColumnElement[Any], values: Collection[str] | Collection[int]
 ) -> ColumnElement[bool]:
-    """``column IN values`` with ``values`` (strings) bound as ONE parameter however many
-    they are: an array on PostgreSQL (``= ANY``), a JSON array read by ``json_each`` on
-    SQLite.
+    """``column IN values`` with ``values`` (strings, or integers for an integer column)
+    bound as ONE parameter however many they are: an array of the column's type on
+    PostgreSQL (``= ANY``), a JSON array read by ``json_each`` on SQLite.
 
     A population of thousands of people is then filtered by the database, through the
     index on ``column``, rather than every row of a period read to keep theirs in Python,

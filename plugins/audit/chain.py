@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from lrs.plugin.sql import one_of
 from plugins.audit.keys import Signer, signature_verifies
 from plugins.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 
@@ -145,7 +146,7 @@ def append(session: Session, entries: Iterable[NewEntry], signer: Signer, *,
     head = AuditHead.__table__
     seq, prev = connection.execute(select(head.c.seq, head.c.hash)
                                    .where(head.c.id == 1).with_for_update()).one()
-    fresh = _not_recorded(connection, list(entries))
+    fresh = _not_recorded(session, list(entries))
     if not fresh:
         return 0
     recorded = now_us()
@@ -191,12 +192,15 @@ def checkpoint(session: Session, signer: Signer) -> AuditCheckpoint:
     return _add_checkpoint(session.connection(), signer, head.seq, head.hash, now_us())
 
 
-def _not_recorded(connection: Connection, entries: list[NewEntry]) -> list[NewEntry]:
+def _not_recorded(session: Session, entries: list[NewEntry]) -> list[NewEntry]:
     """``entries`` without those in the chain already, or repeated among them.
 
     Looked up by tenant and time, with one query per tenant whatever the
     batch's size: a batch's entries share a few times (a POST's statements have
-    one ``stored``), and on a first delivery none of them is found.
+    one ``stored``), and on a first delivery none of them is found. The times go
+    as one parameter (:func:`lrs.plugin.sql.one_of`): as an ``IN`` list, the
+    hundreds of times of a batch of single-statement POSTs were new SQL text to
+    build, convert and plan each time.
     """
     key = attrgetter("tenant_id", "occurred_us", "dedupe_key")
     seen: set[tuple[int, int, str]] = set()
@@ -204,10 +208,12 @@ def _not_recorded(connection: Connection, entries: list[NewEntry]) -> list[NewEn
     for entry in entries:
         times.setdefault(entry.tenant_id, set()).add(entry.occurred_us)
     table = AuditEntry.__table__
+    connection = session.connection()
     for tenant_id, moments in times.items():
         seen.update(map(tuple, connection.execute(
             select(table.c.tenant_id, table.c.occurred_us, table.c.dedupe_key)
-            .where(table.c.tenant_id == tenant_id, table.c.occurred_us.in_(moments)))))
+            .where(table.c.tenant_id == tenant_id,
+                   one_of(session, table.c.occurred_us, moments)))))
     fresh = []
     for entry in entries:
         if (identity := key(entry)) not in seen:

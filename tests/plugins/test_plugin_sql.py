@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import Column, Integer, MetaData, String, Table, literal, select, true
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, literal, select, true
 
 from lrs.models import Statement
 from lrs.plugin.sql import insert, listed, one_of
@@ -49,3 +49,22 @@ def test_one_of_filters_by_every_value_given(app: Flask) -> None:
         column = Statement.__table__.c.statement_id
         query = select(column).where(one_of(session, column, ["x", "y"]))
         assert list(session.scalars(query)) == []
+
+
+NUMBERED = Table(
+    "test_numbered",
+    MetaData(),
+    Column("number", BigInteger, primary_key=True),
+)
+
+
+def test_one_of_finds_integers_by_an_integer_column(app: Flask) -> None:
+    with runtime(app).db.write() as session:
+        NUMBERED.create(session.connection())
+        session.execute(NUMBERED.insert(), [{"number": n} for n in (1, 2, 2**40, 4, 5)])
+    with runtime(app).db.read() as session:
+        found = session.scalars(select(NUMBERED.c.number).where(
+            one_of(session, NUMBERED.c.number, [2, 2**40, 5, 9])))
+        assert sorted(found) == [2, 5, 2**40]
+        assert list(session.scalars(select(NUMBERED.c.number).where(
+            one_of(session, NUMBERED.c.number, [])))) == []

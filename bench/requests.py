@@ -609,14 +609,14 @@ def _targets(
 def _profile(d: _Deployment, workload: Workload, args: argparse.Namespace) -> None:
     """py-spy on one gunicorn worker during ``workload`` (not counted above): a flame
     graph, then the stacks of the top table, each ``--profile-seconds`` long."""
-    pid, seconds = d.weft.worker_pids()[0], args.profile_seconds
+    seconds = args.profile_seconds
     svg, collapsed = Path(f"{args.profile}.svg"), Path(f"{args.profile}.collapsed")
-    note(f"profiling worker {pid}: 2 x {seconds:g} s of {workload.name}")
     loads: list[Throughput] = []
-    loader = threading.Thread(target=lambda: loads.append(workload.run(2 * seconds + 2)))
+    loader = threading.Thread(target=lambda: loads.append(workload.run(2 * seconds + 3)))
     loader.start()
     try:
-        time.sleep(0.5)
+        pid = _busiest(d.weft.worker_pids())
+        note(f"profiling worker {pid}: 2 x {seconds:g} s of {workload.name}")
         pyspy.record(pid, seconds, svg, "flamegraph")
         pyspy.record(pid, seconds, collapsed, "raw")
     finally:
@@ -629,6 +629,15 @@ def _profile(d: _Deployment, workload: Workload, args: argparse.Namespace) -> No
         f"while profiled\n{args.note[0]}\n\n" + pyspy.top_table(collapsed)
     )
     print(f"Profile: {svg} (flame graph), {table} (top functions), {collapsed} (collapsed stacks)")
+
+
+def _busiest(pids: list[int], seconds: float = 1.0) -> int:
+    """The worker that used the most CPU over ``seconds``: the kernel may hand most of
+    the load's keep-alive connections to one worker, and py-spy finds nothing to record
+    in one that holds none."""
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    time.sleep(seconds)
+    return max(pids, key=lambda pid: cpu_seconds(pid) - before[pid])
 
 
 def _row(*cells: object, first: int = 36) -> None:

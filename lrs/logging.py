@@ -143,23 +143,28 @@ _access = logging.getLogger("lrs.access")
 
 
 def _log_request(response: Response) -> Response:
-    response.headers[REQUEST_ID_HEADER] = g.request_id
-    duration_ms = round((time.perf_counter() - g.request_started) * 1000, 2)
-    _access.log(
-        logging.WARNING if response.status_code >= 500 else logging.INFO,
-        "%s %s %s",
-        request.method,
-        request.path,
-        response.status_code,
-        extra={
-            "request_id": g.request_id,
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": duration_ms,
+    """The access line, made as ``Logger.log`` makes it but for the caller's file and line.
+
+    ``Logger.log`` walks the stack for the caller on every call (no formatter of ours
+    prints it): a third of the line's cost, on every request.
+    """
+    request_id = g.request_id
+    response.headers[REQUEST_ID_HEADER] = request_id
+    status = response.status_code
+    level = logging.WARNING if status >= 500 else logging.INFO
+    if _access.isEnabledFor(level):
+        method, path = request.method, request.path
+        fields = {
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 2),
             "credential": _credential_key(),
-        },
-    )
+        }
+        _access.handle(_access.makeRecord(
+            _access.name, level, __file__, 0, "%s %s %s", (method, path, status), None,
+            extra=fields))
     return response
 
 

@@ -21,9 +21,15 @@ API_HEADERS = {
 
 
 def api_headers(response: Response) -> Response:
-    """``after_request`` of the API blueprints."""
+    """``after_request`` of the API blueprints: adds those a view did not set.
+
+    One pass over the response's headers: ``Headers.setdefault`` scans them for each
+    name, and raises and catches an exception for each one missing (every time).
+    """
+    present = {name.lower() for name, _value in response.headers.items()}
     for name, value in API_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 

@@ -14,8 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from flask import Response
 from flask.testing import FlaskClient
 
+from lrs.http.headers import API_HEADERS, api_headers
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import basic_auth
 
@@ -84,3 +86,15 @@ def test_every_api_answer_is_sandboxed(client: FlaskClient, credential: IssuedCr
                                          "X-Experience-API-Version": "2.0.0"})
     assert response.status_code < 500
     assert_sandboxed(response)
+
+
+def test_each_api_header_is_sent_once_and_one_a_view_set_is_kept(
+        client: FlaskClient, credential: IssuedCredential) -> None:
+    response = client.get("/xapi/about")
+    for name in API_HEADERS:
+        assert len(response.headers.getlist(name)) == 1, name
+
+    own = Response("{}", headers={"content-security-policy": "sandbox allow-downloads"})
+    api_headers(own)
+    assert own.headers.getlist("Content-Security-Policy") == ["sandbox allow-downloads"]
+    assert own.headers.getlist("X-Content-Type-Options") == ["nosniff"]

@@ -40,7 +40,11 @@ def create_db_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10, pool_recycle=3600)
+    # A connection for each request thread and a few for the process's own threads
+    # (the outbox's delivery, ``lrs worker``'s connectors): with fewer, connections
+    # beyond the pool's size are opened and closed again request after request.
+    engine = create_engine(url, pool_size=settings.worker_threads + 4, max_overflow=10,
+                           pool_recycle=3600)
     event.listen(engine, "checkout", _discard_closed_connection)
     return engine
 

@@ -45,6 +45,25 @@ def test_pool_keeps_a_live_connection(postgres_url: str) -> None:
         engine.dispose()
 
 
+def test_pool_keeps_a_connection_for_every_request_thread(postgres_url: str) -> None:
+    """Every thread of a worker busy with the database at once, then done: none of
+    their connections is closed, so the next requests open none."""
+    settings = Settings.from_env({}, database_url=postgres_url)
+    engine = create_db_engine(settings)
+    try:
+        held = [engine.connect() for _ in range(settings.worker_threads)]
+        pids = {_pid(connection) for connection in held}
+        for connection in held:
+            connection.close()
+        assert engine.pool.checkedin() == settings.worker_threads == 16
+        again = [engine.connect() for _ in range(settings.worker_threads)]
+        assert {_pid(connection) for connection in again} == pids
+        for connection in again:
+            connection.close()
+    finally:
+        engine.dispose()
+
+
 def _write_rows(db: Database, count: int) -> None:
     for _ in range(count):
         with db.write() as session:

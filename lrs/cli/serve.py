@@ -32,7 +32,9 @@ Examples:
     help="Worker processes [default: 1 on SQLite, one per CPU].",
 )
 @click.option(
-    "--threads", type=click.IntRange(1), help="Threads per worker [default: 8]."
+    "--threads",
+    type=click.IntRange(1),
+    help="Threads per worker [default: 8 on SQLite, 16 on PostgreSQL].",
 )
 @click.option("--reload", is_flag=True, help="Restart workers when the code changes (development).")
 @click.pass_obj

@@ -17,9 +17,6 @@ from gunicorn.glogging import Logger
 from lrs.process.heap import freeze_startup_objects
 from lrs.settings import Settings
 
-#: Threads per worker when ``LRS_THREADS`` is 0, on either database.
-THREADS = 8
-
 
 def cpu_count() -> int:
     """CPUs this process may run on (container limits on affinity included)."""
@@ -30,10 +27,10 @@ def cpu_count() -> int:
 
 def default_workers(settings: Settings) -> int:
     """1 on SQLite, whose single writer more processes would only queue behind; one
-    per CPU on PostgreSQL, of :data:`THREADS` threads: a process's concurrent
-    writes share one commit and one INSERT (group commit), so on 2 cores 2 x 8 took
-    about a fifth less CPU a single POST than 4 x 4, with the same connections in all
-    (bench/README.md, "gunicorn's workers and threads, again")."""
+    per CPU on PostgreSQL, of :attr:`Settings.worker_threads` threads: a process's
+    concurrent writes share one commit and one INSERT (group commit), so on 2 cores
+    2 x 8 took about a fifth less CPU a single POST than 4 x 4 (bench/README.md,
+    "gunicorn's workers and threads, again")."""
     return 1 if settings.is_sqlite else cpu_count()
 
 
@@ -43,7 +40,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "bind": [settings.bind],
         "worker_class": "gthread",
         "workers": settings.workers or default_workers(settings),
-        "threads": settings.threads or THREADS,
+        "threads": settings.worker_threads,
         # Heartbeat files on tmpfs: a disk-backed /tmp can stall workers into timeouts.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
         # No control socket in $HOME: nothing outside the process manager steers workers.

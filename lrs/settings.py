@@ -105,6 +105,11 @@ class Settings:
     #: While requests overlap, how long the next group may wait for the requests being
     #: handled to queue their batches before it is written (0: at once).
     group_commit_gather_ms: float = 2.0
+    #: How far ``X-Experience-API-Consistent-Through`` stays behind the time of the
+    #: answer: a write takes its ``stored`` time before it commits, so a concurrent
+    #: reader may not see it yet (:func:`lrs.services.ingest.store_batch` logs a write
+    #: that took longer).
+    consistent_through_lag_ms: int = 1000
     #: How often, at most, a process looks whether any credential, OAuth client or
     #: token was revoked; in between it trusts the ``Authorization`` headers it has
     #: verified (:mod:`lrs.auth.verified`). 0 verifies every request in the database.
@@ -243,6 +248,9 @@ class Settings:
                 raise SettingsError(f"LRS_{name.upper()} must be 0 (automatic) or more")
         if self.auth_cache_seconds < 0:
             raise SettingsError("LRS_AUTH_CACHE_SECONDS must be 0 (off) or more")
+        if self.consistent_through_lag_ms < 0:
+            raise SettingsError("LRS_CONSISTENT_THROUGH_LAG_MS must be 0 (the time of the "
+                                "answer) or more")
         if self.group_commit_gather_ms < 0:
             raise SettingsError("LRS_GROUP_COMMIT_GATHER_MS must be 0 (write at once) or more")
         if self.outbox_gather_ms < 0:

@@ -70,7 +70,8 @@ def test_settings_refuse_non_positive_limits(variable: str) -> None:
         Settings.from_env({variable: "0", "LRS_SECRET_KEY": "k" * 32})
 
 
-@pytest.mark.parametrize("variable", ["LRS_WORKERS", "LRS_OUTBOX_GATHER_MS"])
+@pytest.mark.parametrize("variable", ["LRS_WORKERS", "LRS_OUTBOX_GATHER_MS",
+                                      "LRS_CONSISTENT_THROUGH_LAG_MS"])
 def test_settings_refuse_negative_counts(variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: "-1", "LRS_SECRET_KEY": "k" * 32})

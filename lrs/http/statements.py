@@ -9,7 +9,7 @@ from the stored JSON text without parsing it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -161,12 +161,19 @@ def _answer(body: str, parts: list[AttachmentPart]) -> Response:
 
 @bp.after_request
 def _consistent_through(response: Response) -> Response:
-    """``X-Experience-API-Consistent-Through`` on every statement response.
+    """``X-Experience-API-Consistent-Through`` on every statement response: the time
+    before which every statement stored is visible, so that a client may page by
+    ``since`` from it without skipping one.
 
-    Writes commit before they answer, so everything stored up to now is visible.
+    Not the time of the answer: a write takes its ``stored`` time before it commits
+    (a group of concurrent POSTs gathers, inserts, then waits for the disk), and
+    another request may read in between. ``LRS_CONSISTENT_THROUGH_LAG_MS`` is how long
+    a write may take; one that takes longer is logged
+    (:func:`lrs.services.ingest.store_batch`).
     """
+    lag = timedelta(milliseconds=current_runtime().settings.consistent_through_lag_ms)
     response.headers["X-Experience-API-Consistent-Through"] = iso_milliseconds(
-        datetime.now(UTC))
+        datetime.now(UTC) - lag)
     return response
 
 

@@ -7,12 +7,16 @@ post-commit announcement that a client's statements get.
 
 from __future__ import annotations
 
+import logging
+import time
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from lrs.models.types import iso_milliseconds
 from lrs.plugin.events import StatementsStored
 from lrs.services.group_commit import GroupCommit
 from lrs.store.statements import StoredBatch, store_together
@@ -22,6 +26,8 @@ from lrs.xapi.versions import XapiVersion
 
 if TYPE_CHECKING:
     from lrs.services.core import Core
+
+logger = logging.getLogger("lrs.ingest")
 
 
 def store_batch(
@@ -56,8 +62,29 @@ def store_batch(
     }
     announced = {"credential_key": credential_key, "source": source}
     if core.group_commit is not None:
-        return core.group_commit.store((arguments, announced))
-    return _store_alone(core, (arguments, announced))
+        outcome = core.group_commit.store((arguments, announced))
+    else:
+        outcome = _store_alone(core, (arguments, announced))
+    _report_late_visibility(outcome, core.settings.consistent_through_lag_ms)
+    return outcome
+
+
+def _report_late_visibility(outcome: StoredBatch, lag_ms: int) -> None:
+    """Warn when statements became visible more than ``lag_ms`` after their ``stored``
+    time: ``X-Experience-API-Consistent-Through`` (the time of an answer less that lag,
+    :func:`lrs.http.statements._consistent_through`) may then have promised them to a
+    reader that could not see them yet, and a client paging by ``since`` skipped them.
+    Operators raise ``LRS_CONSISTENT_THROUGH_LAG_MS`` above what their writes take."""
+    if outcome.stored_us is None:
+        return
+    took_ms = (time.time_ns() // 1000 - outcome.stored_us) / 1000
+    if took_ms > lag_ms:
+        stored = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=outcome.stored_us)
+        logger.warning(
+            "%d statement(s) stored at %s became visible %.0f ms later, more than "
+            "LRS_CONSISTENT_THROUGH_LAG_MS (%d): a reader paging by "
+            "X-Experience-API-Consistent-Through may have skipped them",
+            outcome.new, iso_milliseconds(stored), took_ms, lag_ms)
 
 
 def new_group_commit(core: Core, max_batches: int, gather_ms: float) -> GroupCommit | None:

@@ -69,6 +69,9 @@ class StoredBatch:
     #: Its event (``announce``'s) went in with its statements (PostgreSQL, a batch
     #: none of whose ids was stored already): the caller has nothing to enqueue.
     announced: bool = False
+    #: The ``stored`` time of its new statements, in µs since the epoch (``None``
+    #: when none was new): taken before the commit that made them visible.
+    stored_us: int | None = None
 
 
 #: ``announce(ids)``: the ``(hook, JSON payload)`` of the outbox event announcing a batch
@@ -123,7 +126,7 @@ def store_statements(
     rows = _rows(session, tenant_id, new, stored_us, credential_id, parts)
     _insert_rows(session, rows)
     _finish(session, tenant_id, rows, new, parts, None)
-    return StoredBatch(ids, len(new))
+    return StoredBatch(ids, len(new), stored_us=stored_us)
 
 
 def store_together(session: Session, batches: list[dict[str, Any]]
@@ -217,7 +220,8 @@ def _insert_first(
                     continue
             new += [s for s in statements if s["id"] in pk_of]
             announced = events is not None and index in events.batches and len(pk_of) == len(ids)
-            outcomes[index] = StoredBatch(ids, len(pk_of), announced)
+            outcomes[index] = StoredBatch(ids, len(pk_of), announced,
+                                          stored_us if pk_of else None)
         if new:
             _finish(session, tenant_id, rows, new, parts, inserted.definitions)
     return [outcome for outcome in outcomes if outcome is not None]

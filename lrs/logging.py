@@ -33,8 +33,19 @@ _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 #: One line of JSON, non-ASCII as is; what JSON cannot hold is written as its text.
 #: msgspec's encoder takes a sixth of ``json.dumps``'s time, on every request's line.
 _ENCODE = msgspec.json.Encoder(enc_hook=str).encode
-#: Extra attributes a record may carry; the formatters print those present.
-_REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "credential")
+#: What every record has. Any other attribute is a field its caller added
+#: (``extra={...}``: the access line's request fields, a connector run's name and
+#: error) or :class:`RedactingFilter` did (``request_id``): the formatters print those.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+#: The access line's fields, made by Weft from the request: nothing there to mask.
+_ACCESS_FIELDS = frozenset({"request_id", "method", "path", "status", "duration_ms",
+                            "credential"})
+
+
+def _fields(record: logging.LogRecord) -> list[tuple[str, Any]]:
+    """The fields a record's caller added, in the order they were set (``None`` left out)."""
+    return [(name, value) for name, value in record.__dict__.items()
+            if name not in _RECORD_ATTRIBUTES and value is not None]
 
 
 class RedactingFilter(logging.Filter):
@@ -47,13 +58,16 @@ class RedactingFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        for name, value in _fields(record):
+            if isinstance(value, str) and name not in _ACCESS_FIELDS:
+                setattr(record, name, redact(value))
         if not hasattr(record, "request_id") and has_request_context():
             record.request_id = g.get("request_id")
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, msg, request fields, exc."""
+    """One JSON object per line: ts, level, logger, msg, the caller's fields, exc."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -62,10 +76,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for name in _REQUEST_FIELDS:
-            value = getattr(record, name, None)
-            if value is not None:
-                entry[name] = value
+        for name, value in _fields(record):
+            entry.setdefault(name, value)
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
@@ -81,11 +93,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extras = " ".join(
-            f"{name}={getattr(record, name)}"
-            for name in _REQUEST_FIELDS
-            if getattr(record, name, None) is not None
-        )
+        extras = " ".join(f"{name}={value}" for name, value in _fields(record))
         return f"{line} [{extras}]" if extras else line
 
 

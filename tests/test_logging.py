@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from lrs.app import create_app
-from lrs.logging import JsonFormatter, RedactingFilter
+from lrs.logging import JsonFormatter, RedactingFilter, TextFormatter
 from lrs.masking import redact
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
@@ -54,6 +54,35 @@ def test_json_formatter_writes_one_object_with_request_fields() -> None:
     assert (entry["level"], entry["logger"], entry["request_id"], entry["status"]) == (
         "INFO", "lrs.access", "abc", 200,
     )
+    assert entry["ts"].endswith("Z")
+
+
+def test_formatters_print_the_fields_a_caller_added_and_mask_their_secrets() -> None:
+    """A connector run's failure names the connector, tenant and error (``extra=``)."""
+    logger = logging.getLogger("lrs.connectors")
+    record = logger.makeRecord(
+        logger.name, logging.WARNING, __file__, 1, "connector run failed", (), None,
+        extra={"connector": "moodle", "tenant_id": 3, "nothing": None,
+               "error": "HTTPError: 401 for https://lms:hunter2@moodle.example/api",
+               "msg_id": "x"})
+    RedactingFilter().filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["msg"], entry["connector"], entry["tenant_id"], entry["msg_id"]) == (
+        "connector run failed", "moodle", 3, "x")
+    assert "nothing" not in entry
+    assert entry["error"].startswith("HTTPError: 401 for https://")
+    assert "hunter2" not in entry["error"]
+    text = TextFormatter().format(record)
+    assert text.endswith("connector run failed [connector=moodle tenant_id=3 "
+                         f"error={entry['error']} msg_id=x]")
+
+
+def test_a_field_never_replaces_what_every_line_has() -> None:
+    record = logging.getLogger("lrs").makeRecord(
+        "lrs", logging.INFO, __file__, 1, "hello", (), None,
+        extra={"level": "forged", "ts": "forged", "logger": "forged"})
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["level"], entry["logger"]) == ("INFO", "lrs")
     assert entry["ts"].endswith("Z")
 
 

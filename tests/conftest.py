@@ -155,17 +155,25 @@ def headers(credential: IssuedCredential, xapi_version: str) -> dict[str, str]:
 
 
 @contextmanager
+def listening(app: Flask, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    """Have ``listener`` hear the SQLAlchemy engine event ``name`` of ``app`` while the
+    block runs."""
+    engine = app.extensions["lrs"].db.engine
+    event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, name, listener)
+
+
+@contextmanager
 def sql_statements(app: Flask) -> Iterator[list[str]]:
     """Collect the SQL ``app`` sends while the block runs (one item per execute or
     executemany), to check that a path costs a constant number of round trips."""
     executed: list[str] = []
-    engine = app.extensions["lrs"].db.engine
 
     def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         executed.append(statement)
 
-    event.listen(engine, "after_cursor_execute", record)
-    try:
+    with listening(app, "after_cursor_execute", record):
         yield executed
-    finally:
-        event.remove(engine, "after_cursor_execute", record)

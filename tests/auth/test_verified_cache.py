@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask
-from sqlalchemy import event
 
 from lrs.app import create_app
 from lrs.services import admin
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
 from tests.auth.conftest import bearer, token
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, listening
 
 RECHECK = 0.3
 
@@ -35,12 +34,8 @@ def queries(app: Flask) -> Iterator[list[str]]:
     def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         sent.append(statement)
 
-    engine = app.extensions["lrs"].db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with listening(app, "before_cursor_execute", record):
         yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def worker(make_settings: Callable[..., Settings], **overrides: object) -> Flask:

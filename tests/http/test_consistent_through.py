@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from lrs.models.types import iso_milliseconds
+from tests.conftest import listening
 from tests.http.statement_helpers import make_statement, post
 
 HEADER = "X-Experience-API-Consistent-Through"
@@ -49,12 +49,8 @@ def held_commit(app: Flask, *, until: threading.Event) -> Iterator[threading.Eve
         waiting.set()
         until.wait(5)
 
-    engine = app.extensions["lrs"].db.engine
-    event.listen(engine, "commit", on_commit)
-    try:
+    with listening(app, "commit", on_commit):
         yield waiting
-    finally:
-        event.remove(engine, "commit", on_commit)
 
 
 @contextmanager

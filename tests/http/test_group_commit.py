@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from lrs.app import create_app
 from lrs.settings import Settings
 from lrs.store.credentials import IssuedCredential
-from tests.conftest import basic_auth
+from tests.conftest import basic_auth, listening
 from tests.http.statement_helpers import orphan_link_rows
 from tests.plugins.conftest import RecordingPlugin
 
@@ -53,12 +52,8 @@ def commits(app: Flask, *, first_takes: float = 0.0,
         if fail(len(count)):
             raise RuntimeError("the disk is full")
 
-    engine = app.extensions["lrs"].db.engine
-    event.listen(engine, "commit", on_commit)
-    try:
+    with listening(app, "commit", on_commit):
         yield count
-    finally:
-        event.remove(engine, "commit", on_commit)
 
 
 def post_together(app: Flask, credential: IssuedCredential, bodies: list[Any],
@@ -211,12 +206,8 @@ def sql_sent(app: Flask) -> Iterator[list[tuple[str, Any]]]:
                    *_args: Any) -> None:
         sent.append((statement, parameters))
 
-    engine = app.extensions["lrs"].db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
+    with listening(app, "before_cursor_execute", on_execute):
         yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def named(activity: str, language: str, name: str) -> dict:

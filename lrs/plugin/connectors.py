@@ -23,6 +23,7 @@ This module is public API for plugins, like :mod:`lrs.plugin.host`.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -195,7 +196,7 @@ class ConnectorType:
                             isinstance(f, marshmallow_fields.Boolean),
                             next((tuple(map(str, v.choices)) for v in f.validators
                                   if isinstance(v, OneOf)), ()),
-                            "" if f.load_default is missing else str(f.load_default))
+                            _default_text(f))
                 for name, f in self._schema().fields.items()]
 
     def secret_fields(self) -> list[str]:
@@ -219,3 +220,12 @@ class ConnectorTypeRegistry(Registry[ConnectorType]):
     noun = "connector type"
     hook = "register_connector_types"
     item_type = ConnectorType
+
+
+def _default_text(f: marshmallow_fields.Field) -> str:
+    """What an absent optional field means, as a form shows it: a string field's text,
+    any other's JSON (a ``load_default`` may be a factory such as ``list``)."""
+    if f.load_default is missing:
+        return ""
+    default = f.load_default() if callable(f.load_default) else f.load_default
+    return str(default) if isinstance(f, marshmallow_fields.String) else json.dumps(default)

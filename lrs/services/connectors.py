@@ -261,6 +261,24 @@ def values_from_texts(connector_type: ConnectorType,
     return values
 
 
+def texts_from_values(connector_type: ConnectorType,
+                      values: Mapping[str, Any]) -> dict[str, str]:
+    """The text a form shows for each configuration value, which
+    :func:`values_from_texts` reads back as the same value: a string field's text as
+    it is, a boolean ``true``/``false``, any other field's value as JSON."""
+    kinds = {f.name: f for f in connector_type.fields()}
+    texts: dict[str, str] = {}
+    for name, value in values.items():
+        field = kinds.get(name)
+        if field is not None and field.boolean:
+            texts[name] = "true" if value else "false"
+        elif field is None or (field.text and isinstance(value, str)):
+            texts[name] = str(value)
+        else:
+            texts[name] = json.dumps(value)
+    return texts
+
+
 _BOOLEANS = {"true": True, "yes": True, "on": True, "1": True,
              "false": False, "no": False, "off": False, "0": False}
 

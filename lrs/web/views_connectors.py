@@ -91,8 +91,11 @@ def connector(tenant: str, name: str) -> Any:
                             and f.name in view.config),
                 schedule=request.form.get("schedule"), actor=g.web_user.actor,
                 source=request_source())
-        except XapiError as exc:
-            return _instance_page(tenant, view, connector_type, error=exc.message), 400
+        except XapiError as exc:  # shown again as typed, but for secrets
+            typed = {f.name: request.form.get(f.name, "") for f in connector_type.fields()
+                     if not f.secret}
+            return _instance_page(tenant, view, connector_type, error=exc.message,
+                                  typed=typed), 400
         flash("Saved.", "info")
         return redirect(url_for("web.connector", tenant=tenant, name=name))
     return _instance_page(tenant, view, connector_type)
@@ -153,9 +156,16 @@ def _form_page(connector_type: ConnectorType, *, form: Any, error: str | None = 
 
 
 def _instance_page(tenant: str, view: service.InstanceView,
-                   connector_type: ConnectorType | None, error: str | None = None) -> str:
+                   connector_type: ConnectorType | None, error: str | None = None,
+                   typed: dict[str, str] | None = None) -> str:
+    """The instance's page; its form shows the stored configuration, or what was
+    ``typed`` in a form that was refused."""
     runs = service.connector_runs(current_runtime(), view.tenant_id, view.name, limit=50)
+    texts = typed
+    if texts is None:
+        texts = service.texts_from_values(connector_type, view.config) if connector_type \
+            else {}
     return render_template("web/connector.html", tenant=tenant, view=view,
-                           type=connector_type,
+                           type=connector_type, texts=texts,
                            fields=connector_type.fields() if connector_type else [],
                            runs=runs, error=error, iso_time=iso_time)

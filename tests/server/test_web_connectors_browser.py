@@ -27,6 +27,7 @@ from tests.serving import ROOT, Server
 pytestmark = pytest.mark.server
 
 PASSWORD = "raas-pass-8d1f"
+MAPPING = {"Employee_ID": "employee_id", "Worker": "display_name", "Email": "email"}
 REPORT = {"Report_Entry": [
     {"Employee_ID": "E1", "Worker": "Ada Lovelace", "Email": "ada@example.com"},
     {"Employee_ID": "E2", "Worker": "<b>Grace</b>", "Email": "grace@example.com"},
@@ -82,8 +83,7 @@ def test_admin_creates_an_hris_connector_and_the_worker_fills_the_directory(
         form.locator("select[name=auth]").select_option("basic")
         form.locator("input[name=username]").fill("isu_weft")
         form.locator("input[name=password]").fill(PASSWORD)
-        form.locator("input[name=mapping]").fill(json.dumps(
-            {"Employee_ID": "employee_id", "Worker": "display_name", "Email": "email"}))
+        form.locator("input[name=mapping]").fill(json.dumps(MAPPING))
         form.locator("input[name=schedule]").fill("every 1d")
         page.get_by_role("button", name="Create").click()
         page.wait_for_url(f"{base}/ui/admin/connectors/default/workday")
@@ -107,5 +107,18 @@ def test_admin_creates_an_hris_connector_and_the_worker_fills_the_directory(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     people = page.locator("#people").inner_text()
     assert "Ada Lovelace" in people and "<b>Grace</b>" in people
+
+    # The mapping (JSON, quotes and all) shows whole and saves back unchanged; then
+    # the connector is deleted after a second click, which no script has to confirm.
+    page.goto(f"{base}/ui/admin/connectors/default/workday")
+    mapping = page.locator("form.create input[name=mapping]")
+    assert json.loads(mapping.input_value()) == MAPPING
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    assert json.loads(mapping.input_value()) == MAPPING
+    expect(page.get_by_role("button", name="Delete connector")).to_be_hidden()
+    page.get_by_text("Delete…").click()
+    page.get_by_role("button", name="Delete connector").click()
+    expect(page.get_by_text("Deleted connector 'workday'.")).to_be_visible()
     assert blocked == [], f"Content-Security-Policy blocked: {blocked}"
     assert os.path.exists(worker)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_module
+import json
+import re
 from typing import Any
 
 import pytest
@@ -27,6 +30,7 @@ class LmsConfig(Schema):
     page_size = fields.Integer(load_default=100)
     include_guests = fields.Boolean(load_default=False)
     course = fields.String()
+    roles = fields.List(fields.String(), load_default=list)
 
 
 class Failing:
@@ -97,6 +101,41 @@ def test_a_bad_field_is_refused_naming_it_and_the_form_keeps_what_was_typed(
     assert "$.base_url: Not a valid URL." in html and "$.page_size: Not a valid integer." in html
     assert 'value="not a url"' in html and TOKEN not in html
     assert "None yet." in admin.get(PAGE).get_data(as_text=True)
+
+
+def test_a_list_field_shows_as_json_that_saves_back_unchanged_whatever_it_holds(
+    web_app: Flask, admin: FlaskClient,
+) -> None:
+    """A stored value is the attacker's if another admin typed it: JSON with quotes in
+    it stays inside the ``value`` attribute, and saving the page keeps it as it was."""
+    roles = ['" autofocus onfocus="alert(1)', "<b>tutor</b>"]
+    create(admin, roles=json.dumps(roles))
+    page = f"{PAGE}/default/moodle"
+    html = admin.get(page).get_data(as_text=True)
+    shown = re.search(r'<input type="text" name="roles" value="([^"]*)"', html)
+    assert shown is not None, html
+    assert html_module.unescape(shown.group(1)) == json.dumps(roles)
+    assert 'placeholder="[]"' in html and "&lt;class" not in html
+    saved = admin.post(page, data={"csrf_token": csrf_token(admin, page), "token": "",
+                                   "base_url": "https://lms.example.com", "page_size": "100",
+                                   "roles": html_module.unescape(shown.group(1)),
+                                   "schedule": "every 15m"})
+    assert saved.status_code == 302
+    assert connector_named(web_app.extensions["lrs"], 1, "moodle").config["roles"] == roles
+
+
+def test_a_refused_save_shows_what_was_typed_again(admin: FlaskClient) -> None:
+    create(admin)
+    page = f"{PAGE}/default/moodle"
+    refused = admin.post(page, data={"csrf_token": csrf_token(admin, page), "token": "",
+                                     "base_url": "https://lms.example.com",
+                                     "page_size": "lots", "roles": '["a", ',
+                                     "schedule": "every 15m"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "$.page_size: Not a valid integer." in html
+    assert 'name="page_size" value="lots"' in html
+    assert 'name="roles" value="[&#34;a&#34;, "' in html and TOKEN not in html
 
 
 def test_saving_settings_keeps_an_empty_secret_and_unsets_emptied_fields(

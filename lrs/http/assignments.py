@@ -15,7 +15,6 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
-from lrs.http.headers import api_headers
 from lrs.plugin.request import api_actor, request_source
 from lrs.runtime import current_runtime
 from lrs.services import assignment_status, assignments
@@ -26,7 +25,6 @@ READ, WRITE = "assignments/read", "assignments/write"
 
 def create_assignments_blueprint() -> Blueprint:
     bp = Blueprint("assignments", __name__, url_prefix="/api/assignments")
-    bp.after_request(api_headers)
     bp.add_url_rule("", "list", protect(READ)(_list), methods=["GET"])
     bp.add_url_rule("", "create", protect(WRITE)(_create), methods=["POST"])
     bp.add_url_rule("/<assignment_id>", "delete", protect(WRITE)(_delete),

@@ -21,7 +21,8 @@ API_HEADERS = {
 
 
 def api_headers(response: Response) -> Response:
-    """``after_request`` of the API blueprints: adds those a view did not set.
+    """Adds those a view did not set, to every response that is not a UI page's
+    (:mod:`lrs.web.security` tells them apart): core's APIs and plugins' alike.
 
     One pass over the response's headers: ``Headers.setdefault`` scans them for each
     name, and raises and catches an exception for each one missing (every time).

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from lrs.auth.protector import protect
-from lrs.http.headers import api_headers
 from lrs.plugin.metrics import MetricError, parse_moment
 from lrs.runtime import current_runtime
 from lrs.xapi.errors import BadRequest, NotFound
@@ -23,7 +22,6 @@ _PERIOD = ("since", "until")
 
 def create_metrics_blueprint() -> Blueprint:
     bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
-    bp.after_request(api_headers)
     bp.add_url_rule("", "list", protect("metrics/read")(_list), methods=["GET"])
     bp.add_url_rule("/<name>", "show", protect("metrics/read")(_show), methods=["GET"])
     return bp

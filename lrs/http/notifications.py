@@ -15,7 +15,6 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
-from lrs.http.headers import api_headers
 from lrs.models.types import iso_time
 from lrs.plugin.request import api_actor, request_source
 from lrs.runtime import current_runtime
@@ -30,7 +29,6 @@ MAX_LIMIT = 500
 
 def create_notifications_blueprint() -> Blueprint:
     bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
-    bp.after_request(api_headers)
     bp.add_url_rule("", "list", protect(READ)(_list), methods=["GET"])
     bp.add_url_rule(
         "/subscriptions", "subscriptions", protect(READ)(_subscriptions), methods=["GET"]

@@ -13,7 +13,6 @@ from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, Response, jsonify
 
 from lrs.auth.oauth_server import current_oauth, init_oauth
-from lrs.http.headers import api_headers
 from lrs.runtime import current_runtime
 
 
@@ -21,7 +20,6 @@ def create_oauth_blueprint() -> Blueprint:
     """The blueprint; registering it also sets up the app's authorization server."""
     bp = Blueprint("oauth", __name__)
     bp.record_once(lambda state: init_oauth(state.app))
-    bp.after_request(api_headers)
     bp.add_url_rule("/oauth/token", "token", _token, methods=["POST"])
     bp.add_url_rule("/oauth/revoke", "revoke", _revoke, methods=["POST"])
     bp.add_url_rule("/oauth/jwks", "jwks", _jwks, methods=["GET"])

@@ -19,7 +19,6 @@ from werkzeug.exceptions import HTTPException
 
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
-from lrs.http.headers import api_headers
 from lrs.plugin.request import request_source
 from lrs.runtime import current_runtime
 from lrs.scim import schemas
@@ -36,7 +35,6 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def create_scim_blueprint() -> Blueprint:
     bp = Blueprint("scim", __name__, url_prefix=PREFIX)
-    bp.after_request(api_headers)
     bp.after_request(_as_scim_error)
     for error in (ScimError, XapiError, HTTPException):
         bp.register_error_handler(error, _error)

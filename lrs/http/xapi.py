@@ -10,7 +10,6 @@ from flask import Blueprint, Response, g, request
 
 from lrs.auth.protector import authenticate_request
 from lrs.http import about, activities, agents, documents, statements
-from lrs.http.headers import api_headers
 from lrs.http.version import current_version
 from lrs.runtime import current_runtime
 from lrs.store.credentials import remember_version
@@ -24,7 +23,6 @@ def create_xapi_blueprint() -> Blueprint:
     bp = Blueprint("xapi", __name__, url_prefix="/xapi")
     bp.before_request(_negotiate_and_authenticate)
     bp.after_request(_version_header)
-    bp.after_request(api_headers)
     for child in (statements.bp, documents.bp, agents.bp, activities.bp, about.bp):
         bp.register_blueprint(child)
     return bp

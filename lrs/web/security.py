@@ -4,7 +4,8 @@ Only UI views (declared with :func:`~lrs.web.access.requires_role` or
 :func:`~lrs.web.access.public`) are touched. The xAPI, the OAuth2 token
 endpoints and plugin APIs authenticate every request with a header, never a
 cookie, so a forged cross-site request carries nothing: they need no CSRF token,
-and get none of the page headers.
+and get none of the page headers; every other response, core's or a plugin's,
+gets the API's (:func:`lrs.http.headers.api_headers`: data, never a page).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flask import (
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from lrs.http.headers import api_headers
 from lrs.web.access import current_user, ui_roles
 
 #: What UI pages may load: only this site's own files; never framed.
@@ -85,7 +87,7 @@ def init_security(app: Flask, *, lifetime_seconds: int) -> None:
     )
     csrf = CSRFProtect(app)
     app.before_request(lambda: _check_csrf(csrf))
-    app.after_request(_page_headers)
+    app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
 
 
@@ -101,9 +103,11 @@ def _check_csrf(csrf: CSRFProtect) -> None:
         csrf.protect()
 
 
-def _page_headers(response: Response) -> Response:
+def _security_headers(response: Response) -> Response:
+    """A UI page's headers on UI responses, the API's on every other one (a plugin's
+    API included: it never has to remember them)."""
     if not is_ui_request():
-        return response
+        return api_headers(response)
     for name, value in PAGE_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:

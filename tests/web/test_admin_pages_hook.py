@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from flask import Blueprint, Flask, render_template_string
 
+from lrs.http.headers import CONTENT_SECURITY_POLICY
 from lrs.machinery.manager import PluginError
 from lrs.plugin.hookspecs import hookimpl
 from lrs.plugin.host import AdminPage
 from lrs.plugin.metrics import Metric
+from lrs.web.security import PAGE_HEADERS
 from tests.oidc import OidcProvider, free_port, sign_in
 from tests.plugins.conftest import RecordingPlugin
 from tests.web.conftest import admin_actions
@@ -31,7 +33,9 @@ class KpiPlugin:
     def register_blueprints(self, host: Any) -> list[Blueprint]:
         pages = Blueprint("kpi_demo", __name__, url_prefix="/ui/kpi-demo")
         pages.add_url_rule("/", "index", host.requires_role("analyst")(completion_page))
-        return [pages]
+        api = Blueprint("kpi_demo_api", __name__, url_prefix="/plugins/kpi-demo")
+        api.add_url_rule("/completion", "completion", lambda: {"rate": 42.0})
+        return [pages, api]
 
     @hookimpl
     def register_metrics(self) -> list[Metric]:
@@ -43,6 +47,22 @@ class KpiPlugin:
     def register_admin_pages(self) -> list[AdminPage]:
         return [AdminPage("Completion", endpoint="kpi_demo.index", roles=("analyst",)),
                 AdminPage("Handbook", url="https://example.com/handbook", roles=("admin",))]
+
+
+def test_a_plugins_api_answers_as_data_and_its_pages_as_pages(
+    make_web_app: Callable[..., Flask], oidc_provider: OidcProvider,
+) -> None:
+    """A plugin never registers the security headers itself: its API gets the API's
+    (no sniffing, sandboxed), its pages the UI's."""
+    analyst = make_web_app(KpiPlugin()).test_client()
+    sign_in(analyst, oidc_provider, "ann", email="ann@example.com", groups=["weft-analysts"])
+    api = analyst.get("/plugins/kpi-demo/completion")
+    assert api.status_code == 200 and api.get_json() == {"rate": 42.0}
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+    assert api.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    page = analyst.get("/ui/kpi-demo/")
+    assert page.headers["Content-Security-Policy"] == PAGE_HEADERS["Content-Security-Policy"]
+    assert "sandbox" not in page.headers["Content-Security-Policy"]
 
 
 def test_plugin_pages_appear_for_their_roles_only(

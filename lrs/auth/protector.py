@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -26,6 +27,8 @@ from lrs.store.oauth_clients import token_principal
 from lrs.xapi.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: C0 controls and DEL: in no key or secret (``new_key``, ``new_secret``).
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def authenticate_request(*, key_bearer: bool = False) -> Principal:
@@ -90,6 +93,8 @@ def basic_credentials(encoded: str) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
+        return None
+    if _CONTROL_CHARACTER.search(decoded):  # no key or secret has one; PostgreSQL refuses NUL
         return None
     key, sep, secret = decoded.partition(":")
     return (key, secret) if sep else None

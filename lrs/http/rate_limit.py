@@ -285,8 +285,8 @@ def claimed_key(header: str) -> str | None:
             key = claims["sub"]
         else:
             return None
-    except (binascii.Error, ValueError, IndexError, KeyError, TypeError):
-        return None
+    except (binascii.Error, ValueError, IndexError, KeyError, TypeError, RecursionError):
+        return None  # a payload nested past Python's limit is no token either
     return key if isinstance(key, str) and 0 < len(key) <= 64 else None
 
 

@@ -103,6 +103,8 @@ def revoke_credential(session: Session, key: str) -> int:
 
 def authenticate(session: Session, server_key: str, key: str, secret: str) -> Principal | None:
     """The principal for a Basic-auth key/secret, or None when they do not match."""
+    if "\x00" in key:  # in no key, and PostgreSQL refuses it in text
+        return None
     row = session.scalars(
         select(Credential).where(Credential.key == key, Credential.revoked_us.is_(None))
     ).first()

@@ -74,6 +74,8 @@ def revoke_client(session: Session, client_id: str) -> int:
 
 def find_client(session: Session, client_id: str) -> Credential | None:
     """The active credential registered as OAuth client ``client_id``."""
+    if "\x00" in client_id:  # in no client_id, and PostgreSQL refuses it in text
+        return None
     return session.scalars(_active_clients().where(Credential.key == client_id)).first()
 
 

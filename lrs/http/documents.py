@@ -58,7 +58,8 @@ from lrs.store.documents import (
     put_document,
     puts_at_once,
 )
-from lrs.xapi.errors import NotFound
+from lrs.xapi.datatypes import is_header_text
+from lrs.xapi.errors import BadRequest, NotFound
 
 bp = Blueprint("documents", __name__)
 
@@ -179,6 +180,8 @@ def _unconditional(kind: Kind) -> Unconditional:
 def _body() -> Body:
     content = read_body()
     content_type = request.headers.get("Content-Type") or "application/octet-stream"
+    if not is_header_text(content_type):
+        raise BadRequest("the Content-Type header holds a control character")
     parsed = parse_json(content, what="document") if is_json_type(content_type) else None
     return Body(content, content_type, parsed)
 
@@ -192,7 +195,9 @@ def _etags(header: str) -> frozenset[str] | None:
     if value is None:
         return None
     etags = parse_etags(value)
-    return frozenset({"*"}) if etags.star_tag else frozenset(etags.as_set())
+    # A tag with a control character matches no document (theirs are hex digests).
+    return frozenset({"*"}) if etags.star_tag else frozenset(
+        tag for tag in etags.as_set() if is_header_text(tag))
 
 
 def _put_at_once(key: DocumentKey, body: Body, preconditions: Preconditions,

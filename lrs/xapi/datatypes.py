@@ -43,18 +43,22 @@ _MAILTO = re.compile(r"mailto:[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 #: A media type ``type/subtype`` with optional parameters (RFC 2046), loosely.
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?", re.S)
 
+#: The patterns of numbers match ASCII digits only (``re.ASCII``): ``\d`` alone takes
+#: any Unicode digit (Arabic-Indic ones in ``PT1S``), which no consumer of xAPI would read back.
 #: ISO 8601:2004 4.4.3.2 duration: ``PnYnMnDTnHnMnS`` (each part optional, at least
 #: one present, ``T`` only when a time part follows) or ``PnW``.
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"P(?:(?=\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?"
-    rf"|T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?|{_NUM}W)"
+    rf"|T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?|{_NUM}W)",
+    re.ASCII,
 )
 
 #: RFC 3339 ``date-time`` (xAPI 2.0): seconds and an offset are required.
 _RFC3339 = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
-    r"(?:[Zz]|([+-])(\d\d):(\d\d))"
+    r"(?:[Zz]|([+-])(\d\d):(\d\d))",
+    re.ASCII,
 )
 #: ISO 8601 combined date and time, extended or basic format (xAPI 1.0.3): seconds,
 #: fraction and offset are optional; ``,`` may separate the fraction. Lowercase
@@ -63,8 +67,19 @@ _ISO8601 = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?"
     r"(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?"
     r"|(\d{4})(\d\d)(\d\d)[Tt](\d\d)(\d\d)(?:(\d\d)(?:[.,](\d+))?)?"
-    r"(?:[Zz]|([+-])(\d\d)(\d\d)?)?"
+    r"(?:[Zz]|([+-])(\d\d)(\d\d)?)?",
+    re.ASCII,
 )
+
+
+#: The controls a header field's value may not hold: all but HTAB (RFC 9110 5.5).
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def is_header_text(value: str) -> bool:
+    """Whether ``value`` can be a header field's value: a content type or entity tag that
+    Weft stores or looks up (PostgreSQL refuses NUL) and may send back in a header."""
+    return _HEADER_CONTROL.search(value) is None
 
 
 def is_iri(value: object) -> bool:

@@ -19,6 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from lrs.xapi.datatypes import is_header_text
 from lrs.xapi.errors import BadRequest, PayloadTooLarge
 
 
@@ -181,18 +182,22 @@ def _split_headers(number: int, part: bytes) -> tuple[dict[str, str], bytes]:
     end = part.find(b"\r\n\r\n")
     if end < 0:
         raise BadRequest(f"multipart part {number}: no blank line after the headers")
-    headers: dict[str, str] = {}
+    # Each header's lines are joined once at the end: appending a folded line to the
+    # value so far copied it each time, quadratic in a part's header size.
+    lines: dict[str, list[str]] = {}
     name = ""
     for line in part[:end].decode("latin-1").split("\r\n"):
+        if not is_header_text(line):
+            raise BadRequest(f"multipart part {number}: a header line holds a control character")
         if line[:1] in (" ", "\t") and name:
-            headers[name] += " " + line.strip()
+            lines[name].append(line.strip())
             continue
         name, colon, value = line.partition(":")
         name = name.strip().lower()
         if not colon or not name:
             raise BadRequest(f"multipart part {number}: malformed header line {line[:80]!r}")
-        headers[name] = value.strip()
-    return headers, part[end + 4 :]
+        lines[name] = [value.strip()]
+    return {name: " ".join(values) for name, values in lines.items()}, part[end + 4 :]
 
 
 def _attachment_part(

@@ -130,6 +130,35 @@ def test_parse_joins_folded_header_lines() -> None:
     assert parts[TEXT_SHA256].content_type == 'text/plain; charset="ascii"'
 
 
+def test_parse_joins_many_folded_lines_in_order() -> None:
+    """Joined once at the end: appending each line to the value so far was quadratic
+    (a few megabytes of folded lines held a worker for minutes)."""
+    folds = [f" word{i}" for i in range(50_000)]
+    headers = ["Content-Type: text/plain;", *folds, *attachment_headers()[1:]]
+
+    _, parts = parse(multipart(STATEMENT_PART, (headers, TEXT)))
+
+    assert parts[TEXT_SHA256].content_type == "text/plain; " + " ".join(
+        f"word{i}" for i in range(50_000))
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\r", "\x7f"])
+def test_parse_refuses_a_control_character_in_a_part_header(control: str) -> None:
+    """A part's Content-Type is stored and sent back in a header (PostgreSQL refuses NUL)."""
+    headers = [f"Content-Type: text/pl{control}ain", *attachment_headers()[1:]]
+
+    with pytest.raises(BadRequest, match="multipart part 2: a header line holds a control"):
+        parse(multipart(STATEMENT_PART, (headers, TEXT)))
+
+
+def test_parse_keeps_a_tab_in_a_part_header() -> None:
+    headers = ["Content-Type:\ttext/plain;\tcharset=ascii", *attachment_headers()[1:]]
+
+    _, parts = parse(multipart(STATEMENT_PART, (headers, TEXT)))
+
+    assert parts[TEXT_SHA256].content_type == "text/plain;\tcharset=ascii"
+
+
 REJECTED_BODIES = {
     "first part is not json": multipart((["Content-Type: text/plain"], STATEMENTS), TEXT_PART),
     "first part has no content type": multipart(([], STATEMENTS), TEXT_PART),

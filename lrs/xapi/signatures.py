@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -76,7 +76,11 @@ def verify_signed_statement(statement: dict[str, Any], token: bytes) -> None:
         raise BadRequest("the JWS payload of the signature is not valid JSON") from None
     if not isinstance(signed, dict):
         raise BadRequest("the JWS payload of the signature is not a JSON statement object")
-    if not equivalent(_without_signatures(signed), _without_signatures(statement)):
+    try:
+        matches = equivalent(_without_signatures(signed), _without_signatures(statement))
+    except RecursionError:  # nested deeper than a statement may be: it cannot match
+        matches = False
+    if not matches:
         raise BadRequest(
             "the JWS payload of the signature does not match the statement it is attached to"
         )
@@ -129,6 +133,8 @@ def _verify_with_x5c(jws: CompactJws) -> None:
         key = x509.load_der_x509_certificate(der).public_key()
     except (binascii.Error, ValueError):
         raise BadRequest("the first JWS x5c certificate is not a base64 DER certificate") from None
+    except UnsupportedAlgorithm:
+        raise BadRequest("the first JWS x5c certificate holds a key of an unknown type") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise BadRequest("the first JWS x5c certificate does not hold an RSA public key")
     algorithm = ALGORITHMS[jws.header["alg"]]()

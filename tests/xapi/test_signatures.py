@@ -185,3 +185,24 @@ def test_verify_of_random_bytes_raises_only_xapi_errors(token: bytes) -> None:
 def test_verify_of_random_segments_raises_only_xapi_errors(segments: list[str]) -> None:
     with contextlib.suppress(XapiError):
         verify_signed_statement(STATEMENT, ".".join(segments).encode())
+
+
+def test_verify_refuses_a_certificate_whose_key_type_is_unknown(signer: Signer) -> None:
+    rsa_encryption = bytes.fromhex("06092a864886f70d010101")  # OID 1.2.840.113549.1.1.1
+    der = base64.b64decode(signer.x5c[0])
+    unknown = der.replace(rsa_encryption, bytes.fromhex("06092a864886f70d01017f"), 1)
+    assert unknown != der
+    statement, token = signed(signer, STATEMENT,
+                              {"alg": "RS256", "x5c": [base64.b64encode(unknown).decode()]})
+
+    with pytest.raises(BadRequest, match="key of an unknown type"):
+        verify_signed_statement(statement, token)
+
+
+def test_verify_refuses_a_payload_nested_deeper_than_a_statement_can_be(signer: Signer) -> None:
+    """Deep enough for ``json`` to read, too deep to compare with the statement."""
+    token = signer.sign(b'{"actor": ' + b"[" * 900 + b"]" * 900 + b"}", {"alg": "RS256"})
+    statement = {**STATEMENT, "attachments": [signature_attachment(token)]}
+
+    with pytest.raises(BadRequest, match="does not match"):
+        verify_signed_statement(statement, token)

@@ -40,9 +40,9 @@ ALL_PARAMS = QUERY_PARAMS | {"statementId", "voidedStatementId", "more"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MORE_SALT = "weft.statements.more"
 #: ``2026-12-02 23:29:20``: the date and time separated by a space.
-_SPACE_SEPARATOR = re.compile(r"^(\d{4}-\d{2}-\d{2}) (?=\d)")
+_SPACE_SEPARATOR = re.compile(r"^(\d{4}-\d{2}-\d{2}) (?=\d)", re.ASCII)
 #: ``...20 00:00``: a ``+hh:mm`` offset whose ``+`` became a space in the URL.
-_UNENCODED_PLUS = re.compile(r"(?<=\d) (\d{2}(?::?\d{2})?)$")
+_UNENCODED_PLUS = re.compile(r"(?<=\d) (\d{2}(?::?\d{2})?)$", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def _truncate_duration(statement: dict[str, Any]) -> None:
         statement["result"] = {**result, "duration": _hundredths(result["duration"])}
 
 
-_SECONDS_FRACTION = re.compile(r"(\d+)[.,](\d*)S$")
+_SECONDS_FRACTION = re.compile(r"(\d+)[.,](\d*)S$", re.ASCII)
 
 
 def _hundredths(duration: str) -> str:

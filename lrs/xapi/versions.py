@@ -24,15 +24,15 @@ class XapiVersion(Enum):
 
 
 #: Value of ``X-Experience-API-Version`` that each accepted request header maps to.
-_HEADER = re.compile(r"^(?P<major>1\.0|2\.0)(?:\.(?P<patch>\d+))?$")
+_HEADER = re.compile(r"^(?P<major>1\.0|2\.0)(?:\.(?P<patch>\d+))?$", re.ASCII)
 
 #: What ``/about`` reports as supported.
 SUPPORTED = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0")
 
 #: Values accepted for a statement's own ``version`` property, by request version.
 STATEMENT_VERSION = {
-    XapiVersion.V1_0_3: re.compile(r"^1\.0(\.\d+)?$"),
-    XapiVersion.V2_0_0: re.compile(r"^(1\.0|2\.0)(\.\d+)?$"),
+    XapiVersion.V1_0_3: re.compile(r"^1\.0(\.\d+)?$", re.ASCII),
+    XapiVersion.V2_0_0: re.compile(r"^(1\.0|2\.0)(\.\d+)?$", re.ASCII),
 }
 
 

@@ -18,6 +18,7 @@ from lrs.http.metrics import create_metrics_blueprint
 from lrs.http.notifications import create_notifications_blueprint
 from lrs.http.oauth import create_oauth_blueprint
 from lrs.http.rate_limit import init_rate_limits
+from lrs.http.request_guard import guard_requests
 from lrs.http.scim import create_scim_blueprint
 from lrs.http.source import trust_proxies
 from lrs.http.xapi import create_xapi_blueprint
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     app.extensions["lrs"] = runtime
 
     configure_logging(app, settings)
+    guard_requests(app)
     if role == "server":
         record_configuration(runtime)
     register_error_handlers(app)

@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from lrs.masking import redact
 from lrs.plugin.errors import ApiError
-from lrs.xapi.errors import ServiceUnavailable, XapiError
+from lrs.xapi.errors import BadRequest, ServiceUnavailable, XapiError
 
 log = logging.getLogger("lrs.http")
 
@@ -20,6 +21,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _plugin_refusal)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_busy_or_unexpected)
+    app.register_error_handler(DataError, _value_the_database_refused)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -62,6 +64,17 @@ def _database_busy_or_unexpected(exc: OperationalError) -> Any:
             "the database is busy with other writes; retry in a few seconds",
             headers={"Retry-After": str(RETRY_AFTER_BUSY)}))
     return _unexpected_error(exc)
+
+
+def _value_the_database_refused(exc: DataError) -> Any:
+    """A value the database cannot hold or compare (a NUL in a JSON string, a number
+    past BIGINT, a string too long for its column) came from the request: ``400``
+    saying what the database said, nothing stored. Logged with its traceback, since a
+    route should have refused it with a message of its own."""
+    log.warning("a value of the request was refused by the database", exc_info=exc)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "invalid value"
+    return xapi_error_response(BadRequest(
+        f"a value of the request cannot be stored or compared: {redact(reason)[:200]}"))
 
 
 def _unexpected_error(exc: Exception) -> tuple[Response, int]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from authlib.oauth2.rfc6749 import InsecureTransportError
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from lrs.auth.oauth_server import current_oauth, init_oauth
+from lrs.auth.protector import basic_credentials
 from lrs.runtime import current_runtime
 
 
@@ -47,7 +48,17 @@ def _jwks() -> Response:
 
 
 def _over_https(respond: Callable[[], Response]) -> Response:
-    """Run an Authlib endpoint, answering plain HTTP (but loopback) with a 400."""
+    """Run an Authlib endpoint, answering plain HTTP (but loopback) with a 400, and
+    Basic credentials it cannot read with a 401 (Authlib raised on a bare ``Basic``
+    or on bytes that are not UTF-8: a 500)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic" and basic_credentials(value) is None:
+        response = jsonify({"error": "invalid_client",
+                            "error_description": "the Authorization header holds no "
+                                                 "readable Basic client_id:client_secret"})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Basic error="invalid_client"'
+        return response
     try:
         return respond()
     except InsecureTransportError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -136,3 +137,53 @@ def test_a_version_header_in_other_digits_is_refused(client: FlaskClient,
     response = client.get("/xapi/statements", headers={
         "Authorization": basic_auth(credential), "X-Experience-API-Version": f"1.0.{ARABIC_ONE}"})
     assert_refused(response, 400)
+
+
+@pytest.mark.parametrize("path", ["/api/notifications?topic=%00", "/ui/admin/people?q=%00",
+                                  "/api/metrics/x%00", "/nowhere?a=1&b=%00"])
+def test_a_nul_in_a_path_or_query_parameter_is_refused_before_any_view(
+    client: FlaskClient, credential: IssuedCredential, path: str,
+) -> None:
+    response = client.get(path, headers={"Authorization": basic_auth(credential)})
+    assert_refused(response, 400, "NUL")
+    if "=%00" in path:
+        name = path.rpartition("=")[0].rpartition("?")[2].rpartition("&")[2]
+        assert response.get_json()["errors"] == [{"path": name,
+                                                   "message": "holds a NUL character"}]
+
+
+def test_a_nul_in_a_form_field_is_refused_naming_it(client: FlaskClient) -> None:
+    response = client.post("/ui/admin/credentials", data={"name": "a\x00b", "x": "y"})
+    assert_refused(response, 400, "form field 'name'")
+
+
+def test_a_json_string_with_nul_the_database_cannot_store_is_a_400(
+    client: FlaskClient, credential: IssuedCredential,
+) -> None:
+    """No route checks every string of a plugin's body: PostgreSQL's refusal is a 400."""
+    response = client.post("/api/assignments", headers={"Authorization": basic_auth(credential)},
+                           json={"person": "a\u0000b", "activity": "http://example.com/aml",
+                                 "due": "2026-06-30"})
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert response.get_json()["message"]
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/token", "/oauth/revoke"])
+@pytest.mark.parametrize("header", ["Basic ", "Basic //46AA==", "Basic bm9jb2xvbg=="])
+def test_oauth_basic_credentials_that_cannot_be_read_are_an_invalid_client(
+    client: FlaskClient, endpoint: str, header: str,
+) -> None:
+    response = client.post(endpoint, headers={"Authorization": header},
+                           data={"grant_type": "client_credentials", "token": "x"})
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "9" * 5000, "0", "501"])
+def test_a_limit_that_is_no_ascii_whole_number_in_range_is_refused(
+    client: FlaskClient, make_credential: Callable[..., IssuedCredential], limit: str,
+) -> None:
+    reader = make_credential("notifications/read")
+    response = client.get("/api/notifications", query_string={"limit": limit},
+                          headers={"Authorization": basic_auth(reader)})
+    assert_refused(response, 400, "limit")

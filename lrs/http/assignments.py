@@ -15,7 +15,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
-from lrs.plugin.request import api_actor, request_source
+from lrs.plugin.request import api_actor, parse_whole_number, request_source
 from lrs.runtime import current_runtime
 from lrs.services import assignment_status, assignments
 from lrs.xapi.errors import BadRequest, ErrorDetail, NotFound, UnsupportedMediaType
@@ -49,7 +49,7 @@ def _create() -> Any:
 
 def _delete(assignment_id: str) -> Any:
     """Any id but a number is a 404 too, after the credential and scope are checked."""
-    number = assignments.whole_number(assignment_id)
+    number = parse_whole_number(assignment_id, low=0)
     if number is None:
         raise NotFound(f"no assignment {assignment_id!r} in this store")
     assignments.delete_assignment(current_runtime(), number, actor=api_actor(),
@@ -81,7 +81,7 @@ def _import() -> Any:
 def _status() -> Any:
     """``?as_of=YYYY-MM-DD`` (today) and ``assignment=ID`` (repeat; every one by default)."""
     as_of = parse_day(request.args.get("as_of"), "as_of") or datetime.now(UTC).date()
-    ids = [assignments.whole_number(i) for i in request.args.getlist("assignment")]
+    ids = [parse_whole_number(i, low=0) for i in request.args.getlist("assignment")]
     if None in ids:
         raise BadRequest("parameter assignment must be an assignment id",
                          errors=[ErrorDetail("assignment", "must be an assignment id")])

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from lrs.auth.protector import protect
 from lrs.http.body import parse_json, read_body
 from lrs.models.types import iso_time
-from lrs.plugin.request import api_actor, request_source
+from lrs.plugin.request import api_actor, parse_whole_number, request_source
 from lrs.runtime import current_runtime
 from lrs.services import notifications
 from lrs.store import notifications as store
@@ -42,8 +42,8 @@ def create_notifications_blueprint() -> Blueprint:
 
 def _list() -> Any:
     """The store's latest notifications, newest first: ``?topic=`` and ``?limit=`` (500)."""
-    limit = request.args.get("limit", str(MAX_LIMIT))
-    if not limit.isdigit() or not 0 < int(limit) <= MAX_LIMIT:
+    limit = parse_whole_number(request.args.get("limit", str(MAX_LIMIT)), low=1, high=MAX_LIMIT)
+    if limit is None:
         raise BadRequest(
             f"parameter limit must be 1 to {MAX_LIMIT}",
             errors=[ErrorDetail("limit", f"must be 1 to {MAX_LIMIT}")],
@@ -52,7 +52,7 @@ def _list() -> Any:
         found = store.recent(
             session,
             g.principal.tenant_id,
-            limit=int(limit),
+            limit=limit,
             topic=request.args.get("topic") or None,
         )
     return jsonify(

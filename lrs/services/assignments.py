@@ -23,6 +23,7 @@ from lrs.models import DEFAULT_TENANT_ID
 from lrs.models import Assignment as AssignmentRow
 from lrs.models.types import iso_time
 from lrs.plugin.assignments import EARLIEST, LATEST, Assignment
+from lrs.plugin.request import parse_whole_number
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
 from lrs.services.people import RowError
@@ -48,12 +49,6 @@ class ImportCounts:
     created: int = 0
     #: Rows an existing assignment already states (a re-import adds nothing).
     unchanged: int = 0
-
-
-def whole_number(text: str) -> int | None:
-    """The number ``text`` spells in ASCII digits (an id in a URL, a form's field), or
-    ``None``: ``int()`` also reads ``"١٢"`` and refuses 5,000 digits with an error."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def parse_assignment(data: Any) -> store.AssignmentRecord:
@@ -97,7 +92,7 @@ def parse_assignments_csv(text: str) -> tuple[list[tuple[int, store.AssignmentRe
             values["activities"] = [iri.strip() for iri in values["activities"].split(";")
                                     if iri.strip()]
         for name in ("every_months", "due_soon_days"):
-            if name in values and (number := whole_number(values[name])) is None:
+            if name in values and (number := parse_whole_number(values[name], low=0)) is None:
                 problems.append((name, f"{values.pop(name)!r} is not a whole number"))
             elif name in values:
                 values[name] = number

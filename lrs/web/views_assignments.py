@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from lrs.auth.roles import ADMIN
-from lrs.plugin.request import request_source
+from lrs.plugin.request import parse_whole_number, request_source
 from lrs.runtime import current_runtime
 from lrs.services import assignments
 from lrs.store.tenants import tenant_names
@@ -54,7 +54,7 @@ def delete_assignment(assignment_id: str) -> Any:
     tenant = (request.form.get("tenant") or "default").strip()
     runtime = current_runtime()
     try:
-        number = assignments.whole_number(assignment_id)
+        number = parse_whole_number(assignment_id, low=0)
         if number is None:
             raise NotFound(f"no assignment {assignment_id!r} in this store")
         assignments.delete_assignment(runtime, number, actor=g.web_user.actor,
@@ -78,7 +78,7 @@ def _spec(form: dict[str, str]) -> dict[str, Any]:
            else {"activities": activities})}
     for name in ("every_months", "due_soon_days"):
         if form[name]:
-            number = assignments.whole_number(form[name])
+            number = parse_whole_number(form[name], low=0)
             spec[name] = form[name] if number is None else number
     return spec
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lrs.plugin.host import Host
+from lrs.plugin.request import parse_whole_number
 from plugins.competency.catalog import DEFAULT_VERBS, NEGATIVE_VERBS
 from plugins.competency.errors import CompetencyError, not_found
 from plugins.competency.models import EvidenceRule, Framework, Item
@@ -172,9 +173,10 @@ def rule_number(text: str) -> int:
 
     :raises CompetencyError: 404, it is no rule id.
     """
-    if not text.isdigit():
-        raise not_found(f"no evidence rule {text!r}")
-    return int(text)
+    number = parse_whole_number(text, low=1)
+    if number is None:
+        raise not_found(f"no evidence rule {text[:40]!r}")
+    return number
 
 
 def _get(session: Session, tenant_id: int, rule_id: int) -> EvidenceRule:

@@ -10,6 +10,7 @@ import msgspec
 from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.plugin.host import Host
+from lrs.plugin.request import parse_whole_number
 from plugins.competency import teams
 from plugins.competency.errors import CompetencyError
 from plugins.competency.exports import attainments_csv
@@ -35,17 +36,18 @@ def number(name: str, *, low: int, high: int, default: int | None) -> int | None
     text = request.args.get(name)
     if text is None or text == "":
         return default
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    number_given = parse_whole_number(text, low=low, high=high)
+    if number_given is None:
         raise CompetencyError(
             f"{name} must be a whole number from {low} to {high}",
             [
                 {
                     "path": f"query.{name}",
-                    "message": f"{text!r} is not a number from {low} to {high}",
+                    "message": f"{text[:40]!r} is not a number from {low} to {high}",
                 }
             ],
         )
-    return int(text)
+    return number_given
 
 
 def team_parameters() -> dict[str, Any]:

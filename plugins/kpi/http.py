@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from lrs.plugin.host import Host
-from lrs.plugin.request import api_actor, json_body, request_source
+from lrs.plugin.request import api_actor, json_body, parse_whole_number, request_source
 from plugins.kpi import definitions, service
 from plugins.kpi.compare import compare
 from plugins.kpi.dashboard import dashboard, parse_filters
@@ -30,12 +30,13 @@ def whole_number(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = parse_whole_number(text, low=low, high=high)
+    if number is None:
         raise KpiError(
             f"{name} must be a whole number from {low} to {high}",
-            [{"path": f"query.{name}", "message": f"{text!r} is out of range"}],
+            [{"path": f"query.{name}", "message": f"{text[:40]!r} is out of range"}],
         )
-    return int(text)
+    return number
 
 
 def day(name: str) -> date | None:

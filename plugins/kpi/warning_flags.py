@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lrs.plugin.host import Host, Person
+from lrs.plugin.request import parse_whole_number
 from plugins.kpi import warning_alerts
 from plugins.kpi.config import whole_number
 from plugins.kpi.warning_engine import Finding, findings
@@ -246,9 +247,10 @@ def list_flags(
 
 def flag_number(text: str) -> int:
     """A flag's id from a URL. :raises WarningError: not a number (404, as no such flag)."""
-    if not text.isdigit() or len(text) > 18:
-        raise not_found(f"no early-warning flag {text}")
-    return int(text)
+    number = parse_whole_number(text, low=1)
+    if number is None:
+        raise not_found(f"no early-warning flag {text[:40]}")
+    return number
 
 
 def show_flag(host: Host, tenant_id: int, flag_id: int) -> dict[str, Any]:

@@ -178,5 +178,7 @@ def test_credential_refusals(
     # reading competencies does not let one issue credentials
     assert client.get("/api/competency/people/E1/credentials", headers=auth).status_code == 403
     assert client.get("/api/competency/issuer/1/keys/nope").status_code == 404
+    huge = "/api/competency/issuer/9223372036854775808"  # no store: past any database id
+    assert client.get(huge).status_code == client.get(f"{huge}/jwks.json").status_code == 404
     profile = client.get("/api/competency/issuer/1").get_json()
     assert profile["id"] == ISSUER and profile["type"] == ["Profile"]

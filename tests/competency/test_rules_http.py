@@ -63,6 +63,9 @@ def test_rules_are_created_listed_replaced_and_deleted_each_audited(
     missing = client.get(f"/api/competency/rules/{rule['id']}", headers=xapi)
     assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
     assert client.delete("/api/competency/rules/abc", headers=xapi).status_code == 404
+    for odd in ("%C2%B2", "9223372036854775808", "9" * 5000):  # no id: none stored either
+        assert client.get(f"/api/competency/rules/{odd}", headers=xapi).status_code == 404
+        assert client.delete(f"/api/competency/rules/{odd}", headers=xapi).status_code == 404
 
     events = actions(seeded_app, recorder)
     assert [e.action for e in events] == [

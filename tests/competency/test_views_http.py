@@ -148,6 +148,7 @@ def test_heat_map_lists_the_group_by_competency_with_states(
         ({"framework": "F", "group": GROUP, "depth": "-1"}, 400, "query.depth"),
         ({"framework": "F", "group": GROUP, "depth": "x"}, 400, "query.depth"),
         ({"framework": "F", "group": GROUP, "depth": "²"}, 400, "query.depth"),
+        ({"framework": "F", "group": GROUP, "depth": "9" * 5000}, 400, "query.depth"),
         ({"framework": "nope", "group": GROUP}, 404, "$"),
         ({"framework": "F", "group": "Nobody"}, 404, "$"),
     ],

@@ -154,6 +154,8 @@ def test_malformed_requests_say_what_and_where(
         == "no early-warning flag 999"
     )
     assert errors(client.get(f"{URL}/999", headers=h), 404)[0][0] == "$"
+    for odd in ("%C2%B2", "9223372036854775808", "9" * 5000):  # isdigit() took the first
+        assert errors(client.get(f"{URL}/{odd}", headers=h), 404)[0][0] == "$"
     backtest = f"{URL}/backtest"
     assert errors(client.get(backtest, headers=h), 400) == [("query.group", "missing")]
     assert [

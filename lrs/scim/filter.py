@@ -180,6 +180,10 @@ def _member(item: Any, path: AttrPath) -> Any:
     return found
 
 
+#: Half of a UTF-16 surrogate pair alone, which a JSON string may escape (``"\ud800"``).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Parser:
     """Recursive descent over the text; every failure names the offset."""
 
@@ -294,11 +298,16 @@ class _Parser:
                 return value
         string = _STRING.match(self.text, self.pos)
         if string is not None:
-            self.pos = string.end()
             try:
-                return json.loads(string.group())
+                decoded = json.loads(string.group())
             except ValueError:
                 raise self.fail("malformed string") from None
+            if "\x00" in decoded:  # escaped (\u0000): stored values have none either
+                raise self.fail("a NUL character")
+            if _LONE_SURROGATE.search(decoded):  # \ud800: not Unicode, cannot be compared
+                raise self.fail("a lone UTF-16 surrogate")
+            self.pos = string.end()
+            return decoded
         number = _NUMBER.match(self.text, self.pos)
         if number is not None:
             self.pos = number.end()

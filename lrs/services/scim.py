@@ -55,16 +55,25 @@ def read_page(args: dict[str, str], max_results: int) -> Page:
     numbers = {}
     for name, default in (("startIndex", 1), ("count", max_results)):
         text = args.get(name, "").strip()
-        try:
-            numbers[name] = int(text) if text else default
-        except ValueError:
-            raise invalid("invalidValue", f"{name}: {text!r} is not an integer") from None
+        digits = text.removeprefix("-")
+        if text and not (digits.isascii() and digits.isdigit()):
+            raise invalid("invalidValue", f"{name}: {text!r} is not an integer")
+        if not text:
+            numbers[name] = default
+        elif len(digits) > 18:  # past any offset a database takes: nothing to list there
+            numbers[name] = -1 if text.startswith("-") else _LARGEST_START
+        else:
+            numbers[name] = min(int(text), _LARGEST_START)
     text = args.get("filter", "").strip()
     return Page(
         start=max(1, numbers["startIndex"]),
         count=min(max(0, numbers["count"]), max_results),
         filter=parse_filter(text) if text else None,
     )
+
+
+#: The largest ``startIndex`` looked for (a database offset is a signed 64-bit integer).
+_LARGEST_START = 2**62
 
 
 def list_response(page: Page, total: int, resources: list[dict[str, Any]]) -> dict[str, Any]:

@@ -248,6 +248,9 @@ def test_malformed_patches_are_400_and_change_nothing(
         ('active eq "yes"', "active takes eq or ne with true or false"),
         ("userName eq 5", "compare userName with a string"),
         ('userName eq "a\x00"', "a NUL character"),
+        ('userName eq "a\\u0000"', "a NUL character"),
+        ('displayName eq "\\ud800"', "a lone UTF-16 surrogate"),
+        ('emails.value co "\\udfff"', "a lone UTF-16 surrogate"),
     ],
 )
 def test_malformed_filters_are_400_invalid_filter(scim: Scim, query: str, detail: str) -> None:
@@ -290,6 +293,20 @@ def test_filters_and_paging(scim: Scim) -> None:
     assert "count" in scim_error(scim("GET", "/Users?count=ten"), 400, "invalidValue")
     shown = scim("GET", f"/Users/{ids['ada']}?attributes=userName").get_json()
     assert set(shown) == {"schemas", "id", "userName", "meta"}
+
+
+@pytest.mark.parametrize("start", ["9223372036854775809", "9" * 5000])
+def test_a_start_index_past_any_offset_lists_nothing(scim: Scim, start: str) -> None:
+    for path in ("/Users", "/Groups"):
+        page = scim("GET", path, query_string={"startIndex": start}).get_json()
+        assert page["Resources"] == [] and page["itemsPerPage"] == 0, page
+
+
+@pytest.mark.parametrize("name", ["startIndex", "count"])
+def test_paging_numbers_are_ascii_digits(scim: Scim, name: str) -> None:
+    detail = scim_error(scim("GET", "/Users", query_string={name: "\u0663"}), 400,
+                        "invalidValue")
+    assert name in detail
 
 
 def test_paging_is_capped_by_the_setting(make_settings: Any, recorder: Any) -> None:

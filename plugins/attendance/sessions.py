@@ -48,7 +48,7 @@ CSV_COLUMNS = (
 def _zone(value: str) -> None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Etc" is a folder
         raise ValidationError(f"{value!r} is not an IANA time zone (Europe/Berlin)") from exc
 
 

@@ -79,7 +79,8 @@ def _window(value: dict, path: str, names: tuple[str, str], problems: _Problems)
 
 
 def _check_params(spec: dict, problems: _Problems) -> None:
-    measure = MEASURES.get(spec.get("measure"))  # type: ignore[arg-type]
+    name = spec.get("measure")
+    measure = MEASURES.get(name) if isinstance(name, str) else None
     if measure is None:
         problems.add(".measure", f"must be one of {', '.join(MEASURES)}")
         return

@@ -256,6 +256,11 @@ def test_sessions_are_created_read_updated_and_deleted_with_json_errors(
         "/api/attendance/sessions", headers=auth, json=session_body(end="2026-12-04T08:00:00Z")
     )
     assert window.get_json()["errors"] == [{"path": "$.end", "message": "must be after start"}]
+    for zone in ("Etc", "Mars/Olympus", "x" * 300):  # a folder, no zone, a name too long
+        odd = client.post("/api/attendance/sessions", headers=auth,
+                          json=session_body(timezone=zone))
+        assert odd.status_code == 400, odd.get_json()
+        assert [e["path"] for e in odd.get_json()["errors"]] == ["$.timezone"]
     nobody = client.post(
         "/api/attendance/sessions",
         headers=auth,

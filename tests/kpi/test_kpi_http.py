@@ -102,6 +102,8 @@ def test_a_kpi_is_created_shown_replaced_and_deleted_each_change_audited(
             "must be after since",
         ),
         ({"period": "fortnight"}, "$.period", "must be one of week, month, quarter"),
+        ({"measure": []}, "$.measure", "must be one of"),
+        ({"measure": {"pass_rate": 1}}, "$.measure", "must be one of"),
         ({"period": {"start": "2026-01-05", "end": "someday"}}, "$.period.end", "must be a date"),
         ({"owner": ""}, "$.owner", "must be a non-empty string"),
         ({"colour": "red"}, "$.colour", "is not a field of a KPI"),
@@ -133,6 +135,11 @@ def test_requests_that_cannot_be_read_are_json_400s(
     assert (early.status_code, early.get_json()["errors"][0]["path"]) == (400, "query.as_of")
     too_many = client.post(f"{URL}/k/evaluate?periods=0", headers=auth)
     assert too_many.get_json()["errors"][0]["path"] == "query.periods"
+    for number in ("\u00b2", "\u0663", "9" * 5000):  # isdigit() took them, int() did not
+        odd = client.post(f"{URL}/k/evaluate", query_string={"periods": number}, headers=auth)
+        assert (odd.status_code, odd.get_json()["errors"][0]["path"]) == (400, "query.periods")
+        alerts = client.get(f"{URL}/alerts", query_string={"limit": number}, headers=auth)
+        assert (alerts.status_code, alerts.get_json()["errors"][0]["path"]) == (400, "query.limit")
     unknown = client.get(f"{URL}/nope/history", headers=auth)
     assert (unknown.status_code, unknown.get_json()["error"]) == (404, "not_found")
 

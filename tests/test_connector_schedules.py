@@ -31,7 +31,8 @@ def test_next_run_is_the_first_time_strictly_after_now_in_utc(
 
 
 @pytest.mark.parametrize("text", ["every 0m", "every", "every 5 weeks", "0 2 * *",
-                                  "0 25 * * *", "hourly", ""])
+                                  "0 25 * * *", "hourly", "", "every " + "9" * 4301 + "s",
+                                  "every \u0663m"])
 def test_bad_schedules_are_refused_with_the_two_accepted_forms(text: str) -> None:
     with pytest.raises(ScheduleError) as refused:
         parse_schedule(text)

@@ -196,8 +196,9 @@ def _etags(header: str) -> frozenset[str] | None:
         return None
     etags = parse_etags(value)
     # A tag with a control character matches no document (theirs are hex digests).
+    # So does an empty one (``""``, which werkzeug reads as ``None``).
     return frozenset({"*"}) if etags.star_tag else frozenset(
-        tag for tag in etags.as_set() if is_header_text(tag))
+        tag for tag in etags.as_set() if tag and is_header_text(tag))
 
 
 def _put_at_once(key: DocumentKey, body: Body, preconditions: Preconditions,

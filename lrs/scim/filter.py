@@ -24,7 +24,7 @@ MAX_LENGTH = 4096
 MAX_DEPTH = 32
 
 _PATH = re.compile(r"[A-Za-z][\w:.$-]*")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?", re.ASCII)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 

@@ -14,7 +14,8 @@ from croniter import croniter
 
 from lrs.xapi.errors import BadRequest
 
-_EVERY = re.compile(r"every\s+(\d+)\s*([smhd])", re.IGNORECASE)
+#: At most nine ASCII digits: more is no schedule (``int`` refuses 4,301 digits).
+_EVERY = re.compile(r"every\s+(\d{1,9})\s*([smhd])", re.IGNORECASE | re.ASCII)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: The shortest interval: a connector that must keep up (forwarding) runs again at
 #: once while it reports more work, so polling faster than this gains nothing.

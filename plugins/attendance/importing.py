@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 
 from lrs.plugin.host import Host, Person, PluginError
+from lrs.plugin.request import parse_whole_number
 from plugins.attendance.errors import AttendanceError, not_found
 from plugins.attendance.matching import (
     AMBIGUOUS,
@@ -321,9 +322,10 @@ def resolve_review(
     :raises AttendanceError: unknown review (404), already settled (409), unknown person.
     """
     text = str(review_id)
-    if not text.isdigit() or len(text) > 18:  # a URL's part: beyond any id is unknown
-        raise not_found(f"no review {text} in this store")
-    review_id = int(text)
+    number = parse_whole_number(text, low=1)  # a URL's part: beyond any id is unknown
+    if number is None:
+        raise not_found(f"no review {text[:40]} in this store")
+    review_id = number
     if employee_id is not None and host.people_by_employee_id(tenant_id, [employee_id])[0] is None:
         raise AttendanceError(
             "no such person",

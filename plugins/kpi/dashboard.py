@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lrs.plugin.people_view import EVERYONE, PeopleInView
+from lrs.plugin.request import parse_whole_number
 from plugins.kpi import views
 from plugins.kpi.compare import compare
 from plugins.kpi.definitions import definitions, population_of
@@ -118,10 +119,10 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
             raise _bad("at", str(exc)) from None
     points = DEFAULT_POINTS
     if text["points"]:
-        given = text["points"]
-        if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= MAX_POINTS:
+        given = parse_whole_number(text["points"], low=1, high=MAX_POINTS)
+        if given is None:
             raise _bad("points", f"must be a whole number from 1 to {MAX_POINTS}")
-        points = int(given)
+        points = given
     if bool(text["a"]) != bool(text["b"]):
         missing = "b" if text["a"] else "a"
         raise _bad(missing, "is required to compare (two groups: a and b)")

@@ -152,6 +152,10 @@ def test_a_decision_is_remembered_for_later_imports(
         f"/api/attendance/reviews/{alan['id']}", json={"ignore": True}, headers=auth
     )
     assert again.status_code == 409
+    for odd in ("%C2%B2", "9" * 30):  # isdigit() took ²: no review has either id
+        missing = client.post(f"/api/attendance/reviews/{odd}", json={"ignore": True},
+                              headers=auth)
+        assert missing.status_code == 404, missing.get_json()
     assert (
         client.post(
             f"/api/attendance/reviews/{room['id']}", json={"ignore": True}, headers=auth

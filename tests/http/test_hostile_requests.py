@@ -85,6 +85,20 @@ def test_a_document_content_type_with_a_control_character_is_refused(
     assert client.get(url(path, params), headers=headers).status_code == 404
 
 
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_an_empty_entity_tag_matches_no_document(
+    client: FlaskClient, headers: dict[str, str], method: str,
+) -> None:
+    params = activity_profile_params()
+    assert client.put(url(ACTIVITY_PROFILE, params), json={"a": 1},
+                      headers={**headers, "If-None-Match": "*"}).status_code == 204
+    for tags in ('""', '"", "a"'):
+        refused = client.open(url(ACTIVITY_PROFILE, params), method=method, json={"a": 2},
+                              headers={**headers, "If-Match": tags})
+        assert_refused(refused, 412)
+    assert client.get(url(ACTIVITY_PROFILE, params), headers=headers).get_json() == {"a": 1}
+
+
 def test_an_entity_tag_with_nul_matches_no_document(
     client: FlaskClient, headers: dict[str, str],
 ) -> None:

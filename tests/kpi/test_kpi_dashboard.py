@@ -144,6 +144,7 @@ def test_the_comparison_has_the_difference_and_its_interval(
         ({"at": "9999-12-31", "period": "quarter"}, "query.at", 400),
         ({"points": "0"}, "query.points", 400),
         ({"points": "²"}, "query.points", 400),
+        ({"points": "9" * 4301}, "query.points", 400),
         ({"a": "Pilot"}, "query.b", 400),
         ({"measure": "nope"}, "query.measure", 400),
         ({"group": "Nobody"}, "query.group", 404),

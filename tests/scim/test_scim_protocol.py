@@ -251,6 +251,7 @@ def test_malformed_patches_are_400_and_change_nothing(
         ('userName eq "a\\u0000"', "a NUL character"),
         ('displayName eq "\\ud800"', "a lone UTF-16 surrogate"),
         ('emails.value co "\\udfff"', "a lone UTF-16 surrogate"),
+        ("userName eq \u0663", "expected a value"),
     ],
 )
 def test_malformed_filters_are_400_invalid_filter(scim: Scim, query: str, detail: str) -> None:

@@ -69,7 +69,7 @@ def config_of(host: Host) -> Config:
         return value
 
     grace = raw.get("grace_minutes", str(int(DEFAULT_GRACE.total_seconds() // 60)))
-    if not grace.isdigit():
+    if not (grace.isascii() and grace.isdigit()):
         raise PluginError(
             f"LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a whole number of minutes, not {grace!r}"
         )

@@ -47,7 +47,7 @@ def _positive_int(config: dict[str, str], name: str, default: int) -> int:
     value = config.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise PluginError(f"plugin 'audit': LRS_PLUGIN_AUDIT_{name.upper()} must be a whole "
                           f"number, got {value!r}")
     return int(value)

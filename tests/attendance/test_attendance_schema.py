@@ -24,7 +24,9 @@ def test_the_migration_matches_the_models(att_app: Flask) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("THRESHOLD", "1.5"), ("NAME_SIMILARITY", "x"), ("GRACE_MINUTES", "-3")]
+    ("name", "value"),
+    [("THRESHOLD", "1.5"), ("NAME_SIMILARITY", "x"), ("GRACE_MINUTES", "-3"),
+     ("GRACE_MINUTES", "\u00b2")],
 )
 def test_a_bad_setting_stops_start_up(
     lrs_make_app: Callable[..., Flask],

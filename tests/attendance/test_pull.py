@@ -23,6 +23,7 @@ from flask import Flask
 from lrs.plugin.connectors import SyncRun
 from lrs.services.connectors import RunView, connector_named, connector_runs, create_connector
 from lrs.xapi.errors import BadRequest
+from plugins.attendance.pull.remote import retry_after
 from plugins.attendance.pull.zoom import ZOOM
 from plugins.attendance.service import create_or_update
 from tests.attendance.conftest import seeded
@@ -545,3 +546,11 @@ def test_a_meeting_no_session_plans_is_planned_when_discovery_is_on(
     again = run(pull_app)  # the planned session is found again, not planned twice
     assert (again.status, again.stored) == ("succeeded", 0)
     assert len([s for s in sessions(host, 1) if s["meeting_id"] == "11122233344"]) == 1
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("120", 120.0), ("1.5", 1.5), ("\u00b2", None), ("\u0663", None), ("soon", None), ("", None),
+])
+def test_retry_after_reads_seconds_in_ascii_digits_only(value: str, seconds: float | None) -> None:
+    """``isdigit()`` took ``²``, which ``float()`` then refused: the run failed on it."""
+    assert retry_after({"Retry-After": value}) == seconds

@@ -147,7 +147,7 @@ def retry_after(headers: Any, now: datetime | None = None) -> float | None:
     value = str(headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    if value.replace(".", "", 1).isdigit():
+    if value.isascii() and value.replace(".", "", 1).isdigit():
         return float(value)
     when: datetime | None
     try:

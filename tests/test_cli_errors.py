@@ -106,3 +106,54 @@ def test_a_plugin_that_cannot_load_is_one_line_and_help_still_works(tmp_path: Pa
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("Error: plugin 'broken'") and "needs ldap3" in line
+
+
+def _invoke(tmp_path: Path, *args: str) -> str:
+    """``lrs ARGS`` on a new migrated SQLite database; its error line (exit 1), the last."""
+    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true"}
+    result = CliRunner(env=env).invoke(
+        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
+    assert result.exit_code == 1, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("Error: ") and "this is a bug" not in line, result.output
+    return line
+
+
+def test_an_input_file_that_is_not_utf8_is_named_as_such(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_bytes("employee_id,display_name\nE1,Ren\xe9\n".encode("latin-1"))
+    assert _invoke(tmp_path, "people", "import", str(people)).startswith(
+        "Error: the input is not UTF-8 text (invalid continuation byte at byte")
+
+
+def test_a_csv_field_past_the_csv_limit_is_named_as_such(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("employee_id,display_name\nE3," + "x" * 200_000 + "\n")
+    assert _invoke(tmp_path, "people", "import", str(people)) == (
+        "Error: the CSV input cannot be read: field larger than field limit (131072)")
+
+
+def test_input_nested_past_what_can_be_read_is_named_as_such(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.ndjson"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    assert _invoke(tmp_path, "statements", "import", str(deep)) == (
+        "Error: the input nests its lists or objects deeper than can be read")
+
+
+def test_an_argument_that_is_not_text_is_named_as_such(tmp_path: Path) -> None:
+    line = _invoke(tmp_path, "credentials", "list", "--tenant", "\udcff")
+    assert line.startswith("Error: an argument holds bytes that are not text")
+
+
+def test_a_path_that_cannot_be_read_names_it(tmp_path: Path) -> None:
+    roster = tmp_path / "oneroster"
+    (roster / "users.csv").mkdir(parents=True)
+    assert _invoke(tmp_path, "people", "import-oneroster", str(roster)) == (
+        f"Error: Is a directory: {str(roster / 'users.csv')!r}")
+
+
+def test_a_database_url_that_cannot_be_parsed_names_the_setting(tmp_path: Path) -> None:
+    result = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY}).invoke(
+        cli, ["--database", "notaurl", "tenants", "list"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: LRS_DATABASE_URL or --database: Could not parse")

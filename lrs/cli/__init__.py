@@ -64,6 +64,8 @@ def describe_failure(exc: Exception, ctx: click.Context) -> str:
         return str(exc)
     if isinstance(exc, XapiError):
         return describe_error(exc)
+    if (input_problem := _describe_input_problem(exc)) is not None:
+        return input_problem
     if isinstance(exc, DBAPIError):  # unreachable, refused, or not migrated yet
         reason = str(exc.orig or exc).strip().splitlines()[0]
         where = redact(ctx.obj.settings().database_url) if isinstance(ctx.obj, Cli) else ""
@@ -71,6 +73,31 @@ def describe_failure(exc: Exception, ctx: click.Context) -> str:
                 "the database is running; on a new database or release run `lrs db upgrade`)")
     return (f"unexpected {type(exc).__name__}: {exc} (this is a bug; rerun with "
             "`lrs --traceback ...` to see where, and report it)")
+
+
+def _describe_input_problem(exc: Exception) -> str | None:
+    """What was wrong with a file or argument the user gave, when ``exc`` says so: a
+    file that is not UTF-8, an argument that is not text, unreadable CSV, nesting too
+    deep to read, a path that cannot be opened or written; ``None`` for anything else."""
+    import csv
+
+    from sqlalchemy.exc import ArgumentError
+
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"the input is not UTF-8 text ({exc.reason} at byte {exc.start}): "
+                "save the file as UTF-8")
+    if isinstance(exc, UnicodeEncodeError):
+        return (f"an argument holds bytes that are not text ({exc.reason} at character "
+                f"{exc.start}): check its spelling and the terminal's encoding")
+    if isinstance(exc, csv.Error):
+        return f"the CSV input cannot be read: {exc}"
+    if isinstance(exc, RecursionError):
+        return "the input nests its lists or objects deeper than can be read"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename!r}" if exc.filename is not None else exc.strerror
+    if isinstance(exc, ArgumentError):
+        return f"LRS_DATABASE_URL or --database: {exc}"
+    return None
 
 
 @click.group(

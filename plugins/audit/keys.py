@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -85,7 +85,12 @@ def public_pem(public_key: Ed25519PublicKey) -> str:
 
 
 def load_public_key(pem: str) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem.encode())
+    """:raises AuditKeyError: ``pem`` is no PEM public key, or not an Ed25519 one."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise AuditKeyError("the public key is not a PEM public key (-----BEGIN PUBLIC "
+                            "KEY-----), as `lrs audit public-key` prints it") from None
     if not isinstance(key, Ed25519PublicKey):
         raise AuditKeyError("the public key is not an Ed25519 key")
     return key

@@ -143,6 +143,27 @@ def test_audit_verify_with_another_public_key_fails(chained: Flask, tmp_path: Pa
     assert not result.ok and "invalid signature" in result.first.message
 
 
+@pytest.mark.parametrize("pem", ["garbage", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END "
+                                 "PUBLIC KEY-----\n", "\u00e9"])
+def test_audit_verify_with_a_file_that_is_no_public_key_says_so(
+    chained: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pem: str,
+) -> None:
+    from lrs.cli import cli
+
+    settings = runtime(chained).settings
+    monkeypatch.setenv("LRS_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LRS_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("LRS_AUTO_MIGRATE", "false")
+    key = tmp_path / "auditor.pem"
+    key.write_text(pem)
+    result = CliRunner().invoke(cli, ["audit", "verify", "--public-key", str(key)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: plugin 'audit': the public key is not a PEM public key (-----BEGIN "
+        "PUBLIC KEY-----), "
+        "as `lrs audit public-key` prints it")
+
+
 @given(st.dictionaries(st.sampled_from(BODY_COLUMNS), st.none() | st.integers()
                        | st.text(st.characters(exclude_categories=["Cs"]))))
 def test_entry_hash_is_the_documented_recipe_an_auditor_recomputes(body: dict) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from lrs.scim.errors import ScimError, invalid
+from lrs.xapi.json_values import find_unstorable
 
 #: Comparison operators (case-insensitive, RFC 7644 table 3).
 OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
@@ -180,10 +181,6 @@ def _member(item: Any, path: AttrPath) -> Any:
     return found
 
 
-#: Half of a UTF-16 surrogate pair alone, which a JSON string may escape (``"\ud800"``).
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 class _Parser:
     """Recursive descent over the text; every failure names the offset."""
 
@@ -304,7 +301,7 @@ class _Parser:
                 raise self.fail("malformed string") from None
             if "\x00" in decoded:  # escaped (\u0000): stored values have none either
                 raise self.fail("a NUL character")
-            if _LONE_SURROGATE.search(decoded):  # \ud800: not Unicode, cannot be compared
+            if find_unstorable(decoded) is not None:  # "\ud800": not Unicode, no match
                 raise self.fail("a lone UTF-16 surrogate")
             self.pos = string.end()
             return decoded

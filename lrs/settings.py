@@ -142,6 +142,12 @@ class Settings:
     #: Threads per worker; 0 picks 16 on PostgreSQL and 8 on SQLite
     #: (:attr:`worker_threads`).
     threads: int = 0
+    #: Seconds a client has to send a request's line and headers, and its body beyond
+    #: a second for every :attr:`receive_min_bytes_per_second` bytes received
+    #: (:mod:`lrs.process.receive_deadline`).
+    receive_timeout_seconds: float = 30.0
+    #: The slowest a request body may arrive, on average, once its grace is spent.
+    receive_min_bytes_per_second: int = 500
     #: OpenID Connect discovery document of the company's identity provider
     #: (``https://idp.example.com/.well-known/openid-configuration``); empty turns
     #: web sign-in through OIDC off.
@@ -276,6 +282,10 @@ class Settings:
             raise SettingsError("LRS_SMTP_FROM must be an email address with LRS_SMTP_HOST")
         if not 0 < self.smtp_port < 65536:
             raise SettingsError("LRS_SMTP_PORT must be 1 to 65535")
+        if self.receive_timeout_seconds < 1:
+            raise SettingsError("LRS_RECEIVE_TIMEOUT_SECONDS must be 1 or more")
+        if self.receive_min_bytes_per_second <= 0:
+            raise SettingsError("LRS_RECEIVE_MIN_BYTES_PER_SECOND must be a positive integer")
         if self.smtp_timeout_seconds <= 0:
             raise SettingsError("LRS_SMTP_TIMEOUT_SECONDS must be positive")
 

@@ -64,7 +64,9 @@ def test_settings_bad_boolean_names_the_variable() -> None:
         Settings.from_env({"LRS_AUTO_MIGRATE": "maybe"})
 
 
-@pytest.mark.parametrize("variable", ["LRS_PAGE_SIZE", "LRS_MAX_BODY_BYTES"])
+@pytest.mark.parametrize("variable", ["LRS_PAGE_SIZE", "LRS_MAX_BODY_BYTES",
+                                      "LRS_RECEIVE_TIMEOUT_SECONDS",
+                                      "LRS_RECEIVE_MIN_BYTES_PER_SECOND"])
 def test_settings_refuse_non_positive_limits(variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: "0", "LRS_SECRET_KEY": "k" * 32})

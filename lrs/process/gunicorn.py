@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from lrs.process.heap import freeze_startup_objects
+from lrs.process.receive_deadline import worker_class
 from lrs.settings import Settings
 
 
@@ -38,7 +39,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     """Production gunicorn settings for ``settings`` (keys are gunicorn setting names)."""
     return {
         "bind": [settings.bind],
-        "worker_class": "gthread",
+        # gthread, with a deadline on receiving each request (slow clients hold threads).
+        "worker_class": worker_class(settings.receive_timeout_seconds,
+                                     settings.receive_min_bytes_per_second),
         "workers": settings.workers or default_workers(settings),
         "threads": settings.worker_threads,
         # Heartbeat files on tmpfs: a disk-backed /tmp can stall workers into timeouts.

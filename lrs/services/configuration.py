@@ -86,7 +86,7 @@ logger = logging.getLogger("lrs.configuration")
 #: Settings that belong to one process, not to the store (see the module docstring).
 PER_PROCESS_SETTINGS = frozenset({
     "database_url", "auto_migrate", "outbox_inline", "log_level", "log_format",
-    "bind", "workers", "threads",
+    "bind", "workers", "threads", "receive_timeout_seconds", "receive_min_bytes_per_second",
 })
 #: The ``action`` of the first record, and of every later change.
 RECORDED, CHANGED = "configuration.recorded", "configuration.changed"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from lrs.cli import cli
 from tests.conftest import TEST_SECRET_KEY
@@ -108,11 +108,16 @@ def test_a_plugin_that_cannot_load_is_one_line_and_help_still_works(tmp_path: Pa
     assert line.startswith("Error: plugin 'broken'") and "needs ldap3" in line
 
 
+def _lrs(tmp_path: Path, *args: str) -> Result:
+    """``lrs ARGS`` on a migrated SQLite database in ``tmp_path``, new on first use."""
+    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true"}
+    return CliRunner(env=env).invoke(
+        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
+
+
 def _invoke(tmp_path: Path, *args: str) -> str:
     """``lrs ARGS`` on a new migrated SQLite database; its error line (exit 1), the last."""
-    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true"}
-    result = CliRunner(env=env).invoke(
-        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
+    result = _lrs(tmp_path, *args)
     assert result.exit_code == 1, result.output
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("Error: ") and "this is a bug" not in line, result.output
@@ -157,3 +162,26 @@ def test_a_database_url_that_cannot_be_parsed_names_the_setting(tmp_path: Path) 
         cli, ["--database", "notaurl", "tenants", "list"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: LRS_DATABASE_URL or --database: Could not parse")
+
+
+#: A number in JSON or YAML that Python's ``int`` refuses to read (over 4,300 digits).
+TOO_LONG = "9" * 5000
+
+
+def test_an_attendance_report_with_a_number_too_long_to_read_says_so(tmp_path: Path) -> None:
+    planned = _lrs(tmp_path, "attendance", "sessions", "create", "--key", "drill",
+                   "--activity", "https://learn.example.com/drill", "--title", "Fire drill",
+                   "--start", "2026-12-04T09:00:00+00:00", "--end", "2026-12-04T10:00:00+00:00")
+    assert planned.exit_code == 0, planned.output
+    report = tmp_path / "zoom.json"
+    report.write_text(f'{{"participants": [{{"duration": {TOO_LONG}}}]}}')
+    assert _invoke(tmp_path, "attendance", "import", str(report), "--session", "drill") == (
+        "Error: zoom.json: not valid JSON: a number has more than 4300 digits "
+        "(zoom.json: not valid JSON: a number has more than 4300 digits)")
+
+
+def test_a_framework_with_a_number_too_long_to_read_says_so(tmp_path: Path) -> None:
+    framework = tmp_path / "framework.json"
+    framework.write_text(f'{{"CFDocument": {{"version": {TOO_LONG}}}}}')
+    assert _invoke(tmp_path, "competency", "frameworks", "import", str(framework)) == (
+        "Error: the file is not valid JSON ($: a number has more than 4300 digits)")

@@ -185,3 +185,20 @@ def test_a_framework_with_a_number_too_long_to_read_says_so(tmp_path: Path) -> N
     framework.write_text(f'{{"CFDocument": {{"version": {TOO_LONG}}}}}')
     assert _invoke(tmp_path, "competency", "frameworks", "import", str(framework)) == (
         "Error: the file is not valid JSON ($: a number has more than 4300 digits)")
+
+
+@pytest.mark.parametrize(("name", "text", "error"), [
+    ("kpis.json", f'{{"kpis": [{TOO_LONG}]}}',
+     "Error: not JSON: a number has more than 4300 digits "
+     "($: a number has more than 4300 digits)"),
+    ("kpis.yaml", f"kpis: [{TOO_LONG}]\n",
+     "Error: not YAML at line 1, column 8 ($: Exceeds the limit (4300 digits) for integer "
+     "string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase "
+     "the limit)"),
+], ids=["json", "yaml"])
+def test_kpis_with_a_number_too_long_to_read_say_so(
+    tmp_path: Path, name: str, text: str, error: str
+) -> None:
+    kpis = tmp_path / name
+    kpis.write_text(text)
+    assert _invoke(tmp_path, "kpi", "load", str(kpis)) == error

@@ -157,6 +157,19 @@ def test_a_path_that_cannot_be_read_names_it(tmp_path: Path) -> None:
         f"Error: Is a directory: {str(roster / 'users.csv')!r}")
 
 
+@pytest.mark.parametrize("driver", ["mysql", "mysql+pymysql", "postgresql+pg8000", "nosuchdb"])
+def test_a_database_url_whose_driver_is_not_installed_says_what_runs(driver: str) -> None:
+    result = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY}).invoke(
+        cli, ["--database", f"{driver}://weft:hunter2@db/weft", "db", "upgrade"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"Error: LRS_DATABASE_URL: no database driver for {driver!r} is "
+                           "installed (")
+    assert line.endswith("); Weft runs on SQLite (sqlite:///PATH) and PostgreSQL through "
+                         "psycopg (postgresql+psycopg://USER:PASSWORD@HOST/DB)")
+    assert "hunter2" not in line
+
+
 def test_a_database_url_that_cannot_be_parsed_names_the_setting(tmp_path: Path) -> None:
     result = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY}).invoke(
         cli, ["--database", "notaurl", "tenants", "list"])

@@ -215,3 +215,23 @@ def test_kpis_with_a_number_too_long_to_read_say_so(
     kpis = tmp_path / name
     kpis.write_text(text)
     assert _invoke(tmp_path, "kpi", "load", str(kpis)) == error
+
+
+@pytest.mark.parametrize(("variable", "refusal"), [
+    ("LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES", "LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a "
+     "whole number of minutes from 0 to 10080 (a week), not"),
+    ("LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY", "plugin 'audit': LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY "
+     "must be a whole number, got"),
+    ("LRS_PLUGIN_AUDIT_SOON_DAYS", "plugin 'audit': LRS_PLUGIN_AUDIT_SOON_DAYS must be a whole "
+     "number from 0 to 366, got"),
+    ("LRS_PLUGIN_KPI_EVALUATE_SECONDS", "plugin 'kpi': LRS_PLUGIN_KPI_EVALUATE_SECONDS must be "
+     "a whole number of seconds, got"),
+])
+def test_a_plugin_setting_too_long_to_be_a_number_is_one_line_naming_it(
+    tmp_path: Path, variable: str, refusal: str
+) -> None:
+    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true", variable: TOO_LONG}
+    result = CliRunner(env=env).invoke(
+        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", "credentials", "list"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: {refusal} '{TOO_LONG}'"]

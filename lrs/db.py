@@ -23,15 +23,34 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lrs.settings import Settings
+from lrs.settings import Settings, SettingsError
+
+#: The databases Weft runs on, as ``LRS_DATABASE_URL`` names them (docs/configuration.md).
+SUPPORTED_DATABASES = ("SQLite (sqlite:///PATH) and PostgreSQL through psycopg "
+                       "(postgresql+psycopg://USER:PASSWORD@HOST/DB)")
 
 
 def create_db_engine(settings: Settings) -> Engine:
+    """The engine of ``LRS_DATABASE_URL``.
+
+    :raises SettingsError: the URL names a database or driver whose Python package is
+        not installed (``mysql://``, ``postgresql+pg8000://``): SQLAlchemy imports the
+        driver here, and its ``ImportError`` would read as a bug, not as the setting.
+    """
     url = make_url(settings.database_url)
+    try:
+        return _create_engine(url, settings)
+    except (ImportError, NoSuchModuleError) as exc:
+        raise SettingsError(f"LRS_DATABASE_URL: no database driver for {url.drivername!r} is "
+                            f"installed ({exc}); Weft runs on {SUPPORTED_DATABASES}") from exc
+
+
+def _create_engine(url: URL, settings: Settings) -> Engine:
+    """SQLite with its pragmas, or a pool sized for the server's threads."""
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

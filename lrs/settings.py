@@ -72,6 +72,9 @@ class Settings:
     strict_attachment_length: bool = False
     #: Most statements accepted in one POST.
     max_batch_size: int = 5000
+    #: Largest file of a OneRoster roster ``lrs people import-oneroster`` reads, in bytes;
+    #: in a zip, as inflated (a zip of a few KB can inflate to gigabytes).
+    max_roster_file_bytes: int = 64 * 1024 * 1024
     #: Most statements returned on one page of a query (``limit=0`` means this).
     page_size: int = 100
     #: Create / upgrade the schema at start-up (handy for SQLite; run
@@ -241,7 +244,7 @@ class Settings:
         for name in ("max_body_bytes", "max_json_depth", "max_iri_bytes", "max_indexed_items",
                      "sqlite_busy_timeout_ms", "max_attachment_bytes",
                      "max_form_fields", "max_form_bytes",
-                     "max_batch_size", "page_size", "outbox_max_attempts",
+                     "max_batch_size", "max_roster_file_bytes", "page_size", "outbox_max_attempts",
                      "outbox_backoff_seconds", "outbox_poll_seconds", "oauth_token_ttl_seconds",
                      "session_lifetime_seconds", "connector_lease_seconds", "group_commit_max",
                      "connector_max_failures", "connector_backoff_seconds",

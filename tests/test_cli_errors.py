@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from lrs.cli import cli
 from tests.conftest import TEST_SECRET_KEY
@@ -108,11 +108,16 @@ def test_a_plugin_that_cannot_load_is_one_line_and_help_still_works(tmp_path: Pa
     assert line.startswith("Error: plugin 'broken'") and "needs ldap3" in line
 
 
+def _lrs(tmp_path: Path, *args: str) -> Result:
+    """``lrs ARGS`` on a migrated SQLite database in ``tmp_path``, new on first use."""
+    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true"}
+    return CliRunner(env=env).invoke(
+        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
+
+
 def _invoke(tmp_path: Path, *args: str) -> str:
     """``lrs ARGS`` on a new migrated SQLite database; its error line (exit 1), the last."""
-    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true"}
-    result = CliRunner(env=env).invoke(
-        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", *args])
+    result = _lrs(tmp_path, *args)
     assert result.exit_code == 1, result.output
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("Error: ") and "this is a bug" not in line, result.output
@@ -152,8 +157,81 @@ def test_a_path_that_cannot_be_read_names_it(tmp_path: Path) -> None:
         f"Error: Is a directory: {str(roster / 'users.csv')!r}")
 
 
+@pytest.mark.parametrize("driver", ["mysql", "mysql+pymysql", "postgresql+pg8000", "nosuchdb"])
+def test_a_database_url_whose_driver_is_not_installed_says_what_runs(driver: str) -> None:
+    result = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY}).invoke(
+        cli, ["--database", f"{driver}://weft:hunter2@db/weft", "db", "upgrade"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"Error: LRS_DATABASE_URL: no database driver for {driver!r} is "
+                           "installed (")
+    assert line.endswith("); Weft runs on SQLite (sqlite:///PATH) and PostgreSQL through "
+                         "psycopg (postgresql+psycopg://USER:PASSWORD@HOST/DB)")
+    assert "hunter2" not in line
+
+
 def test_a_database_url_that_cannot_be_parsed_names_the_setting(tmp_path: Path) -> None:
     result = CliRunner(env={"LRS_SECRET_KEY": TEST_SECRET_KEY}).invoke(
         cli, ["--database", "notaurl", "tenants", "list"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: LRS_DATABASE_URL or --database: Could not parse")
+
+
+#: A number in JSON or YAML that Python's ``int`` refuses to read (over 4,300 digits).
+TOO_LONG = "9" * 5000
+
+
+def test_an_attendance_report_with_a_number_too_long_to_read_says_so(tmp_path: Path) -> None:
+    planned = _lrs(tmp_path, "attendance", "sessions", "create", "--key", "drill",
+                   "--activity", "https://learn.example.com/drill", "--title", "Fire drill",
+                   "--start", "2026-12-04T09:00:00+00:00", "--end", "2026-12-04T10:00:00+00:00")
+    assert planned.exit_code == 0, planned.output
+    report = tmp_path / "zoom.json"
+    report.write_text(f'{{"participants": [{{"duration": {TOO_LONG}}}]}}')
+    assert _invoke(tmp_path, "attendance", "import", str(report), "--session", "drill") == (
+        "Error: zoom.json: not valid JSON: a number has more than 4300 digits "
+        "(zoom.json: not valid JSON: a number has more than 4300 digits)")
+
+
+def test_a_framework_with_a_number_too_long_to_read_says_so(tmp_path: Path) -> None:
+    framework = tmp_path / "framework.json"
+    framework.write_text(f'{{"CFDocument": {{"version": {TOO_LONG}}}}}')
+    assert _invoke(tmp_path, "competency", "frameworks", "import", str(framework)) == (
+        "Error: the file is not valid JSON ($: a number has more than 4300 digits)")
+
+
+@pytest.mark.parametrize(("name", "text", "error"), [
+    ("kpis.json", f'{{"kpis": [{TOO_LONG}]}}',
+     "Error: not JSON: a number has more than 4300 digits "
+     "($: a number has more than 4300 digits)"),
+    ("kpis.yaml", f"kpis: [{TOO_LONG}]\n",
+     "Error: not YAML at line 1, column 8 ($: Exceeds the limit (4300 digits) for integer "
+     "string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase "
+     "the limit)"),
+], ids=["json", "yaml"])
+def test_kpis_with_a_number_too_long_to_read_say_so(
+    tmp_path: Path, name: str, text: str, error: str
+) -> None:
+    kpis = tmp_path / name
+    kpis.write_text(text)
+    assert _invoke(tmp_path, "kpi", "load", str(kpis)) == error
+
+
+@pytest.mark.parametrize(("variable", "refusal"), [
+    ("LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES", "LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a "
+     "whole number of minutes from 0 to 10080 (a week), not"),
+    ("LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY", "plugin 'audit': LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY "
+     "must be a whole number, got"),
+    ("LRS_PLUGIN_AUDIT_SOON_DAYS", "plugin 'audit': LRS_PLUGIN_AUDIT_SOON_DAYS must be a whole "
+     "number from 0 to 366, got"),
+    ("LRS_PLUGIN_KPI_EVALUATE_SECONDS", "plugin 'kpi': LRS_PLUGIN_KPI_EVALUATE_SECONDS must be "
+     "a whole number of seconds, got"),
+])
+def test_a_plugin_setting_too_long_to_be_a_number_is_one_line_naming_it(
+    tmp_path: Path, variable: str, refusal: str
+) -> None:
+    env = {"LRS_SECRET_KEY": TEST_SECRET_KEY, "LRS_AUTO_MIGRATE": "true", variable: TOO_LONG}
+    result = CliRunner(env=env).invoke(
+        cli, ["--database", f"sqlite:///{tmp_path / 'weft.sqlite3'}", "credentials", "list"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: {refusal} '{TOO_LONG}'"]

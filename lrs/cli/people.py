@@ -108,8 +108,9 @@ def import_oneroster(obj: Cli, path: Path, tenant: str | None, key: str,
 
     if home_page and not home_page.startswith(("http://", "https://")):
         raise click.BadParameter("must be an http(s) URL", param_hint="--home-page")
-    roster, errors = oneroster.parse_roster(oneroster.read_roster_files(path), key=key,
-                                            home_page=home_page)
+    files = oneroster.read_roster_files(
+        path, max_file_bytes=obj.settings().max_roster_file_bytes)
+    roster, errors = oneroster.parse_roster(files, key=key, home_page=home_page)
     _refuse_errors(errors, None)
     runtime, tenant_id = obj.runtime(), obj.tenant_id(tenant)
     with progress_bar(None, len(roster.people) + roster.enrollments,

@@ -31,6 +31,8 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 #: Days before a due date from which an unfinished assignment is "due soon", unless
 #: the assignment sets its own window.
 DEFAULT_DUE_SOON_DAYS = 14
+#: The longest "due soon" window, an assignment's or a report's: a year.
+MAX_DUE_SOON_DAYS = 366
 
 
 def add_months(day: date, months: int) -> date:

@@ -28,8 +28,8 @@ LARGEST_ID = 2**63 - 1
 
 
 def parse_whole_number(text: str | None, *, low: int, high: int = LARGEST_ID) -> int | None:
-    """``text`` (a query parameter, a path segment) as a whole number in ``[low, high]``,
-    else ``None`` for the caller to refuse in its own words.
+    """``text`` (a query parameter, a path segment, a plugin's setting) as a whole number
+    in ``[low, high]``, else ``None`` for the caller to refuse in its own words.
 
     ASCII digits only: ``str.isdigit`` also takes ``²`` (which ``int`` then refuses)
     and other scripts' digits; and no longer than ``high`` (``int`` refuses texts of

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lrs.models import DEFAULT_TENANT_ID
 from lrs.models import Assignment as AssignmentRow
 from lrs.models.types import iso_time
-from lrs.plugin.assignments import EARLIEST, LATEST, Assignment
+from lrs.plugin.assignments import EARLIEST, LATEST, MAX_DUE_SOON_DAYS, Assignment
 from lrs.plugin.request import parse_whole_number
 from lrs.services.admin import announce_action
 from lrs.services.core import Core
@@ -38,7 +38,6 @@ FIELDS = ("person", "group", "activity", "activities", "program", "due", "every_
 #: Bounds that keep a report's arithmetic and size sane.
 MAX_ACTIVITIES = 200
 MAX_EVERY_MONTHS = 120
-MAX_DUE_SOON_DAYS = 366
 
 #: ``(field, message)``: one problem, placed by the caller (JSON path or CSV column).
 Problem = tuple[str, str]

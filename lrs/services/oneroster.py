@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from sqlalchemy.orm import Session
 
@@ -68,8 +70,11 @@ _OLDER = {"orgSourcedIds", "role"}
 ENROLLMENT_ROLES = ("administrator", "proctor", "student", "teacher")
 #: Keys a person may be known by in the directory.
 KEYS = ("sourcedId", "identifier")
-#: Largest file of a zip the import reads (a zip bomb is refused before it is inflated).
-MAX_FILE_BYTES = 1 << 30
+#: The files of a roster the import reads; others in a zip or directory are left alone.
+ROSTER_FILES = frozenset({"manifest.csv", *(f"{name}.csv" for name in COLUMNS)})
+#: What reading a zip raises when it cannot be read: damaged (or a file inflating to
+#: other than its stated size, which fails its CRC), encrypted, an unknown compression.
+_UNREADABLE_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
 
 
 @dataclass
@@ -90,24 +95,22 @@ class RosterCounts:
     groups: GroupSyncCounts
 
 
-def read_roster_files(path: Path) -> dict[str, str]:
+def read_roster_files(path: Path, *, max_file_bytes: int) -> dict[str, str]:
     """The text of each file of a roster: a zip, or a directory holding ``manifest.csv``.
 
-    :raises BadRequest: no such file, no manifest, a file is not UTF-8.
+    :param max_file_bytes: the largest file read (``LRS_MAX_ROSTER_FILE_BYTES``); in a
+        zip, as inflated.
+    :raises BadRequest: no such file, no manifest, a file is not UTF-8 or is larger than
+        ``max_file_bytes``, a zip that cannot be read.
     """
     if path.is_dir():
-        files = {p.name: p.read_bytes() for p in path.iterdir() if p.suffix == ".csv"}
+        files = {}
+        for file in path.iterdir():
+            if file.name in ROSTER_FILES:
+                with file.open("rb") as stream:
+                    files[file.name] = _read_within(stream, file.name, max_file_bytes)
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist()
-                       if not m.is_dir() and m.filename.endswith(".csv")]
-            # The files, at the zip's root or in the one folder holding them all.
-            if len({PurePosixPath(m.filename).parent for m in members}) > 1:
-                raise BadRequest(f"{path}: the roster's files are in several folders")
-            for member in members:
-                if member.file_size > MAX_FILE_BYTES:
-                    raise BadRequest(f"{member.filename}: larger than {MAX_FILE_BYTES} bytes")
-            files = {PurePosixPath(m.filename).name: archive.read(m) for m in members}
+        files = _read_zip(path, max_file_bytes)
     else:
         raise BadRequest(f"{path}: neither a zip file nor a directory")
     if "manifest.csv" not in files:
@@ -121,6 +124,53 @@ def read_roster_files(path: Path) -> dict[str, str]:
             raise BadRequest(f"{name}: line {line} is not UTF-8 (save the file as UTF-8)"
                              ) from None
     return texts
+
+
+def _read_zip(path: Path, max_file_bytes: int) -> dict[str, bytes]:
+    """The roster's files in the zip at ``path``, each inflated to at most ``max_file_bytes``.
+
+    A zip states each file's size, and a few KB of it can inflate to gigabytes: a file
+    stated larger than the limit is refused before it is inflated, and inflating any
+    file stops one byte past the limit whatever its size was said to be. A file named
+    twice is refused: each would be inflated, and only the last one kept.
+    """
+    files: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist()
+                       if not m.is_dir() and m.filename.endswith(".csv")]
+            # The files, at the zip's root or in the one folder holding them all.
+            if len({PurePosixPath(m.filename).parent for m in members}) > 1:
+                raise BadRequest(f"{path}: the roster's files are in several folders")
+            for member in members:
+                name = PurePosixPath(member.filename).name
+                if name not in ROSTER_FILES:
+                    continue
+                if name in files:
+                    raise BadRequest(f"{path}: {member.filename} is in the zip twice")
+                if member.file_size > max_file_bytes:
+                    raise BadRequest(_too_large(member.filename, max_file_bytes))
+                with archive.open(member) as stream:
+                    files[name] = _read_within(stream, member.filename, max_file_bytes)
+    except _UNREADABLE_ZIP as exc:
+        raise BadRequest(f"{path}: not a zip that can be read ({exc})") from None
+    return files
+
+
+def _read_within(stream: IO[bytes], name: str, limit: int) -> bytes:
+    """All of ``stream``, read no further than one byte past ``limit``.
+
+    :raises BadRequest: there was more than ``limit``, naming ``name`` and the setting.
+    """
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise BadRequest(_too_large(name, limit))
+    return data
+
+
+def _too_large(name: str, limit: int) -> str:
+    return (f"{name}: larger than the {limit} byte limit of a roster file "
+            "(LRS_MAX_ROSTER_FILE_BYTES)")
 
 
 def parse_roster(files: dict[str, str], *, key: str = "sourcedId",

@@ -52,6 +52,11 @@ class Config:
     sso_home_page: str | None = None
 
 
+#: The longest grace: a week is more than any session, and a session's start plus the
+#: grace stays a date (a grace of years would overflow it when attendance is recorded).
+MAX_GRACE_MINUTES = 7 * 24 * 60
+
+
 def config_of(host: Host) -> Config:
     """The plugin's settings; a bad value stops start-up naming its variable."""
     raw = host.plugin_config(PLUGIN)
@@ -69,14 +74,16 @@ def config_of(host: Host) -> Config:
         return value
 
     grace = raw.get("grace_minutes", str(int(DEFAULT_GRACE.total_seconds() // 60)))
-    if not (grace.isascii() and grace.isdigit()):
+    minutes = parse_whole_number(grace, low=0, high=MAX_GRACE_MINUTES)
+    if minutes is None:
         raise PluginError(
-            f"LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a whole number of minutes, not {grace!r}"
+            "LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a whole number of minutes from 0 to "
+            f"{MAX_GRACE_MINUTES} (a week), not {grace!r}"
         )
     return Config(
         threshold=share("threshold", DEFAULT_THRESHOLD),
         similarity=share("name_similarity", DEFAULT_SIMILARITY),
-        grace=timedelta(minutes=int(grace)),
+        grace=timedelta(minutes=minutes),
         sso_home_page=raw.get("sso_home_page") or None,
     )
 

@@ -33,6 +33,9 @@ ASSOCIATION_TYPES = frozenset(
 )
 #: Problems reported at most, so that a wholly wrong file gives a readable answer.
 MAX_ERRORS = 50
+#: The sequence numbers an association may have: those its column (a 32-bit database
+#: integer) holds; past them PostgreSQL refuses the row and SQLite's driver the value.
+SEQUENCE_NUMBERS = range(-(2**31), 2**31)
 
 
 @dataclass(frozen=True)
@@ -186,8 +189,15 @@ def read_package(data: Any) -> Package:
         if kind and kind not in ASSOCIATION_TYPES and not kind.startswith("ext:"):
             reader.problem(f"{path}.associationType", f"{kind!r} is not a CASE association type")
         sequence = node.get("sequenceNumber")
-        if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
-            reader.problem(f"{path}.sequenceNumber", "not an integer")
+        if sequence is not None and (
+            not isinstance(sequence, int)
+            or isinstance(sequence, bool)
+            or sequence not in SEQUENCE_NUMBERS
+        ):
+            reader.problem(
+                f"{path}.sequenceNumber",
+                f"not an integer from {SEQUENCE_NUMBERS.start} to {SEQUENCE_NUMBERS.stop - 1}",
+            )
             sequence = None
         identifier = reader.text(node, "identifier", path, required=True, limit=200) or ""
         if identifier and f"association:{identifier}" in seen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lrs.plugin.host import PluginError
+from lrs.plugin.request import parse_whole_number
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host
@@ -19,9 +20,10 @@ def whole_number(host: Host, name: str, default: int, unit: str) -> int:
     value = host.plugin_config("kpi").get(name)
     if value is None:
         return default
-    if not (value.isascii() and value.isdigit()):
+    number = parse_whole_number(value, low=0)
+    if number is None:
         raise PluginError(
             f"plugin 'kpi': LRS_PLUGIN_KPI_{name.upper()} must be a whole number of "
             f"{unit}, got {value!r}"
         )
-    return int(value)
+    return number

@@ -185,7 +185,12 @@ def check(spec: Any, root: str = "$") -> dict[str, Any]:
     problems = _Problems(root)
     if not isinstance(spec, dict):
         raise KpiError("a KPI must be an object", [{"path": root, "message": "not an object"}])
-    spec = json.loads(json.dumps(spec, default=str))  # a copy; YAML dates become text
+    try:
+        spec = json.loads(json.dumps(spec, default=str))  # a copy; YAML dates become text
+    except ValueError as exc:  # YAML's: an alias inside itself, 0x... past 4,300 digits
+        raise KpiError(
+            f"the KPI is not valid: {root}: {exc}", [{"path": root, "message": str(exc)}]
+        ) from None
     for name in sorted(set(spec) - set(FIELDS)):
         problems.add(f".{name}", f"is not a field of a KPI (fields: {', '.join(FIELDS)})")
     if not isinstance(spec.get("key"), str) or not KEY.fullmatch(spec["key"]):

@@ -26,7 +26,8 @@ def test_the_migration_matches_the_models(att_app: Flask) -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [("THRESHOLD", "1.5"), ("NAME_SIMILARITY", "x"), ("GRACE_MINUTES", "-3"),
-     ("GRACE_MINUTES", "\u00b2")],
+     ("GRACE_MINUTES", "\u00b2"), ("GRACE_MINUTES", "10081"),
+     pytest.param("GRACE_MINUTES", "9" * 5000, id="GRACE_MINUTES-5000-digits")],
 )
 def test_a_bad_setting_stops_start_up(
     lrs_make_app: Callable[..., Flask],

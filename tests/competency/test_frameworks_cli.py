@@ -117,3 +117,22 @@ def test_tenant_option(
     assert result.exit_code == 0, result.output
     assert "skills" in competency_cli("competency", "frameworks", "list", "--tenant", "acme").output
     assert client.get("/api/competency/frameworks", headers=auth).get_json()["frameworks"] == []
+
+
+def test_a_sequence_number_past_its_column_is_refused_not_sent_to_the_database(
+    competency_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """2**31 overflows PostgreSQL's INTEGER, 10**30 SQLite's: both are the file's fault."""
+    too_large = package()
+    too_large["CFAssociations"][0]["sequenceNumber"] = 2**31
+    too_large["CFAssociations"][1]["sequenceNumber"] = -(10**30)
+    path = tmp_path / "sequence.json"
+    path.write_text(json.dumps(too_large))
+    result = competency_cli("competency", "frameworks", "import", str(path))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "  $.CFAssociations[1].sequenceNumber: not an integer from -2147483648 to 2147483647",
+        "Error: the CASE package is not valid; nothing was imported ($.CFAssociations[0]."
+        "sequenceNumber: not an integer from -2147483648 to 2147483647)",
+    ]
+    assert "No frameworks." in competency_cli("competency", "frameworks", "list").output

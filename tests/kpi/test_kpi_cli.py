@@ -61,6 +61,27 @@ def test_a_bad_file_is_refused_whole_with_the_path_of_each_problem(
     assert "give a FILE or --template" in kpi_cli("kpi", "load").output
 
 
+
+def test_yaml_values_python_cannot_build_are_refused_naming_where(
+    kpi_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """YAML reads them, Python cannot make them values: a date that is none, an alias
+    inside its own anchor, a hexadecimal number of more than 4,300 decimal digits."""
+    bad_date = tmp_path / "date.yaml"
+    bad_date.write_text("kpis:\n  - key: pilot\n    period: {start: 2026-13-45, end: 2027-01-01}\n")
+    assert kpi_cli("kpi", "load", str(bad_date)).output.splitlines() == [
+        "Error: not YAML at line 3, column 21 ($: month must be in 1..12)"]
+    itself = tmp_path / "itself.yaml"
+    itself.write_text("kpis:\n  - &kpi {key: loop, title: [*kpi]}\n")
+    assert kpi_cli("kpi", "load", str(itself)).output.splitlines() == [
+        "Error: not valid: $.kpis[0]: Circular reference detected"]
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("kpis:\n  - key: huge\n    target: {op: '>=', value: 0x" + "f" * 4000 + "}\n")
+    result = kpi_cli("kpi", "load", str(huge))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: not valid: $.kpis[0]: Exceeds the limit (4300 digits)")
+    assert "No KPIs" in ok(kpi_cli("kpi", "list"))
+
 def test_evaluate_show_rebuild_and_alerts(kpi_app: Flask, kpi_cli: Callable[..., Result]) -> None:
     ingest(kpi_app, week_41())
     ok(kpi_cli("kpi", "load", "--template"))

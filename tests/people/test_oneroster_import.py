@@ -224,3 +224,70 @@ def test_what_is_not_a_roster_is_refused_in_one_line(lrs: Any, tmp_path: Path) -
         "people", "import-oneroster", str(tmp_path / "latin1")).stderr
     bad_home = lrs("people", "import-oneroster", str(ROSTER), "--home-page", "lms.example")
     assert bad_home.exit_code == 2 and "--home-page: must be an http(s) URL" in bad_home.stderr
+
+
+
+def zipped(roster: Path, archive: Path, **inflated: int) -> Path:
+    """``roster`` as a zip at ``archive``; each file named in ``inflated`` (``users``) is
+    instead that many bytes (whole MiB) of zeros, compressed to about a thousandth."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in roster.iterdir():
+            if path.stem not in inflated:
+                zipped.write(path, path.name)
+                continue
+            with zipped.open(path.name, "w") as member:
+                for _ in range(inflated[path.stem] >> 20):
+                    member.write(bytes(1 << 20))
+    return archive
+
+
+def state_size(archive: Path, name: str, size: int) -> None:
+    """Make the zip state ``size`` bytes inflated for ``name`` in its central directory
+    (what readers go by): the lie a crafted zip can tell."""
+    data = bytearray(archive.read_bytes())
+    entry = data.find(b"PK\x01\x02")
+    while data[entry + 46:entry + 46 + len(name)] != name.encode():
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    data[entry + 24:entry + 28] = size.to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(
+    lrs: Any, runtime: Runtime, tmp_path: Path,
+) -> None:
+    """65 MiB of users.csv in about 65 KB, past the default limit of 64 MiB."""
+    archive = zipped(ROSTER, tmp_path / "bomb.zip", users=65 << 20)
+    assert archive.stat().st_size < 100_000
+    result = lrs("people", "import-oneroster", str(archive))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: users.csv: larger than the 67108864 byte limit of a roster file "
+        "(LRS_MAX_ROSTER_FILE_BYTES)"]
+    assert runtime.host.resolve_person(1, {"mbox": "mailto:jordan.lee@lincoln.example.org"}) \
+        is None
+
+
+def test_a_zip_stating_a_file_smaller_than_it_inflates_is_refused(
+    lrs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Within the limit by what it states, past it by what it holds: inflating stops at
+    the stated size, where the file's CRC fails."""
+    monkeypatch.setenv("LRS_MAX_ROSTER_FILE_BYTES", str(1 << 20))
+    archive = zipped(ROSTER, tmp_path / "liar.zip", users=2 << 20)
+    state_size(archive, "users.csv", 1000)
+    result = lrs("people", "import-oneroster", str(archive))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {archive}: not a zip that can be read (Bad CRC-32 for file 'users.csv')"]
+
+
+def test_a_file_of_a_directory_past_the_limit_is_refused(
+    lrs: Any, roster: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LRS_MAX_ROSTER_FILE_BYTES", "1000")
+    (roster / "enrollments.csv").write_bytes(b"x" * 1001)
+    result = lrs("people", "import-oneroster", str(roster))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: enrollments.csv: larger than the 1000 byte limit of a roster file "
+        "(LRS_MAX_ROSTER_FILE_BYTES)"]

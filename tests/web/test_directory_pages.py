@@ -105,7 +105,7 @@ def test_groups_show_their_kind_rule_count_and_members_with_their_role(
     web_app: Flask, admin: FlaskClient,
 ) -> None:
     runtime = web_app.extensions["lrs"]
-    files = read_roster_files(ROSTER)
+    files = read_roster_files(ROSTER, max_file_bytes=1 << 20)
     roster, errors = parse_roster(files)
     assert not errors
     import_roster(runtime, roster, actor="test")

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -84,13 +85,21 @@ def decode(data: bytes) -> str:
 
 
 def load_json(data: bytes, file: str) -> Any:
-    """Parsed JSON, or a :class:`SourceError` naming the line and column where it breaks."""
+    """Parsed JSON, or a :class:`SourceError` naming the line and column where it breaks.
+
+    Past a syntax error, ``json`` raises a plain ``ValueError`` for one thing only: a
+    number longer than ``int`` reads (4,300 digits), which no report has.
+    """
     try:
         return json.loads(decode(data))
     except json.JSONDecodeError as error:
         raise SourceError(
             file,
             [Problem(f"line {error.lineno}, column {error.colno}", f"not valid JSON: {error.msg}")],
+        ) from None
+    except ValueError:
+        raise SourceError(
+            file, f"not valid JSON: a number has more than {sys.get_int_max_str_digits()} digits"
         ) from None
 
 

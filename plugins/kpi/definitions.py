@@ -52,6 +52,10 @@ class _Problems:
         self.found.append({"path": self.root + path, "message": message})
 
 
+#: The furthest back a ``periods_before`` baseline looks: ten years of months (each
+#: period is stepped back one at a time, and dates end at year 1).
+MAX_PERIODS_BEFORE = 120
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -151,8 +155,10 @@ def _check_baseline(baseline: Any, problems: _Problems) -> None:
         )
     elif "periods_before" in baseline:
         count = baseline["periods_before"]
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            problems.add(f"{path}.periods_before", "must be a whole number >= 1")
+        if (not isinstance(count, int) or isinstance(count, bool)
+                or not 1 <= count <= MAX_PERIODS_BEFORE):
+            problems.add(f"{path}.periods_before",
+                         f"must be a whole number from 1 to {MAX_PERIODS_BEFORE}")
     elif "group" in baseline:
         if not isinstance(baseline["group"], str) or not baseline["group"].strip():
             problems.add(f"{path}.group", "must be a non-empty string")

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from lrs.plugin.host import Host
 
 DEFAULT_VIEW_DAYS = 14
+#: The longest a view is kept unasked for: ten years (its cut-off is a time in
+#: microseconds the database compares).
+MAX_VIEW_DAYS = 3650
 #: A view asked for again within this time is not written to (a GET stays a read).
 REQUESTED_EVERY_US = 3_600 * 1_000_000
 #: Administrative actions after which a group's members, a program's assignees or a
@@ -54,7 +57,7 @@ class Recorded:
 
 def view_days(host: Host) -> int:
     """``LRS_PLUGIN_KPI_VIEW_DAYS``; a bad value stops start-up."""
-    return whole_number(host, "view_days", DEFAULT_VIEW_DAYS, "days")
+    return whole_number(host, "view_days", DEFAULT_VIEW_DAYS, "days", high=MAX_VIEW_DAYS)
 
 
 def key_of(view: dict[str, Any]) -> str:

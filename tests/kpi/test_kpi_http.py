@@ -97,6 +97,11 @@ def test_a_kpi_is_created_shown_replaced_and_deleted_each_change_audited(
             "non-zero",
         ),
         (
+            {"target": {"change": -30, "baseline": {"periods_before": 10**30}}},
+            "$.target.baseline.periods_before",
+            "from 1 to 120",
+        ),
+        (
             {"target": {"change": -30, "baseline": {"since": "2026-02-01", "until": "2026-01-01"}}},
             "$.target.baseline.until",
             "must be after since",

@@ -135,11 +135,14 @@ def test_views_nobody_asked_for_lately_are_dropped(program: Flask, reader: dict[
     assert views(program) == 0
 
 
+@pytest.mark.parametrize("days", ["-1", "3651", "9" * 20])
 def test_a_bad_view_days_stops_start_up(
-    make_kpi_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+    make_kpi_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, days: str
 ) -> None:
-    monkeypatch.setenv("LRS_PLUGIN_KPI_VIEW_DAYS", "-1")
-    with pytest.raises(PluginError, match="LRS_PLUGIN_KPI_VIEW_DAYS must be a whole number"):
+    """Up to ten years: its cut-off in microseconds must fit the database's integer."""
+    monkeypatch.setenv("LRS_PLUGIN_KPI_VIEW_DAYS", days)
+    with pytest.raises(PluginError,
+                       match="LRS_PLUGIN_KPI_VIEW_DAYS must be a whole number of days up to"):
         make_kpi_app()
 
 

@@ -30,10 +30,10 @@ def _host_and_tenant(tenant: str | None) -> tuple[Host, int]:
 def _fail(exc: AttendanceError) -> click.ClickException:
     for problem in exc.errors[1:]:
         click.echo(f"  {problem['path']}: {problem['message']}", err=True)
-    first = exc.errors[0] if exc.errors else None
+    first = f"{exc.errors[0]['path']}: {exc.errors[0]['message']}" if exc.errors else ""
+    # A problem of the whole file is the message already ("zoom.json: not valid JSON").
     return click.ClickException(
-        f"{exc.message}" + (f" ({first['path']}: {first['message']})" if first else "")
-    )
+        exc.message if first in exc.message else f"{exc.message} ({first})")
 
 
 class _RowsBar:

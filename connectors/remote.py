@@ -8,10 +8,19 @@ asked, of whom, and what went wrong, so that the fix is plain.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from typing import Any
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+
+#: The largest answer a connector reads, decompressed: far above any report or page a
+#: remote system documents, far below what would exhaust the worker's memory.
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 
 class RemoteError(Exception):
@@ -47,16 +56,39 @@ def request(
     what: str,
     timeout: float,
     session: requests.Session | None = None,
+    max_bytes: int = MAX_ANSWER_BYTES,
     **kwargs: Any,
 ) -> requests.Response:
     """Like :func:`call`, but the response whatever its status: for a connector that
     reads meaning into some (an LRS's ``409``).
 
-    :raises RemoteError: timeout, connection failure, a response cut short.
+    ``timeout`` bounds the whole call, connecting, the answer's headers and its body
+    (read here, at most ``max_bytes`` of it, decompressed), not each wait for the
+    network: a server that sends a byte now and then would otherwise hold the run
+    for good. A redirect to another site is refused rather than followed: the
+    connector's credentials (``Authorization``, but also an API key header) go only
+    where it is configured to send them.
+
+    :raises RemoteError: timeout, connection failure, a response cut short or too
+        large, a redirect to another site.
     """
-    send = requests.request if session is None else session.request
+    http = session if session is not None else new_session()
     try:
-        return send(method, url, timeout=timeout, **kwargs)
+        with _Deadline(timeout) as deadline:
+            response = None
+            try:
+                response = http.request(method, url, timeout=timeout, stream=True, **kwargs)
+                _read_body(response, max_bytes, what)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+                if not deadline.expired:
+                    raise
+            if deadline.expired:  # an answer without a length looks whole when cut
+                raise RemoteError(
+                    f"{what}: no answer from {_site(url)} within {timeout:g} s"
+                    if response is None else
+                    f"{what}: {_site(url)} did not send its whole answer within {timeout:g} s")
+    except _CrossSiteRedirect as exc:
+        raise RemoteError(f"{what}: {exc}") from None
     except requests.Timeout:
         raise RemoteError(f"{what}: no answer from {_site(url)} within {timeout:g} s") from None
     except requests.exceptions.ChunkedEncodingError:
@@ -65,6 +97,148 @@ def request(
         ) from None
     except requests.RequestException as exc:
         raise RemoteError(f"{what}: cannot reach {_site(url)} ({type(exc).__name__})") from None
+    finally:
+        if session is None:
+            http.close()
+    return response
+
+
+def _read_body(response: requests.Response, max_bytes: int, what: str) -> None:
+    """Read the answer's body into ``response`` (as ``requests`` does without ``stream``),
+    refusing it past ``max_bytes`` as decompressed: a few KB of gzip can inflate to
+    gigabytes, and an answer that never ends would fill the memory."""
+    parts, size = [], 0
+    for part in response.iter_content(64 * 1024):
+        size += len(part)
+        if size > max_bytes:
+            response.close()
+            raise RemoteError(f"{what}: {_site(response.url)} sent an answer larger than "
+                              f"{max_bytes} bytes")
+        parts.append(part)
+    response._content = b"".join(parts)  # what Response.content holds once read
+    response.close()
+
+
+class _Deadline:
+    """Shuts the sockets the calling thread opens or reuses (:class:`_Tracked`) once
+    ``seconds`` have passed, which wakes a read blocked on them."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _calls.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._timer.cancel()
+        _calls.deadline = None
+
+    def track(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if not self.expired:
+                return
+        _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+#: The :class:`_Deadline` of the call the current thread is making.
+_calls = threading.local()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed meanwhile
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _track(connection: Any) -> None:
+    deadline = getattr(_calls, "deadline", None)
+    if deadline is not None:
+        deadline.track(getattr(connection, "sock", None))
+
+
+class _TrackedHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self)
+
+
+class _TrackedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self)
+
+
+class _TrackedHTTPPool(urllib3.HTTPConnectionPool):
+    """A pool whose connections, new or kept alive, the current call's deadline tracks."""
+
+    ConnectionCls = _TrackedHTTPConnection
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)
+        _track(connection)
+        return connection
+
+
+class _TrackedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)
+        _track(connection)
+        return connection
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+
+
+class _CrossSiteRedirect(Exception):
+    """A redirect :class:`_Session` refused to follow."""
+
+
+class _Session(requests.Session):
+    """A session whose calls :func:`request` can time as a whole, and which follows a
+    redirect only within the site it was sent to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.mount("http://", _Adapter())
+        self.mount("https://", _Adapter())
+
+    def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            raise _CrossSiteRedirect(
+                f"{_site(response.request.url)} redirected to another site "
+                f"({_site(prepared_request.url)}); a connector sends its credentials only "
+                "where it is configured to: set its URL to where the redirect leads if "
+                "that site is trusted")
+        super().rebuild_auth(prepared_request, response)
+
+
+def new_session() -> requests.Session:
+    """A session for :func:`request`: no proxy or netrc from the environment (a
+    connector sends where its configuration says, with the credentials it gives)."""
+    return _Session()
 
 
 def failure(response: requests.Response, what: str) -> RemoteError:
@@ -93,8 +267,7 @@ class Sessions:
     def get(self) -> requests.Session:
         http = getattr(self._local, "session", None)
         if http is None:
-            http = self._local.session = requests.Session()
-            http.trust_env = False
+            http = self._local.session = new_session()
             http.headers.update(self._headers)
             with self._lock:
                 self._all.append(http)

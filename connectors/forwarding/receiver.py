@@ -130,7 +130,7 @@ class Receiver:
         try:
             answer = response.json()
             token, lifetime = str(answer["access_token"]), float(answer.get("expires_in", 300))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError, KeyError, TypeError):
             raise RemoteError(
                 f"the receiver's OAuth2 token endpoint: {response.url} answered without an "
                 "access_token"
@@ -143,7 +143,7 @@ def _check_ids(response: requests.Response) -> None:
     half-written answer is not an acknowledgement."""
     try:
         ids = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         ids = None
     if not isinstance(ids, list):
         raise RemoteError(
@@ -156,5 +156,5 @@ def _reason(response: requests.Response) -> str:
     try:
         answer = response.json()
         return str(answer.get("message") or answer)[:200]
-    except (ValueError, AttributeError):
+    except (ValueError, RecursionError, AttributeError):
         return response.text.strip()[:200]

@@ -76,16 +76,19 @@ def parse_report(body: bytes, content_type: str, fmt: str = "auto") -> Report:
 def _json(body: bytes) -> Report:
     try:
         data = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ReportError(f"the report is not valid JSON ({exc})") from None
     keys: dict[str, str] = {}
     if isinstance(data, dict) and "Report_Entry" in data:
         records = data["Report_Entry"]
     elif isinstance(data, dict) and "employees" in data:
         records = data["employees"]
+        fields = data.get("fields") or []
+        if not isinstance(fields, list):
+            raise ReportError("the JSON report's fields are not a list")
         keys = {
             f["name"]: f["id"]
-            for f in data.get("fields") or []
+            for f in fields
             if isinstance(f, dict) and isinstance(f.get("name"), str) and "id" in f
         }
     elif isinstance(data, list):

@@ -58,7 +58,7 @@ class MoodleClient:
         )
         try:
             answer = json.loads(response.content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise MoodleError(
                 f"Moodle {function}: the answer is not valid JSON ({exc}); "
                 "is the site URL right and the REST protocol enabled?"

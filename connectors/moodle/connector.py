@@ -252,10 +252,21 @@ def _objects(function: str, answer: Any, keys: tuple[str, ...]) -> list[dict[str
         to see a field).
     """
     if isinstance(answer, list) and all(
-        isinstance(item, dict) and all(key in item for key in keys) for item in answer
+        isinstance(item, dict) and all(_has(item, key) for key in keys) for item in answer
     ):
         return answer
     raise MoodleError(
         f"Moodle {function}: expected a list of objects with "
-        f"{', '.join(keys)}, got {json.dumps(answer)[:100]}"
+        f"{', '.join(keys)} (ids as whole numbers), got {json.dumps(answer)[:100]}"
     )
+
+
+#: Fields that are Moodle's ids: whole numbers, compared and stepped through in order.
+_IDS = frozenset({"id", "cmid"})
+
+
+def _has(item: dict[str, Any], key: str) -> bool:
+    if key not in item:
+        return False
+    value = item[key]
+    return key not in _IDS or (isinstance(value, int) and not isinstance(value, bool))

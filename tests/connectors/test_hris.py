@@ -415,6 +415,15 @@ def failing_server() -> Iterator[tuple[Remote, list[Reply]]]:
             "(Expecting value: line 1 column 35 (char 34))",
         ),
         (
+            Reply(200, b"[" * 100_000),
+            "ReportError: the report is not valid JSON (maximum recursion depth exceeded "
+            "while decoding a JSON array from a unicode string)",
+        ),
+        (
+            Reply(200, b'{"employees": [{"id": "1"}], "fields": 3}'),
+            "ReportError: the JSON report's fields are not a list",
+        ),
+        (
             Reply(200, b'{"Report": []}'),
             "ReportError: the JSON report has neither Report_Entry "
             "(Workday) nor employees (BambooHR), and is not a list of records",

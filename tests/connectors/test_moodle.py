@@ -226,8 +226,19 @@ def test_the_account_name_can_be_the_moodle_id_and_courses_chosen(
         ),
         (
             Reply(200, b'{"statuses": [{"state": 1}], "warnings": []}'),
-            "MoodleError: Moodle {function}: expected a list of objects with cmid, state, "
-            'got [{{"state": 1}}]',
+            "MoodleError: Moodle {function}: expected a list of objects with cmid, state "
+            '(ids as whole numbers), got [{{"state": 1}}]',
+        ),
+        (
+            Reply(200, b'{"statuses": [{"cmid": "21", "state": 1}], "warnings": []}'),
+            "MoodleError: Moodle {function}: expected a list of objects with cmid, state "
+            '(ids as whole numbers), got [{{"cmid": "21", "state": 1}}]',
+        ),
+        (
+            Reply(200, b"[" * 100_000),
+            "MoodleError: Moodle {function}: the answer is not valid JSON (maximum recursion "
+            "depth exceeded while decoding a JSON array from a unicode string); is the site "
+            "URL right and the REST protocol enabled?",
         ),
     ],
 )

@@ -43,6 +43,7 @@ def show(lrs: Callable[..., Result], name: str) -> dict[str, Any]:
         ),
         (Answer(200, "<html>proxy</html>"), "answered HTTP 200 with a body that is not the list"),
         (Answer(200, {"ids": []}), "answered HTTP 200 with a body that is not the list"),
+        (Answer(200, "[" * 100_000), "answered HTTP 200 with a body that is not the list"),
         (Answer(delay=2.5), "the receiving LRS: no answer from http://127.0.0.1:"),
         (Answer(401, "bad credentials"), "answered HTTP 401: bad credentials"),
     ],

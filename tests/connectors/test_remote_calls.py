@@ -1,0 +1,161 @@
+"""The built-in connectors' HTTP calls (:mod:`connectors.remote`) against remote
+servers that misbehave on purpose, over real sockets on 127.0.0.1.
+
+Each server here is a raw socket loop, since what is tested is how an answer
+arrives: a byte at a time, without end, compressed a thousandfold, or redirected to
+another site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from connectors.remote import RemoteError, Sessions, call
+from tests.connectors.loopback import Reply, serve
+
+Answer = Callable[[socket.socket], None]
+
+
+@contextmanager
+def raw_server(answer: Answer) -> Iterator[str]:
+    """A server on 127.0.0.1 that reads a request's head, then runs ``answer`` on the
+    connection; its root URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve_one(connection: socket.socket) -> None:
+        with connection:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = connection.recv(65536)
+                if not data:
+                    return
+                head += data
+            with contextlib.suppress(OSError):  # the client gave up
+                answer(connection)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve_one, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def drip(head: bytes, then: bytes) -> Answer:
+    """Send ``head``, then ``then`` a byte every tenth of a second."""
+    def answer(connection: socket.socket) -> None:
+        connection.sendall(head)
+        for byte in then:
+            connection.sendall(bytes([byte]))
+            time.sleep(0.1)
+    return answer
+
+
+def timed_call(url: str, **kwargs: object) -> tuple[str, float]:
+    """The message :func:`call` fails with, and how long it took."""
+    started = time.monotonic()
+    with pytest.raises(RemoteError) as failed:
+        call("GET", url, what="the report", **kwargs)  # type: ignore[arg-type]
+    return str(failed.value), time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("head", "then"),
+    [
+        (b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X: y\r\n" * 100),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", b"[" + b" " * 999),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", b"[" + b" " * 999),
+    ],
+    ids=["headers", "body", "body-without-length"],
+)
+def test_an_answer_dripping_in_fails_within_the_timeout(head: bytes, then: bytes) -> None:
+    """``timeout`` is the whole call's, as the connectors' settings say ("how long to
+    wait for the report"): a byte now and then used to hold the run for good."""
+    with raw_server(drip(head, then)) as url:
+        message, took = timed_call(f"{url}/report?key=secret", timeout=1)
+
+    assert took < 3
+    assert "within 1 s" in message
+    assert f"{url}/report" in message and "secret" not in message
+
+
+def test_an_answer_without_end_is_refused_past_the_limit() -> None:
+    def endless(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 65536
+        while True:
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+    with raw_server(endless) as url:
+        message, _ = timed_call(f"{url}/report", timeout=10, max_bytes=1_000_000)
+
+    assert message == f"the report: {url}/report sent an answer larger than 1000000 bytes"
+
+
+def test_a_compressed_answer_is_limited_as_inflated() -> None:
+    bomb = gzip.compress(b" " * 5_000_000)  # about 5 KB on the wire
+
+    def inflating(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                           + f"Content-Length: {len(bomb)}\r\n\r\n".encode() + bomb)
+
+    with raw_server(inflating) as url:
+        message, _ = timed_call(f"{url}/report", timeout=10, max_bytes=1_000_000)
+        whole = call("GET", f"{url}/report", what="the report", timeout=10)
+
+    assert len(bomb) < 10_000
+    assert "larger than 1000000 bytes" in message
+    assert whole.content == b" " * 5_000_000
+
+
+def test_a_redirect_to_another_site_is_refused_and_gets_no_credentials() -> None:
+    with serve(lambda request: Reply(body=b"[]")) as elsewhere, serve(
+        lambda request: Reply(302, headers={"Location": f"{elsewhere.url}/report"})
+    ) as remote:
+        sessions = Sessions("test", {"X-Api-Key": "s3cret"})
+        with pytest.raises(RemoteError) as refused:
+            call("GET", f"{remote.url}/report", what="the report", timeout=5,
+                 session=sessions.get())
+        sessions.close()
+
+    assert str(refused.value).startswith(f"the report: {remote.url}/report redirected to "
+                                         f"another site ({elsewhere.url}/report)")
+    assert remote.requests[0].headers.get("x-api-key") == "s3cret"
+    assert elsewhere.requests == []
+
+
+def test_a_redirect_within_the_site_is_followed_with_the_credentials() -> None:
+    def answer(request: object) -> Reply:
+        if request.path == "/old":  # type: ignore[attr-defined]
+            return Reply(301, headers={"Location": "/new"})
+        return Reply(body=b"[1]")
+
+    with serve(answer) as remote:
+        sessions = Sessions("test", {"X-Api-Key": "s3cret"})
+        response = call("GET", f"{remote.url}/old", what="the report", timeout=5,
+                        session=sessions.get())
+        sessions.close()
+
+    assert response.json() == [1]
+    assert [(r.path, r.headers.get("x-api-key")) for r in remote.requests] == [
+        ("/old", "s3cret"), ("/new", "s3cret")]

@@ -46,6 +46,7 @@ from lrs.plugin.events import (
     event_from_json,
 )
 from lrs.store.bulk import any_of
+from lrs.store.text import recordable
 
 if TYPE_CHECKING:
     from lrs.db import Database
@@ -529,7 +530,7 @@ class Outbox:
         if error is None:
             return delivery
         settings = self._settings
-        delivery.last_error = f"{type(error).__name__}: {error}"
+        delivery.last_error = recordable(f"{type(error).__name__}: {error}")
         if attempts >= settings.outbox_max_attempts:
             delivery.state = "dead"
             logger.error("plugin %r failed on %s event %d (attempt %d of %d); dead-lettered, "

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lrs.models import ConnectorInstance, ConnectorRun
+from lrs.store.text import recordable
 from lrs.xapi.errors import Conflict, NotFound
 
 
@@ -145,7 +146,8 @@ def finish(session: Session, instance_id: int, run_id: int, outcome: Outcome, *,
     session.execute(update(ConnectorRun).where(ConnectorRun.id == run_id).values(
         status=status, finished_us=now_us, fetched=outcome.fetched,
         stored=outcome.stored, skipped=outcome.skipped, sent=outcome.sent,
-        error=error, messages=json.dumps(list(outcome.messages))))
+        error=recordable(error),
+        messages=json.dumps([recordable(message) for message in outcome.messages])))
     return kept
 
 

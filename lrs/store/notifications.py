@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lrs.models import Notification, NotificationDelivery, NotificationSubscription, Person
 from lrs.store.bulk import chunks
+from lrs.store.text import recordable
 
 #: Topic of a subscription to every topic.
 EVERY_TOPIC = "*"
@@ -81,7 +82,7 @@ def record_delivery(
         session.add(row)
     row.state = state
     row.attempts = (row.attempts or 0) + attempted if attempts is None else attempts
-    row.last_error = error
+    row.last_error = recordable(error)
     if detail is not None:
         row.detail = detail
     row.updated_us = now_us

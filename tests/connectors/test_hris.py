@@ -415,6 +415,10 @@ def failing_server() -> Iterator[tuple[Remote, list[Reply]]]:
             "(Expecting value: line 1 column 35 (char 34))",
         ),
         (
+            Reply(500, b"bad \x00 input", "text/plain"),
+            "RemoteError: HRIS report: {url} answered HTTP 500: bad \ufffd input",
+        ),
+        (
             Reply(200, b"[" * 100_000),
             "ReportError: the report is not valid JSON (maximum recursion depth exceeded "
             "while decoding a JSON array from a unicode string)",

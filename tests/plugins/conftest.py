@@ -108,12 +108,14 @@ class CrashingPlugin:
         self.attempts = 0
         #: Set to false when the backend comes back.
         self.failing = True
+        #: What the failure says.
+        self.message = "LMS unreachable"
 
     @hookimpl
     def statements_stored(self) -> None:
         self.attempts += 1
         if self.failing:
-            raise ConnectionError("LMS unreachable")
+            raise ConnectionError(self.message)
 
 
 @pytest.fixture

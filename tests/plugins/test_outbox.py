@@ -16,6 +16,7 @@ from lrs.machinery.outbox import LEASE_SECONDS, now_us
 from lrs.models import OutboxDelivery, OutboxEvent, Statement
 from lrs.plugin.events import AdminActionTaken, StatementsStored
 from lrs.plugin.hookspecs import hookimpl
+from lrs.store.text import MAX_RECORDED_CHARS
 from tests.plugins.conftest import (
     AUTHORITY,
     CrashingPlugin,
@@ -133,6 +134,23 @@ def test_failed_delivery_is_retried_with_exponential_backoff_for_that_plugin_onl
     outbox.process_pending(now=start + 30 * SECOND)
     assert outbox_rows(app)[1][0] == ("crashing", "retry", 3, start + 70 * SECOND)  # +40 s
     assert len(recording.called("statements_stored")) == 1  # never redelivered
+
+
+def test_a_failure_whose_text_no_database_keeps_is_recorded_readable(
+    make_app: Callable[..., Flask],
+) -> None:
+    """A remote system's answer in an error (NUL, a lone surrogate, megabytes) made
+    recording the failure fail in turn on PostgreSQL."""
+    crashing = CrashingPlugin()
+    crashing.message = "LMS said \x00 and \ud800 " + "x" * 10_000
+    app = make_app(crashing, outbox_backoff_seconds=1, outbox_max_attempts=1)
+    ingest(app, statement())
+    runtime(app).outbox.process_pending(now=now_us())
+
+    [dead] = runtime(app).outbox.dead_letters()
+    assert dead.last_error.startswith("ConnectionError: LMS said \ufffd and \ufffd")
+    assert dead.last_error.endswith("x…")
+    assert len(dead.last_error) <= MAX_RECORDED_CHARS
 
 
 def test_delivery_is_dead_lettered_after_max_attempts_and_replay_redelivers_it(

@@ -72,7 +72,9 @@ def request(
     :raises RemoteError: timeout, connection failure, a response cut short or too
         large, a redirect to another site.
     """
-    http = session if session is not None else new_session()
+    # A call of its own honours the environment's proxy, as HRIS and Moodle pulls
+    # always did; :class:`Sessions` (outgoing deliveries) never has.
+    http = session if session is not None else new_session(trust_env=True)
     try:
         with _Deadline(timeout) as deadline:
             response = None
@@ -204,11 +206,19 @@ class _TrackedHTTPSPool(urllib3.HTTPSConnectionPool):
         return connection
 
 
+#: The pools of :class:`_Adapter`'s pool managers, direct or through a proxy.
+_TRACKED_POOLS = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+
+
 class _Adapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _TRACKED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _TRACKED_POOLS
+        return manager
 
 
 class _CrossSiteRedirect(Exception):
@@ -219,11 +229,20 @@ class _Session(requests.Session):
     """A session whose calls :func:`request` can time as a whole, and which follows a
     redirect only within the site it was sent to."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, trust_env: bool) -> None:
         super().__init__()
-        self.trust_env = False
+        self.trust_env = trust_env
         self.mount("http://", _Adapter())
         self.mount("https://", _Adapter())
+
+    def get_redirect_target(self, response: Any) -> str | None:
+        target = super().get_redirect_target(response)
+        if target is not None and not response._content_consumed:
+            # requests reads a redirect's body whole before following it, beyond any
+            # limit: it is never used, and may never end.
+            response.close()
+            response._content, response._content_consumed = b"", True
+        return target
 
     def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
         if self.should_strip_auth(response.request.url, prepared_request.url):
@@ -235,10 +254,10 @@ class _Session(requests.Session):
         super().rebuild_auth(prepared_request, response)
 
 
-def new_session() -> requests.Session:
-    """A session for :func:`request`: no proxy or netrc from the environment (a
-    connector sends where its configuration says, with the credentials it gives)."""
-    return _Session()
+def new_session(*, trust_env: bool = False) -> requests.Session:
+    """A session for :func:`request`; ``trust_env`` takes proxies (``HTTPS_PROXY``,
+    ``NO_PROXY``) and netrc credentials from the environment, as ``requests`` does."""
+    return _Session(trust_env=trust_env)
 
 
 def failure(response: requests.Response, what: str) -> RemoteError:
@@ -267,7 +286,7 @@ class Sessions:
     def get(self) -> requests.Session:
         http = getattr(self._local, "session", None)
         if http is None:
-            http = self._local.session = new_session()
+            http = self._local.session = new_session(trust_env=False)
             http.headers.update(self._headers)
             with self._lock:
                 self._all.append(http)

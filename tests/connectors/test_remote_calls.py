@@ -21,7 +21,8 @@ import pytest
 from connectors.remote import RemoteError, Sessions, call
 from tests.connectors.loopback import Reply, serve
 
-Answer = Callable[[socket.socket], None]
+#: What a raw server does with a connection, given the request's head.
+Answer = Callable[[socket.socket, bytes], None]
 
 
 @contextmanager
@@ -41,7 +42,7 @@ def raw_server(answer: Answer) -> Iterator[str]:
                     return
                 head += data
             with contextlib.suppress(OSError):  # the client gave up
-                answer(connection)
+                answer(connection, head)
 
     def accept() -> None:
         while not stop.is_set():
@@ -63,7 +64,7 @@ def raw_server(answer: Answer) -> Iterator[str]:
 
 def drip(head: bytes, then: bytes) -> Answer:
     """Send ``head``, then ``then`` a byte every tenth of a second."""
-    def answer(connection: socket.socket) -> None:
+    def answer(connection: socket.socket, _: bytes) -> None:
         connection.sendall(head)
         for byte in then:
             connection.sendall(bytes([byte]))
@@ -100,7 +101,7 @@ def test_an_answer_dripping_in_fails_within_the_timeout(head: bytes, then: bytes
 
 
 def test_an_answer_without_end_is_refused_past_the_limit() -> None:
-    def endless(connection: socket.socket) -> None:
+    def endless(connection: socket.socket, _: bytes) -> None:
         connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
         chunk = b"x" * 65536
         while True:
@@ -115,7 +116,7 @@ def test_an_answer_without_end_is_refused_past_the_limit() -> None:
 def test_a_compressed_answer_is_limited_as_inflated() -> None:
     bomb = gzip.compress(b" " * 5_000_000)  # about 5 KB on the wire
 
-    def inflating(connection: socket.socket) -> None:
+    def inflating(connection: socket.socket, _: bytes) -> None:
         connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
                            + f"Content-Length: {len(bomb)}\r\n\r\n".encode() + bomb)
 
@@ -159,3 +160,39 @@ def test_a_redirect_within_the_site_is_followed_with_the_credentials() -> None:
     assert response.json() == [1]
     assert [(r.path, r.headers.get("x-api-key")) for r in remote.requests] == [
         ("/old", "s3cret"), ("/new", "s3cret")]
+
+
+def test_a_redirect_whose_body_never_ends_is_followed_without_reading_it() -> None:
+    """requests reads a redirect's body whole before following it: one without end
+    filled the memory before the call's limits applied."""
+    def answer(connection: socket.socket, head: bytes) -> None:
+        if head.startswith(b"GET /moved "):
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+            return
+        connection.sendall(b"HTTP/1.1 302 Found\r\nLocation: /moved\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n")
+        while True:
+            connection.sendall(b"10000\r\n" + b"x" * 65536 + b"\r\n")
+
+    with raw_server(answer) as url:
+        started = time.monotonic()
+        response = call("GET", f"{url}/report", what="the report", timeout=10)
+
+    assert response.json() == []
+    assert time.monotonic() - started < 5
+
+
+def test_a_call_of_its_own_goes_through_the_environments_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HRIS and Moodle pulls (no session) honour ``HTTP(S)_PROXY``, as before; the
+    proxy here is a server that answers for the site itself."""
+    with serve(lambda request: Reply(body=b'["via the proxy"]')) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        response = call("GET", "http://hris.example.com/report", what="the report",
+                        timeout=5)
+
+    assert response.json() == ["via the proxy"]
+    assert proxy.requests[0].headers["host"] == "hris.example.com"

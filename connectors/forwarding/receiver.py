@@ -19,6 +19,8 @@ contents (:mod:`connectors.forwarding.attachments`).
 from __future__ import annotations
 
 import base64
+import math
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -34,6 +36,9 @@ from connectors.remote import RemoteError, Sessions, call, failure, request
 RECEIVER = "the receiving LRS"
 #: Seconds before an OAuth2 token's announced expiry at which a new one is fetched.
 TOKEN_MARGIN = 30
+#: A token as a Bearer header carries it (RFC 6750 §2.1, ``b64token``): anything else
+#: (a line break, a JSON object) could not be sent, or would say something else.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
 
 
 class Receiver:
@@ -129,11 +134,14 @@ class Receiver:
         )
         try:
             answer = response.json()
-            token, lifetime = str(answer["access_token"]), float(answer.get("expires_in", 300))
+            token, lifetime = answer["access_token"], float(answer.get("expires_in", 300))
+            if not (isinstance(token, str) and _BEARER_TOKEN.fullmatch(token)
+                    and math.isfinite(lifetime)):
+                raise ValueError("not a bearer token and a lifetime")
         except (ValueError, RecursionError, KeyError, TypeError):
             raise RemoteError(
-                f"the receiver's OAuth2 token endpoint: {response.url} answered without an "
-                "access_token"
+                f"the receiver's OAuth2 token endpoint: {response.url} answered without a usable "
+                "access_token (a bearer token, with a finite expires_in)"
             ) from None
         return token, time.monotonic() + max(lifetime - TOKEN_MARGIN, 1)
 

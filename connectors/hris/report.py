@@ -58,8 +58,14 @@ def parse_report(body: bytes, content_type: str, fmt: str = "auto") -> Report:
     """The records of a report, as JSON or CSV (``auto``: by content type, else by its
     first character).
 
-    :raises ReportError: not valid JSON / CSV of a known shape.
+    :raises ReportError: not valid JSON / CSV of a known shape, or a web page (a
+        sign-in page, a proxy's): read as CSV it was a report of no one, and the run
+        succeeded importing nothing.
     """
+    if "html" in content_type.lower():
+        raise ReportError(f"the answer is a web page ({content_type.split(';')[0].strip()}), "
+                          "not a report: is the URL the report's, and are its credentials "
+                          "right?")
     if fmt == "auto":
         fmt = (
             "json"

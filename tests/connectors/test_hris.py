@@ -415,6 +415,11 @@ def failing_server() -> Iterator[tuple[Remote, list[Reply]]]:
             "(Expecting value: line 1 column 35 (char 34))",
         ),
         (
+            Reply(200, b"<html><form>Sign in</form></html>", "text/html; charset=utf-8"),
+            "ReportError: the answer is a web page (text/html), not a report: is the URL "
+            "the report's, and are its credentials right?",
+        ),
+        (
             Reply(500, b"bad \x00 input", "text/plain"),
             "RemoteError: HRIS report: {url} answered HTTP 500: bad \ufffd input",
         ),

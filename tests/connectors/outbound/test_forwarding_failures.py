@@ -177,3 +177,36 @@ def test_batches_in_flight_are_acknowledged_in_queue_order_only(
     assert queued() == ids
     assert "sent 2" in ok(lrs("connectors", "run", "copy"))
     assert queued() == []
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        {"access_token": "abc\r\nX-Injected: 1", "expires_in": 300},
+        {"access_token": {"value": "abc"}, "expires_in": 300},
+        '{"access_token": "abc", "expires_in": NaN}',
+    ],
+    ids=["line-break", "object", "nan-lifetime"],
+)
+def test_a_token_that_cannot_be_sent_as_a_bearer_fails_the_run_saying_so(
+    remote: ScriptedServer,
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    queued: Callable[[], list[str]],
+    tmp_path: Path,
+    token: Any,
+) -> None:
+    """A line break went into the Authorization header ("cannot reach (InvalidHeader)"),
+    an object was sent as its text, a NaN lifetime was kept."""
+    settings = {"endpoint": remote.url + "xapi", "auth": "oauth2", "timeout_seconds": 5,
+                "token_url": remote.url + "oauth/token", "client_id": "weft",
+                "client_secret": PASSWORD}
+    create(lrs, "copy", "forwarding", settings, tmp_path)
+    ids = post([with_id()])
+    remote.answer(Answer(200, token))
+
+    output = failed(lrs("connectors", "run", "copy"))
+
+    assert "token endpoint" in output and "without a usable access_token" in output
+    assert [r.path for r in remote.requests] == ["/oauth/token"]
+    assert queued() == ids

@@ -26,6 +26,7 @@ from lrs.services.core import Core
 from lrs.services.csv_rows import RowError, first_seen, read_csv
 from lrs.store import people as store
 from lrs.store.bulk import chunks
+from lrs.store.text import storable
 from lrs.xapi.actors import agent_ifi_key, agent_of_key
 from lrs.xapi.errors import BadRequest, ErrorDetail
 from lrs.xapi.redaction import person_keys
@@ -297,6 +298,12 @@ def _record(line: int, row: dict[str, str]) -> tuple[store.PersonRecord | None, 
     def fail(column: str, message: str) -> None:
         errors.append(RowError(line, column, message))
 
+    for column, text in row.items():
+        if not storable(text):
+            fail(str(column), "holds a NUL character or a lone surrogate, which no "
+                 "database stores")
+    if errors:
+        return None, errors
     employee_id = row.get("employee_id", "")
     if not employee_id:
         fail("employee_id", "is empty")

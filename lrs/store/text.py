@@ -1,4 +1,4 @@
-"""Text from outside Weft, made fit for a ``TEXT`` column.
+"""Text from outside Weft, checked or made fit for a ``TEXT`` column.
 
 Errors and messages that name what a remote system answered (a connector's failed
 run, a failed delivery of an event or a notification) carry its text: PostgreSQL
@@ -15,6 +15,11 @@ import re
 MAX_RECORDED_CHARS = 4000
 #: NUL and the UTF-16 surrogates.
 _UNRECORDABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` can go into a text column of either database as it is."""
+    return _UNRECORDABLE.search(text) is None
 
 
 def recordable(text: str | None) -> str | None:

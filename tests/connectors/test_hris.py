@@ -307,6 +307,30 @@ def test_csv_records_in_error_are_listed_and_the_others_imported(hris_app: Flask
     assert sorted(people(hris_app)) == ["E1", "E3"]
 
 
+def test_records_holding_what_no_database_stores_are_in_error_and_the_others_imported(
+    hris_app: Flask,
+) -> None:
+    """A NUL went into the directory on SQLite and failed the whole import on
+    PostgreSQL; a lone surrogate failed it on both."""
+    report = (b'{"Report_Entry": ['
+              b'{"Employee_ID": "E1", "Worker": "Ada\\u0000"},'
+              b'{"Employee_ID": "E2", "Worker": "Grace"},'
+              b'{"Employee_ID": "E3\\ud800", "Worker": "Alan"}]}')
+    with report_server(report) as remote:
+        create(hris_app, remote, mapping={"Employee_ID": "employee_id",
+                                          "Worker": "display_name"})
+        done = run(hris_app)
+
+    assert (done.status, done.fetched, done.stored, done.skipped) == ("succeeded", 3, 1, 2)
+    assert done.messages[1:] == (
+        "record 1, display_name: holds a NUL character or a lone surrogate, which no "
+        "database stores (employee 'E1')",
+        "record 3, employee_id: holds a NUL character or a lone surrogate, which no "
+        "database stores (employee 'E3\\ud800')",
+    )
+    assert sorted(people(hris_app)) == ["E2"]
+
+
 def test_an_identity_held_by_another_person_refuses_that_record_only(hris_app: Flask) -> None:
     host = runtime(hris_app).host
     before = host.import_people(

@@ -168,7 +168,15 @@ class MoodleConnector:
             courseid=course_id,
             options=[{"name": name, "value": value} for name, value in options.items()],
         )
-        return _objects("core_enrol_get_enrolled_users", users, ("id", self.config["account_name"]))
+        learners = _objects("core_enrol_get_enrolled_users", users,
+                            ("id", self.config["account_name"]))
+        if len(learners) > self.config["page_size"]:
+            # A page is read, stored and checkpointed whole: a site ignoring the limit
+            # would have the run ask for every learner's completions in one go.
+            raise MoodleError(
+                f"Moodle core_enrol_get_enrolled_users: answered {len(learners)} learners "
+                f"for a page of {self.config['page_size']} (limitnumber)")
+        return learners
 
     def _store(
         self, run: SyncRun, course: dict[str, Any], users: list[dict[str, Any]], counts: _Counts

@@ -8,6 +8,7 @@ statements. One test kills a process running the connector with SIGKILL.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -281,6 +282,32 @@ def test_a_failure_mid_pass_fails_the_run_and_the_retry_resumes_at_the_checkpoin
     assert (retried.status, retried.stored) == ("succeeded", 1), retried.error
     assert options(fake.called(ENROLLED)[before])["limitfrom"] == "2"
     assert set(stored(moodle_app)) == expected_ids(site)
+
+
+def test_a_page_longer_than_asked_for_fails_the_run_before_any_completion_is_read(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    """A site ignoring ``limitnumber`` (a million learners for a page of 2) had the run
+    read every learner's completions in one page, stored and checkpointed whole."""
+    fake, remote = moodle
+    create(moodle_app, remote, page_size=2)
+    answer = fake.answer
+    learners = [{"id": n, "username": f"u{n}", "fullname": "L", "email": f"u{n}@example.com"}
+                for n in range(10, 13)]
+
+    def too_long(request: Any) -> Reply:
+        if request.params.get("wsfunction") == ENROLLED:
+            return Reply(200, json.dumps(learners).encode())
+        return answer(request)
+
+    remote.answer = too_long
+    failed = run(moodle_app)
+
+    assert (failed.status, failed.error) == (
+        "failed", "MoodleError: Moodle core_enrol_get_enrolled_users: answered 3 learners "
+        "for a page of 2 (limitnumber)")
+    assert fake.called(ACTIVITY_STATUS) == [] and stored(moodle_app) == {}
 
 
 def test_an_invalid_token_fails_the_run_with_moodles_message(

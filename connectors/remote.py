@@ -174,36 +174,35 @@ def _track(connection: Any) -> None:
         deadline.track(getattr(connection, "sock", None))
 
 
-class _TrackedHTTPConnection(urllib3.connection.HTTPConnection):
+class _Tracking:
+    """Mixed into urllib3's connections and pools: each connection a call opens (on
+    ``connect``) or takes from the pool kept alive (``_get_conn``) is tracked by the
+    call's deadline."""
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _track(self)
 
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)  # type: ignore[misc]
+        _track(connection)
+        return connection
 
-class _TrackedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self)
+
+class _TrackedHTTPConnection(_Tracking, urllib3.connection.HTTPConnection):
+    pass
 
 
-class _TrackedHTTPPool(urllib3.HTTPConnectionPool):
-    """A pool whose connections, new or kept alive, the current call's deadline tracks."""
+class _TrackedHTTPSConnection(_Tracking, urllib3.connection.HTTPSConnection):
+    pass
 
+
+class _TrackedHTTPPool(_Tracking, urllib3.HTTPConnectionPool):
     ConnectionCls = _TrackedHTTPConnection
 
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)
-        _track(connection)
-        return connection
 
-
-class _TrackedHTTPSPool(urllib3.HTTPSConnectionPool):
+class _TrackedHTTPSPool(_Tracking, urllib3.HTTPSConnectionPool):
     ConnectionCls = _TrackedHTTPSConnection
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)
-        _track(connection)
-        return connection
 
 
 #: The pools of :class:`_Adapter`'s pool managers, direct or through a proxy.

@@ -10,7 +10,10 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 READY = re.compile(r"Weft LRS listening on (http://127\.0\.0\.1:\d+/xapi)")
 START_TIMEOUT = 60
+#: ``gunicorn.conf.py`` serving ``wsgi:app``, as an operator runs Weft.
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
 
 
 @dataclass
@@ -60,3 +65,18 @@ def start(args: list[str], cwd: Path, env: dict[str, str], logs: Path) -> Server
     process.kill()
     process.wait()
     raise AssertionError(f"server did not start:\n{stderr.read_text()}\n{stdout.read_text()}")
+
+
+@contextmanager
+def gunicorn(logs: Path, **variables: str) -> Iterator[Server]:
+    """:data:`GUNICORN` on a free port of 127.0.0.1, one worker, JSON logs in ``logs``,
+    no migration, plus ``variables``; killed after the block."""
+    env = clean_env(LRS_AUTO_MIGRATE="false", LRS_BIND="127.0.0.1:0", LRS_WORKERS="1",
+                    LRS_LOG_FORMAT="json", **variables)
+    server = start(GUNICORN, ROOT, env, logs)
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+        server.process.wait()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -20,7 +19,7 @@ import pytest
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import TEST_SECRET_KEY
 from tests.server.test_gunicorn import STATEMENT
-from tests.serving import ROOT, Server, clean_env, start
+from tests.serving import Server, gunicorn
 
 pytestmark = pytest.mark.server
 
@@ -36,22 +35,9 @@ STATE_QUERY = urlencode(
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    env = clean_env(
-        LRS_DATABASE_URL=database_url,
-        LRS_SECRET_KEY=TEST_SECRET_KEY,
-        LRS_AUTO_MIGRATE="false",
-        LRS_BIND="127.0.0.1:0",
-        LRS_WORKERS="1",
-        LRS_THREADS="2",
-        LRS_LOG_FORMAT="json",
-        LRS_MAX_BODY_BYTES=str(LIMIT),
-    )
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-    started = start(command, ROOT, env, tmp_path)
-    yield started
-    if started.process.poll() is None:
-        started.process.kill()
-    started.process.wait()
+    with gunicorn(tmp_path, LRS_DATABASE_URL=database_url, LRS_SECRET_KEY=TEST_SECRET_KEY,
+                  LRS_THREADS="2", LRS_MAX_BODY_BYTES=str(LIMIT)) as started:
+        yield started
 
 
 def send(

@@ -12,7 +12,6 @@ import base64
 import http.client
 import json
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 from lrs.store.credentials import IssuedCredential
 from tests.conftest import TEST_SECRET_KEY
 from tests.server.test_gunicorn import STATEMENT
-from tests.serving import ROOT, Server, clean_env, start
+from tests.serving import Server, gunicorn
 
 pytestmark = pytest.mark.server
 
@@ -35,23 +34,10 @@ MIN_RATE = 4000
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    env = clean_env(
-        LRS_DATABASE_URL=database_url,
-        LRS_SECRET_KEY=TEST_SECRET_KEY,
-        LRS_AUTO_MIGRATE="false",
-        LRS_BIND="127.0.0.1:0",
-        LRS_WORKERS="1",
-        LRS_THREADS=str(THREADS),
-        LRS_LOG_FORMAT="json",
-        LRS_RECEIVE_TIMEOUT_SECONDS=str(TIMEOUT),
-        LRS_RECEIVE_MIN_BYTES_PER_SECOND=str(MIN_RATE),
-    )
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-    started = start(command, ROOT, env, tmp_path)
-    yield started
-    if started.process.poll() is None:
-        started.process.kill()
-    started.process.wait()
+    with gunicorn(tmp_path, LRS_DATABASE_URL=database_url, LRS_SECRET_KEY=TEST_SECRET_KEY,
+                  LRS_THREADS=str(THREADS), LRS_RECEIVE_TIMEOUT_SECONDS=str(TIMEOUT),
+                  LRS_RECEIVE_MIN_BYTES_PER_SECOND=str(MIN_RATE)) as started:
+        yield started
 
 
 class Dripper:

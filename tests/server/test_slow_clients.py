@@ -29,7 +29,7 @@ pytestmark = pytest.mark.server
 
 THREADS = 2
 TIMEOUT = 1
-MIN_RATE = 4000
+MIN_RATE = 2000
 
 
 @pytest.fixture
@@ -184,10 +184,10 @@ def test_a_slow_upload_keeping_the_minimum_rate_is_received_past_the_timeout(
     server: Server, credential: IssuedCredential,
 ) -> None:
     text = json.dumps([STATEMENT]).encode()
-    body = text + b" " * (6 * MIN_RATE - len(text))  # 3 s at twice the minimum rate
+    body = text + b" " * (16 * MIN_RATE - len(text))  # 4 s at four times the minimum rate
 
     started = time.monotonic()
-    status, answer = post_statement(server, credential, body, bytes_per_second=2 * MIN_RATE)
+    status, answer = post_statement(server, credential, body, bytes_per_second=4 * MIN_RATE)
 
     assert time.monotonic() - started > 2 * TIMEOUT
     assert status == 200, answer

@@ -122,11 +122,10 @@ def _read_body(response: requests.Response, max_bytes: int, what: str) -> None:
 
 
 class _Deadline:
-    """Shuts the sockets the calling thread opens or reuses (:class:`_Tracked`) once
+    """Shuts the sockets the calling thread opens or reuses (:class:`_Tracking`) once
     ``seconds`` have passed, which wakes a read blocked on them."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ application left unread.
 
 So each request must be received in time: its line and headers within
 ``LRS_RECEIVE_TIMEOUT_SECONDS`` of its first byte, its body within that much again
-plus a second for every ``LRS_RECEIVE_MIN_RATE`` bytes received (Apache's
+plus a second for every ``LRS_RECEIVE_MIN_BYTES_PER_SECOND`` bytes received (Apache's
 ``mod_reqtimeout`` model: a slow link keeps going as long as it keeps sending). A
 watchdog thread shuts the reading side of a connection that misses its deadline,
 which wakes the blocked thread: a late header block closes the connection, a late

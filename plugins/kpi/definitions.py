@@ -56,6 +56,7 @@ class _Problems:
 #: period is stepped back one at a time, and dates end at year 1).
 MAX_PERIODS_BEFORE = 120
 
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

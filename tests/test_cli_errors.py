@@ -217,12 +217,12 @@ def test_kpis_with_a_number_too_long_to_read_say_so(
 
 
 @pytest.mark.parametrize(("variable", "refusal"), [
-    ("LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES", "LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a "
-     "whole number of minutes from 0 to 10080 (a week), not"),
+    ("LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES", "plugin 'attendance': "
+     "LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a whole number of minutes from 0 to 10080, got"),
     ("LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY", "plugin 'audit': LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY "
      "must be a whole number, got"),
     ("LRS_PLUGIN_AUDIT_SOON_DAYS", "plugin 'audit': LRS_PLUGIN_AUDIT_SOON_DAYS must be a whole "
-     "number from 0 to 366, got"),
+     "number of days from 0 to 366, got"),
     ("LRS_PLUGIN_KPI_EVALUATE_SECONDS", "plugin 'kpi': LRS_PLUGIN_KPI_EVALUATE_SECONDS must be "
      "a whole number of seconds, got"),
 ])

@@ -31,6 +31,7 @@ from lrs.plugin.assignments import DEFAULT_DUE_SOON_DAYS, Assignment, Evidence
 from lrs.plugin.errors import PluginError as PluginError  # plugins raise it (public API)
 from lrs.plugin.events import AdminActionTaken, Event, NotificationRaised
 from lrs.plugin.notifications import Notification, checked, notification_of
+from lrs.plugin.numbers import LARGEST_ID, parse_whole_number
 from lrs.plugin.people_view import PeopleInView as PeopleInView  # host.people_in_view's answer
 from lrs.settings import Settings
 from lrs.store import connectors as connector_store
@@ -270,9 +271,34 @@ class Host:
         ``{"url": ...}``. Values are strings, read once when the app was built;
         validate them in your ``register_*`` hook so a bad one stops start-up.
         """
-        prefix = PLUGIN_CONFIG_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", plugin).upper() + "_"
+        prefix = _config_prefix(plugin)
         return {name[len(prefix):].lower(): value for name, value in self._environ.items()
                 if name.startswith(prefix) and len(name) > len(prefix)}
+
+    def plugin_whole_number(self, plugin: str, key: str, default: int, *,
+                            high: int = LARGEST_ID, unit: str = "") -> int:
+        """``LRS_PLUGIN_<PLUGIN>_<KEY>`` as a whole number from 0 to ``high``;
+        ``default`` when it is unset.
+
+        Call it in a ``register_*`` hook, as :meth:`plugin_config`'s values are
+        validated: a bad value then stops start-up with one line naming the
+        variable, rather than failing later on a count or date no arithmetic takes.
+        ``unit`` (``"days"``) is said in that line.
+
+        :raises PluginError: anything but ASCII digits, or a number above ``high``.
+        """
+        value = self.plugin_config(plugin).get(key)
+        if value is None:
+            return default
+        number = parse_whole_number(value, low=0, high=high)
+        if number is None:
+            of_unit = f" of {unit}" if unit else ""
+            up_to = "" if high == LARGEST_ID else f" from 0 to {high}"
+            raise PluginError(
+                f"plugin {plugin!r}: {_config_prefix(plugin)}{key.upper()} must be a whole "
+                f"number{of_unit}{up_to}, got {value!r}"
+            )
+        return number
 
     @property
     def delivers_events(self) -> bool:
@@ -790,3 +816,8 @@ def current_host() -> Host:
         return ctx.meta[COMMAND_HOST]()
     raise RuntimeError("current_host() needs a running Weft application: call it inside an "
                        "lrs command, a request or an application context")
+
+
+def _config_prefix(plugin: str) -> str:
+    """``LRS_PLUGIN_HRIS_SYNC_`` for plugin ``hris-sync``: upper case, ``_`` for the rest."""
+    return PLUGIN_CONFIG_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", plugin).upper() + "_"

@@ -16,29 +16,14 @@ from typing import IO, Any
 from flask import g, request
 
 from lrs.plugin.host import current_host
+from lrs.plugin.numbers import LARGEST_ID as LARGEST_ID  # public API, re-exported
+from lrs.plugin.numbers import parse_whole_number as parse_whole_number
 from lrs.process.identity import os_user
 from lrs.xapi.errors import PayloadTooLarge
 from lrs.xapi.json_values import load_json_text
 
 #: ``json_body``'s ``empty`` when an empty body is refused like any non-JSON.
 _REFUSED = object()
-#: The largest value of a signed 64-bit database integer (BIGINT, SQLite's INTEGER):
-#: the largest id a URL or parameter can name.
-LARGEST_ID = 2**63 - 1
-
-
-def parse_whole_number(text: str | None, *, low: int, high: int = LARGEST_ID) -> int | None:
-    """``text`` (a query parameter, a path segment, a plugin's setting) as a whole number
-    in ``[low, high]``, else ``None`` for the caller to refuse in its own words.
-
-    ASCII digits only: ``str.isdigit`` also takes ``²`` (which ``int`` then refuses)
-    and other scripts' digits; and no longer than ``high`` (``int`` refuses texts of
-    more than 4,300 digits, and a database any number past :data:`LARGEST_ID`).
-    """
-    if text is None or not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
 
 
 def json_body(what: str = "request body", *, empty: Any = _REFUSED) -> Any:

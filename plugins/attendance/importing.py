@@ -73,13 +73,9 @@ def config_of(host: Host) -> Config:
             )
         return value
 
-    grace = raw.get("grace_minutes", str(int(DEFAULT_GRACE.total_seconds() // 60)))
-    minutes = parse_whole_number(grace, low=0, high=MAX_GRACE_MINUTES)
-    if minutes is None:
-        raise PluginError(
-            "LRS_PLUGIN_ATTENDANCE_GRACE_MINUTES must be a whole number of minutes from 0 to "
-            f"{MAX_GRACE_MINUTES} (a week), not {grace!r}"
-        )
+    minutes = host.plugin_whole_number(PLUGIN, "grace_minutes",
+                                       int(DEFAULT_GRACE.total_seconds() // 60),
+                                       high=MAX_GRACE_MINUTES, unit="minutes")
     return Config(
         threshold=share("threshold", DEFAULT_THRESHOLD),
         similarity=share("name_similarity", DEFAULT_SIMILARITY),

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, func, select
 
 from lrs.plugin.assignments import MAX_DUE_SOON_DAYS
-from lrs.plugin.host import PluginError
-from lrs.plugin.request import LARGEST_ID, parse_whole_number
 from plugins.audit import chain
 from plugins.audit.coverage import check_statements
 from plugins.audit.keys import Signer, load_public_key, load_signer
@@ -45,24 +43,6 @@ def trail_for(host: Host) -> AuditTrail:
     return trail
 
 
-def _whole_number(config: dict[str, str], name: str, default: int,
-                  high: int = LARGEST_ID) -> int:
-    """``LRS_PLUGIN_AUDIT_<NAME>``, a whole number from 0 to ``high``; ``default`` unset.
-
-    :raises PluginError: any other value, naming the variable: start-up stops rather
-        than failing later on a value no count or date arithmetic takes.
-    """
-    value = config.get(name)
-    if value is None:
-        return default
-    number = parse_whole_number(value, low=0, high=high)
-    if number is None:
-        at_most = "" if high == LARGEST_ID else f" from 0 to {high}"
-        raise PluginError(f"plugin 'audit': LRS_PLUGIN_AUDIT_{name.upper()} must be a whole "
-                          f"number{at_most}, got {value!r}")
-    return number
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which entries an export or report covers (all of a tenant's by default)."""
@@ -85,10 +65,10 @@ class AuditTrail:
         self.host = host
         self.config = host.plugin_config("audit")
         #: Set ``LRS_PLUGIN_AUDIT_CHECKPOINT_EVERY`` (0 turns automatic checkpoints off).
-        self.checkpoint_every = _whole_number(self.config, "checkpoint_every",
-                                              DEFAULT_CHECKPOINT_EVERY)
-        self.soon_days = _whole_number(self.config, "soon_days", DEFAULT_SOON_DAYS,
-                                       MAX_DUE_SOON_DAYS)
+        self.checkpoint_every = host.plugin_whole_number("audit", "checkpoint_every",
+                                                         DEFAULT_CHECKPOINT_EVERY)
+        self.soon_days = host.plugin_whole_number("audit", "soon_days", DEFAULT_SOON_DAYS,
+                                                  high=MAX_DUE_SOON_DAYS, unit="days")
         #: Entries of the delivery batch in progress, per delivering thread.
         self._batch = threading.local()
 

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from plugins.kpi import alerts
-from plugins.kpi.config import whole_number
 from plugins.kpi.definitions import definitions, population_of
 from plugins.kpi.measures import (
     MEASURES,
@@ -55,7 +54,8 @@ AUTOMATIC_PERIODS = 2
 
 def evaluate_seconds(host: Host) -> int:
     """``LRS_PLUGIN_KPI_EVALUATE_SECONDS``; a bad value stops start-up (:class:`PluginError`)."""
-    return whole_number(host, "evaluate_seconds", DEFAULT_EVALUATE_SECONDS, "seconds")
+    return host.plugin_whole_number("kpi", "evaluate_seconds", DEFAULT_EVALUATE_SECONDS,
+                                    unit="seconds")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from lrs.plugin.sql import insert
-from plugins.kpi.config import whole_number
 from plugins.kpi.models import View
 
 if TYPE_CHECKING:
@@ -57,7 +56,8 @@ class Recorded:
 
 def view_days(host: Host) -> int:
     """``LRS_PLUGIN_KPI_VIEW_DAYS``; a bad value stops start-up."""
-    return whole_number(host, "view_days", DEFAULT_VIEW_DAYS, "days", high=MAX_VIEW_DAYS)
+    return host.plugin_whole_number("kpi", "view_days", DEFAULT_VIEW_DAYS, high=MAX_VIEW_DAYS,
+                                    unit="days")
 
 
 def key_of(view: dict[str, Any]) -> str:

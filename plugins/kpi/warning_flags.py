@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from lrs.plugin.host import Host, Person
 from lrs.plugin.request import parse_whole_number
 from plugins.kpi import warning_alerts
-from plugins.kpi.config import whole_number
 from plugins.kpi.warning_engine import Finding, findings
 from plugins.kpi.warning_errors import WarningError, not_found
 from plugins.kpi.warning_facts import snapshot
@@ -50,7 +49,8 @@ def _iso(us: int | None) -> str | None:
 
 def evaluate_seconds(host: Host) -> int:
     """The throttle of evaluations after batches (0: none); a bad value stops start-up."""
-    return whole_number(host, "warnings_evaluate_seconds", DEFAULT_EVALUATE_SECONDS, "seconds")
+    return host.plugin_whole_number("kpi", "warnings_evaluate_seconds",
+                                    DEFAULT_EVALUATE_SECONDS, unit="seconds")
 
 
 def evaluate(host: Host, tenant_id: int, as_of: date | None = None) -> dict[str, int]:

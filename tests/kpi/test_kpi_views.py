@@ -142,7 +142,7 @@ def test_a_bad_view_days_stops_start_up(
     """Up to ten years: its cut-off in microseconds must fit the database's integer."""
     monkeypatch.setenv("LRS_PLUGIN_KPI_VIEW_DAYS", days)
     with pytest.raises(PluginError,
-                       match="LRS_PLUGIN_KPI_VIEW_DAYS must be a whole number of days up to"):
+                       match="LRS_PLUGIN_KPI_VIEW_DAYS must be a whole number of days from 0 to"):
         make_kpi_app()
 
 

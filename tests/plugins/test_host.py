@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lrs.models import Statement
 from lrs.plugin.hookspecs import hookimpl
-from lrs.plugin.host import Host, Person, StoredStatement
+from lrs.plugin.host import Host, Person, PluginError, StoredStatement
 from lrs.store.credentials import IssuedCredential, create_credential
 from lrs.xapi.errors import Conflict, InvalidStatement
 from tests.conftest import basic_auth
@@ -33,6 +33,41 @@ def test_plugin_config_reads_its_prefixed_environment_variables(
     assert host.plugin_config("hris-sync") == {"url": "https://hris.example.com",
                                                "token_file": "/run/secrets/hris"}
     assert host.plugin_config("kpi") == {}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, 7), ("0", 0), ("366", 366), ("042", 42),
+    ("367", None), ("-1", None), ("1.5", None), (" 3", None), ("\u00b2", None),
+    ("9" * 5000, None),
+])
+def test_plugin_whole_number_reads_a_bounded_setting_or_names_it(
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask],
+    value: str | None, expected: int | None,
+) -> None:
+    if value is not None:
+        monkeypatch.setenv("LRS_PLUGIN_HRIS_SYNC_SOON_DAYS", value)
+    host = runtime(make_app()).host
+    if expected is not None:
+        assert host.plugin_whole_number("hris-sync", "soon_days", 7, high=366,
+                                        unit="days") == expected
+        return
+    with pytest.raises(PluginError) as refused:
+        host.plugin_whole_number("hris-sync", "soon_days", 7, high=366, unit="days")
+    assert str(refused.value) == (
+        "plugin 'hris-sync': LRS_PLUGIN_HRIS_SYNC_SOON_DAYS must be a whole number of days "
+        f"from 0 to 366, got {value!r}"
+    )
+
+
+def test_plugin_whole_number_without_a_bound_or_unit_says_neither(
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask],
+) -> None:
+    monkeypatch.setenv("LRS_PLUGIN_KPI_EVERY", "x")
+    host = runtime(make_app()).host
+    with pytest.raises(PluginError) as refused:
+        host.plugin_whole_number("kpi", "every", 1)
+    assert str(refused.value) == ("plugin 'kpi': LRS_PLUGIN_KPI_EVERY must be a whole number, "
+                                  "got 'x'")
 
 
 def test_query_statements_filters_and_returns_oldest_first(make_app: Callable[..., Flask]) -> None:

@@ -262,12 +262,37 @@ def failure(response: requests.Response, what: str) -> RemoteError:
     """The error for an answer that is not a success: its status, the ``Retry-After``
     it asks for, the start of its body."""
     retry_after = response.headers.get("Retry-After")
-    body = " ".join(response.text.split())[:200]
+    body = quoted(" ".join(response.text.split()))
     return RemoteError(
         f"{what}: {_site(response.url)} answered HTTP {response.status_code}"
-        + (f" (Retry-After: {retry_after[:40]})" if retry_after else "")
+        + (f" (Retry-After: {quoted(retry_after, 40)})" if retry_after else "")
         + (f": {body}" if body else "")
     )
+
+
+def quoted(text: str, limit: int = 200) -> str:
+    """``text`` that a remote system sent, as a message may show it: each character
+    that is not printable (a control character, NUL, a lone surrogate, a
+    bidirectional override) escaped as Python writes it (``\\x1b``, ``\\u202e``),
+    and the whole cut to ``limit`` characters, ending with ``…`` when cut.
+
+    A run's error and messages are read in a terminal (``lrs connectors runs``), on
+    a web page and in logs: an escape sequence or a line break a remote system
+    chose must not act there or pass for a line of Weft's own, and its megabytes
+    must not fill them. Every connector quotes remote text through this.
+    """
+    shown: list[str] = []
+    size = 0
+    for char in text:
+        part = char if char.isprintable() else repr(char)[1:-1]
+        if size + len(part) > limit:
+            while shown and size + 1 > limit:
+                size -= len(shown.pop())
+            shown.append("…")
+            break
+        shown.append(part)
+        size += len(part)
+    return "".join(shown)
 
 
 class Sessions:
@@ -298,5 +323,6 @@ class Sessions:
 
 
 def _site(url: str) -> str:
-    """The URL without its query (which may carry a key)."""
-    return url.split("?", 1)[0]
+    """The URL without its query (which may carry a key), quoted: a redirect's
+    target is the remote system's text."""
+    return quoted(url.split("?", 1)[0], 500)

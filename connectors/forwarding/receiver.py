@@ -30,7 +30,7 @@ import requests
 
 from connectors.forwarding.attachments import Fetch, request_body
 from connectors.outbound.delivery import Outgoing, Sent, Undelivered
-from connectors.remote import RemoteError, Sessions, call, failure, request
+from connectors.remote import RemoteError, Sessions, call, failure, quoted, request
 
 #: What errors call the receiver.
 RECEIVER = "the receiving LRS"
@@ -163,6 +163,6 @@ def _check_ids(response: requests.Response) -> None:
 def _reason(response: requests.Response) -> str:
     try:
         answer = response.json()
-        return str(answer.get("message") or answer)[:200]
+        return quoted(str(answer.get("message") or answer))
     except (ValueError, RecursionError, AttributeError):
-        return response.text.strip()[:200]
+        return quoted(response.text.strip())

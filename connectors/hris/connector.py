@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.hris.config import ATTRIBUTE
 from connectors.hris.report import Report, ReportError, parse_report
-from connectors.remote import call
+from connectors.remote import call, quoted
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
 if TYPE_CHECKING:
@@ -50,7 +50,8 @@ class HrisConnector:
         if report.records and self._source("employee_id") in absent:
             raise ReportError(
                 f"the report has no field {self._source('employee_id')!r} "
-                "(mapped to employee_id); its fields are " + ", ".join(sorted(report.fields))
+                "(mapped to employee_id); its fields are "
+                + quoted(", ".join(sorted(report.fields)), 500)
             )
         messages += [f"report field {source!r} is in no record" for source in absent]
         records = [self.directory_record(report, raw) for raw in report.records]
@@ -149,7 +150,8 @@ class HrisConnector:
     @staticmethod
     def _describe(records: list[dict[str, Any]], error: RecordError) -> str:
         employee = records[error.record - 1].get("employee_id")
-        return f"{error}" + (f" (employee {employee!r})" if employee else "")
+        return quoted(str(error), 300) + (
+            f" (employee {quoted(repr(employee), 100)})" if employee else "")
 
 
 def _text(value: Any) -> str:

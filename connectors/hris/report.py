@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.remote import quoted
+
 
 class ReportError(Exception):
     """The report is not one of the shapes above."""
@@ -63,7 +65,8 @@ def parse_report(body: bytes, content_type: str, fmt: str = "auto") -> Report:
         succeeded importing nothing.
     """
     if "html" in content_type.lower():
-        raise ReportError(f"the answer is a web page ({content_type.split(';')[0].strip()}), "
+        shown = quoted(content_type.split(";")[0].strip(), 100)
+        raise ReportError(f"the answer is a web page ({shown}), "
                           "not a report: is the URL the report's, and are its credentials "
                           "right?")
     if fmt == "auto":

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.remote import RemoteError, call
+from connectors.remote import RemoteError, call, quoted
 
 #: Where Moodle's REST server answers, under the site's URL.
 REST_PATH = "/webservice/rest/server.php"
@@ -65,9 +65,10 @@ class MoodleClient:
             ) from None
         if isinstance(answer, Mapping) and "exception" in answer:
             code = answer.get("errorcode")
+            said = answer.get("message") or code
             raise MoodleError(
-                f"Moodle {function} refused: {answer.get('message') or code}"
-                f" ({answer['exception']}, errorcode {code})",
+                f"Moodle {function} refused: {quoted(str(said))}"
+                f" ({quoted(str(answer['exception']), 100)}, errorcode {quoted(str(code), 100)})",
                 code,
             )
         return answer

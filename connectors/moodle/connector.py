@@ -21,6 +21,7 @@ from marshmallow import Schema, fields, validate
 
 from connectors.moodle.client import MoodleClient, MoodleError
 from connectors.moodle.statements import activity_completions, actor, course_completion
+from connectors.remote import quoted
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ def _objects(function: str, answer: Any, keys: tuple[str, ...]) -> list[dict[str
         return answer
     raise MoodleError(
         f"Moodle {function}: expected a list of objects with "
-        f"{', '.join(keys)} (ids as whole numbers), got {json.dumps(answer)[:100]}"
+        f"{', '.join(keys)} (ids as whole numbers), got {quoted(json.dumps(answer), 100)}"
     )
 
 

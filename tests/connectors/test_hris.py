@@ -443,9 +443,15 @@ def failing_server() -> Iterator[tuple[Remote, list[Reply]]]:
             "ReportError: the answer is a web page (text/html), not a report: is the URL "
             "the report's, and are its credentials right?",
         ),
+        (  # a remote's text is quoted: control characters escaped, not acted on
+            Reply(500, b"bad \x00 input\x1b[2J\r\n\xe2\x80\xae", "text/plain; charset=utf-8"),
+            "RemoteError: HRIS report: {url} answered HTTP 500: bad \\x00 input\\x1b[2J "
+            "\\u202e",
+        ),
         (
-            Reply(500, b"bad \x00 input", "text/plain"),
-            "RemoteError: HRIS report: {url} answered HTTP 500: bad \ufffd input",
+            Reply(200, b"{}", "text/html\x1b[31m; charset=utf-8"),
+            "ReportError: the answer is a web page (text/html\\x1b[31m), not a report: is the "
+            "URL the report's, and are its credentials right?",
         ),
         (
             Reply(200, b"[" * 100_000),

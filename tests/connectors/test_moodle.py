@@ -225,6 +225,11 @@ def test_the_account_name_can_be_the_moodle_id_and_courses_chosen(
             "MoodleError: Moodle {function} refused: Access control exception "
             "(webservice_access_exception, errorcode accessexception)",
         ),
+        (  # Moodle's text quoted: control characters escaped, its length bounded
+            exception("x\x07", "Invalid\x1b[2J\r\nRemoteError: forged " + "!" * 300, "e\x00"),
+            "MoodleError: Moodle {function} refused: Invalid\\x1b[2J\\r\\nRemoteError: forged "
+            + "!" * 161 + "… (e\\x00, errorcode x\\x07)",
+        ),
         (
             Reply(200, b'{"statuses": [{"state": 1}], "warnings": []}'),
             "MoodleError: Moodle {function}: expected a list of objects with cmid, state "

@@ -9,9 +9,12 @@ asked, of whom, and what went wrong, so that the fix is plain.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 import requests.adapters
@@ -97,12 +100,56 @@ def request(
         raise RemoteError(
             f"{what}: {_site(url)} closed the connection before sending the whole answer"
         ) from None
+    except requests.TooManyRedirects as exc:
+        raise RemoteError(_redirect_loop(exc, what, url, http.max_redirects)) from None
     except requests.RequestException as exc:
-        raise RemoteError(f"{what}: cannot reach {_site(url)} ({type(exc).__name__})") from None
+        raise RemoteError(_unreachable(exc, what, url)) from None
     finally:
         if session is None:
             http.close()
     return response
+
+
+def _redirect_loop(exc: requests.TooManyRedirects, what: str, url: str, most: int) -> str:
+    """The error for a chain of redirects longer than ``requests`` follows: a loop,
+    mostly (a sign-in page sending back to itself), named by where it last led."""
+    last = exc.response
+    target = last.headers.get("Location") if last is not None else None
+    return (f"{what}: {_site(url)} redirected more than {most} times"
+            + (f" (last to {_site(urljoin(last.url, target))})" if target else "")
+            + ": a redirect loop? Set the URL to where the redirects should end")
+
+
+def _unreachable(exc: requests.RequestException, what: str, url: str) -> str:
+    """The error for a call that got no HTTP answer: said as what happened where the
+    cause tells (the type name alone read "cannot reach" for a server that answered)."""
+    for cause in _causes(exc):
+        if isinstance(cause, http.client.RemoteDisconnected):  # before BadStatusLine, its base
+            return f"{what}: {_site(url)} closed the connection without answering"
+        if isinstance(cause, http.client.BadStatusLine):
+            return (f"{what}: {_site(url)} answered with something that is not HTTP "
+                    f"(it began {quoted(repr(str(cause)), 80)}): are the URL's scheme "
+                    "(http or https) and port those of its web server?")
+        if isinstance(cause, http.client.HTTPException):
+            return (f"{what}: {_site(url)} answered with an HTTP head that cannot be read "
+                    f"({quoted(str(cause), 100)})")
+    return f"{what}: cannot reach {_site(url)} ({type(exc).__name__})"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: ``requests`` and ``urllib3`` keep the cause in
+    ``args`` (``ProtocolError('Connection aborted.', BadStatusLine(...))``), in
+    ``reason`` or as the exception's cause."""
+    todo, seen = [exc], set()
+    while todo:
+        cause = todo.pop(0)
+        if id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        yield cause
+        todo += [item for item in (*cause.args, getattr(cause, "reason", None),
+                                   cause.__cause__, cause.__context__)
+                 if isinstance(item, BaseException)]
 
 
 def _read_body(response: requests.Response, max_bytes: int, what: str) -> None:

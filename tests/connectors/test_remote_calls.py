@@ -196,3 +196,40 @@ def test_a_call_of_its_own_goes_through_the_environments_proxy(
 
     assert response.json() == ["via the proxy"]
     assert proxy.requests[0].headers["host"] == "hris.example.com"
+
+
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "answered with something that is not HTTP (it began "
+         "'SSH-2.0-OpenSSH_9.6\\r\\n'): are the URL's scheme (http or https) and port those "
+         "of its web server?"),
+        (b"\x15\x03\x01\x00\x02\x02\x50", "answered with something that is not HTTP (it began "
+         "'\\x15\\x03\\x01\\x00\\x02\\x02P'): are the URL's scheme (http or https) and port "
+         "those of its web server?"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n",
+         "answered with an HTTP head that cannot be read (got more than 100 headers)"),
+        (b"", "closed the connection without answering"),
+    ],
+    ids=["ssh", "tls-alert", "headers", "nothing"],
+)
+def test_an_answer_that_is_not_http_is_named_as_such(sent: bytes, said: str) -> None:
+    """A server answering, but not in HTTP, read "cannot reach ... (ConnectionError)":
+    the fix (another port, https) was not to be guessed from that."""
+    with raw_server(lambda connection, _: connection.sendall(sent)) as url:
+        message, _ = timed_call(f"{url}/report?key=secret", timeout=5)
+
+    assert message == f"the report: {url}/report {said}"
+
+
+def test_a_redirect_loop_names_where_it_last_led() -> None:
+    def onwards(request: object) -> Reply:
+        step = int(request.path.strip("/"))  # type: ignore[attr-defined]
+        return Reply(302, headers={"Location": f"/{step + 1}?token=secret"})
+
+    with serve(onwards) as remote:
+        message, _ = timed_call(f"{remote.url}/0", timeout=10)
+
+    assert message == (f"the report: {remote.url}/0 redirected more than 30 times (last to "
+                       f"{remote.url}/31): a redirect loop? Set the URL to where the "
+                       "redirects should end")

@@ -8,18 +8,16 @@ asked, of whom, and what went wrong, so that the fix is plain.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
-import requests.adapters
 import urllib3
-import urllib3.connection
+
+from connectors.deadline import Deadline, TrackedAdapter
 
 #: The largest answer a connector reads, decompressed: far above any report or page a
 #: remote system documents, far below what would exhaust the worker's memory.
@@ -79,7 +77,7 @@ def request(
     # always did; :class:`Sessions` (outgoing deliveries) never has.
     http = session if session is not None else new_session(trust_env=True)
     try:
-        with _Deadline(timeout) as deadline:
+        with Deadline(timeout) as deadline:
             response = None
             try:
                 response = http.request(method, url, timeout=timeout, stream=True, **kwargs)
@@ -168,104 +166,6 @@ def _read_body(response: requests.Response, max_bytes: int, what: str) -> None:
     response.close()
 
 
-class _Deadline:
-    """Shuts the sockets the calling thread opens or reuses (:class:`_Tracking`) once
-    ``seconds`` have passed, which wakes a read blocked on them."""
-
-    def __init__(self, seconds: float) -> None:
-        self.expired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        _calls.deadline = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._timer.cancel()
-        _calls.deadline = None
-
-    def track(self, sock: socket.socket | None) -> None:
-        if sock is None:
-            return
-        with self._lock:
-            self._sockets.append(sock)
-            if not self.expired:
-                return
-        _shut(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shut(sock)
-
-
-#: The :class:`_Deadline` of the call the current thread is making.
-_calls = threading.local()
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # closed meanwhile
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-def _track(connection: Any) -> None:
-    deadline = getattr(_calls, "deadline", None)
-    if deadline is not None:
-        deadline.track(getattr(connection, "sock", None))
-
-
-class _Tracking:
-    """Mixed into urllib3's connections and pools: each connection a call opens (on
-    ``connect``) or takes from the pool kept alive (``_get_conn``) is tracked by the
-    call's deadline."""
-
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        _track(self)
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)  # type: ignore[misc]
-        _track(connection)
-        return connection
-
-
-class _TrackedHTTPConnection(_Tracking, urllib3.connection.HTTPConnection):
-    pass
-
-
-class _TrackedHTTPSConnection(_Tracking, urllib3.connection.HTTPSConnection):
-    pass
-
-
-class _TrackedHTTPPool(_Tracking, urllib3.HTTPConnectionPool):
-    ConnectionCls = _TrackedHTTPConnection
-
-
-class _TrackedHTTPSPool(_Tracking, urllib3.HTTPSConnectionPool):
-    ConnectionCls = _TrackedHTTPSConnection
-
-
-#: The pools of :class:`_Adapter`'s pool managers, direct or through a proxy.
-_TRACKED_POOLS = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
-
-
-class _Adapter(requests.adapters.HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _TRACKED_POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = _TRACKED_POOLS
-        return manager
-
-
 class _CrossSiteRedirect(Exception):
     """A redirect :class:`_Session` refused to follow."""
 
@@ -277,8 +177,8 @@ class _Session(requests.Session):
     def __init__(self, *, trust_env: bool) -> None:
         super().__init__()
         self.trust_env = trust_env
-        self.mount("http://", _Adapter())
-        self.mount("https://", _Adapter())
+        self.mount("http://", TrackedAdapter())
+        self.mount("https://", TrackedAdapter())
 
     def get_redirect_target(self, response: Any) -> str | None:
         target = super().get_redirect_target(response)

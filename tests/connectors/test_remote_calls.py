@@ -100,6 +100,48 @@ def test_an_answer_dripping_in_fails_within_the_timeout(head: bytes, then: bytes
     assert f"{url}/report" in message and "secret" not in message
 
 
+def test_a_shorter_deadline_set_later_still_ends_its_call_first() -> None:
+    """The deadlines of calls under way in several threads are kept in order: one
+    watchdog thread sleeping towards the first deadline set would miss a shorter one
+    set after it."""
+    long_call: dict[str, float] = {}
+
+    def slow_call(url: str) -> None:
+        long_call["took"] = timed_call(url, timeout=4)[1]
+
+    with raw_server(drip(b"", b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100)) as url:
+        other = threading.Thread(target=slow_call, args=(f"{url}/long",))
+        other.start()
+        time.sleep(0.3)  # the long call's deadline is set first
+        message, took = timed_call(f"{url}/short", timeout=1)
+        other.join()
+
+    assert "within 1 s" in message and took < 2.5
+    assert 3.5 < long_call["took"] < 6
+
+
+def test_calls_share_one_watchdog_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A webhook delivering a thousand events made a thousand calls, each starting a
+    timer thread of its own."""
+    with serve(lambda request: Reply(body=b"[]")) as remote:
+        caller, started = threading.current_thread(), []
+        start = threading.Thread.start
+
+        def counted(thread: threading.Thread) -> None:
+            if threading.current_thread() is caller:
+                started.append(thread.name)
+            start(thread)
+
+        monkeypatch.setattr(threading.Thread, "start", counted)
+        sessions = Sessions("test")
+        for _ in range(20):
+            call("POST", f"{remote.url}/hook", what="the webhook", timeout=5,
+                 session=sessions.get())
+        sessions.close()
+
+    assert started in ([], ["connectors-deadlines"])  # started by an earlier test, or now
+
+
 def test_an_answer_without_end_is_refused_past_the_limit() -> None:
     def endless(connection: socket.socket, _: bytes) -> None:
         connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")

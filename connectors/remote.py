@@ -22,6 +22,9 @@ from connectors.deadline import Deadline, TrackedAdapter
 #: The largest answer a connector reads, decompressed: far above any report or page a
 #: remote system documents, far below what would exhaust the worker's memory.
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
+#: What is read of an answer whose body the caller does not use (a webhook's): more
+#: than the start a failure quotes, far less than an endless body would cost.
+UNUSED_BODY_BYTES = 64 * 1024
 
 
 class RemoteError(Exception):
@@ -58,6 +61,7 @@ def request(
     timeout: float,
     session: requests.Session | None = None,
     max_bytes: int = MAX_ANSWER_BYTES,
+    body_unused: bool = False,
     **kwargs: Any,
 ) -> requests.Response:
     """Like :func:`call`, but the response whatever its status: for a connector that
@@ -70,6 +74,11 @@ def request(
     connector's credentials (``Authorization``, but also an API key header) go only
     where it is configured to send them.
 
+    :param body_unused: the caller reads nothing of the body but the start a
+        :func:`failure` quotes: at most :data:`UNUSED_BODY_BYTES` of it are read
+        (``content`` holds them), the rest is left unread and the connection
+        closed, so that an endpoint answering ``200`` with a body without end costs
+        64 KiB, not ``max_bytes``.
     :raises RemoteError: timeout, connection failure, a response cut short or too
         large, a redirect to another site.
     """
@@ -81,7 +90,10 @@ def request(
             response = None
             try:
                 response = http.request(method, url, timeout=timeout, stream=True, **kwargs)
-                _read_body(response, max_bytes, what)
+                if body_unused:
+                    _read_start(response)
+                else:
+                    _read_body(response, max_bytes, what)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
                 if not deadline.expired:
                     raise
@@ -162,6 +174,19 @@ def _read_body(response: requests.Response, max_bytes: int, what: str) -> None:
             raise RemoteError(f"{what}: {_site(response.url)} sent an answer larger than "
                               f"{max_bytes} bytes")
         parts.append(part)
+    response._content = b"".join(parts)  # what Response.content holds once read
+    response.close()
+
+
+def _read_start(response: requests.Response) -> None:
+    """Read at most :data:`UNUSED_BODY_BYTES` of the body into ``response``, then close
+    it: the connection goes, not back to the pool with the rest of the body unread."""
+    parts, size = [], 0
+    for part in response.iter_content(UNUSED_BODY_BYTES):
+        parts.append(part[: UNUSED_BODY_BYTES - size])
+        size += len(part)
+        if size >= UNUSED_BODY_BYTES:
+            break
     response._content = b"".join(parts)  # what Response.content holds once read
     response.close()
 

@@ -3,11 +3,15 @@
 Connectors talk to it over real sockets, so timeouts, connections closed mid-body
 and error statuses are the real thing, not mocks. A test gives a function from
 :class:`Request` to :class:`Reply`; every request is kept in :attr:`Remote.requests`.
+:func:`raw_server` is a socket loop instead, for what no HTTP server would send
+(a byte at a time, a body without end, something that is not HTTP).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -115,3 +119,44 @@ def serve(answer: Callable[[Request], Reply]) -> Iterator[Remote]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+#: What a raw server does with a connection, given the request's head.
+Answer = Callable[[socket.socket, bytes], None]
+
+
+@contextmanager
+def raw_server(answer: Answer) -> Iterator[str]:
+    """A server on 127.0.0.1 that reads a request's head, then runs ``answer`` on the
+    connection; its root URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve_one(connection: socket.socket) -> None:
+        with connection:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = connection.recv(65536)
+                if not data:
+                    return
+                head += data
+            with contextlib.suppress(OSError):  # the client gave up
+                answer(connection, head)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve_one, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

@@ -1,65 +1,22 @@
 """The built-in connectors' HTTP calls (:mod:`connectors.remote`) against remote
 servers that misbehave on purpose, over real sockets on 127.0.0.1.
 
-Each server here is a raw socket loop, since what is tested is how an answer
-arrives: a byte at a time, without end, compressed a thousandfold, or redirected to
-another site.
+Most servers here are raw socket loops (:func:`tests.connectors.loopback.raw_server`),
+since what is tested is how an answer arrives: a byte at a time, without end,
+compressed a thousandfold, redirected to another site, or not in HTTP at all.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from connectors.remote import RemoteError, Sessions, call
-from tests.connectors.loopback import Reply, serve
-
-#: What a raw server does with a connection, given the request's head.
-Answer = Callable[[socket.socket, bytes], None]
-
-
-@contextmanager
-def raw_server(answer: Answer) -> Iterator[str]:
-    """A server on 127.0.0.1 that reads a request's head, then runs ``answer`` on the
-    connection; its root URL."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve_one(connection: socket.socket) -> None:
-        with connection:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = connection.recv(65536)
-                if not data:
-                    return
-                head += data
-            with contextlib.suppress(OSError):  # the client gave up
-                answer(connection, head)
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=serve_one, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
+from tests.connectors.loopback import Answer, Reply, raw_server, serve
 
 
 def drip(head: bytes, then: bytes) -> Answer:

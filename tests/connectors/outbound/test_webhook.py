@@ -4,6 +4,7 @@ key, at least once across failures."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from click.testing import Result
 
 from connectors.webhook.signing import verify
 from lrs.plugin.testing import deliver
+from tests.connectors.loopback import raw_server
 from tests.connectors.outbound.conftest import create, ok
 from tests.connectors.outbound.remotes import Answer, ScriptedServer
 from tests.connectors.outbound.test_forwarding_weft import COMPLETED, EXPERIENCED, with_id
@@ -85,6 +87,35 @@ def test_a_failed_call_is_retried_and_those_acknowledged_are_not_sent_again(
     keys = [r.headers["idempotency-key"] for r in remote.requests]
     assert keys == [ids[0], ids[1], ids[1], ids[1], ids[2]]
     assert queued() == []
+
+
+def test_an_acknowledgement_with_a_body_without_end_is_not_read_past_its_start(
+    lrs: Callable[..., Result],
+    post: Callable[..., list[str]],
+    queued: Callable[[], list[str]],
+    tmp_path: Path,
+) -> None:
+    """The body of a 2xx is not used: it was read up to the 256 MiB limit of every
+    answer, then the call failed, so an endpoint answering 200 and then bytes without
+    end cost 256 MiB of reading per call and acknowledged nothing."""
+    sent = {"bytes": 0}
+
+    def endless(connection: socket.socket, _: bytes) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+        while True:
+            connection.sendall(chunk)
+            sent["bytes"] += len(chunk)
+
+    with raw_server(endless) as url:
+        create(lrs, "hook", "webhook", {"url": f"{url}/hooks/weft", "secret": SECRET},
+               tmp_path)
+        ids = post([with_id(COMPLETED) for _ in range(2)])
+        assert "sent 2" in ok(lrs("connectors", "run", "hook"))
+
+    assert queued() == [] and len(ids) == 2
+    # What the sockets' buffers took in before the connection was closed, at most.
+    assert sent["bytes"] < 2 * 16 * 1024 * 1024
 
 
 def test_deleting_an_instance_drops_its_backlog_only(

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
+from connectors.moodle import answers
+from connectors.moodle.answers import ACTIVITY_STATUS, COURSE_STATUS, COURSES, LEARNERS
 from connectors.moodle.client import MoodleClient, MoodleError
 from connectors.moodle.statements import activity_completions, actor, course_completion
-from connectors.remote import quoted
 from lrs.plugin.connectors import SyncRun, SyncSummary
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 #: Moodle's answers when a learner has no course completion to report: not tracked
 #: (a teacher), or the course has completion on but no criteria.
 NO_COMPLETION = {"usernotenroled", "notenroled", "nocriteriaset"}
-ACTIVITY_STATUS = "core_completion_get_activities_completion_status"
 #: The capability of the learners completion reports list (students).
 TRACKED = "moodle/course:isincompletionreports"
 
@@ -145,10 +145,10 @@ class MoodleConnector:
     def _courses(self) -> list[dict[str, Any]]:
         """The courses to read, by id: those with completion enabled, not the front page."""
         ids = self.config["course_ids"]
-        courses = self.client.call(
-            "core_course_get_courses", **({"options": {"ids": ids}} if ids else {})
-        )
-        courses = _objects("core_course_get_courses", courses, ("id",))
+        courses = self.client.call(COURSES, **({"options": {"ids": ids}} if ids else {}))
+        courses = answers.objects(COURSES, courses, ("id",))
+        for course in courses:
+            answers.texts(COURSES, course, f"course {course['id']}", ("fullname", "shortname"))
         return sorted(
             (c for c in courses if c.get("format") != "site" and c.get("enablecompletion")),
             key=lambda c: c["id"],
@@ -165,17 +165,24 @@ class MoodleConnector:
             "userfields": "id,username,fullname,email",
         }
         users = self.client.call(
-            "core_enrol_get_enrolled_users",
+            LEARNERS,
             courseid=course_id,
             options=[{"name": name, "value": value} for name, value in options.items()],
         )
-        learners = _objects("core_enrol_get_enrolled_users", users,
-                            ("id", self.config["account_name"]))
+        account = self.config["account_name"]
+        learners = answers.objects(LEARNERS, users, ("id", account))
+        used = ("fullname", *(("email",) if self.config["identify_by"] == "email" else ()),
+                *(("username",) if account == "username" else ()))
+        for user in learners:
+            where = f"user {user['id']} in course {course_id}"
+            answers.texts(LEARNERS, user, where, used)
+            if user[account] is None:  # would be the account "None"
+                raise MoodleError(f"Moodle {LEARNERS}: {account} of {where} is null")
         if len(learners) > self.config["page_size"]:
             # A page is read, stored and checkpointed whole: a site ignoring the limit
             # would have the run ask for every learner's completions in one go.
             raise MoodleError(
-                f"Moodle core_enrol_get_enrolled_users: answered {len(learners)} learners "
+                f"Moodle {LEARNERS}: answered {len(learners)} learners "
                 f"for a page of {self.config['page_size']} (limitnumber)")
         return learners
 
@@ -191,24 +198,15 @@ class MoodleConnector:
                 identify_by=self.config["identify_by"],
                 account_name=self.config["account_name"],
             )
-            status = self._completion(
-                "core_completion_get_course_completion_status", course["id"], user["id"]
-            )
-            if status is not None:
-                done = course_completion(
-                    self.site, course, user, status.get("completionstatus") or {}, agent
-                )
+            answer = self._completion(COURSE_STATUS, course["id"], user["id"])
+            if answer is not None:
+                status = answers.course_status(answer, course["id"], user["id"])
+                done = course_completion(self.site, course, user, status, agent)
                 statements += [done] if done else []
             if self.config["activities"]:
                 answer = self._completion(ACTIVITY_STATUS, course["id"], user["id"])
-                statuses = (answer or {}).get("statuses") if isinstance(answer, dict) else answer
-                statements += activity_completions(
-                    self.site,
-                    course,
-                    user,
-                    _objects(ACTIVITY_STATUS, statuses or [], ("cmid", "state")),
-                    agent,
-                )
+                statuses = answers.activity_statuses(answer, course["id"], user["id"])
+                statements += activity_completions(self.site, course, user, statuses, agent)
         stored = {
             s["id"] for s in self.host.get_statements(run.tenant_id, [s["id"] for s in statements])
         }
@@ -252,30 +250,3 @@ class MoodleConnector:
             messages=messages,
             more=more,
         )
-
-
-def _objects(function: str, answer: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """``answer`` when it is a list of objects having ``keys``.
-
-    :raises MoodleError: it is not (a proxy's page, a newer Moodle, a token not allowed
-        to see a field).
-    """
-    if isinstance(answer, list) and all(
-        isinstance(item, dict) and all(_has(item, key) for key in keys) for item in answer
-    ):
-        return answer
-    raise MoodleError(
-        f"Moodle {function}: expected a list of objects with "
-        f"{', '.join(keys)} (ids as whole numbers), got {quoted(json.dumps(answer), 100)}"
-    )
-
-
-#: Fields that are Moodle's ids: whole numbers, compared and stepped through in order.
-_IDS = frozenset({"id", "cmid"})
-
-
-def _has(item: dict[str, Any], key: str) -> bool:
-    if key not in item:
-        return False
-    value = item[key]
-    return key not in _IDS or (isinstance(value, int) and not isinstance(value, bool))

@@ -31,7 +31,15 @@ from lrs.services.connectors import (
     update_connector,
 )
 from lrs.xapi.errors import BadRequest
-from tests.connectors.fake_moodle import T1, T2, T3, TOKEN, FakeMoodle, exception
+from tests.connectors.fake_moodle import (
+    T1,
+    T2,
+    T3,
+    TOKEN,
+    USERS,
+    FakeMoodle,
+    exception,
+)
 from tests.connectors.loopback import Remote, Reply, serve
 from tests.plugins.conftest import runtime
 
@@ -441,3 +449,97 @@ def test_a_bad_configuration_is_refused_field_by_field(
         )
     assert sorted((e.path, e.message) for e in refused.value.errors) == sorted(errors)
     assert rt.connector_types.get("moodle").secret_fields() == ["token"]
+
+
+def _learner_10(**fields: Any) -> Callable[[Any], Reply | None]:
+    """Moodle's learners, Ada (user 10) with ``fields`` changed."""
+    def answer(request: Any) -> Reply | None:
+        if request.params.get("wsfunction") != ENROLLED:
+            return None
+        learners = [{**USERS[i], **(fields if i == 10 else {})}
+                    for i in (10, 11, 13)]
+        return Reply(200, json.dumps(learners).encode())
+    return answer
+
+
+def _reply(function: str, answer: Any) -> Callable[[Any], Reply | None]:
+    """``answer`` to the calls of ``function`` (about Ada in course 2, if about someone)."""
+    def reply(request: Any) -> Reply | None:
+        params = request.params
+        if params.get("wsfunction") != function or params.get("userid", "10") != "10" or (
+                params.get("courseid", "2") != "2"):
+            return None
+        return Reply(200, json.dumps(answer).encode())
+    return reply
+
+
+def _criterion(timecompleted: Any) -> dict[str, Any]:
+    return {"completionstatus": {"completed": True, "aggregation": 1, "completions": [
+        {"type": 4, "complete": True, "timecompleted": timecompleted}]}}
+
+
+def _activity(**fields: Any) -> dict[str, Any]:
+    return {"statuses": [{"cmid": 21, "modname": "quiz", "state": 1, "timecompleted": T1,
+                          **fields}], "warnings": []}
+
+
+ADA = "user 10 in course 2"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (_learner_10(email=5), f"{ENROLLED}: email of {ADA} is not text (got 5)"),
+        (_learner_10(fullname=["Ada"]),
+         f'{ENROLLED}: fullname of {ADA} is not text (got ["Ada"])'),
+        (_learner_10(username=None), f"{ENROLLED}: username of {ADA} is null"),
+        (_reply(COURSE_STATUS, [1, 2]),
+         f"{COURSE_STATUS}: the answer of {ADA} is not an object (got [1, 2])"),
+        (_reply(COURSE_STATUS, {"completionstatus": "complete"}),
+         f'{COURSE_STATUS}: completionstatus of {ADA} is not an object (got "complete")'),
+        (_reply(COURSE_STATUS, {"completionstatus": {"completed": True, "completions": [1]}}),
+         f"{COURSE_STATUS}: completionstatus.completions of {ADA} is not a list of objects "
+         "(got [1])"),
+        (_reply(COURSE_STATUS, _criterion(10**20)),
+         f"{COURSE_STATUS}: timecompleted of {ADA} is not a time between the years 1 and "
+         "9999 (got 100000000000000000000)"),
+        (_reply(COURSE_STATUS, _criterion(253402300800)),
+         f"{COURSE_STATUS}: timecompleted of {ADA} is not a time between the years 1 and "
+         "9999 (got 253402300800)"),
+        (_reply(COURSE_STATUS, _criterion("2026-01-01")),
+         f"{COURSE_STATUS}: timecompleted of {ADA} is not a whole number of seconds since "
+         '1970 (got "2026-01-01")'),
+        (_reply(ACTIVITY_STATUS, _activity(timecompleted=1.5e9)),
+         f"{ACTIVITY_STATUS}: timecompleted of activity 21 of {ADA} is not a whole number of "
+         "seconds since 1970 (got 1500000000.0)"),
+        (_reply(ACTIVITY_STATUS, _activity(timecompleted=-10**18)),
+         f"{ACTIVITY_STATUS}: timecompleted of activity 21 of {ADA} is not a time between the "
+         "years 1 and 9999 (got -1000000000000000000)"),
+        (_reply(ACTIVITY_STATUS, _activity(state=[1])),
+         f"{ACTIVITY_STATUS}: state of activity 21 of {ADA} is not a whole number (got [1])"),
+        (_reply(ACTIVITY_STATUS, _activity(modname="../../x")),
+         f"{ACTIVITY_STATUS}: modname of activity 21 of {ADA} is not a module name "
+         '(lowercase letters, digits, _) (got "../../x")'),
+        (_reply("core_course_get_courses", [{"id": 2, "fullname": 7, "enablecompletion": 1}]),
+         "core_course_get_courses: fullname of course 2 is not text (got 7)"),
+    ],
+    ids=["email-number", "fullname-list", "username-null", "status-list", "status-text",
+         "criteria-not-objects", "time-overflow", "time-year-10000", "time-text",
+         "time-fraction", "time-before-year-1", "state-list", "modname", "course-name"],
+)
+def test_an_answer_field_of_the_wrong_type_fails_the_run_naming_it(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+    answer: Callable[[Any], Reply | None],
+    error: str,
+) -> None:
+    """These surfaced as AttributeError, TypeError, OverflowError or ValueError from
+    deep in the statement builder, naming nothing Moodle said."""
+    fake, remote = moodle
+    create(moodle_app, remote)
+    usual = fake.answer
+    remote.answer = lambda request: answer(request) or usual(request)
+
+    failed = run(moodle_app)
+
+    assert (failed.status, failed.error) == ("failed", f"MoodleError: Moodle {error}")

@@ -18,6 +18,7 @@ from typing import Any
 
 from connectors.moodle.client import MoodleError
 from connectors.remote import quoted
+from lrs.plugin.connectors import storable
 
 COURSES = "core_course_get_courses"
 LEARNERS = "core_enrol_get_enrolled_users"
@@ -55,6 +56,16 @@ def texts(function: str, item: dict[str, Any], where: str, names: tuple[str, ...
         value = item.get(name)
         if value is not None and not isinstance(value, str):
             raise _wrong(function, name, where, "is not text", value)
+
+
+def unstorable(item: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    """The first field of ``names`` holding NUL or a lone surrogate, which no database
+    stores (``host.ingest`` refuses the statement), with its value quoted."""
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, str) and not storable(value):
+            return f"{name} {quoted(repr(value), 80)}"
+    return None
 
 
 def course_status(answer: Any, course_id: int, user_id: int) -> dict[str, Any]:

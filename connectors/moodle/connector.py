@@ -14,7 +14,7 @@ finished pass starts again from the first course at the next scheduled run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
@@ -105,11 +105,28 @@ class Position:
         return json.dumps({"course": self.course, "done": self.done})
 
 
+#: Messages of a run naming what it left out, before "... and N more".
+MAX_MESSAGES = 20
+
+
 @dataclass
 class _Counts:
     fetched: int = 0
     stored: int = 0
     skipped: int = 0
+    messages: list[str] = field(default_factory=list)
+    #: Messages past :data:`MAX_MESSAGES`, counted only.
+    unsaid: int = 0
+
+    def note(self, message: str) -> None:
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(message)
+        else:
+            self.unsaid += 1
+
+    def said(self) -> tuple[str, ...]:
+        more = (f"... and {self.unsaid} more left out",) if self.unsaid else ()
+        return (*self.messages, *more)
 
 
 class MoodleConnector:
@@ -126,6 +143,14 @@ class MoodleConnector:
         for course in self._courses():
             if course["id"] < position.course:
                 continue
+            refused = answers.unstorable(course, self._course_name(course))
+            if refused:
+                # Every statement of the course names it: the course would fail every run.
+                counts.note(f"course {course['id']}: its {refused} holds a NUL character or "
+                            "a lone surrogate, which no database stores; its completions "
+                            "are left out")
+                counts.skipped += 1
+                continue
             done = position.done if course["id"] == position.course else 0
             while True:
                 if pages >= self.config["pages_per_run"] or run.should_stop:
@@ -138,9 +163,7 @@ class MoodleConnector:
                     run.checkpoint(Position(course["id"] + 1).dump())
                     break
                 run.checkpoint(Position(course["id"], done).dump())
-        return self._summary(
-            counts, cursor=Position().dump(), messages=("pass complete: every course read",)
-        )
+        return self._summary(counts, cursor=Position().dump(), complete=True)
 
     def _courses(self) -> list[dict[str, Any]]:
         """The courses to read, by id: those with completion enabled, not the front page."""
@@ -192,6 +215,14 @@ class MoodleConnector:
         """Read the page's completions; store those not stored yet, in one batch."""
         statements = []
         for user in users:
+            refused = answers.unstorable(user, self._learner_fields(user))
+            if refused:
+                # ingest would refuse the page, and every later run at the same page.
+                counts.note(f"user {user['id']} in course {course['id']}: their {refused} "
+                            "holds a NUL character or a lone surrogate, which no database "
+                            "stores; their completions are left out")
+                counts.skipped += 1
+                continue
             agent = actor(
                 self.site,
                 user,
@@ -217,6 +248,17 @@ class MoodleConnector:
         counts.stored += len(new)
         counts.skipped += len(statements) - len(new)
 
+    def _learner_fields(self, user: dict[str, Any]) -> tuple[str, ...]:
+        """The learner's fields their statements carry (see :func:`actor`)."""
+        email = user.get("email")
+        uses_email = self.config["identify_by"] == "email" and (email or "").strip()
+        return ("fullname", "email" if uses_email else self.config["account_name"])
+
+    @staticmethod
+    def _course_name(course: dict[str, Any]) -> tuple[str, ...]:
+        """The course's field that names it in statements (see :func:`course_completion`)."""
+        return next(((name,) for name in ("fullname", "shortname") if course.get(name)), ())
+
     def _completion(self, function: str, course_id: int, user_id: int) -> Any:
         """``function``'s answer for one learner, ``None`` when Moodle says there is no
         completion to report for them."""
@@ -236,17 +278,13 @@ class MoodleConnector:
 
     @staticmethod
     def _summary(
-        counts: _Counts,
-        *,
-        more: bool = False,
-        cursor: str | None = None,
-        messages: tuple[str, ...] = (),
+        counts: _Counts, *, more: bool = False, cursor: str | None = None, complete: bool = False
     ) -> SyncSummary:
         return SyncSummary(
             fetched=counts.fetched,
             stored=counts.stored,
             skipped=counts.skipped,
             cursor=cursor,
-            messages=messages,
+            messages=counts.said() + (("pass complete: every course read",) if complete else ()),
             more=more,
         )

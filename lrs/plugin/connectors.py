@@ -34,10 +34,20 @@ from marshmallow import fields as marshmallow_fields
 from marshmallow.validate import OneOf
 
 from lrs.plugin.registry import Registry
+from lrs.store import text
 from lrs.xapi.errors import BadRequest, flatten_messages
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host
+
+
+def storable(value: str) -> bool:
+    """Whether ``value``, text from a remote system, can be stored as it is: it holds
+    no NUL and no lone UTF-16 surrogate (no database stores them, and
+    ``host.ingest`` refuses a statement holding one). A connector leaves a record
+    holding such text out, with a message, as the people directory does a row: one
+    record must not fail every run at the same place."""
+    return text.storable(value)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from lrs.services.connectors import (
 )
 from lrs.xapi.errors import BadRequest
 from tests.connectors.fake_moodle import (
+    COURSES,
     T1,
     T2,
     T3,
@@ -543,3 +544,65 @@ def test_an_answer_field_of_the_wrong_type_fails_the_run_naming_it(
     failed = run(moodle_app)
 
     assert (failed.status, failed.error) == ("failed", f"MoodleError: Moodle {error}")
+
+
+@pytest.mark.parametrize(
+    ("learner", "said", "left_out"),
+    [
+        ({"username": "gr\x00ace", "email": None}, "user 10 in course {course}: their username "
+         "'gr\\x00ace' holds", {"course:2", "cm:21", "cm:23"}),
+        ({"fullname": "Ada \ud800"}, "user 10 in course {course}: their fullname "
+         "'Ada \\ud800' holds", {"course:2", "cm:21", "cm:23"}),
+    ],
+    ids=["nul-in-username", "surrogate-in-name"],
+)
+def test_a_learner_whose_values_no_database_stores_is_left_out_with_a_message(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+    learner: dict[str, Any],
+    said: str,
+    left_out: set[str],
+) -> None:
+    """ingest refused the page holding them, and every later run at the same page:
+    the pass never got past them."""
+    fake, remote = moodle
+    create(moodle_app, remote)
+    usual, changed = fake.answer, _learner_10(**learner)
+    remote.answer = lambda request: changed(request) or usual(request)
+
+    done = run(moodle_app)
+
+    assert done.status == "succeeded", done.error
+    ending = (" holds a NUL character or a lone surrogate, which no database stores; "
+              "their completions are left out")
+    assert done.messages == (
+        said.format(course=2) + ending.removeprefix(" holds"),
+        said.format(course=3) + ending.removeprefix(" holds"),
+        "pass complete: every course read",
+    )
+    site = remote.url
+    assert set(stored(moodle_app)) == expected_ids(site) - {
+        sid(site, 10, what, when) for what, when in
+        (("course:2", T2), ("cm:21", T1), ("cm:23", T2)) if what in left_out}
+    assert done.skipped == 2  # Ada, in each course
+
+
+def test_a_course_whose_name_no_database_stores_is_left_out_with_a_message(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    fake, remote = moodle
+    create(moodle_app, remote)
+    courses = [{**c, "fullname": "Safety\x00"} if c["id"] == 2 else c for c in COURSES]
+    usual, changed = fake.answer, _reply("core_course_get_courses", courses)
+    remote.answer = lambda request: changed(request) or usual(request)
+
+    done = run(moodle_app)
+
+    assert (done.status, done.stored) == ("succeeded", 1), done.error
+    assert done.messages == (
+        "course 2: its fullname 'Safety\\x00' holds a NUL character or a lone surrogate, "
+        "which no database stores; its completions are left out",
+        "pass complete: every course read",
+    )
+    assert set(stored(moodle_app)) == {sid(remote.url, 11, "cm:31", 0)}

@@ -99,16 +99,16 @@ def request(
                     raise
             if deadline.expired:  # an answer without a length looks whole when cut
                 raise RemoteError(
-                    f"{what}: no answer from {_site(url)} within {timeout:g} s"
+                    f"{what}: no answer from {site(url)} within {timeout:g} s"
                     if response is None else
-                    f"{what}: {_site(url)} did not send its whole answer within {timeout:g} s")
+                    f"{what}: {site(url)} did not send its whole answer within {timeout:g} s")
     except _CrossSiteRedirect as exc:
         raise RemoteError(f"{what}: {exc}") from None
     except requests.Timeout:
-        raise RemoteError(f"{what}: no answer from {_site(url)} within {timeout:g} s") from None
+        raise RemoteError(f"{what}: no answer from {site(url)} within {timeout:g} s") from None
     except requests.exceptions.ChunkedEncodingError:
         raise RemoteError(
-            f"{what}: {_site(url)} closed the connection before sending the whole answer"
+            f"{what}: {site(url)} closed the connection before sending the whole answer"
         ) from None
     except requests.TooManyRedirects as exc:
         raise RemoteError(_redirect_loop(exc, what, url, http.max_redirects)) from None
@@ -125,8 +125,8 @@ def _redirect_loop(exc: requests.TooManyRedirects, what: str, url: str, most: in
     mostly (a sign-in page sending back to itself), named by where it last led."""
     last = exc.response
     target = last.headers.get("Location") if last is not None else None
-    return (f"{what}: {_site(url)} redirected more than {most} times"
-            + (f" (last to {_site(urljoin(last.url, target))})" if target else "")
+    return (f"{what}: {site(url)} redirected more than {most} times"
+            + (f" (last to {site(urljoin(last.url, target))})" if target else "")
             + ": a redirect loop? Set the URL to where the redirects should end")
 
 
@@ -135,15 +135,15 @@ def _unreachable(exc: requests.RequestException, what: str, url: str) -> str:
     cause tells (the type name alone read "cannot reach" for a server that answered)."""
     for cause in _causes(exc):
         if isinstance(cause, http.client.RemoteDisconnected):  # before BadStatusLine, its base
-            return f"{what}: {_site(url)} closed the connection without answering"
+            return f"{what}: {site(url)} closed the connection without answering"
         if isinstance(cause, http.client.BadStatusLine):
-            return (f"{what}: {_site(url)} answered with something that is not HTTP "
+            return (f"{what}: {site(url)} answered with something that is not HTTP "
                     f"(it began {quoted(repr(str(cause)), 80)}): are the URL's scheme "
                     "(http or https) and port those of its web server?")
         if isinstance(cause, http.client.HTTPException):
-            return (f"{what}: {_site(url)} answered with an HTTP head that cannot be read "
+            return (f"{what}: {site(url)} answered with an HTTP head that cannot be read "
                     f"({quoted(str(cause), 100)})")
-    return f"{what}: cannot reach {_site(url)} ({type(exc).__name__})"
+    return f"{what}: cannot reach {site(url)} ({type(exc).__name__})"
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -171,7 +171,7 @@ def _read_body(response: requests.Response, max_bytes: int, what: str) -> None:
         size += len(part)
         if size > max_bytes:
             response.close()
-            raise RemoteError(f"{what}: {_site(response.url)} sent an answer larger than "
+            raise RemoteError(f"{what}: {site(response.url)} sent an answer larger than "
                               f"{max_bytes} bytes")
         parts.append(part)
     response._content = b"".join(parts)  # what Response.content holds once read
@@ -217,8 +217,8 @@ class _Session(requests.Session):
     def rebuild_auth(self, prepared_request: Any, response: Any) -> None:
         if self.should_strip_auth(response.request.url, prepared_request.url):
             raise _CrossSiteRedirect(
-                f"{_site(response.request.url)} redirected to another site "
-                f"({_site(prepared_request.url)}); a connector sends its credentials only "
+                f"{site(response.request.url)} redirected to another site "
+                f"({site(prepared_request.url)}); a connector sends its credentials only "
                 "where it is configured to: set its URL to where the redirect leads if "
                 "that site is trusted")
         super().rebuild_auth(prepared_request, response)
@@ -236,7 +236,7 @@ def failure(response: requests.Response, what: str) -> RemoteError:
     retry_after = response.headers.get("Retry-After")
     body = quoted(" ".join(response.text.split()))
     return RemoteError(
-        f"{what}: {_site(response.url)} answered HTTP {response.status_code}"
+        f"{what}: {site(response.url)} answered HTTP {response.status_code}"
         + (f" (Retry-After: {quoted(retry_after, 40)})" if retry_after else "")
         + (f": {body}" if body else "")
     )
@@ -294,7 +294,7 @@ class Sessions:
             self._all.clear()
 
 
-def _site(url: str) -> str:
-    """The URL without its query (which may carry a key), quoted: a redirect's
-    target is the remote system's text."""
+def site(url: str) -> str:
+    """A URL as messages show it: without its query (which may carry a key), quoted
+    (a redirect's target is the remote system's text)."""
     return quoted(url.split("?", 1)[0], 500)

@@ -30,7 +30,7 @@ import requests
 
 from connectors.forwarding.attachments import Fetch, request_body
 from connectors.outbound.delivery import Outgoing, Sent, Undelivered
-from connectors.remote import RemoteError, Sessions, call, failure, quoted, request
+from connectors.remote import RemoteError, Sessions, call, failure, quoted, request, site
 
 #: What errors call the receiver.
 RECEIVER = "the receiving LRS"
@@ -140,8 +140,8 @@ class Receiver:
                 raise ValueError("not a bearer token and a lifetime")
         except (ValueError, RecursionError, KeyError, TypeError):
             raise RemoteError(
-                f"the receiver's OAuth2 token endpoint: {response.url} answered without a usable "
-                "access_token (a bearer token, with a finite expires_in)"
+                f"the receiver's OAuth2 token endpoint: {site(response.url)} answered without "
+                "a usable access_token (a bearer token, with a finite expires_in)"
             ) from None
         return token, time.monotonic() + max(lifetime - TOKEN_MARGIN, 1)
 
@@ -155,7 +155,7 @@ def _check_ids(response: requests.Response) -> None:
         ids = None
     if not isinstance(ids, list):
         raise RemoteError(
-            f"{RECEIVER}: {response.url} answered HTTP 200 with a body that is not the "
+            f"{RECEIVER}: {site(response.url)} answered HTTP 200 with a body that is not the "
             "list of statement ids; nothing is counted as delivered"
         )
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from connectors.remote import RemoteError, Sessions, call
+from connectors.remote import RemoteError, Sessions, call, quoted
 from tests.connectors.loopback import Answer, Reply, raw_server, serve
 
 
@@ -232,3 +232,12 @@ def test_a_redirect_loop_names_where_it_last_led() -> None:
     assert message == (f"the report: {remote.url}/0 redirected more than 30 times (last to "
                        f"{remote.url}/31): a redirect loop? Set the URL to where the "
                        "redirects should end")
+
+
+def test_a_remote_systems_text_is_quoted_escaped_and_bounded() -> None:
+    """What every connector's messages show of a remote system's text."""
+    assert quoted("Zugriff verweigert: ü, 日本") == "Zugriff verweigert: ü, 日本"
+    assert quoted("a\x00b\x1b[2J\r\nc\u202ed\ud800") == "a\\x00b\\x1b[2J\\r\\nc\\u202ed\\ud800"
+    assert quoted("x" * 10_000_000) == "x" * 199 + "…"
+    assert quoted("abcd\x00", 5) == "abcd…"  # an escape is never cut in half
+    assert quoted("abcde", 5) == "abcde"

@@ -8,9 +8,9 @@ asked, of whom, and what went wrong, so that the fix is plain.
 
 from __future__ import annotations
 
-import http.client
 import threading
 from collections.abc import Iterator
+from http.client import BadStatusLine, HTTPException, RemoteDisconnected
 from typing import Any
 from urllib.parse import urljoin
 
@@ -134,13 +134,13 @@ def _unreachable(exc: requests.RequestException, what: str, url: str) -> str:
     """The error for a call that got no HTTP answer: said as what happened where the
     cause tells (the type name alone read "cannot reach" for a server that answered)."""
     for cause in _causes(exc):
-        if isinstance(cause, http.client.RemoteDisconnected):  # before BadStatusLine, its base
+        if isinstance(cause, RemoteDisconnected):  # before BadStatusLine, its base
             return f"{what}: {site(url)} closed the connection without answering"
-        if isinstance(cause, http.client.BadStatusLine):
+        if isinstance(cause, BadStatusLine):
             return (f"{what}: {site(url)} answered with something that is not HTTP "
                     f"(it began {quoted(repr(str(cause)), 80)}): are the URL's scheme "
                     "(http or https) and port those of its web server?")
-        if isinstance(cause, http.client.HTTPException):
+        if isinstance(cause, HTTPException):
             return (f"{what}: {site(url)} answered with an HTTP head that cannot be read "
                     f"({quoted(str(cause), 100)})")
     return f"{what}: cannot reach {site(url)} ({type(exc).__name__})"

@@ -23,7 +23,9 @@ from connectors.moodle import answers
 from connectors.moodle.answers import ACTIVITY_STATUS, COURSE_STATUS, COURSES, LEARNERS
 from connectors.moodle.client import MoodleClient, MoodleError
 from connectors.moodle.statements import activity_completions, actor, course_completion
+from connectors.remote import quoted
 from lrs.plugin.connectors import SyncRun, SyncSummary
+from lrs.plugin.host import InvalidStatement
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host
@@ -213,7 +215,9 @@ class MoodleConnector:
         self, run: SyncRun, course: dict[str, Any], users: list[dict[str, Any]], counts: _Counts
     ) -> None:
         """Read the page's completions; store those not stored yet, in one batch."""
-        statements = []
+        statements: list[dict[str, Any]] = []
+        #: The learner each statement is about, by position.
+        learners: list[dict[str, Any]] = []
         for user in users:
             refused = answers.unstorable(user, self._learner_fields(user))
             if refused:
@@ -229,24 +233,60 @@ class MoodleConnector:
                 identify_by=self.config["identify_by"],
                 account_name=self.config["account_name"],
             )
+            made = []
             answer = self._completion(COURSE_STATUS, course["id"], user["id"])
             if answer is not None:
                 status = answers.course_status(answer, course["id"], user["id"])
                 done = course_completion(self.site, course, user, status, agent)
-                statements += [done] if done else []
+                made += [done] if done else []
             if self.config["activities"]:
                 answer = self._completion(ACTIVITY_STATUS, course["id"], user["id"])
                 statuses = answers.activity_statuses(answer, course["id"], user["id"])
-                statements += activity_completions(self.site, course, user, statuses, agent)
+                made += activity_completions(self.site, course, user, statuses, agent)
+            statements += made
+            learners += [user] * len(made)
         stored = {
             s["id"] for s in self.host.get_statements(run.tenant_id, [s["id"] for s in statements])
         }
-        new = [s for s in statements if s["id"] not in stored]
-        if new:
-            self.host.ingest(run.tenant_id, new, authority=self._authority(run), plugin="moodle")
+        new = [(s, user) for s, user in zip(statements, learners, strict=True)
+               if s["id"] not in stored]
         counts.fetched += len(statements)
-        counts.stored += len(new)
         counts.skipped += len(statements) - len(new)
+        while new:
+            try:
+                self.host.ingest(run.tenant_id, [s for s, _ in new],
+                                 authority=self._authority(run), plugin="moodle")
+            except InvalidStatement as exc:
+                new = self._without_refused(exc, new, course["id"], counts)
+                continue
+            counts.stored += len(new)
+            return
+
+    @staticmethod
+    def _without_refused(
+        refusal: InvalidStatement, new: list[tuple[dict[str, Any], dict[str, Any]]],
+        course_id: int, counts: _Counts,
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """``new`` without the statements of the learners whose statements ingest
+        refused (an email Moodle kept that is no address), each named in a message:
+        the same page would be refused on every run, and the pass never get past it.
+
+        :raises InvalidStatement: ``refusal`` when it names no statement of ``new``
+            (a fault of the connector's, not of one learner's data).
+        """
+        refused: dict[int, str] = {}
+        for detail in refusal.errors:
+            index, where = _statement_place(detail.path, len(new))
+            if index is not None:
+                refused.setdefault(new[index][1]["id"], f"{where}: {detail.message}")
+        if not refused:
+            raise refusal
+        for user_id, why in refused.items():
+            counts.note(f"user {user_id} in course {course_id}: their statements were refused "
+                        f"({quoted(why)}); their completions are left out")
+        kept = [(s, user) for s, user in new if user["id"] not in refused]
+        counts.skipped += len(new) - len(kept)
+        return kept
 
     def _learner_fields(self, user: dict[str, Any]) -> tuple[str, ...]:
         """The learner's fields their statements carry (see :func:`actor`)."""
@@ -288,3 +328,14 @@ class MoodleConnector:
             messages=counts.said() + (("pass complete: every course read",) if complete else ()),
             more=more,
         )
+
+
+def _statement_place(path: str, count: int) -> tuple[int | None, str]:
+    """The position an error's JSON path (``$[3].actor.mbox``) names in a batch of
+    ``count`` statements, and the place within that statement (``actor.mbox``);
+    ``None`` for a path about the batch as a whole."""
+    head, _, rest = path.removeprefix("$[").partition("]")
+    if not path.startswith("$[") or not (head.isascii() and head.isdigit()):
+        return None, path
+    index = int(head)
+    return (index if index < count else None), rest.removeprefix(".") or "the statement"

@@ -41,7 +41,7 @@ from lrs.store.queries import StatementQuery, load_attachments, stream
 from lrs.store.statements import StoredBatch, every_payload, stored_payloads
 from lrs.xapi.actors import agent_ifi_key, agent_of_key
 from lrs.xapi.bounds import bound_problems
-from lrs.xapi.errors import InvalidStatement
+from lrs.xapi.errors import InvalidStatement as InvalidStatement  # ingest's refusal (public API)
 from lrs.xapi.json_values import decode_stored
 from lrs.xapi.validate import validate_statements
 from lrs.xapi.versions import XapiVersion
@@ -432,7 +432,12 @@ class Host:
         :param plugin: the calling plugin's name; the ``statements_stored`` event
             then has ``source={"plugin": plugin}`` (else ``None``).
         :returns: the ids, in order.
-        :raises lrs.xapi.errors.XapiError: the batch is refused (nothing stored).
+        :raises InvalidStatement: a statement breaks an xAPI rule (nothing stored);
+            its ``errors`` name each place (``$[3].actor.mbox``) and what is wrong,
+            so that a connector can leave out the record it came from and store
+            the rest.
+        :raises lrs.xapi.errors.XapiError: the batch is refused otherwise (a
+            conflicting id, a ``check_statements`` plugin; nothing stored).
         """
         xapi_version = XapiVersion(version)
         return self._wiring.ingest(

@@ -587,6 +587,32 @@ def test_a_learner_whose_values_no_database_stores_is_left_out_with_a_message(
     assert done.skipped == 2  # Ada, in each course
 
 
+def test_a_learner_whose_statements_ingest_refuses_is_left_out_with_a_message(
+    moodle_app: Flask,
+    moodle: tuple[FakeMoodle, Remote],
+) -> None:
+    """An email Moodle kept that is no address (imported, edited in the database):
+    ingest refused the page holding it on every run, and the pass never got past it."""
+    fake, remote = moodle
+    create(moodle_app, remote)
+    usual, changed = fake.answer, _learner_10(email="ada at example.com")
+    remote.answer = lambda request: changed(request) or usual(request)
+
+    done = run(moodle_app)
+
+    assert done.status == "succeeded", done.error
+    assert done.messages == (
+        'user 10 in course 2: their statements were refused (actor.mbox: must be "mailto:" '
+        "followed by one email address); their completions are left out",
+        "pass complete: every course read",  # Ada has no completion in course 3
+    )
+    site = remote.url
+    ada = {sid(site, 10, what, when) for what, when in (("course:2", T2), ("cm:21", T1),
+                                                        ("cm:23", T2))}
+    assert set(stored(moodle_app)) == expected_ids(site) - ada
+    assert done.fetched == done.stored + done.skipped
+
+
 def test_a_course_whose_name_no_database_stores_is_left_out_with_a_message(
     moodle_app: Flask,
     moodle: tuple[FakeMoodle, Remote],

@@ -30,7 +30,7 @@ import requests
 
 from connectors.forwarding.attachments import Fetch, request_body
 from connectors.outbound.delivery import Outgoing, Sent, Undelivered
-from connectors.remote import RemoteError, Sessions, call, failure, quoted, request, site
+from lrs.plugin.remote import RemoteError, Sessions, call, failure, quoted, request, site
 
 #: What errors call the receiver.
 RECEIVER = "the receiving LRS"

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.hris.config import ATTRIBUTE
 from connectors.hris.report import Report, ReportError, parse_report
-from connectors.remote import call, quoted
 from lrs.plugin.connectors import SyncRun, SyncSummary
+from lrs.plugin.remote import call, quoted
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host, RecordError

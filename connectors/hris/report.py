@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.remote import quoted
+from lrs.plugin.remote import quoted
 
 
 class ReportError(Exception):

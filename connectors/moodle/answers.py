@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.moodle.client import MoodleError
-from connectors.remote import quoted
 from lrs.plugin.connectors import storable
+from lrs.plugin.remote import quoted
 
 COURSES = "core_course_get_courses"
 LEARNERS = "core_enrol_get_enrolled_users"

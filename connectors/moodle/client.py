@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.remote import RemoteError, call, quoted
+from lrs.plugin.remote import RemoteError, call, quoted
 
 #: Where Moodle's REST server answers, under the site's URL.
 REST_PATH = "/webservice/rest/server.php"

@@ -18,7 +18,6 @@ from connectors.outbound.delivery import (
     find_instance,
 )
 from connectors.outbound.queue import Backlog
-from connectors.remote import RemoteError, Sessions, failure, request
 from connectors.webhook.notifications import EVENT as NOTIFICATION_EVENT
 from connectors.webhook.notifications import post_notifications
 from connectors.webhook.signing import HEADER, signature
@@ -26,6 +25,7 @@ from connectors.webhook.statuses import EVENT as STATUS_EVENT
 from connectors.webhook.statuses import post_status_changes
 from lrs.plugin.connectors import SyncRun, SyncSummary
 from lrs.plugin.notifications import TOPIC_FILTER
+from lrs.plugin.remote import RemoteError, Sessions, failure, request
 
 if TYPE_CHECKING:
     from lrs.plugin.host import ConnectorInstance, Host, StoredStatement

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from connectors.remote import RemoteError
+from lrs.plugin.remote import RemoteError
 
 if TYPE_CHECKING:
     from lrs.plugin.events import NotificationRaised

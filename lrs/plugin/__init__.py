@@ -18,6 +18,9 @@ that importing one of them never imports the others:
   and ``host.assignment_statuses`` give them;
 * :mod:`lrs.plugin.request`: a view's JSON body within the store's limits, who called
   and from where (and the same for a command), as core's own views record them;
+* :mod:`lrs.plugin.remote`: HTTP calls to remote systems bounded in time and size,
+  redirects kept to the site called, failures and remote text worded for a run's
+  error;
 * :mod:`lrs.plugin.statistics`: Kaplan-Meier, duration and proportion comparisons with
   a plain-language verdict, for KPIs;
 * :mod:`lrs.plugin.testing`: pytest fixtures for a plugin's own tests (installed as a

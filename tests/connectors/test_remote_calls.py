@@ -1,4 +1,4 @@
-"""The built-in connectors' HTTP calls (:mod:`connectors.remote`) against remote
+"""The built-in connectors' HTTP calls (:mod:`lrs.plugin.remote`) against remote
 servers that misbehave on purpose, over real sockets on 127.0.0.1.
 
 Most servers here are raw socket loops (:func:`tests.connectors.loopback.raw_server`),
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from connectors.remote import RemoteError, Sessions, call, quoted
+from lrs.plugin.remote import RemoteError, Sessions, call, quoted
 from tests.connectors.loopback import Answer, Reply, raw_server, serve
 
 
@@ -96,7 +96,7 @@ def test_calls_share_one_watchdog_thread(monkeypatch: pytest.MonkeyPatch) -> Non
                  session=sessions.get())
         sessions.close()
 
-    assert started in ([], ["connectors-deadlines"])  # started by an earlier test, or now
+    assert started in ([], ["remote-call-deadlines"])  # started by an earlier test, or now
 
 
 def test_an_answer_without_end_is_refused_past_the_limit() -> None:

@@ -1,9 +1,14 @@
-"""HTTP calls of the built-in connectors, with failures worded for administrators.
+"""HTTP calls to remote systems for plugins and connectors, with failures worded for
+administrators (docs/plugins.md, "Calling remote systems").
 
 A connector's exception text is what the run history shows (with the instance's
 secrets masked). ``requests`` words its failures for programmers
 (``HTTPConnectionPool(host=..., port=...): Read timed out``); these say what was
-asked, of whom, and what went wrong, so that the fix is plain.
+asked, of whom, and what went wrong, so that the fix is plain. And ``requests``
+alone bounds no call as a whole, no answer's size, and follows a redirect to any
+site: every call here does (:func:`request`). It is part of the plugin API so that
+the built-in connectors, the attendance plugin's pulls and third-party connectors
+hold remote systems to one set of rules.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from urllib.parse import urljoin
 import requests
 import urllib3
 
-from connectors.deadline import Deadline, TrackedAdapter
+from lrs.plugin._deadline import Deadline, TrackedAdapter
 
 #: The largest answer a connector reads, decompressed: far above any report or page a
 #: remote system documents, far below what would exhaust the worker's memory.

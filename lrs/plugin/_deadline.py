@@ -1,4 +1,4 @@
-"""A whole HTTP call of :mod:`connectors.remote` bounded in time, with one shared thread.
+"""A whole HTTP call of :mod:`lrs.plugin.remote` bounded in time, with one shared thread.
 
 ``requests`` bounds each wait for the network, not a call: a server sending a byte
 now and then holds it for good. So a call runs inside a :class:`Deadline`, which
@@ -92,7 +92,7 @@ class _Watchdog:
             heapq.heappush(self._due, (at, next(self._order), deadline))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
-                    target=self._run, name="connectors-deadlines", daemon=True)
+                    target=self._run, name="remote-call-deadlines", daemon=True)
                 self._thread.start()
             elif self._due[0][2] is deadline:
                 self._wake.notify()  # earlier than what the thread sleeps towards

@@ -13,6 +13,7 @@ hold remote systems to one set of rules.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.client import BadStatusLine, HTTPException, RemoteDisconnected
@@ -245,6 +246,31 @@ def failure(response: requests.Response, what: str) -> RemoteError:
         + (f" (Retry-After: {quoted(retry_after, 40)})" if retry_after else "")
         + (f": {body}" if body else "")
     )
+
+
+def json_answer(response: requests.Response, what: str) -> Any:
+    """The answer's body decoded as JSON (UTF-8, -16 or -32, as RFC 8259 allows).
+
+    A body that is not JSON, or is but cannot be read (nested deeper than the
+    interpreter's recursion limit, a number of more than 4,300 digits, ``NaN``), is the
+    remote system's failure to answer as documented, so a :class:`RemoteError`
+    naming the call, never a ``RecursionError`` or ``ValueError`` from deep inside
+    a connector.
+
+    :raises RemoteError: the body is not JSON that can be read.
+    """
+    try:
+        return json.loads(response.content, parse_constant=_not_json)
+    except RecursionError:
+        reason = "nested too deep to read"
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        reason = quoted(str(exc), 100)
+    raise RemoteError(f"{what}: the answer of {site(response.url)} is not valid JSON ({reason})")
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN`` and ``Infinity``, which Python's ``json`` reads but JSON has not."""
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 def quoted(text: str, limit: int = 200) -> str:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lrs.plugin.remote import RemoteError, Sessions, call, quoted
+from lrs.plugin.remote import RemoteError, Sessions, call, json_answer, quoted
 from tests.connectors.loopback import Answer, Reply, raw_server, serve
 
 
@@ -241,3 +241,31 @@ def test_a_remote_systems_text_is_quoted_escaped_and_bounded() -> None:
     assert quoted("x" * 10_000_000) == "x" * 199 + "…"
     assert quoted("abcd\x00", 5) == "abcd…"  # an escape is never cut in half
     assert quoted("abcde", 5) == "abcde"
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"[" * 200_000, "nested too deep to read"),
+        (b'{"n": NaN}', "NaN is not a JSON number"),
+        (b"[" + b"9" * 5000 + b"]", "Exceeds the limit (4300 digits)"),
+        (b"<html>\x1b[2J</html>", "Expecting value: line 1 column 1 (char 0)"),
+    ],
+    ids=["deep", "nan", "digits", "html"],
+)
+def test_an_answer_that_is_not_readable_json_is_named_as_such(body: bytes, said: str) -> None:
+    """``json_answer`` is how a connector reads a JSON answer: never a ``RecursionError``
+    or ``ValueError`` naming no call."""
+    with serve(lambda _: Reply(body=body)) as remote:
+        response = call("GET", f"{remote.url}/api?key=secret", what="the report", timeout=5)
+    with pytest.raises(RemoteError) as failed:
+        json_answer(response, "the report")
+
+    message = str(failed.value)
+    assert message.startswith(f"the report: the answer of {remote.url}/api is not valid JSON (")
+    assert said in message and "secret" not in message
+
+
+def test_a_json_answer_is_read_in_any_encoding_json_allows() -> None:
+    with serve(lambda _: Reply(body='{"ü": [1.5]}'.encode("utf-16"))) as remote:
+        assert json_answer(call("GET", remote.url, what="x", timeout=5), "x") == {"ü": [1.5]}

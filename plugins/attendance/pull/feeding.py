@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from lrs.plugin.connectors import SyncRun, SyncSummary
 from lrs.plugin.host import Host
+from lrs.plugin.remote import RemoteError
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.importing import ImportSummary, import_file
 from plugins.attendance.models import PlannedSession
-from plugins.attendance.pull.remote import RemoteError
 from plugins.attendance.sessions import us
 
 #: Meetings without a planned session named in a run's messages (the count is complete).

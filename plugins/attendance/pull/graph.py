@@ -24,6 +24,7 @@ from marshmallow import fields, validate
 
 from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
+from lrs.plugin.remote import RemoteError, quoted
 from plugins.attendance.pull.feeding import (
     Pending,
     Position,
@@ -34,7 +35,7 @@ from plugins.attendance.pull.feeding import (
     window,
     work_through,
 )
-from plugins.attendance.pull.remote import Api, RemoteError, TokenRequest
+from plugins.attendance.pull.remote import Api, TokenRequest
 from plugins.attendance.sources import teams
 
 SCOPE = "https://graph.microsoft.com/.default"
@@ -89,7 +90,7 @@ class GraphConnector:
             meeting = self._meeting_id(configured)
             for end, start, report in self._reports(meeting):
                 if end <= until and not position.is_done(end, report):
-                    what = f"Teams meeting report {report} ended {end:%Y-%m-%d %H:%M}Z"
+                    what = f"Teams meeting report {quoted(report)} ended {end:%Y-%m-%d %H:%M}Z"
                     pending.append(
                         Pending(
                             end,
@@ -113,7 +114,7 @@ class GraphConnector:
         join URL it is."""
         if not configured.startswith(("https://", "http://")):
             return configured
-        what = f"Teams meeting with join URL {configured}"
+        what = f"Teams meeting with join URL {quoted(configured, 500)}"
         escaped = configured.replace("'", "''")
         answer = self.api.get(
             f"{self.user}/onlineMeetings",
@@ -127,7 +128,7 @@ class GraphConnector:
 
     def _reports(self, meeting: str) -> list[tuple[datetime, datetime, str]]:
         """(end, start, id) of each attendance report of ``meeting``."""
-        what = f"attendance reports of Teams meeting {meeting}"
+        what = f"attendance reports of Teams meeting {quoted(meeting)}"
         reports = []
         for page in self._pages(
             f"{self.user}/onlineMeetings/{quote(meeting, safe='')}/attendanceReports", what

@@ -1,17 +1,26 @@
 """Calls to Zoom's and Microsoft Graph's REST APIs: OAuth 2.0 client credentials,
 JSON answers, rate limits, failures worded for administrators.
 
+Each call goes through :func:`lrs.plugin.remote.request`, under the rules every
+connector's calls follow (docs/connectors.md): ``timeout`` bounds the whole call
+(a platform sending a byte now and then fails the run, not holds it), an answer is
+read to at most :data:`MAX_ANSWER_BYTES`, a redirect to another site is refused
+(the token or client secret goes only where configured), and the platform's text
+in an error is quoted (control characters escaped, cut short).
+
 A token is fetched from the platform's token endpoint and kept (for this worker
 process) until shortly before it expires, so that a run every few minutes does not
 ask for a new one each time; an API answering 401 gets one fresh token, once.
 A 429 answer is waited out within the run when its ``Retry-After`` is short (at most
 ``max_wait`` seconds), a few times; a longer one fails the run, so that the
 connectors runtime backs off instead of holding a worker. Timeouts, 5xx answers and
-answers that are not JSON fail the run (the exception's text is the run's error).
+answers that are not JSON fail the run with a
+:class:`~lrs.plugin.remote.RemoteError` (the exception's text is the run's error).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -19,16 +28,17 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import requests
+from lrs.plugin.remote import RemoteError, call, failure, json_answer, quoted, request
 
+#: The largest answer read from a platform, decompressed: a page of 300 Zoom
+#: participants or of Graph attendance records is well under a megabyte, so this
+#: leaves room enough while an answer without end fails the run long before the
+#: 256 MiB every connector's call is allowed (:data:`lrs.plugin.remote.MAX_ANSWER_BYTES`).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 #: How many 429 answers in a row one call waits out before failing the run.
 RATE_LIMIT_RETRIES = 3
 #: A token is renewed this long before the platform says it expires.
 TOKEN_MARGIN_SECONDS = 60
-
-
-class RemoteError(Exception):
-    """The platform could not be reached or did not answer as documented."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +55,9 @@ _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
 
 
-def _cache_key(request: TokenRequest) -> tuple[str, str]:
+def _cache_key(token: TokenRequest) -> tuple[str, str]:
     """The token endpoint and every credential: a changed secret asks again."""
-    return request.url, repr((sorted(request.data.items()), request.basic))
+    return token.url, repr((sorted(token.data.items()), token.basic))
 
 
 class Api:
@@ -74,10 +84,12 @@ class Api:
         renewed = False
         waited = 0
         while True:
-            response = self._send(
+            response = request(
                 "GET",
                 url,
                 what=what,
+                timeout=self._timeout,
+                max_bytes=MAX_ANSWER_BYTES,
                 params=params,
                 headers={"Authorization": f"Bearer {self._access_token()}"},
             )
@@ -96,7 +108,9 @@ class Api:
                 waited += 1
                 time.sleep(wait)
                 continue
-            return _json(_checked(response, what, url), what)
+            if not 200 <= response.status_code < 300:
+                raise failure(response, what)
+            return json_answer(response, what)
 
     def _access_token(self) -> str:
         key = _cache_key(self._token)
@@ -105,19 +119,20 @@ class Api:
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         what = f"{self.platform} token"
-        response = _checked(
-            self._send(
-                "POST", self._token.url, what=what, data=self._token.data, auth=self._token.basic
-            ),
-            what,
+        response = call(
+            "POST",
             self._token.url,
+            what=what,
+            timeout=self._timeout,
+            max_bytes=MAX_ANSWER_BYTES,
+            data=self._token.data,
+            auth=self._token.basic,
         )
-        answer = _json(response, what)
+        answer = json_answer(response, what)
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise RemoteError(f"{what}: the answer has no access_token")
-        lifetime = answer.get("expires_in")
-        seconds = float(lifetime) if isinstance(lifetime, int | float) else 3600.0
+        seconds = _lifetime(answer.get("expires_in"))
         with _tokens_lock:
             _tokens[key] = (token, time.monotonic() + max(seconds - TOKEN_MARGIN_SECONDS, 0))
         return token
@@ -126,19 +141,16 @@ class Api:
         with _tokens_lock:
             _tokens.pop(_cache_key(self._token), None)
 
-    def _send(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
-        try:
-            return requests.request(method, url, timeout=self._timeout, **kwargs)
-        except requests.Timeout:
-            raise RemoteError(
-                f"{what}: no answer from {_site(url)} within {self._timeout:g} s"
-            ) from None
-        except requests.exceptions.ChunkedEncodingError:
-            raise RemoteError(
-                f"{what}: {_site(url)} closed the connection before sending the whole answer"
-            ) from None
-        except requests.RequestException as exc:
-            raise RemoteError(f"{what}: cannot reach {_site(url)} ({type(exc).__name__})") from None
+
+def _lifetime(expires_in: Any) -> float:
+    """A token's lifetime in seconds by ``expires_in``: an hour when it says none that
+    can be used (not a number, not finite, past what a float holds), so that a token
+    is never kept for good."""
+    try:
+        seconds = float(expires_in) if isinstance(expires_in, int | float) else math.nan
+    except OverflowError:  # a whole number of more than 308 digits
+        seconds = math.nan
+    return seconds if math.isfinite(seconds) else 3600.0
 
 
 def retry_after(headers: Any, now: datetime | None = None) -> float | None:
@@ -165,26 +177,4 @@ def retry_after(headers: Any, now: datetime | None = None) -> float | None:
 def _limit_type(headers: Any) -> str:
     """Zoom's ``X-RateLimit-Type`` (``QPS``, ``Daily-limit``...), when it says."""
     kind = headers.get("X-RateLimit-Type")
-    return f", {kind}" if kind else ""
-
-
-def _checked(response: requests.Response, what: str, url: str) -> requests.Response:
-    if not 200 <= response.status_code < 300:
-        body = " ".join(response.text.split())[:200]
-        raise RemoteError(
-            f"{what}: {_site(url)} answered HTTP {response.status_code}"
-            + (f": {body}" if body else "")
-        )
-    return response
-
-
-def _json(response: requests.Response, what: str) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise RemoteError(f"{what}: the answer is not valid JSON ({exc})") from None
-
-
-def _site(url: str) -> str:
-    """The URL without its query (which may carry a token)."""
-    return url.split("?", 1)[0]
+    return f", {quoted(kind, 40)}" if kind else ""

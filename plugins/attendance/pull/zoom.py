@@ -20,6 +20,7 @@ from marshmallow import fields, validate
 
 from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
+from lrs.plugin.remote import RemoteError, quoted
 from plugins.attendance.pull.feeding import (
     Pending,
     Position,
@@ -29,7 +30,7 @@ from plugins.attendance.pull.feeding import (
     window,
     work_through,
 )
-from plugins.attendance.pull.remote import Api, RemoteError, TokenRequest
+from plugins.attendance.pull.remote import Api, TokenRequest
 from plugins.attendance.service import create_or_update
 from plugins.attendance.sources import zoom
 
@@ -92,7 +93,9 @@ class ZoomConnector:
         pending = []
         for uuid, (end, meeting) in self._ended(since, until).items():
             if not position.is_done(end, uuid):
-                what = f"Zoom meeting {meeting.get('id', '')} ({uuid}) ended {end:%Y-%m-%d %H:%M}Z"
+                # The id and UUID are Zoom's text: quoted, as in every message.
+                number, name = quoted(str(meeting.get("id", "")), 40), quoted(uuid, 100)
+                what = f"Zoom meeting {number} ({name}) ended {end:%Y-%m-%d %H:%M}Z"
                 session = self._session(run, meeting, end)
                 pending.append(Pending(end, uuid, what, session, self._fetch(uuid, what)))
         return work_through(

@@ -554,3 +554,34 @@ def test_a_meeting_no_session_plans_is_planned_when_discovery_is_on(
 def test_retry_after_reads_seconds_in_ascii_digits_only(value: str, seconds: float | None) -> None:
     """``isdigit()`` took ``²``, which ``float()`` then refused: the run failed on it."""
     assert retry_after({"Retry-After": value}) == seconds
+
+
+def test_a_graph_next_page_on_another_site_is_not_followed(
+    lrs_make_app: Callable[..., Flask],
+    fresh_database_url: str,
+    graph: tuple[FakePlatform, Remote],
+) -> None:
+    """``@odata.nextLink`` is the answer's text, and the access token would go with it."""
+    fake, remote = graph
+    app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
+    plan(app, "teams-day", NINE, meeting_id=MEETING, platform="teams")
+    create(
+        app,
+        "teams",
+        {
+            "tenant": GRAPH_TENANT,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "user_id": GRAPH_USER,
+            "graph_url": f"{remote.url}/v1.0",
+            "login_url": remote.url,
+        },
+    )
+    with serve(fake.answer) as elsewhere:
+        fake.url = elsewhere.url  # where the next pages' links lead
+        failed = run(app)
+
+    assert failed.status == "failed"
+    assert f"the next page is on another site ({elsewhere.url}/v1.0/users/" in failed.error
+    assert elsewhere.requests == []
+    assert attended(app) == {}

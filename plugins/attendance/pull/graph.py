@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from marshmallow import fields, validate
 
 from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
-from lrs.plugin.remote import RemoteError, quoted
+from lrs.plugin.remote import RemoteError, quoted, site
 from plugins.attendance.pull.feeding import (
     Pending,
     Position,
@@ -159,7 +159,9 @@ class GraphConnector:
         ]
 
     def _pages(self, url: str, what: str) -> Any:
-        """Each page of a Graph collection, following ``@odata.nextLink``."""
+        """Each page of a Graph collection, following ``@odata.nextLink`` within
+        ``graph_url``'s site: the link is the answer's text, and the access token goes
+        with it (the rule :mod:`lrs.plugin.remote` applies to redirects)."""
         next_url: str | None = url
         while next_url:
             page = self.api.get(next_url, what=what)
@@ -168,6 +170,23 @@ class GraphConnector:
             yield page
             link = page.get("@odata.nextLink")
             next_url = link if isinstance(link, str) and link else None
+            if next_url and _origin(next_url) != _origin(self.config["graph_url"]):
+                raise RemoteError(
+                    f"{what}: the next page is on another site ({site(next_url)}) than "
+                    f"graph_url ({site(self.config['graph_url'])}); the access token is "
+                    "sent only there"
+                )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: what a link must share with ``graph_url`` to be followed."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:  # not a number: no site of Graph's
+        port = -1
+    return scheme, parts.hostname or "", port
 
 
 TEAMS = ConnectorType(

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 
 from lrs.services.connectors import RunView
+from plugins.attendance.pull.remote import _lifetime
 from tests.attendance.test_pull import NINE, create, meeting, plan, run
 from tests.connectors.loopback import Answer, raw_server
 
@@ -164,3 +165,15 @@ def test_a_redirect_to_another_site_is_refused(pull: Any) -> None:
     assert done.status == "failed"
     assert f"redirected to another site ({other}/participants)" in done.error, done.error
     assert asked == []
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "seconds"),
+    [(3599, 3599.0), (1e400, 3600.0), (10**400, 3600.0), ("3599", 3600.0), (None, 3600.0)],
+)
+def test_a_token_lifetime_that_is_no_finite_number_counts_as_an_hour(
+    expires_in: object, seconds: float
+) -> None:
+    """JSON reads ``1e400`` as infinity: such a token was kept for good, and a whole
+    number too large for a float raised ``OverflowError``."""
+    assert _lifetime(expires_in) == seconds

@@ -23,9 +23,9 @@ from connectors.moodle import answers
 from connectors.moodle.answers import ACTIVITY_STATUS, COURSE_STATUS, COURSES, LEARNERS
 from connectors.moodle.client import MoodleClient, MoodleError
 from connectors.moodle.statements import activity_completions, actor, course_completion
-from connectors.remote import quoted
 from lrs.plugin.connectors import SyncRun, SyncSummary
 from lrs.plugin.host import InvalidStatement
+from lrs.plugin.remote import quoted
 
 if TYPE_CHECKING:
     from lrs.plugin.host import Host

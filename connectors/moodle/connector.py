@@ -126,6 +126,13 @@ class _Counts:
         else:
             self.unsaid += 1
 
+    def leave_out(self, who: str, value: str, whose: str) -> None:
+        """``who`` (a course, a learner) is left out: ``value`` (``their username
+        'gr\\x00ace'``) holds text no database stores."""
+        self.note(f"{who}: {value} holds a NUL character or a lone surrogate, which no "
+                  f"database stores; {whose} completions are left out")
+        self.skipped += 1
+
     def said(self) -> tuple[str, ...]:
         more = (f"... and {self.unsaid} more left out",) if self.unsaid else ()
         return (*self.messages, *more)
@@ -148,10 +155,7 @@ class MoodleConnector:
             refused = answers.unstorable(course, self._course_name(course))
             if refused:
                 # Every statement of the course names it: the course would fail every run.
-                counts.note(f"course {course['id']}: its {refused} holds a NUL character or "
-                            "a lone surrogate, which no database stores; its completions "
-                            "are left out")
-                counts.skipped += 1
+                counts.leave_out(f"course {course['id']}", f"its {refused}", "its")
                 continue
             done = position.done if course["id"] == position.course else 0
             while True:
@@ -222,10 +226,8 @@ class MoodleConnector:
             refused = answers.unstorable(user, self._learner_fields(user))
             if refused:
                 # ingest would refuse the page, and every later run at the same page.
-                counts.note(f"user {user['id']} in course {course['id']}: their {refused} "
-                            "holds a NUL character or a lone surrogate, which no database "
-                            "stores; their completions are left out")
-                counts.skipped += 1
+                counts.leave_out(f"user {user['id']} in course {course['id']}",
+                                 f"their {refused}", "their")
                 continue
             agent = actor(
                 self.site,

@@ -134,6 +134,19 @@ def zoom_config(remote: Remote, **more: Any) -> dict[str, Any]:
     }
 
 
+def create_teams(app: Flask, remote: Remote, **config: Any) -> None:
+    """A ``teams`` connector pulling from the fake Graph and sign-in at ``remote``."""
+    create(app, "teams", {
+        "tenant": GRAPH_TENANT,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "user_id": GRAPH_USER,
+        "graph_url": f"{remote.url}/v1.0",
+        "login_url": remote.url,
+        **config,
+    })
+
+
 def create(app: Flask, type_name: str, config: dict[str, Any]) -> None:
     rt = app.extensions["lrs"]
     create_connector(
@@ -423,19 +436,7 @@ def test_graph_attendance_reports_are_imported_by_join_url(
     fake, remote = graph
     app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
     plan(app, "teams-day", NINE, meeting_id=JOIN_URL, platform="teams")
-    create(
-        app,
-        "teams",
-        {
-            "tenant": GRAPH_TENANT,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "user_id": GRAPH_USER,
-            "graph_url": f"{remote.url}/v1.0",
-            "login_url": remote.url,
-            "max_wait_seconds": 2,
-        },
-    )
+    create_teams(app, remote, max_wait_seconds=2)
     fake.failures = [Failure("rep-1", json_reply({}, 429, **{"Retry-After": "1"}))]
     first = run(app)
     assert (first.status, first.fetched, first.stored, first.skipped) == ("succeeded", 2, 2, 1), (
@@ -464,18 +465,7 @@ def test_graph_failures_fail_the_run_naming_the_call(
     fake, remote = graph
     app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
     plan(app, "teams-day", NINE, meeting_id=MEETING, platform="teams")  # the Graph id itself
-    create(
-        app,
-        "teams",
-        {
-            "tenant": GRAPH_TENANT,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "user_id": GRAPH_USER,
-            "graph_url": f"{remote.url}/v1.0",
-            "login_url": remote.url,
-        },
-    )
+    create_teams(app, remote)
     fake.failures = [Failure("/attendanceReports", Reply(status=503, body=b"try later"))]
     failed = run(app)
     assert failed.status == "failed"
@@ -565,18 +555,7 @@ def test_a_graph_next_page_on_another_site_is_not_followed(
     fake, remote = graph
     app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
     plan(app, "teams-day", NINE, meeting_id=MEETING, platform="teams")
-    create(
-        app,
-        "teams",
-        {
-            "tenant": GRAPH_TENANT,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "user_id": GRAPH_USER,
-            "graph_url": f"{remote.url}/v1.0",
-            "login_url": remote.url,
-        },
-    )
+    create_teams(app, remote)
     with serve(fake.answer) as elsewhere:
         fake.url = elsewhere.url  # where the next pages' links lead
         failed = run(app)

@@ -12,19 +12,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import requests
 from marshmallow import Schema, fields, validate
 
 from lrs.plugin.connectors import ConnectorType, SyncRun, SyncSummary
 from lrs.plugin.host import Host
+from lrs.plugin.remote import call, json_answer, quoted
 from plugins.competency.frameworks import import_package
 from plugins.competency.package import read_package
 
 PACKAGE_PATH = "/ims/case/v1p0/CFPackages/"
-
-
-class CaseError(Exception):
-    """The CASE server could not be reached or did not answer a valid CFPackage."""
 
 
 class CaseConfig(Schema):
@@ -41,6 +37,7 @@ class CaseConfig(Schema):
     token = fields.String(
         load_default="", metadata={"secret": True, "description": "Bearer token, if needed"}
     )
+    #: The whole call, answer included (:func:`lrs.plugin.remote.request`).
     timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(1, 600))
 
 
@@ -52,21 +49,20 @@ class CaseConnector:
         )
 
     def _fetch(self) -> Any:
+        """The package as JSON, through :mod:`lrs.plugin.remote`: the whole call bounded
+        by ``timeout_seconds`` (a server sending a byte now and then would hold the run
+        for good), the answer's size capped, the token never sent to another site.
+
+        :raises RemoteError: the server cannot be reached, answers other than 2xx,
+            too slowly or too much, or with something that is not JSON.
+        """
         headers = {"Accept": "application/json"}
         if self.config["token"]:
             headers["Authorization"] = f"Bearer {self.config['token']}"
-        try:
-            response = requests.get(
-                self.url, headers=headers, timeout=self.config["timeout_seconds"]
-            )
-        except requests.RequestException as exc:
-            raise CaseError(f"CASE server {self.url} not reachable: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            raise CaseError(f"CASE server answered {response.status_code} for {self.url}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise CaseError(f"CASE server sent no JSON for {self.url}") from exc
+        what = f"the CASE package {quoted(self.config['package_id'], 100)}"
+        response = call("GET", self.url, what=what, timeout=self.config["timeout_seconds"],
+                        headers=headers)
+        return json_answer(response, what)
 
     def sync(self, run: SyncRun) -> SyncSummary:
         package = read_package(self._fetch())  # CompetencyError names the element

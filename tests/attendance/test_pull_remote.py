@@ -19,16 +19,9 @@ from flask import Flask
 from lrs.services.connectors import RunView
 from plugins.attendance.pull.remote import _lifetime
 from tests.attendance.test_pull import NINE, create, meeting, plan, run
-from tests.connectors.loopback import Answer, raw_server
+from tests.connectors.loopback import Answer, http, raw_server, sends
 
 UUID = "uuid-1=="
-
-
-def http(status: str, body: bytes, *headers: str) -> bytes:
-    """A whole HTTP/1.1 answer; the server closes the connection after it."""
-    head = [f"HTTP/1.1 {status}", "Content-Type: application/json",
-            f"Content-Length: {len(body)}", "Connection: close", *headers]
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
 def read_body(connection: socket.socket, head: bytes) -> None:
@@ -79,15 +72,6 @@ def config(url: str, **more: Any) -> dict[str, Any]:
             "client_secret": "zoom-secret-value", "users": ["host@example.com"],
             "api_url": f"{url}/v2", "token_url": f"{url}/oauth/token",
             "timeout_seconds": 1, **more}
-
-
-def sends(*parts: bytes, pause: float = 0.0) -> Answer:
-    """Send each of ``parts``, waiting ``pause`` after each."""
-    def answer(connection: socket.socket, _: bytes) -> None:
-        for part in parts:
-            connection.sendall(part)
-            time.sleep(pause)
-    return answer
 
 
 def test_participants_dripping_in_fail_the_run_at_the_timeout(pull: Any) -> None:

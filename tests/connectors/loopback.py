@@ -160,3 +160,19 @@ def raw_server(answer: Answer) -> Iterator[str]:
         stop.set()
         thread.join()
         listener.close()
+
+
+def http(status: str, body: bytes, *headers: str) -> bytes:
+    """A whole HTTP/1.1 answer; the server closes the connection after it."""
+    head = [f"HTTP/1.1 {status}", "Content-Type: application/json",
+            f"Content-Length: {len(body)}", "Connection: close", *headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def sends(*parts: bytes, pause: float = 0.0) -> Answer:
+    """Send each of ``parts``, waiting ``pause`` after each."""
+    def answer(connection: socket.socket, _: bytes) -> None:
+        for part in parts:
+            connection.sendall(part)
+            time.sleep(pause)
+    return answer

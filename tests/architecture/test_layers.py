@@ -199,6 +199,40 @@ def test_plugins_and_connectors_import_only_the_plugin_api() -> None:
     assert not offenders, "\n".join(offenders)
 
 
+#: Modules that talk HTTP themselves: a plugin calling through them would skip what
+#: :mod:`lrs.plugin.remote` enforces (the whole call's deadline, the answer's size cap,
+#: no credentials sent to another site, remote text quoted).
+HTTP_CLIENTS = frozenset({"requests", "urllib3"})
+HTTP_MODULES = frozenset({"urllib.request", "http.client", "httpx", "aiohttp", "pycurl"})
+
+
+def direct_http_calls(path: Path) -> list[str]:
+    """Where ``path`` calls ``requests``/``urllib3`` (``requests.get(...)``, a
+    ``requests.Session()``) or imports another HTTP client; annotations are fine."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = [f"line {node.lineno}: {ast.unparse(node.func)}(...)" for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and isinstance(node.func.value, ast.Name) and node.func.value.id in HTTP_CLIENTS]
+    found += [f"imports {name}" for name in imported_modules(path)
+              if name in HTTP_MODULES or name.split(".")[0] in {"httpx", "aiohttp", "pycurl"}]
+    return found
+
+
+def test_plugins_and_connectors_call_remote_systems_only_through_lrs_plugin_remote() -> None:
+    paths = sorted([*(ROOT / "plugins").rglob("*.py"), *(ROOT / "connectors").rglob("*.py")])
+    offenders = [f"{path.relative_to(ROOT)} {where}"
+                 for path in paths for where in direct_http_calls(path)]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_checker_sees_a_direct_http_call(tmp_path: Path) -> None:
+    module = tmp_path / "pull.py"
+    module.write_text("import requests\nfrom http.client import HTTPConnection\n\n"
+                      "def f(r: requests.Response) -> None:\n"
+                      "    requests.get('https://x.example')\n")
+    assert direct_http_calls(module) == ["line 5: requests.get(...)", "imports http.client"]
+
+
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("import flask\nfrom plugins.audit import x\n")

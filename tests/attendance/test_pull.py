@@ -134,19 +134,6 @@ def zoom_config(remote: Remote, **more: Any) -> dict[str, Any]:
     }
 
 
-def create_teams(app: Flask, remote: Remote, **config: Any) -> None:
-    """A ``teams`` connector pulling from the fake Graph and sign-in at ``remote``."""
-    create(app, "teams", {
-        "tenant": GRAPH_TENANT,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "user_id": GRAPH_USER,
-        "graph_url": f"{remote.url}/v1.0",
-        "login_url": remote.url,
-        **config,
-    })
-
-
 def create(app: Flask, type_name: str, config: dict[str, Any]) -> None:
     rt = app.extensions["lrs"]
     create_connector(
@@ -428,15 +415,41 @@ def graph() -> Iterator[tuple[FakePlatform, Remote]]:
         fake.release.set()
 
 
-def test_graph_attendance_reports_are_imported_by_join_url(
+#: ``teams_day(meeting_id, **config)``: see :func:`teams_day`.
+TeamsDay = Callable[..., tuple[Flask, FakePlatform, Remote]]
+
+
+@pytest.fixture
+def teams_day(
     lrs_make_app: Callable[..., Flask],
     fresh_database_url: str,
     graph: tuple[FakePlatform, Remote],
-) -> None:
+) -> TeamsDay:
+    """An app with the session "teams-day" planned for Teams meeting ``meeting_id`` and a
+    ``teams`` connector pulling from the fake Graph (``config`` added to its settings)."""
     fake, remote = graph
-    app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
-    plan(app, "teams-day", NINE, meeting_id=JOIN_URL, platform="teams")
-    create_teams(app, remote, max_wait_seconds=2)
+
+    def make(meeting_id: str, **config: Any) -> tuple[Flask, FakePlatform, Remote]:
+        app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
+        plan(app, "teams-day", NINE, meeting_id=meeting_id, platform="teams")
+        create(app, "teams", {
+            "tenant": GRAPH_TENANT,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "user_id": GRAPH_USER,
+            "graph_url": f"{remote.url}/v1.0",
+            "login_url": remote.url,
+            **config,
+        })
+        return app, fake, remote
+
+    return make
+
+
+def test_graph_attendance_reports_are_imported_by_join_url(
+    teams_day: TeamsDay,
+) -> None:
+    app, fake, remote = teams_day(JOIN_URL, max_wait_seconds=2)
     fake.failures = [Failure("rep-1", json_reply({}, 429, **{"Retry-After": "1"}))]
     first = run(app)
     assert (first.status, first.fetched, first.stored, first.skipped) == ("succeeded", 2, 2, 1), (
@@ -458,14 +471,9 @@ def test_graph_attendance_reports_are_imported_by_join_url(
 
 
 def test_graph_failures_fail_the_run_naming_the_call(
-    lrs_make_app: Callable[..., Flask],
-    fresh_database_url: str,
-    graph: tuple[FakePlatform, Remote],
+    teams_day: TeamsDay,
 ) -> None:
-    fake, remote = graph
-    app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
-    plan(app, "teams-day", NINE, meeting_id=MEETING, platform="teams")  # the Graph id itself
-    create_teams(app, remote)
+    app, fake, _ = teams_day(MEETING)  # the Graph id itself
     fake.failures = [Failure("/attendanceReports", Reply(status=503, body=b"try later"))]
     failed = run(app)
     assert failed.status == "failed"
@@ -547,15 +555,10 @@ def test_retry_after_reads_seconds_in_ascii_digits_only(value: str, seconds: flo
 
 
 def test_a_graph_next_page_on_another_site_is_not_followed(
-    lrs_make_app: Callable[..., Flask],
-    fresh_database_url: str,
-    graph: tuple[FakePlatform, Remote],
+    teams_day: TeamsDay,
 ) -> None:
     """``@odata.nextLink`` is the answer's text, and the access token would go with it."""
-    fake, remote = graph
-    app = seeded(lrs_make_app(installed=["attendance"], database_url=fresh_database_url))
-    plan(app, "teams-day", NINE, meeting_id=MEETING, platform="teams")
-    create_teams(app, remote)
+    app, fake, _ = teams_day(MEETING)
     with serve(fake.answer) as elsewhere:
         fake.url = elsewhere.url  # where the next pages' links lead
         failed = run(app)

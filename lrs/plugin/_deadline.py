@@ -131,10 +131,16 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def _track(connection: Any) -> None:
+def track_socket(sock: socket.socket | None) -> None:
+    """Have the :class:`Deadline` of the call this thread is making (if any) shut
+    ``sock`` when its time is up: for a client that opens its own sockets (SMTP)."""
     deadline = getattr(_calls, "deadline", None)
     if deadline is not None:
-        deadline.track(getattr(connection, "sock", None))
+        deadline.track(sock)
+
+
+def _track(connection: Any) -> None:
+    track_socket(getattr(connection, "sock", None))
 
 
 class _Tracking:

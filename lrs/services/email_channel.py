@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import socket
 import ssl
 import sys
 import threading
@@ -34,6 +35,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
+from lrs.plugin._deadline import Deadline, track_socket
 from lrs.plugin.hookspecs import hookimpl
 from lrs.store import notifications as store
 
@@ -155,8 +157,9 @@ def _deliver(host: Host, events: list[NotificationRaised]) -> EmailError | None:
         return None
     first: EmailError | None = None
     done = 0
+    session = _Session(settings, sum(len(mail.pending) for mail in mails))
     try:
-        with _connect(settings) as smtp:
+        with session, _connect(settings) as smtp:
             for mail in mails:
                 try:
                     _send_each(smtp, mail.message, mail.pending, mail.outcome, _where(settings))
@@ -167,7 +170,7 @@ def _deliver(host: Host, events: list[NotificationRaised]) -> EmailError | None:
                     _sent(host, mail)
                 done += 1
     except (smtplib.SMTPException, OSError) as exc:
-        error = _error(settings, exc)
+        error = session.error(exc)
         for mail in mails[done:]:
             _failed(host, mail, error)
         return first or error
@@ -236,11 +239,13 @@ def send(
     :raises EmailError: the server could not be reached or answered 4xx; those
         sent before stay in ``outcome``.
     """
+    recipients = list(recipients)
+    session = _Session(settings, len(recipients))
     try:
-        with _connect(settings) as smtp:
-            _send_each(smtp, message, list(recipients), outcome, _where(settings))
+        with session, _connect(settings) as smtp:
+            _send_each(smtp, message, recipients, outcome, _where(settings))
     except (smtplib.SMTPException, OSError) as exc:
-        raise _error(settings, exc) from None
+        raise session.error(exc) from None
 
 
 def _send_each(
@@ -293,17 +298,60 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
+class _Session(Deadline):
+    """The deadline of one SMTP session: ``LRS_SMTP_TIMEOUT_SECONDS`` for connecting
+    and signing in, that again for each message sent and for saying goodbye.
+
+    ``smtplib``'s timeout bounds each wait for the server, not a command: a server
+    sending a byte now and then (a tarpit, a stuck relay) held the session, and with
+    it every post-commit hook of ``lrs worker``, for good.
+    """
+
+    def __init__(self, settings: Settings, messages: int) -> None:
+        super().__init__(settings.smtp_timeout_seconds * (2 + messages))
+        self._settings = settings
+
+    def error(self, exc: Exception) -> EmailError:
+        if self.expired:
+            return EmailError(
+                f"{_where(self._settings)} did not finish within {self.seconds:g} s "
+                f"(LRS_SMTP_TIMEOUT_SECONDS={self._settings.smtp_timeout_seconds:g} for "
+                "signing in, for each message and for QUIT)")
+        return _error(self._settings, exc)
+
+
+class _TrackedSocket:
+    """Mixed into ``smtplib``'s clients: the session's :class:`_Session` shuts the
+    connection's socket when its time is up, the TLS one after STARTTLS too."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        track_socket(sock)
+        return sock
+
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        reply = super().starttls(*args, **kwargs)  # type: ignore[misc]
+        track_socket(self.sock)  # type: ignore[attr-defined]
+        return reply
+
+
+class _SMTP(_TrackedSocket, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_TrackedSocket, smtplib.SMTP_SSL):
+    pass
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
     """A connection, secured and logged in as the settings say."""
     timeout = settings.smtp_timeout_seconds
     context = ssl.create_default_context()
     smtp: smtplib.SMTP
     if settings.smtp_tls == "ssl":
-        smtp = smtplib.SMTP_SSL(
-            settings.smtp_host, settings.smtp_port, timeout=timeout, context=context
-        )
+        smtp = _SMTPSSL(settings.smtp_host, settings.smtp_port, timeout=timeout, context=context)
     else:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+        smtp = _SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
     try:
         if settings.smtp_tls == "starttls":
             smtp.starttls(context=context)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +142,59 @@ def test_a_server_that_is_down_is_retried_until_it_answers(
         server.stop()
     found = delivery(app)
     assert (found.state, found.attempts, found.last_error) == ("sent", 2, None)
+
+
+@contextmanager
+def dripping_smtp_server(pause: float) -> Iterator[int]:
+    """A server on 127.0.0.1 that greets one byte every ``pause`` seconds (a tarpit):
+    each byte comes well within any per-read timeout; its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def drip(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):  # the client gave up
+            for byte in b"220 " + b"x" * 500 + b" ESMTP\r\n":
+                if stop.wait(pause):
+                    return
+                connection.sendall(bytes([byte]))
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                connection, _ = listener.accept()
+                threading.Thread(target=drip, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def test_a_server_dripping_its_answers_fails_the_attempt_at_the_sessions_deadline(
+    make_web_app: Callable[..., Flask],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """smtplib's timeout bounds each read: a byte every half second held the outbox's
+    delivery, and every post-commit hook behind it, for good."""
+    with dripping_smtp_server(pause=0.5) as port:
+        app = email_app(make_web_app, port, smtp_timeout_seconds=1)
+        subscribe(app, "kpi.status_changed", "ops@example.com")
+        notify(app)
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR):
+            deliver(app)
+        took = time.monotonic() - started
+    found = delivery(app)
+    assert found.state == "retry" and found.attempts == 1
+    assert found.last_error == (
+        f"SMTP server 127.0.0.1:{port} did not finish within 3 s (LRS_SMTP_TIMEOUT_SECONDS=1 "
+        "for signing in, for each message and for QUIT)")
+    assert took < 10, took
 
 
 def test_a_4xx_answer_is_retried_and_gives_up_after_the_last_attempt(

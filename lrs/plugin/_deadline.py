@@ -6,6 +6,9 @@ notes each socket the calling thread opens or takes from a keep-alive pool (the
 urllib3 connections and pools of :class:`TrackedAdapter` report them) and, once
 its time is up, shuts them down: the read blocked on one wakes with an error.
 
+A client that opens its own sockets reports them with :func:`track_socket` (core's
+email channel does, for whole SMTP sessions).
+
 One daemon thread, the watchdog, keeps every pending deadline of the process in
 a heap and expires each when due. It starts with the first call (not at import:
 a process that makes no call has no thread) and again in a forked child. A
